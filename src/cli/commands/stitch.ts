@@ -1,0 +1,148 @@
+import { type Command, Option } from 'commander';
+
+import { DEFAULT_CRF, X264_PRESETS } from '../../engine/index.js';
+import { SORT_ORDERS } from '../../inputs/sort.js';
+import { OUTPUT_FORMATS, VIDEO_CODECS } from '../../options/output-formats.js';
+import { FIT_MODES, STITCH_DEFAULTS, type StitchOptions } from '../../options/stitch-options.js';
+import { formatFraction } from '../../options/values.js';
+import { planStitch, type StitchPlan } from '../../pipeline/plan.js';
+import { runStitch, type StitchResult } from '../../pipeline/stitch.js';
+import { formatBytes } from '../reporter.js';
+import { type CommonOptions, runCommand } from '../run-command.js';
+import { addCommonOptions } from './common.js';
+
+interface StitchFlags extends CommonOptions {
+  output: string;
+  fps: string;
+  duration?: string;
+  size?: string;
+  width?: string;
+  height?: string;
+  fit: StitchOptions['fit'];
+  background: string;
+  sort?: StitchOptions['sort'];
+  startNumber?: string;
+  codec?: StitchOptions['codec'];
+  crf?: string;
+  preset: string;
+  bitrate?: string;
+  limitPixels: string;
+  skipInvalid?: boolean;
+  overwrite?: boolean;
+  dryRun?: boolean;
+}
+
+export function registerStitch(program: Command, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('stitch')
+    .summary('images in, a video out')
+    .description(
+      `Stitch images into a video. Inputs are files (order kept, repeats allowed), directories, globs such as "frames/*.png" (quote them; flipbook expands them itself) or sequences such as img_%05d.png.\nOutputs: ${OUTPUT_FORMATS.map((f) => f.extension).join(', ')} (H.264 High yuv420p; VP9 for .webm).`,
+    )
+    .argument('<inputs...>', 'image files, directories, globs or %05d sequences')
+    .requiredOption('-o, --output <file>', 'the video to write (its extension picks the format)')
+    .option('--fps <rate>', 'frames per second (25, 29.97, 30000/1001)', String(STITCH_DEFAULTS.fps))
+    .option('--duration <time>', 'show each image this long (2s, 500ms): a slideshow', undefined)
+    .option('--size <WxH>', 'frame size (default: the first image\'s)')
+    .option('--width <px>', 'frame width; the height keeps the first image\'s aspect ratio')
+    .option('--height <px>', 'frame height; the width keeps the first image\'s aspect ratio')
+    .addOption(new Option('--fit <mode>', 'how images of another size are fitted').choices(FIT_MODES).default(STITCH_DEFAULTS.fit))
+    .option('--background <colour>', 'behind letterboxing, padding and transparency (#rrggbb or a name)', STITCH_DEFAULTS.background)
+    .addOption(new Option('--sort <order>', 'order of glob and directory matches; given, it orders every input (default: natural)').choices(SORT_ORDERS))
+    .option('--start-number <n>', 'first number of a %05d sequence (default: the first of 0-4 that exists)')
+    .addOption(new Option('--codec <codec>', 'video codec (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
+    .option('--crf <n>', `constant quality, lower is better (default: ${DEFAULT_CRF.h264} for h264, ${DEFAULT_CRF.vp9} for vp9)`)
+    .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(STITCH_DEFAULTS.preset))
+    .option('--bitrate <rate>', 'target bit rate such as 2M or 800k, instead of --crf')
+    .option('--limit-pixels <n>', 'refuse images whose header declares more pixels (0: no limit)', String(STITCH_DEFAULTS.limitPixels))
+    .option('--skip-invalid', 'skip unreadable, corrupt or truncated images with a warning', false)
+    .option('-y, --overwrite', 'replace the output if it exists', false)
+    .option('--dry-run', 'print the plan and write nothing', false);
+  addCommonOptions(command);
+  command.action(async (inputs: string[], flags: StitchFlags) => {
+    setExitCode(
+      await runCommand(flags, async ({ reporter, signal }) => {
+        const options: StitchOptions = {
+          fps: flags.fps,
+          fit: flags.fit,
+          background: flags.background,
+          preset: flags.preset,
+          limitPixels: flags.limitPixels,
+          overwrite: flags.overwrite === true,
+          skipInvalid: flags.skipInvalid === true,
+          signal,
+          onWarning: (message) => reporter.warning(message),
+          onProgress: (p) => reporter.progress(p),
+          ...defined({
+            duration: flags.duration,
+            size: flags.size,
+            width: flags.width,
+            height: flags.height,
+            sort: flags.sort,
+            startNumber: flags.startNumber,
+            codec: flags.codec,
+            crf: flags.crf,
+            bitrate: flags.bitrate,
+          }),
+        };
+        const plan = await planStitch(inputs, flags.output, options);
+        reporter.event('plan', planSummary(plan));
+        if (flags.dryRun) {
+          reporter.info(describePlan(plan));
+          return;
+        }
+        const started = performance.now();
+        const result = await runStitch(plan, options);
+        reporter.stop();
+        const seconds = (performance.now() - started) / 1000;
+        reporter.event('done', { ...result, fps: formatFraction(result.fps), seconds: Math.round(seconds * 1000) / 1000 });
+        reporter.info(summaryLine(result, seconds));
+      }),
+    );
+  });
+}
+
+function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function planSummary(plan: StitchPlan): Record<string, unknown> {
+  return {
+    output: plan.output,
+    frames: plan.frames.length,
+    first: plan.frames[0]?.file ?? null,
+    last: plan.frames.at(-1)?.file ?? null,
+    width: plan.width,
+    height: plan.height,
+    fps: formatFraction(plan.fps),
+    duration: plan.duration,
+    codec: plan.codec,
+    profile: plan.profile,
+    pixelFormat: plan.pixelFormat,
+    fitted: plan.fitted,
+    fit: plan.fit,
+    padded: plan.padded ?? null,
+    skipped: plan.skipped.length,
+    encoder: plan.encoder,
+  };
+}
+
+export function describePlan(plan: StitchPlan): string {
+  const first = plan.frames[0];
+  const last = plan.frames.at(-1);
+  const lines = [
+    `Plan for ${plan.output} (dry run: nothing written)`,
+    `  frames:   ${plan.frames.length}, from ${first?.file} to ${last?.file}`,
+    `  size:     ${plan.width}x${plan.height}${plan.padded ? ` (padded from ${plan.padded.from.width}x${plan.padded.from.height} to even)` : ''}`,
+    `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.duration ? ` (${plan.options.duration} s per image)` : ''}`,
+    `  codec:    ${plan.codec} ${plan.profile}, ${plan.pixelFormat}, ${plan.format.container}${plan.format.faststart ? ' with fast start' : ''}, ${plan.encoder.bitrate ? `${plan.encoder.bitrate} b/s` : `crf ${plan.encoder.crf}`}, preset ${plan.encoder.preset}`,
+    `  fitted:   ${plan.fitted} image(s) (--fit ${plan.fit}, background ${plan.background})`,
+  ];
+  if (plan.skipped.length) lines.push(`  skipped:  ${plan.skipped.length} invalid file(s)`);
+  return lines.join('\n');
+}
+
+function summaryLine(r: StitchResult, seconds: number): string {
+  const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : ''].filter(Boolean).join(', ');
+  return `Wrote ${r.output}: ${r.frames} frames, ${r.width}x${r.height}, ${formatFraction(r.fps)} fps, ${r.duration.toFixed(2)} s, ${r.codec} ${r.profile} ${r.pixelFormat}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
+}

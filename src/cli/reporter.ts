@@ -1,0 +1,106 @@
+import cliProgress from 'cli-progress';
+
+import type { Progress } from '../options/stitch-options.js';
+
+export type ReportMode = 'bar' | 'plain' | 'json' | 'quiet';
+
+export interface ReporterOptions {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** stdout and stderr as the reporter sees them; tests pass their own. */
+export interface Streams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+/**
+ * Everything the command shows, in one place: a progress bar on a terminal, nothing of it
+ * when piped, JSON lines with --json, nothing but errors with --quiet.
+ */
+export class Reporter {
+  readonly mode: ReportMode;
+  private readonly streams: Streams;
+  private bar: cliProgress.SingleBar | undefined;
+
+  constructor(options: ReporterOptions, streams: Streams = process) {
+    this.streams = streams;
+    this.mode = options.json ? 'json' : options.quiet ? 'quiet' : streams.stderr.isTTY ? 'bar' : 'plain';
+  }
+
+  /** A machine-readable event (only with --json). */
+  event(name: string, data: Record<string, unknown>): void {
+    if (this.mode === 'json') this.streams.stdout.write(`${JSON.stringify({ event: name, ...data })}\n`);
+  }
+
+  warning(message: string): void {
+    if (this.mode === 'json') this.event('warning', { message });
+    else if (this.mode !== 'quiet') this.line(this.streams.stderr, `flipbook: ${message}`);
+  }
+
+  /** Human output on stdout (the summary, a dry-run plan). */
+  info(text: string): void {
+    if (this.mode === 'bar' || this.mode === 'plain') this.line(this.streams.stdout, text);
+  }
+
+  progress(p: Progress, unit = 'frames'): void {
+    if (this.mode === 'json') {
+      this.event('progress', { frame: p.frame, total: p.total, fps: round(p.fps, 2), eta: p.eta === undefined ? null : round(p.eta, 1), elapsed: round(p.elapsed, 2) });
+      return;
+    }
+    if (this.mode !== 'bar') return;
+    if (!this.bar) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: this.streams.stderr as NodeJS.WritableStream,
+          format: `{bar} {percentage}% | {value}/{total} ${unit} | {speed} fps | ETA {eta_formatted}`,
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+          fps: 10,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(p.total, 0, { speed: '-' });
+    }
+    this.bar.setTotal(p.total);
+    this.bar.update(p.frame, { speed: p.fps.toFixed(1) });
+  }
+
+  /** Removes the bar (before printing a summary or an error). */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+
+  error(message: string, data: Record<string, unknown>): void {
+    this.stop();
+    this.event('error', { message, ...data });
+    this.line(this.streams.stderr, `flipbook: error: ${message}`);
+  }
+
+  private line(stream: NodeJS.WritableStream, text: string): void {
+    if (this.bar) this.bar.stop();
+    stream.write(`${text}\n`);
+  }
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 'B';
+  for (const u of units) {
+    if (value < 1000) break;
+    value /= 1000;
+    unit = u;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
+}

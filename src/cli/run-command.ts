@@ -1,0 +1,61 @@
+import { isFlipbookError } from '../errors.js';
+import { exitCodeFor } from './exit-codes.js';
+import { Reporter, type Streams } from './reporter.js';
+
+/** Options every command takes. */
+export interface CommonOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+export interface CommandContext {
+  reporter: Reporter;
+  /** Aborted on SIGINT or SIGTERM; the library then cleans up and rejects with ABORTED. */
+  signal: AbortSignal;
+}
+
+/** camelCase library option names as the command line spells them. */
+export function flagName(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * Runs one command's work: turns SIGINT and SIGTERM into a clean abort, and any error into
+ * one readable line and an exit code. Returns the exit code.
+ */
+export async function runCommand(options: CommonOptions, work: (ctx: CommandContext) => Promise<void>, streams: Streams = process): Promise<number> {
+  const reporter = new Reporter(options, streams);
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received) {
+      // A second Ctrl-C: stop now. process.exit still runs the temporary-file cleanup.
+      process.exit(exitCodeFor(undefined, signal));
+    }
+    received = signal;
+    controller.abort(new Error(`received ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await work({ reporter, signal: controller.signal });
+    return 0;
+  } catch (error) {
+    const code = exitCodeFor(error, received);
+    if (received) {
+      reporter.error(`interrupted by ${received}; no output was left behind`, { code: 'ABORTED', signal: received });
+    } else if (isFlipbookError(error)) {
+      const message = error.option ? error.message.replace(` for ${error.option} `, ` for ${flagName(error.option)} `) : error.message;
+      reporter.error(message, { code: error.code, file: error.file ?? null, position: error.position ?? null, option: error.option ?? null });
+    } else {
+      reporter.error(error instanceof Error ? error.message : String(error), { code: 'INTERNAL' });
+    }
+    if (options.verbose && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
+    return code;
+  } finally {
+    reporter.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

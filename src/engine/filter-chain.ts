@@ -1,0 +1,77 @@
+/**
+ * The normalise stage as an FFmpeg filter description: flatten alpha onto the background,
+ * apply EXIF orientation, fit to the frame size, pad odd sizes to even, and convert to the
+ * output pixel format with the BT.709 matrix in limited range, tagged so. Pure string
+ * building, so it can be tested without FFmpeg.
+ */
+
+export type FitMode = 'contain' | 'cover' | 'fill' | 'error';
+
+export interface ChainSource {
+  width: number;
+  height: number;
+  /** FFmpeg's name of the source pixel format. */
+  pixelFormat: string;
+  hasAlpha: boolean;
+  /** EXIF orientation, 1 to 8. */
+  orientation: number;
+}
+
+export interface ChainTarget {
+  /** The size the picture is fitted to (before padding to even). */
+  fitWidth: number;
+  fitHeight: number;
+  /** The output size (even for 4:2:0). */
+  width: number;
+  height: number;
+  fit: FitMode;
+  /** `0xrrggbb` */
+  background: string;
+  /** Output pixel format, e.g. yuv420p. */
+  pixelFormat: string;
+  /** Flatten alpha onto the background (outputs without alpha). */
+  flattenAlpha: boolean;
+}
+
+/** EXIF orientation to the filters that show the picture upright. */
+export const ORIENTATION_FILTERS: Readonly<Record<number, readonly string[]>> = {
+  1: [],
+  2: ['hflip'],
+  3: ['hflip', 'vflip'],
+  4: ['vflip'],
+  5: ['transpose=cclock_flip'],
+  6: ['transpose=clock'],
+  7: ['transpose=clock_flip'],
+  8: ['transpose=cclock'],
+};
+
+const COLOUR_TAGS = 'setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv';
+
+/** Returns a graph description with one input pad `[in]` and one output `[out]`. */
+export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
+  const steps: string[] = [];
+  const isYuv = /^(yuv|nv|p0)/.test(source.pixelFormat);
+  // JPEG and other YUV sources carry the BT.601 matrix (often full range); swscale does not
+  // change matrices between two YUV formats, so go through RGB to convert exactly.
+  if (isYuv) steps.push(`scale=in_color_matrix=auto:in_range=auto`, 'format=gbrp');
+  steps.push(...(ORIENTATION_FILTERS[source.orientation] ?? []));
+  const shown = source.orientation >= 5 ? { w: source.height, h: source.width } : { w: source.width, h: source.height };
+  if (shown.w !== target.fitWidth || shown.h !== target.fitHeight) {
+    const { fitWidth: w, fitHeight: h } = target;
+    if (target.fit === 'cover') steps.push(`scale=${w}:${h}:force_original_aspect_ratio=increase`, `crop=${w}:${h}`);
+    else if (target.fit === 'fill') steps.push(`scale=${w}:${h}`, 'setsar=1');
+    else steps.push(`scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${target.background}`);
+  }
+  if (target.width !== target.fitWidth || target.height !== target.fitHeight) {
+    steps.push(`pad=${target.width}:${target.height}:0:0:color=${target.background}`);
+  }
+  steps.push(`scale=out_color_matrix=bt709:out_range=tv`, `format=${target.pixelFormat}`, COLOUR_TAGS);
+  if (source.hasAlpha && target.flattenAlpha) {
+    // The background is a generated input drawn under the picture. The graph runs on a time
+    // base of 1 s with one picture a second (the real timestamps are kept outside), so every
+    // picture meets exactly one background frame and none is produced in between.
+    const bg = `color=c=${target.background}:s=${source.width}x${source.height}:r=1,format=rgba[bg]`;
+    return `${bg};[bg][in]overlay=format=auto:shortest=1,${steps.join(',')}[out]`;
+  }
+  return `[in]${steps.join(',')}[out]`;
+}

@@ -1,0 +1,99 @@
+import { Frame } from 'node-av/lib';
+import { AV_PIX_FMT_GRAY8, AV_PIX_FMT_RGB24, AV_PIX_FMT_RGBA } from 'node-av/constants';
+import { avGetPixFmtName } from 'node-av/lib';
+
+import { FlipbookError } from '../errors.js';
+import { check } from './runtime.js';
+
+/** Pixel layouts a caller can hand flipbook as raw bytes. */
+export type RawPixelFormat = 'rgba' | 'rgb' | 'gray';
+
+const RAW_FORMATS = {
+  rgba: { av: AV_PIX_FMT_RGBA, bytes: 4 },
+  rgb: { av: AV_PIX_FMT_RGB24, bytes: 3 },
+  gray: { av: AV_PIX_FMT_GRAY8, bytes: 1 },
+} as const;
+
+/** Pixel formats whose samples carry alpha (a palette's entries do). */
+const ALPHA_FORMAT = /^(rgba|bgra|argb|abgr|ya\d|pal8|gbrap|yuva|rgbaf|rgba64|bgra64)/;
+
+/**
+ * One decoded picture, held in FFmpeg-owned memory. Outside the engine it is opaque: its size,
+ * its pixel format's name and whether it has alpha. Call release() once done with it.
+ */
+export class Picture {
+  /** @internal */
+  readonly frame: Frame;
+
+  /** @internal */
+  constructor(frame: Frame) {
+    this.frame = frame;
+  }
+
+  get width(): number {
+    return this.frame.width;
+  }
+
+  get height(): number {
+    return this.frame.height;
+  }
+
+  get pixelFormat(): string {
+    return avGetPixFmtName(this.frame.format as never) ?? 'unknown';
+  }
+
+  get hasAlpha(): boolean {
+    return ALPHA_FORMAT.test(this.pixelFormat);
+  }
+
+  /** Tightly packed pixels of the picture (a copy). */
+  toBuffer(): Buffer {
+    return this.frame.toBuffer();
+  }
+
+  release(): void {
+    this.frame.free();
+  }
+}
+
+export interface RawPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  format: RawPixelFormat;
+  /** Bytes from one row to the next in `data`; by default width × bytes per pixel. */
+  stride?: number;
+}
+
+/**
+ * Copies caller-owned pixels into a new FFmpeg-allocated frame, row by row by linesize.
+ * node-av's Frame.fromVideoBuffer would wrap the JavaScript buffer without copying it; if that
+ * buffer is collected while FFmpeg still holds the frame (x264 keeps frames for lookahead),
+ * the process crashes. A copy costs one memcpy a row and removes that hazard.
+ */
+export function pictureFromPixels(pixels: RawPixels): Picture {
+  const spec = RAW_FORMATS[pixels.format];
+  const rowBytes = pixels.width * spec.bytes;
+  const stride = pixels.stride ?? rowBytes;
+  if (stride < rowBytes || pixels.data.byteLength < stride * (pixels.height - 1) + rowBytes) {
+    throw new FlipbookError(
+      'INVALID_INPUT',
+      `Expected ${pixels.format} pixels of ${pixels.width}x${pixels.height} (${stride * (pixels.height - 1) + rowBytes} bytes) but received ${pixels.data.byteLength} bytes`,
+      { option: 'data' },
+    );
+  }
+  const frame = new Frame();
+  frame.alloc();
+  frame.format = spec.av;
+  frame.width = pixels.width;
+  frame.height = pixels.height;
+  check(frame.getBuffer(0), 'allocate a frame');
+  const plane = frame.data?.[0];
+  const linesize = frame.linesize[0];
+  if (!plane || linesize === undefined) throw new FlipbookError('ENGINE', 'FFmpeg returned a frame without pixel memory');
+  const src = pixels.data;
+  for (let y = 0; y < pixels.height; y++) {
+    plane.set(src.subarray(y * stride, y * stride + rowBytes), y * linesize);
+  }
+  return new Picture(frame);
+}

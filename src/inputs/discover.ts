@@ -1,0 +1,121 @@
+import { readdir, stat } from 'node:fs/promises';
+import { extname, isAbsolute, join } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+
+import { FlipbookError } from '../errors.js';
+import { IMAGE_EXTENSIONS } from './image-types.js';
+import { expandSequence, isSequencePattern } from './sequence.js';
+import { type SortOrder, naturalCompare, sortPaths } from './sort.js';
+
+export type InputKind = 'file' | 'glob' | 'directory' | 'sequence';
+
+export interface DiscoveredInputs {
+  /** The files in the order they become frames (a path may repeat). */
+  files: string[];
+  /** Per input argument: what it was taken as and how many files it gave. */
+  sources: { input: string; kind: InputKind; count: number }[];
+  /** Files that a glob or a directory matched but are not images, skipped. */
+  notImages: string[];
+  /** Notes for the user (said once each). */
+  notices: string[];
+}
+
+export interface DiscoverOptions {
+  /** Order of glob and directory matches; given explicitly, it orders the whole list. */
+  sort?: SortOrder | undefined;
+  /** First number of a `%05d` sequence. */
+  startNumber?: number | undefined;
+}
+
+/**
+ * Turns the user's inputs (paths, globs, directories, printf sequences) into the list of
+ * files, in frame order. Globs are expanded here, not by FFmpeg or the shell, so they work
+ * the same on every platform.
+ */
+export async function discoverInputs(inputs: readonly string[], options: DiscoverOptions = {}): Promise<DiscoveredInputs> {
+  if (inputs.length === 0) {
+    throw new FlipbookError('NO_INPUT', 'No inputs were given', {
+      option: 'inputs',
+      hint: 'Pass image files, a directory, a glob such as "frames/*.png" or a sequence such as img_%05d.png',
+    });
+  }
+  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], notices: [] };
+  const groupOrder = options.sort ?? 'natural';
+  let literalCount = 0;
+  for (const input of inputs) {
+    const kind = await classify(input);
+    let files: string[];
+    if (kind === 'file') {
+      files = [input];
+      literalCount++;
+    } else if (kind === 'sequence') {
+      const { files: seq, start } = expandSequence(input, options.startNumber);
+      if (seq.length === 0) {
+        throw new FlipbookError('NO_INPUT', `The sequence ${input} matched no file (looked for number ${start}${options.startNumber === undefined ? ' to 4' : ''})`, {
+          file: input,
+          hint: 'Check the pattern and the start number (--start-number)',
+        });
+      }
+      files = seq;
+    } else {
+      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input);
+      const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
+      result.notImages.push(...matched.filter((file) => !images.includes(file)));
+      if (images.length === 0) {
+        const what = kind === 'directory' ? `The directory ${input} holds no image file` : `The pattern ${input} matched no image file`;
+        throw new FlipbookError('NO_INPUT', what + (matched.length ? ` (${matched.length} other files)` : ''), {
+          file: input,
+          hint: `flipbook reads ${[...IMAGE_EXTENSIONS].join(' ')}; check the path${kind === 'glob' ? ' and quote the pattern so the shell does not expand it' : ''}`,
+        });
+      }
+      files = await sortPaths(images, groupOrder);
+    }
+    result.sources.push({ input, kind, count: files.length });
+    result.files.push(...files);
+  }
+  if (options.sort !== undefined && result.sources.some((s) => s.kind === 'file')) {
+    result.files = await sortPaths(result.files, options.sort);
+  } else if (literalCount > 2 && looksShellExpanded(result.files)) {
+    result.notices.push(
+      'The files are in lexical order (1, 10, 2): a shell expanded the pattern. flipbook keeps the order given; quote the pattern ("frames/*.png") or pass --sort natural for 1, 2, 10',
+    );
+  }
+  if (result.notImages.length) {
+    const sample = result.notImages.slice(0, 3).join(', ');
+    result.notices.push(`Skipped ${result.notImages.length} file(s) that are not images: ${sample}${result.notImages.length > 3 ? ', ...' : ''}`);
+  }
+  return result;
+}
+
+async function classify(input: string): Promise<InputKind> {
+  const info = await stat(input).catch(() => undefined);
+  if (info?.isDirectory()) return 'directory';
+  if (info?.isFile()) return 'file';
+  if (isSequencePattern(input)) return 'sequence';
+  if (isDynamicPattern(toGlobPattern(input))) return 'glob';
+  throw new FlipbookError('NO_INPUT', info ? `${input} is not a file or a directory` : `Input not found: ${input}`, {
+    file: input,
+    hint: 'Check the path; a glob needs a wildcard such as frames/*.png',
+  });
+}
+
+/** Backslashes are path separators on Windows, escapes in a glob: make them slashes there. */
+function toGlobPattern(input: string): string {
+  return process.platform === 'win32' ? input.replaceAll('\\', '/') : input;
+}
+
+async function expandGlob(pattern: string): Promise<string[]> {
+  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) });
+}
+
+async function listDirectory(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(dir, e.name));
+}
+
+function looksShellExpanded(files: readonly string[]): boolean {
+  if (new Set(files).size !== files.length) return false;
+  const lexical = [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const naturalOrder = [...files].sort(naturalCompare);
+  return files.every((f, i) => f === lexical[i]) && files.some((f, i) => f !== naturalOrder[i]);
+}

@@ -1,0 +1,205 @@
+import { type FitMode, type VideoCodec, codecProfileName, DEFAULT_CRF } from '../engine/index.js';
+import { FlipbookError, isFlipbookError } from '../errors.js';
+import { discoverInputs } from '../inputs/discover.js';
+import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
+import type { ImageType } from '../inputs/image-types.js';
+import { checkOutput } from '../output/safe-output.js';
+import { type OutputFormat, checkCodec, outputFormatFor } from '../options/output-formats.js';
+import { type ResolvedStitchOptions, type StitchOptions, resolveStitchOptions } from '../options/stitch-options.js';
+import { type Fraction, type Size, colorToHex, fractionToNumber } from '../options/values.js';
+import { mapConcurrent } from './concurrency.js';
+
+export interface PlannedFrame {
+  file: string;
+  /** 1-based position among the discovered inputs. */
+  position: number;
+  type: ImageType;
+  /** Size as shown (after EXIF orientation). */
+  width: number;
+  height: number;
+  orientation: number;
+  /** How long it is shown, in ticks of 1/fps. */
+  ticks: number;
+  /** Whether it is fitted to another size. */
+  fitted: boolean;
+}
+
+export interface SkippedFile {
+  file: string;
+  position: number;
+  reason: string;
+}
+
+/** What a run will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
+export interface StitchPlan {
+  output: string;
+  format: OutputFormat;
+  codec: VideoCodec;
+  profile: string;
+  pixelFormat: 'yuv420p';
+  width: number;
+  height: number;
+  /** The size images are fitted to, before padding to even. */
+  fitSize: Size;
+  fit: FitMode;
+  background: string;
+  fps: Fraction;
+  /** Total seconds. */
+  duration: number;
+  frames: PlannedFrame[];
+  /** How many frames are fitted to the frame size. */
+  fitted: number;
+  /** Set when an odd size is padded to even. */
+  padded: { from: Size; to: Size } | undefined;
+  skipped: SkippedFile[];
+  warnings: string[];
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
+  /** @internal */
+  options: ResolvedStitchOptions;
+}
+
+/** Concurrent header reads: enough to hide disk latency, few enough to keep file handles low. */
+const HEADER_CONCURRENCY = 16;
+
+/**
+ * Everything up to the first encoded frame: validates the options, finds the inputs, reads
+ * every header (type, size, orientation), checks the pixel limit and the output path, and
+ * settles the frame size, the timing and the codec. Nothing is written.
+ */
+export async function planStitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<StitchPlan> {
+  const opts = resolveStitchOptions(options);
+  const warn = (message: string): void => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  const warnings: string[] = [];
+  if (typeof output !== 'string' || output === '') {
+    throw new FlipbookError('INVALID_OPTION', 'No output file was given', { option: 'output', hint: 'Pass an output such as movie.mp4 (-o movie.mp4)' });
+  }
+  const format = outputFormatFor(output);
+  const codec = opts.codec ?? format.codecs[0] ?? 'h264';
+  checkCodec(format, codec);
+
+  const discovered = await discoverInputs(typeof inputs === 'string' ? [inputs] : inputs, { sort: opts.sort, startNumber: opts.startNumber });
+  discovered.notices.forEach(warn);
+  await checkOutput(output, { overwrite: opts.overwrite, inputs: discovered.files });
+
+  const headerCache = new Map<string, Promise<ImageHeader>>();
+  const results = await mapConcurrent(discovered.files, HEADER_CONCURRENCY, async (file, i) => {
+    let header = headerCache.get(file);
+    if (!header) {
+      header = readImageHeader(file);
+      header.catch(() => undefined);
+      headerCache.set(file, header);
+    }
+    try {
+      return { header: await header, position: i + 1 };
+    } catch (error) {
+      if (!isFlipbookError(error)) throw error;
+      // Name the position of this occurrence, not the first.
+      const message = error.message.replace(error.hint ? `. ${error.hint}` : '', '').replace(file, `${file} (input ${i + 1})`);
+      const located = new FlipbookError(error.code, message, { file, position: i + 1, ...(error.hint ? { hint: error.hint } : {}), cause: error.cause });
+      return { error: located, position: i + 1, file };
+    }
+  });
+
+  const skipped: SkippedFile[] = [];
+  const valid: { header: ImageHeader; position: number }[] = [];
+  for (const r of results) {
+    if ('error' in r && r.error) {
+      if (!opts.skipInvalid) throw r.error;
+      skipped.push({ file: r.file, position: r.position, reason: r.error.message });
+      warn(`Skipped an invalid input: ${withoutHint(r.error)}`);
+      continue;
+    }
+    if ('header' in r && r.header) {
+      const { header } = r;
+      if (header.width * header.height > opts.limitPixels) {
+        throw new FlipbookError('PIXEL_LIMIT', `${header.path} (input ${r.position}) declares ${header.width}x${header.height} = ${header.width * header.height} pixels, above the limit of ${opts.limitPixels}`, {
+          file: header.path,
+          position: r.position,
+          option: 'limitPixels',
+          hint: 'Pass a larger --limit-pixels (or 0 for none) if you trust this file',
+        });
+      }
+      valid.push(r);
+    }
+  }
+  const first = valid[0];
+  if (!first) {
+    throw new FlipbookError('NO_INPUT', `None of the ${discovered.files.length} inputs is a readable image`, { hint: 'See the warnings above for each file' });
+  }
+
+  const fitSize = frameSize(opts, first.header);
+  const even = { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
+  const padded = even.width !== fitSize.width || even.height !== fitSize.height ? { from: fitSize, to: even } : undefined;
+
+  const ticksEach = opts.duration === undefined ? 1 : Math.round(opts.duration * fractionToNumber(opts.fps));
+  if (ticksEach < 1) {
+    throw new FlipbookError('INVALID_OPTION', `A duration of ${opts.duration}s is shorter than one frame at ${fractionToNumber(opts.fps)} fps`, {
+      option: 'duration',
+      hint: 'Give a longer duration or a higher --fps',
+    });
+  }
+
+  const frames: PlannedFrame[] = valid.map(({ header, position }) => ({
+    file: header.path,
+    position,
+    type: header.type,
+    width: header.displayWidth,
+    height: header.displayHeight,
+    orientation: header.orientation,
+    ticks: ticksEach,
+    fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
+  }));
+  const fitted = frames.filter((f) => f.fitted).length;
+  if (fitted && opts.fit === 'error') {
+    const odd = frames.find((f) => f.fitted);
+    throw new FlipbookError('SIZE_MISMATCH', `${odd?.file} (input ${odd?.position}) is ${odd?.width}x${odd?.height}, not ${fitSize.width}x${fitSize.height} like the video; ${fitted} of ${frames.length} images differ`, {
+      option: 'fit',
+      ...(odd ? { file: odd.file, position: odd.position } : {}),
+      hint: 'Pass --fit contain, cover or fill to fit them, or --size to choose the size',
+    });
+  }
+  if (fitted) warn(`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (--fit ${opts.fit})`);
+  if (padded) warn(`Padded ${fitSize.width}x${fitSize.height} to ${even.width}x${even.height}: yuv420p needs even dimensions`);
+
+  const totalTicks = frames.reduce((sum, f) => sum + f.ticks, 0);
+  return {
+    output,
+    format,
+    codec,
+    profile: codecProfileName(codec),
+    pixelFormat: 'yuv420p',
+    width: even.width,
+    height: even.height,
+    fitSize,
+    fit: opts.fit,
+    background: colorToHex(opts.background),
+    fps: opts.fps,
+    duration: totalTicks / fractionToNumber(opts.fps),
+    frames,
+    fitted,
+    padded,
+    skipped,
+    warnings,
+    encoder: { crf: opts.bitrate ? undefined : (opts.crf ?? DEFAULT_CRF[codec]), preset: opts.preset, bitrate: opts.bitrate },
+    options: opts,
+  };
+}
+
+/** The fit size: `size`, or `width`/`height` with the first image's aspect ratio, or the first image's. */
+function frameSize(opts: ResolvedStitchOptions, first: ImageHeader): Size {
+  if (opts.size) return opts.size;
+  const w = first.displayWidth;
+  const h = first.displayHeight;
+  if (opts.width && opts.height) return { width: opts.width, height: opts.height };
+  if (opts.width) return { width: opts.width, height: Math.max(2, Math.round((opts.width * h) / w)) };
+  if (opts.height) return { width: Math.max(2, Math.round((opts.height * w) / h)), height: opts.height };
+  return { width: w, height: h };
+}
+
+/** An error's message without its hint ("do this to fix it"), for a warning that it was skipped. */
+export function withoutHint(error: FlipbookError): string {
+  return error.hint ? error.message.replace(`. ${error.hint}`, '') : error.message;
+}
