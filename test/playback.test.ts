@@ -95,12 +95,12 @@ describe('playback in headless Chromium', { skip: available ? false : `${CHROMIU
     assert.equal(result.frames, 50);
     const page = await browser.newPage();
     await page.goto(`${base}/index.html`);
-    const first = await page.evaluate(([src, at]) => (window as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 0.5]);
+    const first = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 0.5]);
     assert.equal(first.width, 320);
     assert.equal(first.height, 240);
     assert.ok(Math.abs(first.duration - 2) < 0.001, `duration ${first.duration}`);
     assertColour(first.pixel, [0xc8, 0x32, 0x32], 6);
-    const second = await page.evaluate(([src, at]) => (window as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 1.5]);
+    const second = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 1.5]);
     assertColour(second.pixel, [0x32, 0x64, 0xc8], 12);
     await page.close();
   });
@@ -110,7 +110,7 @@ describe('playback in headless Chromium', { skip: available ? false : `${CHROMIU
     assert.equal(result.codec, 'vp9');
     const page = await browser.newPage();
     await page.goto(`${base}/index.html`);
-    const probe = await page.evaluate(([src, at]) => (window as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.webm', 0.2]);
+    const probe = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.webm', 0.2]);
     assert.equal(probe.width, 320);
     assert.ok(Math.abs(probe.duration - 0.4) < 0.001, `duration ${probe.duration}`);
     assertColour(probe.pixel, [0xc8, 0x32, 0x32], 6);

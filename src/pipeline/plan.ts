@@ -7,6 +7,7 @@ import { checkOutput } from '../output/safe-output.js';
 import { type OutputFormat, checkCodec, outputFormatFor } from '../options/output-formats.js';
 import { type ResolvedStitchOptions, type StitchOptions, resolveStitchOptions } from '../options/stitch-options.js';
 import { type Fraction, type Size, colorToHex, fractionToNumber } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
 import { mapConcurrent } from './concurrency.js';
 
 export interface PlannedFrame {
@@ -86,6 +87,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
 
   const headerCache = new Map<string, Promise<ImageHeader>>();
   const results = await mapConcurrent(discovered.files, HEADER_CONCURRENCY, async (file, i) => {
+    throwIfAborted(options.signal);
     let header = headerCache.get(file);
     if (!header) {
       header = readImageHeader(file);

@@ -5,6 +5,7 @@ import { FlipbookError, isFlipbookError } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import type { StitchOptions } from '../options/stitch-options.js';
 import { type Fraction, fractionToNumber } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
 import { orderedAhead } from './concurrency.js';
 import { type PlannedFrame, type SkippedFile, type StitchPlan, planStitch, withoutHint } from './plan.js';
 import { ProgressClock } from './progress.js';
@@ -141,12 +142,5 @@ async function decodeFrame(frame: PlannedFrame): Promise<Decoded> {
   } catch (error) {
     if (isFlipbookError(error)) return { frame, error };
     throw error;
-  }
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const reason: unknown = signal.reason;
-    throw new FlipbookError('ABORTED', `Cancelled${reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : ''}`, { cause: reason });
   }
 }
