@@ -27,8 +27,11 @@ const DECODERS: Record<ImageType, AVCodecID> = {
 /**
  * Strict decoding: a truncated or damaged image is an error, not a half-grey picture. Without
  * it the JPEG decoder conceals a missing tail and the PNG decoder returns the rows it got.
+ * The TIFF decoder would also explode on every tag it does not know (Orientation, XMP, ...),
+ * which sound files carry; it checks its strips against the data without that flag.
  */
-const STRICT = { err_detect: 'explode+crccheck+bitstream+buffer' };
+const STRICT = 'explode+crccheck+bitstream+buffer';
+const STRICT_FOR: Partial<Record<ImageType, string>> = { tiff: 'crccheck+bitstream+buffer' };
 
 /**
  * Decodes one whole image file (its bytes in memory) to a picture. For GIF this is the first
@@ -51,7 +54,7 @@ export async function decodeImage(bytes: Uint8Array, type: ImageType, file: stri
       hint: 'Replace or remove the file, or pass --skip-invalid (skipInvalid: true) to skip it',
     });
   try {
-    let ret = await ctx.open2(codec, Dictionary.fromObject(STRICT));
+    let ret = await ctx.open2(codec, Dictionary.fromObject({ err_detect: STRICT_FOR[type] ?? STRICT }));
     if (ret < 0) throw new FlipbookError('ENGINE', `Cannot open the ${type} decoder: ${ffmpegMessage(ret)}`, { file });
     packet.data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     ret = await ctx.sendPacket(packet);

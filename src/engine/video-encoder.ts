@@ -69,6 +69,9 @@ const RECIPES: Record<VideoCodec, CodecRecipe> = {
     options: (spec) => ({
       preset: spec.preset,
       profile: 'high',
+      // ultrafast turns off every High tool and x264 then writes Constrained Baseline, whatever
+      // the profile asked; the 8x8 transform keeps the stream High, as the plan and result say.
+      '8x8dct': '1',
       ...(spec.bitrate ? {} : { crf: String(spec.crf ?? DEFAULT_CRF.h264) }),
     }),
   },

@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
-import { Normaliser, type Picture, VideoEncoder, decodeImage } from '../engine/index.js';
+import { type Picture, decodeImage } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
-import { SafeOutput } from '../output/safe-output.js';
 import type { StitchOptions } from '../options/stitch-options.js';
-import { type Fraction, fractionToNumber } from '../options/values.js';
+import type { Fraction } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
 import { orderedAhead } from './concurrency.js';
+import { EncodeSession } from './encode-session.js';
 import { type PlannedFrame, type SkippedFile, type StitchPlan, planStitch, withoutHint } from './plan.js';
 import { ProgressClock } from './progress.js';
 
@@ -51,38 +51,26 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   throwIfAborted(signal);
   const skipped = [...plan.skipped];
   const warnings = [...plan.warnings];
-  const out = await SafeOutput.create(plan.output, { overwrite: plan.options.overwrite, inputs: plan.frames.map((f) => f.file) });
-  let encoder: VideoEncoder | undefined;
-  const normaliser = new Normaliser({
-    fitWidth: plan.fitSize.width,
-    fitHeight: plan.fitSize.height,
+  const session = await EncodeSession.open({
+    output: plan.output,
+    overwrite: plan.options.overwrite,
+    inputs: plan.frames.map((f) => f.file),
+    format: plan.format,
+    codec: plan.codec,
     width: plan.width,
     height: plan.height,
+    fitSize: plan.fitSize,
     fit: plan.fit,
     background: plan.background,
-    pixelFormat: plan.pixelFormat,
-    flattenAlpha: true,
+    fps: plan.fps,
+    ticksPerFrame: 1,
+    encoder: plan.encoder,
   });
   try {
-    encoder = await VideoEncoder.open({
-      file: out.temporary,
-      container: plan.format.container,
-      codec: plan.codec,
-      width: plan.width,
-      height: plan.height,
-      timeBase: { num: plan.fps.den, den: plan.fps.num },
-      frameRate: plan.fps,
-      crf: plan.encoder.crf,
-      preset: plan.encoder.preset,
-      bitrate: plan.encoder.bitrate,
-      faststart: plan.format.faststart,
-    });
     const clock = new ProgressClock(plan.frames.length);
     const decoded = orderedAhead<PlannedFrame, Decoded>(plan.frames, DECODE_AHEAD, decodeFrame, (d) => {
       if ('picture' in d) d.picture.release();
     });
-    let pts = 0;
-    let frames = 0;
     for await (const item of decoded) {
       throwIfAborted(signal);
       if ('error' in item) {
@@ -94,42 +82,30 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
         clock.shrinkTotal();
         continue;
       }
-      const picture = await normaliser.process(item.picture, item.frame.orientation);
-      try {
-        await encoder.write(picture, pts, item.frame.ticks);
-      } finally {
-        picture.release();
-      }
-      pts += item.frame.ticks;
-      frames++;
+      await session.add(item.picture, item.frame.orientation, item.frame.ticks);
       options.onProgress?.(clock.tick());
     }
     throwIfAborted(signal);
-    if (frames === 0) throw new FlipbookError('NO_INPUT', 'No image could be decoded, so there is no video to write', { hint: 'See the warnings for each file' });
-    await encoder.finish();
-    await out.commit();
-    const { size } = await stat(plan.output);
+    if (session.frameCount === 0) throw new FlipbookError('NO_INPUT', 'No image could be decoded, so there is no video to write', { hint: 'See the warnings for each file' });
+    const written = await session.finish();
     return {
       output: plan.output,
-      frames,
+      frames: written.frames,
       width: plan.width,
       height: plan.height,
       fps: plan.fps,
-      duration: pts / fractionToNumber(plan.fps),
+      duration: written.duration,
       codec: plan.codec,
       profile: plan.profile,
       pixelFormat: plan.pixelFormat,
-      bytes: size,
+      bytes: written.bytes,
       fitted: plan.fitted,
       skipped,
       warnings,
     };
   } catch (error) {
-    await encoder?.close();
-    await out.discard();
+    await session.abort();
     throw error;
-  } finally {
-    normaliser.close();
   }
 }
 

@@ -1,0 +1,144 @@
+import { stat } from 'node:fs/promises';
+
+import { type FitMode, Normaliser, type Picture, VideoEncoder, type VideoCodec } from '../engine/index.js';
+import { SafeOutput } from '../output/safe-output.js';
+import type { OutputFormat } from '../options/output-formats.js';
+import type { Fraction, Size } from '../options/values.js';
+
+/** Everything the encode side needs: where, what size, what timing, which codec. */
+export interface SessionSpec {
+  output: string;
+  overwrite: boolean;
+  /** Files the output must never replace. */
+  inputs: readonly string[];
+  format: OutputFormat;
+  codec: VideoCodec;
+  /** Output size (even). */
+  width: number;
+  height: number;
+  /** Size pictures are fitted to before padding to even. */
+  fitSize: Size;
+  fit: FitMode;
+  /** `0xrrggbb` */
+  background: string;
+  fps: Fraction;
+  /** Timestamps count ticks of 1/(fps × ticksPerFrame) seconds. */
+  ticksPerFrame: number;
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
+}
+
+export interface SessionResult {
+  frames: number;
+  /** Seconds. */
+  duration: number;
+  bytes: number;
+}
+
+/**
+ * The encode half shared by stitch and the frame writer: a temporary output, the normalise
+ * stage and the encoder. Pictures go in with their timestamps; `finish` moves the file into
+ * place, `abort` removes it.
+ */
+export class EncodeSession {
+  readonly spec: SessionSpec;
+  private readonly out: SafeOutput;
+  private readonly encoder: VideoEncoder;
+  private readonly normaliser: Normaliser;
+  private frames = 0;
+  private end = 0;
+  private done = false;
+
+  private constructor(spec: SessionSpec, out: SafeOutput, encoder: VideoEncoder, normaliser: Normaliser) {
+    this.spec = spec;
+    this.out = out;
+    this.encoder = encoder;
+    this.normaliser = normaliser;
+  }
+
+  static async open(spec: SessionSpec): Promise<EncodeSession> {
+    const out = await SafeOutput.create(spec.output, { overwrite: spec.overwrite, inputs: spec.inputs });
+    try {
+      const encoder = await VideoEncoder.open({
+        file: out.temporary,
+        container: spec.format.container,
+        codec: spec.codec,
+        width: spec.width,
+        height: spec.height,
+        timeBase: { num: spec.fps.den, den: spec.fps.num * spec.ticksPerFrame },
+        frameRate: spec.fps,
+        crf: spec.encoder.crf,
+        preset: spec.encoder.preset,
+        bitrate: spec.encoder.bitrate,
+        faststart: spec.format.faststart,
+      });
+      const normaliser = new Normaliser({
+        fitWidth: spec.fitSize.width,
+        fitHeight: spec.fitSize.height,
+        width: spec.width,
+        height: spec.height,
+        fit: spec.fit,
+        background: spec.background,
+        pixelFormat: 'yuv420p',
+        flattenAlpha: true,
+      });
+      return new EncodeSession(spec, out, encoder, normaliser);
+    } catch (error) {
+      await out.discard();
+      throw error;
+    }
+  }
+
+  /** Seconds written so far (the end of the last picture). */
+  get duration(): number {
+    return this.end / this.ticksPerSecond;
+  }
+
+  get frameCount(): number {
+    return this.frames;
+  }
+
+  get ticksPerSecond(): number {
+    return (this.spec.fps.num * this.spec.ticksPerFrame) / this.spec.fps.den;
+  }
+
+  /**
+   * Normalises and encodes `picture` (taking ownership), shown from `pts` for `ticks`.
+   * Without `pts` it follows the previous picture.
+   */
+  async add(picture: Picture, orientation: number, ticks: number, pts = this.end): Promise<void> {
+    const normalised = await this.normaliser.process(picture, orientation);
+    try {
+      await this.encoder.write(normalised, pts, ticks);
+    } finally {
+      normalised.release();
+    }
+    this.frames++;
+    this.end = pts + ticks;
+  }
+
+  /** Flushes, moves the file into place and returns what was written. */
+  async finish(): Promise<SessionResult> {
+    this.done = true;
+    try {
+      await this.encoder.finish();
+      await this.out.commit();
+    } catch (error) {
+      await this.encoder.close();
+      await this.out.discard();
+      throw error;
+    } finally {
+      this.normaliser.close();
+    }
+    const { size } = await stat(this.spec.output);
+    return { frames: this.frames, duration: this.duration, bytes: size };
+  }
+
+  /** Stops and removes the temporary file; nothing is left. Safe after finish or twice. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.encoder.close();
+    this.normaliser.close();
+    await this.out.discard();
+  }
+}
