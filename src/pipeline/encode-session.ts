@@ -5,26 +5,30 @@ import { SafeOutput } from '../output/safe-output.js';
 import type { OutputFormat } from '../options/output-formats.js';
 import type { Fraction, Size } from '../options/values.js';
 
-/** Everything the encode side needs: where, what size, what timing, which codec. */
-export interface SessionSpec {
-  output: string;
-  overwrite: boolean;
-  /** Files the output must never replace. */
-  inputs: readonly string[];
+/** What a video looks like: container, codec, size, fitting, timing. Plans and writers have one. */
+export interface VideoSpec {
   format: OutputFormat;
   codec: VideoCodec;
-  /** Output size (even). */
+  /** Output size (even for 4:2:0). */
   width: number;
   height: number;
-  /** Size pictures are fitted to before padding to even. */
+  /** The size pictures are fitted to, before padding to even. */
   fitSize: Size;
   fit: FitMode;
   /** `0xrrggbb` */
   background: string;
   fps: Fraction;
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
+}
+
+/** Everything the encode side needs: the video, and where to write it. */
+export interface SessionSpec extends VideoSpec {
+  output: string;
+  overwrite: boolean;
+  /** Files the output must never replace. */
+  inputs: readonly string[];
   /** Timestamps count ticks of 1/(fps × ticksPerFrame) seconds. */
   ticksPerFrame: number;
-  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
 }
 
 export interface SessionResult {

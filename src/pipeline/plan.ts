@@ -1,14 +1,15 @@
-import { type FitMode, type VideoCodec, codecProfileName, DEFAULT_CRF } from '../engine/index.js';
+import { codecProfileName, DEFAULT_CRF } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
 import { discoverInputs } from '../inputs/discover.js';
 import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
 import type { ImageType } from '../inputs/image-types.js';
 import { checkOutput } from '../output/safe-output.js';
-import { type OutputFormat, checkCodec, outputFormatFor } from '../options/output-formats.js';
+import { checkCodec, outputFormatFor } from '../options/output-formats.js';
 import { type ResolvedStitchOptions, type StitchOptions, resolveStitchOptions } from '../options/stitch-options.js';
-import { type Fraction, type Size, colorToHex, fractionToNumber } from '../options/values.js';
+import { type Size, colorToHex, fractionToNumber } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
 import { mapConcurrent } from './concurrency.js';
+import type { VideoSpec } from './encode-session.js';
 
 export interface PlannedFrame {
   file: string;
@@ -32,19 +33,10 @@ export interface SkippedFile {
 }
 
 /** What a run will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
-export interface StitchPlan {
+export interface StitchPlan extends VideoSpec {
   output: string;
-  format: OutputFormat;
-  codec: VideoCodec;
   profile: string;
   pixelFormat: 'yuv420p';
-  width: number;
-  height: number;
-  /** The size images are fitted to, before padding to even. */
-  fitSize: Size;
-  fit: FitMode;
-  background: string;
-  fps: Fraction;
   /** Total seconds. */
   duration: number;
   frames: PlannedFrame[];
@@ -54,7 +46,6 @@ export interface StitchPlan {
   padded: { from: Size; to: Size } | undefined;
   skipped: SkippedFile[];
   warnings: string[];
-  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
   /** @internal */
   options: ResolvedStitchOptions;
 }

@@ -52,19 +52,10 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   const skipped = [...plan.skipped];
   const warnings = [...plan.warnings];
   const session = await EncodeSession.open({
-    output: plan.output,
+    ...plan,
     overwrite: plan.options.overwrite,
     inputs: plan.frames.map((f) => f.file),
-    format: plan.format,
-    codec: plan.codec,
-    width: plan.width,
-    height: plan.height,
-    fitSize: plan.fitSize,
-    fit: plan.fit,
-    background: plan.background,
-    fps: plan.fps,
     ticksPerFrame: 1,
-    encoder: plan.encoder,
   });
   try {
     const clock = new ProgressClock(plan.frames.length);
