@@ -25,7 +25,9 @@ export type ErrorCode =
   /** The run was cancelled through its AbortSignal (the CLI: SIGINT or SIGTERM). */
   | 'ABORTED'
   /** The file system refused a read or a write. */
-  | 'IO';
+  | 'IO'
+  /** An optional package a feature needs is not installed (`@napi-rs/canvas` for animate). */
+  | 'MISSING_PACKAGE';
 
 export interface FlipbookErrorDetails {
   /** The file the error is about. */

@@ -9,3 +9,26 @@ export { SORT_ORDERS, type SortOrder } from './inputs/sort.js';
 export { FlipbookError, isFlipbookError, type ErrorCode } from './errors.js';
 export type { Fraction, Size } from './options/values.js';
 export type { FitMode, VideoCodec } from './engine/index.js';
+export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './pipeline/frame-writer.js';
+export { type WriterOptions } from './options/writer-options.js';
+export type { FrameInput, PixelFrame, PixelData, CanvasLike, Context2DLike } from './inputs/frame-input.js';
+export type { RawPixelFormat } from './engine/index.js';
+export { animate, type Animation, type AnimationFrame, type AnimateOptions } from './pipeline/animate.js';
+export { toHTML, EMBED_MODES, DEFAULT_EMBED_LIMIT, type EmbedMode, type HtmlOptions } from './html/to-html.js';
+export { display, JUPYTER_DISPLAY, type Displayed } from './html/display.js';
+export { split, planSplit, runSplit, type SplitPlan, type SplitResult } from './pipeline/split.js';
+export { readFrames, READ_AHEAD, type VideoFrame } from './pipeline/read-frames.js';
+export { probe } from './pipeline/probe.js';
+export { contactSheet, SHEET_DEFAULTS, type ContactSheetResult, type SheetThumbnail } from './pipeline/contact-sheet.js';
+export {
+  PIXEL_LAYOUTS,
+  type SelectionOptions,
+  type ReadFramesOptions,
+  type SplitOptions,
+  type ContactSheetOptions,
+  type SelectionMode,
+  type PixelLayout,
+} from './options/split-options.js';
+export { IMAGE_OUTPUTS } from './output/frame-pattern.js';
+export type { ManifestEntry } from './output/manifest.js';
+export type { MediaInfo, VideoTrackInfo, AudioTrackInfo, OtherTrackInfo, TrackInfo, FrameCountSource, ProbeOptions, ImageFormat, DamageReport } from './engine/index.js';

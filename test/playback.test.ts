@@ -4,52 +4,20 @@
  * canvas has the source colour (BT.709 limited range decoded back to RGB).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 import { stitch } from '../src/index.js';
+import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const red = fileURLToPath(new URL('./assets/solid-c83232.png', import.meta.url));
 const blue = fileURLToPath(new URL('./assets/solid-3264c8.png', import.meta.url));
-
-/** Serves one directory on loopback, with byte ranges as media elements ask for them. */
-async function serve(dir: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const name = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
-    const types: Record<string, string> = { mp4: 'video/mp4', webm: 'video/webm', html: 'text/html' };
-    readFile(join(dir, name)).then(
-      (body) => {
-        const type = types[name.split('.').pop() ?? ''] ?? 'application/octet-stream';
-        const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
-        if (range) {
-          const start = Number(range[1]);
-          const end = range[2] ? Number(range[2]) : body.length - 1;
-          res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${start}-${end}/${body.length}`, 'accept-ranges': 'bytes', 'content-length': end - start + 1 });
-          res.end(body.subarray(start, end + 1));
-        } else {
-          res.writeHead(200, { 'content-type': type, 'accept-ranges': 'bytes', 'content-length': body.length });
-          res.end(body);
-        }
-      },
-      () => {
-        res.writeHead(404);
-        res.end();
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 const PAGE = `<!doctype html><body><video id="v" muted playsinline preload="auto"></video><canvas id="c"></canvas><script>
 window.probe = async (src, at) => {
@@ -65,10 +33,7 @@ window.probe = async (src, at) => {
 };
 </script></body>`;
 
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium for this test`);
-
-describe('playback in headless Chromium', { skip: available ? false : `${CHROMIUM} not installed (apt-get install -y chromium)` }, () => {
+describe('playback in headless Chromium', { skip: chromiumSkipReason() }, () => {
   let dir: string;
   let browser: Browser;
   let server: Server;
@@ -76,10 +41,9 @@ describe('playback in headless Chromium', { skip: available ? false : `${CHROMIU
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'flipbook-play-'));
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(dir, 'index.html'), PAGE);
     ({ server, url: base } = await serve(dir));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchChromium();
   });
 
   after(async () => {
@@ -132,7 +96,4 @@ interface Probe {
  * blue coefficient is clamped, so blue comes out ~9 levels low (200 -> 191) although the file
  * holds it within 2 (FFmpeg decodes 48,97,198); it still tells the two halves apart.
  */
-function assertColour(actual: number[], expected: number[], tolerance: number): void {
-  const worst = Math.max(...expected.map((e, i) => Math.abs((actual[i] ?? -999) - e)));
-  assert.ok(worst <= tolerance, `pixel ${actual.join(',')} vs expected ${expected.join(',')} (off by ${worst}, allowed ${tolerance})`);
-}
+const assertColour = assertPixel;

@@ -71,7 +71,7 @@ export function buildFilterChain(source: ChainSource, target: ChainTarget): stri
     // base of 1 s with one picture a second (the real timestamps are kept outside), so every
     // picture meets exactly one background frame and none is produced in between.
     const bg = `color=c=${target.background}:s=${source.width}x${source.height}:r=1,format=rgba[bg]`;
-    return `${bg};[bg][in]overlay=format=auto:shortest=1,${steps.join(',')}[out]`;
+    return `${bg};[bg][in]overlay=format=rgb:shortest=1,${steps.join(',')}[out]`;
   }
   return `[in]${steps.join(',')}[out]`;
 }

@@ -13,8 +13,8 @@ const CACHED_GRAPHS = 4;
  */
 export class Normaliser {
   private readonly target: ChainTarget;
-  private readonly graphs = new Map<string, SimpleGraph>();
-  private counter = 0n;
+  /** Each graph with the count of pictures it has been fed, its own clock (see below). */
+  private readonly graphs = new Map<string, { graph: SimpleGraph; pictures: bigint }>();
 
   constructor(target: ChainTarget) {
     this.target = target;
@@ -25,15 +25,15 @@ export class Normaliser {
     try {
       const { frame } = input;
       const key = `${frame.width}x${frame.height}/${frame.format}/${frame.colorRange}/${frame.colorSpace}/${orientation}`;
-      let graph = this.graphs.get(key);
-      if (graph) {
+      let entry = this.graphs.get(key);
+      if (entry) {
         this.graphs.delete(key);
       } else {
         const description = buildFilterChain(
           { width: frame.width, height: frame.height, pixelFormat: input.pixelFormat, hasAlpha: input.hasAlpha, orientation },
           this.target,
         );
-        graph = await SimpleGraph.create(description, {
+        const graph = await SimpleGraph.create(description, {
           width: frame.width,
           height: frame.height,
           format: frame.format,
@@ -44,16 +44,19 @@ export class Normaliser {
         if (this.graphs.size >= CACHED_GRAPHS) {
           const [oldest] = this.graphs.keys();
           if (oldest !== undefined) {
-            this.graphs.get(oldest)?.free();
+            this.graphs.get(oldest)?.graph.free();
             this.graphs.delete(oldest);
           }
         }
+        entry = { graph, pictures: 0n };
       }
-      this.graphs.set(key, graph);
-      // The graph counts pictures one a second; real timestamps are the encoder's business.
-      frame.pts = this.counter++;
-      await graph.push(frame);
-      const out = await graph.pull();
+      this.graphs.set(key, entry);
+      // Each graph counts its own pictures one a second from 0, the clock of the background it
+      // draws alpha onto; a shared count would start a new graph late and return background
+      // frames alone. Real timestamps are the encoder's business.
+      frame.pts = entry.pictures++;
+      await entry.graph.push(frame);
+      const out = await entry.graph.pull();
       if (!out) throw new FlipbookError('ENGINE', 'The normalise filter returned no picture');
       return new Picture(out);
     } finally {
@@ -62,7 +65,7 @@ export class Normaliser {
   }
 
   close(): void {
-    for (const graph of this.graphs.values()) graph.free();
+    for (const { graph } of this.graphs.values()) graph.free();
     this.graphs.clear();
   }
 }

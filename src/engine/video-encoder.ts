@@ -8,6 +8,7 @@ import {
   AVCOL_SPC_BT709,
   AVCOL_TRC_BT709,
   AVFMT_GLOBALHEADER,
+  AV_PICTURE_TYPE_NONE,
 } from 'node-av/constants';
 import { FF_ENCODER_LIBVPX_VP9, FF_ENCODER_LIBX264, type FFEncoderCodec } from 'node-av/constants';
 
@@ -33,6 +34,11 @@ export interface EncodeSpec {
   preset: string;
   /** Bits per second; replaces constant quality. */
   bitrate?: number | undefined;
+  /**
+   * H.264 B-frames (default on). Off for pictures of unequal durations: MP4 adds its track up
+   * from decode times, which B-frames then leave short of the last picture's end.
+   */
+  bFrames?: boolean | undefined;
   /** MP4 and MOV: move the index to the front so playback starts before the download ends. */
   faststart: boolean;
 }
@@ -73,6 +79,7 @@ const RECIPES: Record<VideoCodec, CodecRecipe> = {
       // the profile asked; the 8x8 transform keeps the stream High, as the plan and result say.
       '8x8dct': '1',
       ...(spec.bitrate ? {} : { crf: String(spec.crf ?? DEFAULT_CRF.h264) }),
+      ...(spec.bFrames === false ? { bf: '0' } : {}),
     }),
   },
   vp9: {
@@ -168,6 +175,10 @@ export class VideoEncoder {
     const { frame } = picture;
     frame.pts = BigInt(pts);
     frame.duration = BigInt(duration);
+    // A decoded image comes tagged as an I picture, and libx264 and libvpx take a tagged type
+    // as an order: every frame would be a keyframe (all-intra, ~1.7x the bytes at the same
+    // crf). Leave the choice to the encoder's GOP and scene-cut logic, as the ffmpeg CLI does.
+    frame.pictType = AV_PICTURE_TYPE_NONE;
     this.durations.set(frame.pts, frame.duration);
     check(await this.ctx.sendFrame(frame), 'encode a frame');
     await this.drain();

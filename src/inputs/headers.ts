@@ -18,8 +18,12 @@ export interface ImageHeader {
   bytes: number;
 }
 
-/** Enough for the header of every type; a JPEG whose size marker lies further is read whole. */
-const FIRST_READ = 256 * 1024;
+/**
+ * How much is read to find the header, in turn: most headers are in the first few kB; a JPEG
+ * whose size marker follows a large EXIF or ICC block needs more; a TIFF whose directory is at
+ * the end (as ImageMagick writes them) is read whole.
+ */
+const READS = [16 * 1024, 256 * 1024, Number.POSITIVE_INFINITY];
 
 /**
  * Reads an image's header only (type, size, EXIF orientation) without decoding it, so that a
@@ -48,21 +52,19 @@ export async function readImageHeader(path: string, position?: number): Promise<
       });
     if (size === 0) throw fail('is empty (0 bytes)');
     const notAnImage = 'is not an image flipbook reads: its header is not PNG, JPEG, WebP, TIFF, BMP or GIF';
-    let buffer = Buffer.alloc(Math.min(size, FIRST_READ));
-    await handle.read(buffer, 0, buffer.length, 0);
-    let info;
-    try {
-      info = imageSize(buffer);
-    } catch (first) {
-      if (size <= buffer.length) throw fail(notAnImage, first);
-      buffer = Buffer.alloc(size);
-      await handle.read(buffer, 0, size, 0);
+    let info: ReturnType<typeof imageSize> | undefined;
+    for (const limit of READS) {
+      const length = Math.min(size, limit);
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, 0);
       try {
-        info = imageSize(buffer);
+        info = imageSize(buffer.subarray(0, bytesRead));
+        break;
       } catch (cause) {
-        throw fail(notAnImage, cause);
+        if (length >= size) throw fail(notAnImage, cause);
       }
     }
+    if (!info) throw fail(notAnImage);
     if (!isImageType(info.type)) {
       throw fail(`is a ${info.type ?? 'unknown'} image, which flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`);
     }

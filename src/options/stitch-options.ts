@@ -108,12 +108,21 @@ export const STITCH_DEFAULTS = {
   limitPixels: DEFAULT_PIXEL_LIMIT,
 } as const;
 
+/**
+ * crf within the codec's range: libvpx takes 0 to 63, x264 1 to 51 (0 is lossless, which High
+ * profile cannot carry). Checked once the codec is known: a .webm output picks vp9.
+ */
+export function checkCrf(crf: number | undefined, codec: VideoCodec, received: unknown): void {
+  if (crf !== undefined && codec === 'h264' && (crf < 1 || crf > 51)) {
+    throw invalidOption('crf', 'a whole number from 1 to 51 for h264 (0 to 63 for vp9)', received);
+  }
+}
+
 /** Validates every option once, without touching the caller's object. */
 export function resolveStitchOptions(options: StitchOptions = {}): ResolvedStitchOptions {
   const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
   const codec = given(options.codec) ? parseChoice(options.codec, 'codec', VIDEO_CODECS) : undefined;
   const crf = given(options.crf) ? parseInteger(options.crf, 'crf', 0, 63) : undefined;
-  if (crf !== undefined && crf > 51 && codec !== 'vp9') throw invalidOption('crf', 'a whole number from 0 to 51 for h264 (0 to 63 for vp9)', options.crf);
   if (given(options.size) && (given(options.width) || given(options.height))) {
     throw invalidOption('size', 'either size or width/height, not both', options.size);
   }

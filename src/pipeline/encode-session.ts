@@ -18,7 +18,8 @@ export interface VideoSpec {
   /** `0xrrggbb` */
   background: string;
   fps: Fraction;
-  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
+  /** bFrames: false for pictures of unequal durations (see VideoEncoder); default on. */
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; bFrames?: boolean };
 }
 
 /** Everything the encode side needs: the video, and where to write it. */
@@ -73,6 +74,7 @@ export class EncodeSession {
         crf: spec.encoder.crf,
         preset: spec.encoder.preset,
         bitrate: spec.encoder.bitrate,
+        bFrames: spec.encoder.bFrames,
         faststart: spec.format.faststart,
       });
       const normaliser = new Normaliser({

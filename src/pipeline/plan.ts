@@ -5,7 +5,7 @@ import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
 import type { ImageType } from '../inputs/image-types.js';
 import { checkOutput } from '../output/safe-output.js';
 import { checkCodec, outputFormatFor } from '../options/output-formats.js';
-import { type ResolvedStitchOptions, type StitchOptions, resolveStitchOptions } from '../options/stitch-options.js';
+import { type ResolvedStitchOptions, type StitchOptions, checkCrf, resolveStitchOptions } from '../options/stitch-options.js';
 import { type Size, colorToHex, fractionToNumber } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
 import { mapConcurrent } from './concurrency.js';
@@ -71,6 +71,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   const format = outputFormatFor(output);
   const codec = opts.codec ?? format.codecs[0] ?? 'h264';
   checkCodec(format, codec);
+  checkCrf(opts.crf, codec, options.crf);
 
   const discovered = await discoverInputs(typeof inputs === 'string' ? [inputs] : inputs, { sort: opts.sort, startNumber: opts.startNumber });
   discovered.notices.forEach(warn);

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+
+import type { SelectionOptions } from '../../options/split-options.js';
+
+/** The selection flags as commander hands them over (strings; the library validates). */
+export interface SelectionFlags {
+  fps?: string;
+  every?: string;
+  start?: string;
+  end?: string;
+  duration?: string;
+  frames?: string;
+  keyframesOnly?: boolean;
+  width?: string;
+  height?: string;
+  scale?: string;
+  maxFrames?: string;
+}
+
+/** The frame selection options split shares with other commands that read frames. */
+export function addSelectionOptions(command: Command): Command {
+  return command
+    .option('--fps <rate>', 'resample to this many frames per second, like ffmpeg\'s fps filter (25, 0.5, 30000/1001) (default: every stored frame, with its own time)')
+    .option('--every <n>', 'keep every nth frame (default: 1, all)')
+    .option('--start <time>', 'start here: seconds or hh:mm:ss.ms; seeks to the keyframe before it, then decodes exactly to it (default: 0)')
+    .option('--end <time>', 'stop before this time (default: the end)')
+    .option('--duration <time>', 'stop this long after --start (default: to the end)')
+    .option('--frames <list>', 'only these 0-based frame numbers: 0,10,20-25 (default: all)')
+    .option('--keyframes-only', 'only keyframes; fast, the other frames are not decoded (default: off)', false)
+    .option('--width <px>', 'output width; the height keeps the aspect ratio (default: the video\'s, upright)')
+    .option('--height <px>', 'output height; the width keeps the aspect ratio (with --width: fit inside both) (default: the video\'s)')
+    .option('--scale <factor>', 'scale both sides, such as 0.5 (default: 1)')
+    .option('--max-frames <n>', 'stop after this many frames (default: no limit)');
+}
+
+export function selectionFromFlags(flags: SelectionFlags): SelectionOptions {
+  const options: SelectionOptions = {};
+  const keys = ['fps', 'every', 'start', 'end', 'duration', 'frames', 'width', 'height', 'scale', 'maxFrames'] as const;
+  for (const key of keys) {
+    const value = flags[key];
+    if (value !== undefined) options[key] = value;
+  }
+  if (flags.keyframesOnly) options.keyframesOnly = true;
+  return options;
+}

@@ -1,0 +1,72 @@
+import { Packet } from 'node-av/lib';
+import { AV_NOPTS_VALUE, AVDISCARD_ALL } from 'node-av/constants';
+
+import { type MediaInfo, describeMedia, mainVideoStream, openMedia } from './media-input.js';
+import { EOF, ffmpegMessage } from './runtime.js';
+
+export interface ProbeOptions {
+  /**
+   * Count the video frames by reading every packet (no decoding): exact even when the header
+   * lacks a count or lies (a truncated file). Default true.
+   */
+  countFrames?: boolean;
+}
+
+/** Whether steps between timestamps vary more than rounding to the time base explains. */
+function isVariable(timestamps: bigint[]): boolean {
+  if (timestamps.length < 3) return false;
+  const sorted = [...timestamps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const steps: number[] = [];
+  for (let i = 1; i < sorted.length; i++) steps.push(Number((sorted[i] as bigint) - (sorted[i - 1] as bigint)));
+  const typical = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)] ?? 0;
+  const tolerance = Math.max(1.5, typical * 0.02);
+  return steps.some((s) => Math.abs(s - typical) > tolerance);
+}
+
+/**
+ * Describes a media file: container, streams, and (by default) the exact video frame count,
+ * found by reading the packets of the main video stream.
+ */
+export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
+  const { format, size } = await openMedia(file);
+  try {
+    const info = describeMedia(file, format, size);
+    const { warnings } = info;
+    const stream = mainVideoStream(format);
+    const video = info.video;
+    if ((options.countFrames ?? true) && stream && video) {
+      for (const other of format.streams) if (other.index !== stream.index) other.discard = AVDISCARD_ALL;
+      const packet = new Packet();
+      packet.alloc();
+      const timestamps: bigint[] = [];
+      let count = 0;
+      try {
+        for (;;) {
+          const ret = await format.readFrame(packet);
+          if (ret === EOF) break;
+          if (ret < 0) {
+            warnings.push(`${file} is damaged: reading stopped after ${count} video frames (${ffmpegMessage(ret)})`);
+            break;
+          }
+          if (packet.streamIndex === stream.index) {
+            count++;
+            const ts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
+            if (ts !== AV_NOPTS_VALUE) timestamps.push(ts);
+          }
+          packet.unref();
+        }
+      } finally {
+        packet.free();
+      }
+      video.frames = count;
+      video.frameCountSource = 'counted';
+      video.variableFrameRate = isVariable(timestamps);
+      if (video.headerFrames !== undefined && video.headerFrames !== count) {
+        warnings.push(`${file}: the header says ${video.headerFrames} video frames, but ${count} were counted`);
+      }
+    }
+    return info;
+  } finally {
+    await format.closeInput();
+  }
+}

@@ -1,0 +1,120 @@
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
+
+import { FlipbookError, invalidOption } from '../errors.js';
+import type { WriterOptions } from '../options/writer-options.js';
+import { type Fraction, fractionToNumber, parseDimension, parseDuration, parseFps } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
+import { createCanvas } from './canvas-package.js';
+import { createWriter } from './frame-writer.js';
+import type { StitchResult } from './stitch.js';
+
+/** What draw() is told about the frame it draws. */
+export interface AnimationFrame<T> {
+  /** 0-based frame number. */
+  index: number;
+  /** The frame's time in seconds: index / fps. */
+  t: number;
+  /** 0 at the first frame, 1 at the last (NaN when `frames` is an iterable of unknown length). */
+  progress: number;
+  /** The element of `frames` for this frame; the index when `frames` is a count or `duration` is given. */
+  datum: T;
+  /** The canvas drawn on (the same one every frame). */
+  canvas: Canvas;
+}
+
+export interface Animation<T = number> {
+  /** Canvas and video size in pixels. */
+  width: number;
+  height: number;
+  /** Frames per second. Default 25. */
+  fps?: number | string;
+  /** How many frames, or the data to draw one frame each of (an array, a generator, an async iterable). */
+  frames?: number | Iterable<T> | AsyncIterable<T>;
+  /** Instead of `frames`: the length in seconds (`3`, `"1.5s"`), frames = duration × fps. */
+  duration?: number | string;
+  /**
+   * Draws one frame. The canvas keeps what the previous frame drew: clear it (or fill the
+   * background) first for a fresh frame. May be async.
+   */
+  draw: (ctx: SKRSContext2D, frame: AnimationFrame<T>) => void | Promise<void>;
+}
+
+/** The writer's output options; size, rate and frame count come from the animation. */
+export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'expectedFrames'>;
+
+/**
+ * Draws a video frame by frame on a canvas (`@napi-rs/canvas`): the FuncAnimation of
+ * flipbook. Calls draw() for every frame and streams each to the writer as it is drawn, so
+ * only the canvas and the frame being encoded are in memory. An exception in draw() (or the
+ * signal) stops the run and leaves no output; draw's own error is rethrown as it is.
+ */
+export async function animate<T = number>(animation: Animation<T>, output: string, options: AnimateOptions = {}): Promise<StitchResult> {
+  if (animation === null || typeof animation !== 'object') throw invalidOption('animation', 'an object { width, height, fps, frames, draw }', animation);
+  if (typeof animation.draw !== 'function') throw invalidOption('draw', 'a function (ctx, { index, t, progress, datum }) => void', animation.draw);
+  const width = parseDimension(animation.width, 'width');
+  const height = parseDimension(animation.height, 'height');
+  const fps = parseFps(animation.fps ?? 25);
+  const source = frameSource(animation, fps);
+  throwIfAborted(options.signal);
+  const canvas = await createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  const writer = createWriter(output, { ...options, width, height, fps: `${fps.num}/${fps.den}`, ...(source.total === undefined ? {} : { expectedFrames: source.total }) });
+  const rate = fractionToNumber(fps);
+  // One frame is encoded while the next is drawn: write() copies the canvas before it returns.
+  let encoding: Promise<void> | undefined;
+  try {
+    let index = 0;
+    for await (const datum of source.data) {
+      throwIfAborted(options.signal);
+      const total = source.total;
+      const progress = total === undefined ? Number.NaN : total > 1 ? index / (total - 1) : 0;
+      await animation.draw(ctx, { index, t: index / rate, progress, datum, canvas });
+      const written = writer.write(canvas);
+      written.catch(() => undefined);
+      await encoding;
+      encoding = written;
+      index++;
+    }
+    await encoding;
+    return await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+interface FrameSource<T> {
+  data: Iterable<T> | AsyncIterable<T>;
+  total: number | undefined;
+}
+
+function frameSource<T>(animation: Animation<T>, fps: Fraction): FrameSource<T> {
+  const { frames, duration } = animation;
+  if (frames !== undefined && duration !== undefined) throw invalidOption('frames', 'either frames or duration, not both', frames);
+  let count: number | undefined;
+  if (duration !== undefined) {
+    count = Math.round(parseDuration(duration, 'duration') * fractionToNumber(fps));
+    if (count < 1) {
+      throw new FlipbookError('INVALID_OPTION', `A duration of ${duration} is shorter than one frame at ${fractionToNumber(fps)} fps`, { option: 'duration', hint: 'Give a longer duration or a higher fps' });
+    }
+  } else if (typeof frames === 'number') {
+    if (!Number.isInteger(frames) || frames < 1) throw invalidOption('frames', 'a whole number of frames, 1 or more, or an iterable of data', frames);
+    count = frames;
+  } else if (frames !== undefined && frames !== null && (Symbol.iterator in Object(frames) || Symbol.asyncIterator in Object(frames))) {
+    return { data: frames as Iterable<T> | AsyncIterable<T>, total: knownLength(frames) };
+  } else {
+    throw invalidOption('frames', 'a whole number of frames or an iterable of data (or give duration)', frames);
+  }
+  const n = count;
+  const indices = function* (): Generator<number> {
+    for (let i = 0; i < n; i++) yield i;
+  };
+  return { data: indices() as unknown as Iterable<T>, total: n };
+}
+
+/** The length of an array, a typed array, a Set or a Map; undefined for a generator. */
+function knownLength(frames: object): number | undefined {
+  if (Array.isArray(frames) || ArrayBuffer.isView(frames)) return (frames as { length: number }).length;
+  if (frames instanceof Set || frames instanceof Map) return frames.size;
+  return undefined;
+}

@@ -1,0 +1,230 @@
+import { stat, writeFile } from 'node:fs/promises';
+
+import {
+  FrameConverter,
+  ImageEncoder,
+  type ImageFormat,
+  type SourceFrame,
+  VideoSource,
+  copyPixels,
+  imageTarget,
+  pictureFromPixels,
+} from '../engine/index.js';
+import { FlipbookError, invalidOption } from '../errors.js';
+import { imageFormatFor } from '../output/frame-pattern.js';
+import { SafeOutput, checkOutput } from '../output/safe-output.js';
+import { type ContactSheetOptions, parseQuality } from '../options/split-options.js';
+import { parseDuration, parseInteger } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
+import { drawLabel, formatTimestamp, labelSize } from './sheet-font.js';
+
+export interface SheetThumbnail {
+  /** The time asked for (seconds from the start of the video). */
+  time: number;
+  /** The time of the frame shown: the one on screen at `time`. */
+  frameTime: number;
+  /** Top-left corner in the sheet. */
+  x: number;
+  y: number;
+}
+
+export interface ContactSheetResult {
+  video: string;
+  output: string;
+  format: ImageFormat;
+  /** Size of the sheet. */
+  width: number;
+  height: number;
+  columns: number;
+  rows: number;
+  /** Size of each thumbnail. */
+  thumbWidth: number;
+  thumbHeight: number;
+  /** Pixels between thumbnails and around them. */
+  gap: number;
+  thumbnails: SheetThumbnail[];
+  bytes: number;
+}
+
+export const SHEET_DEFAULTS = { columns: 4, rows: 4, width: 1280 } as const;
+
+/** More thumbnails than this is not a sheet anyone can read. */
+const MAX_THUMBNAILS = 2500;
+
+/** Read on rather than seek when the next thumbnail is at most this many seconds ahead. */
+const SEEK_GAP = 3;
+
+const BACKGROUND = 0x1a;
+
+/**
+ * Gives the frame on screen at each asked time (times ascending): reads on while the next
+ * time is close, seeks (to the keyframe before it) when it is far.
+ */
+class FrameAt {
+  private readonly source: VideoSource;
+  private frames: AsyncGenerator<SourceFrame> | undefined;
+  private last: SourceFrame | undefined;
+  private peek: SourceFrame | undefined;
+
+  constructor(source: VideoSource) {
+    this.source = source;
+  }
+
+  /** The frame shown at `t`; it stays owned here, valid until the next call. */
+  async at(t: number): Promise<SourceFrame> {
+    const position = this.peek?.time ?? this.last?.time;
+    if (!this.frames || position === undefined || t < (this.last?.time ?? position) || t - position > SEEK_GAP) {
+      await this.reset();
+      this.frames = this.source.decode({ from: t });
+    }
+    if (this.peek) {
+      if (this.peek.time > t + 1e-9) return this.last ?? this.peek;
+      this.last?.picture.release();
+      this.last = this.peek;
+      this.peek = undefined;
+    }
+    for (;;) {
+      const step = await this.frames.next();
+      if (step.done) break;
+      const frame = step.value;
+      if (frame.time <= t + 1e-9) {
+        this.last?.picture.release();
+        this.last = frame;
+      } else {
+        this.peek = frame;
+        break;
+      }
+    }
+    const found = this.last ?? this.peek;
+    if (!found) throw new FlipbookError('INVALID_INPUT', `${this.source.file} has no decodable frame near ${t.toFixed(3)} s`, { file: this.source.file });
+    return found;
+  }
+
+  async reset(): Promise<void> {
+    await this.frames?.return(undefined);
+    this.frames = undefined;
+    this.last?.picture.release();
+    this.peek?.picture.release();
+    this.last = undefined;
+    this.peek = undefined;
+  }
+}
+
+/**
+ * One image with a grid of thumbnails across the whole video, each with its time:
+ * `contactSheet('movie.mp4', 'sheet.png', { columns: 5, rows: 4 })`. The thumbnails are spread
+ * evenly (the middle of each of columns × rows equal parts), or one every `every` seconds.
+ */
+export async function contactSheet(video: string, output: string, options: ContactSheetOptions = {}): Promise<ContactSheetResult> {
+  throwIfAborted(options.signal);
+  const columns = parseInteger(options.columns ?? SHEET_DEFAULTS.columns, 'columns', 1, 100);
+  if (options.rows !== undefined && options.every !== undefined) throw invalidOption('every', 'either rows or every, not both', options.every);
+  const givenRows = options.rows === undefined ? undefined : parseInteger(options.rows, 'rows', 1, 1000);
+  const every = options.every === undefined ? undefined : parseDuration(options.every, 'every');
+  const width = parseInteger(options.width ?? SHEET_DEFAULTS.width, 'width', 16, 16384);
+  const format = imageFormatFor(output);
+  const quality = options.quality === undefined ? 90 : parseQuality(options.quality);
+  const checks = { overwrite: options.overwrite === true, inputs: [video] };
+  await checkOutput(output, checks);
+  let out: SafeOutput | undefined;
+  let source: VideoSource | undefined;
+  const converters: FrameConverter[] = [];
+  let frameAt: FrameAt | undefined;
+  try {
+    source = await VideoSource.open(video);
+    const track = source.video;
+    const duration = track.duration ?? source.info.duration;
+    if (duration === undefined || duration <= 0) {
+      throw new FlipbookError('INVALID_INPUT', `${video} does not say how long it is, so thumbnails cannot be spread over it`, { file: video, hint: 'Remux it (ffmpeg -i in -c copy out.mkv) so its duration is known' });
+    }
+    let times: number[];
+    if (every !== undefined) {
+      times = [];
+      for (let k = 0; k * every < duration - 1e-9; k++) {
+        times.push(k * every);
+        if (times.length > MAX_THUMBNAILS) break;
+      }
+    } else {
+      const n = columns * (givenRows ?? SHEET_DEFAULTS.rows);
+      times = Array.from({ length: n }, (_, k) => (duration * (k + 0.5)) / n);
+    }
+    if (times.length > MAX_THUMBNAILS) {
+      throw invalidOption('every', `at most ${MAX_THUMBNAILS} thumbnails (this would be more than that)`, options.every);
+    }
+    const rows = givenRows ?? Math.max(1, Math.ceil(times.length / columns));
+    const gap = Math.max(2, Math.round(width / 320));
+    const thumbWidth = Math.floor((width - (columns + 1) * gap) / columns);
+    if (thumbWidth < 8) throw invalidOption('width', `a sheet wide enough for ${columns} columns (at least ${columns * 8 + (columns + 1) * gap} pixels)`, options.width);
+    const thumbHeight = Math.max(2, Math.round((thumbWidth * track.displayHeight) / track.displayWidth));
+    const height = rows * thumbHeight + (rows + 1) * gap;
+    const stride = width * 3;
+    const sheet = Buffer.alloc(stride * height, BACKGROUND);
+    const converter = new FrameConverter({ filters: source.upright.filters, width: thumbWidth, height: thumbHeight, pixelFormat: 'rgb24' });
+    converters.push(converter);
+    frameAt = new FrameAt(source);
+    const scale = Math.max(1, Math.round(thumbHeight / 80));
+    const thumbnails: SheetThumbnail[] = [];
+    const started = performance.now();
+    for (const [k, time] of times.entries()) {
+      throwIfAborted(options.signal);
+      const frame = await frameAt.at(time);
+      const picture = await converter.convert(frame.picture);
+      let pixels: Buffer;
+      try {
+        pixels = copyPixels(picture);
+      } finally {
+        picture.release();
+      }
+      const x = gap + (k % columns) * (thumbWidth + gap);
+      const y = gap + Math.floor(k / columns) * (thumbHeight + gap);
+      for (let row = 0; row < thumbHeight; row++) {
+        sheet.set(pixels.subarray(row * thumbWidth * 3, (row + 1) * thumbWidth * 3), (y + row) * stride + x * 3);
+      }
+      if (options.labels !== false) {
+        const text = formatTimestamp(time);
+        const box = labelSize(text, scale);
+        drawLabel(sheet, stride, x + scale * 2, y + thumbHeight - box.height - scale * 2, text, scale, { x, y, width: thumbWidth, height: thumbHeight });
+      }
+      thumbnails.push({ time, frameTime: frame.time, x, y });
+      const elapsed = (performance.now() - started) / 1000;
+      const fps = elapsed > 0 ? (k + 1) / elapsed : 0;
+      options.onProgress?.({ frame: k + 1, total: times.length, fps, eta: fps > 0 ? (times.length - k - 1) / fps : undefined, elapsed });
+    }
+    await frameAt.reset();
+    const damage = source.damage;
+    if (damage.readError || damage.frames + damage.packets > 0) {
+      options.onWarning?.(`${video} is damaged (${damage.readError ?? `${damage.frames + damage.packets} frames could not be decoded`}); the sheet shows the frames that could be read`);
+    }
+
+    const spec = { format, width, height, depth: 8 as const, alpha: false, quality };
+    const encoderConverter = new FrameConverter({ filters: [], width: undefined, height: undefined, ...imageTarget(spec) });
+    converters.push(encoderConverter);
+    const raw = pictureFromPixels({ data: sheet, width, height, format: 'rgb' });
+    const encoder = await ImageEncoder.open(spec);
+    let bytes: Buffer;
+    try {
+      const ready = await encoderConverter.convert(raw);
+      try {
+        bytes = await encoder.encode(ready);
+      } finally {
+        ready.release();
+      }
+    } finally {
+      raw.release();
+      encoder.close();
+    }
+    out = await SafeOutput.create(output, checks);
+    await writeFile(out.temporary, bytes);
+    throwIfAborted(options.signal);
+    await out.commit();
+    const written = await stat(output);
+    return { video, output, format, width, height, columns, rows, thumbWidth, thumbHeight, gap, thumbnails, bytes: written.size };
+  } catch (error) {
+    await out?.discard();
+    throw error;
+  } finally {
+    await frameAt?.reset();
+    for (const c of converters) c.close();
+    await source?.close();
+  }
+}

@@ -1,0 +1,79 @@
+import { FrameConverter, PixelCopier, VideoSource } from '../engine/index.js';
+import { type PixelLayout, PIXEL_LAYOUTS, type ReadFramesOptions, type ResolvedSelection, outputSize, resolveSelection } from '../options/split-options.js';
+import { parseChoice } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
+import { damageWarning, rateOf } from './damage.js';
+import { streamFrames } from './frame-stream.js';
+import { prefetch } from './prefetch.js';
+
+/** One decoded frame as pixels. */
+export interface VideoFrame {
+  /** 0-based position among the frames read. */
+  index: number;
+  /** 0-based position of the frame in the video, in presentation order (undefined after a seek with `start`, and with `keyframesOnly`). */
+  sourceIndex: number | undefined;
+  /** Seconds from the start of the video: the frame's own time, or its slot with `fps`. */
+  time: number;
+  /** The frame's timestamp in ticks of the stream's time base (`time` is exact, this is raw). */
+  pts: number;
+  width: number;
+  height: number;
+  format: PixelLayout;
+  /** Tightly packed pixels, `width × height × (4 | 3 | 1)` bytes, top row first. Yours to keep. */
+  data: Uint8Array;
+  keyframe: boolean;
+}
+
+/** Frames converted and copied ahead of the consumer: a few, never more. */
+export const READ_AHEAD = 3;
+
+const FFMPEG_FORMATS: Record<PixelLayout, string> = { rgba: 'rgba', rgb: 'rgb24', gray: 'gray' };
+
+/**
+ * Reads a video's frames as pixels: `for await (const frame of readFrames('movie.mp4')) ...`.
+ * Decodes a few frames ahead of the loop and no more; `break` stops decoding and releases
+ * everything; the `signal` rejects the loop with code ABORTED. Options are validated here,
+ * before the first frame; the file is opened on the first iteration.
+ */
+export function readFrames(video: string, options: ReadFramesOptions = {}): AsyncGenerator<VideoFrame> {
+  const selection = resolveSelection(options);
+  const layout = parseChoice(options.format ?? 'rgba', 'format', PIXEL_LAYOUTS);
+  return prefetch(decodeFrames(video, selection, layout, options), READ_AHEAD);
+}
+
+async function* decodeFrames(video: string, selection: ResolvedSelection, layout: PixelLayout, options: ReadFramesOptions): AsyncGenerator<VideoFrame> {
+  throwIfAborted(options.signal);
+  const source = await VideoSource.open(video);
+  const shown = { width: source.video.displayWidth, height: source.video.displayHeight };
+  const size = outputSize(selection, shown.width, shown.height);
+  const resized = size.width !== shown.width || size.height !== shown.height;
+  const converter = new FrameConverter({
+    filters: source.upright.filters,
+    width: resized ? size.width : undefined,
+    height: resized ? size.height : undefined,
+    pixelFormat: FFMPEG_FORMATS[layout],
+  });
+  const copier = new PixelCopier();
+  let complete = false;
+  try {
+    // Converting runs a frame ahead of copying, so the two overlap on the thread pool.
+    const converted = prefetch(streamFrames(source, selection, converter, options.signal), 1, (f) => f.picture.release());
+    for await (const frame of converted) {
+      const { width, height } = frame.picture;
+      let data: Buffer;
+      try {
+        data = await copier.copy(frame.picture);
+      } finally {
+        frame.picture.release();
+      }
+      yield { index: frame.index, sourceIndex: frame.sourceIndex, time: frame.time, pts: frame.pts, width, height, format: layout, data, keyframe: frame.keyframe };
+    }
+    complete = true;
+  } finally {
+    copier.close();
+    converter.close();
+    await source.close();
+    const warning = complete ? damageWarning(video, source.damage, rateOf(source.video)) : undefined;
+    if (warning) options.onWarning?.(warning);
+  }
+}

@@ -1,0 +1,340 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+
+import {
+  FrameConverter,
+  ImageEncoder,
+  type ImageFormat,
+  type ImageSpec,
+  type MediaInfo,
+  type Picture,
+  type VideoTrackInfo,
+  VideoSource,
+  imageTarget,
+  noVideoError,
+  pixelFormatHasAlpha,
+  probeMedia,
+} from '../engine/index.js';
+import { FlipbookError, invalidOption } from '../errors.js';
+import { FrameFiles } from '../output/frame-files.js';
+import { FramePattern } from '../output/frame-pattern.js';
+import { type ManifestEntry, manifestFormatFor, manifestText, writeManifest } from '../output/manifest.js';
+import { checkOutput } from '../output/safe-output.js';
+import {
+  type ResolvedSelection,
+  type SelectionMode,
+  type SplitOptions,
+  outputSize,
+  parseDepth,
+  parseQuality,
+  resolveSelection,
+} from '../options/split-options.js';
+import type { Progress } from '../options/stitch-options.js';
+import { type Fraction, formatFraction, fractionToNumber, parseInteger } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
+import { damageWarning, rateOf } from './damage.js';
+import { streamFrames } from './frame-stream.js';
+import { prefetch } from './prefetch.js';
+
+/** What a split will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
+export interface SplitPlan {
+  video: string;
+  /** The video as probed (header only; frames not counted). */
+  info: MediaInfo;
+  /** The output pattern, e.g. `frames/img_%05d.png` (`dir/frame_%06d.png` for a directory). */
+  output: string;
+  directory: string;
+  format: ImageFormat;
+  /** passthrough: frames as stored (their own timestamps); fps: resampled to `fps`. */
+  mode: SelectionMode;
+  fps: Fraction | undefined;
+  /** Size of the frames written (upright, scaled). */
+  width: number;
+  height: number;
+  /** Degrees counterclockwise of the rotation metadata applied (0: none). */
+  rotation: number;
+  depth: 8 | 16;
+  quality: number | undefined;
+  startNumber: number;
+  /** The first file that will be written. */
+  firstFile: string;
+  /** Frames expected from the header (an estimate: damaged or variable-rate files differ). */
+  estimatedFrames: number | undefined;
+  manifest: string | undefined;
+  selection: ResolvedSelection;
+  warnings: string[];
+  /** @internal */
+  overwrite: boolean;
+}
+
+export interface SplitResult {
+  video: string;
+  output: string;
+  directory: string;
+  format: ImageFormat;
+  mode: SelectionMode;
+  fps: Fraction | undefined;
+  /** Frames written. */
+  frames: number;
+  width: number;
+  height: number;
+  depth: 8 | 16;
+  /** The files written, in order. */
+  files: string[];
+  /** Index, time and file of every frame (what the manifest holds). */
+  entries: ManifestEntry[];
+  manifest: string | undefined;
+  /** Bytes written (frames and manifest). */
+  bytes: number;
+  warnings: string[];
+}
+
+/** Pictures converted ahead of the encoders. */
+const CONVERT_AHEAD = 2;
+
+/** Image encoders run side by side: one per core, at most 3 (node's thread pool has 4 threads, decoding needs one). */
+function encoderCount(): number {
+  return Math.max(1, Math.min(availableParallelism(), 3));
+}
+
+const DEFAULT_QUALITY: Partial<Record<ImageFormat, number>> = { jpeg: 90, webp: 80 };
+
+function estimateFrames(video: VideoTrackInfo, duration: number | undefined, sel: ResolvedSelection): number | undefined {
+  const rate = video.avgFrameRate ?? video.frameRate;
+  const total = video.frames ?? (duration !== undefined && rate ? Math.round(duration * fractionToNumber(rate)) : undefined);
+  if (sel.frames) return total === undefined ? sel.frames.length : sel.frames.filter((n) => n < total).length;
+  if (sel.keyframesOnly || duration === undefined) return undefined;
+  const end = Math.min(sel.end ?? duration, duration);
+  const span = Math.max(0, end - sel.start);
+  let count: number | undefined;
+  if (sel.fps) count = Math.max(span > 0 ? 1 : 0, Math.round(span * fractionToNumber(sel.fps)));
+  else if (total !== undefined) count = duration > 0 ? Math.round((total * span) / duration) : total;
+  if (count === undefined) return undefined;
+  count = Math.ceil(count / sel.every);
+  return sel.maxFrames === undefined ? count : Math.min(count, sel.maxFrames);
+}
+
+/**
+ * Everything up to the first decoded frame: validates the options, reads the video's header
+ * (missing, not a video, no video stream, no MP4 index: all fail here, before any output),
+ * works out the frame size and the files, and refuses to write over existing frame files.
+ */
+export async function planSplit(video: string, output: string | undefined, options: SplitOptions = {}): Promise<SplitPlan> {
+  throwIfAborted(options.signal);
+  const selection = resolveSelection(options);
+  const startNumber = options.startNumber === undefined ? 1 : parseInteger(options.startNumber, 'startNumber', 0, 2 ** 31 - 1);
+  let depth = options.depth === undefined ? 8 : parseDepth(options.depth);
+  const manifest = options.manifest === undefined ? undefined : (manifestFormatFor(options.manifest), options.manifest);
+  const pattern = FramePattern.parse(output ?? defaultOutput(video));
+  if (options.quality !== undefined && pattern.format !== 'jpeg' && pattern.format !== 'webp') {
+    throw invalidOption('quality', 'no quality for lossless formats (it applies to .jpg and .webp)', options.quality);
+  }
+  const quality = options.quality !== undefined ? parseQuality(options.quality) : DEFAULT_QUALITY[pattern.format];
+  if (depth === 16 && pattern.format !== 'png' && pattern.format !== 'tiff') {
+    throw invalidOption('depth', `8 for ${pattern.format} files (16 bits need .png or .tiff)`, options.depth);
+  }
+
+  const info = await probeMedia(video, { countFrames: false });
+  const track = info.video;
+  if (!track) throw noVideoError(video, info.streams);
+  const warnings: string[] = [...info.warnings];
+  if (depth === 16 && track.bitDepth <= 8) {
+    warnings.push(`${video} has ${track.bitDepth}-bit ${track.pixelFormat}: writing 8-bit files (depth 16 keeps the extra bits of 10-bit and deeper sources only)`);
+    depth = 8;
+  }
+  const size = outputSize(selection, track.displayWidth, track.displayHeight);
+  const duration = track.duration ?? info.duration;
+  if (duration !== undefined && selection.start >= duration) {
+    throw invalidOption('start', `a time before the end of the video (${duration.toFixed(3)} s)`, options.start);
+  }
+  const estimatedFrames = estimateFrames(track, duration, selection);
+
+  await checkOutput(pattern.fileFor(startNumber), { overwrite: true, inputs: [video] });
+  if (!options.overwrite) {
+    const existing = (await pattern.existingNumbers()).filter((n) => n >= startNumber && (estimatedFrames === undefined || n < startNumber + estimatedFrames));
+    if (existing.length > 0) {
+      const first = pattern.fileFor(existing[0] as number);
+      const last = pattern.fileFor(existing.at(-1) as number);
+      throw new FlipbookError('OUTPUT_EXISTS', `${existing.length} frame file${existing.length === 1 ? '' : 's'} would be overwritten (${existing.length === 1 ? first : `${first} to ${last}`})`, {
+        file: first,
+        option: 'overwrite',
+        hint: 'Pass --overwrite (-y), or overwrite: true, to replace them, or choose another output or --start-number',
+      });
+    }
+    if (manifest) await checkOutput(manifest, { overwrite: false, inputs: [video] });
+  }
+  return {
+    video,
+    info,
+    output: pattern.pattern,
+    directory: pattern.directory,
+    format: pattern.format,
+    mode: selection.mode,
+    fps: selection.fps,
+    width: size.width,
+    height: size.height,
+    rotation: track.rotation,
+    depth,
+    quality,
+    startNumber,
+    firstFile: pattern.fileFor(startNumber),
+    estimatedFrames,
+    manifest,
+    selection,
+    warnings,
+    overwrite: options.overwrite === true,
+  };
+}
+
+/** Without -o: a directory named after the video, in the working directory. */
+export function defaultOutput(video: string): string {
+  const stem = basename(video).replace(/\.[^.]*$/, '') || 'video';
+  return `${stem}_frames/`;
+}
+
+/**
+ * Splits a video into image files: `split('movie.mp4', 'frames/img_%05d.png')`.
+ * Plans first (reads the header, refuses bad input and existing files before writing), then
+ * streams decode → select → convert → encode (one encoder per core) → write. Every file is
+ * written under a temporary name and renamed into place; on an error or an abort every file
+ * of the run is removed again.
+ */
+export async function split(video: string, output?: string, options: SplitOptions = {}): Promise<SplitResult> {
+  const plan = await planSplit(video, output, options);
+  return runSplit(plan, options);
+}
+
+/** Runs a plan made by planSplit. */
+export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<SplitResult> {
+  const { signal } = options;
+  throwIfAborted(signal);
+  const warnings = [...plan.warnings];
+  plan.warnings.forEach((w) => options.onWarning?.(w));
+  const pattern = FramePattern.parse(plan.output);
+  const source = await VideoSource.open(plan.video);
+  const spec: ImageSpec = {
+    format: plan.format,
+    width: plan.width,
+    height: plan.height,
+    depth: plan.depth,
+    alpha: pixelFormatHasAlpha(source.video.pixelFormat) && plan.format !== 'jpeg',
+    quality: plan.quality ?? 90,
+  };
+  const resized = plan.width !== source.video.displayWidth || plan.height !== source.video.displayHeight;
+  const converter = new FrameConverter({
+    filters: source.upright.filters,
+    width: resized ? plan.width : undefined,
+    height: resized ? plan.height : undefined,
+    ...imageTarget(spec),
+  });
+  const files = new FrameFiles({ overwrite: plan.overwrite, inputs: [plan.video] });
+  const idle: ImageEncoder[] = [];
+  const all: ImageEncoder[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const entries: ManifestEntry[] = [];
+  let bytes = 0;
+  let written = 0;
+  const started = performance.now();
+  const total = (): number => Math.max(plan.estimatedFrames ?? 0, entries.length);
+  const progress = (): Progress => {
+    const elapsed = (performance.now() - started) / 1000;
+    const fps = elapsed > 0 ? written / elapsed : 0;
+    return { frame: written, total: total(), fps, eta: fps > 0 && written >= 2 ? Math.max(0, total() - written) / fps : undefined, elapsed };
+  };
+
+  const encode = async (picture: Picture, file: string): Promise<void> => {
+    let data: Buffer;
+    let encoder = idle.pop();
+    try {
+      if (!encoder) {
+        encoder = await ImageEncoder.open(spec);
+        all.push(encoder);
+      }
+      data = await encoder.encode(picture);
+    } finally {
+      picture.release();
+      if (encoder) idle.push(encoder);
+    }
+    await files.write(file, data);
+    bytes += data.byteLength;
+    written++;
+    options.onProgress?.(progress());
+  };
+
+  const parallel = encoderCount();
+  try {
+    await files.directory(plan.directory);
+    const frames = prefetch(streamFrames(source, plan.selection, converter, signal), CONVERT_AHEAD, (f) => f.picture.release());
+    for await (const frame of frames) {
+      if (failure) {
+        frame.picture.release();
+        break;
+      }
+      const file = pattern.fileFor(plan.startNumber + frame.index);
+      entries.push({ index: frame.index, time: frame.time, file, sourceIndex: frame.sourceIndex, pts: frame.pts, keyframe: frame.keyframe });
+      const task: Promise<void> = encode(frame.picture, file).then(
+        () => {
+          inflight.delete(task);
+        },
+        (error: unknown) => {
+          inflight.delete(task);
+          failure ??= { error };
+        },
+      );
+      inflight.add(task);
+      while (inflight.size >= parallel && !failure) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    if (failure) throw failure.error;
+    throwIfAborted(signal);
+    const damage = damageWarning(plan.video, source.damage, rateOf(source.video));
+    if (damage) {
+      warnings.push(damage);
+      options.onWarning?.(damage);
+    }
+    if (entries.length === 0) {
+      throw new FlipbookError('NO_INPUT', `No frame of ${plan.video} matched the selection${plan.selection.start > 0 ? ` (start ${plan.selection.start} s)` : ''}, so nothing was written`, {
+        file: plan.video,
+        hint: 'Check --start, --end, --frames against the video\'s duration (flipbook info)',
+      });
+    }
+    if (plan.manifest) {
+      const text = manifestText(plan.manifest, entries, {
+        video: plan.video,
+        mode: plan.mode,
+        fps: plan.fps ? formatFraction(plan.fps) : null,
+        width: plan.width,
+        height: plan.height,
+      });
+      await writeManifest(plan.manifest, text, { overwrite: plan.overwrite, inputs: [plan.video] });
+      bytes += Buffer.byteLength(text);
+    }
+    files.commit();
+    return {
+      video: plan.video,
+      output: plan.output,
+      directory: plan.directory,
+      format: plan.format,
+      mode: plan.mode,
+      fps: plan.fps,
+      frames: entries.length,
+      width: plan.width,
+      height: plan.height,
+      depth: plan.depth,
+      files: entries.map((e) => e.file),
+      entries,
+      manifest: plan.manifest,
+      bytes,
+      warnings,
+    };
+  } catch (error) {
+    await Promise.allSettled(inflight);
+    await files.rollback();
+    throw error;
+  } finally {
+    for (const encoder of all) encoder.close();
+    converter.close();
+    await source.close();
+  }
+}

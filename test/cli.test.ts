@@ -1,0 +1,412 @@
+/**
+ * The real command, spawned as a child process (`node --import tsx src/cli/bin.ts`), so stdout
+ * and stderr are pipes, not a terminal: help and version, exit codes, one-line errors, JSON
+ * lines, quiet, dry run, and SIGINT/SIGTERM in the middle of an encode.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { type CliResult, ROOT, finished, lines, runCli, spawnCli } from './helpers/cli.js';
+import { frameColourIndices, writeFrames, writeSolidFrames } from './helpers/frames.js';
+import { PALETTE, scene } from './helpers/images.js';
+import { fixture } from './helpers/fixtures.js';
+import { leftoverParts, listDir, tempDir } from './helpers/temp.js';
+import { assertH264, readVideo } from './helpers/video.js';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Help text with its line wrapping undone. */
+function flat(text: string): string {
+  return text.replace(/\s+/g, ' ');
+}
+
+function assertNoStack(result: CliResult): void {
+  assert.doesNotMatch(result.stderr, /^\s+at /m, `no stack trace: ${result.stderr}`);
+  assert.doesNotMatch(result.stderr, /FlipbookError|CommanderError|node:internal/, result.stderr);
+}
+
+/** One line on stderr, flipbook's own error line, and nothing on stdout. */
+function assertOneErrorLine(result: CliResult): string {
+  const errors = lines(result.stderr);
+  assert.equal(errors.length, 1, `one line on stderr: ${JSON.stringify(result.stderr)}`);
+  assert.match(errors[0] ?? '', /^flipbook: error: /);
+  assert.equal(result.stdout, '');
+  assertNoStack(result);
+  return errors[0] ?? '';
+}
+
+describe('cli: help and version', () => {
+  it('flipbook --help lists the commands and exits 0', async () => {
+    const result = await runCli(['--help']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^Usage: flipbook /);
+    assert.match(result.stdout, /stitch \[options\] <inputs\.\.\.>\s+images in, a video out/);
+    assert.equal(result.stderr, '');
+  });
+
+  it('flipbook stitch --help shows every option with its default, and exits 0', async () => {
+    const result = await runCli(['stitch', '--help']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stderr, '');
+    const help = flat(result.stdout);
+    assert.match(help, /Usage: flipbook stitch \[options\] <inputs\.\.\.>/);
+    assert.match(help, /Outputs: \.mp4, \.mov, \.mkv, \.webm/);
+    // Each option and the default it states; the defaults are the documented ones.
+    const expected: [string, string][] = [
+      ['-o, --output <file>', ''],
+      ['--fps <rate>', 'default: "25"'],
+      ['--duration <time>', 'default: one frame each'],
+      ['--size <WxH>', "default: the first image's"],
+      ['--width <px>', "default: the first image's"],
+      ['--height <px>', "default: the first image's"],
+      ['--fit <mode>', 'default: "contain"'],
+      ['--background <colour>', 'default: "black"'],
+      ['--sort <order>', 'default: natural'],
+      ['--start-number <n>', 'default: the first of 0-4 that exists'],
+      ['--codec <codec>', 'default: h264; vp9 for .webm'],
+      ['--crf <n>', 'default: 23 for h264, 32 for vp9'],
+      ['--preset <name>', 'default: "medium"'],
+      ['--bitrate <rate>', 'default: none'],
+      ['--limit-pixels <n>', 'default: "268402689"'],
+      ['--skip-invalid', 'default: false'],
+      ['-y, --overwrite', 'default: false'],
+      ['--dry-run', 'default: false'],
+      ['--json', 'default: false'],
+      ['-q, --quiet', 'default: false'],
+      ['--verbose', 'default: false'],
+    ];
+    // Each option's entry: its line and the wrapped lines under it.
+    const entries = new Map<string, string>();
+    let current: string | undefined;
+    for (const line of result.stdout.split('\n')) {
+      const start = /^ {2}((?:-\w, )?--[a-z-]+(?: <[^>]+>)?)\s/.exec(line);
+      if (start?.[1]) {
+        current = start[1];
+        entries.set(current, flat(line));
+      } else if (current && /^ {3,}\S/.test(line)) {
+        entries.set(current, `${entries.get(current) ?? ''}${flat(line)}`);
+      } else {
+        current = undefined;
+      }
+    }
+    for (const [flag, defaultText] of expected) {
+      const entry = entries.get(flag);
+      assert.ok(entry, `--help lists ${flag}`);
+      if (defaultText) assert.ok(entry.includes(defaultText), `${flag} states "${defaultText}": ${entry}`);
+    }
+    // And no option of the command is left out of that list.
+    const covered = new Set([...expected.map(([flag]) => flag), '-h, --help', '-V, --version']);
+    for (const option of entries.keys()) assert.ok(covered.has(option), `${option} is covered`);
+    assert.ok(entries.size >= expected.length, 'the entries were found');
+  });
+
+  it('--version and -V print the package version and exit 0', async () => {
+    for (const flag of ['--version', '-V']) {
+      const result = await runCli([flag]);
+      assert.equal(result.code, 0);
+      assert.equal(result.stdout, `${VERSION}\n`);
+      assert.equal(result.stderr, '');
+    }
+  });
+});
+
+describe('cli: exit codes and errors', () => {
+  it('an invalid option value exits 2 with one line naming the flag, no stack trace', async () => {
+    const result = await runCli(['stitch', fixture('png-interlaced.png'), '-o', 'never.mp4', '--fps', 'fast']);
+    assert.equal(result.code, 2);
+    const line = assertOneErrorLine(result);
+    assert.equal(line, 'flipbook: error: Expected a frame rate such as 25, 29.97 or 30000/1001 (above 0, at most 1000) for --fps but received "fast"');
+    assert.equal(existsSync(join(ROOT, 'never.mp4')), false);
+  });
+
+  it('a camelCase option is named as its flag: --start-number, --limit-pixels', async () => {
+    const start = await runCli(['stitch', 'img_%05d.png', '-o', 'never.mp4', '--start-number', 'one']);
+    assert.equal(start.code, 2);
+    assert.match(assertOneErrorLine(start), /for --start-number but received "one"$/);
+    const limit = await runCli(['stitch', fixture('png-interlaced.png'), '-o', 'never.mp4', '--limit-pixels', 'lots']);
+    assert.equal(limit.code, 2);
+    assert.match(assertOneErrorLine(limit), /for --limit-pixels but received "lots"$/);
+  });
+
+  for (const [what, args, message] of [
+    ['an unknown option', ['stitch', 'a.png', '-o', 'x.mp4', '--bogus'], "unknown option '--bogus'"],
+    ['a missing -o', ['stitch', 'a.png'], "required option '-o, --output <file>' not specified"],
+    ['a value outside the choices', ['stitch', 'a.png', '-o', 'x.mp4', '--fit', 'stretch'], "option '--fit <mode>' argument 'stretch' is invalid. Allowed choices are contain, cover, fill, error."],
+    ['no inputs', ['stitch', '-o', 'x.mp4'], "missing required argument 'inputs'"],
+    ['an unknown command', ['bogus'], "unknown command 'bogus'"],
+  ] as const) {
+    it(`a usage error (${what}) exits 2, says what is wrong, no stack trace`, async () => {
+      const result = await runCli(args);
+      assert.equal(result.code, 2);
+      assert.equal(result.stdout, '');
+      assert.match(lines(result.stderr)[0] ?? '', new RegExp(`error: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assertNoStack(result);
+    });
+  }
+
+  it('a usage error from the argument parser is one line on stderr', async () => {
+    const result = await runCli(['stitch', 'a.png', '-o', 'x.mp4', '--bogus']);
+    assert.equal(result.code, 2);
+    assertOneErrorLine(result);
+    assert.match(result.stderr, /^flipbook: error: unknown option '--bogus' \(see flipbook stitch --help\)\n$/);
+  });
+
+  it('flipbook --help shows every command\'s options with their defaults', async () => {
+    const result = await runCli(['--help']);
+    assert.equal(result.code, 0);
+    for (const flag of ['--fps <rate>', '--fit <mode>', '--preset <name>', '--limit-pixels <n>', '--overwrite']) assert.ok(result.stdout.includes(flag), flag);
+    const text = result.stdout.replace(/\s+/g, ' ');
+    assert.match(text, /--fps <rate> frames per second \([^)]*\) \(default: "25"\)/);
+    assert.match(text, /--fit <mode> [^(]*\(choices: "contain", "cover", "fill", "error", default: "contain"\)/);
+  });
+
+  it('a failure exits 1 with one line naming the file and the fix', async (t) => {
+    const dir = await tempDir(t);
+    const missing = join(dir, 'missing.png');
+    const result = await runCli(['stitch', missing, '-o', join(dir, 'out.mp4')]);
+    assert.equal(result.code, 1);
+    assert.equal(assertOneErrorLine(result), `flipbook: error: Input not found: ${missing}. Check the path; a glob needs a wildcard such as frames/*.png`);
+  });
+
+  it('a corrupt image exits 1 naming the file and its position; --skip-invalid goes on and says so', async (t) => {
+    const dir = await tempDir(t);
+    // The truncated fixture is 160x120 (its header is whole): good frames of that size, so nothing is fitted.
+    const [good] = await writeFrames(dir, [{ name: 'good.png', image: scene(160, 120, 0) }]);
+    assert.ok(good);
+    const bad = fixture('truncated.png');
+    const out = join(dir, 'out.mp4');
+    const failed = await runCli(['stitch', good, bad, good, '-o', out, '--preset', 'ultrafast']);
+    assert.equal(failed.code, 1);
+    assert.ok(assertOneErrorLine(failed).includes(`${bad} (input 2) is corrupt or truncated`), failed.stderr);
+    assert.deepEqual(await listDir(dir), ['good.png']);
+    const skipped = await runCli(['stitch', good, bad, good, '-o', out, '--preset', 'ultrafast', '--skip-invalid']);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.equal(lines(skipped.stderr).length, 1, skipped.stderr);
+    assert.ok(lines(skipped.stderr).some((l) => l.startsWith('flipbook: Skipped an invalid input') && l.includes(`${bad} (input 2)`)), skipped.stderr);
+    assert.match(skipped.stdout, /^Wrote .*out\.mp4: 2 frames, 160x120, 25 fps, 0\.08 s, h264 High yuv420p, .* \(1 skipped\)\n$/);
+  });
+
+  it('an existing output is refused (exit 1, file untouched); -y replaces it', async (t) => {
+    const dir = await tempDir(t);
+    const [file] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    assert.ok(file);
+    const out = join(dir, 'out.mp4');
+    const first = await runCli(['stitch', file, '-o', out, '--preset', 'ultrafast', '--quiet']);
+    assert.equal(first.code, 0, first.stderr);
+    const before = readFileSync(out);
+    const refused = await runCli(['stitch', file, file, '-o', out, '--preset', 'ultrafast']);
+    assert.equal(refused.code, 1);
+    assert.equal(assertOneErrorLine(refused), `flipbook: error: The output ${out} already exists. Pass --overwrite (-y), or overwrite: true, to replace it`);
+    assert.deepEqual(readFileSync(out), before);
+    const replaced = await runCli(['stitch', file, file, '-o', out, '--preset', 'ultrafast', '-y', '--quiet']);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assertH264(await readVideo(out), { width: 64, height: 48, frames: 2, duration: 0.08 });
+  });
+
+  it('--verbose adds the stack trace to an error', async (t) => {
+    const dir = await tempDir(t);
+    const result = await runCli(['stitch', join(dir, 'missing.png'), '-o', join(dir, 'out.mp4'), '--verbose']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^flipbook: error: Input not found/);
+    assert.match(result.stderr, /^\s+at /m);
+  });
+});
+
+describe('cli: output modes', () => {
+  async function frames(t: Parameters<typeof tempDir>[0], count = 5): Promise<{ dir: string; files: string[] }> {
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(
+      dir,
+      Array.from({ length: count }, (_, i) => ({ name: `f${i + 1}.png`, colour: i })),
+    );
+    return { dir, files };
+  }
+
+  it('piped (not a terminal): no progress bar, just the summary line on stdout', async (t) => {
+    const { dir } = await frames(t);
+    const out = join(dir, 'out.mp4');
+    const result = await runCli(['stitch', join(dir, '*.png'), '-o', out, '--preset', 'ultrafast']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '', 'nothing on stderr: no bar, no warnings');
+    for (const c of ['\r', '\u001b', '█', '░']) assert.ok(!result.stdout.includes(c), `no bar characters or terminal escapes (${JSON.stringify(c)})`);
+    assert.equal(lines(result.stdout).length, 1);
+    assert.match(result.stdout, new RegExp(`^Wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 5 frames, 64x48, 25 fps, 0\\.20 s, h264 High yuv420p, \\d+(\\.\\d+)? (B|kB) in \\d+\\.\\d s\\n$`));
+    const back = await readVideo(out);
+    assertH264(back, { width: 64, height: 48, frames: 5, duration: 0.2 });
+    assert.deepEqual(frameColourIndices(back, PALETTE), [0, 1, 2, 3, 4]);
+  });
+
+  it('warnings go to stderr, one line each, prefixed flipbook:', async (t) => {
+    const dir = await tempDir(t);
+    const files = await writeFrames(dir, [
+      { name: 'a.png', image: scene(63, 47, 0) },
+      { name: 'b.png', image: scene(40, 40, 1) },
+    ]);
+    const result = await runCli(['stitch', ...files, '-o', join(dir, 'out.mp4'), '--preset', 'ultrafast']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(lines(result.stderr), [
+      'flipbook: Fitted 1 of 2 images to 63x47 (--fit contain)',
+      'flipbook: Padded 63x47 to 64x48: yuv420p needs even dimensions',
+    ]);
+    assert.match(result.stdout, /^Wrote .*: 2 frames, 64x48, .*\(1 fitted\)\n$/);
+  });
+
+  it('--json prints one JSON object a line: plan, a progress line per frame, done', async (t) => {
+    const { dir } = await frames(t);
+    const out = join(dir, 'out.mp4');
+    const result = await runCli(['stitch', dir, '-o', out, '--preset', 'ultrafast', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const events = lines(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['plan', 'progress', 'progress', 'progress', 'progress', 'progress', 'done'],
+    );
+    const [plan] = events;
+    assert.deepEqual(
+      { ...plan, encoder: undefined },
+      {
+        event: 'plan',
+        output: out,
+        frames: 5,
+        first: join(dir, 'f1.png'),
+        last: join(dir, 'f5.png'),
+        width: 64,
+        height: 48,
+        fps: '25',
+        duration: 0.2,
+        codec: 'h264',
+        profile: 'High',
+        pixelFormat: 'yuv420p',
+        fitted: 0,
+        fit: 'contain',
+        padded: null,
+        skipped: 0,
+        encoder: undefined,
+      },
+    );
+    assert.deepEqual(plan?.encoder, { crf: 23, preset: 'ultrafast' });
+    events.slice(1, 6).forEach((p, i) => {
+      assert.equal(p.frame, i + 1);
+      assert.equal(p.total, 5);
+      assert.equal(typeof p.fps, 'number');
+      assert.equal(typeof p.elapsed, 'number');
+    });
+    const done = events.at(-1);
+    assert.equal(done?.output, out);
+    assert.equal(done?.frames, 5);
+    assert.equal(done?.duration, 0.2);
+    assert.equal(done?.fps, '25');
+    assert.equal(done?.codec, 'h264');
+    assert.equal(done?.bytes, readFileSync(out).length);
+    assert.equal(typeof done?.seconds, 'number');
+  });
+
+  it('--json reports an error as a JSON line too, and still exits 1', async (t) => {
+    const dir = await tempDir(t);
+    const bad = fixture('corrupt.png');
+    const result = await runCli(['stitch', bad, '-o', join(dir, 'out.mp4'), '--json']);
+    assert.equal(result.code, 1);
+    const events = lines(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.event, 'error');
+    assert.equal(events[0]?.code, 'INVALID_INPUT');
+    assert.equal(events[0]?.file, bad);
+    assert.equal(events[0]?.position, 1);
+  });
+
+  it('--quiet prints nothing on success', async (t) => {
+    const { dir } = await frames(t);
+    const out = join(dir, 'out.mp4');
+    const result = await runCli(['stitch', join(dir, '*.png'), '-o', out, '--preset', 'ultrafast', '--quiet']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, '');
+    assertH264(await readVideo(out), { width: 64, height: 48, frames: 5, duration: 0.2 });
+  });
+
+  it('--quiet still prints an error', async (t) => {
+    const dir = await tempDir(t);
+    const result = await runCli(['stitch', join(dir, 'nothing-*.png'), '-o', join(dir, 'out.mp4'), '-q']);
+    assert.equal(result.code, 1);
+    assert.match(assertOneErrorLine(result), /The pattern .*nothing-\*\.png matched no image file/);
+  });
+
+  it('--dry-run prints the plan and writes nothing', async (t) => {
+    const { dir } = await frames(t, 3);
+    const out = join(dir, 'sub', 'out.mp4');
+    const result = await runCli(['stitch', join(dir, '*.png'), '-o', out, '--dry-run', '--fps', '30000/1001', '--size', '63x47']);
+    assert.equal(result.code, 0, result.stderr);
+    const text = result.stdout;
+    assert.match(text, new RegExp(`^Plan for ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(dry run: nothing written\\)`));
+    assert.ok(text.includes(`frames:   3, from ${join(dir, 'f1.png')} to ${join(dir, 'f3.png')}`), text);
+    assert.ok(text.includes('size:     64x48 (padded from 63x47 to even)'), text);
+    assert.ok(text.includes('timing:   30000/1001 fps, 0.100 s'), text);
+    assert.ok(text.includes('codec:    h264 High, yuv420p, mp4 with fast start, crf 23, preset medium'), text);
+    assert.ok(text.includes('fitted:   3 image(s) (--fit contain, background 0x000000)'), text);
+    assert.equal(existsSync(join(dir, 'sub')), false, 'not even the output folder');
+    assert.deepEqual((await readdir(dir)).sort(), ['f1.png', 'f2.png', 'f3.png']);
+  });
+
+  it('--dry-run --json prints the plan event only', async (t) => {
+    const { dir } = await frames(t, 2);
+    const result = await runCli(['stitch', dir, '-o', join(dir, 'out.mp4'), '--dry-run', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const events = lines(result.stdout).map((line) => JSON.parse(line) as { event: string; frames: number });
+    assert.deepEqual(
+      events.map((e) => [e.event, e.frames]),
+      [['plan', 2]],
+    );
+    assert.equal(existsSync(join(dir, 'out.mp4')), false);
+  });
+});
+
+describe('cli: interrupted', () => {
+  /** 200 frames of 640x480 (4 pictures, repeated) at preset veryslow: many seconds of work. */
+  async function longJob(t: Parameters<typeof tempDir>[0]): Promise<{ dir: string; args: string[]; out: string }> {
+    const dir = await tempDir(t);
+    const pictures = await writeFrames(
+      dir,
+      [0, 1, 2, 3].map((n) => ({ name: `p${n}.png`, image: scene(640, 480, n * 9) })),
+    );
+    const out = join(dir, 'out', 'long.mp4');
+    const inputs = Array.from({ length: 200 }, (_, i) => pictures[i % pictures.length] as string);
+    return { dir, out, args: ['stitch', ...inputs, '-o', out, '--preset', 'veryslow', '--json'] };
+  }
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} in the middle of an encode: exit ${code}, no output and no temporary file left`, async (t) => {
+      const { dir, out, args } = await longJob(t);
+      const child = spawnCli(args);
+      const result = finished(child);
+      let stdout = '';
+      let sawTemporary = false;
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer | string) => {
+          stdout += String(chunk);
+          if (!stdout.split('\n').some((line) => line.startsWith('{"event":"progress"'))) return;
+          child.stdout?.removeAllListeners('data');
+          // The encode is under way: its temporary file is there, the output not yet.
+          readdir(join(dir, 'out')).then((names) => {
+            sawTemporary = names.some((n) => n.endsWith('.flipbook.part'));
+            child.kill(signal);
+            resolve();
+          }, reject);
+        });
+        child.on('exit', () => reject(new Error(`exited before the first progress line: ${stdout}`)));
+      });
+      const { code: exitCode, stderr } = await result;
+      assert.ok(sawTemporary, 'a temporary file existed while encoding');
+      assert.equal(exitCode, code, stderr);
+      assert.equal(existsSync(out), false, 'no output');
+      assert.deepEqual(await leftoverParts(join(dir, 'out')), [], 'no temporary file');
+      assert.match(stderr, new RegExp(`^flipbook: error: interrupted by ${signal}; no output was left behind\\n$`));
+    });
+  }
+});

@@ -1,0 +1,102 @@
+/**
+ * The examples in examples/ run at small sizes and their videos are checked by decoding them:
+ * the crossfade's every frame against the blend computed here from the decoded sources, the
+ * plot's curve growing, the slideshow's order, repeats and timing at 1 and 3 fps.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { crossfade } from '../examples/crossfade.js';
+import { LINE_COLOUR, plot, plotArea } from '../examples/plot.js';
+import { slideshow } from '../examples/slideshow.js';
+import { VideoReader } from '../src/engine/index.js';
+import { type Image, type Rgb, PALETTE, paint, solid } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
+import { tempDir } from './helpers/temp.js';
+import { assertH264, meanColour, meanPsnr, nearest, readVideo } from './helpers/video.js';
+
+/** An image file decoded to RGB by FFmpeg (not by the canvas the example uses). */
+async function decodeImageFile(file: string): Promise<Uint8Array> {
+  const reader = await VideoReader.open(file);
+  try {
+    for await (const frame of reader.frames('rgb')) return frame.data;
+    throw new Error(`${file} has no picture`);
+  } finally {
+    await reader.close();
+  }
+}
+
+describe('examples', () => {
+  it('crossfade: 150 frames at 25 fps, each img1 * f + img2 * (1 - f) within 35 dB', async (t) => {
+    const dir = await tempDir(t);
+    const output = join(dir, 'crossfade.mp4');
+    // Two smooth pictures (photo-like: no hard saturated edges, which x264 at crf 23 keeps at ~27 dB).
+    const first = await writePng(join(dir, 'warm.png'), paint(64, 48, (x, y) => [200 - x, 80 + y, 40 + x]));
+    const second = await writePng(join(dir, 'cool.png'), paint(64, 48, (x, y) => [30 + y, 60 + x, 220 - 2 * y]));
+    const result = await crossfade(output, { width: 64, height: 48, first, second });
+    assert.equal(result.frames, 150);
+    const back = await readVideo(output);
+    assertH264(back, { width: 64, height: 48, frames: 150, duration: 6 });
+    const [img1, img2] = [await decodeImageFile(first), await decodeImageFile(second)];
+    const expected = back.frames.map((_, i): Image => {
+      const f = 1 - i / 149;
+      return { width: 64, height: 48, channels: 3, data: img1.map((v, p) => Math.round(v * f + (img2[p] ?? 0) * (1 - f))) };
+    });
+    const quality = meanPsnr(back.frames, expected);
+    assert.ok(quality >= 35, `mean PSNR against the blends ${quality.toFixed(1)} dB, expected at least 35`);
+  });
+
+  it('plot: the sine curve grows across the canvas frame by frame', async (t) => {
+    const dir = await tempDir(t);
+    const output = join(dir, 'plot.mp4');
+    const [width, height] = [320, 180];
+    const result = await plot(output, { width, height, fps: 10, duration: 2 });
+    assert.equal(result.frames, 20);
+    const back = await readVideo(output);
+    assertH264(back, { width, height, frames: 20, duration: 2 });
+    const area = plotArea(width, height);
+    const red: Rgb = [0xd6, 0x27, 0x28];
+    assert.equal(LINE_COLOUR, '#d62728');
+    // Where the curve is at x = π/2 (y = 1) and x = 3π/2 (y = -1): a 5x5 square around each.
+    const spot = (x: number): { x: number; y: number; width: number; height: number } => ({
+      x: Math.round(area.px(x)) - 2,
+      y: Math.round(area.py(Math.sin(x))) - 2,
+      width: 5,
+      height: 5,
+    });
+    const reddest = (frameIndex: number, x: number): number => {
+      const frame = back.frames[frameIndex];
+      assert.ok(frame, `frame ${frameIndex}`);
+      const region = spot(x);
+      let best = Number.POSITIVE_INFINITY;
+      for (let dy = 0; dy < region.height; dy++) {
+        for (let dx = 0; dx < region.width; dx++) {
+          const c = meanColour(frame, { x: region.x + dx, y: region.y + dy, width: 1, height: 1 });
+          best = Math.min(best, Math.max(...c.map((v, i) => Math.abs(v - (red[i] ?? 0)))));
+        }
+      }
+      return best;
+    };
+    assert.ok(reddest(0, Math.PI / 2) > 100, 'the first frame has no curve at x = π/2');
+    assert.ok(reddest(8, Math.PI / 2) <= 40, 'by frame 8 (progress 0.42) the curve has passed x = π/2');
+    assert.ok(reddest(8, (3 * Math.PI) / 2) > 100, 'but not x = 3π/2');
+    assert.ok(reddest(19, (3 * Math.PI) / 2) <= 40, 'the last frame has the whole curve');
+  });
+
+  it('slideshow: a list with repeats at 1 fps and 3 fps, in order, one frame a file', async (t) => {
+    const dir = await tempDir(t);
+    const [red, green, blue, yellow] = [0, 1, 2, 3].map((i) => PALETTE[i] as Rgb) as [Rgb, Rgb, Rgb, Rgb];
+    const file = (name: string, colour: Rgb, w = 64, h = 48): Promise<string> => writePng(join(dir, `${name}.png`), solid(w, h, colour));
+    const files = [await file('red', red), await file('blue', blue), await file('red', red), await file('small-yellow', yellow, 32, 32), await file('green', green), await file('green', green)];
+    for (const fps of [1, 3]) {
+      const output = join(dir, `slides-${fps}.mp4`);
+      const result = await slideshow(files, output, { fps });
+      assert.equal(result.fitted, 1, 'the 32x32 picture is letterboxed');
+      const back = await readVideo(output);
+      assertH264(back, { width: 64, height: 48, frames: 6, duration: 6 / fps });
+      const centre = back.frames.map((frame) => nearest(meanColour(frame, { x: 24, y: 16, width: 16, height: 16 }), [red, green, blue, yellow]));
+      assert.deepEqual(centre, [0, 2, 0, 3, 1, 1], `colours in list order at ${fps} fps`);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * What toHTML writes plays in a real browser (Debian's Chromium, headless, through
+ * playwright-core): MP4, WebM and GIF, each embedded and linked. The video reaches canplay
+ * with the right duration and size, the GIF loads with its size and frame timing, and a frame
+ * drawn to a canvas has the source colour. The GIF comes from Debian's ffmpeg (flipbook does
+ * not write GIF yet).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser } from 'playwright-core';
+
+import { type HtmlOptions, createWriter, toHTML } from '../src/index.js';
+import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
+import { solid } from './helpers/images.js';
+
+const FFMPEG = '/usr/bin/ffmpeg';
+const RED = [200, 50, 50] as const;
+const WIDTH = 160;
+const HEIGHT = 120;
+
+function ffmpegSkipReason(): string | false {
+  if (existsSync(FFMPEG)) return false;
+  if (process.env.CI) throw new Error(`${FFMPEG} is missing: .ci/run installs Debian's ffmpeg for this test`);
+  return `${FFMPEG} not installed (apt-get install -y ffmpeg)`;
+}
+
+/** Looks at the page's one video or image: size, duration, and the colour of its middle. */
+const PROBE = `(async () => {
+  const media = document.querySelector('video, img');
+  const canvas = document.createElement('canvas');
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  const middle = (w, h) => { canvas.width = w; canvas.height = h; g.drawImage(media, 0, 0, w, h); return Array.from(g.getImageData(w >> 1, h >> 1, 1, 1).data.slice(0, 3)); };
+  if (media.tagName === 'VIDEO') {
+    if (media.readyState < 3) await new Promise((ok, fail) => { media.addEventListener('canplay', ok, { once: true }); media.addEventListener('error', () => fail(new Error('media error ' + (media.error && media.error.code))), { once: true }); });
+    media.pause();
+    await new Promise((ok) => { media.addEventListener('seeked', ok, { once: true }); media.currentTime = 0.5; });
+    return { tag: 'video', src: media.currentSrc.slice(0, 30), duration: media.duration, width: media.videoWidth, height: media.videoHeight, pixel: middle(media.videoWidth, media.videoHeight) };
+  }
+  if (!media.complete) await new Promise((ok, fail) => { media.onload = ok; media.onerror = () => fail(new Error('image error')); });
+  if (!media.naturalWidth) throw new Error('image did not decode');
+  // The animation's frame timing, through WebCodecs' ImageDecoder.
+  const type = media.src.startsWith('data:') ? media.src.slice(5, media.src.indexOf(';')) : 'image/gif';
+  const decoder = new ImageDecoder({ data: (await fetch(media.src)).body, type });
+  await decoder.tracks.ready;
+  await decoder.completed;
+  const frames = decoder.tracks.selectedTrack.frameCount;
+  let micros = 0;
+  for (let i = 0; i < frames; i++) micros += (await decoder.decode({ frameIndex: i })).image.duration;
+  return { tag: 'img', src: media.src.slice(0, 30), duration: micros / 1e6, frames, width: media.naturalWidth, height: media.naturalHeight, pixel: middle(media.naturalWidth, media.naturalHeight) };
+})()`;
+
+interface Probe {
+  tag: string;
+  src: string;
+  duration: number;
+  frames?: number;
+  width: number;
+  height: number;
+  pixel: number[];
+}
+
+describe('toHTML in headless Chromium', { skip: chromiumSkipReason() || ffmpegSkipReason() }, () => {
+  let dir: string;
+  let browser: Browser;
+  let server: Server;
+  let base: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-html-play-'));
+    // One second of solid red at 10 fps: MP4 (H.264), WebM (VP9), GIF (exact palette).
+    for (const name of ['red.mp4', 'red.webm']) {
+      const writer = createWriter(join(dir, name), { width: WIDTH, height: HEIGHT, fps: 10, preset: 'ultrafast' });
+      for (let i = 0; i < 10; i++) await writer.write(solid(WIDTH, HEIGHT, RED).data, { format: 'rgb' });
+      await writer.close();
+    }
+    const gif = spawnSync(
+      FFMPEG,
+      ['-v', 'error', '-f', 'lavfi', '-i', `color=c=0xc83232:s=${WIDTH}x${HEIGHT}:r=10:d=1,format=rgb24`, '-vf', 'split[a][b];[a]palettegen[p];[b][p]paletteuse', '-loop', '0', join(dir, 'red.gif')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(gif.status, 0, gif.stderr);
+    ({ server, url: base } = await serve(dir));
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const name of ['red.mp4', 'red.webm', 'red.gif']) {
+    for (const embed of ['always', 'never'] as const) {
+      it(`${name}, ${embed === 'always' ? 'embedded' : 'linked'}`, async () => {
+        const options: HtmlOptions = { embed, ...(embed === 'never' ? { href: name } : {}) };
+        const snippet = await toHTML(join(dir, name), options);
+        const page = `${name}.${embed}.html`;
+        await writeFile(join(dir, page), `<!doctype html><html><body>${snippet}</body></html>`);
+        const tab = await browser.newPage();
+        try {
+          await tab.goto(`${base}/${page}`);
+          const probe = (await tab.evaluate(PROBE)) as Probe;
+          const video = name.endsWith('.gif') ? 'img' : 'video';
+          assert.equal(probe.tag, video);
+          assert.ok(embed === 'always' ? probe.src.startsWith('data:') : probe.src.startsWith(base), `source ${probe.src}`);
+          assert.deepEqual([probe.width, probe.height], [WIDTH, HEIGHT]);
+          assert.ok(Math.abs(probe.duration - 1) < 0.001, `duration ${probe.duration}`);
+          if (probe.frames !== undefined) assert.equal(probe.frames, 10);
+          // BT.709 decoded as BT.601 would be off by ~16 in green; the GIF holds the colour exactly.
+          assertPixel(probe.pixel, RED, name.endsWith('.gif') ? 1 : 6, `${name} middle pixel`);
+        } finally {
+          await tab.close();
+        }
+      });
+    }
+  }
+});

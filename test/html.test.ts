@@ -1,0 +1,213 @@
+/**
+ * toHTML, display and `flipbook html`: the element and MIME type come from the file's real
+ * container (its first bytes), small files are embedded and large ones linked with the reason
+ * said, notebooks get their display hooks, and the command writes a page under the usual
+ * overwrite rules. (Playback of these snippets in Chromium: html-playback.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
+
+import { DEFAULT_EMBED_LIMIT, FlipbookError, JUPYTER_DISPLAY, createWriter, display, toHTML } from '../src/index.js';
+import { notebookHooks } from '../src/html/display.js';
+import { formatSize } from '../src/html/to-html.js';
+import { sniffMediaType } from '../src/html/media-type.js';
+import { runCli } from './helpers/cli.js';
+import { solid } from './helpers/images.js';
+import { encodePng } from './helpers/png.js';
+import { listDir, tempDir } from './helpers/temp.js';
+
+/** A short solid video written by flipbook itself. */
+async function video(file: string, frames = 5): Promise<string> {
+  const writer = createWriter(file, { width: 64, height: 48, fps: 10, preset: 'ultrafast' });
+  for (let i = 0; i < frames; i++) await writer.write(solid(64, 48, [200, 50, 50]).data, { format: 'rgb' });
+  await writer.close();
+  return file;
+}
+
+/** A PNG with an acTL chunk after its header: an APNG to a sniffer. */
+function apng(): Buffer {
+  const png = encodePng(solid(4, 4, [0, 0, 0]));
+  const actl = Buffer.from([0, 0, 0, 8, ...Buffer.from('acTL'), 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([png.subarray(0, 33), actl, png.subarray(33)]);
+}
+
+describe('sniffing the real container', () => {
+  const cases: [string, Uint8Array, string | undefined][] = [
+    ['MP4 (ftyp isom)', Buffer.from('\0\0\0\x20ftypisom\0\0\x02\0', 'latin1'), 'video/mp4'],
+    ['MOV (ftyp qt)', Buffer.from('\0\0\0\x14ftypqt  \0\0\x02\0', 'latin1'), 'video/quicktime'],
+    ['old MOV (moov first)', Buffer.from('\0\0\0\x08moov', 'latin1'), 'video/quicktime'],
+    ['WebM (EBML, DocType webm)', Buffer.from('\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm', 'latin1'), 'video/webm'],
+    ['Matroska', Buffer.from('\x1a\x45\xdf\xa3\xa3\x42\x82\x88matroska', 'latin1'), 'video/x-matroska'],
+    ['GIF89a', Buffer.from('GIF89a\x01\0\x01\0', 'latin1'), 'image/gif'],
+    ['WebP', Buffer.from('RIFF\x24\0\0\0WEBPVP8X', 'latin1'), 'image/webp'],
+    ['APNG', apng(), 'image/apng'],
+    ['PNG', encodePng(solid(4, 4, [0, 0, 0])), 'image/png'],
+    ['text', Buffer.from('hello, world'), undefined],
+  ];
+  for (const [name, bytes, mime] of cases) {
+    it(`${name} -> ${mime ?? 'unknown'}`, () => assert.equal(sniffMediaType(bytes)?.mime, mime));
+  }
+});
+
+describe('toHTML', () => {
+  let dir: string;
+  let mp4: string;
+  after(() => rm(dir, { recursive: true, force: true }));
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-html-'));
+    mp4 = await video(join(dir, 'clip.mp4'));
+  });
+
+  it('embeds a small MP4 in a <video> as a base64 data URI', async () => {
+    const html = await toHTML(mp4, { width: 320 });
+    const bytes = await readFile(mp4);
+    assert.equal(
+      html,
+      `<video width="320" autoplay loop muted playsinline controls preload="auto" style="max-width:100%;height:auto"><source src="data:video/mp4;base64,${bytes.toString('base64')}" type="video/mp4">Your browser cannot play this MP4 video (clip.mp4).</video>`,
+    );
+  });
+
+  it('takes the MIME type from the bytes, not the extension', async () => {
+    const misnamed = join(dir, 'really-an-mp4.webm');
+    await copyFile(mp4, misnamed);
+    assert.match(await toHTML(misnamed), /^<video [^>]*><source src="data:video\/mp4;base64,[^"]+" type="video\/mp4">/);
+    const gif = join(dir, 'anim.png');
+    await writeFile(gif, Buffer.from('GIF89a\x01\0\x01\0\0\0\0;', 'latin1'));
+    assert.match(await toHTML(gif, { embed: 'never' }), /<img src="anim\.png|<img src="file:/);
+  });
+
+  it('links a file above the embed limit, or with embed: "never", and says why', async () => {
+    const bytes = (await readFile(mp4)).length;
+    const over = await toHTML(mp4, { embedLimit: bytes - 1, href: 'media/clip.mp4', autoplay: false, controls: false });
+    assert.match(over, /^<!-- flipbook: clip\.mp4 \(MP4, [\d.]+ kB\) is linked, not embedded: [\d.]+ kB is above the embed limit of [\d.]+ kB \(embedLimit\) -->\n/);
+    assert.match(over, /<video loop muted playsinline preload="auto" style="max-width:100%;height:auto"><source src="media\/clip\.mp4" type="video\/mp4">/);
+    const never = await toHTML(mp4, { embed: 'never', href: 'clip.mp4' });
+    assert.match(never, /is linked, not embedded: embed: 'never' was asked -->/);
+    assert.match(await toHTML(mp4, { embed: 'always', embedLimit: 10 }), /src="data:video\/mp4;base64,/, "'always' ignores the limit");
+    assert.equal(DEFAULT_EMBED_LIMIT, 20_000_000);
+  });
+
+  it('links by a relative path as given, and escapes names', async (t) => {
+    const odd = join(await tempDir(t), 'a "quoted" & <odd> name.mp4');
+    await copyFile(mp4, odd);
+    const html = await toHTML(odd, { embed: 'never' });
+    assert.match(html, /<source src="file:\/\/\/[^"]*a%20%22quoted%22%20&amp;%20%3Codd%3E%20name\.mp4" type="video\/mp4">/);
+    assert.match(html, /\(a &quot;quoted&quot; &amp; &lt;odd&gt; name\.mp4\)/);
+  });
+
+  it('uses <img> for animations, with the width and height given', async () => {
+    const file = join(dir, 'anim.apng');
+    await writeFile(file, apng());
+    assert.match(await toHTML(file, { width: 100, height: 50 }), /^<img src="data:image\/apng;base64,[^"]+" width="100" height="50" alt="anim\.apng" style="max-width:100%">$/);
+  });
+
+  it('refuses what is not a video or animation, and bad options', async () => {
+    const text = join(dir, 'notes.mp4');
+    await writeFile(text, 'not a video');
+    await assert.rejects(toHTML(text), (error: FlipbookError) => {
+      assert.equal(error.code, 'INVALID_INPUT');
+      assert.match(error.message, /notes\.mp4 is not a video or animation a page can show: its first bytes are not MP4, MOV, WebM, GIF, WebP or PNG\/APNG/);
+      return true;
+    });
+    await assert.rejects(toHTML(join(dir, 'missing.mp4')), { code: 'INVALID_INPUT', message: /Cannot read .*missing\.mp4: ENOENT/ });
+    await assert.rejects(toHTML(mp4, { embed: 'sometimes' as never }), { code: 'INVALID_OPTION', message: 'Expected one of auto, always, never for embed but received "sometimes"' });
+    await assert.rejects(toHTML(mp4, { embedLimit: 'lots' }), { code: 'INVALID_OPTION', option: 'embedLimit' });
+    await assert.rejects(toHTML(mp4, { width: -1 }), { code: 'INVALID_OPTION', option: 'width' });
+  });
+});
+
+describe('display', () => {
+  let dir: string;
+  let mp4: string;
+  after(() => rm(dir, { recursive: true, force: true }));
+  const requireTslab = notebookHooks.requireTslab;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-html-'));
+    mp4 = await video(join(dir, 'clip.mp4'));
+  });
+  after(() => {
+    notebookHooks.requireTslab = requireTslab;
+  });
+
+  it('gives Deno\'s kernel an HTML bundle and prints as its path and size elsewhere', async () => {
+    notebookHooks.requireTslab = () => undefined;
+    const shown = await display(mp4, { width: 200 });
+    const bundle = shown[JUPYTER_DISPLAY]();
+    assert.equal(JUPYTER_DISPLAY, Symbol.for('Jupyter.display'));
+    assert.equal(bundle['text/html'], await toHTML(mp4, { width: 200 }));
+    const size = (await readFile(mp4)).length;
+    const text = `${mp4} (video/mp4, ${(size / 1000).toFixed(1)} kB)`;
+    assert.equal(bundle['text/plain'], text);
+    assert.equal(String(shown), text);
+    assert.equal(inspect(shown), text);
+    assert.equal(shown.shownBy, undefined);
+  });
+
+  it('shows through tslab\'s display API inside tslab, and not when tslab is not running', async () => {
+    const shownHtml: string[] = [];
+    notebookHooks.requireTslab = () => ({ display: { html: (html: string) => shownHtml.push(html) } });
+    const shown = await display(mp4);
+    assert.equal(shown.shownBy, 'tslab');
+    assert.deepEqual(shownHtml, [shown.html]);
+    notebookHooks.requireTslab = () => ({
+      display: {
+        html: () => {
+          throw new Error('Not ready');
+        },
+      },
+    });
+    assert.equal((await display(mp4)).shownBy, undefined);
+  });
+
+  it('finds no tslab here', () => {
+    assert.equal(requireTslab(), undefined);
+  });
+});
+
+describe('flipbook html', () => {
+  let dir: string;
+  let clip: string;
+  after(() => rm(dir, { recursive: true, force: true }));
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-html-'));
+    clip = await video(join(dir, 'clip.mp4'));
+  });
+
+  it('writes a self-contained page beside the video, and refuses to overwrite it', async () => {
+    const first = await runCli(['html', clip, '--width', '360']);
+    assert.equal(first.code, 0, first.stderr);
+    const page = join(dir, 'clip.html');
+    assert.equal(first.stdout, `Wrote ${page}: ${clip} embedded, MP4 ${formatSize((await readFile(clip)).length)}; page ${formatSize((await readFile(page)).length)}\n`);
+    const html = await readFile(page, 'utf8');
+    assert.match(html, /^<!doctype html>/);
+    assert.match(html, /<title>clip\.mp4<\/title>/);
+    assert.ok(html.includes(await toHTML(clip, { width: 360 })), 'the page holds toHTML\'s snippet');
+    const again = await runCli(['html', clip]);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, `flipbook: error: The output ${page} already exists. Pass --overwrite (-y), or overwrite: true, to replace it\n`);
+    assert.equal((await runCli(['html', clip, '-y', '-q'])).code, 0, '--overwrite replaces it');
+    assert.deepEqual(await listDir(dir), ['clip.html', 'clip.mp4']);
+  });
+
+  it('links with --embed never by a path relative to the page, with --json', async () => {
+    const result = await runCli(['html', clip, '-o', join(dir, 'pages', 'linked.html'), '--embed', 'never', '--no-autoplay', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const done = JSON.parse(result.stdout.trim()) as Record<string, unknown>;
+    assert.equal(done.event, 'done');
+    assert.equal(done.embedded, false);
+    assert.equal(done.mime, 'video/mp4');
+    const page = await readFile(join(dir, 'pages', 'linked.html'), 'utf8');
+    assert.match(page, /<video loop muted playsinline controls preload="auto" style="max-width:100%;height:auto"><source src="\.\.\/clip\.mp4" type="video\/mp4">/);
+    assert.match(page, /embed: 'never' was asked/);
+  });
+
+  it('a bad --embed is a usage error', async () => {
+    const result = await runCli(['html', clip, '--embed', 'sometimes']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Allowed choices are auto, always, never/);
+  });
+});

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { type FlipbookError, probe } from '../src/index.js';
+import { FFMPEG, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './split-support.js';
+
+const W = 96;
+const H = 64;
+
+describe('probe', () => {
+  test('a 29.97 fps video reports 30000/1001, not 30, and its counted frame count', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'ntsc.mp4');
+    await stitchedVideo(dir, file, 30, W, H, { fps: '29.97' });
+    const info = await probe(file);
+    const v = info.video;
+    assert.ok(v);
+    assert.deepEqual(v.avgFrameRate, { num: 30000, den: 1001 });
+    assert.deepEqual(v.frameRate, { num: 30000, den: 1001 });
+    assert.equal(v.frames, 30);
+    assert.equal(v.frameCountSource, 'counted');
+    assert.equal(v.headerFrames, 30);
+    assert.equal(v.variableFrameRate, false);
+    assert.deepEqual([v.codec, v.profile, v.pixelFormat, v.bitDepth, v.chroma], ['h264', 'High', 'yuv420p', 8, '4:2:0']);
+    assert.deepEqual([v.width, v.height, v.displayWidth, v.displayHeight, v.rotation], [W, H, W, H, 0]);
+    assert.deepEqual([v.colorSpace, v.colorPrimaries, v.colorTransfer, v.colorRange], ['bt709', 'bt709', 'bt709', 'tv']);
+    assert.ok(Math.abs((v.duration ?? 0) - (30 * 1001) / 30000) < 1e-3, `duration ${v.duration}`);
+    assert.equal(info.container, 'mov,mp4,m4a,3gp,3g2,mj2');
+    assert.deepEqual(info.warnings, []);
+  });
+
+  test('a container without a frame count (Matroska): counted, and said so', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'clip.mkv');
+    await stitchedVideo(dir, file, 17, W, H);
+    const info = await probe(file);
+    assert.equal(info.video?.headerFrames, undefined);
+    assert.equal(info.video?.frames, 17);
+    assert.equal(info.video?.frameCountSource, 'counted');
+    const quick = await probe(file, { countFrames: false });
+    assert.equal(quick.video?.frameCountSource, 'estimated');
+    assert.equal(quick.video?.frames, 17);
+  });
+
+  test('a header that lies (an MP4 cut short keeps its full index): counted, with a warning', async (t) => {
+    const dir = await tempDir(t);
+    const whole = join(dir, 'whole.mp4');
+    await stitchedVideo(dir, whole, 40, W, H);
+    const bytes = await readFile(whole);
+    const cut = join(dir, 'cut.mp4');
+    await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    const info = await probe(cut);
+    const v = info.video;
+    assert.ok(v);
+    assert.equal(v.headerFrames, 40);
+    assert.equal(v.frameCountSource, 'counted');
+    assert.ok(v.frames !== undefined && v.frames < 40 && v.frames > 5, `counted ${v.frames}`);
+    assert.match(info.warnings.join('\n'), new RegExp(`header says 40 video frames, but ${v.frames} were counted`));
+    assert.equal((await probe(cut, { countFrames: false })).video?.frames, 40);
+  });
+
+  test('audio streams: codec, sample rate, channels', async (t) => {
+    const dir = await tempDir(t);
+    const wav = join(dir, 'tone.wav');
+    await writeWav(wav, 0.25);
+    const plain = await probe(wav);
+    assert.equal(plain.video, undefined);
+    assert.deepEqual(
+      plain.audio.map((a) => [a.codec, a.sampleRate, a.channels, a.channelLayout]),
+      [['pcm_s16le', 8000, 1, 'mono']],
+    );
+    if (!needTool(t, FFMPEG)) return;
+    const file = join(dir, 'av.mp4');
+    await ffmpegVideo(file, 25, W, H, '25', ['-f', 'lavfi', '-i', 'sine=f=440:d=1:sample_rate=48000', '-ac', '2', '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest']);
+    const info = await probe(file);
+    assert.equal(info.streams.length, 2);
+    assert.equal(info.video?.frames, 25);
+    const [audio] = info.audio;
+    assert.deepEqual([audio?.codec, audio?.profile, audio?.sampleRate, audio?.channels, audio?.channelLayout], ['aac', 'LC', 48000, 2, 'stereo']);
+  });
+
+  test('a variable frame rate is noticed when counting', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'vfr.mkv');
+    await ffmpegVideo(file, 20, W, H, '25', ['-vf', 'settb=1/1000,setpts=(N*N*4)/1000/TB', '-enc_time_base', '1/1000', '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'ultrafast']);
+    const info = await probe(file);
+    assert.equal(info.video?.variableFrameRate, true);
+    assert.equal(info.video?.frames, 20);
+  });
+
+  test('a missing file and a file that is not media are errors naming the file', async (t) => {
+    const dir = await tempDir(t);
+    const missing = join(dir, 'missing.mov');
+    await assert.rejects(probe(missing), (e: FlipbookError) => e.code === 'INVALID_INPUT' && e.file === missing && e.message.includes(missing));
+    const text = join(dir, 'text.mkv');
+    await writeFile(text, 'plain text '.repeat(100));
+    await assert.rejects(probe(text), (e: FlipbookError) => e.code === 'INVALID_INPUT' && /not a video/.test(e.message));
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { type FlipbookError, READ_AHEAD, readFrames } from '../src/index.js';
+import { prefetch } from '../src/pipeline/prefetch.js';
+import { frameNumber, stitchedVideo, tempDir } from './split-support.js';
+
+const W = 96;
+const H = 64;
+
+/** A full garbage collection, so RSS shows what is really held. */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+}
+
+function openFiles(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0;
+  }
+}
+
+describe('readFrames', () => {
+  test('frames as rgba, rgb or gray pixels, with index, time, pts and keyframe', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 6, W, H, { fps: 10 });
+    for (const [format, channels] of [['rgba', 4], ['rgb', 3], ['gray', 1]] as const) {
+      const frames = [];
+      for await (const frame of readFrames(video, { format })) frames.push(frame);
+      assert.equal(frames.length, 6);
+      frames.forEach((f, i) => {
+        assert.equal(f.index, i);
+        assert.equal(f.sourceIndex, i);
+        assert.ok(Math.abs(f.time - i / 10) < 1e-9, `time ${f.time}`);
+        assert.equal(f.format, format);
+        assert.deepEqual([f.width, f.height], [W, H]);
+        assert.ok(f.data instanceof Uint8Array);
+        assert.equal(f.data.length, W * H * channels);
+        assert.equal(frameNumber(f.data, W, H, channels), i);
+        if (format === 'rgba') assert.equal(f.data[3], 255);
+      });
+      assert.equal(frames[0]?.keyframe, true);
+      assert.equal(frames[0]?.pts, 0);
+    }
+    // The default layout is RGBA.
+    for await (const frame of readFrames(video)) {
+      assert.equal(frame.format, 'rgba');
+      break;
+    }
+  });
+
+  test('options are checked when readFrames is called, before any file is opened', () => {
+    assert.throws(() => readFrames('whatever.mp4', { fps: 'fast' }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'fps');
+    assert.throws(() => readFrames('whatever.mp4', { format: 'bgr' as never }), (e: FlipbookError) => e.option === 'format');
+    assert.throws(() => readFrames('whatever.mp4', { frames: [1], fps: 5 }), (e: FlipbookError) => e.option === 'frames');
+    assert.throws(() => readFrames('whatever.mp4', { start: 3, end: 2 }), (e: FlipbookError) => e.option === 'end');
+  });
+
+  test('breaking out early 100 times leaves memory and open files flat', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'big.mp4');
+    // 640x360 RGBA frames are 0.9 MB: a leak of the frames decoded ahead, or of a decoder,
+    // would grow the process by tens of megabytes over 100 loops.
+    await stitchedVideo(dir, video, 24, 640, 360);
+    const once = async (n: number): Promise<void> => {
+      let seen = 0;
+      for await (const frame of readFrames(video)) {
+        assert.equal(frame.data.length, 640 * 360 * 4);
+        if (++seen >= n) break;
+      }
+    };
+    for (let i = 0; i < 10; i++) await once(1 + (i % 5));
+    collect();
+    const rssBefore = process.memoryUsage().rss;
+    const filesBefore = openFiles();
+    for (let i = 0; i < 100; i++) await once(1 + (i % 5));
+    collect();
+    const grown = (process.memoryUsage().rss - rssBefore) / 1e6;
+    t.diagnostic(`RSS ${(rssBefore / 1e6).toFixed(1)} MB before, grew ${grown.toFixed(1)} MB over 100 early breaks; ${filesBefore} open files`);
+    // Bound: 25 MB, against about 100 × 5 frames × 0.9 MB = 450 MB if what is decoded ahead leaked.
+    assert.ok(grown < 25, `RSS grew by ${grown.toFixed(1)} MB over 100 early breaks`);
+    assert.equal(openFiles(), filesBefore, 'every file opened was closed');
+  });
+
+  test('an AbortSignal stops the loop with ABORTED', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 10, W, H);
+    const controller = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of readFrames(video, { signal: controller.signal })) {
+          if (++seen === 2) controller.abort();
+        }
+      })(),
+      (e: FlipbookError) => e.code === 'ABORTED',
+    );
+    assert.ok(seen >= 2 && seen <= 2 + READ_AHEAD, `${seen} frames before the abort took effect`);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of readFrames(video, { signal: AbortSignal.abort() })) assert.fail('no frame after an abort');
+      })(),
+      (e: FlipbookError) => e.code === 'ABORTED',
+    );
+  });
+
+  test('decode-ahead is bounded: the producer runs at most a few items ahead of a slow consumer', async () => {
+    let produced = 0;
+    let closed = false;
+    async function* source(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; i < 1000; i++) {
+          produced++;
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const discarded: number[] = [];
+    const ahead = prefetch(source(), 3, (n) => discarded.push(n));
+    let consumed = 0;
+    for await (const n of ahead) {
+      assert.equal(n, consumed);
+      consumed++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.ok(produced <= consumed + 3 + 1, `produced ${produced} after consuming ${consumed}`);
+      if (consumed === 10) break;
+    }
+    assert.equal(closed, true, 'the source was closed');
+    assert.ok(discarded.length <= 3 && discarded.every((n) => n >= 10), `discarded ${discarded.join(',')}`);
+  });
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { type CliResult, runCli } from './helpers/cli.js';
+import { imagePixels, stitchedVideo, tempDir } from './split-support.js';
+
+const W = 96;
+const H = 64;
+
+/**
+ * The command run in another working directory: `--import tsx` would resolve tsx from there,
+ * so it is given as the resolved file.
+ */
+function runIn(cwd: string, args: readonly string[]): Promise<CliResult> {
+  const tsx = import.meta.resolve('tsx');
+  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', tsx, bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, signal: null, stdout, stderr });
+    });
+  });
+}
+
+function events(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('flipbook split', () => {
+  test('--json: a plan, progress for every frame, and a summary, on stdout only', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 8, W, H, { fps: 8 });
+    const out = join(dir, 'frames');
+    const result = await runCli(['split', video, '-o', join(out, 'img_%03d.jpg'), '--fps', '4', '--quality', '80', '--manifest', join(dir, 'm.csv'), '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const list = events(result.stdout);
+    assert.equal(list[0]?.event, 'plan');
+    assert.equal(list[0]?.mode, 'fps');
+    assert.equal(list[0]?.fps, '4');
+    assert.equal(list.filter((e) => e.event === 'progress').length, 4);
+    const done = list.at(-1);
+    assert.equal(done?.event, 'done');
+    assert.equal(done?.frames, 4);
+    assert.equal(done?.format, 'jpeg');
+    assert.deepEqual((await readdir(out)).sort(), ['img_001.jpg', 'img_002.jpg', 'img_003.jpg', 'img_004.jpg']);
+    assert.ok(existsSync(join(dir, 'm.csv')));
+  });
+
+  test('--dry-run prints the plan and writes nothing; the default output is <name>_frames/', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mkv');
+    await stitchedVideo(dir, video, 5, W, H);
+    const dry = await runIn(dir, ['split', video, '--dry-run', '--width', '48']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /dry run: nothing written/);
+    assert.match(dry.stdout, /about 5 files/);
+    assert.match(dry.stdout, /clip_frames\/frame_%06d\.png/);
+    assert.match(dry.stdout, /png 48x32/);
+    assert.equal(existsSync(join(dir, 'clip_frames')), false);
+    const real = await runIn(dir, ['split', video, '--quiet']);
+    assert.equal(real.code, 0, real.stderr);
+    assert.equal(real.stdout, '');
+    assert.equal((await readdir(join(dir, 'clip_frames'))).length, 5);
+    const again = await runIn(dir, ['split', video]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /5 frame files would be overwritten .*--overwrite/);
+  });
+
+  test('a bad option value exits with 2 and names the flag', async (t) => {
+    const dir = await tempDir(t);
+    const result = await runCli(['split', join(dir, 'x.mp4'), '--fps', 'fast']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--fps/);
+  });
+
+  test('--help lists the selection options with their defaults', async () => {
+    const result = await runCli(['split', '--help']);
+    assert.equal(result.code, 0);
+    for (const flag of ['--fps', '--every', '--start', '--end', '--duration', '--frames', '--keyframes-only', '--width', '--height', '--scale', '--max-frames', '--depth', '--quality', '--manifest', '--start-number', '--dry-run', '--json', '--quiet']) {
+      assert.ok(result.stdout.includes(flag), `${flag} in --help`);
+    }
+    assert.match(result.stdout, /\.png, \.jpg, \.jpeg, \.webp, \.tif, \.tiff, \.bmp/);
+  });
+});
+
+describe('flipbook sheet', () => {
+  test('writes the grid and reports it', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 10, W, H);
+    const output = join(dir, 'sheet.png');
+    const result = await runCli(['sheet', video, '-o', output, '--columns', '2', '--rows', '2', '--width', '300', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const done = events(result.stdout).at(-1);
+    assert.equal(done?.event, 'done');
+    assert.equal(done?.thumbnails, 4);
+    const image = await imagePixels(output);
+    assert.deepEqual([image.width, image.height], [done?.width, done?.height]);
+    assert.equal(image.width, 300);
+  });
+});

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { type FlipbookError, contactSheet, probe } from '../src/index.js';
+import { frameNumber, imagePixels, stitchedVideo, tempDir } from './split-support.js';
+
+const W = 160;
+const H = 96;
+const FPS = 10;
+const COUNT = 40;
+
+/** The frame number shown in the thumbnail at (x, y): its bars are in the top third. */
+function thumbnailNumber(sheet: { data: Uint8Array; width: number }, x: number, y: number, w: number, h: number): number {
+  const cell = Buffer.alloc(w * h * 3);
+  for (let row = 0; row < h; row++) cell.set(sheet.data.subarray(((y + row) * sheet.width + x) * 3, ((y + row) * sheet.width + x + w) * 3), row * w * 3);
+  return frameNumber(cell, w, h, 3);
+}
+
+describe('contactSheet', () => {
+  test('columns × rows thumbnails spread over the video: the grid has the right size, and each shows the frame on screen at its time', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, COUNT, W, H, { fps: FPS });
+    const output = join(dir, 'sheet.png');
+    const result = await contactSheet(video, output, { columns: 3, rows: 2, width: 500 });
+    const gap = result.gap;
+    assert.equal(result.thumbnails.length, 6);
+    assert.equal(result.thumbWidth, Math.floor((500 - 4 * gap) / 3));
+    assert.equal(result.thumbHeight, Math.round((result.thumbWidth * H) / W));
+    assert.deepEqual([result.width, result.height], [500, 2 * result.thumbHeight + 3 * gap]);
+    const image = await imagePixels(output);
+    assert.deepEqual([image.width, image.height], [result.width, result.height]);
+    const info = await probe(output);
+    assert.equal(info.video?.codec, 'png');
+    const duration = COUNT / FPS;
+    for (const [k, thumb] of result.thumbnails.entries()) {
+      // The middle of each of 6 equal parts of the video.
+      assert.ok(Math.abs(thumb.time - (duration * (k + 0.5)) / 6) < 1e-9);
+      assert.equal(thumb.x, gap + (k % 3) * (result.thumbWidth + gap));
+      assert.equal(thumb.y, gap + Math.floor(k / 3) * (result.thumbHeight + gap));
+      const shown = Math.floor(thumb.time * FPS + 1e-9);
+      assert.equal(thumbnailNumber(image, thumb.x, thumb.y, result.thumbWidth, result.thumbHeight), shown, `thumbnail ${k} at ${thumb.time} s`);
+      assert.ok(Math.abs(thumb.frameTime - shown / FPS) < 1e-9);
+    }
+  });
+
+  test('every N seconds as JPEG: as many rows as needed', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mkv');
+    await stitchedVideo(dir, video, COUNT, W, H, { fps: FPS });
+    const output = join(dir, 'sheet.jpg');
+    const result = await contactSheet(video, output, { columns: 4, every: '0.5s', width: 640, labels: false });
+    assert.equal(result.thumbnails.length, 8);
+    assert.equal(result.rows, 2);
+    assert.deepEqual(result.thumbnails.map((th) => th.time), [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5]);
+    const info = await probe(output);
+    assert.equal(info.video?.codec, 'mjpeg');
+    assert.deepEqual([info.video?.width, info.video?.height], [640, result.height]);
+    const image = await imagePixels(output);
+    for (const thumb of result.thumbnails) {
+      assert.equal(thumbnailNumber(image, thumb.x, thumb.y, result.thumbWidth, result.thumbHeight), Math.round(thumb.time * FPS));
+    }
+  });
+
+  test('rows and every together are refused; an existing output is kept', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 5, W, H);
+    await assert.rejects(contactSheet(video, join(dir, 's.png'), { rows: 2, every: 1 }), (e: FlipbookError) => e.option === 'every');
+    await contactSheet(video, join(dir, 's.png'), { columns: 2, rows: 1 });
+    await assert.rejects(contactSheet(video, join(dir, 's.png')), (e: FlipbookError) => e.code === 'OUTPUT_EXISTS');
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Awkward sources: rotation metadata (phone videos), 4:2:2 and 4:4:4 chroma, 10-bit, full
+ * range, BT.709 tags. Made with the reference ffmpeg; the frames flipbook gives are compared
+ * with the synthetic source pixels and with what the reference ffmpeg decodes.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import { probe, readFrames, split } from '../src/index.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, imagePixels, needTool, psnr, run, syntheticFrame, tempDir } from './split-support.js';
+
+const W = 96;
+const H = 64;
+
+/** Rotates packed RGB counterclockwise by 90°, 180° or 270°. */
+function rotateCcw(src: Uint8Array, width: number, height: number, degrees: 90 | 180 | 270): { data: Buffer; width: number; height: number } {
+  const swap = degrees !== 180;
+  const w = swap ? height : width;
+  const h = swap ? width : height;
+  const out = Buffer.alloc(src.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [dx, dy] = degrees === 90 ? [y, width - 1 - x] : degrees === 180 ? [width - 1 - x, height - 1 - y] : [height - 1 - y, x];
+      out.set(src.subarray((y * width + x) * 3, (y * width + x) * 3 + 3), (dy * w + dx) * 3);
+    }
+  }
+  return { data: out, width: w, height: h };
+}
+
+async function firstFrame(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  for await (const frame of readFrames(file, { format: 'rgb', maxFrames: 1 })) return frame;
+  throw new Error(`${file}: no frame`);
+}
+
+/** The first frame as the reference ffmpeg decodes it (with its autorotation), RGB. */
+async function ffmpegFirstFrame(file: string, flags = 'bicubic+full_chroma_int'): Promise<Buffer> {
+  const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', file, '-frames:v', '1', '-sws_flags', flags, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  return stdout;
+}
+
+describe('rotation metadata', () => {
+  for (const degrees of [90, 180, 270] as const) {
+    test(`a video tagged to rotate ${degrees}° comes out upright, as the reference ffmpeg shows it`, async (t) => {
+      if (!needTool(t, FFMPEG) || !needTool(t, FFPROBE)) return;
+      const dir = await tempDir(t);
+      const plain = join(dir, 'plain.mp4');
+      const rotated = join(dir, `rotated-${degrees}.mp4`);
+      await ffmpegVideo(plain, 3, W, H, '25', ['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv444p']);
+      await run(FFMPEG, ['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-metadata:s:v', `rotate=${degrees}`, rotated]);
+      const info = await probe(rotated);
+      const { streams } = JSON.parse((await run(FFPROBE, ['-v', 'error', '-of', 'json', '-show_streams', rotated])).stdout.toString()) as {
+        streams: { side_data_list?: { rotation?: number }[] }[];
+      };
+      const reference = streams[0]?.side_data_list?.find((s) => s.rotation !== undefined)?.rotation ?? 0;
+      assert.equal(info.video?.rotation, reference, 'the rotation ffprobe reports');
+      // Counterclockwise degrees, normalised: what the frame must be turned by to be upright.
+      const ccw = (((reference % 360) + 360) % 360) as 90 | 180 | 270;
+      const expected = rotateCcw(syntheticFrame(0, W, H), W, H, ccw);
+      assert.deepEqual([info.video?.displayWidth, info.video?.displayHeight], [expected.width, expected.height]);
+
+      const frame = await firstFrame(rotated);
+      assert.deepEqual([frame.width, frame.height], [expected.width, expected.height]);
+      assert.ok(psnr(frame.data, expected.data) >= 35, `upright: ${psnr(frame.data, expected.data).toFixed(1)} dB`);
+      const unrotated = syntheticFrame(0, W, H);
+      if (ccw === 180) assert.ok(psnr(frame.data, unrotated) < 20, 'not left as stored');
+      const ours = Buffer.from(frame.data);
+      assert.ok(ours.equals(await ffmpegFirstFrame(rotated)), 'the same pixels as the reference ffmpeg (which autorotates)');
+
+      const result = await split(rotated, join(dir, 'out', 'f_%d.png'), { maxFrames: 1 });
+      const file = await imagePixels(result.files[0] as string);
+      assert.deepEqual([file.width, file.height], [expected.width, expected.height]);
+      assert.ok(Buffer.from(file.data).equals(ours));
+    });
+  }
+});
+
+describe('chroma layouts, bit depths, ranges and matrices', () => {
+  const cases = [
+    { name: '4:2:0 8-bit', args: ['-pix_fmt', 'yuv420p'], min: 30 },
+    { name: '4:2:2 8-bit', args: ['-pix_fmt', 'yuv422p'], min: 30 },
+    { name: '4:4:4 8-bit', args: ['-pix_fmt', 'yuv444p'], min: 40 },
+    { name: '4:2:0 10-bit', args: ['-pix_fmt', 'yuv420p10le'], min: 30 },
+    { name: '4:2:2 10-bit', args: ['-pix_fmt', 'yuv422p10le'], min: 30 },
+    { name: '4:4:4 10-bit', args: ['-pix_fmt', 'yuv444p10le'], min: 40 },
+    { name: 'full range 4:2:0', args: ['-vf', 'scale=out_range=pc', '-pix_fmt', 'yuvj420p', '-color_range', 'pc'], min: 30 },
+    {
+      name: 'BT.709 4:4:4 (tagged)',
+      args: ['-vf', 'scale=out_color_matrix=bt709', '-pix_fmt', 'yuv444p', '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709'],
+      min: 40,
+    },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: the source colours come back, as the reference ffmpeg decodes them`, async (t) => {
+      if (!needTool(t, FFMPEG)) return;
+      const dir = await tempDir(t);
+      const file = join(dir, 'source.mkv');
+      // Lossless coding: all that is lost is chroma subsampling and rounding.
+      await ffmpegVideo(file, 2, W, H, '25', [...c.args, '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0']);
+      const frame = await firstFrame(file);
+      const db = psnr(frame.data, syntheticFrame(0, W, H));
+      assert.ok(db >= c.min, `${c.name}: ${db.toFixed(2)} dB against the source`);
+      const reference = await ffmpegFirstFrame(file);
+      const agreement = psnr(frame.data, reference);
+      assert.ok(agreement >= 45, `${c.name}: ${agreement.toFixed(2)} dB against the reference ffmpeg`);
+    });
+  }
+
+  test('a tagged BT.709 source read as BT.601 would be visibly off: the tag is honoured', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const tagged = join(dir, 'bt709.mkv');
+    const untagged = join(dir, 'untagged.mkv');
+    const args = ['-vf', 'scale=out_color_matrix=bt709', '-pix_fmt', 'yuv444p', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0'];
+    await ffmpegVideo(tagged, 1, W, H, '25', [...args, '-colorspace', 'bt709']);
+    await ffmpegVideo(untagged, 1, W, H, '25', args);
+    const source = syntheticFrame(0, W, H);
+    const good = psnr((await firstFrame(tagged)).data, source);
+    const wrong = psnr((await firstFrame(untagged)).data, source);
+    assert.ok(good > wrong + 6, `tagged ${good.toFixed(1)} dB, untagged (read as BT.601) ${wrong.toFixed(1)} dB`);
+  });
+});

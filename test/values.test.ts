@@ -1,0 +1,303 @@
+/**
+ * Option values: what each parser accepts, and for every invalid value the exact message,
+ * which names the option, says what was expected and shows what was received.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { type FlipbookError, planStitch } from '../src/index.js';
+import {
+  parseBitrate,
+  parseBytes,
+  parseChoice,
+  parseColor,
+  parseDimension,
+  parseDuration,
+  parseFps,
+  parseInteger,
+  parsePixelLimit,
+  parseSize,
+} from '../src/options/values.js';
+
+/** Asserts that `fn` throws INVALID_OPTION for `option` with exactly `message`. */
+function assertInvalid(fn: () => unknown, option: string, message: string): void {
+  assert.throws(fn, (error: FlipbookError) => {
+    assert.equal(error.name, 'FlipbookError');
+    assert.equal(error.code, 'INVALID_OPTION');
+    assert.equal(error.option, option);
+    assert.equal(error.message, message);
+    return true;
+  });
+}
+
+const FPS = 'a frame rate such as 25, 29.97 or 30000/1001 (above 0, at most 1000)';
+const DURATION = 'a duration such as 2, "2s", "500ms" or "00:01:30.5" (above 0)';
+const SIZE = 'a size WIDTHxHEIGHT such as 1280x720 (whole numbers from 2 to 16384)';
+const DIMENSION = 'a whole number of pixels from 2 to 16384';
+const PIXELS = 'a pixel count such as 268435456, "268M" or 0 for no limit';
+const BITRATE = 'a bit rate such as 2M, 800k or 2500000 (at least 1000)';
+const BYTES = 'a size in bytes such as 8MB, 500kB or 8000000';
+const COLOUR = 'a colour: #rrggbb, #rgb, 0xrrggbb or one of black, white, gray, grey, red, green, lime, blue, yellow, cyan, magenta';
+
+describe('values: fps', () => {
+  it('accepts numbers, decimals, NTSC decimals as exact fractions, and fraction strings', () => {
+    assert.deepEqual(parseFps(25), { num: 25, den: 1 });
+    assert.deepEqual(parseFps('25'), { num: 25, den: 1 });
+    assert.deepEqual(parseFps(0.5), { num: 1, den: 2 });
+    assert.deepEqual(parseFps(12.5), { num: 25, den: 2 });
+    assert.deepEqual(parseFps(29.97), { num: 30000, den: 1001 });
+    assert.deepEqual(parseFps('23.976'), { num: 24000, den: 1001 });
+    assert.deepEqual(parseFps('59.94'), { num: 60000, den: 1001 });
+    assert.deepEqual(parseFps('30000/1001'), { num: 30000, den: 1001 });
+    assert.deepEqual(parseFps(' 50 / 2 '), { num: 25, den: 1 });
+    assert.deepEqual(parseFps(1000), { num: 1000, den: 1 });
+  });
+
+  const invalid: [unknown, string][] = [
+    [0, '0'],
+    [-25, '-25'],
+    [1001, '1001'],
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    ['fast', '"fast"'],
+    ['25fps', '"25fps"'],
+    ['-25', '"-25"'],
+    ['30000/0', '"30000/0"'],
+    ['0/1', '"0/1"'],
+    ['', '""'],
+    [null, 'null'],
+    [true, 'true'],
+    [[25], 'an array of 1'],
+    [{ num: 25, den: 1 }, 'a value of type object'],
+  ];
+  for (const [value, shown] of invalid) {
+    it(`refuses ${shown}`, () => assertInvalid(() => parseFps(value), 'fps', `Expected ${FPS} for fps but received ${shown}`));
+  }
+});
+
+describe('values: duration', () => {
+  it('accepts seconds, units and clock times', () => {
+    const cases: [unknown, number][] = [
+      [2, 2],
+      ['2', 2],
+      ['2s', 2],
+      ['1.5s', 1.5],
+      ['500ms', 0.5],
+      ['1m30s', 90],
+      ['1h', 3600],
+      ['00:01:30.5', 90.5],
+      ['1:02', 62],
+      [' 3s ', 3],
+    ];
+    for (const [value, seconds] of cases) assert.equal(parseDuration(value, 'duration'), seconds, JSON.stringify(value));
+  });
+
+  const invalid: [unknown, string][] = [
+    [0, '0'],
+    ['0s', '"0s"'],
+    [-1, '-1'],
+    ['2 s', '"2 s"'],
+    ['two seconds', '"two seconds"'],
+    ['s', '"s"'],
+    ['1:2:3:4', '"1:2:3:4"'],
+    [Number.NaN, 'NaN'],
+    [undefined, 'undefined'],
+  ];
+  for (const [value, shown] of invalid) {
+    it(`refuses ${shown}`, () => assertInvalid(() => parseDuration(value, 'duration'), 'duration', `Expected ${DURATION} for duration but received ${shown}`));
+  }
+
+  it('allowZero accepts 0 and drops "(above 0)" from the message', () => {
+    assert.equal(parseDuration('0s', 'start', { allowZero: true }), 0);
+    assertInvalid(() => parseDuration('-1', 'start', { allowZero: true }), 'start', 'Expected a duration such as 2, "2s", "500ms" or "00:01:30.5" for start but received "-1"');
+  });
+});
+
+describe('values: size and dimensions', () => {
+  it('accepts WxH in several spellings and objects', () => {
+    assert.deepEqual(parseSize('1280x720'), { width: 1280, height: 720 });
+    assert.deepEqual(parseSize(' 1280 X 720 '), { width: 1280, height: 720 });
+    assert.deepEqual(parseSize('1280×720'), { width: 1280, height: 720 });
+    assert.deepEqual(parseSize('1280:720'), { width: 1280, height: 720 });
+    assert.deepEqual(parseSize({ width: 2, height: 16384 }), { width: 2, height: 16384 });
+    assert.equal(parseDimension('640', 'width'), 640);
+    assert.equal(parseDimension(16384, 'height'), 16384);
+  });
+
+  const invalidSizes: [unknown, string][] = [
+    ['1280', '"1280"'],
+    ['1280x', '"1280x"'],
+    ['1x720', '"1x720"'],
+    ['16385x720', '"16385x720"'],
+    ['-1280x720', '"-1280x720"'],
+    ['1280.5x720', '"1280.5x720"'],
+    [{ width: 1280 }, 'a value of type object'],
+    [{ width: 0, height: 720 }, 'a value of type object'],
+    [1280, '1280'],
+  ];
+  for (const [value, shown] of invalidSizes) {
+    it(`size refuses ${shown}`, () => assertInvalid(() => parseSize(value), 'size', `Expected ${SIZE} for size but received ${shown}`));
+  }
+
+  const invalidDimensions: [unknown, string][] = [
+    [1, '1'],
+    [1.5, '1.5'],
+    [16385, '16385'],
+    ['wide', '"wide"'],
+    ['640px', '"640px"'],
+  ];
+  for (const [value, shown] of invalidDimensions) {
+    it(`width refuses ${shown}`, () => assertInvalid(() => parseDimension(value, 'width'), 'width', `Expected ${DIMENSION} for width but received ${shown}`));
+  }
+});
+
+describe('values: whole numbers, pixel counts, bit rates, byte sizes', () => {
+  it('parseInteger takes numbers and digit strings in range', () => {
+    assert.equal(parseInteger('23', 'crf', 0, 63), 23);
+    assert.equal(parseInteger(0, 'crf', 0, 63), 0);
+    assert.equal(parseInteger(' 63 ', 'crf', 0, 63), 63);
+  });
+  for (const [value, shown] of [
+    [64, '64'],
+    [-1, '-1'],
+    ['2.5', '"2.5"'],
+    [2.5, '2.5'],
+    ['high', '"high"'],
+  ] as [unknown, string][]) {
+    it(`parseInteger refuses ${shown}`, () => assertInvalid(() => parseInteger(value, 'crf', 0, 63), 'crf', `Expected a whole number from 0 to 63 for crf but received ${shown}`));
+  }
+
+  it('parsePixelLimit takes counts with k/M/MP/G, and 0 or false for none', () => {
+    assert.equal(parsePixelLimit(268402689), 268402689);
+    assert.equal(parsePixelLimit('268M'), 268e6);
+    assert.equal(parsePixelLimit('100MP'), 100e6);
+    assert.equal(parsePixelLimit('4k'), 4000);
+    assert.equal(parsePixelLimit('1.5g'), 1.5e9);
+    assert.equal(parsePixelLimit(0), Number.POSITIVE_INFINITY);
+    assert.equal(parsePixelLimit('0'), Number.POSITIVE_INFINITY);
+    assert.equal(parsePixelLimit(false), Number.POSITIVE_INFINITY);
+  });
+  for (const [value, shown] of [
+    [-5, '-5'],
+    ['lots', '"lots"'],
+    ['10 T', '"10 T"'],
+    [0.4, '0.4'],
+    [true, 'true'],
+  ] as [unknown, string][]) {
+    it(`parsePixelLimit refuses ${shown}`, () => assertInvalid(() => parsePixelLimit(value), 'limitPixels', `Expected ${PIXELS} for limitPixels but received ${shown}`));
+  }
+
+  it('parseBitrate takes plain, k and M rates', () => {
+    assert.equal(parseBitrate('2M'), 2e6);
+    assert.equal(parseBitrate('800k'), 8e5);
+    assert.equal(parseBitrate('1.5Mbps'), 1.5e6);
+    assert.equal(parseBitrate(2500000), 2500000);
+    assert.equal(parseBitrate('1000'), 1000);
+  });
+  for (const [value, shown] of [
+    [999, '999'],
+    ['fast', '"fast"'],
+    ['2G', '"2G"'],
+    ['-2M', '"-2M"'],
+  ] as [unknown, string][]) {
+    it(`parseBitrate refuses ${shown}`, () => assertInvalid(() => parseBitrate(value), 'bitrate', `Expected ${BITRATE} for bitrate but received ${shown}`));
+  }
+
+  it('parseBytes takes SI and binary units', () => {
+    assert.equal(parseBytes('8MB', 'maxBytes'), 8e6);
+    assert.equal(parseBytes('500kB', 'maxBytes'), 5e5);
+    assert.equal(parseBytes('1.5MiB', 'maxBytes'), 1.5 * 1024 * 1024);
+    assert.equal(parseBytes(8000000, 'maxBytes'), 8000000);
+  });
+  for (const [value, shown] of [
+    [0, '0'],
+    ['8 parsecs', '"8 parsecs"'],
+    ['8TB', '"8TB"'],
+  ] as [unknown, string][]) {
+    it(`parseBytes refuses ${shown}`, () => assertInvalid(() => parseBytes(value, 'maxBytes'), 'maxBytes', `Expected ${BYTES} for maxBytes but received ${shown}`));
+  }
+});
+
+describe('values: colours and choices', () => {
+  it('parseColor takes names, #rrggbb, #rgb and 0xrrggbb', () => {
+    assert.deepEqual(parseColor('black'), { r: 0, g: 0, b: 0 });
+    assert.deepEqual(parseColor('White'), { r: 255, g: 255, b: 255 });
+    assert.deepEqual(parseColor('#ff8000'), { r: 255, g: 128, b: 0 });
+    assert.deepEqual(parseColor('#F80'), { r: 255, g: 136, b: 0 });
+    assert.deepEqual(parseColor('0x102030'), { r: 16, g: 32, b: 48 });
+  });
+  for (const [value, shown] of [
+    ['#12345', '"#12345"'],
+    ['ff0000', '"ff0000"'],
+    ['purple', '"purple"'],
+    ['#gggggg', '"#gggggg"'],
+    [0xff0000, '16711680'],
+  ] as [unknown, string][]) {
+    it(`parseColor refuses ${shown}`, () => assertInvalid(() => parseColor(value), 'background', `Expected ${COLOUR} for background but received ${shown}`));
+  }
+
+  it('parseChoice takes exactly one of the values and lists them otherwise', () => {
+    assert.equal(parseChoice('cover', 'fit', ['contain', 'cover']), 'cover');
+    assertInvalid(() => parseChoice('Cover', 'fit', ['contain', 'cover']), 'fit', 'Expected one of contain, cover for fit but received "Cover"');
+  });
+});
+
+describe('values: stitch options as the library receives them', () => {
+  /** planStitch validates the options before it looks at inputs or the output. */
+  async function refused(options: Parameters<typeof planStitch>[2], output: string, option: string, message: string): Promise<void> {
+    await assert.rejects(planStitch('no-such-input-*.png', output, options), (error: FlipbookError) => {
+      assert.equal(error.code, 'INVALID_OPTION');
+      assert.equal(error.option, option);
+      assert.equal(error.message, message);
+      return true;
+    });
+  }
+
+  const cases: [string, Parameters<typeof planStitch>[2], string, string][] = [
+    ['fps', { fps: 'fast' }, 'fps', `Expected ${FPS} for fps but received "fast"`],
+    ['duration', { duration: '2 seconds' }, 'duration', `Expected ${DURATION} for duration but received "2 seconds"`],
+    ['size', { size: '640by480' }, 'size', `Expected ${SIZE} for size but received "640by480"`],
+    ['width', { width: 1 }, 'width', `Expected ${DIMENSION} for width but received 1`],
+    ['height', { height: '0' }, 'height', `Expected ${DIMENSION} for height but received "0"`],
+    ['size with width', { size: '640x480', width: 320 }, 'size', 'Expected either size or width/height, not both for size but received "640x480"'],
+    ['fit', { fit: 'stretch' as never }, 'fit', 'Expected one of contain, cover, fill, error for fit but received "stretch"'],
+    ['background', { background: 'purple' }, 'background', `Expected ${COLOUR} for background but received "purple"`],
+    ['sort', { sort: 'random' as never }, 'sort', 'Expected one of natural, lexical, mtime, none for sort but received "random"'],
+    ['startNumber', { startNumber: -1 }, 'startNumber', 'Expected a whole number from 0 to 2147483647 for startNumber but received -1'],
+    ['codec', { codec: 'hevc' as never }, 'codec', 'Expected one of h264, vp9 for codec but received "hevc"'],
+    ['crf above 63', { crf: 64 }, 'crf', 'Expected a whole number from 0 to 63 for crf but received 64'],
+    ['crf 52 for h264', { crf: '52' }, 'crf', 'Expected a whole number from 1 to 51 for h264 (0 to 63 for vp9) for crf but received "52"'],
+    ['crf 0 for h264 (lossless is not High)', { crf: 0 }, 'crf', 'Expected a whole number from 1 to 51 for h264 (0 to 63 for vp9) for crf but received 0'],
+    [
+      'preset',
+      { preset: 'turbo' },
+      'preset',
+      'Expected one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo for preset but received "turbo"',
+    ],
+    ['bitrate', { bitrate: '10' }, 'bitrate', `Expected ${BITRATE} for bitrate but received "10"`],
+    ['limitPixels', { limitPixels: 'huge' }, 'limitPixels', `Expected ${PIXELS} for limitPixels but received "huge"`],
+  ];
+  for (const [name, options, option, message] of cases) {
+    it(`${name}: ${message}`, () => refused(options, 'out.mp4', option, message));
+  }
+
+  it('crf above 51 is fine where the codec is vp9, explicit or picked by .webm', async () => {
+    // These get past the options and fail later, on the missing input.
+    for (const [options, output] of [
+      [{ crf: 60 }, 'out.webm'],
+      [{ crf: 63, codec: 'vp9' as const }, 'out.mkv'],
+      [{ crf: 0, codec: 'vp9' as const }, 'out.mp4'],
+    ] as const) {
+      await assert.rejects(planStitch('no-such-input-*.png', output, options), (error: FlipbookError) => error.code === 'NO_INPUT');
+    }
+  });
+
+  it('no output is INVALID_OPTION naming output', async () => {
+    await assert.rejects(planStitch('x.png', ''), (error: FlipbookError) => {
+      assert.equal(error.code, 'INVALID_OPTION');
+      assert.equal(error.option, 'output');
+      assert.equal(error.message, 'No output file was given. Pass an output such as movie.mp4 (-o movie.mp4)');
+      return true;
+    });
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Backpressure: a producer that makes 1080p frames far faster than the encoder takes them
+ * (a fresh 8 MB RGBA buffer each, as a renderer would hand over) is held back by the writer,
+ * so resident memory stays flat over 2000 frames instead of growing by 8 MB a frame (16 GB).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, it } from 'node:test';
+
+import { VideoReader } from '../src/engine/index.js';
+import { createWriter } from '../src/index.js';
+import { tempDir } from './helpers/temp.js';
+
+const WIDTH = 1920;
+const HEIGHT = 1080;
+const FRAMES = 2000;
+/**
+ * Frames made but not yet encoded, at most: one being encoded, one copied and waiting its turn,
+ * one in the stream's buffer (highWaterMark 1), one being made.
+ */
+const MOST_AHEAD = 4;
+/**
+ * Resident memory may rise this much above its level once the encoder has settled (frame 200):
+ * a dozen frames' worth of garbage-collector slack. Without backpressure it would be 14 GB.
+ */
+const RSS_BOUND = 100 * 1024 * 1024;
+/** One opaque dark grey RGBA pixel. */
+const BAR = Buffer.from([0x40, 0x40, 0x40, 0xff]);
+
+describe('writer backpressure', () => {
+  it(`keeps memory flat writing ${FRAMES} frames of ${WIDTH}x${HEIGHT} from a producer faster than the encoder`, { timeout: 180_000 }, async (t) => {
+    const dir = await tempDir(t);
+    const output = join(dir, 'flat.mp4');
+    let produced = 0;
+    let encoded = 0;
+    let mostAhead = 0;
+    const rss: { frame: number; bytes: number }[] = [];
+    const writer = createWriter(output, {
+      width: WIDTH,
+      height: HEIGHT,
+      fps: 50,
+      preset: 'ultrafast',
+      onProgress: (p) => {
+        encoded = p.frame;
+        if (encoded % 50 === 0) rss.push({ frame: encoded, bytes: process.memoryUsage.rss() });
+      },
+    });
+    const frames = function* (): Generator<{ data: Uint8Array; width: number; height: number }> {
+      for (let i = 0; i < FRAMES; i++) {
+        // Opaque white with a bar moving down: what a canvas would give, new memory every frame.
+        const data = Buffer.alloc(WIDTH * HEIGHT * 4, 255);
+        const y = (i * 7) % (HEIGHT - 40);
+        data.fill(BAR, y * WIDTH * 4, (y + 40) * WIDTH * 4);
+        produced++;
+        mostAhead = Math.max(mostAhead, produced - encoded);
+        yield { data, width: WIDTH, height: HEIGHT };
+      }
+    };
+    const started = performance.now();
+    await pipeline(Readable.from(frames()), writer.stream());
+    const result = await writer.close();
+    const seconds = (performance.now() - started) / 1000;
+
+    assert.equal(result.frames, FRAMES);
+    const reader = await VideoReader.open(output);
+    assert.deepEqual([reader.video.width, reader.video.height, reader.video.frames], [WIDTH, HEIGHT, FRAMES]);
+    await reader.close();
+
+    assert.ok(mostAhead <= MOST_AHEAD, `the producer got ${mostAhead} frames ahead of the encoder (at most ${MOST_AHEAD} allowed)`);
+    const settled = rss.filter((r) => r.frame >= 200);
+    const base = settled[0]?.bytes ?? 0;
+    const peak = Math.max(...settled.map((r) => r.bytes));
+    const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    t.diagnostic(`${FRAMES} frames in ${seconds.toFixed(1)} s (${(FRAMES / seconds).toFixed(0)} fps); RSS at frame 200 ${mb(base)}, peak after ${mb(peak)}, end ${mb(settled.at(-1)?.bytes ?? 0)}`);
+    assert.ok(settled.length >= 30, `${settled.length} memory samples`);
+    assert.ok(peak - base <= RSS_BOUND, `resident memory rose ${mb(peak - base)} after frame 200 (bound ${mb(RSS_BOUND)})`);
+  });
+});
