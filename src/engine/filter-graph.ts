@@ -69,7 +69,10 @@ export class SimpleGraph {
     }
   }
 
-  /** Feeds a frame (null: end of input). The graph takes a reference; the caller keeps its frame. */
+  /**
+   * Feeds a frame (null: end of input). The buffer source moves the frame's buffers into the
+   * graph and leaves `frame` empty (no AV_BUFFERSRC_FLAG_KEEP_REF): push a clone to keep it.
+   */
   async push(frame: Frame | null): Promise<void> {
     check(await this.source.buffersrcAddFrame(frame), 'feed a filter');
   }
@@ -92,5 +95,51 @@ export class SimpleGraph {
 
   free(): void {
     this.graph.free();
+  }
+}
+
+/** A graph input that counts pictures one a second (callers keep the real timestamps). */
+export function pictureInput(frame: Frame): GraphInput {
+  return { width: frame.width, height: frame.height, format: frame.format, colorRange: frame.colorRange, colorSpace: frame.colorSpace, timeBase: { num: 1, den: 1 } };
+}
+
+/** The input side of a graph as a cache key: a new graph is built when any of these change. */
+export function graphKey(input: Pick<Frame, 'width' | 'height' | 'format' | 'colorRange' | 'colorSpace'>, extra = ''): string {
+  return `${input.width}x${input.height}/${input.format}/${input.colorRange}/${input.colorSpace}/${extra}`;
+}
+
+/**
+ * Graphs kept by the shape of their input, least recently used out first: sizes and pixel
+ * formats seldom vary within a run, and building a graph costs more than running one.
+ */
+export class GraphCache<T extends { graph: SimpleGraph }> {
+  private readonly entries = new Map<string, T>();
+  private readonly size: number;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  async get(key: string, create: () => Promise<T>): Promise<T> {
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+    } else {
+      entry = await create();
+      if (this.entries.size >= this.size) {
+        const [oldest] = this.entries.keys();
+        if (oldest !== undefined) {
+          this.entries.get(oldest)?.graph.free();
+          this.entries.delete(oldest);
+        }
+      }
+    }
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  clear(): void {
+    for (const { graph } of this.entries.values()) graph.free();
+    this.entries.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { FlipbookError } from '../errors.js';
 import { type ChainTarget, buildFilterChain } from './filter-chain.js';
-import { SimpleGraph } from './filter-graph.js';
+import { GraphCache, SimpleGraph, graphKey, pictureInput } from './filter-graph.js';
 import { Picture } from './picture.js';
 
 /** How many differently shaped inputs keep a graph ready (sizes and formats seldom vary). */
@@ -14,7 +14,7 @@ const CACHED_GRAPHS = 4;
 export class Normaliser {
   private readonly target: ChainTarget;
   /** Each graph with the count of pictures it has been fed, its own clock (see below). */
-  private readonly graphs = new Map<string, { graph: SimpleGraph; pictures: bigint }>();
+  private readonly graphs = new GraphCache<{ graph: SimpleGraph; pictures: bigint }>(CACHED_GRAPHS);
 
   constructor(target: ChainTarget) {
     this.target = target;
@@ -24,33 +24,13 @@ export class Normaliser {
   async process(input: Picture, orientation: number): Promise<Picture> {
     try {
       const { frame } = input;
-      const key = `${frame.width}x${frame.height}/${frame.format}/${frame.colorRange}/${frame.colorSpace}/${orientation}`;
-      let entry = this.graphs.get(key);
-      if (entry) {
-        this.graphs.delete(key);
-      } else {
+      const entry = await this.graphs.get(graphKey(frame, String(orientation)), async () => {
         const description = buildFilterChain(
           { width: frame.width, height: frame.height, pixelFormat: input.pixelFormat, hasAlpha: input.hasAlpha, orientation },
           this.target,
         );
-        const graph = await SimpleGraph.create(description, {
-          width: frame.width,
-          height: frame.height,
-          format: frame.format,
-          colorRange: frame.colorRange,
-          colorSpace: frame.colorSpace,
-          timeBase: { num: 1, den: 1 },
-        });
-        if (this.graphs.size >= CACHED_GRAPHS) {
-          const [oldest] = this.graphs.keys();
-          if (oldest !== undefined) {
-            this.graphs.get(oldest)?.graph.free();
-            this.graphs.delete(oldest);
-          }
-        }
-        entry = { graph, pictures: 0n };
-      }
-      this.graphs.set(key, entry);
+        return { graph: await SimpleGraph.create(description, pictureInput(frame)), pictures: 0n };
+      });
       // Each graph counts its own pictures one a second from 0, the clock of the background it
       // draws alpha onto; a shared count would start a new graph late and return background
       // frames alone. Real timestamps are the encoder's business.
@@ -65,7 +45,6 @@ export class Normaliser {
   }
 
   close(): void {
-    for (const { graph } of this.graphs.values()) graph.free();
     this.graphs.clear();
   }
 }
