@@ -50,6 +50,7 @@ export class EncodeSession {
   private readonly encoder: VideoEncoder;
   private readonly normaliser: Normaliser;
   private frames = 0;
+  private encoding: Promise<void> = Promise.resolve();
   private end = 0;
   private done = false;
 
@@ -112,20 +113,38 @@ export class EncodeSession {
    * Without `pts` it follows the previous picture.
    */
   async add(picture: Picture, orientation: number, ticks: number, pts = this.end): Promise<void> {
-    const normalised = await this.normaliser.process(picture, orientation);
+    // Normalising this picture overlaps with encoding the previous one (two FFmpeg contexts,
+    // two threads of the pool); at most one encode is ever in flight, so memory stays bounded.
+    let normalised: Picture;
     try {
-      await this.encoder.write(normalised, pts, ticks);
-    } finally {
+      normalised = await this.normaliser.process(picture, orientation);
+    } catch (error) {
+      await this.settle();
+      throw error;
+    }
+    try {
+      await this.encoding;
+    } catch (error) {
       normalised.release();
+      throw error;
     }
     this.frames++;
     this.end = pts + ticks;
+    this.encoding = this.encoder.write(normalised, pts, ticks).finally(() => normalised.release());
+    // A failure surfaces at the next add, finish or abort, not as an unhandled rejection.
+    this.encoding.catch(() => undefined);
+  }
+
+  /** Waits for the encode in flight, whatever its outcome. */
+  private async settle(): Promise<void> {
+    await this.encoding.catch(() => undefined);
   }
 
   /** Flushes, moves the file into place and returns what was written. */
   async finish(): Promise<SessionResult> {
     this.done = true;
     try {
+      await this.encoding;
       await this.encoder.finish();
       await this.out.commit();
     } catch (error) {
@@ -143,6 +162,7 @@ export class EncodeSession {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    await this.settle();
     await this.encoder.close();
     this.normaliser.close();
     await this.out.discard();

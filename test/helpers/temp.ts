@@ -6,7 +6,11 @@ interface HasAfter {
   after(fn: () => Promise<void> | void): void;
 }
 
-/** A fresh directory, removed when the test (or suite) `t` ends. */
+/**
+ * A fresh directory, removed when the test `t` ends. In a suite, create it in `before()` with
+ * mkdtemp and remove it in `after()` instead: a hook's context runs `after` callbacks at the end
+ * of the hook itself, so the directory would be gone before the tests run.
+ */
 export async function tempDir(t: HasAfter, prefix = 'flipbook-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t.after(() => rm(dir, { recursive: true, force: true }));
