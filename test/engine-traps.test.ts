@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import '../src/engine/index.js';
 import { stitch } from '../src/index.js';
-import { VideoReader } from '../src/engine/index.js';
+import { VideoReader, pictureFromPixels } from '../src/engine/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const red = join(root, 'test/assets/solid-c83232.png');
@@ -41,6 +41,23 @@ describe('node-av traps', () => {
     }
     await demuxer.close();
     assert.equal(packets, 12);
+  });
+
+  it('copies caller pixels into FFmpeg memory, where node-av\'s fromVideoBuffer shares them', async () => {
+    const { Frame } = await import('node-av/lib');
+    const { AV_PIX_FMT_RGBA } = await import('node-av/constants');
+    const shared = Buffer.alloc(4 * 4 * 4, 7);
+    const wrapped = Frame.fromVideoBuffer(shared, { width: 4, height: 4, format: AV_PIX_FMT_RGBA } as never);
+    const source = Buffer.alloc(4 * 4 * 4, 7);
+    const picture = pictureFromPixels({ data: source, width: 4, height: 4, format: 'rgba' });
+    shared.fill(99);
+    source.fill(99);
+    // The trap is real in this node-av: the wrapped frame follows the JavaScript buffer...
+    assert.equal(wrapped.toBuffer()[0], 99, 'node-av 6.1.1 fromVideoBuffer no longer shares memory: revisit src/engine/picture.ts');
+    // ...and flipbook's picture does not.
+    assert.equal(picture.toBuffer()[0], 7, 'pictureFromPixels must copy');
+    wrapped.free();
+    picture.release();
   });
 
   it('writes yuv420p, not the yuv444p node-av picks for RGB(A) input', async () => {

@@ -110,7 +110,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
       pixelFormat: plan.pixelFormat,
       bytes: written.bytes,
       fitted: plan.fitted,
-      skipped,
+      skipped: skipped.sort((a, b) => a.position - b.position),
       warnings,
     };
   } catch (error) {

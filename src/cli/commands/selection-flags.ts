@@ -26,7 +26,7 @@ export function addSelectionOptions(command: Command): Command {
     .option('--end <time>', 'stop before this time (default: the end)')
     .option('--duration <time>', 'stop this long after --start (default: to the end)')
     .option('--frames <list>', 'only these 0-based frame numbers: 0,10,20-25 (default: all)')
-    .option('--keyframes-only', 'only keyframes; fast, the other frames are not decoded (default: off)', false)
+    .option('--keyframes-only', 'only keyframes; fast, the other frames are not decoded', false)
     .option('--width <px>', 'output width; the height keeps the aspect ratio (default: the video\'s, upright)')
     .option('--height <px>', 'output height; the width keeps the aspect ratio (with --width: fit inside both) (default: the video\'s)')
     .option('--scale <factor>', 'scale both sides, such as 0.5 (default: 1)')
