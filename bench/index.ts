@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { benchCodecs } from './codecs.js';
+import { benchGif } from './gif.js';
 import { RESULTS, ROOT, benchStitch, stitchMarkdown } from './stitch.js';
 
 interface SplitModule {
@@ -40,7 +42,17 @@ async function main(): Promise<void> {
     else if (split && typeof split === 'object' && 'markdown' in split && typeof split.markdown === 'string') markdown.push(split.markdown);
   }
 
-  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ stitch, ...(split === undefined ? {} : { split }) }, null, 2)}\n`);
+  // AV1 and VP9 encoding speed against the CLI (issue 5).
+  const codecs = await benchCodecs({ runs, log });
+  markdown.push(codecs.markdown);
+  log(`\n${codecs.markdown}`);
+
+  // GIF quality at equal size against the two ffmpeg CLI recipes (issue 5).
+  const gif = await benchGif({ runs, log });
+  markdown.push(gif.markdown);
+  log(`\n${gif.markdown}`);
+
+  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ stitch, ...(split === undefined ? {} : { split }), codecs, gif }, null, 2)}\n`);
   await writeFile(join(RESULTS, 'latest.md'), `${markdown.join('\n')}\n`);
   log('Wrote bench/results/latest.json and bench/results/latest.md');
 }

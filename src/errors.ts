@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'OUTPUT_IS_INPUT'
   /** The output's extension or codec is not supported. */
   | 'UNSUPPORTED_OUTPUT'
+  /** The output cannot be made as small as `maxSize` asks. */
+  | 'OUTPUT_TOO_LARGE'
   /** FFmpeg failed while decoding, filtering, encoding or writing. */
   | 'ENGINE'
   /** The run was cancelled through its AbortSignal (the CLI: SIGINT or SIGTERM). */

@@ -2,6 +2,8 @@
  * flipbook: images to video and back. Every public name is exported here.
  */
 export { stitch, runStitch, type StitchResult } from './pipeline/stitch.js';
+export { type AnimationResult } from './pipeline/animation-stitch.js';
+export { type AnimationOptions, ANIMATION_DEFAULTS, ANIMATION_WIDTH_CAP, GIF_MAX_FPS } from './options/animation-options.js';
 export { planStitch, type StitchPlan, type PlannedFrame, type SkippedFile } from './pipeline/plan.js';
 export { type StitchOptions, type Progress, FIT_MODES, STITCH_DEFAULTS, DEFAULT_PIXEL_LIMIT } from './options/stitch-options.js';
 export { OUTPUT_FORMATS, VIDEO_CODECS, type OutputFormat } from './options/output-formats.js';

@@ -29,9 +29,16 @@ export interface ChainTarget {
   background: string;
   /** Output pixel format, e.g. yuv420p. */
   pixelFormat: string;
-  /** Flatten alpha onto the background (outputs without alpha). */
+  /**
+   * Flatten alpha onto the background (outputs without alpha). When false and the output
+   * pixel format has alpha (yuva420p, yuva444p10le), alpha is kept: letterboxing and padding
+   * are transparent, and opaque sources get an opaque alpha plane.
+   */
   flattenAlpha: boolean;
 }
+
+/** Output pixel formats with an alpha plane. */
+const KEEPS_ALPHA = /^(yuva|gbrap|rgba|bgra|argb|abgr)/;
 
 /** EXIF orientation to the filters that show the picture upright. */
 export const ORIENTATION_FILTERS: Readonly<Record<number, readonly string[]>> = {
@@ -51,19 +58,23 @@ const COLOUR_TAGS = 'setparams=colorspace=bt709:color_primaries=bt709:color_trc=
 export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
   const steps: string[] = [];
   const isYuv = /^(yuv|nv|p0)/.test(source.pixelFormat);
+  const keepAlpha = !target.flattenAlpha && KEEPS_ALPHA.test(target.pixelFormat);
   // JPEG and other YUV sources carry the BT.601 matrix (often full range); swscale does not
   // change matrices between two YUV formats, so go through RGB to convert exactly.
-  if (isYuv) steps.push(`scale=in_color_matrix=auto:in_range=auto`, 'format=gbrp');
+  if (isYuv) steps.push(`scale=in_color_matrix=auto:in_range=auto`, keepAlpha ? 'format=gbrap' : 'format=gbrp');
+  // Keeping alpha: every picture gets an alpha channel before fitting, so padding is transparent.
+  else if (keepAlpha) steps.push('format=rgba');
+  const padColour = keepAlpha ? `${target.background}@0` : target.background;
   steps.push(...(ORIENTATION_FILTERS[source.orientation] ?? []));
   const shown = source.orientation >= 5 ? { w: source.height, h: source.width } : { w: source.width, h: source.height };
   if (shown.w !== target.fitWidth || shown.h !== target.fitHeight) {
     const { fitWidth: w, fitHeight: h } = target;
     if (target.fit === 'cover') steps.push(`scale=${w}:${h}:force_original_aspect_ratio=increase`, `crop=${w}:${h}`);
     else if (target.fit === 'fill') steps.push(`scale=${w}:${h}`, 'setsar=1');
-    else steps.push(`scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${target.background}`);
+    else steps.push(`scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${padColour}`);
   }
   if (target.width !== target.fitWidth || target.height !== target.fitHeight) {
-    steps.push(`pad=${target.width}:${target.height}:0:0:color=${target.background}`);
+    steps.push(`pad=${target.width}:${target.height}:0:0:color=${padColour}`);
   }
   // Plain bicubic, as the ffmpeg CLI converts: accurate_rnd would round the last level exactly
   // for 2% more CPU on 1080p (a colour lands within 1 level either way); full_chroma_int only

@@ -6,7 +6,21 @@ export { ImageDecoders, decodeImage } from './image-decoder.js';
 export { buildFilterChain, type ChainTarget, type FitMode } from './filter-chain.js';
 export { Normaliser } from './normaliser.js';
 export { Picture, pictureFromPixels, type RawPixelFormat, type RawPixels } from './picture.js';
-export { VideoEncoder, DEFAULT_CRF, X264_PRESETS, codecProfileName, type Container, type EncodeSpec, type VideoCodec } from './video-encoder.js';
+export { VideoEncoder, type Container, type EncodeSpec } from './video-encoder.js';
+export {
+  DEFAULT_CRF,
+  HARDWARE_ENCODERS,
+  QUALITIES,
+  RECIPES,
+  VIDEO_CODECS,
+  X264_PRESETS,
+  codecPixelFormat,
+  codecProfileName,
+  encoderCrf,
+  keepsAlpha,
+  type Quality,
+  type VideoCodec,
+} from './codecs.js';
 export { VideoReader, type DecodedVideoFrame, type VideoStreamInfo } from './video-reader.js';
 export { VideoSource, type SourceFrame, type DamageReport, type DecodeOptions } from './video-source.js';
 export { FrameConverter, type ConvertTarget } from './frame-converter.js';
@@ -15,3 +29,18 @@ export { probeMedia, type ProbeOptions } from './media-probe.js';
 export { noVideoError, type MediaInfo, type VideoTrackInfo, type AudioTrackInfo, type OtherTrackInfo, type TrackInfo, type FrameCountSource } from './media-input.js';
 export { PixelCopier, copyPixels } from './pixels.js';
 export { hasAlpha as pixelFormatHasAlpha } from './color-tags.js';
+export { type AudioCodec, type AudioFit, type AudioResult, type AudioSpec } from './audio-track.js';
+export {
+  AnimationEncoder,
+  PaletteGenerator,
+  Palette,
+  SpoolWriter,
+  pictureHasTransparency,
+  ANIMATION_TICKS,
+  ANIMATION_PIXEL_FORMATS,
+  DITHERS,
+  type AnimationCodec,
+  type AnimationEncodeSpec,
+  type Dither,
+} from './animation-encoder.js';
+export { TRANSITIONS, transitionPictures, type Transition } from './transition.js';

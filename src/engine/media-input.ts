@@ -1,9 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 
-import { Codec, FormatContext, avChannelLayoutDefault, avChannelLayoutDescribe, avGetPixFmtName, avGetSampleFmtName } from 'node-av/lib';
+import { Codec, FormatContext, avGetCodecName, avChannelLayoutDefault, avChannelLayoutDescribe, avGetPixFmtName, avGetSampleFmtName } from 'node-av/lib';
 import type { Stream } from 'node-av/lib';
 import {
   AV_CHANNEL_ORDER_UNSPEC,
+  AV_CODEC_ID_VP9,
   AV_DISPOSITION_ATTACHED_PIC,
   AV_NOPTS_VALUE,
   AV_PKT_DATA_DISPLAYMATRIX,
@@ -14,6 +15,7 @@ import {
   AVMEDIA_TYPE_SUBTITLE,
   AVMEDIA_TYPE_VIDEO,
 } from 'node-av/constants';
+import { FF_DECODER_LIBVPX_VP9, type FFDecoderCodec } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
@@ -70,6 +72,10 @@ export interface VideoTrackInfo {
   colorRange: string;
   /** Cover art rather than a moving picture. */
   attachedPicture: boolean;
+  /** The container's four-character code of the codec (`hvc1`, `avc1`, `ap4h`), when it stores one. */
+  codecTag: string | undefined;
+  /** VP9 with an alpha side channel (WebM's `alpha_mode` tag): decoded with libvpx to read it. */
+  alphaChannel: boolean;
 }
 
 export interface AudioTrackInfo {
@@ -228,8 +234,15 @@ export function durationTag(stream: Stream): number | undefined {
 function describeVideo(stream: Stream): VideoTrackInfo {
   const par = stream.codecpar;
   const codec = Codec.findDecoder(par.codecId);
+  // The codec's own name (av1, not the libdav1d that decodes it), and its profile names from
+  // FFmpeg's native decoder, which lists them where a wrapped library's does not.
+  const codecName = avGetCodecName(par.codecId) ?? codec?.name ?? 'unknown';
+  const native = Codec.findDecoderByName(codecName as FFDecoderCodec) ?? codec;
   const tb = stream.timeBase;
-  const pixelFormat = avGetPixFmtName(par.format as never) ?? 'unknown';
+  const alphaChannel = stream.metadata?.get('alpha_mode') === '1';
+  const stored = avGetPixFmtName(par.format as never) ?? 'unknown';
+  // A WebM's VP9 alpha travels beside the picture: it decodes (with libvpx) as yuva420p.
+  const pixelFormat = alphaChannel && stored === 'yuv420p' ? 'yuva420p' : stored;
   const matrix = displayMatrixOf(stream);
   const swaps = uprightFilters(matrix).swapsSize;
   const avgFrameRate = fraction(stream.avgFrameRate);
@@ -239,9 +252,9 @@ function describeVideo(stream: Stream): VideoTrackInfo {
   return {
     type: 'video',
     index: stream.index,
-    codec: codec?.name ?? 'unknown',
+    codec: codecName,
     codecLongName: codec?.longName ?? undefined,
-    profile: codec?.profiles?.find((p) => p.profile === (par.profile as number))?.name,
+    profile: native?.profiles?.find((p) => p.profile === (par.profile as number))?.name,
     pixelFormat,
     bitDepth: bitDepthOf(pixelFormat),
     chroma: chromaOf(pixelFormat),
@@ -263,7 +276,28 @@ function describeVideo(stream: Stream): VideoTrackInfo {
     bitRate: positive(par.bitRate),
     ...colorTags(par),
     attachedPicture: stream.hasDisposition(AV_DISPOSITION_ATTACHED_PIC),
+    codecTag: codecTagOf(par.codecTag),
+    alphaChannel,
   };
+}
+
+/** A four-character code as text, or undefined for none (0) or unprintable bytes. */
+function codecTagOf(tag: number): string | undefined {
+  if (!tag) return undefined;
+  const text = String.fromCharCode(tag & 0xff, (tag >> 8) & 0xff, (tag >> 16) & 0xff, (tag >>> 24) & 0xff);
+  return /^[\x20-\x7e]{4}$/.test(text) ? text : undefined;
+}
+
+/**
+ * The decoder for a stream: FFmpeg's native VP9 decoder drops the alpha side channel of a
+ * WebM (BlockAdditional), libvpx's reads it, as Chromium does.
+ */
+export function decoderFor(stream: Stream): Codec | null {
+  if (stream.codecpar.codecId === AV_CODEC_ID_VP9 && stream.metadata?.get('alpha_mode') === '1') {
+    const libvpx = Codec.findDecoderByName(FF_DECODER_LIBVPX_VP9);
+    if (libvpx) return libvpx;
+  }
+  return Codec.findDecoder(stream.codecpar.codecId);
 }
 
 function describeAudio(stream: Stream): AudioTrackInfo {
@@ -285,7 +319,7 @@ function describeAudio(stream: Stream): AudioTrackInfo {
     sampleFormat: avGetSampleFmtName(par.format as never) ?? undefined,
     bitRate: positive(par.bitRate),
     startTime: seconds(stream.startTime, tb),
-    duration: seconds(stream.duration, tb),
+    duration: seconds(stream.duration, tb) ?? durationTag(stream),
     language: stream.metadata?.get('language') ?? undefined,
   };
 }

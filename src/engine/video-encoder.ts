@@ -2,7 +2,6 @@ import { Codec, CodecContext, Dictionary, FormatContext, Packet, Rational } from
 import type { Stream } from 'node-av/lib';
 import {
   AV_CODEC_FLAG_GLOBAL_HEADER,
-  AV_PIX_FMT_YUV420P,
   AVCOL_PRI_BT709,
   AVCOL_RANGE_MPEG,
   AVCOL_SPC_BT709,
@@ -10,14 +9,16 @@ import {
   AVFMT_GLOBALHEADER,
   AV_PICTURE_TYPE_NONE,
 } from 'node-av/constants';
-import { FF_ENCODER_LIBVPX_VP9, FF_ENCODER_LIBX264, type FFEncoderCodec } from 'node-av/constants';
+import { avGetPixFmtFromName, avGetPixFmtName } from 'node-av/lib';
+import type { FFEncoderCodec } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
+import { AudioTrack, type AudioResult, type AudioSpec } from './audio-track.js';
+import { type CodecRecipe, type Quality, type VideoCodec, RECIPES, codecPixelFormat, encoderCrf } from './codecs.js';
 import type { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
-export type VideoCodec = 'h264' | 'vp9';
 export type Container = 'mp4' | 'mov' | 'matroska' | 'webm';
 
 export interface EncodeSpec {
@@ -41,61 +42,14 @@ export interface EncodeSpec {
   bFrames?: boolean | undefined;
   /** MP4 and MOV: move the index to the front so playback starts before the download ends. */
   faststart: boolean;
-}
-
-interface CodecRecipe {
-  encoder: FFEncoderCodec;
-  profileName: string;
-  options(spec: EncodeSpec): Record<string, string>;
-}
-
-/** libvpx-vp9 speed (cpu-used, 0 best to 5 fastest with deadline=good) per x264-style preset. */
-const VP9_SPEED: Readonly<Record<string, number>> = {
-  ultrafast: 5,
-  superfast: 5,
-  veryfast: 5,
-  faster: 4,
-  fast: 4,
-  medium: 3,
-  slow: 2,
-  slower: 1,
-  veryslow: 0,
-  placebo: 0,
-};
-
-export const X264_PRESETS = Object.keys(VP9_SPEED);
-
-/** The defaults per codec. crf 23 is x264's own; VP9 at crf 32 looks alike at a similar size. */
-export const DEFAULT_CRF: Readonly<Record<VideoCodec, number>> = { h264: 23, vp9: 32 };
-
-const RECIPES: Record<VideoCodec, CodecRecipe> = {
-  h264: {
-    encoder: FF_ENCODER_LIBX264,
-    profileName: 'High',
-    options: (spec) => ({
-      preset: spec.preset,
-      profile: 'high',
-      // ultrafast turns off every High tool and x264 then writes Constrained Baseline, whatever
-      // the profile asked; the 8x8 transform keeps the stream High, as the plan and result say.
-      '8x8dct': '1',
-      ...(spec.bitrate ? {} : { crf: String(spec.crf ?? DEFAULT_CRF.h264) }),
-      ...(spec.bFrames === false ? { bf: '0' } : {}),
-    }),
-  },
-  vp9: {
-    encoder: FF_ENCODER_LIBVPX_VP9,
-    profileName: 'Profile 0',
-    options: (spec) => ({
-      deadline: 'good',
-      'cpu-used': String(VP9_SPEED[spec.preset] ?? 3),
-      'row-mt': '1',
-      ...(spec.bitrate ? {} : { crf: String(spec.crf ?? DEFAULT_CRF.vp9), b: '0' }),
-    }),
-  },
-};
-
-export function codecProfileName(codec: VideoCodec): string {
-  return RECIPES[codec].profileName;
+  /** Settings from one knob, mapped per codec (see codecs.ts); crf, given, wins. */
+  quality?: Quality | undefined;
+  /** Encode an alpha channel (the codec's alpha pixel format). */
+  alpha?: boolean | undefined;
+  /** `none` (default), `auto` (the first hardware encoder that opens, else software) or an encoder's name. */
+  hwaccel?: string | undefined;
+  /** A music track muxed beside the video, interleaved as the pictures are written. */
+  audio?: AudioSpec | undefined;
 }
 
 /**
@@ -110,6 +64,7 @@ export class VideoEncoder {
   private readonly stream: Stream;
   private readonly packet = new Packet();
   private readonly durations = new Map<bigint, bigint>();
+  private audio: AudioTrack | undefined;
   private opened = false;
   private closed = false;
   private written = 0;
@@ -122,39 +77,33 @@ export class VideoEncoder {
     this.packet.alloc();
   }
 
+  /** The encoder in use (libx264, h264_nvenc, ...). */
+  encoderName = '';
+  /** The pixel format pictures must come in. */
+  pixelFormat = '';
+  /** What the caller should hear about: a hardware encoder that did not open, and the fallback. */
+  readonly notices: string[] = [];
+
   static async open(spec: EncodeSpec): Promise<VideoEncoder> {
     const recipe = RECIPES[spec.codec];
-    const codec = Codec.findEncoderByName(recipe.encoder);
-    if (!codec) throw new FlipbookError('UNSUPPORTED_OUTPUT', `This FFmpeg build has no ${recipe.encoder} encoder`);
-    const ctx = new CodecContext();
-    ctx.allocContext3(codec);
-    ctx.width = spec.width;
-    ctx.height = spec.height;
-    ctx.pixelFormat = AV_PIX_FMT_YUV420P;
-    ctx.timeBase = new Rational(spec.timeBase.num, spec.timeBase.den);
-    ctx.framerate = new Rational(spec.frameRate.num, spec.frameRate.den);
-    ctx.sampleAspectRatio = new Rational(1, 1);
-    ctx.colorSpace = AVCOL_SPC_BT709;
-    ctx.colorPrimaries = AVCOL_PRI_BT709;
-    ctx.colorTrc = AVCOL_TRC_BT709;
-    ctx.colorRange = AVCOL_RANGE_MPEG;
-    if (spec.bitrate) ctx.bitRate = BigInt(spec.bitrate);
     const format = new FormatContext();
+    let ctx: CodecContext | undefined;
     let encoder: VideoEncoder | undefined;
     try {
       check(format.allocOutputContext2(null, spec.container, spec.file), `set up a ${spec.container} file`);
-      if ((format.oformat?.flags ?? 0) & AVFMT_GLOBALHEADER) ctx.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
-      const ret = await ctx.open2(codec, Dictionary.fromObject(recipe.options(spec)));
-      if (ret < 0) {
-        throw new FlipbookError('ENGINE', `Cannot open the ${recipe.encoder} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`, {
-          hint: 'Check --preset, --crf and --bitrate',
-        });
-      }
+      const opened = await openCodec(spec, recipe, ((format.oformat?.flags ?? 0) & AVFMT_GLOBALHEADER) !== 0);
+      ctx = opened.ctx;
       const stream = format.newStream(null);
       check(stream.codecpar.fromContext(ctx), 'copy the encoder parameters');
+      // MP4 and MOV: hvc1 (parameter sets in the sample entry), which Apple players require.
+      if (recipe.tag && (spec.container === 'mp4' || spec.container === 'mov')) stream.codecpar.codecTag = recipe.tag;
       stream.timeBase = ctx.timeBase;
       stream.avgFrameRate = ctx.framerate;
       encoder = new VideoEncoder(spec, ctx, format, stream);
+      encoder.encoderName = opened.name;
+      encoder.pixelFormat = opened.pixelFormat;
+      encoder.notices.push(...opened.notices);
+      if (spec.audio) encoder.audio = await AudioTrack.open(spec.audio, format);
       check(await format.openOutput(), 'create the output file', { file: spec.file, code: 'IO' });
       encoder.opened = true;
       const muxerOptions = spec.faststart ? Dictionary.fromObject({ movflags: '+faststart' }) : null;
@@ -163,7 +112,7 @@ export class VideoEncoder {
     } catch (error) {
       if (encoder) await encoder.close();
       else {
-        ctx.freeContext();
+        ctx?.freeContext();
         format.freeContext();
       }
       throw error;
@@ -182,21 +131,25 @@ export class VideoEncoder {
     this.durations.set(frame.pts, frame.duration);
     check(await this.ctx.sendFrame(frame), 'encode a frame');
     await this.drain();
+    // The music follows the pictures, so the muxer interleaves the two as they come.
+    await this.audio?.pump(((pts + duration) * this.spec.timeBase.num) / this.spec.timeBase.den);
   }
 
   /** Flushes the encoder and writes the file's index. */
-  async finish(): Promise<{ frames: number }> {
+  async finish(): Promise<{ frames: number; audio?: AudioResult }> {
     check(await this.ctx.sendFrame(null), 'flush the encoder');
     await this.drain();
+    const audio = await this.audio?.finish();
     check(await this.format.writeTrailer(), 'finish the file', { file: this.spec.file, code: 'IO' });
     await this.close();
-    return { frames: this.written };
+    return { frames: this.written, ...(audio ? { audio } : {}) };
   }
 
   /** Releases everything; safe to call twice and after a failure. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.audio?.close();
     if (this.opened) await this.format.closeOutput();
     this.format.freeContext();
     this.ctx.freeContext();
@@ -217,4 +170,100 @@ export class VideoEncoder {
       check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.spec.file, code: 'IO' });
     }
   }
+}
+
+interface OpenedCodec {
+  ctx: CodecContext;
+  name: string;
+  pixelFormat: string;
+  notices: string[];
+}
+
+/** Hardware encoders' constant-quality settings, from the software crf. */
+function hardwareOptions(name: string, crf: number | undefined): Record<string, string> {
+  if (crf === undefined) return {};
+  const q = String(crf);
+  if (name.endsWith('_nvenc')) return { rc: 'vbr', cq: q };
+  if (name.endsWith('_qsv')) return { global_quality: q };
+  if (name.endsWith('_amf')) return { rc: 'cqp', qp_i: q, qp_p: q };
+  return { qp: q };
+}
+
+/**
+ * Opens the encoder: with hwaccel auto, the first of the recipe's hardware encoders that
+ * opens (an encoder listed in the build opens only with its driver and device present), else
+ * the software one with a notice; with a name, that encoder or an error.
+ */
+async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: boolean): Promise<OpenedCodec> {
+  // SVT-AV1 logs its banner and warnings to stderr itself, past FFmpeg's silenced log; its
+  // SVT_LOG variable (read when an encoder starts) keeps it to errors unless the user set it.
+  if (spec.codec === 'av1') process.env.SVT_LOG ??= '1';
+  const hwaccel = spec.hwaccel ?? 'none';
+  const notices: string[] = [];
+  const crf = encoderCrf(spec.codec, { crf: spec.crf, quality: spec.quality, bitrate: spec.bitrate });
+  const input = { preset: spec.preset, crf, bitrate: spec.bitrate, quality: spec.quality, alpha: spec.alpha === true, bFrames: spec.bFrames };
+  const software = recipe.encoder as string;
+  let candidates: string[] = [];
+  if (hwaccel === 'auto') {
+    const why = spec.alpha ? 'alpha' : spec.quality === 'lossless' ? 'lossless' : undefined;
+    if (why) notices.push(`hwaccel auto: no hardware encoder writes ${spec.codec} with ${why}; encoding with ${software}`);
+    else candidates = [...recipe.hardware];
+  } else if (hwaccel !== 'none' && hwaccel !== software) {
+    candidates = [hwaccel];
+  }
+  const failures: string[] = [];
+  for (const name of [...candidates, software]) {
+    const hardware = name !== software;
+    const codec = Codec.findEncoderByName(name as FFEncoderCodec);
+    if (!codec) {
+      if (hardware) {
+        failures.push(`${name}: not in this FFmpeg build`);
+        continue;
+      }
+      throw new FlipbookError('UNSUPPORTED_OUTPUT', `This FFmpeg build has no ${name} encoder`);
+    }
+    const formats = codec.pixelFormats?.map((f) => avGetPixFmtName(f)) ?? [];
+    const wanted = codecPixelFormat(spec.codec, spec.alpha === true);
+    // Hardware encoders take yuv420p or nv12 from system memory (a VAAPI one needs frames on
+    // its device and so fails to open here: it falls back like a missing driver).
+    const pixelFormat = !hardware || formats.includes(wanted) ? wanted : formats.includes('nv12') ? 'nv12' : wanted;
+    const ctx = new CodecContext();
+    ctx.allocContext3(codec);
+    ctx.width = spec.width;
+    ctx.height = spec.height;
+    ctx.pixelFormat = avGetPixFmtFromName(pixelFormat);
+    ctx.timeBase = new Rational(spec.timeBase.num, spec.timeBase.den);
+    ctx.framerate = new Rational(spec.frameRate.num, spec.frameRate.den);
+    ctx.sampleAspectRatio = new Rational(1, 1);
+    ctx.colorSpace = AVCOL_SPC_BT709;
+    ctx.colorPrimaries = AVCOL_PRI_BT709;
+    ctx.colorTrc = AVCOL_TRC_BT709;
+    ctx.colorRange = AVCOL_RANGE_MPEG;
+    if (spec.bitrate) ctx.bitRate = BigInt(spec.bitrate);
+    if (globalHeader) ctx.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
+    // Threads auto, as the ffmpeg CLI sets for every encoder: libx264 defaults to it already,
+    // libvpx-vp9 would otherwise run on one thread (row-mt then buys nothing).
+    ctx.threadCount = 0;
+    const options = hardware ? hardwareOptions(name, crf) : recipe.options(input);
+    const ret = await ctx.open2(codec, Dictionary.fromObject(options));
+    if (ret >= 0) {
+      if (hardware || failures.length === 0) return { ctx, name, pixelFormat, notices };
+      notices.push(`No hardware encoder worked (${failures.join('; ')}); encoding with ${software} instead`);
+      return { ctx, name, pixelFormat, notices };
+    }
+    ctx.freeContext();
+    if (!hardware) {
+      throw new FlipbookError('ENGINE', `Cannot open the ${name} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`, {
+        hint: 'Check --preset, --crf and --bitrate',
+      });
+    }
+    failures.push(`${name}: ${ffmpegMessage(ret)}`);
+    if (hwaccel !== 'auto') {
+      throw new FlipbookError('ENGINE', `The hardware encoder ${name} did not open: ${ffmpegMessage(ret)}`, {
+        option: 'hwaccel',
+        hint: 'Its driver or device is missing here. Pass --hwaccel auto to fall back to software when no hardware encoder works, or --hwaccel none',
+      });
+    }
+  }
+  throw new FlipbookError('ENGINE', `No encoder for ${spec.codec} opened`);
 }

@@ -21,6 +21,8 @@ export interface VideoStreamInfo {
   colorPrimaries: string;
   colorTransfer: string;
   colorRange: string;
+  /** The container's four-character code (`hvc1`, `avc1`, `ap4h`), when it stores one. */
+  codecTag: string | undefined;
 }
 
 export interface DecodedVideoFrame {
@@ -72,6 +74,7 @@ export class VideoReader {
       colorPrimaries: v.colorPrimaries,
       colorTransfer: v.colorTransfer,
       colorRange: v.colorRange,
+      codecTag: v.codecTag,
     };
   }
 

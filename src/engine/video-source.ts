@@ -5,7 +5,7 @@ import { AV_FRAME_FLAG_CORRUPT, AV_NOPTS_VALUE, AV_PKT_FLAG_KEY, AVDISCARD_ALL, 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { type Upright, uprightFilters } from './display-matrix.js';
-import { type MediaInfo, type VideoTrackInfo, describeMedia, displayMatrixOf, mainVideoStream, noVideoError, openMedia } from './media-input.js';
+import { type MediaInfo, type VideoTrackInfo, decoderFor, describeMedia, displayMatrixOf, mainVideoStream, noVideoError, openMedia } from './media-input.js';
 import { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -186,7 +186,7 @@ export class VideoSource {
 
   private async *run(options: DecodeOptions): AsyncGenerator<SourceFrame> {
     const par = this.stream.codecpar;
-    const codec = Codec.findDecoder(par.codecId);
+    const codec = decoderFor(this.stream);
     if (!codec) throw new FlipbookError('ENGINE', `No decoder for ${this.video.codec}`, { file: this.file });
     const ctx = new CodecContext();
     ctx.allocContext3(codec);

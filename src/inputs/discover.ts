@@ -4,10 +4,11 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 
 import { FlipbookError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-types.js';
+import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern } from './sequence.js';
 import { type SortOrder, naturalCompare, sortPaths } from './sort.js';
 
-export type InputKind = 'file' | 'glob' | 'directory' | 'sequence';
+export type InputKind = 'file' | 'glob' | 'directory' | 'sequence' | 'list';
 
 export interface DiscoveredInputs {
   /** The files in the order they become frames (a path may repeat). */
@@ -18,6 +19,8 @@ export interface DiscoveredInputs {
   notImages: string[];
   /** Notes for the user (said once each). */
   notices: string[];
+  /** Seconds per file, parallel to `files`, where a list file gives one. */
+  durations: (number | undefined)[];
 }
 
 export interface DiscoverOptions {
@@ -39,13 +42,18 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       hint: 'Pass image files, a directory, a glob such as "frames/*.png" or a sequence such as img_%05d.png',
     });
   }
-  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], notices: [] };
+  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], notices: [], durations: [] };
   const groupOrder = options.sort ?? 'natural';
   let literalCount = 0;
   for (const input of inputs) {
     const kind = await classify(input);
     let files: string[];
-    if (kind === 'file') {
+    let durations: (number | undefined)[] | undefined;
+    if (kind === 'list') {
+      const entries = await readListFile(input);
+      files = entries.map((e) => e.file);
+      durations = entries.map((e) => e.duration);
+    } else if (kind === 'file') {
       files = [input];
       literalCount++;
     } else if (kind === 'sequence') {
@@ -72,6 +80,10 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
     }
     result.sources.push({ input, kind, count: files.length });
     result.files.push(...files);
+    result.durations.push(...(durations ?? files.map(() => undefined)));
+  }
+  if (options.sort !== undefined && result.sources.some((s) => s.kind === 'list')) {
+    throw new FlipbookError('INVALID_OPTION', 'A list file keeps its own order: --sort cannot reorder it', { option: 'sort', hint: 'Drop --sort, or order the lines of the list' });
   }
   if (options.sort !== undefined && result.sources.some((s) => s.kind === 'file')) {
     result.files = await sortPaths(result.files, options.sort);
@@ -90,7 +102,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
 async function classify(input: string): Promise<InputKind> {
   const info = await stat(input).catch(() => undefined);
   if (info?.isDirectory()) return 'directory';
-  if (info?.isFile()) return 'file';
+  if (info?.isFile()) return LIST_EXTENSIONS.has(extname(input).toLowerCase()) ? 'list' : 'file';
   if (isSequencePattern(input)) return 'sequence';
   if (isDynamicPattern(toGlobPattern(input))) return 'glob';
   throw new FlipbookError('NO_INPUT', info ? `${input} is not a file or a directory` : `Input not found: ${input}`, {

@@ -1,9 +1,13 @@
 import { extname } from 'node:path';
 
 import { FlipbookError } from '../errors.js';
-import type { Container, VideoCodec } from '../engine/index.js';
+import type { AnimationCodec, Container, VideoCodec } from '../engine/index.js';
 
-export interface OutputFormat {
+/** A video (a container with a video codec) or an animated image (GIF, WebP, APNG: one codec, no choice). */
+export type OutputKind = 'video' | 'animation';
+
+export interface VideoOutputFormat {
+  kind: 'video';
   extension: string;
   container: Container;
   /** Codecs this container takes, the default first. */
@@ -12,15 +16,29 @@ export interface OutputFormat {
   faststart: boolean;
 }
 
+export interface AnimationOutputFormat {
+  kind: 'animation';
+  extension: string;
+  /** The format's own codec and muxer. */
+  animation: AnimationCodec;
+  /** No video codec to choose. */
+  codecs: readonly VideoCodec[];
+}
+
+export type OutputFormat = VideoOutputFormat | AnimationOutputFormat;
+
 /** Every output flipbook writes, by extension. The help text and the errors list these. */
 export const OUTPUT_FORMATS: readonly OutputFormat[] = [
-  { extension: '.mp4', container: 'mp4', codecs: ['h264', 'vp9'], faststart: true },
-  { extension: '.mov', container: 'mov', codecs: ['h264'], faststart: true },
-  { extension: '.mkv', container: 'matroska', codecs: ['h264', 'vp9'], faststart: false },
-  { extension: '.webm', container: 'webm', codecs: ['vp9'], faststart: false },
+  { kind: 'video', extension: '.mp4', container: 'mp4', codecs: ['h264', 'h265', 'vp9', 'av1'], faststart: true },
+  { kind: 'video', extension: '.mov', container: 'mov', codecs: ['h264', 'h265', 'prores'], faststart: true },
+  { kind: 'video', extension: '.mkv', container: 'matroska', codecs: ['h264', 'h265', 'vp9', 'av1'], faststart: false },
+  { kind: 'video', extension: '.webm', container: 'webm', codecs: ['vp9', 'av1'], faststart: false },
+  { kind: 'animation', extension: '.gif', animation: 'gif', codecs: [] },
+  { kind: 'animation', extension: '.webp', animation: 'webp', codecs: [] },
+  { kind: 'animation', extension: '.apng', animation: 'apng', codecs: [] },
 ];
 
-export const VIDEO_CODECS: readonly VideoCodec[] = ['h264', 'vp9'];
+export { VIDEO_CODECS } from '../engine/index.js';
 
 export function outputFormatFor(file: string): OutputFormat {
   const extension = extname(file).toLowerCase();
@@ -36,6 +54,12 @@ export function outputFormatFor(file: string): OutputFormat {
 }
 
 export function checkCodec(format: OutputFormat, codec: VideoCodec): void {
+  if (format.kind === 'animation') {
+    throw new FlipbookError('UNSUPPORTED_OUTPUT', `The codec ${codec} cannot be written in ${format.extension}: it is always ${format.animation}`, {
+      option: 'codec',
+      hint: `Leave out --codec for ${format.extension}, or write a video (.mp4, .webm)`,
+    });
+  }
   if (!format.codecs.includes(codec)) {
     throw new FlipbookError('UNSUPPORTED_OUTPUT', `The codec ${codec} cannot be written in ${format.extension}`, {
       option: 'codec',

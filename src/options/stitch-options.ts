@@ -1,6 +1,10 @@
 import { type FitMode, X264_PRESETS, DEFAULT_CRF, type VideoCodec } from '../engine/index.js';
 import { invalidOption } from '../errors.js';
 import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
+import type { AnimationOptions } from './animation-options.js';
+import type { AudioOptions } from './audio-options.js';
+import type { SlideshowOptions } from './slideshow-options.js';
+import type { CodecOptions } from './codec-options.js';
 import { VIDEO_CODECS } from './output-formats.js';
 import {
   type Fraction,
@@ -33,7 +37,7 @@ export interface Progress {
   elapsed: number;
 }
 
-export interface StitchOptions {
+export interface StitchOptions extends AudioOptions, SlideshowOptions, CodecOptions, AnimationOptions {
   /** Frames per second, a number or an exact fraction string `"30000/1001"`. Default 25. */
   fps?: number | string;
   /** Show each image this long (seconds or `"2s"`), for slideshows. Default: one frame each. */

@@ -1,11 +1,13 @@
-import { codecProfileName, DEFAULT_CRF, type FitMode, type VideoCodec } from '../engine/index.js';
+import { type FitMode, type Quality, type VideoCodec } from '../engine/index.js';
 import { FlipbookError, invalidOption } from '../errors.js';
+import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
+import { type CodecOptions, resolveCodecOptions, settleCodec } from './codec-options.js';
 import { type OutputFormat, checkCodec, outputFormatFor } from './output-formats.js';
-import { type Progress, resolveStitchOptions } from './stitch-options.js';
+import { type Progress, STITCH_DEFAULTS, resolveStitchOptions } from './stitch-options.js';
 import { type Fraction, type Size, colorToHex, reduceFraction } from './values.js';
 
 /** Options of `createWriter`: the frame size and rate, and stitch's output options. */
-export interface WriterOptions {
+export interface WriterOptions extends CodecOptions, AnimationOptions {
   /**
    * Frame width. Default: the first frame's. Given alone, the height follows the first frame's
    * aspect ratio and frames are scaled to it. Odd sizes are padded to even (yuv420p needs it).
@@ -50,7 +52,10 @@ export interface ResolvedWriterOptions {
   output: string;
   format: OutputFormat;
   codec: VideoCodec;
-  profile: string;
+  /** Whether alpha is kept when the first frame has transparency (`alpha` and the codec allow it). */
+  alphaPossible: boolean;
+  /** GIF, WebP, APNG: the animation's settings; undefined for a video. */
+  animation: AnimationSettings | undefined;
   /** The size frames must have (or are fitted to); undefined: the first frame's. */
   size: Size | undefined;
   /** Only one side given: the other follows the first frame's aspect ratio. */
@@ -62,7 +67,7 @@ export interface ResolvedWriterOptions {
   fit: FitMode;
   /** `0xrrggbb` */
   background: string;
-  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined };
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; quality: Quality | undefined; hwaccel: string | undefined };
   overwrite: boolean;
   limitPixels: number;
   expectedFrames: number | undefined;
@@ -91,15 +96,19 @@ export function resolveWriterOptions(output: string, options: WriterOptions = {}
     limitPixels: options.limitPixels,
   });
   const format = outputFormatFor(output);
+  // GIF, WebP, APNG refuse video options (crf for a GIF) and take their own.
+  const animation = resolveAnimationOptions(format, options, STITCH_DEFAULTS.preset);
   const codec = opts.codec ?? format.codecs[0] ?? 'h264';
-  checkCodec(format, codec);
+  if (!animation) checkCodec(format, codec);
+  const choice = settleCodec(codec, format, { ...resolveCodecOptions(options), crf: opts.crf, bitrate: opts.bitrate }, { crf: options.crf });
   const expected = options.expectedFrames;
   if (expected !== undefined && !(Number.isInteger(expected) && expected >= 0)) throw invalidOption('expectedFrames', 'a whole number of frames', expected);
   return {
     output,
     format,
     codec,
-    profile: codecProfileName(codec),
+    alphaPossible: choice.alphaPossible,
+    animation,
     size: opts.width && opts.height ? { width: opts.width, height: opts.height } : undefined,
     width: opts.width,
     height: opts.height,
@@ -107,7 +116,7 @@ export function resolveWriterOptions(output: string, options: WriterOptions = {}
     ticksPerFrame: ticksPerFrameForMilliseconds(opts.fps),
     fit: opts.fit,
     background: colorToHex(opts.background),
-    encoder: { crf: opts.bitrate ? undefined : (opts.crf ?? DEFAULT_CRF[codec]), preset: opts.preset, bitrate: opts.bitrate },
+    encoder: { crf: choice.crf, preset: opts.preset, bitrate: opts.bitrate, quality: choice.quality, hwaccel: choice.hwaccel },
     overwrite: opts.overwrite,
     limitPixels: opts.limitPixels,
     expectedFrames: expected,

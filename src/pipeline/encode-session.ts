@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 
-import { type FitMode, Normaliser, type Picture, VideoEncoder, type VideoCodec } from '../engine/index.js';
+import { type AudioResult, type AudioSpec, type FitMode, Normaliser, type Picture, type Quality, VideoEncoder, type VideoCodec } from '../engine/index.js';
+import { FlipbookError } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import type { OutputFormat } from '../options/output-formats.js';
 import type { Fraction, Size } from '../options/values.js';
@@ -19,7 +20,9 @@ export interface VideoSpec {
   background: string;
   fps: Fraction;
   /** bFrames: false for pictures of unequal durations (see VideoEncoder); default on. */
-  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; bFrames?: boolean };
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; bFrames?: boolean; quality?: Quality | undefined; hwaccel?: string | undefined };
+  /** Keep an alpha channel (the codec's alpha pixel format) instead of flattening onto the background. */
+  alpha?: boolean;
 }
 
 /** Everything the encode side needs: the video, and where to write it. */
@@ -30,6 +33,8 @@ export interface SessionSpec extends VideoSpec {
   inputs: readonly string[];
   /** Timestamps count ticks of 1/(fps × ticksPerFrame) seconds. */
   ticksPerFrame: number;
+  /** Music muxed beside the pictures. */
+  audio?: AudioSpec | undefined;
 }
 
 export interface SessionResult {
@@ -37,6 +42,7 @@ export interface SessionResult {
   /** Seconds. */
   duration: number;
   bytes: number;
+  audio?: AudioResult;
 }
 
 /**
@@ -62,11 +68,14 @@ export class EncodeSession {
   }
 
   static async open(spec: SessionSpec): Promise<EncodeSession> {
+    const { format } = spec;
+    // Animated images (GIF, WebP, APNG) go through writeAnimation, never here.
+    if (format.kind !== 'video') throw new FlipbookError('ENGINE', `${format.extension} is not written by the video encoder`);
     const out = await SafeOutput.create(spec.output, { overwrite: spec.overwrite, inputs: spec.inputs });
     try {
       const encoder = await VideoEncoder.open({
         file: out.temporary,
-        container: spec.format.container,
+        container: format.container,
         codec: spec.codec,
         width: spec.width,
         height: spec.height,
@@ -76,7 +85,11 @@ export class EncodeSession {
         preset: spec.encoder.preset,
         bitrate: spec.encoder.bitrate,
         bFrames: spec.encoder.bFrames,
-        faststart: spec.format.faststart,
+        quality: spec.encoder.quality,
+        hwaccel: spec.encoder.hwaccel,
+        alpha: spec.alpha === true,
+        faststart: format.faststart,
+        audio: spec.audio,
       });
       const normaliser = new Normaliser({
         fitWidth: spec.fitSize.width,
@@ -85,14 +98,24 @@ export class EncodeSession {
         height: spec.height,
         fit: spec.fit,
         background: spec.background,
-        pixelFormat: 'yuv420p',
-        flattenAlpha: true,
+        pixelFormat: encoder.pixelFormat,
+        flattenAlpha: spec.alpha !== true,
       });
       return new EncodeSession(spec, out, encoder, normaliser);
     } catch (error) {
       await out.discard();
       throw error;
     }
+  }
+
+  /** Notices from opening the encoder (a hardware encoder that did not open, and the fallback). */
+  get notices(): readonly string[] {
+    return this.encoder.notices;
+  }
+
+  /** The encoder in use (libx264, h264_nvenc, ...). */
+  get encoderName(): string {
+    return this.encoder.encoderName;
   }
 
   /** Seconds written so far (the end of the last picture). */
@@ -115,13 +138,21 @@ export class EncodeSession {
   async add(picture: Picture, orientation: number, ticks: number, pts = this.end): Promise<void> {
     // Normalising this picture overlaps with encoding the previous one (two FFmpeg contexts,
     // two threads of the pool); at most one encode is ever in flight, so memory stays bounded.
-    let normalised: Picture;
+    await this.addNormalised(await this.normalise(picture, orientation), ticks, pts);
+  }
+
+  /** The normalise stage alone (takes ownership of `picture`): for slideshows that blend pictures. */
+  async normalise(picture: Picture, orientation: number): Promise<Picture> {
     try {
-      normalised = await this.normaliser.process(picture, orientation);
+      return await this.normaliser.process(picture, orientation);
     } catch (error) {
       await this.settle();
       throw error;
     }
+  }
+
+  /** Encodes a picture from `normalise` (taking ownership), shown from `pts` for `ticks`. */
+  async addNormalised(normalised: Picture, ticks: number, pts = this.end): Promise<void> {
     try {
       await this.encoding;
     } catch (error) {
@@ -143,9 +174,10 @@ export class EncodeSession {
   /** Flushes, moves the file into place and returns what was written. */
   async finish(): Promise<SessionResult> {
     this.done = true;
+    let audio: AudioResult | undefined;
     try {
       await this.encoding;
-      await this.encoder.finish();
+      ({ audio } = await this.encoder.finish());
       await this.out.commit();
     } catch (error) {
       await this.encoder.close();
@@ -155,7 +187,7 @@ export class EncodeSession {
       this.normaliser.close();
     }
     const { size } = await stat(this.spec.output);
-    return { frames: this.frames, duration: this.duration, bytes: size };
+    return { frames: this.frames, duration: this.duration, bytes: size, ...(audio ? { audio } : {}) };
   }
 
   /** Stops and removes the temporary file; nothing is left. Safe after finish or twice. */

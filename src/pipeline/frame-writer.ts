@@ -1,12 +1,14 @@
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import type { RawPixelFormat } from '../engine/index.js';
+import { type RawPixelFormat, codecPixelFormat, codecProfileName } from '../engine/index.js';
 import { FlipbookError, invalidOption } from '../errors.js';
 import { type FrameInput, type LoadedFrame, type PreparedFrame, discardFrame, loadFrame, prepareFrame } from '../inputs/frame-input.js';
 import { type ResolvedWriterOptions, type WriterOptions, resolveWriterOptions } from '../options/writer-options.js';
 import type { Size } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
+import type { AnimationSettings } from '../options/animation-options.js';
+import { AnimationSink } from './animation-sink.js';
 import { EncodeSession } from './encode-session.js';
 import { ProgressClock } from './progress.js';
 import type { StitchResult } from './stitch.js';
@@ -55,7 +57,7 @@ export class FrameWriter {
   private failure: unknown;
   private tail: Promise<void> = Promise.resolve();
   private closing: Promise<StitchResult> | undefined;
-  private session: EncodeSession | undefined;
+  private session: EncodeSession | AnimationSink | undefined;
   /** The size frames must have (or are fitted to), once known. */
   private size: Size | undefined;
   private accepted = 0;
@@ -259,14 +261,17 @@ export class FrameWriter {
    * unequal durations: H.264 is then written without B-frames, so that MP4's track (added up
    * from decode times) ends where the last frame does.
    */
-  private async openSession(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<EncodeSession> {
+  private async openSession(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<EncodeSession | AnimationSink> {
     const fitSize = this.size ?? { width: first.width, height: first.height };
+    if (this.opts.animation) return this.openAnimation(this.opts.animation, fitSize, prepared);
     const even = { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
     if (even.width !== fitSize.width || even.height !== fitSize.height) {
       this.warn(`Padded ${fitSize.width}x${fitSize.height} to ${even.width}x${even.height}: yuv420p needs even dimensions`);
     }
     const { opts } = this;
-    return EncodeSession.open({
+    // Alpha is kept or flattened once, for the whole video: by the first frame.
+    const alpha = opts.alphaPossible && first.picture.hasAlpha;
+    const session = await EncodeSession.open({
       output: opts.output,
       overwrite: opts.overwrite,
       inputs: prepared.kind === 'file' ? [prepared.path] : [],
@@ -280,6 +285,29 @@ export class FrameWriter {
       fps: opts.fps,
       ticksPerFrame: opts.ticksPerFrame,
       encoder: { ...opts.encoder, bFrames: !timed },
+      alpha,
+    });
+    session.notices.forEach((notice) => this.warn(notice));
+    return session;
+  }
+
+  /** GIF, WebP, APNG: frames are spooled, then written in passes at close(). */
+  private openAnimation(settings: AnimationSettings, fitSize: Size, prepared: PreparedFrame): Promise<AnimationSink> {
+    const { opts } = this;
+    return AnimationSink.open({
+      output: opts.output,
+      overwrite: opts.overwrite,
+      inputs: prepared.kind === 'file' ? [prepared.path] : [],
+      settings,
+      fitSize,
+      sizeGiven: Boolean(opts.width ?? opts.height),
+      fit: opts.fit,
+      background: opts.background,
+      fps: opts.fps,
+      ticksPerSecond: this.ticksPerSecond,
+      signal: this.options.signal,
+      onWarning: (message) => this.warn(message),
+      onProgress: undefined,
     });
   }
 
@@ -293,6 +321,12 @@ export class FrameWriter {
         if (!this.session) {
           throw new FlipbookError('NO_INPUT', 'No frame was written, so there is no video to write', { hint: 'Call write() at least once before close()' });
         }
+        if (this.session instanceof AnimationSink) {
+          const result = await this.session.finish(this.fitted, () => [...this.warnings]);
+          this.state = 'closed';
+          this.removeAbortListener();
+          return result;
+        }
         const written = await this.session.finish();
         this.state = 'closed';
         this.removeAbortListener();
@@ -305,8 +339,8 @@ export class FrameWriter {
           fps: opts.fps,
           duration: written.duration,
           codec: opts.codec,
-          profile: opts.profile,
-          pixelFormat: 'yuv420p',
+          profile: codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha: this.session.spec.alpha === true }),
+          pixelFormat: codecPixelFormat(opts.codec, this.session.spec.alpha === true),
           bytes: written.bytes,
           fitted: this.fitted,
           skipped: [],

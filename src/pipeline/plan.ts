@@ -1,13 +1,19 @@
-import { codecProfileName, DEFAULT_CRF } from '../engine/index.js';
+import { codecPixelFormat, codecProfileName } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
 import { discoverInputs } from '../inputs/discover.js';
 import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
 import type { ImageType } from '../inputs/image-types.js';
+import { imageMayHaveAlpha } from '../inputs/alpha.js';
 import { checkOutput } from '../output/safe-output.js';
+import { resolveCodecOptions, settleCodec } from '../options/codec-options.js';
+import { type AnimationPlan, planAnimation, resolveAnimationOptions } from '../options/animation-options.js';
 import { checkCodec, outputFormatFor } from '../options/output-formats.js';
-import { type ResolvedStitchOptions, type StitchOptions, checkCrf, resolveStitchOptions } from '../options/stitch-options.js';
+import { type ResolvedStitchOptions, STITCH_DEFAULTS, type StitchOptions, checkCrf, resolveStitchOptions } from '../options/stitch-options.js';
 import { type Size, colorToHex, fractionToNumber } from '../options/values.js';
+import { audioCodecFor, resolveAudioOptions } from '../options/audio-options.js';
+import { type SlideshowPlan, planSlideshow, resolveSlideshowOptions } from '../options/slideshow-options.js';
 import { throwIfAborted } from './abort.js';
+import { type AudioPlan, planAudio } from './audio-plan.js';
 import { mapConcurrent } from './concurrency.js';
 import type { VideoSpec } from './encode-session.js';
 
@@ -36,7 +42,10 @@ export interface SkippedFile {
 export interface StitchPlan extends VideoSpec {
   output: string;
   profile: string;
-  pixelFormat: 'yuv420p';
+  /** yuv420p; yuva420p for VP9 with alpha; yuv(a)444p10le for ProRes 4444. */
+  pixelFormat: string;
+  /** Whether the video keeps an alpha channel: the codec carries one, `alpha` is not `flatten`, and an input has transparency. */
+  alpha: boolean;
   /** Total seconds. */
   duration: number;
   frames: PlannedFrame[];
@@ -46,6 +55,12 @@ export interface StitchPlan extends VideoSpec {
   padded: { from: Size; to: Size } | undefined;
   skipped: SkippedFile[];
   warnings: string[];
+  /** Transitions and fades between the images, in frames (undefined: plain cuts). */
+  slideshow: SlideshowPlan | undefined;
+  /** The music muxed beside the video (`audio`), with the fit settled. */
+  audio: AudioPlan | undefined;
+  /** An animated image (GIF, WebP, APNG): its settings and size; undefined for a video. */
+  animation: AnimationPlan | undefined;
   /** @internal */
   options: ResolvedStitchOptions;
 }
@@ -60,6 +75,8 @@ const HEADER_CONCURRENCY = 16;
  */
 export async function planStitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<StitchPlan> {
   const opts = resolveStitchOptions(options);
+  const audioOptions = resolveAudioOptions(options);
+  const slideshowOptions = resolveSlideshowOptions(options);
   const warn = (message: string): void => {
     warnings.push(message);
     options.onWarning?.(message);
@@ -69,9 +86,16 @@ export async function planStitch(inputs: string | readonly string[], output: str
     throw new FlipbookError('INVALID_OPTION', 'No output file was given', { option: 'output', hint: 'Pass an output such as movie.mp4 (-o movie.mp4)' });
   }
   const format = outputFormatFor(output);
+  // An animated image refuses video options (crf for a GIF) and takes its own.
+  const animationSettings = resolveAnimationOptions(format, options, STITCH_DEFAULTS.preset);
   const codec = opts.codec ?? format.codecs[0] ?? 'h264';
-  checkCodec(format, codec);
-  checkCrf(opts.crf, codec, options.crf);
+  if (!animationSettings) {
+    checkCodec(format, codec);
+    checkCrf(opts.crf, codec, options.crf);
+  }
+  const codecChoice = settleCodec(codec, format, { ...resolveCodecOptions(options), crf: opts.crf, bitrate: opts.bitrate }, { crf: options.crf });
+  // Before any file is read: a GIF or an image output refuses music outright.
+  if (audioOptions) audioCodecFor(format);
 
   const discovered = await discoverInputs(typeof inputs === 'string' ? [inputs] : inputs, { sort: opts.sort, startNumber: opts.startNumber });
   discovered.notices.forEach(warn);
@@ -125,7 +149,8 @@ export async function planStitch(inputs: string | readonly string[], output: str
   }
 
   const fitSize = frameSize(opts, first.header);
-  const even = { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
+  // Animated images need no even sizes (no 4:2:0).
+  const even = animationSettings ? fitSize : { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
   const padded = even.width !== fitSize.width || even.height !== fitSize.height ? { from: fitSize, to: even } : undefined;
 
   const ticksEach = opts.duration === undefined ? 1 : Math.round(opts.duration * fractionToNumber(opts.fps));
@@ -136,6 +161,11 @@ export async function planStitch(inputs: string | readonly string[], output: str
     });
   }
 
+  const fpsValue = fractionToNumber(opts.fps);
+  const listed = (position: number): number | undefined => {
+    const seconds = discovered.durations[position - 1];
+    return seconds === undefined ? undefined : Math.max(1, Math.round(seconds * fpsValue));
+  };
   const frames: PlannedFrame[] = valid.map(({ header, position }) => ({
     file: header.path,
     position,
@@ -143,7 +173,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     width: header.displayWidth,
     height: header.displayHeight,
     orientation: header.orientation,
-    ticks: ticksEach,
+    ticks: listed(position) ?? ticksEach,
     fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
   }));
   const fitted = frames.filter((f) => f.fitted).length;
@@ -158,13 +188,36 @@ export async function planStitch(inputs: string | readonly string[], output: str
   if (fitted) warn(`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (--fit ${opts.fit})`);
   if (padded) warn(`Padded ${fitSize.width}x${fitSize.height} to ${even.width}x${even.height}: yuv420p needs even dimensions`);
 
-  const totalTicks = frames.reduce((sum, f) => sum + f.ticks, 0);
+  // Alpha is kept or flattened once, for the whole video: kept when any input has transparency.
+  let alpha = false;
+  if (codecChoice.alphaPossible) {
+    for (const { header } of valid) if ((alpha = await imageMayHaveAlpha(header.path, header.type))) break;
+  }
+
+  const lastFrame = frames[frames.length - 1];
+  if (lastFrame) lastFrame.ticks += Math.round(slideshowOptions.holdLast * fpsValue);
+  const slideshow = planSlideshow(slideshowOptions, fpsValue, frames.map((f) => f.ticks));
+  let totalTicks = frames.reduce((sum, f) => sum + f.ticks, 0);
+  let audio: AudioPlan | undefined;
+  if (audioOptions) {
+    const planned = await planAudio(audioOptions, format, totalTicks / fractionToNumber(opts.fps));
+    audio = planned.audio;
+    const last = frames[frames.length - 1];
+    const extra = Math.ceil(planned.extendBy * fractionToNumber(opts.fps) - 1e-9);
+    if (last && extra > 0) {
+      last.ticks += extra;
+      totalTicks += extra;
+      warn(`Held the last image ${(extra / fractionToNumber(opts.fps)).toFixed(2)} s longer, until the audio ends (--audio-fit extend)`);
+    }
+  }
+  const animation = animationSettings ? planAnimation(animationSettings, fitSize, Boolean(opts.size ?? opts.width ?? opts.height), warn) : undefined;
   return {
     output,
     format,
     codec,
-    profile: codecProfileName(codec),
-    pixelFormat: 'yuv420p',
+    profile: animation ? '' : codecProfileName(codec, { quality: codecChoice.quality, alpha }),
+    pixelFormat: animation ? animation.pixelFormat : codecPixelFormat(codec, alpha),
+    alpha,
     width: even.width,
     height: even.height,
     fitSize,
@@ -177,7 +230,11 @@ export async function planStitch(inputs: string | readonly string[], output: str
     padded,
     skipped,
     warnings,
-    encoder: { crf: opts.bitrate ? undefined : (opts.crf ?? DEFAULT_CRF[codec]), preset: opts.preset, bitrate: opts.bitrate },
+    audio,
+    slideshow,
+    animation,
+    // Pictures of unequal durations (a list file, --audio-fit extend): no B-frames (see VideoEncoder).
+    encoder: { crf: codecChoice.crf, preset: opts.preset, bitrate: opts.bitrate, quality: codecChoice.quality, hwaccel: codecChoice.hwaccel, ...(frames.some((f) => f.ticks !== frames[0]?.ticks) ? { bFrames: false } : {}) },
     options: opts,
   };
 }

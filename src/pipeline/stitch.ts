@@ -4,7 +4,9 @@ import type { StitchOptions } from '../options/stitch-options.js';
 import type { Fraction } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
 import { orderedAhead } from './concurrency.js';
+import { type AnimationResult, runAnimationStitch } from './animation-stitch.js';
 import { EncodeSession } from './encode-session.js';
+import { Slideshow } from './slideshow.js';
 import { type PlannedFrame, type SkippedFile, type StitchPlan, planStitch, withoutHint } from './plan.js';
 import { ProgressClock } from './progress.js';
 import { ReadBuffers } from './read-buffers.js';
@@ -25,6 +27,14 @@ export interface StitchResult {
   fitted: number;
   skipped: SkippedFile[];
   warnings: string[];
+  /** GIF, WebP, APNG: the palette size, loop count and what a size search chose. */
+  animation?: AnimationResult;
+  /** With transitions: images decoded (each still once, whatever its transitions). */
+  decoded?: number;
+  /** Frames made by transitions and fades (counted in `frames`). */
+  transitionFrames?: number;
+  /** The music written beside the video: its codec and seconds. */
+  audio?: { file: string; codec: string; duration: number; sampleRate: number; channels: number };
 }
 
 /**
@@ -52,17 +62,24 @@ type Decoded = { frame: PlannedFrame; picture: Picture } | { frame: PlannedFrame
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<StitchResult> {
   const { signal } = options;
   throwIfAborted(signal);
+  if (plan.animation) return runAnimationStitch(plan, plan.animation, options);
   const skipped = [...plan.skipped];
   const warnings = [...plan.warnings];
   const session = await EncodeSession.open({
     ...plan,
     overwrite: plan.options.overwrite,
-    inputs: plan.frames.map((f) => f.file),
+    inputs: [...plan.frames.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
     ticksPerFrame: 1,
   });
+  for (const notice of session.notices) {
+    warnings.push(notice);
+    options.onWarning?.(notice);
+  }
   // Reused from image to image: no file buffer and no decoder is made and dropped for each.
   const decoders = new ImageDecoders();
   const buffers = new ReadBuffers();
+  const slideshow = plan.slideshow ? new Slideshow(session, plan.slideshow) : undefined;
+  let decodedImages = 0;
   const decodeFrame = async (frame: PlannedFrame): Promise<Decoded> => {
     try {
       const picture = await buffers.read(frame.file, (bytes) => decoders.decode(bytes, frame.type, frame.file, frame.position)).catch((cause: unknown) => {
@@ -92,15 +109,19 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
         clock.shrinkTotal();
         continue;
       }
-      await session.add(item.picture, item.frame.orientation, item.frame.ticks);
+      decodedImages++;
+      if (slideshow) await slideshow.add(item.picture, item.frame.orientation, item.frame.ticks);
+      else await session.add(item.picture, item.frame.orientation, item.frame.ticks);
       options.onProgress?.(clock.tick());
     }
     throwIfAborted(signal);
     if (session.frameCount === 0) throw new FlipbookError('NO_INPUT', 'No image could be decoded, so there is no video to write', { hint: 'See the warnings for each file' });
+    await slideshow?.finish();
     const written = await session.finish();
     return {
       output: plan.output,
       frames: written.frames,
+      ...(slideshow ? { decoded: decodedImages, transitionFrames: slideshow.transitionFrames } : {}),
       width: plan.width,
       height: plan.height,
       fps: plan.fps,
@@ -112,8 +133,10 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
       fitted: plan.fitted,
       skipped: skipped.sort((a, b) => a.position - b.position),
       warnings,
+      ...(written.audio && plan.audio ? { audio: { file: plan.audio.file, ...written.audio } } : {}),
     };
   } catch (error) {
+    slideshow?.release();
     await session.abort();
     throw error;
   } finally {

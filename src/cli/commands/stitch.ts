@@ -2,9 +2,15 @@ import { type Command, Option } from 'commander';
 
 import { DEFAULT_CRF, X264_PRESETS } from '../../engine/index.js';
 import { SORT_ORDERS } from '../../inputs/sort.js';
+import { AUDIO_FITS } from '../../options/audio-options.js';
+import { TRANSITIONS } from '../../engine/index.js';
+import { ALPHA_MODES, HWACCEL_CHOICES } from '../../options/codec-options.js';
+import { QUALITIES } from '../../engine/index.js';
 import { OUTPUT_FORMATS, VIDEO_CODECS } from '../../options/output-formats.js';
 import { FIT_MODES, STITCH_DEFAULTS, type StitchOptions } from '../../options/stitch-options.js';
 import { formatFraction } from '../../options/values.js';
+import { ANIMATION_DEFAULTS } from '../../options/animation-options.js';
+import { DITHERS } from '../../engine/index.js';
 import { planStitch, type StitchPlan } from '../../pipeline/plan.js';
 import { runStitch, type StitchResult } from '../../pipeline/stitch.js';
 import { formatBytes } from '../reporter.js';
@@ -30,6 +36,24 @@ interface StitchFlags extends CommonOptions {
   skipInvalid?: boolean;
   overwrite?: boolean;
   dryRun?: boolean;
+  quality?: StitchOptions['quality'];
+  alpha?: StitchOptions['alpha'];
+  hwaccel?: string;
+  audio?: string;
+  crossfade?: string;
+  transition?: StitchOptions['transition'];
+  fadeIn?: string;
+  fadeOut?: string;
+  holdLast?: string;
+  audioFit?: StitchOptions['audioFit'];
+  audioFade?: string;
+  audioOffset?: string;
+  volume?: string;
+  dither?: StitchOptions['dither'];
+  colors?: string;
+  loop?: string;
+  lossless?: boolean;
+  maxSize?: string;
 }
 
 export function registerStitch(program: Command, setExitCode: (code: number) => void): void {
@@ -50,12 +74,30 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--background <colour>', 'behind letterboxing, padding and transparency (#rrggbb or a name)', STITCH_DEFAULTS.background)
     .addOption(new Option('--sort <order>', 'order of glob and directory matches; given, it orders every input (default: natural)').choices(SORT_ORDERS))
     .option('--start-number <n>', 'first number of a %05d sequence (default: the first of 0-4 that exists)')
-    .addOption(new Option('--codec <codec>', 'video codec (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
-    .option('--crf <n>', `constant quality, lower is better (default: ${DEFAULT_CRF.h264} for h264, ${DEFAULT_CRF.vp9} for vp9)`)
+    .addOption(new Option('--codec <codec>', 'video codec: h265 (hvc1), av1 (SVT-AV1), prores (4444, .mov) (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
+    .option('--crf <n>', `constant quality, lower is better (default: ${DEFAULT_CRF.h264} for h264, ${DEFAULT_CRF.h265} for h265, ${DEFAULT_CRF.vp9} for vp9, ${DEFAULT_CRF.av1} for av1)`)
     .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(STITCH_DEFAULTS.preset))
+    .addOption(new Option('--quality <level>', 'one knob for the codec\'s settings (see README); --crf, given, wins (default: the codec\'s crf)').choices(QUALITIES))
+    .addOption(new Option('--alpha <mode>', 'transparency: keep (VP9 .webm/.mkv, ProRes .mov) or flatten onto --background (default: keep where the codec carries it)').choices(ALPHA_MODES))
+    .addOption(new Option('--hwaccel <encoder>', 'hardware encoder: auto (one that works, else software with a notice), none, or a name (default: none)').choices(HWACCEL_CHOICES))
     .option('--bitrate <rate>', 'target bit rate such as 2M or 800k, instead of --crf (default: none, constant quality)')
     .option('--limit-pixels <n>', 'refuse images whose header declares more pixels (0: no limit)', String(STITCH_DEFAULTS.limitPixels))
     .option('--skip-invalid', 'skip unreadable, corrupt or truncated images with a warning', false)
+    .option('--crossfade <time>', 'blend each image into the next over this long (0.5s), taken from the end of each image (default: none)')
+    .addOption(new Option('--transition <name>', 'the transition between images, from FFmpeg\'s xfade set (default: fade; alone it lasts 0.5s)').choices(TRANSITIONS))
+    .option('--fade-in <time>', 'fade in from black at the start (1s) (default: none)')
+    .option('--fade-out <time>', 'fade out to black at the end (1s) (default: none)')
+    .option('--hold-last <time>', 'show the last image this much longer (2s) (default: none)')
+    .option('--audio <file>', 'music beside the video (mp3, wav, m4a, aac, ogg, opus, flac): AAC in .mp4/.mov/.mkv, Opus in .webm (default: none)')
+    .addOption(new Option('--audio-fit <mode>', 'music longer or shorter than the video: trim (cut to the video), loop, pad (silence), extend (hold the last image until the music ends) (default: trim)').choices(AUDIO_FITS))
+    .option('--audio-fade <time>', 'fade the music out over its last seconds (1s) (default: none)')
+    .option('--audio-offset <time>', 'start the music this far into the video (2s); negative skips into the track (--audio-offset=-10s) (default: 0)')
+    .option('--volume <gain>', 'music volume: 0.5, 150%, -6dB (default: 1)')
+    .addOption(new Option('--dither <mode>', `GIF: dithering to the palette (default: ${ANIMATION_DEFAULTS.dither})`).choices(DITHERS))
+    .option('--colors <n>', `GIF: palette size, 2-256, computed from the frames (default: ${ANIMATION_DEFAULTS.colors})`)
+    .option('--loop <n>', `GIF, WebP, APNG: times the animation plays, 0 forever (default: ${ANIMATION_DEFAULTS.loop})`)
+    .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
+    .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
@@ -83,6 +125,24 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             codec: flags.codec,
             crf: flags.crf,
             bitrate: flags.bitrate,
+            quality: flags.quality,
+            alpha: flags.alpha,
+            hwaccel: flags.hwaccel,
+            audio: flags.audio,
+            crossfade: flags.crossfade,
+            transition: flags.transition,
+            fadeIn: flags.fadeIn,
+            fadeOut: flags.fadeOut,
+            holdLast: flags.holdLast,
+            audioFit: flags.audioFit,
+            audioFade: flags.audioFade,
+            audioOffset: flags.audioOffset,
+            volume: flags.volume,
+            dither: flags.dither,
+            colors: flags.colors,
+            loop: flags.loop,
+            lossless: flags.lossless,
+            maxSize: flags.maxSize,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);
@@ -116,7 +176,7 @@ function planSummary(plan: StitchPlan): Record<string, unknown> {
     height: plan.height,
     fps: formatFraction(plan.fps),
     duration: plan.duration,
-    codec: plan.codec,
+    codec: plan.animation ? plan.animation.codec : plan.codec,
     profile: plan.profile,
     pixelFormat: plan.pixelFormat,
     fitted: plan.fitted,
@@ -124,6 +184,9 @@ function planSummary(plan: StitchPlan): Record<string, unknown> {
     padded: plan.padded ?? null,
     skipped: plan.skipped.length,
     encoder: plan.encoder,
+    ...(plan.audio ? { audio: plan.audio } : {}),
+    ...(plan.slideshow ? { slideshow: plan.slideshow } : {}),
+    ...(plan.animation ? { animation: plan.animation } : {}),
   };
 }
 
@@ -135,14 +198,28 @@ export function describePlan(plan: StitchPlan): string {
     `  frames:   ${plan.frames.length}, from ${first?.file} to ${last?.file}`,
     `  size:     ${plan.width}x${plan.height}${plan.padded ? ` (padded from ${plan.padded.from.width}x${plan.padded.from.height} to even)` : ''}`,
     `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.duration ? ` (${plan.options.duration} s per image)` : ''}`,
-    `  codec:    ${plan.codec} ${plan.profile}, ${plan.pixelFormat}, ${plan.format.container}${plan.format.faststart ? ' with fast start' : ''}, ${plan.encoder.bitrate ? `${plan.encoder.bitrate} b/s` : `crf ${plan.encoder.crf}`}, preset ${plan.encoder.preset}`,
+    plan.format.kind === 'video'
+      ? `  codec:    ${plan.codec} ${plan.profile}, ${plan.pixelFormat}, ${plan.format.container}${plan.format.faststart ? ' with fast start' : ''}, ${plan.encoder.bitrate ? `${plan.encoder.bitrate} b/s` : plan.encoder.crf === undefined ? (plan.encoder.quality ?? 'default quality') : `crf ${plan.encoder.crf}`}, preset ${plan.encoder.preset}${plan.alpha ? ', alpha kept' : ''}${plan.encoder.hwaccel ? `, hwaccel ${plan.encoder.hwaccel}` : ''}`
+      : `  codec:    ${describeAnimation(plan)}`,
     `  fitted:   ${plan.fitted} image(s) (--fit ${plan.fit}, background ${plan.background})`,
   ];
+  if (plan.slideshow) lines.push(`  slides:   ${plan.slideshow.transition} transitions of ${plan.slideshow.transitionFrames} frames, fade in ${plan.slideshow.fadeInFrames}, fade out ${plan.slideshow.fadeOutFrames} frames`);
+  if (plan.audio) lines.push(`  audio:    ${plan.audio.file} (${plan.audio.sourceDuration.toFixed(3)} s) as ${plan.audio.codec}, --audio-fit ${plan.audio.fit}, ending at ${plan.audio.end?.toFixed(3)} s`);
   if (plan.skipped.length) lines.push(`  skipped:  ${plan.skipped.length} invalid file(s)`);
   return lines.join('\n');
 }
 
+function describeAnimation(plan: StitchPlan): string {
+  const a = plan.animation;
+  if (!a) return '';
+  const parts = [`${a.codec} ${a.pixelFormat}, ${a.size.width}x${a.size.height}`, a.loop === 0 ? 'loops forever' : `plays ${a.loop} time(s)`];
+  if (a.codec === 'gif') parts.push(`${a.colors} colours (palette from the frames, 2 passes), dither ${a.dither}`);
+  if (a.codec === 'webp') parts.push(a.lossless ? 'lossless' : 'lossy');
+  if (a.maxSize !== undefined) parts.push(`at most ${formatBytes(a.maxSize)}`);
+  return parts.join(', ');
+}
+
 function summaryLine(r: StitchResult, seconds: number): string {
-  const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : ''].filter(Boolean).join(', ');
-  return `Wrote ${r.output}: ${r.frames} frames, ${r.width}x${r.height}, ${formatFraction(r.fps)} fps, ${r.duration.toFixed(2)} s, ${r.codec} ${r.profile} ${r.pixelFormat}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
+  const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
+  return `Wrote ${r.output}: ${r.frames} frames, ${r.width}x${r.height}, ${formatFraction(r.fps)} fps, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
 }

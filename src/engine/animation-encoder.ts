@@ -1,0 +1,500 @@
+import { Codec, CodecContext, Dictionary, FilterGraph, FormatContext, Frame, Packet, Rational, avGetPixFmtName } from 'node-av/lib';
+import type { FilterContext, Stream } from 'node-av/lib';
+import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_BGRA, AV_PIX_FMT_PAL8, AV_PIX_FMT_RGBA } from 'node-av/constants';
+
+import { FlipbookError } from '../errors.js';
+import type { Fraction } from '../options/values.js';
+import { SimpleGraph, pictureInput } from './filter-graph.js';
+import { Picture } from './picture.js';
+import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
+
+/** The animated image formats: each is its own codec and muxer. */
+export type AnimationCodec = 'gif' | 'webp' | 'apng';
+export type Dither = 'sierra2_4a' | 'floyd_steinberg' | 'bayer' | 'none';
+export const DITHERS: readonly Dither[] = ['sierra2_4a', 'floyd_steinberg', 'bayer', 'none'];
+
+/** Ticks a second of each format's timestamps: GIF delays are hundredths, the others milliseconds. */
+export const ANIMATION_TICKS: Readonly<Record<AnimationCodec, number>> = { gif: 100, webp: 1000, apng: 1000 };
+
+/** The pixel format each format is written in (and the result reports). */
+export const ANIMATION_PIXEL_FORMATS: Readonly<Record<AnimationCodec, string>> = { gif: 'pal8', webp: 'bgra', apng: 'rgba' };
+
+/**
+ * Tags an RGB frame as sRGB: the normalise stage tags its output BT.709 (for video), which
+ * would make the PNG encoder write a gAMA chunk that browsers colour-manage (a red of 200,50,50
+ * shows as 201,46,46), and palettegen warn that the input is not sRGB.
+ */
+function tagSrgb(frame: Frame): void {
+  frame.colorTrc = AVCOL_TRC_IEC61966_2_1;
+  frame.colorPrimaries = AVCOL_PRI_BT709;
+  frame.colorSpace = AVCOL_SPC_RGB;
+}
+
+/**
+ * A frame file written by one encoder into one muxer: the animation formats and the lossless
+ * spool of the frame writer. Pictures must already be in `pixelFormat` at the size.
+ */
+class FrameFile {
+  private readonly ctx: CodecContext;
+  private readonly format: FormatContext;
+  private readonly stream: Stream;
+  private readonly packet = new Packet();
+  private readonly file: string;
+  private opened = false;
+  private closed = false;
+
+  private constructor(file: string, ctx: CodecContext, format: FormatContext, stream: Stream) {
+    this.file = file;
+    this.ctx = ctx;
+    this.format = format;
+    this.stream = stream;
+    this.packet.alloc();
+  }
+
+  static async open(spec: {
+    file: string;
+    encoder: string;
+    muxer: string;
+    width: number;
+    height: number;
+    pixelFormat: number;
+    timeBase: Fraction;
+    options: Record<string, string>;
+    muxerOptions: Record<string, string>;
+  }): Promise<FrameFile> {
+    const codec = Codec.findEncoderByName(spec.encoder as never);
+    if (!codec) throw new FlipbookError('UNSUPPORTED_OUTPUT', `This FFmpeg build has no ${spec.encoder} encoder`);
+    const ctx = new CodecContext();
+    ctx.allocContext3(codec);
+    ctx.width = spec.width;
+    ctx.height = spec.height;
+    ctx.pixelFormat = spec.pixelFormat as never;
+    ctx.timeBase = new Rational(spec.timeBase.num, spec.timeBase.den);
+    ctx.sampleAspectRatio = new Rational(1, 1);
+    const format = new FormatContext();
+    let out: FrameFile | undefined;
+    try {
+      check(format.allocOutputContext2(null, spec.muxer, spec.file), `set up a ${spec.muxer} file`);
+      const ret = await ctx.open2(codec, Dictionary.fromObject(spec.options));
+      if (ret < 0) throw new FlipbookError('ENGINE', `Cannot open the ${spec.encoder} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`);
+      const stream = format.newStream(null);
+      check(stream.codecpar.fromContext(ctx), 'copy the encoder parameters');
+      stream.timeBase = ctx.timeBase;
+      out = new FrameFile(spec.file, ctx, format, stream);
+      check(await format.openOutput(), 'create the output file', { file: spec.file, code: 'IO' });
+      out.opened = true;
+      check(await format.writeHeader(Dictionary.fromObject(spec.muxerOptions)), 'write the file header', { file: spec.file, code: 'IO' });
+      return out;
+    } catch (error) {
+      if (out) await out.close();
+      else {
+        ctx.freeContext();
+        format.freeContext();
+      }
+      throw error;
+    }
+  }
+
+  /** Encodes `frame` shown from `pts` for `duration` ticks of the time base; does not take ownership. */
+  async write(frame: Frame, pts: number, duration: number): Promise<void> {
+    tagSrgb(frame);
+    frame.pts = BigInt(pts);
+    frame.duration = BigInt(duration);
+    frame.pictType = AV_PICTURE_TYPE_NONE;
+    check(await this.ctx.sendFrame(frame), 'encode a frame');
+    await this.drain(new Map([[BigInt(pts), BigInt(duration)]]));
+  }
+
+  async finish(): Promise<void> {
+    check(await this.ctx.sendFrame(null), 'flush the encoder');
+    await this.drain(new Map());
+    check(await this.format.writeTrailer(), 'finish the file', { file: this.file, code: 'IO' });
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.opened) await this.format.closeOutput();
+    this.format.freeContext();
+    this.ctx.freeContext();
+    this.packet.free();
+  }
+
+  private async drain(durations: Map<bigint, bigint>): Promise<void> {
+    for (;;) {
+      const ret = await this.ctx.receivePacket(this.packet);
+      if (ret === EAGAIN || ret === EOF) return;
+      check(ret, 'encode a frame');
+      const duration = durations.get(this.packet.pts);
+      if (duration !== undefined) this.packet.duration = duration;
+      this.packet.streamIndex = this.stream.index;
+      this.packet.rescaleTs(this.ctx.timeBase, this.stream.timeBase);
+      check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.file, code: 'IO' });
+    }
+  }
+}
+
+/**
+ * The first pass of a GIF: every frame (RGBA) goes through palettegen, which keeps colour
+ * statistics only (a histogram, not the frames), and the palette comes out at the end.
+ */
+export class PaletteGenerator {
+  private graph: SimpleGraph | undefined;
+  private readonly colors: number;
+  private count = 0n;
+  private readonly transparent: boolean;
+
+  /** `transparent`: the frames may have transparent pixels, so a palette slot is kept for them. */
+  constructor(colors: number, transparent: boolean) {
+    this.colors = colors;
+    this.transparent = transparent;
+  }
+
+  /** Adds a frame's colours; `picture` stays the caller's. */
+  async add(picture: Picture): Promise<void> {
+    const { frame } = picture;
+    if (!this.graph) {
+      // A slot is kept for transparency only when the frames can have it: otherwise it would
+      // cost one of the colours.
+      const description = `[in]format=rgba,palettegen=max_colors=${this.colors}:stats_mode=full:reserve_transparent=${this.transparent ? 1 : 0}[out]`;
+      this.graph = await SimpleGraph.create(description, pictureInput(frame));
+    }
+    const copy = frame.clone();
+    if (!copy) throw new FlipbookError('ENGINE', 'Cannot reference a frame for the palette');
+    copy.pts = this.count++;
+    tagSrgb(copy);
+    await this.graph.push(copy);
+    copy.free();
+    // A buffer source only queues the frame: the graph runs when its sink is asked for output.
+    // Ask now (palettegen gives nothing until the end), so that each frame is counted and freed
+    // at once instead of every frame of the pass piling up in the queue.
+    const early = await this.graph.pull();
+    early?.free();
+  }
+
+  /** Ends the pass: the palette (a 16x16 picture of its colours). */
+  async finish(): Promise<Palette> {
+    if (!this.graph) throw new FlipbookError('NO_INPUT', 'No frame reached the palette pass');
+    try {
+      await this.graph.push(null);
+      const out = await this.graph.pull();
+      if (!out) throw new FlipbookError('ENGINE', 'palettegen returned no palette');
+      return new Palette(new Picture(out), this.transparent);
+    } finally {
+      this.graph.free();
+      this.graph = undefined;
+    }
+  }
+
+  close(): void {
+    this.graph?.free();
+    this.graph = undefined;
+  }
+}
+
+/** A GIF palette from the first pass. */
+export class Palette {
+  /** @internal */
+  readonly picture: Picture;
+  readonly transparent: boolean;
+
+  constructor(picture: Picture, transparent: boolean) {
+    this.picture = picture;
+    this.transparent = transparent;
+  }
+
+  release(): void {
+    this.picture.release();
+  }
+}
+
+/** paletteuse with two inputs: the frames on [in], the palette on [pal]. */
+class PaletteMapper {
+  private readonly graph: FilterGraph;
+  private readonly source: FilterContext;
+  private readonly sink: FilterContext;
+
+  private constructor(graph: FilterGraph, source: FilterContext, sink: FilterContext) {
+    this.graph = graph;
+    this.source = source;
+    this.sink = sink;
+  }
+
+  static async create(width: number, height: number, palette: Palette, dither: Dither): Promise<PaletteMapper> {
+    const graph = new FilterGraph();
+    graph.alloc();
+    try {
+      const pal = palette.picture.frame;
+      const source = (w: number, h: number, format: string): string => `video_size=${w}x${h}:pix_fmt=${format}:time_base=1/1:pixel_aspect=1/1`;
+      // bayer_scale 3: the ffmpeg recipe's usual pick, the least visible pattern at GIF sizes.
+      const options = dither === 'bayer' ? 'dither=bayer:bayer_scale=3' : `dither=${dither}`;
+      // diff_mode=rectangle re-maps only the changed rectangle of each frame, so still areas stay
+      // identical from frame to frame and the GIF encoder can leave them out.
+      const description =
+        `buffer@in=${source(width, height, 'rgba')}[in];buffer@pal=${source(pal.width, pal.height, avGetPixFmtName(pal.format as never) ?? 'bgra')}[pal];` +
+        `[in][pal]paletteuse=${options}:diff_mode=rectangle:alpha_threshold=128,buffersink@out`;
+      check(graph.parse2(description), `set up the filters "${description}"`);
+      check(await graph.config(), `configure the filters "${description}"`);
+      const input = graph.getFilter('buffer@in');
+      const palSource = graph.getFilter('buffer@pal');
+      const sink = graph.getFilter('buffersink@out');
+      if (!input || !palSource || !sink) throw new FlipbookError('ENGINE', 'Cannot find the palette filters');
+      const copy = pal.clone();
+      if (!copy) throw new FlipbookError('ENGINE', 'Cannot reference the palette');
+      copy.pts = 0n;
+      check(await palSource.buffersrcAddFrame(copy), 'feed the palette');
+      copy.free();
+      check(await palSource.buffersrcAddFrame(null), 'end the palette input');
+      return new PaletteMapper(graph, input, sink);
+    } catch (error) {
+      graph.free();
+      throw error;
+    }
+  }
+
+  async push(frame: Frame | null): Promise<void> {
+    check(await this.source.buffersrcAddFrame(frame), 'feed paletteuse');
+  }
+
+  async pull(): Promise<Frame | null> {
+    const out = new Frame();
+    out.alloc();
+    const ret = await this.sink.buffersinkGetFrame(out);
+    if (ret === EAGAIN || ret === EOF) {
+      out.free();
+      return null;
+    }
+    if (ret < 0) {
+      out.free();
+      check(ret, 'map a frame to the palette');
+    }
+    return out;
+  }
+
+  free(): void {
+    this.graph.free();
+  }
+}
+
+export interface AnimationEncodeSpec {
+  /** Where the muxer writes (the temporary file). */
+  file: string;
+  codec: AnimationCodec;
+  width: number;
+  height: number;
+  /** How many times the animation plays: 0 forever. */
+  loop: number;
+  /** GIF: the palette from the first pass, and how to dither to it. */
+  palette?: Palette | undefined;
+  dither?: Dither | undefined;
+  /** WebP: lossless instead of lossy. */
+  lossless?: boolean | undefined;
+  /** WebP: quality 0-100 (lossy) or effort (lossless). */
+  quality?: number | undefined;
+}
+
+/**
+ * Writes a GIF, an animated WebP or an APNG. Pictures go in as RGBA at the output size, with
+ * timestamps in ticks of ANIMATION_TICKS[codec] a second.
+ */
+export class AnimationEncoder {
+  readonly spec: AnimationEncodeSpec;
+  private readonly out: FrameFile;
+  private readonly mapper: PaletteMapper | undefined;
+  private readonly convert: SimpleGraph | undefined;
+  private counter = 0n;
+  private readonly pending: { pts: number; duration: number }[] = [];
+
+  private constructor(spec: AnimationEncodeSpec, out: FrameFile, mapper: PaletteMapper | undefined, convert: SimpleGraph | undefined) {
+    this.spec = spec;
+    this.out = out;
+    this.mapper = mapper;
+    this.convert = convert;
+  }
+
+  static async open(spec: AnimationEncodeSpec): Promise<AnimationEncoder> {
+    const timeBase = { num: 1, den: ANIMATION_TICKS[spec.codec] };
+    const { width, height } = spec;
+    if (spec.codec === 'gif') {
+      if (!spec.palette) throw new FlipbookError('ENGINE', 'A GIF needs its palette first');
+      const mapper = await PaletteMapper.create(width, height, spec.palette, spec.dither ?? 'sierra2_4a');
+      try {
+        // GIF's loop: -1 plays once, 0 forever, n repeats n times after the first play.
+        const loop = spec.loop === 0 ? 0 : spec.loop === 1 ? -1 : spec.loop - 1;
+        const out = await FrameFile.open({
+          file: spec.file,
+          encoder: 'gif',
+          muxer: 'gif',
+          width,
+          height,
+          pixelFormat: AV_PIX_FMT_PAL8,
+          timeBase,
+          options: { gifflags: '+offsetting+transdiff' },
+          muxerOptions: { loop: String(loop) },
+        });
+        return new AnimationEncoder(spec, out, mapper, undefined);
+      } catch (error) {
+        mapper.free();
+        throw error;
+      }
+    }
+    const isWebp = spec.codec === 'webp';
+    const pixelFormat = isWebp ? AV_PIX_FMT_BGRA : AV_PIX_FMT_RGBA;
+    const convert = isWebp
+      ? await SimpleGraph.create('[in]format=bgra[out]', { width, height, format: AV_PIX_FMT_RGBA, colorRange: 0, colorSpace: 2, timeBase: { num: 1, den: 1 } })
+      : undefined;
+    try {
+      const out = await FrameFile.open({
+        file: spec.file,
+        encoder: isWebp ? 'libwebp_anim' : 'apng',
+        muxer: isWebp ? 'webp' : 'apng',
+        width,
+        height,
+        pixelFormat,
+        timeBase,
+        options: isWebp
+          ? { lossless: spec.lossless ? '1' : '0', quality: String(spec.quality ?? 75), loop: String(spec.loop) }
+          : { pred: 'mixed' },
+        muxerOptions: isWebp ? { loop: String(spec.loop) } : { plays: String(spec.loop) },
+      });
+      return new AnimationEncoder(spec, out, undefined, convert);
+    } catch (error) {
+      convert?.free();
+      throw error;
+    }
+  }
+
+  /** Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership. */
+  async write(picture: Picture, pts: number, duration: number): Promise<void> {
+    const graph = this.mapper ?? this.convert;
+    if (!graph) {
+      await this.out.write(picture.frame, pts, duration);
+      return;
+    }
+    const copy = picture.frame.clone();
+    if (!copy) throw new FlipbookError('ENGINE', 'Cannot reference a frame');
+    copy.pts = this.counter++;
+    tagSrgb(copy);
+    this.pending.push({ pts, duration });
+    await graph.push(copy);
+    copy.free();
+    await this.drainGraph(graph);
+  }
+
+  async finish(): Promise<void> {
+    const graph = this.mapper ?? this.convert;
+    if (graph) {
+      await graph.push(null);
+      await this.drainGraph(graph);
+    }
+    await this.out.finish();
+    this.free();
+  }
+
+  async close(): Promise<void> {
+    await this.out.close();
+    this.free();
+  }
+
+  private async drainGraph(graph: { pull(): Promise<Frame | null> }): Promise<void> {
+    for (;;) {
+      const frame = await graph.pull();
+      if (!frame) return;
+      const timing = this.pending.shift();
+      try {
+        if (!timing) throw new FlipbookError('ENGINE', 'The palette filter returned more frames than it was given');
+        await this.out.write(frame, timing.pts, timing.duration);
+      } finally {
+        frame.free();
+      }
+    }
+  }
+
+  private freed = false;
+  private free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.mapper?.free();
+    this.convert?.free();
+  }
+}
+
+/**
+ * The frame writer's lossless spool: RGBA frames into an FFV1 file, read back (twice, or more
+ * for a size search) with VideoSource. Timestamps stay with the caller.
+ */
+export class SpoolWriter {
+  private readonly out: FrameFile;
+  private readonly convert: SimpleGraph;
+  private count = 0;
+
+  private constructor(out: FrameFile, convert: SimpleGraph) {
+    this.out = out;
+    this.convert = convert;
+  }
+
+  static async open(file: string, width: number, height: number): Promise<SpoolWriter> {
+    const convert = await SimpleGraph.create('[in]format=bgra[out]', { width, height, format: AV_PIX_FMT_RGBA, colorRange: 0, colorSpace: 2, timeBase: { num: 1, den: 1 } });
+    try {
+      // FFV1 level 3 with slices: lossless, several times smaller than raw frames, fast.
+      const out = await FrameFile.open({
+        file,
+        encoder: 'ffv1',
+        muxer: 'matroska',
+        width,
+        height,
+        pixelFormat: AV_PIX_FMT_BGRA,
+        timeBase: { num: 1, den: 1000 },
+        options: { level: '3', slices: '4', g: '1' },
+        muxerOptions: {},
+      });
+      return new SpoolWriter(out, convert);
+    } catch (error) {
+      convert.free();
+      throw error;
+    }
+  }
+
+  /** Stores an RGBA picture (the caller keeps it). */
+  async write(picture: Picture): Promise<void> {
+    const copy = picture.frame.clone();
+    if (!copy) throw new FlipbookError('ENGINE', 'Cannot reference a frame');
+    copy.pts = BigInt(this.count);
+    await this.convert.push(copy);
+    copy.free();
+    const out = await this.convert.pull();
+    if (!out) throw new FlipbookError('ENGINE', 'The spool conversion returned no frame');
+    try {
+      await this.out.write(out, this.count, 1);
+      this.count++;
+    } finally {
+      out.free();
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.out.finish();
+    this.free();
+  }
+
+  async close(): Promise<void> {
+    await this.out.close();
+    this.free();
+  }
+
+  private freed = false;
+  private free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.convert.free();
+  }
+}
+
+/** Whether an RGBA picture has a pixel that is not fully opaque. */
+export function pictureHasTransparency(picture: Picture): boolean {
+  if (!picture.hasAlpha) return false;
+  const data = picture.frame.toBuffer();
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+  return false;
+}

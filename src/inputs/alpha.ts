@@ -1,0 +1,51 @@
+import { open } from 'node:fs/promises';
+
+import type { ImageType } from './image-types.js';
+
+/** Enough of a PNG to pass IHDR, a palette and its tRNS chunk (which come before IDAT). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Whether an image may carry transparency, from its header alone (no decoding): a PNG of
+ * colour type 4 or 6 or with a tRNS chunk, a WebP with the alpha flag (VP8X) or bit (VP8L), a
+ * GIF (a transparent palette entry is common), a TIFF or a 32-bit BMP. JPEG never does.
+ * Errs towards yes: a "maybe" costs an alpha plane of 255s, a "no" would lose transparency.
+ */
+export async function imageMayHaveAlpha(path: string, type: ImageType): Promise<boolean> {
+  if (type === 'jpg') return false;
+  if (type === 'gif' || type === 'tiff') return true;
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(type === 'png' ? HEAD_BYTES : 64);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if (type === 'png') return pngHasAlpha(head);
+    if (type === 'webp') return webpHasAlpha(head);
+    // BMP: 32 bits a pixel may hold alpha (BITMAPV4/V5 headers mostly do).
+    return head.length >= 30 && head.readUInt16LE(28) === 32;
+  } finally {
+    await handle.close();
+  }
+}
+
+function pngHasAlpha(head: Buffer): boolean {
+  const colourType = head[25];
+  if (colourType === 4 || colourType === 6) return true;
+  let offset = 8;
+  while (offset + 8 <= head.length) {
+    const length = head.readUInt32BE(offset);
+    const name = head.toString('latin1', offset + 4, offset + 8);
+    if (name === 'tRNS') return true;
+    if (name === 'IDAT' || name === 'IEND') return false;
+    offset += 12 + length;
+  }
+  return false;
+}
+
+function webpHasAlpha(head: Buffer): boolean {
+  const chunk = head.toString('latin1', 12, 16);
+  if (chunk === 'VP8X') return ((head[20] ?? 0) & 0x10) !== 0;
+  // VP8L: the alpha_is_used bit follows the 14-bit width and height after the 0x2f signature.
+  if (chunk === 'VP8L') return ((head[24] ?? 0) & 0x10) !== 0;
+  return false;
+}

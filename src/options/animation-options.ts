@@ -1,0 +1,127 @@
+import { type AnimationCodec, ANIMATION_PIXEL_FORMATS, DITHERS, type Dither } from '../engine/index.js';
+import { FlipbookError } from '../errors.js';
+import type { OutputFormat } from './output-formats.js';
+import { type Size, parseBytes, parseChoice, parseInteger } from './values.js';
+
+/** The options of animated outputs (`.gif`, `.webp`, `.apng`), shared by stitch, the writer and the CLI. */
+export interface AnimationOptions {
+  /** GIF: how colours between palette entries are dithered. Default `sierra2_4a`. */
+  dither?: Dither;
+  /** GIF: palette size, 2 to 256. Default 256. */
+  colors?: number | string;
+  /** GIF, WebP, APNG: how many times the animation plays, 0 forever. Default 0. */
+  loop?: number | string;
+  /** WebP: lossless instead of lossy. Default false. */
+  lossless?: boolean;
+  /** GIF: the largest file (`"8MB"`, bytes): smaller sizes, frame rates and palettes are tried until it fits. */
+  maxSize?: number | string;
+}
+
+/** An animated output's settings after validation. */
+export interface AnimationSettings {
+  codec: AnimationCodec;
+  pixelFormat: string;
+  dither: Dither;
+  colors: number;
+  loop: number;
+  lossless: boolean;
+  maxSize: number | undefined;
+}
+
+export const ANIMATION_DEFAULTS = { dither: 'sierra2_4a', colors: 256, loop: 0, lossless: false } as const;
+
+/** GIF players cap delays near 50 fps (2 hundredths): faster frames are dropped. */
+export const GIF_MAX_FPS = 50;
+
+/** The width an animation gets when no size is given: GIFs of full-HD frames are huge and slow. */
+export const ANIMATION_WIDTH_CAP = 640;
+
+/** Which option each format takes, for the refusals below. */
+const TAKES: Readonly<Record<keyof AnimationOptions, readonly AnimationCodec[]>> = {
+  dither: ['gif'],
+  colors: ['gif'],
+  loop: ['gif', 'webp', 'apng'],
+  lossless: ['webp'],
+  maxSize: ['gif'],
+};
+
+/** Video options that make no sense for an animated image. */
+const VIDEO_ONLY = ['codec', 'crf', 'bitrate', 'preset', 'quality'] as const;
+
+const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '' && value !== false;
+
+const FLAG: Readonly<Record<string, string>> = { maxSize: '--max-size', dither: '--dither', colors: '--colors', loop: '--loop', lossless: '--lossless' };
+
+/**
+ * Validates the animation options against the output: an animated format refuses video
+ * options (crf for a GIF) and options of another format (colors for a WebP); a video refuses
+ * them all. Returns the settings for an animated output, undefined for a video.
+ */
+export function resolveAnimationOptions(
+  format: OutputFormat,
+  options: AnimationOptions & { codec?: unknown; crf?: unknown; bitrate?: unknown; preset?: unknown; quality?: unknown },
+  defaultPreset: string,
+): AnimationSettings | undefined {
+  const names = Object.keys(TAKES) as (keyof AnimationOptions)[];
+  if (format.kind === 'video') {
+    const wrong = names.find((name) => given(options[name]));
+    if (wrong) {
+      throw new FlipbookError('INVALID_OPTION', `The option ${wrong} applies to ${TAKES[wrong].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
+        option: wrong,
+        hint: `Leave out ${FLAG[wrong] ?? wrong}, or write ${TAKES[wrong].map((c) => `.${c}`).join(' or ')}`,
+      });
+    }
+    return undefined;
+  }
+  const codec = format.animation;
+  for (const name of VIDEO_ONLY) {
+    const value = options[name];
+    if (!given(value) || (name === 'preset' && value === defaultPreset)) continue;
+    throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to videos, not to ${format.extension}: a ${codec.toUpperCase()} has no ${name === 'codec' ? 'codec choice' : name}`, {
+      option: name,
+      hint: codec === 'gif' ? `Leave out --${name}; for a GIF use --colors, --dither or --max-size` : `Leave out --${name}${codec === 'webp' ? '; for WebP use --lossless' : ''}`,
+    });
+  }
+  for (const name of names) {
+    if (given(options[name]) && !TAKES[name].includes(codec)) {
+      throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to ${TAKES[name].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
+        option: name,
+        hint: `Leave out ${FLAG[name] ?? name}`,
+      });
+    }
+  }
+  return {
+    codec,
+    pixelFormat: ANIMATION_PIXEL_FORMATS[codec],
+    dither: parseChoice(options.dither ?? ANIMATION_DEFAULTS.dither, 'dither', DITHERS),
+    colors: given(options.colors) ? parseInteger(options.colors, 'colors', 2, 256) : ANIMATION_DEFAULTS.colors,
+    loop: given(options.loop) ? parseInteger(options.loop, 'loop', 0, 65535) : ANIMATION_DEFAULTS.loop,
+    lossless: options.lossless === true,
+    maxSize: given(options.maxSize) ? parseBytes(options.maxSize, 'maxSize') : undefined,
+  };
+}
+
+/** The default width cap: a frame wider than 640 px is scaled down, aspect kept (even sizes not needed). */
+export function capAnimationSize(size: Size): Size | undefined {
+  if (size.width <= ANIMATION_WIDTH_CAP) return undefined;
+  return { width: ANIMATION_WIDTH_CAP, height: Math.max(1, Math.round((size.height * ANIMATION_WIDTH_CAP) / size.width)) };
+}
+
+/** An animated output as planned: the settings and the frame size (after the default width cap). */
+export interface AnimationPlan extends AnimationSettings {
+  size: Size;
+}
+
+/**
+ * The animation's frame size: the fitted size, or, when no size was asked, at most 640 px
+ * wide with the aspect ratio kept (said in a warning).
+ */
+export function planAnimation(settings: AnimationSettings, fitSize: Size, sizeGiven: boolean, warn: (message: string) => void): AnimationPlan {
+  const capped = sizeGiven ? undefined : capAnimationSize(fitSize);
+  if (capped) {
+    warn(
+      `Scaled ${fitSize.width}x${fitSize.height} to ${capped.width}x${capped.height} for ${settings.codec.toUpperCase()} (at most ${ANIMATION_WIDTH_CAP} px wide unless a size is given, aspect ratio kept); pass --width or --size to choose`,
+    );
+  }
+  return { ...settings, size: capped ?? fitSize };
+}

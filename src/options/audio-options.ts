@@ -1,0 +1,95 @@
+import type { AudioCodec, AudioFit } from '../engine/index.js';
+import { FlipbookError, invalidOption } from '../errors.js';
+import type { OutputFormat } from './output-formats.js';
+import { parseChoice, parseDuration } from './values.js';
+
+export const AUDIO_FITS: readonly AudioFit[] = ['trim', 'loop', 'pad', 'extend'];
+
+/** Music files flipbook takes, by extension (FFmpeg reads them by content anyway). */
+export const AUDIO_EXTENSIONS: readonly string[] = ['.mp3', '.wav', '.m4a', '.aac', '.ogg', '.opus', '.flac'];
+
+/** The audio codec each container carries; an output format not listed here refuses music. */
+const AUDIO_CODEC_BY_CONTAINER: Readonly<Record<string, AudioCodec>> = {
+  mp4: 'aac',
+  mov: 'aac',
+  matroska: 'aac',
+  webm: 'opus',
+};
+
+/** The music options of stitch and the frame writer. */
+export interface AudioOptions {
+  /** A music file (mp3, wav, m4a, aac, ogg, opus, flac) muxed beside the video. */
+  audio?: string;
+  /** How the music meets the video's length. Default `trim`. */
+  audioFit?: AudioFit;
+  /** Fade the music out over this long at its end (`"1s"`). Default none. */
+  audioFade?: number | string;
+  /** Where the music starts in the video (`"2s"`); negative skips into the track (`"-10s"`). Default 0. */
+  audioOffset?: number | string;
+  /** Gain: `0.5`, `"50%"`, `"-6dB"`. Default 1. */
+  volume?: number | string;
+}
+
+export interface ResolvedAudioOptions {
+  file: string;
+  fit: AudioFit;
+  fade: number;
+  offset: number;
+  volume: number;
+}
+
+/** Validates the music options; undefined when no `audio` is given. */
+export function resolveAudioOptions(options: AudioOptions): ResolvedAudioOptions | undefined {
+  const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
+  if (!given(options.audio)) {
+    for (const name of ['audioFit', 'audioFade', 'audioOffset', 'volume'] as const) {
+      if (given(options[name])) throw invalidOption(name, 'an audio file (audio) to go with it', options[name], 'Pass --audio track.mp3');
+    }
+    return undefined;
+  }
+  if (typeof options.audio !== 'string') throw invalidOption('audio', 'the path of a music file', options.audio);
+  return {
+    file: options.audio,
+    fit: given(options.audioFit) ? parseChoice(options.audioFit, 'audioFit', AUDIO_FITS) : 'trim',
+    fade: given(options.audioFade) ? parseDuration(options.audioFade, 'audioFade', { allowZero: true }) : 0,
+    offset: given(options.audioOffset) ? parseSignedDuration(options.audioOffset, 'audioOffset') : 0,
+    volume: given(options.volume) ? parseVolume(options.volume) : 1,
+  };
+}
+
+function parseSignedDuration(value: unknown, option: string): number {
+  if (typeof value === 'number') return Math.sign(value) * parseDuration(Math.abs(value), option, { allowZero: true });
+  if (typeof value === 'string' && value.trim().startsWith('-')) return -parseDuration(value.trim().slice(1), option, { allowZero: true });
+  return parseDuration(value, option, { allowZero: true });
+}
+
+/** A gain: `0.5`, `"150%"`, `"-6dB"` (0 to 10 times). */
+export function parseVolume(value: unknown, option = 'volume'): number {
+  const expected = 'a volume such as 0.5, "150%" or "-6dB" (0 to 10 times)';
+  let gain: number | undefined;
+  if (typeof value === 'number') gain = value;
+  else if (typeof value === 'string') {
+    const text = value.trim();
+    const db = /^([+-]?\d+(?:\.\d+)?)\s*dB$/i.exec(text);
+    const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+    if (db) gain = 10 ** (Number(db[1]) / 20);
+    else if (percent) gain = Number(percent[1]) / 100;
+    else if (/^\d+(\.\d+)?$/.test(text)) gain = Number(text);
+  }
+  if (gain === undefined || !Number.isFinite(gain) || gain < 0 || gain > 10) throw invalidOption(option, expected, value);
+  return Math.round(gain * 1e6) / 1e6;
+}
+
+/** The audio codec for an output format, or an error saying that this output takes no music. */
+export function audioCodecFor(format: OutputFormat): AudioCodec {
+  const codec = format.kind === 'video' ? AUDIO_CODEC_BY_CONTAINER[format.container] : undefined;
+  if (!codec) {
+    throw new FlipbookError('UNSUPPORTED_OUTPUT', `A ${format.extension} file cannot carry audio`, {
+      option: 'audio',
+      hint: `Music goes into ${Object.keys(AUDIO_CODEC_BY_CONTAINER)
+        .map((c) => (c === 'matroska' ? '.mkv' : `.${c}`))
+        .join(', ')}; drop --audio for ${format.extension}`,
+    });
+  }
+  return codec;
+}

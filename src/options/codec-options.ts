@@ -1,0 +1,88 @@
+import { HARDWARE_ENCODERS, QUALITIES, RECIPES, type Quality, type VideoCodec, codecPixelFormat, encoderCrf, keepsAlpha } from '../engine/index.js';
+import { FlipbookError, invalidOption } from '../errors.js';
+import type { OutputFormat } from './output-formats.js';
+import { parseChoice } from './values.js';
+
+export type AlphaMode = 'keep' | 'flatten';
+export const ALPHA_MODES: readonly AlphaMode[] = ['keep', 'flatten'];
+export const HWACCEL_CHOICES: readonly string[] = ['auto', 'none', ...HARDWARE_ENCODERS];
+
+/** The codec options of stitch and the frame writer beyond codec, crf, preset and bitrate. */
+export interface CodecOptions {
+  /** One knob for the codec's settings: `low`, `medium`, `high`, `lossless` (README has the table). `crf`, given, wins. */
+  quality?: Quality;
+  /**
+   * Transparency: `keep` an alpha channel (VP9 in WebM or MKV, ProRes 4444 in MOV) or `flatten` it
+   * onto the background. Default `keep` where the codec carries alpha, else `flatten`.
+   */
+  alpha?: AlphaMode;
+  /** `none` (default), `auto` (a hardware encoder that works, else software with a notice) or an encoder such as `h264_nvenc`. */
+  hwaccel?: string;
+}
+
+export interface ResolvedCodecOptions {
+  quality: Quality | undefined;
+  alpha: AlphaMode | undefined;
+  hwaccel: string;
+}
+
+const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
+
+export function resolveCodecOptions(options: CodecOptions): ResolvedCodecOptions {
+  return {
+    quality: given(options.quality) ? parseChoice(options.quality, 'quality', QUALITIES) : undefined,
+    alpha: given(options.alpha) ? parseChoice(options.alpha, 'alpha', ALPHA_MODES) : undefined,
+    hwaccel: given(options.hwaccel) ? parseChoice(options.hwaccel, 'hwaccel', HWACCEL_CHOICES) : 'none',
+  };
+}
+
+/** What the encoder is told, settled once the codec and the output are known. */
+export interface CodecChoice {
+  /** Whether transparency can be kept (the inputs decide whether it is). */
+  alphaPossible: boolean;
+  quality: Quality | undefined;
+  crf: number | undefined;
+  /** undefined for `none`, so a default plan reads as before. */
+  hwaccel: string | undefined;
+}
+
+/**
+ * Checks the codec options against the codec and container: crf within the codec's range,
+ * lossless only where the codec has it, `alpha: keep` only where alpha is carried, a named
+ * hardware encoder of this codec.
+ */
+export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined }, received: { crf?: unknown }): CodecChoice {
+  const recipe = RECIPES[codec];
+  if (opts.crf !== undefined) {
+    if (!recipe.crf) throw invalidOption('crf', `no crf for ${codec} (it has none: use quality)`, received.crf);
+    if (opts.crf < recipe.crf.min || opts.crf > recipe.crf.max) {
+      throw invalidOption('crf', `a whole number from ${recipe.crf.min} to ${recipe.crf.max} for ${codec}`, received.crf);
+    }
+  }
+  if (opts.quality === 'lossless' && !recipe.lossless) {
+    throw new FlipbookError('INVALID_OPTION', `${codec} has no lossless mode`, { option: 'quality', hint: `Use --quality high with ${codec}, or a codec with one: h264, h265, vp9, av1` });
+  }
+  const container = 'container' in format ? format.container : '';
+  const alphaPossible = keepsAlpha(codec, container);
+  if (opts.alpha === 'keep' && !alphaPossible) {
+    throw new FlipbookError('INVALID_OPTION', `${codec} in ${format.extension} cannot carry alpha`, {
+      option: 'alpha',
+      hint: 'Write .webm (VP9), or .mov with --codec prores, to keep transparency; or pass --alpha flatten',
+    });
+  }
+  const { hwaccel } = opts;
+  if (hwaccel !== 'auto' && hwaccel !== 'none' && !recipe.hardware.includes(hwaccel)) {
+    throw new FlipbookError('INVALID_OPTION', `The hardware encoder ${hwaccel} does not write ${codec}`, {
+      option: 'hwaccel',
+      hint: recipe.hardware.length ? `For ${codec} use one of ${recipe.hardware.join(', ')}, or auto` : `${codec} has no hardware encoder here: pass --hwaccel none`,
+    });
+  }
+  return {
+    alphaPossible: alphaPossible && opts.alpha !== 'flatten',
+    quality: opts.quality,
+    crf: encoderCrf(codec, { crf: opts.crf, quality: opts.quality, bitrate: opts.bitrate }),
+    hwaccel: hwaccel === 'none' ? undefined : hwaccel,
+  };
+}
+
+export { codecPixelFormat };

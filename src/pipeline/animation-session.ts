@@ -1,0 +1,271 @@
+import { stat } from 'node:fs/promises';
+
+import { ANIMATION_TICKS, AnimationEncoder, type Palette, PaletteGenerator, type Picture } from '../engine/index.js';
+import { FlipbookError } from '../errors.js';
+import { SafeOutput } from '../output/safe-output.js';
+import { type AnimationSettings, GIF_MAX_FPS } from '../options/animation-options.js';
+import type { Progress } from '../options/stitch-options.js';
+import { type Fraction, type Size, fractionToNumber } from '../options/values.js';
+import { throwIfAborted } from './abort.js';
+
+/** One frame of a replay: an RGBA picture at the asked size (the receiver releases it), shown from `start` to `end` seconds. */
+export interface ReplayFrame {
+  picture: Picture;
+  start: number;
+  end: number;
+}
+
+/**
+ * Frames that can be produced again and again, never held: stitch decodes its images again,
+ * the writer reads its spool file again. A GIF takes two passes (palette, then frames), a
+ * size search two for each try.
+ */
+export interface FrameReplay {
+  /** Frames expected in one pass (for progress). */
+  readonly count: number;
+  /** Whether a frame may have transparent pixels (a GIF then keeps a palette slot for them). */
+  readonly transparent: boolean;
+  frames(size: Size): AsyncIterable<ReplayFrame>;
+}
+
+export interface AnimationJob {
+  output: string;
+  overwrite: boolean;
+  inputs: readonly string[];
+  settings: AnimationSettings;
+  /** The frame size before any size search. */
+  size: Size;
+  fps: Fraction;
+}
+
+export interface AnimationHooks {
+  signal?: AbortSignal | undefined;
+  onWarning?: ((message: string) => void) | undefined;
+  onProgress?: ((progress: Progress) => void) | undefined;
+}
+
+/** What was written, and for `maxSize` what the search chose. */
+export interface AnimationWritten {
+  frames: number;
+  width: number;
+  height: number;
+  /** The frame rate the animation shows at most (the GIF clamp or the size search's choice). */
+  fps: Fraction;
+  duration: number;
+  bytes: number;
+  colors: number | undefined;
+  loop: number;
+  /** With maxSize: the tries, smallest last. */
+  attempts: { width: number; height: number; fps: number | undefined; colors: number | undefined; bytes: number }[];
+}
+
+interface Choice {
+  size: Size;
+  /** Frames per second at most (frames in between are dropped), or undefined: every frame. */
+  fpsCap: number | undefined;
+  colors: number;
+}
+
+/** Frame-rate steps of the size search: each divides 100, so GIF delays stay whole hundredths. */
+const FPS_STEPS = [50, 25, 20, 10, 5];
+const MAX_TRIES = 12;
+
+/**
+ * Writes a GIF (palette pass, then the frames mapped to it), WebP or APNG from a replay, into
+ * a temporary file moved into place when complete. With maxSize, smaller sizes, frame rates and
+ * palettes are tried until the file fits.
+ */
+export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hooks: AnimationHooks): Promise<AnimationWritten> {
+  const { settings } = job;
+  const warn = (message: string): void => hooks.onWarning?.(message);
+  const fps = fractionToNumber(job.fps);
+  let fpsCap: number | undefined;
+  if (settings.codec === 'gif' && fps > GIF_MAX_FPS) {
+    fpsCap = GIF_MAX_FPS;
+    warn(`GIF delays are whole hundredths of a second and players show at most ${GIF_MAX_FPS} fps: ${formatFps(fps)} fps is written at ${GIF_MAX_FPS} fps (frames in between are dropped)`);
+  }
+  let choice: Choice = { size: job.size, fpsCap, colors: settings.colors };
+  const attempts: AnimationWritten['attempts'] = [];
+  let done = 0;
+  const passes = settings.codec === 'gif' ? 2 : 1;
+  const started = performance.now();
+  const progress = (): void => {
+    done++;
+    if (!hooks.onProgress) return;
+    const total = Math.max(done, replay.count * passes * Math.max(1, attempts.length + 1));
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = elapsed > 0 ? done / elapsed : 0;
+    hooks.onProgress({ frame: done, total, fps: rate, eta: rate > 0 && done >= 2 ? (total - done) / rate : undefined, elapsed });
+  };
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(hooks.signal);
+    const out = await SafeOutput.create(job.output, { overwrite: job.overwrite, inputs: job.inputs });
+    let written: { frames: number; duration: number };
+    try {
+      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress);
+    } catch (error) {
+      await out.discard();
+      throw error;
+    }
+    const { size: bytes } = await stat(out.temporary);
+    const gif = settings.codec === 'gif';
+    attempts.push({ ...choice.size, fps: choice.fpsCap, colors: gif ? choice.colors : undefined, bytes });
+    if (settings.maxSize === undefined || bytes <= settings.maxSize) {
+      await out.commit();
+      if (settings.maxSize !== undefined && attempt > 0) {
+        warn(
+          `To fit ${formatBytes(settings.maxSize)} (maxSize), the GIF is ${choice.size.width}x${choice.size.height}, ${choice.fpsCap ? `${choice.fpsCap} fps at most` : `${formatFps(fps)} fps`}, ${choice.colors} colours: ${formatBytes(bytes)} after ${attempt + 1} tries`,
+        );
+      }
+      return {
+        frames: written.frames,
+        width: choice.size.width,
+        height: choice.size.height,
+        fps: choice.fpsCap && choice.fpsCap < fps ? { num: choice.fpsCap, den: 1 } : job.fps,
+        duration: written.duration,
+        bytes,
+        colors: gif ? choice.colors : undefined,
+        loop: settings.loop,
+        attempts,
+      };
+    }
+    await out.discard();
+    const next = attempt + 1 < MAX_TRIES ? shrink(choice, job.size, fps, settings.maxSize / bytes) : undefined;
+    if (!next) {
+      throw new FlipbookError('OUTPUT_TOO_LARGE', `${job.output} cannot fit in ${formatBytes(settings.maxSize)} (maxSize): the smallest try, ${choice.size.width}x${choice.size.height} at ${choice.fpsCap ?? formatFps(fps)} fps with ${choice.colors} colours, is ${formatBytes(bytes)}`, {
+        file: job.output,
+        option: 'maxSize',
+        hint: 'Give a larger --max-size, fewer frames or a shorter --duration',
+      });
+    }
+    choice = next;
+  }
+}
+
+/**
+ * The next, smaller try. The levers, each with the share of bytes it is expected to keep: a
+ * smaller width (bytes follow the pixel count), a lower frame rate (bytes follow the frames
+ * kept), half the colours (some 15% fewer bytes). First within gentle limits (half the asked
+ * width, 10 fps, 64 colours), then beyond them (a quarter of the width, 5 fps, 16 colours).
+ * Of the levers expected to fit, the mildest is taken; when none is, the strongest.
+ * Returns undefined when nothing is left to take away.
+ */
+function shrink(current: Choice, base: Size, fps: number, ratio: number): Choice | undefined {
+  const effectiveFps = current.fpsCap ?? fps;
+  type Lever = { choice: Choice; keeps: number };
+  const scaled = (floor: number): Lever | undefined => {
+    const minWidth = Math.max(32, Math.round(base.width * floor));
+    if (current.size.width <= minWidth) return undefined;
+    const width = Math.max(minWidth, Math.min(current.size.width - 2, Math.floor(current.size.width * Math.sqrt(ratio * 0.9))));
+    const size = { width, height: Math.max(1, Math.round((base.height * width) / base.width)) };
+    return { choice: { ...current, size }, keeps: (width / current.size.width) ** 2 };
+  };
+  const slower = (floor: number): Lever | undefined => {
+    const step = FPS_STEPS.find((s) => s < effectiveFps && s >= floor);
+    return step === undefined ? undefined : { choice: { ...current, fpsCap: step }, keeps: step / effectiveFps };
+  };
+  const fewer = (floor: number): Lever | undefined =>
+    current.colors / 2 >= floor ? { choice: { ...current, colors: Math.floor(current.colors / 2) }, keeps: 0.85 } : undefined;
+  for (const levers of [
+    [scaled(0.5), slower(10), fewer(64)],
+    [scaled(0.25), slower(5), fewer(16)],
+  ]) {
+    const open = levers.filter((l): l is Lever => l !== undefined);
+    if (!open.length) continue;
+    const fitting = open.filter((l) => l.keeps <= ratio * 0.95);
+    const pick = fitting.length ? fitting.reduce((a, b) => (b.keeps > a.keeps ? b : a)) : open.reduce((a, b) => (b.keeps < a.keeps ? b : a));
+    return pick.choice;
+  }
+  return undefined;
+}
+
+/** One encode into `file`: for a GIF the palette pass, then the frames. */
+async function encodeOnce(
+  file: string,
+  job: AnimationJob,
+  replay: FrameReplay,
+  choice: Choice,
+  hooks: AnimationHooks,
+  progress: () => void,
+): Promise<{ frames: number; duration: number }> {
+  const { settings } = job;
+  let palette: Palette | undefined;
+  if (settings.codec === 'gif') {
+    const generator = new PaletteGenerator(choice.colors, replay.transparent);
+    try {
+      for await (const frame of replay.frames(choice.size)) {
+        try {
+          throwIfAborted(hooks.signal);
+          if (placeFrame(frame, ANIMATION_TICKS.gif, choice.fpsCap, { last: -1 })) await generator.add(frame.picture);
+        } finally {
+          frame.picture.release();
+        }
+        progress();
+      }
+      palette = await generator.finish();
+    } finally {
+      generator.close();
+    }
+  }
+  const ticks = ANIMATION_TICKS[settings.codec];
+  let encoder: AnimationEncoder | undefined;
+  try {
+    encoder = await AnimationEncoder.open({
+      file,
+      codec: settings.codec,
+      width: choice.size.width,
+      height: choice.size.height,
+      loop: settings.loop,
+      palette,
+      dither: settings.dither,
+      lossless: settings.lossless,
+    });
+    let frames = 0;
+    let end = 0;
+    const state = { last: -1 };
+    for await (const frame of replay.frames(choice.size)) {
+      try {
+        throwIfAborted(hooks.signal);
+        const placed = placeFrame(frame, ticks, choice.fpsCap, state);
+        if (placed) {
+          await encoder.write(frame.picture, placed.pts, placed.duration);
+          frames++;
+          end = placed.pts + placed.duration;
+        }
+      } finally {
+        frame.picture.release();
+      }
+      progress();
+    }
+    if (frames === 0) throw new FlipbookError('NO_INPUT', 'No frame was left to write', { hint: 'See the warnings for each file' });
+    await encoder.finish();
+    return { frames, duration: end / ticks };
+  } catch (error) {
+    await encoder?.close();
+    throw error;
+  } finally {
+    palette?.release();
+  }
+}
+
+/**
+ * Where a frame lands on the format's clock: its start and end rounded to whole ticks (GIF:
+ * hundredths) or, with a frame-rate cap, to whole slots of 1/cap s. A frame left with no time
+ * of its own is dropped; the frames kept tile the timeline, so the total length is kept.
+ */
+export function placeFrame(frame: { start: number; end: number }, ticks: number, fpsCap: number | undefined, state: { last: number }): { pts: number; duration: number } | undefined {
+  const unit = fpsCap ? Math.round(ticks / fpsCap) : 1;
+  const pts = Math.round((frame.start * ticks) / unit) * unit;
+  const end = Math.round((frame.end * ticks) / unit) * unit;
+  if (end <= pts || pts <= state.last) return undefined;
+  state.last = pts;
+  return { pts, duration: end - pts };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`;
+}
+
+function formatFps(fps: number): string {
+  return String(Math.round(fps * 1000) / 1000);
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { type FitMode, FrameConverter, Normaliser, type Picture, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
+import { FlipbookError } from '../errors.js';
+import { SafeOutput } from '../output/safe-output.js';
+import { type AnimationPlan, type AnimationSettings, planAnimation } from '../options/animation-options.js';
+import type { Progress } from '../options/stitch-options.js';
+import type { Fraction, Size } from '../options/values.js';
+import { type FrameReplay, type ReplayFrame, writeAnimation } from './animation-session.js';
+import { animationResult } from './animation-stitch.js';
+import type { StitchResult } from './stitch.js';
+
+export interface AnimationSinkSpec {
+  output: string;
+  overwrite: boolean;
+  inputs: readonly string[];
+  settings: AnimationSettings;
+  /** The size frames are fitted to, and whether it was asked (else the width cap applies). */
+  fitSize: Size;
+  sizeGiven: boolean;
+  fit: FitMode;
+  background: string;
+  fps: Fraction;
+  /** Timestamps count ticks of this many a second. */
+  ticksPerSecond: number;
+  signal: AbortSignal | undefined;
+  onWarning: (message: string) => void;
+  onProgress: ((progress: Progress) => void) | undefined;
+}
+
+/**
+ * The frame writer's end for GIF, WebP and APNG. A GIF's palette needs every frame before the
+ * first can be written, and frames must not pile up in memory: each frame is normalised and
+ * spooled to a temporary lossless file (FFV1), which is read back for the palette pass and again
+ * for the frames. The spool is removed afterwards, on abort, and when the process ends.
+ */
+export class AnimationSink {
+  readonly spec: { width: number; height: number };
+  private readonly job: AnimationSinkSpec;
+  private readonly plan: AnimationPlan;
+  private readonly spoolFile: SafeOutput;
+  private readonly spool: SpoolWriter;
+  private readonly normaliser: Normaliser;
+  /** Start and end (seconds) of each spooled frame: 16 bytes a frame, not its pixels. */
+  private readonly times: number[] = [];
+  private transparent = false;
+  private done = false;
+
+  private constructor(job: AnimationSinkSpec, plan: AnimationPlan, spoolFile: SafeOutput, spool: SpoolWriter) {
+    this.job = job;
+    this.plan = plan;
+    this.spec = plan.size;
+    this.spoolFile = spoolFile;
+    this.spool = spool;
+    this.normaliser = new Normaliser({
+      fitWidth: plan.size.width,
+      fitHeight: plan.size.height,
+      width: plan.size.width,
+      height: plan.size.height,
+      fit: job.fit,
+      background: job.background,
+      pixelFormat: 'rgba',
+      flattenAlpha: false,
+    });
+  }
+
+  static async open(job: AnimationSinkSpec): Promise<AnimationSink> {
+    const plan = planAnimation(job.settings, job.fitSize, job.sizeGiven, job.onWarning);
+    const spoolFile = await SafeOutput.create(join(tmpdir(), `flipbook-spool-${randomBytes(4).toString('hex')}.mkv`), { overwrite: true, inputs: [] });
+    try {
+      const spool = await SpoolWriter.open(spoolFile.temporary, plan.size.width, plan.size.height);
+      return new AnimationSink(job, plan, spoolFile, spool);
+    } catch (error) {
+      await spoolFile.discard();
+      throw error;
+    }
+  }
+
+  get frameCount(): number {
+    return this.times.length / 2;
+  }
+
+  /** Spools `picture` (taking ownership), shown from `pts` for `ticks`. */
+  async add(picture: Picture, orientation: number, ticks: number, pts: number): Promise<void> {
+    const rgba = await this.normaliser.process(picture, orientation);
+    try {
+      if (!this.transparent && pictureHasTransparency(rgba)) this.transparent = true;
+      await this.spool.write(rgba);
+    } finally {
+      rgba.release();
+    }
+    const tps = this.job.ticksPerSecond;
+    this.times.push(pts / tps, (pts + ticks) / tps);
+  }
+
+  /** Writes the animation from the spool (two passes for a GIF) and moves it into place. */
+  async finish(fitted: number, warnings: () => string[]): Promise<StitchResult> {
+    this.done = true;
+    try {
+      this.normaliser.close();
+      await this.spool.finish();
+      const { times } = this;
+      const spoolPath = this.spoolFile.temporary;
+      const replay: FrameReplay = {
+        count: this.frameCount,
+        transparent: this.transparent,
+        async *frames(size: Size): AsyncGenerator<ReplayFrame> {
+          const source = await VideoSource.open(spoolPath);
+          const converter = new FrameConverter({ filters: [], width: size.width, height: size.height, pixelFormat: 'rgba' });
+          let index = 0;
+          try {
+            for await (const frame of source.decode()) {
+              let out: Picture;
+              try {
+                out = await converter.convert(frame.picture);
+              } finally {
+                frame.picture.release();
+              }
+              const start = times[index * 2];
+              const end = times[index * 2 + 1];
+              index++;
+              if (start === undefined || end === undefined) {
+                out.release();
+                throw new FlipbookError('ENGINE', 'The spool file holds more frames than were written');
+              }
+              yield { picture: out, start, end };
+            }
+          } finally {
+            converter.close();
+            await source.close();
+          }
+        },
+      };
+      const written = await writeAnimation(
+        { output: this.job.output, overwrite: this.job.overwrite, inputs: this.job.inputs, settings: this.plan, size: this.plan.size, fps: this.job.fps },
+        replay,
+        { signal: this.job.signal, onWarning: this.job.onWarning, onProgress: undefined },
+      );
+      return animationResult(this.job.output, this.plan, written, { fitted, skipped: [], warnings: warnings() });
+    } finally {
+      await this.spool.close();
+      await this.spoolFile.discard();
+    }
+  }
+
+  /** Removes the spool; nothing is left. Safe after finish or twice. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.normaliser.close();
+    await this.spool.close();
+    await this.spoolFile.discard();
+  }
+}

@@ -1,0 +1,126 @@
+import { ImageDecoders, Normaliser } from '../engine/index.js';
+import { FlipbookError, isFlipbookError } from '../errors.js';
+import { imageMayHaveAlpha } from '../inputs/alpha.js';
+import type { AnimationPlan } from '../options/animation-options.js';
+import type { StitchOptions } from '../options/stitch-options.js';
+import { type Size, fractionToNumber } from '../options/values.js';
+import { type FrameReplay, type ReplayFrame, writeAnimation } from './animation-session.js';
+import type { SkippedFile, StitchPlan } from './plan.js';
+import { withoutHint } from './plan.js';
+import { ReadBuffers } from './read-buffers.js';
+import type { StitchResult } from './stitch.js';
+
+/** What an animated output adds to the result. */
+export interface AnimationResult {
+  /** GIF: palette size used. */
+  colors: number | undefined;
+  /** Times the animation plays, 0 forever. */
+  loop: number;
+  /** GIF: the dither used. */
+  dither: string | undefined;
+  /** WebP: lossless or not. */
+  lossless: boolean | undefined;
+  /** With maxSize: the limit and every size tried (the last one is the file). */
+  maxSize: { limit: number; attempts: { width: number; height: number; fps: number | undefined; colors: number | undefined; bytes: number }[] } | undefined;
+}
+
+/**
+ * Stitch's images into a GIF, WebP or APNG. Nothing is held between passes: each pass decodes
+ * the images again (the palette pass, then the frames; more for a size search).
+ */
+export async function runAnimationStitch(plan: StitchPlan, animation: AnimationPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'>): Promise<StitchResult> {
+  const warnings = [...plan.warnings];
+  const skipped: SkippedFile[] = [...plan.skipped];
+  const onWarning = (message: string): void => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  const fps = fractionToNumber(plan.fps);
+  const failed = new Set<number>();
+  let transparent = false;
+  for (const frame of plan.frames) if ((transparent = await imageMayHaveAlpha(frame.file, frame.type))) break;
+  const replay: FrameReplay = {
+    count: plan.frames.length,
+    transparent,
+    async *frames(size: Size): AsyncGenerator<ReplayFrame> {
+      const decoders = new ImageDecoders();
+      const buffers = new ReadBuffers();
+      // Images are fitted straight to this pass's size (the width cap or a size search's).
+      const normaliser = new Normaliser({
+        fitWidth: size.width,
+        fitHeight: size.height,
+        width: size.width,
+        height: size.height,
+        fit: plan.fit,
+        background: plan.background,
+        pixelFormat: 'rgba',
+        flattenAlpha: false,
+      });
+      let ticks = 0;
+      try {
+        for (const frame of plan.frames) {
+          if (failed.has(frame.position)) continue;
+          let picture;
+          try {
+            picture = await buffers.read(frame.file, (bytes) => decoders.decode(bytes, frame.type, frame.file, frame.position)).catch((cause: unknown) => {
+              if (isFlipbookError(cause)) throw cause;
+              const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+              throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.file} (input ${frame.position}): ${code}`, { file: frame.file, position: frame.position, cause });
+            });
+          } catch (error) {
+            if (!isFlipbookError(error) || !plan.options.skipInvalid) throw error;
+            failed.add(frame.position);
+            skipped.push({ file: frame.file, position: frame.position, reason: error.message });
+            onWarning(`Skipped an invalid input: ${withoutHint(error)}`);
+            continue;
+          }
+          const rgba = await normaliser.process(picture, frame.orientation);
+          const start = ticks / fps;
+          ticks += frame.ticks;
+          yield { picture: rgba, start, end: ticks / fps };
+        }
+      } finally {
+        normaliser.close();
+        decoders.close();
+      }
+    },
+  };
+  const written = await writeAnimation(
+    { output: plan.output, overwrite: plan.options.overwrite, inputs: plan.frames.map((f) => f.file), settings: animation, size: animation.size, fps: plan.fps },
+    replay,
+    { signal: options.signal, onWarning, onProgress: options.onProgress },
+  );
+  return animationResult(plan.output, animation, written, { fitted: plan.fitted, skipped: skipped.sort((a, b) => a.position - b.position), warnings });
+}
+
+/** The result of an animated output: stitch's fields, told truthfully (codec gif, pal8), and the animation's. */
+export function animationResult(
+  output: string,
+  animation: AnimationPlan | (Omit<AnimationPlan, 'size'> & { size?: Size }),
+  written: Awaited<ReturnType<typeof writeAnimation>>,
+  rest: { fitted: number; skipped: SkippedFile[]; warnings: string[] },
+): StitchResult & { animation: AnimationResult } {
+  const gif = animation.codec === 'gif';
+  return {
+    output,
+    frames: written.frames,
+    width: written.width,
+    height: written.height,
+    fps: written.fps,
+    duration: written.duration,
+    codec: animation.codec,
+    profile: animation.codec === 'webp' ? (animation.lossless ? 'lossless' : 'lossy') : '',
+    pixelFormat: animation.pixelFormat,
+    bytes: written.bytes,
+    fitted: rest.fitted,
+    skipped: rest.skipped,
+    warnings: rest.warnings,
+    animation: {
+      colors: written.colors,
+      loop: written.loop,
+      dither: gif ? animation.dither : undefined,
+      lossless: animation.codec === 'webp' ? animation.lossless : undefined,
+      maxSize: animation.maxSize === undefined ? undefined : { limit: animation.maxSize, attempts: written.attempts },
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { type AudioSpec, probeMedia } from '../engine/index.js';
+import { FlipbookError, isFlipbookError } from '../errors.js';
+import { type ResolvedAudioOptions, audioCodecFor } from '../options/audio-options.js';
+import type { OutputFormat } from '../options/output-formats.js';
+
+export interface AudioPlan extends AudioSpec {
+  /** Seconds of the music file itself (as its header says). */
+  sourceDuration: number;
+}
+
+/**
+ * Settles the music before anything is encoded: the output must carry audio, the file must
+ * hold an audio stream, and the fit decides where the audio ends. For `extend` it also says
+ * how many seconds the video must grow (the last picture is held that much longer).
+ */
+export async function planAudio(options: ResolvedAudioOptions, format: OutputFormat, videoSeconds: number): Promise<{ audio: AudioPlan; extendBy: number }> {
+  const codec = audioCodecFor(format);
+  let info;
+  try {
+    info = await probeMedia(options.file, { countFrames: false });
+  } catch (error) {
+    if (!isFlipbookError(error)) throw error;
+    throw new FlipbookError(error.code, `${error.message.replace(/\. [^.]*$/, '')} (--audio)`, { file: options.file, option: 'audio', hint: 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac', cause: error });
+  }
+  const track = info.audio[0];
+  if (!track) {
+    throw new FlipbookError('INVALID_INPUT', `${options.file} has no audio stream (--audio)`, { file: options.file, option: 'audio', hint: 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac' });
+  }
+  const sourceDuration = track.duration ?? info.duration ?? 0;
+  const audioEnd = options.offset + sourceDuration;
+  let end: number;
+  let extendBy = 0;
+  if (options.fit === 'extend') {
+    end = Math.max(0, audioEnd);
+    extendBy = Math.max(0, audioEnd - videoSeconds);
+  } else if (options.fit === 'trim') {
+    end = Math.max(0, Math.min(videoSeconds, audioEnd));
+  } else {
+    end = videoSeconds;
+  }
+  return { audio: { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end, sourceDuration }, extendBy };
+}

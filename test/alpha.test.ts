@@ -1,0 +1,118 @@
+/**
+ * Alpha kept: VP9 in WebM (yuva420p, the alpha plane as WebM's BlockAdditional with
+ * alpha_mode=1, read back with libvpx's decoder since FFmpeg's own vp9 ignores it) and ProRes
+ * 4444 in MOV (yuva444p10le, tag ap4h). The decoded alpha matches the source within a
+ * tolerance; letterboxing is transparent; `alpha: 'flatten'` and opaque inputs give no alpha.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { type DecodedVideoFrame, VideoReader } from '../src/engine/index.js';
+import { createWriter, probe, stitch } from '../src/index.js';
+import { alphaFrame } from './helpers/alpha.js';
+import { solid } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
+import { ms } from './helpers/video.js';
+
+const W = 64;
+const H = 48;
+const FRAMES = 4;
+
+async function readRgba(file: string): Promise<{ reader: Pick<VideoReader, 'video' | 'duration'>; frames: DecodedVideoFrame[] }> {
+  const reader = await VideoReader.open(file);
+  try {
+    const frames: DecodedVideoFrame[] = [];
+    for await (const frame of reader.frames('rgba')) frames.push(frame);
+    return { reader: { video: reader.video, duration: reader.duration }, frames };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The mean of one RGBA channel over a region. */
+function mean(frame: DecodedVideoFrame, channel: number, x0: number, y0: number, w: number, h: number): number {
+  let sum = 0;
+  for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) sum += frame.data[(y * frame.width + x) * 4 + channel] ?? 0;
+  return sum / (w * h);
+}
+
+function assertAlpha(frames: DecodedVideoFrame[], tolerance: number): void {
+  assert.equal(frames.length, FRAMES, 'decoded frames');
+  frames.forEach((frame, n) => {
+    // Away from the edges between regions (chroma and alpha are filtered across them).
+    assert.ok(mean(frame, 3, 4, 4, W / 2 - 8, H / 2 - 10) <= tolerance, `frame ${n}: transparent top left`);
+    assert.ok(Math.abs(mean(frame, 3, 4, H / 2 - 2, W / 2 - 8, 4) - 128) <= tolerance, `frame ${n}: half-transparent band`);
+    assert.ok(mean(frame, 3, W / 2 + 4, 4, W / 2 - 8, H - 8) >= 255 - tolerance, `frame ${n}: opaque right half`);
+    const red = mean(frame, 0, W / 2 + 4, 4, W / 2 - 8, H - 8);
+    const green = mean(frame, 1, W / 2 + 4, 4, W / 2 - 8, H - 8);
+    assert.ok(Math.abs(red - (200 - 30 * n)) <= 6 && Math.abs(green - (60 + 30 * n)) <= 6, `frame ${n}: colour ${red},${green}`);
+  });
+}
+
+describe('alpha', () => {
+  let dir: string;
+  let files: string[];
+  let opaque: string[];
+  const out = (name: string): string => join(dir, name);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-alpha-'));
+    files = await Promise.all(Array.from({ length: FRAMES }, (_, i) => writePng(join(dir, `a${i}.png`), alphaFrame(i))));
+    opaque = await Promise.all(Array.from({ length: FRAMES }, (_, i) => writePng(join(dir, `o${i}.png`), solid(W, H, [20, 90 + i, 200]))));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('.webm keeps alpha by default: VP9 yuva420p with alpha_mode, decoded alpha matches the source', async () => {
+    const result = await stitch(files, out('alpha.webm'), { fps: 10, preset: 'ultrafast' });
+    assert.deepEqual([result.codec, result.pixelFormat, result.frames], ['vp9', 'yuva420p', FRAMES]);
+    const info = await probe(out('alpha.webm'));
+    assert.equal(info.video?.alphaChannel, true, 'alpha_mode=1 on the track');
+    const { reader, frames } = await readRgba(out('alpha.webm'));
+    assert.deepEqual([reader.video.codec, reader.video.profile, reader.video.pixelFormat], ['vp9', 'Profile 0', 'yuva420p']);
+    assert.equal(ms(reader.duration), (FRAMES * 1000) / 10);
+    assertAlpha(frames, 8);
+  });
+
+  it('letterboxing keeps alpha transparent; alpha flatten and opaque inputs write no alpha', async () => {
+    await stitch(files, out('boxed.webm'), { fps: 10, preset: 'ultrafast', size: `${W}x${H * 2}` });
+    const boxed = await readRgba(out('boxed.webm'));
+    const first = boxed.frames[0];
+    assert.ok(first);
+    assert.ok(mean(first, 3, W / 2 + 4, 2, W / 2 - 8, H / 2 - 6) <= 4, 'the padding above the picture is transparent');
+    assert.ok(mean(first, 3, W / 2 + 4, H / 2 + 4, W / 2 - 8, H - 8) >= 250, 'the picture itself is opaque');
+
+    const flat = await stitch(files, out('flat.webm'), { fps: 10, preset: 'ultrafast', alpha: 'flatten', background: 'white' });
+    assert.equal(flat.pixelFormat, 'yuv420p');
+    assert.equal((await probe(out('flat.webm'))).video?.alphaChannel, false);
+    const flatFrames = (await readRgba(out('flat.webm'))).frames;
+    assert.ok(mean(flatFrames[0] as DecodedVideoFrame, 0, 4, 4, W / 2 - 8, H / 2 - 10) >= 245, 'transparent pixels are the white background');
+
+    const plain = await stitch(opaque, out('opaque.webm'), { fps: 10, preset: 'ultrafast' });
+    assert.equal(plain.pixelFormat, 'yuv420p', 'no input has transparency: no alpha plane');
+  });
+
+  it('.mov with codec prores is ProRes 4444 with alpha (ap4h), the alpha within a level', async () => {
+    const result = await stitch(files, out('alpha.mov'), { fps: 10, codec: 'prores' });
+    assert.deepEqual([result.codec, result.profile, result.pixelFormat], ['prores', '4444', 'yuva444p10le']);
+    const { reader, frames } = await readRgba(out('alpha.mov'));
+    assert.deepEqual([reader.video.codec, reader.video.profile, reader.video.codecTag], ['prores', '4444', 'ap4h']);
+    // FFmpeg's ProRes decoder gives 4444 as 12-bit.
+    assert.equal(reader.video.pixelFormat, 'yuva444p12le');
+    assert.equal(ms(reader.duration), (FRAMES * 1000) / 10);
+    assertAlpha(frames, 2);
+
+    const opaqueResult = await stitch(opaque, out('opaque.mov'), { fps: 10, codec: 'prores' });
+    assert.deepEqual([opaqueResult.profile, opaqueResult.pixelFormat], ['4444', 'yuv444p10le']);
+  });
+
+  it('the frame writer keeps alpha when its first frame has transparency', async () => {
+    const writer = createWriter(out('writer.webm'), { fps: 10, preset: 'ultrafast' });
+    for (let i = 0; i < FRAMES; i++) await writer.write({ data: alphaFrame(i).data, width: W, height: H, format: 'rgba' });
+    const result = await writer.close();
+    assert.equal(result.pixelFormat, 'yuva420p');
+    assertAlpha((await readRgba(out('writer.webm'))).frames, 8);
+  });
+});

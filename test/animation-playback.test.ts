@@ -1,0 +1,102 @@
+/**
+ * flipbook's GIF, animated WebP and APNG play in a real browser (Debian's Chromium, headless,
+ * through playwright-core): the image loads at its size, WebCodecs' ImageDecoder counts its
+ * frames and their total duration, and a pixel drawn to a canvas has the source colour
+ * (for the alpha outputs, a transparent pixel too).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { Browser } from 'playwright-core';
+
+import { stitch } from '../src/index.js';
+import { paintRgba } from './helpers/animation.js';
+import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
+import { writePng } from './helpers/png.js';
+
+const skip = chromiumSkipReason();
+const MIME: Record<string, string> = { gif: 'image/gif', webp: 'image/webp', apng: 'image/png' };
+const COLOURS = [
+  [200, 50, 50],
+  [40, 180, 70],
+  [50, 70, 200],
+] as const;
+
+/** Loads the page's image, counts its frames with ImageDecoder, and reads the first frame's pixels at two points. */
+const PROBE = `(async () => {
+  const img = document.querySelector('img');
+  if (!img.complete) await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error('image error')); });
+  if (!img.naturalWidth) throw new Error('image did not decode');
+  const decoder = new ImageDecoder({ data: (await fetch(img.src)).body, type: img.dataset.type });
+  await decoder.tracks.ready;
+  await decoder.completed;
+  const track = decoder.tracks.selectedTrack;
+  let micros = 0;
+  const first = (await decoder.decode({ frameIndex: 0 })).image;
+  for (let i = 0; i < track.frameCount; i++) micros += (await decoder.decode({ frameIndex: i })).image.duration;
+  const canvas = document.createElement('canvas');
+  canvas.width = first.displayWidth; canvas.height = first.displayHeight;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  g.drawImage(first, 0, 0);
+  const at = (x, y) => Array.from(g.getImageData(x, y, 1, 1).data);
+  return { width: img.naturalWidth, height: img.naturalHeight, frames: track.frameCount, animated: track.animated, repetitionCount: track.repetitionCount, duration: micros / 1e6, opaque: at(48, 24), clear: at(8, 24) };
+})()`;
+
+interface Probe {
+  width: number;
+  height: number;
+  frames: number;
+  animated: boolean;
+  repetitionCount: number;
+  duration: number;
+  opaque: number[];
+  clear: number[];
+}
+
+describe('GIF, WebP and APNG play in headless Chromium', { skip }, () => {
+  let browser: Browser;
+  let dir: string;
+  let server: Server;
+  let url: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-anim-play-'));
+    // Left quarter transparent, the rest one colour a frame.
+    await Promise.all(COLOURS.map((c, i) => writePng(join(dir, `f${i}.png`), paintRgba(64, 48, (x) => (x < 16 ? [0, 0, 0, 0] : [c[0], c[1], c[2], 255])))));
+    browser = await launchChromium();
+    // Served from loopback: a secure context, where ImageDecoder exists.
+    ({ server, url } = await serve(dir));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const ext of ['gif', 'webp', 'apng']) {
+    it(`plays the ${ext.toUpperCase()}: size, frames, duration, colour and transparency`, async () => {
+      const out = join(dir, `anim.${ext}`);
+      await stitch(join(dir, 'f*.png'), out, { fps: 4, overwrite: true, loop: 0, ...(ext === 'webp' ? { lossless: true } : {}) });
+      await writeFile(join(dir, `${ext}.html`), `<!doctype html><img data-type="${MIME[ext]}" src="anim.${ext}">`);
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${url}/${ext}.html`);
+        const probe = (await page.evaluate(PROBE)) as Probe;
+        assert.deepEqual([probe.width, probe.height], [64, 48]);
+        assert.equal(probe.frames, 3);
+        assert.equal(probe.animated, true);
+        assert.equal(probe.repetitionCount, Infinity, 'loops forever');
+        assert.ok(Math.abs(probe.duration - 0.75) < 0.011, `duration ${probe.duration}`);
+        assertPixel(probe.opaque, [...COLOURS[0], 255], ext === 'gif' ? 6 : 0, `${ext} opaque pixel`);
+        assert.equal(probe.clear[3], 0, `${ext} transparent pixel ${probe.clear.join(',')}`);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});

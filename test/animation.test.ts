@@ -1,0 +1,152 @@
+/**
+ * Animated WebP and APNG from stitch and the frame writer (decoded back: codec, frames,
+ * duration, size, pixels, alpha, loop count), and the GIF palette pass in constant memory.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { type FlipbookError, createWriter, stitch } from '../src/index.js';
+import { loopCount, meanRgba, paintRgba, readAnimation, rgbOf } from './helpers/animation.js';
+import { writeFrames } from './helpers/frames.js';
+import { scene } from './helpers/images.js';
+import { encodePng, writePng } from './helpers/png.js';
+import { tempDir } from './helpers/temp.js';
+import { psnr } from './helpers/video.js';
+
+/** Four frames: left half transparent, right half opaque in a colour that changes, a half-transparent strip at the bottom. */
+async function alphaFrames(dir: string): Promise<(readonly [number, number, number])[]> {
+  const colours: (readonly [number, number, number])[] = [
+    [220, 40, 40],
+    [40, 200, 60],
+    [50, 60, 210],
+    [230, 220, 40],
+  ];
+  await Promise.all(
+    colours.map((c, i) => writePng(join(dir, `a${i}.png`), paintRgba(64, 48, (x, y) => (y >= 40 ? [c[0], c[1], c[2], 128] : x < 32 ? [0, 0, 0, 0] : [c[0], c[1], c[2], 255])))),
+  );
+  return colours;
+}
+
+for (const { ext, codec, pixelFormat, exact } of [
+  { ext: 'webp', codec: 'webp', pixelFormat: 'bgra', exact: false },
+  { ext: 'apng', codec: 'apng', pixelFormat: 'rgba', exact: true },
+] as const) {
+  describe(`.${ext}`, () => {
+    it('decodes back to the frames: codec, count, duration, size, pixels', async (t) => {
+      const dir = await tempDir(t);
+      const images = Array.from({ length: 8 }, (_, i) => scene(96, 64, i));
+      await writeFrames(dir, images.map((image, i) => ({ name: `f${i}.png`, image })));
+      const out = join(dir, `out.${ext}`);
+      const result = await stitch(join(dir, '*.png'), out, { fps: 8 });
+      assert.equal(result.codec, codec);
+      assert.equal(result.pixelFormat, pixelFormat);
+      assert.equal(result.frames, 8);
+      assert.equal(result.duration, 1);
+      const back = await readAnimation(out);
+      assert.equal(back.video.codec, ext === 'webp' ? 'webp_anim' : 'apng');
+      assert.deepEqual([back.video.width, back.video.height], [96, 64]);
+      assert.equal(back.frames.length, 8);
+      assert.ok(Math.abs(back.lastStart - 0.875) < 0.002, `last frame at ${back.lastStart}`);
+      back.frames.forEach((frame, i) => {
+        const db = psnr(rgbOf(frame.data), images[i]?.data ?? new Uint8Array());
+        // APNG is lossless (exact: 99); lossy WebP at quality 75 above 30 dB (measured ~36).
+        assert.ok(exact ? db === 99 : db > 30, `frame ${i}: ${db.toFixed(1)} dB`);
+      });
+      assert.equal(await loopCount(out), 0, 'loops forever by default');
+    });
+
+    it('keeps alpha (decoded alpha within a tolerance of the source) and the loop count', async (t) => {
+      const dir = await tempDir(t);
+      const colours = await alphaFrames(dir);
+      const out = join(dir, `alpha.${ext}`);
+      await stitch(join(dir, '*.png'), out, { fps: 4, loop: 3, ...(ext === 'webp' ? { lossless: true } : {}) });
+      assert.equal(await loopCount(out), 3);
+      const back = await readAnimation(out);
+      assert.equal(back.frames.length, 4);
+      back.frames.forEach((frame, i) => {
+        const c = colours[i] ?? assert.fail('colour');
+        assert.equal(meanRgba(frame, 0, 0, 32, 40)[3], 0, `frame ${i}: transparent half`);
+        const right = meanRgba(frame, 32, 0, 32, 40);
+        assert.deepEqual(right, [c[0], c[1], c[2], 255], `frame ${i}: opaque half`);
+        assert.ok(Math.abs((meanRgba(frame, 0, 40, 64, 8)[3] ?? 0) - 128) <= 1, `frame ${i}: half-transparent strip`);
+      });
+    });
+  });
+}
+
+describe('animated WebP options', () => {
+  it('lossy by default, lossless on request; refuses GIF and video options', async (t) => {
+    const dir = await tempDir(t);
+    const images = Array.from({ length: 3 }, (_, i) => scene(64, 48, i));
+    await writeFrames(dir, images.map((image, i) => ({ name: `f${i}.png`, image })));
+    const lossless = await stitch(join(dir, '*.png'), join(dir, 'l.webp'), { lossless: true });
+    assert.equal(lossless.animation?.lossless, true);
+    assert.equal(lossless.profile, 'lossless');
+    const back = await readAnimation(join(dir, 'l.webp'));
+    back.frames.forEach((frame, i) => assert.equal(psnr(rgbOf(frame.data), images[i]?.data ?? new Uint8Array()), 99, `frame ${i} exact`));
+    for (const [options, option] of [
+      [{ colors: 64 }, 'colors'],
+      [{ maxSize: '1MB' }, 'maxSize'],
+      [{ crf: 30 }, 'crf'],
+    ] as const) {
+      await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'bad.webp'), options), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === option);
+    }
+    await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'bad.apng'), { lossless: true }), (e: FlipbookError) => e.option === 'lossless');
+  });
+
+  it('the frame writer writes WebP and APNG with alpha from RGBA frames', async (t) => {
+    const dir = await tempDir(t);
+    for (const ext of ['webp', 'apng']) {
+      const writer = createWriter(join(dir, `w.${ext}`), { fps: 10, loop: 2, ...(ext === 'webp' ? { lossless: true } : {}) });
+      for (let i = 0; i < 5; i++) {
+        const image = paintRgba(40, 30, (x) => (x < 20 ? [0, 0, 0, 0] : [10 * i, 100, 200, 255]));
+        await writer.write({ data: image.data, width: 40, height: 30, format: 'rgba' });
+      }
+      const result = await writer.close();
+      assert.equal(result.codec, ext);
+      assert.equal(result.frames, 5);
+      assert.equal(result.duration, 0.5);
+      assert.equal(await loopCount(join(dir, `w.${ext}`)), 2);
+      const back = await readAnimation(join(dir, `w.${ext}`));
+      assert.equal(back.frames.length, 5);
+      back.frames.forEach((frame, i) => {
+        assert.equal(meanRgba(frame, 0, 0, 20, 30)[3], 0);
+        assert.deepEqual(meanRgba(frame, 20, 0, 20, 30), [10 * i, 100, 200, 255]);
+      });
+    }
+  });
+});
+
+describe('GIF palette pass in constant memory', () => {
+  it('300 frames of 640x360: peak RSS stays within 40 MB of what the first 30 frames took', async (t) => {
+    const dir = await tempDir(t);
+    // Ten distinct PNGs written 30 times each: 300 inputs, each decoded again on every pass.
+    const pngs = Array.from({ length: 10 }, (_, i) => encodePng(scene(640, 360, i * 3)));
+    await Promise.all(Array.from({ length: 300 }, (_, i) => writeFile(join(dir, `f_${String(i).padStart(3, '0')}.png`), pngs[i % 10] ?? Buffer.alloc(0))));
+    // Progress counts both passes (600 steps). The baseline is the peak over the first 30 frames
+    // (every decoder, graph and pool warm); holding the frames would cost 640x360x4 = 0.9 MB each,
+    // some 250 MB more by the end of the palette pass.
+    let baseline = 0;
+    let peak = 0;
+    let palettePeak = 0;
+    const sample = (step: number): void => {
+      const rss = process.memoryUsage.rss();
+      peak = Math.max(peak, rss);
+      if (step <= 30) baseline = peak;
+      if (step <= 300) palettePeak = peak;
+    };
+    let step = 0;
+    const timer = setInterval(() => sample(step), 5);
+    try {
+      const result = await stitch(join(dir, '*.png'), join(dir, 'long.gif'), { fps: 25, onProgress: (p) => sample((step = p.frame)) });
+      assert.deepEqual([result.width, result.height, result.frames], [640, 360, 300]);
+    } finally {
+      clearInterval(timer);
+    }
+    const growth = (peak - baseline) / 1e6;
+    t.diagnostic(`peak RSS: ${(baseline / 1e6).toFixed(0)} MB after 30 frames, ${(palettePeak / 1e6).toFixed(0)} MB over the palette pass, ${(peak / 1e6).toFixed(0)} MB over both passes (+${growth.toFixed(1)} MB)`);
+    assert.ok(growth < 40, `peak RSS grew by ${growth.toFixed(1)} MB after the first 30 frames (bound: 40 MB)`);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Music: --audio with every --audio-fit, fade, offset and volume. Test tracks are made here
+ * (a sine as WAV in JS; MP3, Opus, FLAC, M4A through Debian's ffmpeg) and every output is read
+ * back: codec, sample rate, channels and length of its audio stream, and its loudness where
+ * it matters.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { isFlipbookError, probe, stitch } from '../src/index.js';
+import { audioCodecFor } from '../src/options/audio-options.js';
+import { outputFormatFor } from '../src/options/output-formats.js';
+import { decodeAudio, ffmpegConvert, ffmpegSkipReason, rms, writeSineWav } from './helpers/audio.js';
+import { writeSolidFrames } from './helpers/frames.js';
+
+const FAST = { fps: 10, preset: 'ultrafast', overwrite: true } as const;
+
+describe('music (--audio)', () => {
+  let dir: string;
+  let frames: string[];
+  let long: string;
+  let short: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-audio-'));
+    // 20 frames at 10 fps: a 2 s video.
+    frames = await writeSolidFrames(dir, Array.from({ length: 20 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.png`, colour: i % 4 })));
+    long = await writeSineWav(join(dir, 'long.wav'), { seconds: 3 });
+    short = await writeSineWav(join(dir, 'short.wav'), { seconds: 0.7 });
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  async function audioOf(file: string): Promise<{ codec: string; sampleRate: number; channels: number; duration: number }> {
+    const info = await probe(file);
+    const track = info.audio[0];
+    assert.ok(track, `${file} has an audio stream`);
+    assert.ok(track.duration !== undefined, `${file}: the audio stream's own duration`);
+    return { codec: track.codec, sampleRate: track.sampleRate, channels: track.channels, duration: track.duration };
+  }
+
+  it('trim (default): AAC in MP4 cut to the video, reported in the result', async () => {
+    const out = join(dir, 'trim.mp4');
+    const result = await stitch(frames, out, { ...FAST, audio: long });
+    assert.equal(result.duration, 2);
+    assert.equal(result.audio?.codec, 'aac');
+    assert.ok(Math.abs((result.audio?.duration ?? 0) - 2) < 0.001, `result audio ${result.audio?.duration}`);
+    const audio = await audioOf(out);
+    assert.deepEqual([audio.codec, audio.sampleRate, audio.channels], ['aac', 44100, 2]);
+    assert.ok(Math.abs(audio.duration - 2) < 0.03, `audio ${audio.duration}`);
+  });
+
+  it('Opus in WebM, AAC in MOV and MKV', async () => {
+    for (const [name, codec] of [['o.webm', 'opus'], ['o.mov', 'aac'], ['o.mkv', 'aac']] as const) {
+      const out = join(dir, name);
+      const result = await stitch(frames, out, { ...FAST, audio: long });
+      assert.equal(result.audio?.codec, codec);
+      const audio = await audioOf(out);
+      assert.equal(audio.codec, codec, name);
+      assert.ok(Math.abs(audio.duration - 2) < 0.03, `${name}: audio ${audio.duration}`);
+    }
+  });
+
+  it('loop repeats a short track, pad adds silence, extend holds the last frame', async () => {
+    const loop = await stitch(frames, join(dir, 'loop.mp4'), { ...FAST, audio: short, audioFit: 'loop' });
+    const pad = await stitch(frames, join(dir, 'pad.mp4'), { ...FAST, audio: short, audioFit: 'pad' });
+    const trim = await stitch(frames, join(dir, 'short.mp4'), { ...FAST, audio: short });
+    for (const r of [loop, pad]) assert.ok(Math.abs((r.audio?.duration ?? 0) - 2) < 0.001, `${r.output}: ${r.audio?.duration}`);
+    assert.ok(Math.abs((trim.audio?.duration ?? 0) - 0.7) < 0.001, `trim of a shorter track keeps its length: ${trim.audio?.duration}`);
+    assert.ok(Math.abs((await audioOf(loop.output)).duration - 2) < 0.03);
+    assert.ok(Math.abs((await audioOf(pad.output)).duration - 2) < 0.03);
+
+    const extend = await stitch(frames, join(dir, 'extend.mp4'), { ...FAST, audio: long, audioFit: 'extend' });
+    assert.equal(extend.frames, 20, 'the last frame is held, not repeated');
+    assert.equal(extend.duration, 3);
+    assert.ok(extend.warnings.some((w) => w.includes('--audio-fit extend')));
+    const info = await probe(extend.output);
+    assert.ok(Math.abs((info.video?.duration ?? 0) - 3) < 0.001, `video ${info.video?.duration}`);
+    assert.ok(Math.abs((await audioOf(extend.output)).duration - 3) < 0.03);
+
+    if (ffmpegSkipReason()) return;
+    const rate = 48000;
+    const looped = await decodeAudio(loop.output, rate);
+    const padded = await decodeAudio(pad.output, rate);
+    assert.ok(rms(looped, rate, 1.0, 1.5) > 0.2, `loop is loud after the track's end: ${rms(looped, rate, 1.0, 1.5)}`);
+    assert.ok(rms(padded, rate, 1.0, 1.5) < 0.01, `pad is silent after the track's end: ${rms(padded, rate, 1.0, 1.5)}`);
+  });
+
+  it('fade-out, offset and volume', { skip: ffmpegSkipReason() }, async () => {
+    const rate = 48000;
+    const plain = await decodeAudio((await stitch(frames, join(dir, 'plain.mp4'), { ...FAST, audio: long })).output, rate);
+    const faded = await decodeAudio((await stitch(frames, join(dir, 'fade.mp4'), { ...FAST, audio: long, audioFade: '1s' })).output, rate);
+    const before = rms(faded, rate, 0.5, 0.9);
+    const last = rms(faded, rate, 1.9, 2.0);
+    assert.ok(Math.abs(before - rms(plain, rate, 0.5, 0.9)) < 0.02, 'untouched before the fade');
+    assert.ok(last < before * 0.2, `the last 100 ms are quieter: ${last} vs ${before}`);
+
+    const later = await decodeAudio((await stitch(frames, join(dir, 'offset.mp4'), { ...FAST, audio: long, audioOffset: '0.5s', volume: '50%' })).output, rate);
+    assert.ok(rms(later, rate, 0.05, 0.45) < 0.01, 'silent before the offset');
+    const ratio = rms(later, rate, 1.0, 1.5) / rms(plain, rate, 1.0, 1.5);
+    assert.ok(Math.abs(ratio - 0.5) < 0.05, `volume 50%: ${ratio}`);
+  });
+
+  it('reads MP3, Opus, FLAC and M4A tracks', { skip: ffmpegSkipReason() }, async () => {
+    for (const ext of ['mp3', 'opus', 'flac', 'm4a']) {
+      const track = await ffmpegConvert(long, join(dir, `track.${ext}`));
+      const result = await stitch(frames, join(dir, `from-${ext}.mp4`), { ...FAST, audio: track });
+      assert.ok(Math.abs((result.audio?.duration ?? 0) - 2) < 0.001, `${ext}: ${result.audio?.duration}`);
+    }
+  });
+
+  it('refuses music where it cannot go, and bad values', async () => {
+    const gif = outputFormatFor('x.gif');
+    assert.throws(() => audioCodecFor(gif), (e: unknown) => isFlipbookError(e) && e.code === 'UNSUPPORTED_OUTPUT' && e.option === 'audio' && /\.gif file cannot carry audio/.test(e.message));
+    const reject = (options: object, option: string): Promise<void> =>
+      assert.rejects(stitch(frames, join(dir, 'bad.mp4'), { ...FAST, ...options }), (e: unknown) => isFlipbookError(e) && e.option === option);
+    await reject({ audio: long, audioFit: 'stretch' }, 'audioFit');
+    await reject({ audio: long, volume: 'loud' }, 'volume');
+    await reject({ audioFade: '1s' }, 'audioFade');
+    await reject({ audio: join(dir, 'missing.mp3') }, 'audio');
+    await reject({ audio: frames[0] }, 'audio');
+    await assert.rejects(stitch(frames, join(dir, 'bad.gif'), { audio: long }), (e: unknown) => isFlipbookError(e) && e.option === 'audio' && e.code === 'UNSUPPORTED_OUTPUT');
+  });
+});

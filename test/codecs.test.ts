@@ -1,0 +1,160 @@
+/**
+ * The modern codecs: H.265 (tagged hvc1 in MP4 and MOV), AV1 (SVT-AV1) in MP4, WebM and MKV,
+ * VP9 beyond WebM; the quality knob (lossless decodes back bit-exact); crf ranges; and the
+ * hardware fallback (this machine has no GPU: auto falls back with a notice, a named hardware
+ * encoder that does not open is an error). Small frames and fast presets: AV1 and H.265 are slow.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { Normaliser, FrameConverter, decodeImage } from '../src/engine/index.js';
+import { type StitchOptions, isFlipbookError, stitch } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
+import { type Image, scene } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
+import { type ReadBack, meanPsnr, ms, readVideo } from './helpers/video.js';
+
+const W = 64;
+const H = 48;
+const FRAMES = 5;
+const FAST: StitchOptions = { preset: 'ultrafast', fps: 25 };
+
+describe('modern codecs', () => {
+  let dir: string;
+  let files: string[];
+  let sources: Image[];
+  const out = (name: string): string => join(dir, name);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-codecs-'));
+    sources = Array.from({ length: FRAMES }, (_, i) => scene(W, H, i));
+    files = await Promise.all(sources.map((image, i) => writePng(join(dir, `f${i}.png`), image)));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  function assertVideo(back: ReadBack, expected: { codec: string; profile: string | undefined; tag: string | undefined }): void {
+    assert.equal(back.video.codec, expected.codec);
+    assert.equal(back.video.profile, expected.profile);
+    assert.equal(back.video.codecTag, expected.tag, 'codec tag');
+    assert.equal(back.video.pixelFormat, 'yuv420p');
+    assert.deepEqual([back.video.width, back.video.height], [W, H]);
+    assert.equal(back.frames.length, FRAMES, 'decoded frames');
+    assert.equal(ms(back.duration), (FRAMES * 1000) / 25, 'duration (ms)');
+    assert.equal(back.video.colorSpace, 'bt709');
+    assert.ok(meanPsnr(back.frames, sources) > 28, 'close to the source');
+  }
+
+  const cases: { name: string; codec: StitchOptions['codec']; decoded: string; profile: string; tag: string | undefined }[] = [
+    { name: 'h265.mp4', codec: 'h265', decoded: 'hevc', profile: 'Main', tag: 'hvc1' },
+    { name: 'h265.mov', codec: 'h265', decoded: 'hevc', profile: 'Main', tag: 'hvc1' },
+    { name: 'h265.mkv', codec: 'h265', decoded: 'hevc', profile: 'Main', tag: undefined },
+    { name: 'av1.mp4', codec: 'av1', decoded: 'av1', profile: 'Main', tag: 'av01' },
+    { name: 'av1.webm', codec: 'av1', decoded: 'av1', profile: 'Main', tag: undefined },
+    { name: 'av1.mkv', codec: 'av1', decoded: 'av1', profile: 'Main', tag: undefined },
+    { name: 'vp9.mp4', codec: 'vp9', decoded: 'vp9', profile: 'Profile 0', tag: 'vp09' },
+  ];
+  for (const c of cases) {
+    it(`${c.codec} in ${c.name.split('.')[1]}: ${c.decoded} ${c.profile}${c.tag ? `, tagged ${c.tag}` : ''}`, async () => {
+      const result = await stitch(files, out(c.name), { ...FAST, codec: c.codec });
+      assert.deepEqual([result.codec, result.profile, result.pixelFormat, result.frames], [c.codec, c.profile, 'yuv420p', FRAMES]);
+      assertVideo(await readVideo(out(c.name)), { codec: c.decoded, profile: c.profile, tag: c.tag });
+    });
+  }
+
+  it('quality lossless decodes back bit-exact to the normalised pictures (h264, h265, vp9, av1)', async () => {
+    // The reference: each source through the same normalise stage (to yuv420p) and back to RGB.
+    const normaliser = new Normaliser({ fitWidth: W, fitHeight: H, width: W, height: H, fit: 'contain', background: '0x000000', pixelFormat: 'yuv420p', flattenAlpha: true });
+    const converter = new FrameConverter({ filters: [], width: undefined, height: undefined, pixelFormat: 'rgb24', exact: true });
+    const reference: Buffer[] = [];
+    try {
+      for (const file of files) {
+        const yuv = await normaliser.process(await decodeImage(await readFile(file), 'png', file), 1);
+        const rgb = await converter.convert(yuv);
+        yuv.release();
+        reference.push(rgb.toBuffer());
+        rgb.release();
+      }
+    } finally {
+      normaliser.close();
+      converter.close();
+    }
+    for (const [codec, name, profile] of [
+      ['h264', 'lossless.mp4', 'High 4:4:4 Predictive'],
+      ['h265', 'lossless.mkv', 'Main'],
+      ['vp9', 'lossless.webm', 'Profile 0'],
+      ['av1', 'lossless-av1.mkv', 'Main'],
+    ] as const) {
+      const result = await stitch(files, out(name), { ...FAST, codec, quality: 'lossless' });
+      assert.equal(result.profile, profile);
+      const back = await readVideo(out(name));
+      assert.equal(back.frames.length, FRAMES);
+      back.frames.forEach((frame, i) => assert.ok(Buffer.from(frame.data).equals(reference[i] ?? Buffer.alloc(0)), `${codec} frame ${i} is bit-exact`));
+    }
+  });
+
+  it('quality low, medium, high map to the codec crf and order the sizes; crf wins', async () => {
+    const sizes: number[] = [];
+    for (const quality of ['low', 'high'] as const) {
+      const name = `q-${quality}.mp4`;
+      sizes.push((await stitch(files, out(name), { ...FAST, codec: 'h265', quality })).bytes);
+    }
+    assert.ok((sizes[0] ?? 0) < (sizes[1] ?? 0), `low ${sizes[0]} B < high ${sizes[1]} B`);
+    const { planStitch } = await import('../src/index.js');
+    const plan = (quality: StitchOptions['quality'], codec: StitchOptions['codec'], crf?: number): Promise<{ encoder: { crf: number | undefined } }> =>
+      planStitch(files, out(`plan-${codec}.mkv`), { codec, ...(quality ? { quality } : {}), ...(crf === undefined ? {} : { crf }) });
+    assert.equal((await plan('medium', 'h264')).encoder.crf, 23);
+    assert.equal((await plan(undefined, 'h265')).encoder.crf, 28);
+    assert.equal((await plan('high', 'av1')).encoder.crf, 27);
+    assert.equal((await plan('low', 'vp9')).encoder.crf, 40);
+    assert.equal((await plan('low', 'vp9', 20)).encoder.crf, 20);
+  });
+
+  it('refuses a crf outside the codec range, lossless ProRes, alpha keep in MP4 and a codec the container lacks', async () => {
+    const refuses = async (output: string, options: StitchOptions, option: string, pattern: RegExp): Promise<void> => {
+      await assert.rejects(stitch(files, out(output), options), (error: unknown) => {
+        assert.ok(isFlipbookError(error));
+        assert.equal(error.option, option);
+        assert.match(error.message, pattern);
+        return true;
+      });
+    };
+    await refuses('a.mp4', { codec: 'h265', crf: 60 }, 'crf', /0 to 51 for h265/);
+    await refuses('a.mov', { codec: 'prores', quality: 'lossless' }, 'quality', /prores has no lossless mode/);
+    await refuses('a.mov', { codec: 'prores', crf: 20 }, 'crf', /no crf for prores/);
+    await refuses('a.mp4', { alpha: 'keep' }, 'alpha', /h264 in \.mp4 cannot carry alpha/);
+    await refuses('a.webm', { codec: 'h265' }, 'codec', /h265 cannot be written in \.webm/);
+    await refuses('a.mp4', { hwaccel: 'hevc_nvenc' }, 'hwaccel', /hevc_nvenc does not write h264/);
+  });
+
+  it('hwaccel auto falls back to software with a notice; a named encoder that does not open is an error', async () => {
+    const warnings: string[] = [];
+    const result = await stitch(files, out('hw.mp4'), { ...FAST, hwaccel: 'auto', onWarning: (m) => warnings.push(m) });
+    const notice = result.warnings.find((w) => w.includes('hardware'));
+    if (!notice) return; // a machine with a working hardware encoder: nothing to fall back from
+    // No GPU here: every hardware encoder was tried and the software one wrote the video.
+    assert.match(notice, /No hardware encoder worked \(h264_nvenc: .*\); encoding with libx264 instead/);
+    assert.deepEqual(warnings, result.warnings);
+    assertVideo(await readVideo(out('hw.mp4')), { codec: 'h264', profile: 'High', tag: 'avc1' });
+    await assert.rejects(stitch(files, out('nvenc.mp4'), { ...FAST, hwaccel: 'h264_nvenc' }), (error: unknown) => {
+      assert.ok(isFlipbookError(error));
+      assert.equal(error.code, 'ENGINE');
+      assert.equal(error.option, 'hwaccel');
+      assert.match(error.message, /The hardware encoder h264_nvenc did not open/);
+      assert.match(error.hint ?? '', /--hwaccel auto/);
+      return true;
+    });
+  });
+
+  it('the command line takes --codec av1 --quality high --hwaccel auto and prints the notice', async () => {
+    const res = await runCli(['stitch', ...files, '-o', out('cli.webm'), '--codec', 'av1', '--quality', 'high', '--preset', 'ultrafast', '--hwaccel', 'auto']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, /No hardware encoder worked \(av1_nvenc: .*encoding with libsvtav1 instead/);
+    assert.match(res.stdout + res.stderr, /av1 Main yuv420p/);
+    const bad = await runCli(['stitch', ...files, '-o', out('bad.mp4'), '--quality', 'best']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /low, medium, high, lossless/);
+  });
+});

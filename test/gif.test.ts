@@ -1,0 +1,263 @@
+/**
+ * GIF output of stitch, the frame writer and the command: a palette from the frames (two
+ * passes), delays in whole hundredths with the 50 fps clamp, the 640 px width cap, loop counts,
+ * transparency, refusals of options that make no sense for a GIF, and the size search.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { type FlipbookError, createWriter, stitch } from '../src/index.js';
+import { loopCount, meanRgba, paintRgba, readAnimation, rgbOf, blockErrors } from './helpers/animation.js';
+import { runCli } from './helpers/cli.js';
+import { writeFrames } from './helpers/frames.js';
+import { type Image, scene, solid } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
+import { tempDir } from './helpers/temp.js';
+import { psnr } from './helpers/video.js';
+
+async function sceneFrames(dir: string, n: number, width = 96, height = 64): Promise<Image[]> {
+  const images = Array.from({ length: n }, (_, i) => scene(width, height, i));
+  await writeFrames(dir, images.map((image, i) => ({ name: `f_${String(i).padStart(3, '0')}.png`, image })));
+  return images;
+}
+
+function code(error: unknown): string | undefined {
+  return (error as FlipbookError).code;
+}
+
+describe('GIF from stitch', () => {
+  it('writes a palette GIF that decodes back to the frames: codec, count, duration, size, pixels', async (t) => {
+    const dir = await tempDir(t);
+    const images = await sceneFrames(dir, 12);
+    const out = join(dir, 'out.gif');
+    const result = await stitch(join(dir, '*.png'), out, { fps: 10 });
+    assert.equal(result.codec, 'gif');
+    assert.equal(result.pixelFormat, 'pal8');
+    assert.equal(result.frames, 12);
+    assert.equal(result.duration, 1.2);
+    assert.deepEqual([result.width, result.height], [96, 64]);
+    assert.equal(result.animation?.colors, 256);
+    assert.equal(result.animation?.dither, 'sierra2_4a');
+    assert.equal((await stat(out)).size, result.bytes);
+    const back = await readAnimation(out);
+    assert.equal(back.video.codec, 'gif');
+    assert.deepEqual([back.video.width, back.video.height], [96, 64]);
+    assert.equal(back.frames.length, 12);
+    assert.ok(Math.abs(back.lastStart - 1.1) < 0.006, `last frame at ${back.lastStart} s`);
+    // A scene of smooth 3-D colour gradients in 256 colours, dithered: PSNR above 23 dB on every
+    // frame (measured 25-27 dB; APNG of the same frames is exact), and the mean colour of most
+    // 16x16 blocks within 6 levels of the source (dithering moves single pixels, not the means).
+    // The worst block, a corner of the colour gamut that the palette pulls inwards, is allowed 40
+    // (measured 24-32 with FFmpeg 8's palettegen).
+    back.frames.forEach((frame, i) => {
+      const source = images[i];
+      assert.ok(source);
+      const rgb = rgbOf(frame.data);
+      const db = psnr(rgb, source.data);
+      assert.ok(db > 23, `frame ${i}: PSNR ${db.toFixed(1)} dB`);
+      const errors = blockErrors(rgb, source, 16).sort((a, b) => a - b);
+      const median = errors[errors.length >> 1] ?? 0;
+      assert.ok(median <= 6 && (errors.at(-1) ?? 0) <= 40, `frame ${i}: block means off by ${median.toFixed(1)} (median), ${errors.at(-1)?.toFixed(1)} (worst)`);
+    });
+    assert.equal(await loopCount(out), 0, 'loops forever by default');
+  });
+
+  it('rounds delays to whole hundredths, keeping the total length (30 fps: 3, 4, 3 hundredths)', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 9, 32, 32);
+    const result = await stitch(join(dir, '*.png'), join(dir, 'out.gif'), { fps: 30 });
+    assert.equal(result.frames, 9);
+    assert.equal(result.duration, 0.3);
+    const back = await readAnimation(join(dir, 'out.gif'));
+    assert.deepEqual(
+      back.frames.map((f) => Math.round(f.time * 100)),
+      [0, 3, 7, 10, 13, 17, 20, 23, 27],
+    );
+  });
+
+  it('clamps 60 fps to 50 with a warning, dropping the frames in between and keeping the length', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 30, 32, 32);
+    const warnings: string[] = [];
+    const result = await stitch(join(dir, '*.png'), join(dir, 'out.gif'), { fps: 60, onWarning: (m) => warnings.push(m) });
+    assert.ok(warnings.some((w) => /at most 50 fps: 60 fps is written at 50 fps/.test(w)), warnings.join('\n'));
+    assert.deepEqual(result.fps, { num: 50, den: 1 });
+    assert.equal(result.frames, 25);
+    assert.equal(result.duration, 0.5);
+    const back = await readAnimation(join(dir, 'out.gif'));
+    assert.equal(back.frames.length, 25);
+    for (const frame of back.frames) assert.equal(Math.round(frame.time * 100) % 2, 0, 'every delay is 2 hundredths');
+  });
+
+  it('caps the width at 640 px unless a size is given, keeping the aspect ratio, and says so', async (t) => {
+    const dir = await tempDir(t);
+    await writePng(join(dir, 'a.png'), solid(800, 200, [30, 90, 200]));
+    const warnings: string[] = [];
+    const capped = await stitch(join(dir, 'a.png'), join(dir, 'capped.gif'), { onWarning: (m) => warnings.push(m) });
+    assert.deepEqual([capped.width, capped.height], [640, 160]);
+    assert.ok(warnings.some((w) => /Scaled 800x200 to 640x160/.test(w)), warnings.join('\n'));
+    const given = await stitch(join(dir, 'a.png'), join(dir, 'given.gif'), { width: 800 });
+    assert.deepEqual([given.width, given.height], [800, 200]);
+    const back = await readAnimation(join(dir, 'capped.gif'));
+    assert.deepEqual([back.video.width, back.video.height], [640, 160]);
+    const [r, g, b] = meanRgba(back.frames[0] ?? assert.fail('no frame'), 0, 0, 640, 160);
+    assert.ok(Math.abs((r ?? 0) - 30) <= 4 && Math.abs((g ?? 0) - 90) <= 4 && Math.abs((b ?? 0) - 200) <= 4, `colour ${r},${g},${b}`);
+  });
+
+  it('keeps transparency from alpha PNGs: decoded alpha matches the source (0 or 255)', async (t) => {
+    const dir = await tempDir(t);
+    for (let i = 0; i < 4; i++) {
+      // Left half transparent, right half opaque red; a transparent square moves on the right.
+      const image = paintRgba(64, 32, (x, y) => (x < 32 || (x >= 36 + i * 4 && x < 44 + i * 4 && y >= 12 && y < 20) ? [0, 0, 0, 0] : [220, 30, 30, 255]));
+      await writePng(join(dir, `a${i}.png`), image);
+    }
+    const out = join(dir, 'alpha.gif');
+    await stitch(join(dir, '*.png'), out, { fps: 5 });
+    const back = await readAnimation(out);
+    assert.equal(back.frames.length, 4);
+    back.frames.forEach((frame, i) => {
+      assert.equal(meanRgba(frame, 0, 0, 32, 32)[3], 0, `frame ${i}: left half transparent`);
+      const right = meanRgba(frame, 48 + 8, 0, 8, 32);
+      if (i < 2) assert.deepEqual(right.slice(0, 4).map((v, c) => Math.abs(v - ([220, 30, 30, 255][c] ?? 0)) <= 6), [true, true, true, true], `frame ${i}: opaque red ${right.join(',')}`);
+      assert.equal(meanRgba(frame, 36 + i * 4, 12, 8, 8)[3], 0, `frame ${i}: the moving square is transparent`);
+    });
+  });
+
+  it('takes --colors, --dither and --loop; refuses video options and options of other formats', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 4, 48, 32);
+    const result = await stitch(join(dir, '*.png'), join(dir, 'c.gif'), { colors: 16, dither: 'bayer', loop: 3 });
+    assert.equal(result.animation?.colors, 16);
+    assert.equal(await loopCount(join(dir, 'c.gif')), 3);
+    const once = await stitch(join(dir, '*.png'), join(dir, 'once.gif'), { loop: 1, dither: 'none' });
+    assert.equal(once.animation?.loop, 1);
+    assert.equal(await loopCount(join(dir, 'once.gif')), 1);
+    const back = await readAnimation(join(dir, 'c.gif'));
+    const colours = new Set<number>();
+    for (const frame of back.frames) for (let i = 0; i < frame.data.length; i += 4) colours.add(((frame.data[i] ?? 0) << 16) | ((frame.data[i + 1] ?? 0) << 8) | (frame.data[i + 2] ?? 0));
+    assert.ok(colours.size <= 16, `${colours.size} colours`);
+    for (const [options, option] of [
+      [{ crf: 20 }, 'crf'],
+      [{ bitrate: '1M' }, 'bitrate'],
+      [{ codec: 'h264' as const }, 'codec'],
+      [{ preset: 'slow' }, 'preset'],
+      [{ lossless: true }, 'lossless'],
+      [{ colors: 1 }, 'colors'],
+      [{ colors: 300 }, 'colors'],
+      [{ loop: -1 }, 'loop'],
+      [{ dither: 'random' as never }, 'dither'],
+    ] as const) {
+      await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'bad.gif'), options), (e: FlipbookError) => code(e) === 'INVALID_OPTION' && e.option === option, `${option} refused`);
+    }
+    await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'bad.mp4'), { colors: 64 }), (e: FlipbookError) => e.option === 'colors' && /applies to \.gif outputs, not \.mp4/.test(e.message));
+    await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'bad.webp'), { dither: 'bayer' }), (e: FlipbookError) => e.option === 'dither');
+  });
+});
+
+describe('GIF --max-size', () => {
+  it('searches smaller sizes until the file fits, and reports what it chose', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 12, 240, 150);
+    const full = await stitch(join(dir, '*.png'), join(dir, 'full.gif'), { fps: 20 });
+    const limit = Math.round(full.bytes / 3);
+    const warnings: string[] = [];
+    const fitted = await stitch(join(dir, '*.png'), join(dir, 'fitted.gif'), { fps: 20, maxSize: limit, onWarning: (m) => warnings.push(m) });
+    assert.ok(fitted.bytes <= limit, `${fitted.bytes} <= ${limit}`);
+    assert.equal((await stat(join(dir, 'fitted.gif'))).size, fitted.bytes);
+    const search = fitted.animation?.maxSize;
+    assert.ok(search && search.limit === limit && search.attempts.length >= 2, JSON.stringify(search));
+    assert.deepEqual(search.attempts.at(-1)?.bytes, fitted.bytes);
+    assert.ok(warnings.some((w) => /To fit .* \(maxSize\), the GIF is \d+x\d+/.test(w)), warnings.join('\n'));
+    const back = await readAnimation(join(dir, 'fitted.gif'));
+    assert.deepEqual([back.video.width, back.video.height], [fitted.width, fitted.height]);
+    assert.equal(back.frames.length, fitted.frames);
+    assert.ok(Math.abs(fitted.duration - 0.6) < 0.011, `length kept: ${fitted.duration}`);
+    // Fits at once: one try, no warning.
+    const roomy = await stitch(join(dir, '*.png'), join(dir, 'roomy.gif'), { fps: 20, maxSize: '10MB' });
+    assert.equal(roomy.animation?.maxSize?.attempts.length, 1);
+    assert.equal(roomy.bytes, full.bytes);
+  });
+
+  it('fails clearly when nothing fits, leaving no file', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 6, 160, 100);
+    await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'tiny.gif'), { maxSize: '1kB' }), (e: FlipbookError) => {
+      assert.equal(e.code, 'OUTPUT_TOO_LARGE');
+      assert.equal(e.option, 'maxSize');
+      assert.match(e.message, /cannot fit in 1.0 kB \(maxSize\): the smallest try, \d+x\d+ at \d+ fps with \d+ colours, is/);
+      return true;
+    });
+    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.gif') || n.endsWith('.part')), []);
+  });
+});
+
+describe('GIF from the frame writer', () => {
+  it('spools frames to a temporary lossless file, reads it twice, and removes it', async (t) => {
+    const dir = await tempDir(t);
+    const spoolDir = await mkdtemp(join(tmpdir(), 'flipbook-spool-test-'));
+    t.after(() => rm(spoolDir, { recursive: true, force: true }));
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = spoolDir;
+    t.after(() => {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    });
+    const writer = createWriter(join(dir, 'w.gif'), { fps: 12.5, loop: 2 });
+    const images = Array.from({ length: 10 }, (_, i) => scene(80, 48, i));
+    for (const image of images) {
+      await writer.write({ data: image.data, width: 80, height: 48, format: 'rgb' });
+      assert.equal((await readdir(spoolDir)).length, 1, 'one spool file while writing');
+    }
+    const result = await writer.close();
+    assert.deepEqual(await readdir(spoolDir), [], 'the spool is removed');
+    assert.equal(result.codec, 'gif');
+    assert.equal(result.frames, 10);
+    assert.equal(result.duration, 0.8);
+    assert.equal(await loopCount(join(dir, 'w.gif')), 2);
+    const back = await readAnimation(join(dir, 'w.gif'));
+    assert.equal(back.frames.length, 10);
+    back.frames.forEach((frame, i) => {
+      const source = images[i] ?? assert.fail('no source');
+      assert.ok(psnr(rgbOf(frame.data), source.data) > 23, `frame ${i}`);
+      const errors = blockErrors(rgbOf(frame.data), source, 16).sort((a, b) => a - b);
+      assert.ok((errors[errors.length >> 1] ?? 0) <= 6 && (errors.at(-1) ?? 0) <= 40, `frame ${i}: block means`);
+    });
+
+    // Aborted: neither the spool nor the output is left.
+    const aborted = createWriter(join(dir, 'a.gif'), { fps: 10 });
+    await aborted.write({ data: images[0]?.data ?? new Uint8Array(), width: 80, height: 48, format: 'rgb' });
+    assert.equal((await readdir(spoolDir)).length, 1);
+    await aborted.abort();
+    assert.deepEqual(await readdir(spoolDir), []);
+    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('a.gif') || n.startsWith('.a.gif')), []);
+  });
+
+  it('refuses crf for a GIF when the writer is made', () => {
+    assert.throws(() => createWriter('x.gif', { crf: 20 }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'crf' && /applies to videos, not to \.gif/.test(e.message));
+  });
+});
+
+describe('GIF from the command line', () => {
+  it('shows the options with their defaults in --help and writes a GIF with them', async (t) => {
+    const help = await runCli(['stitch', '--help']);
+    assert.equal(help.code, 0);
+    for (const flag of [/--dither <mode>.*default: sierra2_4a/s, /--colors <n>.*default: 256/s, /--loop <n>.*default: 0/s, /--max-size <size>/, /--lossless/]) assert.match(help.stdout, flag);
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 6, 64, 40);
+    const out = join(dir, 'cli.gif');
+    const run = await runCli(['stitch', join(dir, '*.png'), '-o', out, '--colors', '32', '--dither', 'floyd_steinberg', '--loop', '4', '--fps', '60', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; type?: string; [k: string]: unknown });
+    const done = events.find((e) => e.event === 'done' || e.type === 'done');
+    assert.ok(done, run.stdout);
+    assert.equal(done.codec, 'gif');
+    assert.ok(events.some((e) => JSON.stringify(e).includes('at most 50 fps')), 'the clamp warning');
+    assert.equal(await loopCount(out), 4);
+    const bad = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'bad.gif'), '--crf', '20']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /crf applies to videos, not to \.gif/);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Slideshows: list files with per-image durations, crossfades and xfade transitions, fades
+ * from and to black, a held last image; each still decoded once.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { isFlipbookError, probe, stitch } from '../src/index.js';
+import { writeSolidFrames } from './helpers/frames.js';
+import { paletteColour } from './helpers/images.js';
+import { type ReadBack, meanColour, readVideo } from './helpers/video.js';
+
+const whole = (f: ReadBack['frames'][number]): { x: number; y: number; width: number; height: number } => ({ x: 4, y: 4, width: f.width - 8, height: f.height - 8 });
+
+describe('slideshows', () => {
+  let dir: string;
+  let stills: string[];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flipbook-slides-'));
+    await mkdir(join(dir, 'img'));
+    stills = await writeSolidFrames(join(dir, 'img'), [0, 1, 2].map((colour) => ({ name: `s${colour}.png`, colour })));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('a list file gives each image its own duration, to the millisecond', async () => {
+    const list = join(dir, 'frames.txt');
+    // Paths relative to the list, comments, a default, and ffmpeg's concat syntax.
+    await writeFile(list, ['# holiday', 'img/s0.png 1.234s', '', 'img/s1.png   # no duration: --duration', "file 'img/s2.png'", 'duration 0.5', 'img/s0.png 250ms'].join('\n'));
+    const result = await stitch(list, join(dir, 'list.mp4'), { fps: 1000, duration: '0.1s', preset: 'ultrafast' });
+    assert.equal(result.frames, 4);
+    assert.equal(result.duration, 2.084);
+    const back = await readVideo(result.output);
+    assert.deepEqual(back.frames.map((f) => Math.round(f.time * 1000)), [0, 1234, 1334, 1834]);
+    assert.equal(Math.round((back.duration ?? 0) * 1000), 2084);
+  });
+
+  it('list file errors name the line', async () => {
+    const bad = join(dir, 'bad.txt');
+    await writeFile(bad, 'img/s0.png 1s\nimg/s1.png 2x\n');
+    await assert.rejects(stitch(bad, join(dir, 'bad.mp4')), (e: unknown) => isFlipbookError(e) && /bad\.txt line 2: "2x" is not a duration/.test(e.message));
+    await writeFile(bad, 'img/missing.png 1s\n');
+    await assert.rejects(stitch(bad, join(dir, 'bad.mp4')), (e: unknown) => isFlipbookError(e) && /missing\.png/.test(e.message));
+  });
+
+  it('a crossfade: its middle frame is the 50/50 blend of its neighbours; each still decoded once', async () => {
+    // 1 s per image at 10 fps, a 5-frame crossfade taken from the end of each image.
+    const result = await stitch(stills, join(dir, 'xfade.mp4'), { fps: 10, duration: 1, crossfade: '0.5s', crf: 1, preset: 'ultrafast' });
+    assert.equal(result.duration, 3);
+    assert.equal(result.decoded, 3);
+    assert.equal(result.transitionFrames, 10);
+    assert.equal(result.frames, 3 + 10, 'stills are held by their timestamps; only transitions add frames');
+    const back = await readVideo(result.output);
+    const at = (t: number): ReadBack['frames'][number] => {
+      const frame = back.frames.find((f) => Math.abs(f.time - t) < 1e-6);
+      assert.ok(frame, `a frame at ${t} s`);
+      return frame;
+    };
+    assert.deepEqual(back.frames.map((f) => Math.round(f.time * 10)), [0, 5, 6, 7, 8, 9, 10, 15, 16, 17, 18, 19, 20]);
+    const a = meanColour(at(0), whole(at(0)));
+    const b = meanColour(at(1), whole(at(1)));
+    const middle = meanColour(at(0.7), whole(at(0.7)));
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs((middle[c] ?? 0) - ((a[c] ?? 0) + (b[c] ?? 0)) / 2) <= 3, `middle ${middle} vs blend of ${a} and ${b}`);
+    const expected = paletteColour(0);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs((a[c] ?? 0) - (expected[c] ?? 0)) <= 4, `first still ${a} vs ${expected}`);
+  });
+
+  it('xfade transitions, fades from and to black, a held last image', async () => {
+    const result = await stitch(stills.slice(0, 2), join(dir, 'wipe.mp4'), { fps: 10, duration: 1, transition: 'wipeleft', fadeIn: '0.3s', fadeOut: '0.3s', holdLast: '1s', crf: 1, preset: 'ultrafast' });
+    assert.equal(result.duration, 3, '1 s + 1 s + 1 s held');
+    assert.equal(result.transitionFrames, 3 + 5 + 3);
+    const back = await readVideo(result.output);
+    const first = back.frames[0];
+    assert.ok(first);
+    const dark = meanColour(first, whole(first));
+    const still = paletteColour(0);
+    assert.ok((dark[0] ?? 0) < (still[0] ?? 0) * 0.4 + 8, `fading in from black: ${dark}`);
+    const wipe = back.frames.find((f) => Math.abs(f.time - 0.7) < 1e-6);
+    assert.ok(wipe);
+    const left = meanColour(wipe, { x: 2, y: 4, width: 8, height: wipe.height - 8 });
+    const right = meanColour(wipe, { x: wipe.width - 10, y: 4, width: 8, height: wipe.height - 8 });
+    assert.notDeepEqual(left.map((v) => Math.round(v / 16)), right.map((v) => Math.round(v / 16)), 'a wipe shows both images at once');
+    const info = await probe(result.output);
+    assert.ok(Math.abs((info.video?.duration ?? 0) - 3) < 0.001);
+  });
+
+  it('refuses unknown transitions and transitions longer than the images', async () => {
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { duration: 1, transition: 'spin' as never }), (e: unknown) => isFlipbookError(e) && e.option === 'transition' && /wipeleft/.test(e.message));
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 10, duration: 1, crossfade: '1s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade');
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { crossfade: '0.5s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade' && /--duration/.test(e.hint ?? ''));
+  });
+});
