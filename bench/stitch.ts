@@ -84,6 +84,11 @@ export async function benchStitch({ runs, log }: BenchOptions): Promise<StitchBe
   log(`\nstitch: ${FRAMES} PNG frames of ${WIDTH}x${HEIGHT} -> H.264 crf 23 preset medium yuv420p, ${runs} interleaved run(s) each`);
   const fb: Sample[] = [];
   const ff: Sample[] = [];
+  // One warm-up run of each side, not counted (as hyperfine --warmup): the first run after a
+  // build or a cold cache pays for loading node-av's 175 MB library and the frames from disk.
+  const warmFlipbook = await measure(process.execPath, flipbookArgs, RESULTS);
+  const warmFfmpeg = await measure(FFMPEG, ffmpegArgs, RESULTS);
+  log(`  warm-up (not counted): flipbook ${describe(warmFlipbook)}; ffmpeg ${describe(warmFfmpeg)}`);
   for (let i = 1; i <= runs; i++) {
     const a = await measure(process.execPath, flipbookArgs, RESULTS);
     fb.push(a);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -281,7 +281,10 @@ describe('output: nothing lost', () => {
     const [clip] = await writeFrames(dir, [{ name: 'clip.mp4', image: solid(64, 48, [255, 0, 0]) }]);
     assert.ok(clip);
     const before = await readFile(clip);
-    for (const output of [clip, join(dir, 'sub', '..', 'clip.mp4')]) {
+    // Also through a symbolic link and a hard link: the same file under another name.
+    await symlink(clip, join(dir, 'sub', 'soft.mp4'));
+    await link(clip, join(dir, 'sub', 'hard.mp4'));
+    for (const output of [clip, join(dir, 'sub', '..', 'clip.mp4'), join(dir, 'sub', 'soft.mp4'), join(dir, 'sub', 'hard.mp4')]) {
       await assert.rejects(stitch([clip], output, { ...FAST, overwrite: true }), (error: FlipbookError) => {
         assert.equal(error.code, 'OUTPUT_IS_INPUT');
         assert.ok(error.message.includes(`The output ${output} is one of the inputs`), error.message);
@@ -290,6 +293,7 @@ describe('output: nothing lost', () => {
     }
     assert.deepEqual(await readFile(clip), before);
     assert.deepEqual(await listDir(dir), ['clip.mp4', 'sub']);
+    assert.deepEqual(await listDir(join(dir, 'sub')), ['hard.mp4', 'soft.mp4']);
   });
 
   it('missing output directories are created', async (t) => {

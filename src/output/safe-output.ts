@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { link, mkdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
@@ -14,17 +14,23 @@ export interface OutputChecks {
 
 /** Refuses an output that exists (unless overwriting) or that is one of the inputs. */
 export async function checkOutput(destination: string, { overwrite, inputs }: OutputChecks): Promise<void> {
-  const target = await canonical(destination);
-  for (const input of new Set(inputs)) {
-    if ((await canonical(input)) === target) {
-      throw new FlipbookError('OUTPUT_IS_INPUT', `The output ${destination} is one of the inputs`, {
-        file: destination,
-        option: 'output',
-        hint: 'Choose another output path; flipbook never writes over an input',
-      });
+  const existing = await stat(destination).catch(() => undefined);
+  // Inputs exist, so an output that does not cannot be one of them. One that does is compared
+  // by device and inode, which sees through symbolic and hard links and costs one stat an input.
+  if (existing) {
+    const target = existing.ino === 0 ? await canonical(destination) : undefined;
+    for (const input of new Set(inputs)) {
+      const info = statSync(input, { throwIfNoEntry: false });
+      const same = target === undefined ? info?.dev === existing.dev && info.ino === existing.ino : (await canonical(input)) === target;
+      if (same) {
+        throw new FlipbookError('OUTPUT_IS_INPUT', `The output ${destination} is one of the inputs`, {
+          file: destination,
+          option: 'output',
+          hint: 'Choose another output path; flipbook never writes over an input',
+        });
+      }
     }
   }
-  const existing = await stat(destination).catch(() => undefined);
   if (existing?.isDirectory()) {
     throw new FlipbookError('OUTPUT_EXISTS', `The output ${destination} is a directory`, { file: destination, option: 'output', hint: 'Give a file name such as movie.mp4' });
   }
@@ -37,6 +43,7 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
   }
 }
 
+/** Where `ino` means nothing (some file systems report 0): the real path. */
 async function canonical(path: string): Promise<string> {
   const absolute = resolve(path);
   try {
