@@ -4,17 +4,14 @@
  * opaque pixels in their colour; AV1 in MP4 and WebM plays with the right size and colour.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { Browser } from 'playwright-core';
 
 import { stitch } from '../src/index.js';
 import { alphaFrame } from './helpers/alpha.js';
-import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
+import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
 import { solid } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 
@@ -51,34 +48,20 @@ interface Probe {
 }
 
 describe('alpha and AV1 in headless Chromium', { skip: chromiumSkipReason() }, () => {
-  let dir: string;
-  let browser: Browser;
-  let server: Server;
-  let base: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flipbook-alpha-play-'));
+  const env = useBrowser('flipbook-alpha-play-', async (dir) => {
     const alpha = await Promise.all([0, 0, 0, 0].map((n, i) => writePng(join(dir, `a${i}.png`), alphaFrame(n, W, H))));
     const red = await Promise.all([0, 1, 2, 3].map((i) => writePng(join(dir, `r${i}.png`), solid(W, H, RED))));
     await stitch(alpha, join(dir, 'alpha.webm'), { fps: 4, preset: 'ultrafast' });
     await stitch(red, join(dir, 'av1.mp4'), { fps: 4, preset: 'ultrafast', codec: 'av1' });
     await stitch(red, join(dir, 'av1.webm'), { fps: 4, preset: 'ultrafast', codec: 'av1' });
-    ({ server, url: base } = await serve(dir));
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function play(file: string): Promise<Probe> {
     const page = `${file}.html`;
-    await writeFile(join(dir, page), `<!doctype html><html><body><video src="${file}" muted playsinline></video></body></html>`);
-    const tab = await browser.newPage();
+    await writeFile(join(env.dir, page), `<!doctype html><html><body><video src="${file}" muted playsinline></video></body></html>`);
+    const tab = await env.browser.newPage();
     try {
-      await tab.goto(`${base}/${page}`);
+      await tab.goto(`${env.base}/${page}`);
       return (await tab.evaluate(PROBE)) as Probe;
     } finally {
       await tab.close();

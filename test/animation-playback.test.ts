@@ -5,17 +5,14 @@
  * (for the alpha outputs, a transparent pixel too).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { Browser } from 'playwright-core';
 
 import { stitch } from '../src/index.js';
 import { paintRgba } from './helpers/animation.js';
-import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
+import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
 import { writePng } from './helpers/png.js';
 
 const skip = chromiumSkipReason();
@@ -58,34 +55,19 @@ interface Probe {
 }
 
 describe('GIF, WebP and APNG play in headless Chromium', { skip }, () => {
-  let browser: Browser;
-  let dir: string;
-  let server: Server;
-  let url: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flipbook-anim-play-'));
+  const env = useBrowser('flipbook-anim-play-', async (dir) => {
     // Left quarter transparent, the rest one colour a frame.
     await Promise.all(COLOURS.map((c, i) => writePng(join(dir, `f${i}.png`), paintRgba(64, 48, (x) => (x < 16 ? [0, 0, 0, 0] : [c[0], c[1], c[2], 255])))));
-    browser = await launchChromium();
-    // Served from loopback: a secure context, where ImageDecoder exists.
-    ({ server, url } = await serve(dir));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await rm(dir, { recursive: true, force: true });
   });
 
   for (const ext of ['gif', 'webp', 'apng']) {
     it(`plays the ${ext.toUpperCase()}: size, frames, duration, colour and transparency`, async () => {
-      const out = join(dir, `anim.${ext}`);
-      await stitch(join(dir, 'f*.png'), out, { fps: 4, overwrite: true, loop: 0, ...(ext === 'webp' ? { lossless: true } : {}) });
-      await writeFile(join(dir, `${ext}.html`), `<!doctype html><img data-type="${MIME[ext]}" src="anim.${ext}">`);
-      const page = await browser.newPage();
+      const out = join(env.dir, `anim.${ext}`);
+      await stitch(join(env.dir, 'f*.png'), out, { fps: 4, overwrite: true, loop: 0, ...(ext === 'webp' ? { lossless: true } : {}) });
+      await writeFile(join(env.dir, `${ext}.html`), `<!doctype html><img data-type="${MIME[ext]}" src="anim.${ext}">`);
+      const page = await env.browser.newPage();
       try {
-        await page.goto(`${url}/${ext}.html`);
+        await page.goto(`${env.base}/${ext}.html`);
         const probe = (await page.evaluate(PROBE)) as Probe;
         assert.deepEqual([probe.width, probe.height], [64, 48]);
         assert.equal(probe.frames, 3);

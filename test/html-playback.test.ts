@@ -5,16 +5,13 @@
  * drawn to a canvas has the source colour. All three are written by flipbook's frame writer.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { Browser } from 'playwright-core';
 
 import { type HtmlOptions, createWriter, toHTML } from '../src/index.js';
-import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
+import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
 import { solid } from './helpers/images.js';
 
 const RED = [200, 50, 50] as const;
@@ -57,43 +54,29 @@ interface Probe {
 }
 
 describe('toHTML in headless Chromium', { skip: chromiumSkipReason() }, () => {
-  let dir: string;
-  let browser: Browser;
-  let server: Server;
-  let base: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flipbook-html-play-'));
+  const env = useBrowser('flipbook-html-play-', async (dir) => {
     // One second of solid red at 10 fps: MP4 (H.264), WebM (VP9), GIF (its palette holds the colour exactly).
     for (const name of ['red.mp4', 'red.webm', 'red.gif']) {
       const writer = createWriter(join(dir, name), { width: WIDTH, height: HEIGHT, fps: 10, ...(name.endsWith('.gif') ? {} : { preset: 'ultrafast' }) });
       for (let i = 0; i < 10; i++) await writer.write(solid(WIDTH, HEIGHT, RED).data, { format: 'rgb' });
       await writer.close();
     }
-    ({ server, url: base } = await serve(dir));
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   for (const name of ['red.mp4', 'red.webm', 'red.gif']) {
     for (const embed of ['always', 'never'] as const) {
       it(`${name}, ${embed === 'always' ? 'embedded' : 'linked'}`, async () => {
         const options: HtmlOptions = { embed, ...(embed === 'never' ? { href: name } : {}) };
-        const snippet = await toHTML(join(dir, name), options);
+        const snippet = await toHTML(join(env.dir, name), options);
         const page = `${name}.${embed}.html`;
-        await writeFile(join(dir, page), `<!doctype html><html><body>${snippet}</body></html>`);
-        const tab = await browser.newPage();
+        await writeFile(join(env.dir, page), `<!doctype html><html><body>${snippet}</body></html>`);
+        const tab = await env.browser.newPage();
         try {
-          await tab.goto(`${base}/${page}`);
+          await tab.goto(`${env.base}/${page}`);
           const probe = (await tab.evaluate(PROBE)) as Probe;
           const video = name.endsWith('.gif') ? 'img' : 'video';
           assert.equal(probe.tag, video);
-          assert.ok(embed === 'always' ? probe.src.startsWith('data:') : probe.src.startsWith(base), `source ${probe.src}`);
+          assert.ok(embed === 'always' ? probe.src.startsWith('data:') : probe.src.startsWith(env.base), `source ${probe.src}`);
           assert.deepEqual([probe.width, probe.height], [WIDTH, HEIGHT]);
           assert.ok(Math.abs(probe.duration - 1) < 0.001, `duration ${probe.duration}`);
           if (probe.frames !== undefined) assert.equal(probe.frames, 10);

@@ -4,17 +4,14 @@
  * canvas has the source colour (BT.709 limited range decoded back to RGB).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import type { Browser } from 'playwright-core';
 
 import { stitch } from '../src/index.js';
-import { assertPixel, chromiumSkipReason, launchChromium, serve } from './helpers/browser.js';
+import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
 
 const red = fileURLToPath(new URL('./assets/solid-c83232.png', import.meta.url));
 const blue = fileURLToPath(new URL('./assets/solid-3264c8.png', import.meta.url));
@@ -34,31 +31,17 @@ window.probe = async (src, at) => {
 </script></body>`;
 
 describe('playback in headless Chromium', { skip: chromiumSkipReason() }, () => {
-  let dir: string;
-  let browser: Browser;
-  let server: Server;
-  let base: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flipbook-play-'));
+  const env = useBrowser('flipbook-play-', async (dir) => {
     await writeFile(join(dir, 'index.html'), PAGE);
-    ({ server, url: base } = await serve(dir));
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('plays the default MP4: duration, size and colour', async () => {
     // 25 red frames then 25 blue frames at 25 fps: 2 s, red at 0.5 s, blue at 1.5 s.
     const list = [...Array<string>(25).fill(red), ...Array<string>(25).fill(blue)];
-    const result = await stitch(list, join(dir, 'movie.mp4'));
+    const result = await stitch(list, join(env.dir, 'movie.mp4'));
     assert.equal(result.frames, 50);
-    const page = await browser.newPage();
-    await page.goto(`${base}/index.html`);
+    const page = await env.browser.newPage();
+    await page.goto(`${env.base}/index.html`);
     const first = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 0.5]);
     assert.equal(first.width, 320);
     assert.equal(first.height, 240);
@@ -70,10 +53,10 @@ describe('playback in headless Chromium', { skip: chromiumSkipReason() }, () => 
   });
 
   it('plays the WebM (VP9) output', async () => {
-    const result = await stitch(Array<string>(10).fill(red), join(dir, 'movie.webm'), { preset: 'ultrafast' });
+    const result = await stitch(Array<string>(10).fill(red), join(env.dir, 'movie.webm'), { preset: 'ultrafast' });
     assert.equal(result.codec, 'vp9');
-    const page = await browser.newPage();
-    await page.goto(`${base}/index.html`);
+    const page = await env.browser.newPage();
+    await page.goto(`${env.base}/index.html`);
     const probe = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.webm', 0.2]);
     assert.equal(probe.width, 320);
     assert.ok(Math.abs(probe.duration - 0.4) < 0.001, `duration ${probe.duration}`);

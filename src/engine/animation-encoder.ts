@@ -4,7 +4,7 @@ import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE
 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
-import { SimpleGraph, pictureInput } from './filter-graph.js';
+import { SimpleGraph, pictureInput, pullFrame } from './filter-graph.js';
 import { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -257,19 +257,8 @@ class PaletteMapper {
     check(await this.source.buffersrcAddFrame(frame), 'feed paletteuse');
   }
 
-  async pull(): Promise<Frame | null> {
-    const out = new Frame();
-    out.alloc();
-    const ret = await this.sink.buffersinkGetFrame(out);
-    if (ret === EAGAIN || ret === EOF) {
-      out.free();
-      return null;
-    }
-    if (ret < 0) {
-      out.free();
-      check(ret, 'map a frame to the palette');
-    }
-    return out;
+  pull(): Promise<Frame | null> {
+    return pullFrame(this.sink, 'map a frame to the palette');
   }
 
   free(): void {

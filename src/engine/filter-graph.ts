@@ -78,19 +78,8 @@ export class SimpleGraph {
   }
 
   /** The next output frame, or null when the graph needs more input (or has ended). */
-  async pull(): Promise<Frame | null> {
-    const out = new Frame();
-    out.alloc();
-    const ret = await this.sink.buffersinkGetFrame(out);
-    if (ret === EAGAIN || ret === EOF) {
-      out.free();
-      return null;
-    }
-    if (ret < 0) {
-      out.free();
-      check(ret, 'filter a frame');
-    }
-    return out;
+  pull(): Promise<Frame | null> {
+    return pullFrame(this.sink, 'filter a frame');
   }
 
   free(): void {
@@ -142,4 +131,20 @@ export class GraphCache<T extends { graph: SimpleGraph }> {
     for (const { graph } of this.entries.values()) graph.free();
     this.entries.clear();
   }
+}
+
+/** The next frame out of a buffer sink, or null when its graph needs more input (or has ended). */
+export async function pullFrame(sink: FilterContext, doing: string): Promise<Frame | null> {
+  const out = new Frame();
+  out.alloc();
+  const ret = await sink.buffersinkGetFrame(out);
+  if (ret === EAGAIN || ret === EOF) {
+    out.free();
+    return null;
+  }
+  if (ret < 0) {
+    out.free();
+    check(ret, doing);
+  }
+  return out;
 }

@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 
 import { type Browser, chromium } from 'playwright-core';
 
@@ -70,4 +72,34 @@ export async function serve(dir: string): Promise<{ server: Server; url: string 
 export function assertPixel(actual: readonly number[], expected: readonly number[], tolerance: number, label = 'pixel'): void {
   const worst = Math.max(...expected.map((e, i) => Math.abs((actual[i] ?? -999) - e)));
   assert.ok(worst <= tolerance, `${label} ${actual.join(',')} vs expected ${expected.join(',')} (off by ${worst}, allowed ${tolerance})`);
+}
+
+/** What a browser suite gets: a served directory and a running Chromium. */
+export interface BrowserEnv {
+  /** The served directory (created before the suite, removed after it). */
+  dir: string;
+  /** Its URL on loopback, without a trailing slash. */
+  base: string;
+  browser: Browser;
+}
+
+/**
+ * Sets up a suite's browser: a temporary directory filled by `prepare`, served on loopback, and
+ * Chromium; all torn down after the suite. Call it inside `describe`.
+ */
+export function useBrowser(prefix: string, prepare: (dir: string) => Promise<void> = async () => undefined): BrowserEnv {
+  const env = {} as BrowserEnv;
+  let server: Server | undefined;
+  before(async () => {
+    env.dir = await mkdtemp(join(tmpdir(), prefix));
+    await prepare(env.dir);
+    ({ server, url: env.base } = await serve(env.dir));
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await rm(env.dir, { recursive: true, force: true });
+  });
+  return env;
 }
