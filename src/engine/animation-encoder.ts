@@ -1,10 +1,10 @@
 import { Codec, CodecContext, Dictionary, FilterGraph, FormatContext, Frame, Packet, Rational, avGetPixFmtName } from 'node-av/lib';
-import type { FilterContext, Stream } from 'node-av/lib';
+import type { Stream } from 'node-av/lib';
 import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_BGRA, AV_PIX_FMT_PAL8, AV_PIX_FMT_RGBA } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
-import { SimpleGraph, pictureInput, pullFrame } from './filter-graph.js';
+import { SimpleGraph, pictureInput } from './filter-graph.js';
 import { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -209,19 +209,12 @@ export class Palette {
   }
 }
 
-/** paletteuse with two inputs: the frames on [in], the palette on [pal]. */
-class PaletteMapper {
-  private readonly graph: FilterGraph;
-  private readonly source: FilterContext;
-  private readonly sink: FilterContext;
-
-  private constructor(graph: FilterGraph, source: FilterContext, sink: FilterContext) {
-    this.graph = graph;
-    this.source = source;
-    this.sink = sink;
-  }
-
-  static async create(width: number, height: number, palette: Palette, dither: Dither): Promise<PaletteMapper> {
+/**
+ * paletteuse with two inputs: the frames on [in], the palette on [pal] (fed once at the start);
+ * pushed and pulled like any other graph.
+ */
+class PaletteMapper extends SimpleGraph {
+  static async open(width: number, height: number, palette: Palette, dither: Dither): Promise<PaletteMapper> {
     const graph = new FilterGraph();
     graph.alloc();
     try {
@@ -251,18 +244,6 @@ class PaletteMapper {
       graph.free();
       throw error;
     }
-  }
-
-  async push(frame: Frame | null): Promise<void> {
-    check(await this.source.buffersrcAddFrame(frame), 'feed paletteuse');
-  }
-
-  pull(): Promise<Frame | null> {
-    return pullFrame(this.sink, 'map a frame to the palette');
-  }
-
-  free(): void {
-    this.graph.free();
   }
 }
 
@@ -307,7 +288,7 @@ export class AnimationEncoder {
     const { width, height } = spec;
     if (spec.codec === 'gif') {
       if (!spec.palette) throw new FlipbookError('ENGINE', 'A GIF needs its palette first');
-      const mapper = await PaletteMapper.create(width, height, spec.palette, spec.dither ?? 'sierra2_4a');
+      const mapper = await PaletteMapper.open(width, height, spec.palette, spec.dither ?? 'sierra2_4a');
       try {
         // GIF's loop: -1 plays once, 0 forever, n repeats n times after the first play.
         const loop = spec.loop === 0 ? 0 : spec.loop === 1 ? -1 : spec.loop - 1;

@@ -23,7 +23,8 @@ export class SimpleGraph {
   private readonly source: FilterContext;
   private readonly sink: FilterContext;
 
-  private constructor(graph: FilterGraph, source: FilterContext, sink: FilterContext) {
+  /** From a configured graph and its input and output ends. */
+  protected constructor(graph: FilterGraph, source: FilterContext, sink: FilterContext) {
     this.graph = graph;
     this.source = source;
     this.sink = sink;
