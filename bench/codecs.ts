@@ -10,32 +10,20 @@
  * The two sides link different library versions (SVT-AV1 3.x in node-av's FFmpeg 8.1, Debian's
  * 1.4 in ffmpeg 5.1; libvpx likewise): the result records both.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const WORK = join(ROOT, 'bench', 'results', 'codecs');
-const FFMPEG = '/usr/bin/ffmpeg';
-const GNU_TIME = '/usr/bin/time';
+import { type BenchOptions, FFMPEG, GNU_TIME, RESULTS, type Sample, builtFlipbook, describe, medianSample, requireTools, run, timed } from './support.js';
+
+const WORK = join(RESULTS, 'codecs');
 const WIDTH = 640;
 const HEIGHT = 360;
 const FPS = 25;
 const FRAMES = 100;
 
-export interface CodecBenchOptions {
-  runs: number;
-  log: (line: string) => void;
-}
-
-interface Sample {
-  wall: number;
-  cpu: number;
-  rss: number;
-}
+export type CodecBenchOptions = BenchOptions;
 
 interface JobResult {
   name: string;
@@ -55,52 +43,14 @@ export interface CodecBenchResult {
   markdown: string;
 }
 
-function output(command: string, args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env): Promise<{ out: string; err: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ out: out.trim(), err: err.trim(), code }));
-  });
+/** A command's stdout, or '' when it fails (a version query that has nothing to say). */
+async function output(command: string, args: readonly string[]): Promise<string> {
+  return (await run(command, args).catch(() => ({ stdout: '' }))).stdout;
 }
 
-async function measure(command: string, args: readonly string[]): Promise<Sample> {
-  const report = join(os.tmpdir(), `flipbook-bench-codecs-${process.pid}-${Date.now()}.time`);
-  const run = await output(GNU_TIME, ['-f', '%e %U %S %M', '-o', report, command, ...args], WORK, { ...process.env, SVT_LOG: '1' });
-  if (run.code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${run.code}: ${run.err}`);
-  const [wall, user, sys, kb] = (await readFile(report, 'utf8')).trim().split(/\s+/).slice(-4).map(Number);
-  await rm(report, { force: true });
-  return { wall: wall ?? NaN, cpu: (user ?? 0) + (sys ?? 0), rss: (kb ?? 0) * 1024 };
-}
-
-function median(samples: readonly Sample[]): Sample {
-  const pick = (key: keyof Sample): number => {
-    const sorted = samples.map((s) => s[key]).sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-  };
-  return { wall: pick('wall'), cpu: pick('cpu'), rss: pick('rss') };
-}
-
-const describe = (s: Sample): string => `${s.wall.toFixed(2)} s wall, ${s.cpu.toFixed(2)} s CPU, ${(s.rss / 1048576).toFixed(0)} MB`;
-
-/** dist/cli/bin.js, built when older than src/ (emitted even if another module has type errors in progress). */
-async function builtFlipbook(log: (line: string) => void): Promise<string> {
-  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
-  const built = existsSync(bin) ? (await stat(bin)).mtimeMs : 0;
-  let newest = 0;
-  for (const file of await readdir(join(ROOT, 'src'), { recursive: true })) {
-    if (file.endsWith('.ts')) newest = Math.max(newest, (await stat(join(ROOT, 'src', file))).mtimeMs);
-  }
-  if (newest > built) {
-    log('Building flipbook (dist/ is older than src/)...');
-    await output(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')]);
-    if (!existsSync(bin)) throw new Error('The build did not produce dist/cli/bin.js');
-  }
-  return bin;
+/** SVT-AV1 prints its banner to stderr unless told otherwise. */
+function measure(command: string, args: readonly string[]): Promise<Sample> {
+  return timed(command, args, { cwd: WORK, env: { ...process.env, SVT_LOG: '1' } });
 }
 
 async function frameCache(log: (line: string) => void): Promise<string> {
@@ -110,19 +60,18 @@ async function frameCache(log: (line: string) => void): Promise<string> {
   const partial = `${dir}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
-  const run = await output(FFMPEG, ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=${FPS}`, '-frames:v', String(FRAMES), join(partial, 'f_%05d.png')]);
-  if (run.code !== 0) throw new Error(`ffmpeg could not make the frames: ${run.err}`);
+  await run(FFMPEG, ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=${FPS}`, '-frames:v', String(FRAMES), join(partial, 'f_%05d.png')]);
   await rm(dir, { recursive: true, force: true });
   await rename(partial, dir);
   return dir;
 }
 
 export async function benchCodecs({ runs, log }: CodecBenchOptions): Promise<CodecBenchResult> {
-  if (!existsSync(FFMPEG) || !existsSync(GNU_TIME)) throw new Error('The codec benchmark needs Debian\'s ffmpeg and GNU time: apt-get install -y ffmpeg time');
+  requireTools('codec', [FFMPEG, GNU_TIME]);
   await mkdir(WORK, { recursive: true });
-  const encoders = (await output(FFMPEG, ['-hide_banner', '-encoders'])).out;
+  const encoders = await output(FFMPEG, ['-hide_banner', '-encoders']);
   const cliHas = (name: string): boolean => new RegExp(`\\s${name}\\s`).test(encoders);
-  const bin = await builtFlipbook(log);
+  const { bin } = await builtFlipbook(log);
   const frames = relative(WORK, await frameCache(log));
   const input = ['-framerate', String(FPS), '-i', `${frames}/f_%05d.png`];
   // flipbook's normalise stage, written as the CLI's filter: BT.709 matrix, limited range, tagged.
@@ -160,8 +109,8 @@ export async function benchCodecs({ runs, log }: CodecBenchOptions): Promise<Cod
       ff.push(await measure(FFMPEG, ffArgs));
       log(`  run ${run}/${runs} ffmpeg   ${describe(ff.at(-1) as Sample)}`);
     }
-    const fbMedian = median(fb);
-    const ffMedian = median(ff);
+    const fbMedian = medianSample(fb);
+    const ffMedian = medianSample(ff);
     results.push({
       name: job.name,
       flipbook: { command: `flipbook ${fbArgs.slice(2).join(' ')}`, samples: fb, median: fbMedian, bytes: (await stat(join(WORK, fbOut))).size },
@@ -170,10 +119,10 @@ export async function benchCodecs({ runs, log }: CodecBenchOptions): Promise<Cod
     });
   }
   const versions = {
-    ffmpegCli: (await output(FFMPEG, ['-version'])).out.split('\n')[0] ?? '',
-    cliSvtAv1: (await output('dpkg-query', ['-W', '-f', '${Version}', 'libsvtav1enc1'])).out || 'unknown',
-    cliLibvpx: (await output('dpkg-query', ['-W', '-f', '${Version}', 'libvpx7'])).out || 'unknown',
-    flipbookFfmpeg: (await output(process.execPath, ['--input-type=module', '-e', "import('node-av/lib').then((m) => console.log(m.getFFmpegInfo().version))"])).out,
+    ffmpegCli: (await output(FFMPEG, ['-version'])).split('\n')[0] ?? '',
+    cliSvtAv1: (await output('dpkg-query', ['-W', '-f', '${Version}', 'libsvtav1enc1'])) || 'unknown',
+    cliLibvpx: (await output('dpkg-query', ['-W', '-f', '${Version}', 'libvpx7'])) || 'unknown',
+    flipbookFfmpeg: await output(process.execPath, ['--input-type=module', '-e', "import('node-av/lib').then((m) => console.log(m.getFFmpegInfo().version))"]),
   };
   const rows = results.map(
     (r) =>

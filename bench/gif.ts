@@ -15,18 +15,15 @@
  *      recipe's size (flipbook's colors tuned), so neither side is favoured by the match.
  * Targets: flipbook above plain, and no worse than the recipe, at equal size.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 import { stitch } from '../src/index.js';
+import { FFMPEG, RESULTS, ROOT, run } from './support.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const WORK = join(ROOT, 'bench', 'results', 'gif');
+const WORK = join(RESULTS, 'gif');
 const FRAMES = join(ROOT, 'sample', 'frames');
-const FFMPEG = '/usr/bin/ffmpeg';
 const FPS = 25;
 
 interface Point {
@@ -44,21 +41,16 @@ export interface GifBench {
   markdown: string;
 }
 
-function run(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(FFMPEG, ['-hide_banner', '-nostdin', '-y', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stderr) : reject(new Error(`ffmpeg ${args.join(' ')} failed (${code}): ${stderr.slice(-500)}`))));
-  });
+/** ffmpeg's stderr (where its ssim filter reports). */
+async function ffmpeg(args: readonly string[]): Promise<string> {
+  return (await run(FFMPEG, ['-hide_banner', '-nostdin', '-y', ...args])).stderr;
 }
 
 const INPUT = ['-framerate', String(FPS), '-start_number', '1', '-i', join(FRAMES, 'frame_%d.png')];
 
 /** SSIM of a GIF against the source frames: the mean over all frames and planes (gbrp). */
 async function ssim(gif: string): Promise<number> {
-  const log = await run(['-i', gif, ...INPUT, '-lavfi', '[0:v]format=gbrp[a];[1:v]format=gbrp[b];[a][b]ssim', '-f', 'null', '-']);
+  const log = await ffmpeg(['-i', gif, ...INPUT, '-lavfi', '[0:v]format=gbrp[a];[1:v]format=gbrp[b];[a][b]ssim', '-f', 'null', '-']);
   const match = /SSIM .*All:([0-9.]+)/.exec(log);
   if (!match) throw new Error(`no SSIM in ffmpeg's output for ${gif}`);
   return Number(match[1]);
@@ -79,7 +71,7 @@ function flipbookGif(colors: number): Promise<Point> {
 function recipeGif(colors: number): Promise<Point> {
   const file = join(WORK, `recipe-${colors}.gif`);
   return measure('ffmpeg palettegen/paletteuse', colors, file, () =>
-    run([...INPUT, '-vf', `split[a][b];[a]palettegen=max_colors=${colors}[p];[b][p]paletteuse`, file]),
+    ffmpeg([...INPUT, '-vf', `split[a][b];[a]palettegen=max_colors=${colors}[p];[b][p]paletteuse`, file]),
   );
 }
 
@@ -109,7 +101,7 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void })
   log('\nGIF: SSIM against the source frames at equal size (sample/frames, 48 x 320x180, 25 fps)');
 
   const plainFile = join(WORK, 'plain.gif');
-  const plain = await measure('ffmpeg plain', undefined, plainFile, () => run([...INPUT, plainFile]));
+  const plain = await measure('ffmpeg plain', undefined, plainFile, () => ffmpeg([...INPUT, plainFile]));
   const fbDefault = await flipbookGif(256);
   const recipe = await recipeGif(256);
   for (const p of [plain, fbDefault, recipe]) log(`  ${p.side}${p.colors ? ` (${p.colors} colours)` : ''}: ${p.bytes} bytes, SSIM ${p.ssim.toFixed(4)}, ${p.seconds.toFixed(2)} s`);

@@ -12,37 +12,22 @@
  * fast as the pipe; memory flat (readFrames reading the video three times peaks within 64 MB
  * of once).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const WORK = join(ROOT, 'bench', 'results', 'split');
-const FFMPEG = '/usr/bin/ffmpeg';
-const GNU_TIME = '/usr/bin/time';
+import { type BenchOptions, FFMPEG, GNU_TIME, MB, RESULTS, type Sample, builtFlipbook, describe, mb, medianSample, requireTools, run, timed } from './support.js';
+
+const WORK = join(RESULTS, 'split');
 const WIDTH = 1920;
 const HEIGHT = 1080;
 const FPS = 25;
 const SECONDS = 10;
 const FRAMES = FPS * SECONDS;
-const MB = 1024 * 1024;
 
-export interface SplitBenchOptions {
-  runs: number;
-  log: (line: string) => void;
-}
-
-interface Sample {
-  /** Seconds. */
-  wall: number;
-  /** User + system CPU seconds. */
-  cpu: number;
-  /** Peak resident set size, bytes. */
-  rss: number;
-}
+export type SplitBenchOptions = BenchOptions;
 
 interface Side {
   command: string;
@@ -59,66 +44,20 @@ interface Target {
 
 // --- measuring --------------------------------------------------------------------------------
 
-function output(command: string, args: readonly string[], cwd = ROOT): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${err.trim()}`))));
-  });
+async function output(command: string, args: readonly string[]): Promise<string> {
+  return (await run(command, args)).stdout;
 }
 
-/** Runs a command under GNU time; returns its measurements and its stdout. */
-async function measure(command: string, args: readonly string[], cwd = WORK): Promise<Sample & { stdout: string }> {
-  const report = join(os.tmpdir(), `flipbook-bench-${process.pid}-${Date.now()}.time`);
-  const stdout = await output(GNU_TIME, ['-f', '%e %U %S %M', '-o', report, command, ...args], cwd);
-  const [wall, user, sys, kb] = (await readFile(report, 'utf8')).trim().split(/\s+/).slice(-4).map(Number);
-  await rm(report, { force: true });
-  return { wall: wall ?? NaN, cpu: (user ?? 0) + (sys ?? 0), rss: (kb ?? 0) * 1024, stdout };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+function measure(command: string, args: readonly string[]): Promise<Sample & { stdout: string }> {
+  return timed(command, args, { cwd: WORK });
 }
 
 function side(command: string, samples: Sample[], frames: number): Side {
-  const m = { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)), rss: median(samples.map((s) => s.rss)) };
+  const m = medianSample(samples);
   return { command, samples, median: m, fps: frames / m.wall };
 }
 
-const mb = (bytes: number): string => `${(bytes / MB).toFixed(0)} MB`;
-const describe = (s: Sample): string => `wall ${s.wall.toFixed(2)} s, cpu ${s.cpu.toFixed(2)} s, peak RSS ${mb(s.rss)}`;
-
 // --- inputs -----------------------------------------------------------------------------------
-
-async function requireTools(): Promise<void> {
-  const missing = [
-    existsSync(FFMPEG) ? undefined : `the reference ffmpeg (${FFMPEG}): apt-get install -y ffmpeg`,
-    existsSync(GNU_TIME) ? undefined : `GNU time (${GNU_TIME}): apt-get install -y time`,
-  ].filter((m) => m !== undefined);
-  if (missing.length) throw new Error(`The split benchmark needs ${missing.join('; and ')}`);
-}
-
-/** dist/, rebuilt when a source file is newer (the benchmark runs the built package, as users do). */
-async function builtFlipbook(log: (line: string) => void): Promise<{ bin: string; index: string }> {
-  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
-  const index = join(ROOT, 'dist', 'index.js');
-  const built = existsSync(bin) && existsSync(index) ? Math.min((await stat(bin)).mtimeMs, (await stat(index)).mtimeMs) : 0;
-  let newest = 0;
-  for (const file of await readdir(join(ROOT, 'src'), { recursive: true })) {
-    if (file.endsWith('.ts')) newest = Math.max(newest, (await stat(join(ROOT, 'src', file))).mtimeMs);
-  }
-  if (newest > built) {
-    log('Building flipbook (dist/ is older than src/)...');
-    await output(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')]);
-  }
-  return { bin, index };
-}
 
 /** bench/results/split/v1080.mp4: 10 s of ffmpeg's testsrc2 at 1080p25, H.264 High, made once. */
 async function testVideo(log: (line: string) => void): Promise<string> {
@@ -174,7 +113,7 @@ async function countFiles(dir: string): Promise<{ files: number; bytes: number }
 // --- the benchmark ----------------------------------------------------------------------------
 
 export async function benchSplit({ runs, log }: SplitBenchOptions): Promise<Record<string, unknown>> {
-  await requireTools();
+  requireTools('split', [FFMPEG, GNU_TIME]);
   const { bin, index } = await builtFlipbook(log);
   const video = await testVideo(log);
   const indexUrl = pathToFileURL(index).href;

@@ -6,39 +6,21 @@
  * Each run is a child process measured by GNU time (wall, user + sys CPU, peak RSS), so both
  * sides are counted the same way, start-up included.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const RESULTS = join(ROOT, 'bench', 'results');
+import { type BenchOptions, FFMPEG, FFPROBE, GNU_TIME, MB, RESULTS, ROOT, type Sample, builtFlipbook, describe, mb, medianSample, requireTools, run, timed } from './support.js';
 
-const FFMPEG = '/usr/bin/ffmpeg';
-const FFPROBE = '/usr/bin/ffprobe';
-const GNU_TIME = '/usr/bin/time';
+export { ROOT, RESULTS, type BenchOptions, type Sample };
+
 const WIDTH = 1920;
 const HEIGHT = 1080;
 const FRAMES = 300;
 const FPS = 25;
 const REPEATS = 10;
-const MB = 1024 * 1024;
-
-export interface BenchOptions {
-  runs: number;
-  log: (line: string) => void;
-}
-
-export interface Sample {
-  /** Seconds. */
-  wall: number;
-  /** User + system CPU seconds of the child and what it waited for. */
-  cpu: number;
-  /** Peak resident set size, bytes. */
-  rss: number;
-}
 
 export interface Side {
   command: string;
@@ -69,8 +51,8 @@ interface Target {
 }
 
 export async function benchStitch({ runs, log }: BenchOptions): Promise<StitchBenchResult> {
-  await requireTools();
-  const bin = await builtFlipbook(log);
+  requireTools('stitch', [FFMPEG, FFPROBE, GNU_TIME]);
+  const { bin } = await builtFlipbook(log);
   const frames = await frameCache(log);
   const out = join(RESULTS, 'out');
   await mkdir(out, { recursive: true });
@@ -177,31 +159,7 @@ export function stitchMarkdown(r: StitchBenchResult): string {
   ].join('\n');
 }
 
-// --- tools -----------------------------------------------------------------------------------
-
-async function requireTools(): Promise<void> {
-  const missing = [
-    existsSync(FFMPEG) && existsSync(FFPROBE) ? undefined : `the reference ffmpeg (${FFMPEG}, ${FFPROBE}): apt-get install -y ffmpeg`,
-    existsSync(GNU_TIME) ? undefined : `GNU time (${GNU_TIME}), which measures each run: apt-get install -y time`,
-  ].filter((m) => m !== undefined);
-  if (missing.length) throw new Error(`The benchmark needs ${missing.join('; and ')}`);
-}
-
-/** dist/cli/bin.js, rebuilt first when any file in src/ is newer. */
-async function builtFlipbook(log: (line: string) => void): Promise<string> {
-  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
-  const built = existsSync(bin) ? (await stat(bin)).mtimeMs : 0;
-  const sources = await readdir(join(ROOT, 'src'), { recursive: true });
-  let newest = 0;
-  for (const file of sources) {
-    if (file.endsWith('.ts')) newest = Math.max(newest, (await stat(join(ROOT, 'src', file))).mtimeMs);
-  }
-  if (newest > built) {
-    log('Building flipbook (dist/ is older than src/)...');
-    await output(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')]);
-  }
-  return bin;
-}
+// --- inputs ---------------------------------------------------------------------------------
 
 /** bench/results/frames-1920x1080/f_00001.png ... f_00300.png, made once with ffmpeg's testsrc2. */
 async function frameCache(log: (line: string) => void): Promise<string> {
@@ -236,18 +194,12 @@ function libraryScript(): string {
 
 // --- measuring -------------------------------------------------------------------------------
 
-/** Runs a command under GNU time; its wall clock, CPU time and peak RSS. */
-async function measure(command: string, args: string[], cwd: string): Promise<Sample> {
-  const report = join(RESULTS, '.time');
-  await rm(report, { force: true });
-  await output(GNU_TIME, ['-f', '%e %U %S %M', '-o', report, command, ...args], cwd);
-  const [wall, user, sys, kb] = (await readFile(report, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number);
-  if ([wall, user, sys, kb].some((n) => n === undefined || Number.isNaN(n))) throw new Error(`Cannot read GNU time's report for ${command}`);
-  return { wall: wall!, cpu: user! + sys!, rss: kb! * 1024 };
+function measure(command: string, args: string[], cwd: string): Promise<Sample> {
+  return timed(command, args, { cwd });
 }
 
 async function side(command: string, samples: Sample[], file: string): Promise<Side> {
-  const median = { wall: medianOf(samples.map((s) => s.wall)), cpu: medianOf(samples.map((s) => s.cpu)), rss: medianOf(samples.map((s) => s.rss)) };
+  const median = medianSample(samples);
   return { command, samples, median, fps: FRAMES / median.wall, output: await probe(file) };
 }
 
@@ -263,37 +215,12 @@ async function x264Version(file: string): Promise<string> {
   return /x264 - (core \d+(?: r\d+)?)/.exec(head)?.[1] ?? 'unknown';
 }
 
-function output(command: string, args: string[], cwd = ROOT): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(stdout.trim());
-      else reject(new Error(`${command} ${args.slice(0, 6).join(' ')}... failed (${signal ?? `exit ${code}`}):\n${stderr.trim()}`));
-    });
-  });
-}
-
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function describe(s: Sample): string {
-  return `wall ${s.wall.toFixed(2)} s, CPU ${s.cpu.toFixed(2)} s, peak RSS ${mb(s.rss)}`;
+async function output(command: string, args: string[]): Promise<string> {
+  return (await run(command, args)).stdout;
 }
 
 function spread(values: number[]): string {
   return `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)} s`;
-}
-
-function mb(bytes: number): string {
-  return `${Math.round(bytes / MB)} MB`;
 }
 
 function signedMb(bytes: number): string {
