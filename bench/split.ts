@@ -164,7 +164,7 @@ export async function benchSplit({ runs, log }: SplitBenchOptions): Promise<Reco
   const threePasses = await measure(process.execPath, ['--input-type=module', '-e', READ_FRAMES_SCRIPT, indexUrl, video, '3']);
   log(`  readFrames, the video 3 times in one process: ${describe(threePasses)}`);
 
-  const split = { flipbook: side(`node dist/cli/bin.js ${splitArgs.slice(2).join(' ')}`, fbSplit, FRAMES), ffmpeg: side(`ffmpeg ${ffSplitArgs.join(' ')}`, ffSplit, FRAMES) };
+  const split = { flipbook: side(`node dist/cli/flipbook.js ${splitArgs.slice(2).join(' ')}`, fbSplit, FRAMES), ffmpeg: side(`ffmpeg ${ffSplitArgs.join(' ')}`, ffSplit, FRAMES) };
   const read = { flipbook: side('readFrames(video, { format: "rgba" }) in Node', fbRead, FRAMES), ffmpeg: side('ffmpeg -i video -f rawvideo -pix_fmt rgba - | Node', pipeRead, FRAMES) };
   const splitRatio = split.flipbook.median.wall / split.ffmpeg.median.wall;
   const readSpeedup = read.ffmpeg.median.wall / read.flipbook.median.wall;

@@ -94,7 +94,7 @@ export function requireTools(what: string, tools: readonly string[] = [FFMPEG, G
 
 /** dist/ (the package as users run it), rebuilt first when any file in src/ is newer. */
 export async function builtFlipbook(log: (line: string) => void): Promise<{ bin: string; index: string }> {
-  const bin = join(ROOT, 'dist', 'cli', 'bin.js');
+  const bin = join(ROOT, 'dist', 'cli', 'flipbook.js');
   const index = join(ROOT, 'dist', 'index.js');
   const built = existsSync(bin) && existsSync(index) ? Math.min((await stat(bin)).mtimeMs, (await stat(index)).mtimeMs) : 0;
   let newest = 0;
@@ -104,7 +104,8 @@ export async function builtFlipbook(log: (line: string) => void): Promise<{ bin:
   if (newest > built) {
     log('Building flipbook (dist/ is older than src/)...');
     await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')]);
-    if (!existsSync(bin)) throw new Error('The build did not produce dist/cli/bin.js');
+    await run(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.mjs')]);
+    if (!existsSync(bin)) throw new Error('The build did not produce dist/cli/flipbook.js');
   }
   return { bin, index };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
+import { FrameConverter, PixelReader, VideoSource, copyPixels } from '../src/engine/index.js';
 import { probe, readFrames, split } from '../src/index.js';
 import { FFMPEG, FFPROBE, ffmpegVideo, imagePixels, needTool, psnr, run, syntheticFrame, tempDir } from './split-support.js';
 
@@ -105,6 +106,45 @@ describe('chroma layouts, bit depths, ranges and matrices', () => {
       assert.ok(agreement >= 45, `${c.name}: ${agreement.toFixed(2)} dB against the reference ffmpeg`);
     });
   }
+
+  // readFrames converts 8-bit planar YUV straight into JavaScript memory (PixelReader), others
+  // through the filter graph: the two must give the same bytes wherever the direct path is taken.
+  test("the direct conversion into JavaScript memory gives the filter graph's bytes exactly", async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const direct = cases.filter((c) => !c.name.includes('10-bit'));
+    for (const [i, c] of direct.entries()) {
+      const file = join(dir, `direct-${i}.mkv`);
+      await ffmpegVideo(file, 1, W, H, '25', [...c.args, '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0']);
+      for (const pixelFormat of ['rgba', 'rgb24', 'gray'] as const) {
+        const target = { filters: [], width: undefined, height: undefined, pixelFormat };
+        const reader = new PixelReader(target);
+        const graph = new FrameConverter(target);
+        const source = await VideoSource.open(file);
+        try {
+          for await (const frame of source.decode()) {
+            const passed = await reader.convert(frame.picture);
+            const converted = await graph.convert(frame.picture);
+            try {
+              assert.notEqual(passed.pixelFormat, pixelFormat, `${c.name} to ${pixelFormat}: the direct path was taken (the picture was not converted first)`);
+              const ours = await reader.pixels(passed);
+              const expected = copyPixels(converted);
+              assert.equal(ours.length, expected.length, `${c.name} to ${pixelFormat}: byte count`);
+              assert.ok(ours.equals(expected), `${c.name} to ${pixelFormat}: the direct conversion differs from the filter graph's`);
+            } finally {
+              passed.release();
+              converted.release();
+              frame.picture.release();
+            }
+          }
+        } finally {
+          reader.close();
+          graph.close();
+          await source.close();
+        }
+      }
+    }
+  });
 
   test('a tagged BT.709 source read as BT.601 would be visibly off: the tag is honoured', async (t) => {
     if (!needTool(t, FFMPEG)) return;

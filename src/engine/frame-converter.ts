@@ -19,6 +19,11 @@ export interface ConvertTarget {
   exact?: boolean;
 }
 
+/** What turns decoded pictures into the output's: a new picture each time, the input stays the caller's. */
+export interface PictureConverter {
+  convert(input: Picture): Promise<Picture>;
+}
+
 /** How many differently shaped inputs keep a graph ready. */
 const CACHED_GRAPHS = 2;
 
@@ -27,7 +32,7 @@ const CACHED_GRAPHS = 2;
  * the source's colour matrix and range from its tags (BT.601 when untagged, as FFmpeg does).
  * Works for any source format: 4:2:0, 4:2:2, 4:4:4, 8 to 16 bits, RGB, palette.
  */
-export class FrameConverter {
+export class FrameConverter implements PictureConverter {
   readonly target: ConvertTarget;
   private readonly graphs = new GraphCache<{ graph: SimpleGraph }>(CACHED_GRAPHS);
   private counter = 0n;

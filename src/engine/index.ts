@@ -23,7 +23,8 @@ export {
 } from './codecs.js';
 export { VideoReader, type DecodedVideoFrame, type VideoStreamInfo } from './video-reader.js';
 export { VideoSource, type SourceFrame, type DamageReport, type DecodeOptions } from './video-source.js';
-export { FrameConverter, type ConvertTarget } from './frame-converter.js';
+export { FrameConverter, type ConvertTarget, type PictureConverter } from './frame-converter.js';
+export { PixelReader, type PackedOutput } from './pixel-reader.js';
 export { ImageEncoder, imageTarget, jpegQscale, type ImageFormat, type ImageSpec } from './image-encoder.js';
 export { probeMedia, type ProbeOptions } from './media-probe.js';
 export { noVideoError, type MediaInfo, type VideoTrackInfo, type AudioTrackInfo, type OtherTrackInfo, type TrackInfo, type FrameCountSource } from './media-input.js';

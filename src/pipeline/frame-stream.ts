@@ -1,4 +1,4 @@
-import type { FrameConverter, Picture, SourceFrame, VideoSource } from '../engine/index.js';
+import type { Picture, PictureConverter, SourceFrame, VideoSource } from '../engine/index.js';
 import type { ResolvedSelection } from '../options/split-options.js';
 import { fractionToNumber } from '../options/values.js';
 import { prefetch } from './prefetch.js';
@@ -26,7 +26,7 @@ const DECODE_AHEAD = 2;
  * Decode → select → convert, lazily: frames are decoded a little ahead, only picked frames
  * are converted, and decoding stops as soon as the selection can pick nothing more.
  */
-export async function* streamFrames(source: VideoSource, selection: ResolvedSelection, converter: FrameConverter, signal?: AbortSignal): AsyncGenerator<StreamedFrame> {
+export async function* streamFrames(source: VideoSource, selection: ResolvedSelection, converter: PictureConverter, signal?: AbortSignal): AsyncGenerator<StreamedFrame> {
   const seeking = selection.start > 0;
   const decoded = prefetch(source.decode({ ...(seeking ? { from: selection.start } : {}), keyframesOnly: selection.keyframesOnly }), DECODE_AHEAD, (f: SourceFrame) =>
     f.picture.release(),
