@@ -5,7 +5,7 @@
  * tolerance; letterboxing is transparent; `alpha: 'flatten'` and opaque inputs give no alpha.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,8 @@ import { type DecodedVideoFrame, VideoReader } from '../src/engine/index.js';
 import { createWriter, probe, stitch } from '../src/index.js';
 import { alphaFrame } from './helpers/alpha.js';
 import { solid } from './helpers/images.js';
-import { writePng } from './helpers/png.js';
+import { encodePng16, writePng } from './helpers/png.js';
+import { FFMPEG, needTool, run } from './split-support.js';
 import { ms } from './helpers/video.js';
 
 const W = 64;
@@ -106,6 +107,31 @@ describe('alpha', () => {
 
     const opaqueResult = await stitch(opaque, out('opaque.mov'), { fps: 10, codec: 'prores' });
     assert.deepEqual([opaqueResult.profile, opaqueResult.pixelFormat], ['4444', 'yuv444p10le']);
+  });
+
+  it('16-bit alpha reaches ProRes 4444 at its 10 bits, not cut to 8 on the way', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    // Alpha levels half-way between two 8-bit levels (257k + 128): cut to 8 bits on the way,
+    // each is off by at least 128 in 16-bit units (measured 207 when the chain went through
+    // 8-bit RGBA); ProRes keeps 10 bits, a step of 64 (measured 79 with the conversions to
+    // 10 bits and from the decoder's 12).
+    const levels = Array.from({ length: W }, (_, x) => 257 * (4 * x + 1) + 128);
+    const data = new Uint16Array(W * H * 4);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) data.set([40000, 20000, 10000, levels[x] ?? 0], (y * W + x) * 4);
+    }
+    const frames = await Promise.all([0, 1].map(async (i) => {
+      const file = out(`deep${i}.png`);
+      await writeFile(file, encodePng16(W, H, 4, data));
+      return file;
+    }));
+    await stitch(frames, out('deep.mov'), { fps: 10, codec: 'prores' });
+    // The reference ffmpeg reads the alpha plane back at 16 bits.
+    const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', out('deep.mov'), '-frames:v', '1', '-vf', 'alphaextract,format=gray16le', '-f', 'rawvideo', '-']);
+    assert.equal(stdout.length, W * H * 2, 'one 16-bit alpha plane');
+    let worst = 0;
+    for (let x = 0; x < W; x++) worst = Math.max(worst, Math.abs(stdout.readUInt16LE((H / 2) * W * 2 + x * 2) - (levels[x] ?? 0)));
+    assert.ok(worst <= 100, `alpha off by up to ${worst} in 16-bit units (8-bit alpha would be off by 128 or more)`);
   });
 
   it('the frame writer keeps alpha when its first frame has transparency', async () => {

@@ -54,6 +54,15 @@ export const ORIENTATION_FILTERS: Readonly<Record<number, readonly string[]>> = 
 
 const COLOUR_TAGS = 'setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv';
 
+/**
+ * Whether alpha is kept at 16 bits through the chain: a source of more than 8 bits (16-bit PNG,
+ * TIFF) into an output of more than 8 (ProRes 4444's yuva444p10le). Otherwise RGBA at 8 bits,
+ * which is all an 8-bit output holds.
+ */
+function deepAlpha(source: ChainSource, target: ChainTarget): boolean {
+  return /(9|1[0-6])(le|be)$/.test(target.pixelFormat) && /(16|48|64)(le|be)$/.test(source.pixelFormat);
+}
+
 /** Returns a graph description with one input pad `[in]` and one output `[out]`. */
 export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
   const steps: string[] = [];
@@ -63,7 +72,7 @@ export function buildFilterChain(source: ChainSource, target: ChainTarget): stri
   // change matrices between two YUV formats, so go through RGB to convert exactly.
   if (isYuv) steps.push(`scale=in_color_matrix=auto:in_range=auto`, keepAlpha ? 'format=gbrap' : 'format=gbrp');
   // Keeping alpha: every picture gets an alpha channel before fitting, so padding is transparent.
-  else if (keepAlpha) steps.push('format=rgba');
+  else if (keepAlpha) steps.push(deepAlpha(source, target) ? 'format=rgba64le' : 'format=rgba');
   const padColour = keepAlpha ? `${target.background}@0` : target.background;
   steps.push(...(ORIENTATION_FILTERS[source.orientation] ?? []));
   const shown = source.orientation >= 5 ? { w: source.height, h: source.width } : { w: source.width, h: source.height };
