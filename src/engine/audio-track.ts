@@ -1,9 +1,10 @@
-import { Codec, CodecContext, Dictionary, Filter, FilterGraph, FilterInOut, Frame, Packet, Rational, avChannelLayoutDefault, avChannelLayoutDescribe, avGetSampleFmtName } from 'node-av/lib';
-import type { FilterContext, FormatContext, Stream } from 'node-av/lib';
+import { Codec, CodecContext, Dictionary, Frame, Packet, Rational, avChannelLayoutDefault, avChannelLayoutDescribe, avGetSampleFmtName } from 'node-av/lib';
+import type { FormatContext, Stream } from 'node-av/lib';
 import { AV_CODEC_FLAG_GLOBAL_HEADER, AV_SAMPLE_FMT_FLT, AV_SAMPLE_FMT_FLTP, AVFMT_GLOBALHEADER, AVDISCARD_ALL, AVMEDIA_TYPE_AUDIO, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 import { FF_ENCODER_AAC, FF_ENCODER_LIBOPUS } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
+import { AudioGraph } from './audio-graph.js';
 import { openMedia } from './media-input.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -21,7 +22,12 @@ export interface AudioSpec {
   volume: number;
   /** Seconds of fade-out at the end (0 none). */
   fade: number;
-  /** Seconds where the audio ends (the video's end; undefined: where the track ends). */
+  /**
+   * Seconds where the audio ends (the video's end, or the track's for extend). Undefined: told
+   * at finish() (the frame writer learns the video's length only at close); until then the
+   * encoded audio keeps `fade` seconds behind the pictures, so that the cut and the fade-out
+   * can still be made.
+   */
   end: number | undefined;
 }
 
@@ -50,17 +56,20 @@ export class AudioTrack {
   private readonly encoder: CodecContext;
   private readonly output: FormatContext;
   private readonly stream: Stream;
-  private graph: FilterGraph | undefined;
-  private source: FilterContext | undefined;
-  private sink: FilterContext | undefined;
+  private graph: AudioGraph | undefined;
   private readonly packet = new Packet();
   private readonly outPacket = new Packet();
   private readonly frame = new Frame();
-  /** Samples fed to the graph (its input clock) and written to the encoder (its output clock). */
+  /** Samples fed to the graph (its input clock), out of it, and written to the encoder (its output clock). */
   private fed = 0;
+  private produced = 0;
   private encoded = 0;
+  /** Without an end: filtered frames not yet encoded, the last `fade` seconds (pts: their first sample). */
+  private readonly held: Frame[] = [];
   private fedThisPass = 0;
   private inputDone = false;
+  /** The end of the input was fed to the graph. */
+  private graphFed = false;
   private graphDone = false;
   private closed = false;
 
@@ -137,13 +146,24 @@ export class AudioTrack {
     return { codec: this.spec.codec, duration: this.duration, sampleRate: this.encoder.sampleRate, channels: this.encoder.channelLayout.nbChannels };
   }
 
-  /** Encodes until `seconds` of audio are written, or the audio ends. */
+  /** Encodes until `seconds` of audio are written, or the audio ends (without an end, `fade` seconds less). */
   async pump(seconds: number): Promise<void> {
-    while (!this.graphDone && this.duration < seconds) await this.step();
+    if (this.spec.end !== undefined) {
+      while (!this.graphDone && this.duration < seconds) await this.step();
+      return;
+    }
+    const until = seconds * this.sampleRate;
+    while (!this.graphDone && this.produced < until) await this.step(until);
+    // The end is at least where both the pictures and the music have come so far.
+    await this.encodeHeld(Math.min(seconds * this.sampleRate, this.produced) - this.spec.fade * this.sampleRate);
   }
 
-  /** Encodes the rest and flushes the encoder. */
-  async finish(): Promise<AudioResult> {
+  /**
+   * Encodes the rest and flushes the encoder. Without an end in the spec, `end` (seconds) is
+   * where the audio stops: the rest is cut there and faded out before it.
+   */
+  async finish(end?: number): Promise<AudioResult> {
+    if (this.spec.end === undefined) await this.finishHeld(end);
     while (!this.graphDone) await this.step();
     check(await this.encoder.sendFrame(null), 'flush the audio encoder');
     await this.drainPackets();
@@ -154,6 +174,7 @@ export class AudioTrack {
     if (this.closed) return;
     this.closed = true;
     this.graph?.free();
+    for (const frame of this.held.splice(0)) frame.free();
     this.decoder.freeContext();
     this.encoder.freeContext();
     this.packet.free();
@@ -162,21 +183,25 @@ export class AudioTrack {
     await this.input.closeInput();
   }
 
-  /** Moves the pipeline by one decoded frame (or one end-of-input), then drains the graph. */
-  private async step(): Promise<void> {
-    const decoded = await this.decodeOne();
+  /**
+   * Moves the pipeline by one decoded frame (or the end of the input), then drains the graph,
+   * up to `until` samples: without an end, apad's silence never stops by itself.
+   */
+  private async step(until = Number.POSITIVE_INFINITY): Promise<void> {
+    const decoded = this.graphFed ? null : await this.decodeOne();
     if (decoded) {
       await this.ensureGraph(decoded);
       decoded.pts = BigInt(this.fed);
       this.fed += decoded.nbSamples;
       this.fedThisPass += decoded.nbSamples;
-      check(await this.source!.buffersrcAddFrame(decoded), 'feed the audio filters');
+      await this.graph!.feed(decoded);
       decoded.free();
-    } else {
-      if (!this.source) throw new FlipbookError('INVALID_INPUT', `${this.spec.file} holds no decodable audio`, { file: this.spec.file, option: 'audio' });
-      check(await this.source.buffersrcAddFrame(null), 'end the audio filters');
+    } else if (!this.graphFed) {
+      if (!this.graph) throw new FlipbookError('INVALID_INPUT', `${this.spec.file} holds no decodable audio`, { file: this.spec.file, option: 'audio' });
+      this.graphFed = true;
+      await this.graph.feed(null);
     }
-    await this.drainGraph(!decoded);
+    await this.drainGraph(until);
   }
 
   /** The next decoded frame, looping back to the start for `loop`; null at the end. */
@@ -223,61 +248,100 @@ export class AudioTrack {
     const filters: string[] = [];
     if (spec.offset < 0) filters.push(`atrim=start=${-spec.offset}`, 'asetpts=PTS-STARTPTS');
     if (spec.volume !== 1) filters.push(`volume=${spec.volume}`);
-    filters.push(`aresample=${rate}`, `aformat=sample_fmts=${avGetSampleFmtName(this.encoder.sampleFormat) ?? 'fltp'}:sample_rates=${rate}:channel_layouts=${avChannelLayoutDescribe(this.encoder.channelLayout) ?? 'stereo'}`);
+    filters.push(`aresample=${rate}`);
+    // adelay takes planar samples only: before aformat, or Opus (interleaved) would get planar.
     if (spec.offset > 0) filters.push(`adelay=delays=${Math.round(spec.offset * rate)}S:all=1`);
+    const out = this.encodedFormat;
+    filters.push(`aformat=sample_fmts=${out.sampleFormat}:sample_rates=${rate}:channel_layouts=${out.channelLayout}`);
     if (spec.fit === 'pad') filters.push('apad');
     filters.push('asetpts=N/SR/TB');
     if (spec.end !== undefined) filters.push(`atrim=end_sample=${Math.round(spec.end * rate)}`);
-    if (spec.fade > 0 && spec.end !== undefined) filters.push(`afade=t=out:st=${Math.max(0, spec.end - spec.fade)}:d=${spec.fade}`);
+    filters.push(...this.ending(spec.end));
+    this.graph = await AudioGraph.open(filters.join(','), { sampleRate: first.sampleRate, sampleFormat: inFormat, channelLayout: layout });
+  }
+
+  /** The encoder's sample format and channel layout, by FFmpeg's names. */
+  private get encodedFormat(): { sampleFormat: string; channelLayout: string } {
+    return { sampleFormat: avGetSampleFmtName(this.encoder.sampleFormat) ?? 'fltp', channelLayout: avChannelLayoutDescribe(this.encoder.channelLayout) ?? 'stereo' };
+  }
+
+  /** The last filters: the fade-out before `end` (seconds; undefined: none yet), then frames of the encoder's size. */
+  private ending(end: number | undefined): string[] {
+    const { fade } = this.spec;
+    const filters = fade > 0 && end !== undefined ? [`afade=t=out:st=${Math.max(0, end - fade)}:d=${fade}`] : [];
     // Fixed-size frames for the encoder (AAC takes 1024 samples, Opus 960); the last is short.
     if (this.encoder.frameSize > 0) filters.push(`asetnsamples=n=${this.encoder.frameSize}:p=0`);
-    const description = filters.join(',');
+    return filters;
+  }
 
-    const graph = new FilterGraph();
-    graph.alloc();
-    try {
-      const abuffer = Filter.getByName('abuffer');
-      const abuffersink = Filter.getByName('abuffersink');
-      if (!abuffer || !abuffersink) throw new FlipbookError('ENGINE', 'This FFmpeg build lacks the audio buffer filters');
-      const args = `time_base=1/${first.sampleRate}:sample_rate=${first.sampleRate}:sample_fmt=${inFormat}:channel_layout=${layout}`;
-      const source = graph.createFilter(abuffer, 'in', args);
-      const sink = graph.createFilter(abuffersink, 'out', null);
-      if (!source || !sink) throw new FlipbookError('ENGINE', 'Cannot create the audio filter ends');
-      const outputs = FilterInOut.createList([{ name: 'in', filterCtx: source, padIdx: 0 }]);
-      const inputs = FilterInOut.createList([{ name: 'out', filterCtx: sink, padIdx: 0 }]);
-      try {
-        check(graph.parsePtr(description, inputs, outputs), `set up the audio filters "${description}"`);
-      } finally {
-        inputs?.free();
-        outputs?.free();
+  private async drainGraph(until: number): Promise<void> {
+    while (this.produced < until) {
+      const got = await this.graph!.take(this.frame);
+      if (got !== 'frame') {
+        if (got === 'end' || this.graphFed) this.graphDone = true;
+        return;
       }
-      check(await graph.config(), `configure the audio filters "${description}"`);
-      this.graph = graph;
-      this.source = source;
-      this.sink = sink;
-    } catch (error) {
-      graph.free();
-      throw error;
+      this.frame.pts = BigInt(this.produced);
+      this.produced += this.frame.nbSamples;
+      if (this.spec.end === undefined) {
+        const copy = this.frame.clone();
+        this.frame.unref();
+        if (!copy) throw new FlipbookError('ENGINE', 'Cannot keep an audio frame');
+        this.held.push(copy);
+      } else {
+        await this.encode(this.frame);
+      }
     }
   }
 
-  private async drainGraph(ended: boolean): Promise<void> {
-    for (;;) {
-      const ret = await this.sink!.buffersinkGetFrame(this.frame);
-      if (ret === EAGAIN) {
-        if (ended) this.graphDone = true;
-        return;
+  /** Encodes `frame` (samples that follow those encoded) and unreferences it. */
+  private async encode(frame: Frame): Promise<void> {
+    frame.pts = BigInt(this.encoded);
+    this.encoded += frame.nbSamples;
+    check(await this.encoder.sendFrame(frame), 'encode the audio');
+    frame.unref();
+    await this.drainPackets();
+  }
+
+  /** Encodes the held frames that end by sample `limit`. */
+  private async encodeHeld(limit: number): Promise<void> {
+    for (let frame = this.held[0]; frame && Number(frame.pts) + frame.nbSamples <= limit; frame = this.held[0]) {
+      this.held.shift();
+      try {
+        await this.encode(frame);
+      } finally {
+        frame.free();
       }
-      if (ret === EOF) {
-        this.graphDone = true;
-        return;
+    }
+  }
+
+  /** Without an end in the spec: the music up to `end` seconds, the held rest cut there and faded out through a last graph. */
+  private async finishHeld(end: number | undefined): Promise<void> {
+    if (end === undefined && (this.spec.fit === 'loop' || this.spec.fit === 'pad')) throw new FlipbookError('ENGINE', `Audio fit ${this.spec.fit} needs the end of the video`);
+    const rate = this.sampleRate;
+    const wanted = end === undefined ? Number.POSITIVE_INFINITY : Math.round(end * rate);
+    while (!this.graphDone && this.produced < wanted) await this.step(wanted);
+    this.graphDone = true;
+    const last = Math.min(wanted, this.produced);
+    const first = this.held[0];
+    if (!first) return;
+    const start = Number(first.pts);
+    const filters = [`atrim=end_sample=${Math.max(0, last - start)}`, ...this.ending(last / rate)];
+    const tail = await AudioGraph.open(filters.join(','), { sampleRate: rate, ...this.encodedFormat });
+    try {
+      let open = true;
+      for (let frame = this.held.shift(); frame; frame = this.held.shift()) {
+        try {
+          open &&= await tail.feed(frame);
+        } finally {
+          frame.free();
+        }
+        while ((await tail.take(this.frame)) === 'frame') await this.encode(this.frame);
       }
-      check(ret, 'filter the audio');
-      this.frame.pts = BigInt(this.encoded);
-      this.encoded += this.frame.nbSamples;
-      check(await this.encoder.sendFrame(this.frame), 'encode the audio');
-      this.frame.unref();
-      await this.drainPackets();
+      if (open) await tail.feed(null);
+      while ((await tail.take(this.frame)) === 'frame') await this.encode(this.frame);
+    } finally {
+      tail.free();
     }
   }
 

@@ -19,9 +19,9 @@ export interface GraphInput {
  * description.
  */
 export class SimpleGraph {
-  private readonly graph: FilterGraph;
-  private readonly source: FilterContext;
-  private readonly sink: FilterContext;
+  protected readonly graph: FilterGraph;
+  protected readonly source: FilterContext;
+  protected readonly sink: FilterContext;
 
   /** From a configured graph and its input and output ends. */
   protected constructor(graph: FilterGraph, source: FilterContext, sink: FilterContext) {
@@ -54,15 +54,7 @@ export class SimpleGraph {
       check(source.init(null), 'initialise the filter source');
       const sink = graph.createFilter(sinkFilter, 'out', null);
       if (!sink) throw new FlipbookError('ENGINE', 'Cannot create the filter sink');
-      const outputs = FilterInOut.createList([{ name: 'in', filterCtx: source, padIdx: 0 }]);
-      const inputs = FilterInOut.createList([{ name: 'out', filterCtx: sink, padIdx: 0 }]);
-      try {
-        check(graph.parsePtr(description, inputs, outputs), `set up the filters "${description}"`);
-      } finally {
-        inputs?.free();
-        outputs?.free();
-      }
-      check(await graph.config(), `configure the filters "${description}"`);
+      await configureGraph(graph, description, source, sink);
       return new SimpleGraph(graph, source, sink);
     } catch (error) {
       graph.free();
@@ -86,6 +78,19 @@ export class SimpleGraph {
   free(): void {
     this.graph.free();
   }
+}
+
+/** Puts `description` between a graph's source `[in]` and its sink `[out]`, and configures the graph. */
+export async function configureGraph(graph: FilterGraph, description: string, source: FilterContext, sink: FilterContext, what = 'filters'): Promise<void> {
+  const outputs = FilterInOut.createList([{ name: 'in', filterCtx: source, padIdx: 0 }]);
+  const inputs = FilterInOut.createList([{ name: 'out', filterCtx: sink, padIdx: 0 }]);
+  try {
+    check(graph.parsePtr(description, inputs, outputs), `set up the ${what} "${description}"`);
+  } finally {
+    inputs?.free();
+    outputs?.free();
+  }
+  check(await graph.config(), `configure the ${what} "${description}"`);
 }
 
 /** A graph input that counts pictures one a second (callers keep the real timestamps). */

@@ -1,4 +1,4 @@
-import { Filter, FilterGraph, Frame } from 'node-av/lib';
+import { Filter, FilterGraph, Frame, avGetPixFmtName } from 'node-av/lib';
 import type { FilterContext } from 'node-av/lib';
 
 import { FlipbookError } from '../errors.js';
@@ -48,11 +48,17 @@ export async function transitionPictures(kind: Transition, from: Picture, to: Pi
     const sink = graph.createFilter(buffersink, 'out', null);
     if (!sink) throw new FlipbookError('ENGINE', 'Cannot create the transition sink');
     const xfade = Filter.getByName('xfade');
-    const description = `xfade=transition=${kind}:duration=1:offset=0`;
+    const formatFilter = Filter.getByName('format');
+    // xfade blends planar formats only (GBRA for RGBA, whose bytes it keeps exactly): the
+    // pictures come back in the inputs' own format, as the sink they go to takes them.
+    const pixelFormat = avGetPixFmtName(a.format as never) ?? 'yuv420p';
+    const description = `xfade=transition=${kind}:duration=1:offset=0,format=pix_fmts=${pixelFormat}`;
     const blend = xfade ? graph.createFilter(xfade, 'xfade', `transition=${kind}:duration=1:offset=0`) : null;
-    if (!blend) throw new FlipbookError('ENGINE', `Cannot set up the ${kind} transition (xfade)`);
+    const format = formatFilter ? graph.createFilter(formatFilter, 'format', `pix_fmts=${pixelFormat}`) : null;
+    if (!blend || !format) throw new FlipbookError('ENGINE', `Cannot set up the ${kind} transition (xfade)`);
     sources.forEach((source, i) => check(source.link(0, blend, i), 'link a transition'));
-    check(blend.link(0, sink, 0), 'link a transition');
+    check(blend.link(0, format, 0), 'link a transition');
+    check(format.link(0, sink, 0), 'link a transition');
     check(await graph.config(), `configure the transition "${description}"`);
     const frame = new Frame();
     frame.alloc();

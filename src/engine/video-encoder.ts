@@ -135,11 +135,11 @@ export class VideoEncoder {
     await this.audio?.pump(((pts + duration) * this.spec.timeBase.num) / this.spec.timeBase.den);
   }
 
-  /** Flushes the encoder and writes the file's index. */
-  async finish(): Promise<{ frames: number; audio?: AudioResult }> {
+  /** Flushes the encoder and writes the file's index; `audioEnd` (seconds) ends music whose spec has no end. */
+  async finish(audioEnd?: number): Promise<{ frames: number; audio?: AudioResult }> {
     check(await this.ctx.sendFrame(null), 'flush the encoder');
     await this.drain();
-    const audio = await this.audio?.finish();
+    const audio = await this.audio?.finish(audioEnd);
     check(await this.format.writeTrailer(), 'finish the file', { file: this.spec.file, code: 'IO' });
     await this.close();
     return { frames: this.written, ...(audio ? { audio } : {}) };

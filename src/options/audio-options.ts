@@ -18,11 +18,24 @@ const AUDIO_CODEC_BY_CONTAINER: Readonly<Record<string, AudioCodec>> = {
 
 /** The music options of stitch and the frame writer. */
 export interface AudioOptions {
-  /** A music file (mp3, wav, m4a, aac, ogg, opus, flac) muxed beside the video. */
+  /**
+   * A music file (mp3, wav, m4a, aac, ogg, opus, flac) muxed beside the video: AAC in MP4, MOV
+   * and MKV, Opus in WebM; GIF, WebP and APNG refuse it. The frame writer probes it at the
+   * first frame, so a missing or silent file fails before anything is written.
+   */
   audio?: string;
-  /** How the music meets the video's length. Default `trim`. */
+  /**
+   * How the music meets the video's length. Default `trim`: cut at the video's end (a shorter
+   * track just ends); `loop`: repeat it to the video's end; `pad`: silence after it to the
+   * video's end; `extend`: hold the last picture until the music ends. The frame writer learns
+   * the video's length only at close(), and fits the music then: trim cuts there, loop and pad
+   * stop there, extend holds the last frame longer there.
+   */
   audioFit?: AudioFit;
-  /** Fade the music out over this long at its end (`"1s"`). Default none. */
+  /**
+   * Fade the music out over this long before it ends (`"1s"`). Default none. The frame writer
+   * keeps the encoded music this far behind its frames until close() says where the end is.
+   */
   audioFade?: number | string;
   /** Where the music starts in the video (`"2s"`); negative skips into the track (`"-10s"`). Default 0. */
   audioOffset?: number | string;

@@ -2,17 +2,22 @@ import { TRANSITIONS, type Transition } from '../engine/index.js';
 import { invalidOption } from '../errors.js';
 import { parseChoice, parseDuration } from './values.js';
 
-/** Transitions and fades between the images of a slideshow (stitch). */
+/**
+ * Transitions and fades between the images of a slideshow: stitch's images (any output, GIF,
+ * WebP and APNG included), or the frame writer's frames, each lasting until the next starts
+ * (give frames a `duration` to hold them). An image or frame shorter than the frames taken from
+ * it is refused (INVALID_OPTION naming the option).
+ */
 export interface SlideshowOptions {
-  /** Blend each image into the next over this long (`"0.5s"`), taken from the end of the first. */
+  /** Blend each image into the next over this long (`"0.5s"`), taken from the end of the first, so the length does not change. */
   crossfade?: number | string;
   /** The kind of transition, one of FFmpeg's xfade set (`fade`, `wipeleft`, `slideup`, ...). Default `fade`; alone, it lasts 0.5 s. */
   transition?: Transition;
-  /** Fade in from black over this long at the start. */
+  /** Fade in from black over this long at the start, taken from the first image (or frame). */
   fadeIn?: number | string;
-  /** Fade out to black over this long at the end. */
+  /** Fade out to black over this long at the end, taken from the last image (or frame). */
   fadeOut?: number | string;
-  /** Show the last image this much longer. */
+  /** Show the last image (the writer: the last frame, at close()) this much longer. */
   holdLast?: number | string;
 }
 
@@ -44,6 +49,9 @@ export interface SlideshowPlan {
   fadeOutFrames: number;
 }
 
+/** A plan without transitions or fades: a slideshow of cuts (the frame writer's, to hold its last frame longer). */
+export const CUTS: SlideshowPlan = { transition: 'fade', transitionFrames: 0, fadeInFrames: 0, fadeOutFrames: 0 };
+
 /**
  * Turns the seconds into frames and checks that every image lasts long enough for the frames
  * taken from it: its transition out, and the fade in or out at the ends.
@@ -52,13 +60,31 @@ export function planSlideshow(options: ResolvedSlideshowOptions, fps: number, ti
   const frames = (seconds: number): number => Math.round(seconds * fps);
   const plan: SlideshowPlan = { transition: options.transition, transitionFrames: frames(options.crossfade), fadeInFrames: frames(options.fadeIn), fadeOutFrames: frames(options.fadeOut) };
   if (plan.transitionFrames === 0 && plan.fadeInFrames === 0 && plan.fadeOutFrames === 0) return undefined;
-  ticks.forEach((t, i) => {
-    const last = i === ticks.length - 1;
-    const needed = (last ? plan.fadeOutFrames : plan.transitionFrames) + (i === 0 ? plan.fadeInFrames : 0);
-    if (t < needed || (!last && t <= plan.transitionFrames && plan.transitionFrames > 0)) {
-      const option = !last && plan.transitionFrames > 0 ? 'crossfade' : i === 0 && plan.fadeInFrames ? 'fadeIn' : 'fadeOut';
-      throw invalidOption(option, `transitions shorter than the images (image ${i + 1} lasts ${t} frames, ${needed} are needed)`, option === 'crossfade' ? options.crossfade : option === 'fadeIn' ? options.fadeIn : options.fadeOut, 'Give the images a longer --duration (or durations in a list file), or a shorter transition');
-    }
-  });
+  ticks.forEach((t, index) => checkSlideshowImage(plan, options, { index, frames: t, last: index === ticks.length - 1 }));
   return plan;
+}
+
+/** How an image is named in the error of checkSlideshowImage, and what to do about it. */
+export interface SlideshowWords {
+  noun: string;
+  hint: string;
+}
+
+const STITCH_WORDS: SlideshowWords = { noun: 'image', hint: 'Give the images a longer --duration (or durations in a list file), or a shorter transition' };
+
+/**
+ * Refuses an image too short for the frames taken from it (`index` 0-based, `frames` its length
+ * in frames of 1/fps, which the frame writer may give in fractions): its transition out must
+ * leave it a moment of its own, and the first and last give the fade in and out their frames.
+ */
+export function checkSlideshowImage(plan: SlideshowPlan, options: ResolvedSlideshowOptions, image: { index: number; frames: number; last: boolean }, words: SlideshowWords = STITCH_WORDS): void {
+  const { index, frames: t, last } = image;
+  const atLeast = (last ? plan.fadeOutFrames : plan.transitionFrames) + (index === 0 ? plan.fadeInFrames : 0);
+  const moreThan = !last && plan.transitionFrames > 0 ? plan.transitionFrames : -1;
+  if (t >= atLeast && t > moreThan) return;
+  const option = !last && plan.transitionFrames > 0 ? 'crossfade' : index === 0 && plan.fadeInFrames ? 'fadeIn' : 'fadeOut';
+  const length = `${Number.isInteger(t) ? t : t.toFixed(2)} frame${t === 1 ? '' : 's'}`;
+  const needed = t < atLeast ? `${atLeast} are needed` : `more than ${moreThan} are needed`;
+  const value = option === 'crossfade' ? options.crossfade : option === 'fadeIn' ? options.fadeIn : options.fadeOut;
+  throw invalidOption(option, `transitions shorter than the ${words.noun}s (${words.noun} ${index + 1} lasts ${length}, ${needed})`, value, words.hint);
 }

@@ -1,13 +1,20 @@
 import { type FitMode, type Quality, type VideoCodec } from '../engine/index.js';
 import { FlipbookError, invalidOption } from '../errors.js';
 import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
+import { type AudioOptions, type ResolvedAudioOptions, audioCodecFor, resolveAudioOptions } from './audio-options.js';
 import { type CodecOptions, resolveCodecOptions, settleCodec } from './codec-options.js';
 import { type OutputFormat, checkCodec, outputFormatFor } from './output-formats.js';
+import { type ResolvedSlideshowOptions, type SlideshowOptions, type SlideshowPlan, planSlideshow, resolveSlideshowOptions } from './slideshow-options.js';
 import { type Progress, STITCH_DEFAULTS, resolveStitchOptions } from './stitch-options.js';
-import { type Fraction, type Size, colorToHex, reduceFraction } from './values.js';
+import { type Fraction, type Size, colorToHex, fractionToNumber, reduceFraction } from './values.js';
 
-/** Options of `createWriter`: the frame size and rate, and stitch's output options. */
-export interface WriterOptions extends CodecOptions, AnimationOptions {
+/**
+ * Options of `createWriter`: the frame size and rate, and stitch's output, music and slideshow
+ * options. The writer learns the video's length only at close(), so the music is fitted then
+ * (see `audioFit`), and each frame is encoded when the next comes while transitions, fades,
+ * `holdLast` or `audioFit: 'extend'` may still need it.
+ */
+export interface WriterOptions extends CodecOptions, AnimationOptions, AudioOptions, SlideshowOptions {
   /**
    * Frame width. Default: the first frame's. Given alone, the height follows the first frame's
    * aspect ratio and frames are scaled to it. Odd sizes are padded to even (yuv420p needs it).
@@ -71,6 +78,11 @@ export interface ResolvedWriterOptions {
   overwrite: boolean;
   limitPixels: number;
   expectedFrames: number | undefined;
+  /** The music, checked against the output (GIF, WebP, APNG refuse it); its file is probed at the first frame. */
+  audio: ResolvedAudioOptions | undefined;
+  slideshow: ResolvedSlideshowOptions;
+  /** Transitions and fades in frames; undefined: cuts. */
+  slides: SlideshowPlan | undefined;
 }
 
 const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
@@ -101,6 +113,9 @@ export function resolveWriterOptions(output: string, options: WriterOptions = {}
   const codec = opts.codec ?? format.codecs[0] ?? 'h264';
   if (!animation) checkCodec(format, codec);
   const choice = settleCodec(codec, format, { ...resolveCodecOptions(options), crf: opts.crf, bitrate: opts.bitrate }, { crf: options.crf });
+  const audio = resolveAudioOptions(options);
+  if (audio) audioCodecFor(format);
+  const slideshow = resolveSlideshowOptions(options);
   const expected = options.expectedFrames;
   if (expected !== undefined && !(Number.isInteger(expected) && expected >= 0)) throw invalidOption('expectedFrames', 'a whole number of frames', expected);
   return {
@@ -120,6 +135,9 @@ export function resolveWriterOptions(output: string, options: WriterOptions = {}
     overwrite: opts.overwrite,
     limitPixels: opts.limitPixels,
     expectedFrames: expected,
+    audio,
+    slideshow,
+    slides: planSlideshow(slideshow, fractionToNumber(opts.fps), []),
   };
 }
 

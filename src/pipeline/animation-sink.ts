@@ -84,7 +84,16 @@ export class AnimationSink {
 
   /** Spools `picture` (taking ownership), shown from `pts` for `ticks`. */
   async add(picture: Picture, orientation: number, ticks: number, pts: number): Promise<void> {
-    const rgba = await this.normaliser.process(picture, orientation);
+    await this.addNormalised(await this.normalise(picture, orientation), ticks, pts);
+  }
+
+  /** The normalise stage alone (takes ownership of `picture`): RGBA at the animation's size. */
+  normalise(picture: Picture, orientation: number): Promise<Picture> {
+    return this.normaliser.process(picture, orientation);
+  }
+
+  /** Spools a picture from `normalise` (or a blend of two; taking ownership), shown from `pts` for `ticks`. */
+  async addNormalised(rgba: Picture, ticks: number, pts: number): Promise<void> {
     try {
       if (!this.transparent && pictureHasTransparency(rgba)) this.transparent = true;
       await this.spool.write(rgba);

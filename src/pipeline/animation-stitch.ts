@@ -8,6 +8,7 @@ import { type FrameReplay, type ReplayFrame, writeAnimation } from './animation-
 import type { SkippedFile, StitchPlan } from './plan.js';
 import { withoutHint } from './plan.js';
 import { ReadBuffers } from './read-buffers.js';
+import { type PictureSink, Slideshow } from './slideshow.js';
 import type { StitchResult } from './stitch.js';
 
 /** What an animated output adds to the result. */
@@ -39,8 +40,10 @@ export async function runAnimationStitch(plan: StitchPlan, animation: AnimationP
   const failed = new Set<number>();
   let transparent = false;
   for (const frame of plan.frames) if ((transparent = await imageMayHaveAlpha(frame.file, frame.type))) break;
+  let decoded = 0;
+  let transitionFrames = 0;
   const replay: FrameReplay = {
-    count: plan.frames.length,
+    count: plan.frames.length + transitionCount(plan),
     transparent,
     async *frames(size: Size): AsyncGenerator<ReplayFrame> {
       const decoders = new ImageDecoders();
@@ -56,6 +59,16 @@ export async function runAnimationStitch(plan: StitchPlan, animation: AnimationP
         pixelFormat: 'rgba',
         flattenAlpha: false,
       });
+      // Every pass draws the transitions again (a GIF's palette must see the blends too);
+      // the pictures of one image and its transition wait here to be yielded.
+      const ready: ReplayFrame[] = [];
+      const sink: PictureSink = {
+        normalise: (picture, orientation) => normaliser.process(picture, orientation),
+        addNormalised: async (picture, ticks, pts) => {
+          ready.push({ picture, start: pts / fps, end: (pts + ticks) / fps });
+        },
+      };
+      const slideshow = plan.slideshow ? new Slideshow(sink, plan.slideshow) : undefined;
       let ticks = 0;
       try {
         for (const frame of plan.frames) {
@@ -74,12 +87,18 @@ export async function runAnimationStitch(plan: StitchPlan, animation: AnimationP
             onWarning(`Skipped an invalid input: ${withoutHint(error)}`);
             continue;
           }
-          const rgba = await normaliser.process(picture, frame.orientation);
-          const start = ticks / fps;
+          decoded++;
+          if (slideshow) await slideshow.add(picture, frame.orientation, frame.ticks);
+          else await sink.addNormalised(await sink.normalise(picture, frame.orientation), frame.ticks, ticks);
           ticks += frame.ticks;
-          yield { picture: rgba, start, end: ticks / fps };
+          yield* drain(ready);
         }
+        await slideshow?.finish();
+        transitionFrames = slideshow?.transitionFrames ?? 0;
+        yield* drain(ready);
       } finally {
+        for (const frame of ready.splice(0)) frame.picture.release();
+        slideshow?.release();
         normaliser.close();
         decoders.close();
       }
@@ -90,7 +109,19 @@ export async function runAnimationStitch(plan: StitchPlan, animation: AnimationP
     replay,
     { signal: options.signal, onWarning, onProgress: options.onProgress },
   );
-  return animationResult(plan.output, animation, written, { fitted: plan.fitted, skipped: skipped.sort((a, b) => a.position - b.position), warnings });
+  const result = animationResult(plan.output, animation, written, { fitted: plan.fitted, skipped: skipped.sort((a, b) => a.position - b.position), warnings });
+  return plan.slideshow ? { ...result, decoded, transitionFrames } : result;
+}
+
+/** Frames a pass yields from one image's pictures: each shift()ed before it is yielded, so the receiver owns it. */
+function* drain(ready: ReplayFrame[]): Generator<ReplayFrame> {
+  for (let frame = ready.shift(); frame; frame = ready.shift()) yield frame;
+}
+
+/** The transition and fade frames a slideshow adds to a pass (for progress). */
+function transitionCount(plan: StitchPlan): number {
+  const slides = plan.slideshow;
+  return slides ? slides.transitionFrames * Math.max(0, plan.frames.length - 1) + slides.fadeInFrames + slides.fadeOutFrames : 0;
 }
 
 /** The result of an animated output: stitch's fields, told truthfully (codec gif, pal8), and the animation's. */

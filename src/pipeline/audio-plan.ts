@@ -14,6 +14,17 @@ export interface AudioPlan extends AudioSpec {
  * how many seconds the video must grow (the last picture is held that much longer).
  */
 export async function planAudio(options: ResolvedAudioOptions, format: OutputFormat, videoSeconds: number): Promise<{ audio: AudioPlan; extendBy: number }> {
+  const audio = await probeAudio(options, format);
+  const { end, extendBy } = fitAudio(audio, videoSeconds);
+  return { audio: { ...audio, end }, extendBy };
+}
+
+/**
+ * The music checked (the output carries audio, the file holds an audio stream) and its length
+ * read, without an end yet: the frame writer learns the video's length only at close and then
+ * asks fitAudio.
+ */
+export async function probeAudio(options: ResolvedAudioOptions, format: OutputFormat): Promise<AudioPlan> {
   const codec = audioCodecFor(format);
   let info;
   try {
@@ -27,16 +38,17 @@ export async function planAudio(options: ResolvedAudioOptions, format: OutputFor
     throw new FlipbookError('INVALID_INPUT', `${options.file} has no audio stream (--audio)`, { file: options.file, option: 'audio', hint: 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac' });
   }
   const sourceDuration = track.duration ?? info.duration ?? 0;
-  const audioEnd = options.offset + sourceDuration;
-  let end: number;
-  let extendBy = 0;
-  if (options.fit === 'extend') {
-    end = Math.max(0, audioEnd);
-    extendBy = Math.max(0, audioEnd - videoSeconds);
-  } else if (options.fit === 'trim') {
-    end = Math.max(0, Math.min(videoSeconds, audioEnd));
-  } else {
-    end = videoSeconds;
-  }
-  return { audio: { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end, sourceDuration }, extendBy };
+  return { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end: undefined, sourceDuration };
+}
+
+/**
+ * Where the music ends for a video of `videoSeconds`: trim at the video's end or the track's,
+ * whichever comes first; loop and pad at the video's end; extend at the track's end, the video
+ * growing by `extendBy` seconds to meet it.
+ */
+export function fitAudio(audio: Pick<AudioPlan, 'fit' | 'offset' | 'sourceDuration'>, videoSeconds: number): { end: number; extendBy: number } {
+  const audioEnd = audio.offset + audio.sourceDuration;
+  if (audio.fit === 'extend') return { end: Math.max(0, audioEnd), extendBy: Math.max(0, audioEnd - videoSeconds) };
+  if (audio.fit === 'trim') return { end: Math.max(0, Math.min(videoSeconds, audioEnd)), extendBy: 0 };
+  return { end: videoSeconds, extendBy: 0 };
 }

@@ -171,13 +171,13 @@ export class EncodeSession {
     await this.encoding.catch(() => undefined);
   }
 
-  /** Flushes, moves the file into place and returns what was written. */
-  async finish(): Promise<SessionResult> {
+  /** Flushes, moves the file into place and returns what was written; `audioEnd` (seconds) ends music planned without an end (the writer's). */
+  async finish(audioEnd?: number): Promise<SessionResult> {
     this.done = true;
     let audio: AudioResult | undefined;
     try {
       await this.encoding;
-      ({ audio } = await this.encoder.finish());
+      ({ audio } = await this.encoder.finish(audioEnd));
       await this.out.commit();
     } catch (error) {
       await this.encoder.close();

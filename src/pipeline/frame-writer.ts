@@ -9,9 +9,12 @@ import type { Size } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
 import type { AnimationSettings } from '../options/animation-options.js';
 import { AnimationSink } from './animation-sink.js';
+import { type AudioPlan, fitAudio, probeAudio } from './audio-plan.js';
 import { EncodeSession } from './encode-session.js';
 import { ProgressClock } from './progress.js';
+import type { Slideshow } from './slideshow.js';
 import type { StitchResult } from './stitch.js';
+import { finishWriterSlideshow, writerHoldsFrames, writerSlideshow } from './writer-slideshow.js';
 
 export interface WriteOptions {
   /**
@@ -31,8 +34,9 @@ export type StreamChunk = FrameInput | ({ frame: FrameInput } & WriteOptions);
 
 /**
  * A video written frame by frame: `await writer.write(frame)` encodes the frame before it
- * resolves, so the awaits are the backpressure and nothing piles up. `close()` finishes the
- * file; `abort()`, a failed write or the signal leave no output.
+ * resolves (with transitions, fades, holdLast or audioFit extend: the frame before it, as the
+ * last is kept for them), so the awaits are the backpressure and nothing piles up. `close()`
+ * finishes the file; `abort()`, a failed write or the signal leave no output.
  */
 export function createWriter(output: string, options: WriterOptions = {}): FrameWriter {
   return new FrameWriter(output, options);
@@ -58,6 +62,10 @@ export class FrameWriter {
   private tail: Promise<void> = Promise.resolve();
   private closing: Promise<StitchResult> | undefined;
   private session: EncodeSession | AnimationSink | undefined;
+  /** With transitions, fades, holdLast or audioFit extend: holds the last frame for them. */
+  private slideshow: Slideshow | undefined;
+  /** The music, probed at the first frame, fitted at close(). */
+  private audio: AudioPlan | undefined;
   /** The size frames must have (or are fitted to), once known. */
   private size: Size | undefined;
   private accepted = 0;
@@ -225,7 +233,8 @@ export class FrameWriter {
       this.session ??= await this.openSession(loaded, prepared, timing.timed);
       const { picture, orientation } = loaded;
       loaded = undefined;
-      await this.session.add(picture, orientation, timing.ticks, timing.pts);
+      if (this.slideshow) await this.slideshow.add(picture, orientation, timing.ticks, timing.pts);
+      else await this.session.add(picture, orientation, timing.ticks, timing.pts);
     } catch (error) {
       // Once handed to the session, the picture is the session's to release.
       if (loaded) loaded.picture.release();
@@ -262,6 +271,12 @@ export class FrameWriter {
    * from decode times) ends where the last frame does.
    */
   private async openSession(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<EncodeSession | AnimationSink> {
+    const session = await this.openOutput(first, prepared, timed);
+    if (writerHoldsFrames(this.opts)) this.slideshow = writerSlideshow(session, this.opts);
+    return session;
+  }
+
+  private async openOutput(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<EncodeSession | AnimationSink> {
     const fitSize = this.size ?? { width: first.width, height: first.height };
     if (this.opts.animation) return this.openAnimation(this.opts.animation, fitSize, prepared);
     const even = { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
@@ -271,10 +286,12 @@ export class FrameWriter {
     const { opts } = this;
     // Alpha is kept or flattened once, for the whole video: by the first frame.
     const alpha = opts.alphaPossible && first.picture.hasAlpha;
+    // The music is checked before anything is written; its end is settled at close().
+    this.audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
     const session = await EncodeSession.open({
       output: opts.output,
       overwrite: opts.overwrite,
-      inputs: prepared.kind === 'file' ? [prepared.path] : [],
+      inputs: [...(prepared.kind === 'file' ? [prepared.path] : []), ...(this.audio ? [this.audio.file] : [])],
       format: opts.format,
       codec: opts.codec,
       width: even.width,
@@ -284,8 +301,10 @@ export class FrameWriter {
       background: opts.background,
       fps: opts.fps,
       ticksPerFrame: opts.ticksPerFrame,
-      encoder: { ...opts.encoder, bFrames: !timed },
+      // Held frames and transitions are pictures of unequal durations: no B-frames (see VideoEncoder).
+      encoder: { ...opts.encoder, bFrames: !timed && !writerHoldsFrames(opts) },
       alpha,
+      audio: this.audio,
     });
     session.notices.forEach((notice) => this.warn(notice));
     return session;
@@ -321,13 +340,16 @@ export class FrameWriter {
         if (!this.session) {
           throw new FlipbookError('NO_INPUT', 'No frame was written, so there is no video to write', { hint: 'Call write() at least once before close()' });
         }
+        if (this.slideshow) await finishWriterSlideshow(this.slideshow, this.opts, this.audio, (message) => this.warn(message));
+        const transitions = this.slideshow && this.opts.slides ? { transitionFrames: this.slideshow.transitionFrames } : {};
         if (this.session instanceof AnimationSink) {
           const result = await this.session.finish(this.fitted, () => [...this.warnings]);
           this.state = 'closed';
           this.removeAbortListener();
-          return result;
+          return { ...result, ...transitions };
         }
-        const written = await this.session.finish();
+        const { audio } = this;
+        const written = await this.session.finish(audio ? fitAudio(audio, this.session.duration).end : undefined);
         this.state = 'closed';
         this.removeAbortListener();
         const { opts } = this;
@@ -345,6 +367,8 @@ export class FrameWriter {
           fitted: this.fitted,
           skipped: [],
           warnings: [...this.warnings],
+          ...transitions,
+          ...(written.audio && audio ? { audio: { file: audio.file, ...written.audio } } : {}),
         };
       } catch (error) {
         await this.failNow(error);
@@ -362,6 +386,7 @@ export class FrameWriter {
     }
     this.markFailed(error);
     await this.enqueue(async () => {
+      this.slideshow?.release();
       await this.session?.abort();
     });
   }
@@ -369,6 +394,7 @@ export class FrameWriter {
   /** From inside a task (the queue is ours): marks the writer failed and removes the output now. */
   private async failNow(error: unknown): Promise<void> {
     this.markFailed(error);
+    this.slideshow?.release();
     await this.session?.abort();
   }
 

@@ -200,14 +200,6 @@ export async function planStitch(inputs: string | readonly string[], output: str
   const lastFrame = frames[frames.length - 1];
   if (lastFrame) lastFrame.ticks += Math.round(slideshowOptions.holdLast * fpsValue);
   const slideshow = planSlideshow(slideshowOptions, fpsValue, frames.map((f) => f.ticks));
-  if (slideshow && format.kind === 'animation') {
-    // The animation path (GIF, WebP, APNG) holds stills but does not draw transitions yet:
-    // refuse rather than drop them without a word.
-    throw new FlipbookError('UNSUPPORTED_OUTPUT', `Transitions and fades are not drawn into ${format.extension} yet`, {
-      option: slideshowOptions.crossfade ? 'crossfade' : slideshowOptions.fadeIn ? 'fadeIn' : 'fadeOut',
-      hint: 'Write an MP4, MOV, MKV or WebM, or leave out --crossfade, --fade-in and --fade-out',
-    });
-  }
   let totalTicks = frames.reduce((sum, f) => sum + f.ticks, 0);
   let audio: AudioPlan | undefined;
   if (audioOptions) {

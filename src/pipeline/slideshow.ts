@@ -1,59 +1,118 @@
 import { type Picture, pictureFromPixels, transitionPictures } from '../engine/index.js';
 import type { SlideshowPlan } from '../options/slideshow-options.js';
-import type { EncodeSession } from './encode-session.js';
 
 /**
- * Slideshow transitions on top of an encode session. Each still is decoded and normalised
- * once and encoded once, held by its timestamp; only the frames of a transition are extra:
+ * Where a slideshow puts its pictures: a video's EncodeSession, one pass of an animation
+ * (stitch to GIF, WebP, APNG), the frame writer's animation spool.
+ */
+export interface PictureSink {
+  /** The normalise stage alone; takes ownership of `picture`. */
+  normalise(picture: Picture, orientation: number): Promise<Picture>;
+  /** Takes ownership of a picture from `normalise` (or a blend of two), shown from `pts` for `ticks`. */
+  addNormalised(normalised: Picture, ticks: number, pts: number): Promise<void>;
+}
+
+export interface SlideshowSetup {
+  /** Ticks of one frame of a transition (1/fps): 1 for stitch, the writer's ticks a frame. */
+  frameTicks?: number;
+  /**
+   * Called once an image's length is known (when the next comes, or at finish), before any of
+   * its frames are taken: the writer refuses images too short for their transitions here
+   * (stitch's plan has checked them already). `frames` counts frames of 1/fps.
+   */
+  check?: (image: { index: number; frames: number; last: boolean }) => void;
+}
+
+/** An image waiting for the next: normalised, shown from `pts` for `ticks`, after `taken` ticks of fade in. */
+interface Held {
+  picture: Picture;
+  index: number;
+  pts: number;
+  ticks: number;
+  taken: number;
+}
+
+/**
+ * Slideshow transitions on top of a picture sink. Each still is decoded and normalised
+ * once and added once, held by its timestamp; only the frames of a transition are extra:
  * xfade blends the two normalised stills. The transition out of an image takes its frames
- * from the end of that image's time, the fade in from the start of the first, the fade out
- * from the end of the last, so the video lasts as long as the plan says.
+ * from the end of that image's time (an image lasts until the next starts), the fade in from
+ * the start of the first, the fade out from the end of the last, so the video lasts as long
+ * as the images say.
  */
 export class Slideshow {
-  private readonly session: EncodeSession;
+  private readonly sink: PictureSink;
   private readonly plan: SlideshowPlan;
+  private readonly frameTicks: number;
+  private readonly check: SlideshowSetup['check'];
   /** The last image, normalised, waiting for the next to transition into. */
-  private pending: { picture: Picture; ticks: number } | undefined;
-  private first = true;
-  /** Transition pictures encoded. */
+  private pending: Held | undefined;
+  private images = 0;
+  /** End of what was handed to the sink. */
+  private added = 0;
+  /** Transition pictures made. */
   transitionFrames = 0;
 
-  constructor(session: EncodeSession, plan: SlideshowPlan) {
-    this.session = session;
+  constructor(sink: PictureSink, plan: SlideshowPlan, options: SlideshowSetup = {}) {
+    this.sink = sink;
     this.plan = plan;
+    this.frameTicks = options.frameTicks ?? 1;
+    this.check = options.check;
   }
 
-  /** Takes ownership of `picture`. */
-  async add(picture: Picture, orientation: number, ticks: number): Promise<void> {
-    const normalised = await this.session.normalise(picture, orientation);
+  /** Where the video ends so far, the image held included. */
+  get end(): number {
+    return this.pending ? this.pending.pts + this.pending.ticks : this.added;
+  }
+
+  /** Images added so far. */
+  get count(): number {
+    return this.images;
+  }
+
+  /** Shows the image held (the last so far) `ticks` longer: hold-last, audio fit extend. */
+  extendLast(ticks: number): void {
+    if (this.pending) this.pending.ticks += ticks;
+  }
+
+  /** Takes ownership of `picture`, shown from `pts` (default: where the previous ends) for `ticks`. */
+  async add(picture: Picture, orientation: number, ticks: number, pts = this.end): Promise<void> {
+    const normalised = await this.sink.normalise(picture, orientation);
     try {
-      let remaining = ticks;
-      if (this.first) {
-        this.first = false;
-        if (this.plan.fadeInFrames > 0) {
-          await this.fromBlack(normalised, this.plan.fadeInFrames);
-          remaining -= this.plan.fadeInFrames;
-        }
-      }
       const previous = this.pending;
       this.pending = undefined;
-      if (previous) await this.transition(previous, normalised, this.plan.transitionFrames);
-      this.pending = { picture: normalised, ticks: remaining };
+      if (previous) {
+        // The earlier image lasts until this one starts.
+        previous.ticks = pts - previous.pts;
+        await this.transition(this.checked(previous, false), normalised, this.plan.transitionFrames);
+      }
+      const held: Held = { picture: normalised, index: this.images++, pts, ticks, taken: 0 };
+      if (held.index === 0 && this.plan.fadeInFrames > 0) {
+        held.taken = this.plan.fadeInFrames * this.frameTicks;
+        await this.fromBlack(normalised, pts, this.plan.fadeInFrames);
+        held.pts += held.taken;
+        held.ticks -= held.taken;
+      }
+      this.pending = held;
     } catch (error) {
       normalised.release();
       throw error;
     }
   }
 
-  /** Encodes the last image and its fade out. */
+  /** Adds the last image and its fade out. */
   async finish(): Promise<void> {
     const last = this.pending;
     this.pending = undefined;
     if (!last) return;
-    const black = this.plan.fadeOutFrames > 0 ? await this.black(last.picture) : undefined;
+    this.checked(last, true);
+    const black = this.plan.fadeOutFrames > 0 ? await this.black(last.picture).catch((error: unknown) => {
+      last.picture.release();
+      throw error;
+    }) : undefined;
     try {
       if (black) await this.transition(last, black, this.plan.fadeOutFrames);
-      else await this.session.addNormalised(last.picture, last.ticks);
+      else await this.addHeld(last, last.ticks);
     } finally {
       black?.release();
     }
@@ -65,22 +124,36 @@ export class Slideshow {
     this.pending = undefined;
   }
 
-  /** Encodes `from` held for its ticks less `count`, then `count` pictures into `to`; releases `from`. */
-  private async transition(from: { picture: Picture; ticks: number }, to: Picture, count: number): Promise<void> {
-    const hold = from.ticks - count;
+  /** `held` once `check` accepts its length; released when refused. */
+  private checked(held: Held, last: boolean): Held {
+    try {
+      this.check?.({ index: held.index, frames: (held.taken + held.ticks) / this.frameTicks, last });
+    } catch (error) {
+      held.picture.release();
+      throw error;
+    }
+    return held;
+  }
+
+  /** Adds `from` held for its ticks less `count` frames, then `count` pictures into `to`; releases `from`. */
+  private async transition(from: Held | Omit<Held, 'index' | 'taken'>, to: Picture, count: number): Promise<void> {
+    const length = count * this.frameTicks;
+    const hold = from.ticks - length;
     if (count === 0) {
-      await this.session.addNormalised(from.picture, hold);
+      await this.addHeld(from, hold);
       return;
     }
     const pictures = await transitionPictures(this.plan.transition, from.picture, to, count).catch((error: unknown) => {
       from.picture.release();
       throw error;
     });
-    if (hold > 0) await this.session.addNormalised(from.picture, hold);
+    if (hold > 0) await this.addHeld(from, hold);
     else from.picture.release();
     for (const [i, picture] of pictures.entries()) {
       try {
-        await this.session.addNormalised(picture, 1);
+        const pts = from.pts + hold + i * this.frameTicks;
+        this.added = pts + this.frameTicks;
+        await this.sink.addNormalised(picture, this.frameTicks, pts);
         this.transitionFrames++;
       } catch (error) {
         for (const rest of pictures.slice(i + 1)) rest.release();
@@ -89,14 +162,19 @@ export class Slideshow {
     }
   }
 
-  private async fromBlack(to: Picture, count: number): Promise<void> {
+  private async addHeld(held: { picture: Picture; pts: number }, ticks: number): Promise<void> {
+    this.added = held.pts + ticks;
+    await this.sink.addNormalised(held.picture, ticks, held.pts);
+  }
+
+  private async fromBlack(to: Picture, pts: number, count: number): Promise<void> {
     const black = await this.black(to);
-    await this.transition({ picture: black, ticks: count }, to, count);
+    await this.transition({ picture: black, pts, ticks: count * this.frameTicks }, to, count);
   }
 
   /** A black picture of the same shape as `like`, through the same normalise stage. */
   private async black(like: Picture): Promise<Picture> {
     const { width, height } = like;
-    return this.session.normalise(pictureFromPixels({ data: new Uint8Array(width * height * 3), width, height, format: 'rgb' }), 1);
+    return this.sink.normalise(pictureFromPixels({ data: new Uint8Array(width * height * 3), width, height, format: 'rgb' }), 1);
   }
 }

@@ -29,9 +29,9 @@ export interface StitchResult {
   warnings: string[];
   /** GIF, WebP, APNG: the palette size, loop count and what a size search chose. */
   animation?: AnimationResult;
-  /** With transitions: images decoded (each still once, whatever its transitions). */
+  /** Stitch with transitions: images decoded, each still once a pass whatever its transitions (a GIF takes two passes). */
   decoded?: number;
-  /** Frames made by transitions and fades (counted in `frames`). */
+  /** With transitions or fades (stitch and the frame writer): frames they made, counted in `frames`. */
   transitionFrames?: number;
   /** The music written beside the video: its codec and seconds. */
   audio?: { file: string; codec: string; duration: number; sampleRate: number; channels: number };
