@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, createWriter, stitch } from '../src/index.js';
+import { type FlipbookError, createWriter, planStitch, stitch } from '../src/index.js';
 import { loopCount, meanRgba, paintRgba, readAnimation, rgbOf } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
 import { scene } from './helpers/images.js';
@@ -39,6 +39,8 @@ for (const { ext, codec, pixelFormat, exact } of [
       const images = Array.from({ length: 8 }, (_, i) => scene(96, 64, i));
       await writeFrames(dir, images.map((image, i) => ({ name: `f${i}.png`, image })));
       const out = join(dir, `out.${ext}`);
+      const plan = await planStitch(join(dir, '*.png'), out, { fps: 8 });
+      assert.deepEqual([plan.codec, plan.pixelFormat], [codec, pixelFormat], 'the plan names the animation codec, not a video codec');
       const result = await stitch(join(dir, '*.png'), out, { fps: 8 });
       assert.equal(result.codec, codec);
       assert.equal(result.pixelFormat, pixelFormat);

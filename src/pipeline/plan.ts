@@ -1,4 +1,4 @@
-import { codecPixelFormat, codecProfileName } from '../engine/index.js';
+import { type AnimationCodec, VIDEO_CODECS, type VideoCodec, codecPixelFormat, codecProfileName } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
 import { discoverInputs } from '../inputs/discover.js';
 import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
@@ -39,8 +39,10 @@ export interface SkippedFile {
 }
 
 /** What a run will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
-export interface StitchPlan extends VideoSpec {
+export interface StitchPlan extends Omit<VideoSpec, 'codec'> {
   output: string;
+  /** The video codec (h264, vp9...), or the animation's (gif, webp, apng). */
+  codec: VideoCodec | AnimationCodec;
   profile: string;
   /** yuv420p; yuva420p for VP9 with alpha; yuv(a)444p10le for ProRes 4444. */
   pixelFormat: string;
@@ -217,7 +219,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   return {
     output,
     format,
-    codec,
+    codec: animation ? animation.codec : codec,
     profile: animation ? '' : codecProfileName(codec, { quality: codecChoice.quality, alpha }),
     pixelFormat: animation ? animation.pixelFormat : codecPixelFormat(codec, alpha),
     alpha,
@@ -240,6 +242,13 @@ export async function planStitch(inputs: string | readonly string[], output: str
     encoder: { crf: codecChoice.crf, preset: opts.preset, bitrate: opts.bitrate, quality: codecChoice.quality, hwaccel: codecChoice.hwaccel, ...(frames.some((f) => f.ticks !== frames[0]?.ticks) ? { bFrames: false } : {}) },
     options: opts,
   };
+}
+
+/** The video codec of a plan that writes a video (not an animated image). */
+export function videoCodecOf(plan: Pick<StitchPlan, 'codec' | 'output'>): VideoCodec {
+  const codec = plan.codec;
+  if (!(VIDEO_CODECS as readonly string[]).includes(codec)) throw new FlipbookError('ENGINE', `${plan.output} is an animated image (${codec}), not a video`);
+  return codec as VideoCodec;
 }
 
 /** The fit size: `size`, or `width`/`height` with the first image's aspect ratio, or the first image's. */

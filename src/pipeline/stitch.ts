@@ -7,7 +7,7 @@ import { orderedAhead } from './concurrency.js';
 import { type AnimationResult, runAnimationStitch } from './animation-stitch.js';
 import { EncodeSession } from './encode-session.js';
 import { Slideshow } from './slideshow.js';
-import { type PlannedFrame, type SkippedFile, type StitchPlan, planStitch, withoutHint } from './plan.js';
+import { type PlannedFrame, type SkippedFile, type StitchPlan, planStitch, videoCodecOf, withoutHint } from './plan.js';
 import { ProgressClock } from './progress.js';
 import { ReadBuffers } from './read-buffers.js';
 
@@ -67,6 +67,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   const warnings = [...plan.warnings];
   const session = await EncodeSession.open({
     ...plan,
+    codec: videoCodecOf(plan),
     overwrite: plan.options.overwrite,
     inputs: [...plan.frames.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
     ticksPerFrame: 1,

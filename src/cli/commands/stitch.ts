@@ -176,7 +176,7 @@ function planSummary(plan: StitchPlan): Record<string, unknown> {
     height: plan.height,
     fps: formatFraction(plan.fps),
     duration: plan.duration,
-    codec: plan.animation ? plan.animation.codec : plan.codec,
+    codec: plan.codec,
     profile: plan.profile,
     pixelFormat: plan.pixelFormat,
     fitted: plan.fitted,
