@@ -1,16 +1,17 @@
-import { Codec, CodecContext, Dictionary, FilterGraph, FormatContext, Frame, Packet, Rational, avGetPixFmtName } from 'node-av/lib';
+import { Codec, CodecContext, Dictionary, FormatContext, Frame, Packet, Rational } from 'node-av/lib';
 import type { Stream } from 'node-av/lib';
 import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_BGRA, AV_PIX_FMT_PAL8, AV_PIX_FMT_RGBA } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
-import { SimpleGraph, pictureInput } from './filter-graph.js';
-import { Picture } from './picture.js';
+import { SimpleGraph } from './filter-graph.js';
+import type { Picture } from './picture.js';
+import { ColorHistogram, type Dither, PaletteMapper, type RgbaRows } from './quantizer.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
 /** The animated image formats: each is its own codec and muxer. */
 export type AnimationCodec = 'gif' | 'webp' | 'apng';
-export type Dither = 'sierra2_4a' | 'floyd_steinberg' | 'bayer' | 'none';
+export type { Dither };
 export const DITHERS: readonly Dither[] = ['sierra2_4a', 'floyd_steinberg', 'bayer', 'none'];
 
 /** Ticks a second of each format's timestamps: GIF delays are hundredths, the others milliseconds. */
@@ -22,7 +23,7 @@ export const ANIMATION_PIXEL_FORMATS: Readonly<Record<AnimationCodec, string>> =
 /**
  * Tags an RGB frame as sRGB: the normalise stage tags its output BT.709 (for video), which
  * would make the PNG encoder write a gAMA chunk that browsers colour-manage (a red of 200,50,50
- * shows as 201,46,46), and palettegen warn that the input is not sRGB.
+ * shows as 201,46,46).
  */
 function tagSrgb(frame: Frame): void {
   frame.colorTrc = AVCOL_TRC_IEC61966_2_1;
@@ -136,14 +137,14 @@ class FrameFile {
 }
 
 /**
- * The first pass of a GIF: every frame (RGBA) goes through palettegen, which keeps colour
- * statistics only (a histogram, not the frames), and the palette comes out at the end.
+ * The first pass of a GIF: every frame's colours are counted (a fixed-size histogram, not the
+ * frames), and the palette is cut from the counts at the end (see quantizer.ts).
  */
 export class PaletteGenerator {
-  private graph: SimpleGraph | undefined;
+  private readonly histogram = new ColorHistogram();
   private readonly colors: number;
-  private count = 0n;
   private readonly transparent: boolean;
+  private frames = 0;
 
   /** `transparent`: the frames may have transparent pixels, so a palette slot is kept for them. */
   constructor(colors: number, transparent: boolean) {
@@ -151,99 +152,107 @@ export class PaletteGenerator {
     this.transparent = transparent;
   }
 
-  /** Adds a frame's colours; `picture` stays the caller's. */
-  async add(picture: Picture): Promise<void> {
-    const { frame } = picture;
-    if (!this.graph) {
-      // A slot is kept for transparency only when the frames can have it: otherwise it would
-      // cost one of the colours.
-      const description = `[in]format=rgba,palettegen=max_colors=${this.colors}:stats_mode=full:reserve_transparent=${this.transparent ? 1 : 0}[out]`;
-      this.graph = await SimpleGraph.create(description, pictureInput(frame));
-    }
-    const copy = frame.clone();
-    if (!copy) throw new FlipbookError('ENGINE', 'Cannot reference a frame for the palette');
-    copy.pts = this.count++;
-    tagSrgb(copy);
-    await this.graph.push(copy);
-    copy.free();
-    // A buffer source only queues the frame: the graph runs when its sink is asked for output.
-    // Ask now (palettegen gives nothing until the end), so that each frame is counted and freed
-    // at once instead of every frame of the pass piling up in the queue.
-    const early = await this.graph.pull();
-    early?.free();
+  /** Adds a frame's colours (an RGBA picture); `picture` stays the caller's. */
+  add(picture: Picture): void {
+    this.histogram.add(rgbaRows(picture));
+    this.frames++;
   }
 
-  /** Ends the pass: the palette (a 16x16 picture of its colours). */
-  async finish(): Promise<Palette> {
-    if (!this.graph) throw new FlipbookError('NO_INPUT', 'No frame reached the palette pass');
-    try {
-      await this.graph.push(null);
-      const out = await this.graph.pull();
-      if (!out) throw new FlipbookError('ENGINE', 'palettegen returned no palette');
-      return new Palette(new Picture(out), this.transparent);
-    } finally {
-      this.graph.free();
-      this.graph = undefined;
-    }
-  }
-
-  close(): void {
-    this.graph?.free();
-    this.graph = undefined;
+  /** Ends the pass: the palette. */
+  finish(): Palette {
+    if (this.frames === 0) throw new FlipbookError('NO_INPUT', 'No frame reached the palette pass');
+    // A slot is kept for transparency only when the frames can have it: otherwise it would
+    // cost one of the colours.
+    const colors = this.histogram.palette(this.colors - (this.transparent ? 1 : 0));
+    // Every pixel transparent: one colour all the same, so the palette is never empty.
+    return new Palette(colors.length ? colors : new Uint8Array(3), this.transparent);
   }
 }
 
 /** A GIF palette from the first pass. */
 export class Palette {
-  /** @internal */
-  readonly picture: Picture;
+  /** RGB triplets. */
+  readonly colors: Uint8Array;
+  /** Whether a slot after the colours is kept for transparent pixels. */
   readonly transparent: boolean;
 
-  constructor(picture: Picture, transparent: boolean) {
-    this.picture = picture;
+  constructor(colors: Uint8Array, transparent: boolean) {
+    this.colors = colors;
     this.transparent = transparent;
   }
 
-  release(): void {
-    this.picture.release();
+  /** How many colours, without the transparent slot. */
+  get size(): number {
+    return this.colors.length / 3;
   }
 }
 
+/** An RGBA picture's pixels where FFmpeg holds them (no copy). */
+function rgbaRows(picture: Picture): RgbaRows {
+  const { frame } = picture;
+  const data = frame.data?.[0];
+  const stride = frame.linesize[0];
+  if (!data || stride === undefined || picture.pixelFormat !== 'rgba') throw new FlipbookError('ENGINE', `A GIF frame must be RGBA, not ${picture.pixelFormat}`);
+  return { data, width: frame.width, height: frame.height, stride };
+}
+
 /**
- * paletteuse with two inputs: the frames on [in], the palette on [pal] (fed once at the start);
- * pushed and pulled like any other graph.
+ * The second pass of a GIF: RGBA pictures mapped to the palette (quantizer.ts) into pal8 frames
+ * for the GIF encoder, each a new frame (the encoder keeps the previous one to compare).
  */
-class PaletteMapper extends SimpleGraph {
-  static async open(width: number, height: number, palette: Palette, dither: Dither): Promise<PaletteMapper> {
-    const graph = new FilterGraph();
-    graph.alloc();
+class GifFrames {
+  private readonly mapper: PaletteMapper;
+  /** The pal8 palette plane: 256 entries, native-endian 0xAARRGGBB. */
+  private readonly plane: Buffer;
+  private readonly width: number;
+  private readonly height: number;
+
+  constructor(width: number, height: number, palette: Palette, dither: Dither) {
+    this.width = width;
+    this.height = height;
+    const n = palette.size;
+    const transparent = palette.transparent ? n : -1;
+    this.mapper = new PaletteMapper(palette.colors, transparent, dither);
+    const entries = new Uint32Array(256);
+    for (let i = 0; i < n; i++) entries[i] = (0xff000000 | ((palette.colors[i * 3] ?? 0) << 16) | ((palette.colors[i * 3 + 1] ?? 0) << 8) | (palette.colors[i * 3 + 2] ?? 0)) >>> 0;
+    // The entries after the colours are fully transparent: the first is the transparent slot when
+    // there is one, and otherwise an index no pixel uses, which the GIF encoder then takes for
+    // the pixels that did not change since the previous frame (gifflags transdiff).
+    this.plane = Buffer.from(entries.buffer);
+  }
+
+  /** A pal8 frame of `picture` (the caller frees it). */
+  map(picture: Picture): Frame {
+    // node-av shows a pal8 frame's index plane only. So the indices and the palette go into one
+    // packed buffer (av_image_copy_from_buffer's layout), a staging frame points at it
+    // (fromBuffer fills the data pointers without copying), and av_frame_copy copies both planes
+    // into FFmpeg's memory, which the encoder may keep after this buffer is gone.
+    const size = this.width * this.height;
+    const packed = Buffer.allocUnsafe(size + this.plane.length);
+    this.mapper.map(rgbaRows(picture), packed, this.width);
+    packed.set(this.plane, size);
+    const staging = this.pal8Frame();
+    const frame = this.pal8Frame();
     try {
-      const pal = palette.picture.frame;
-      const source = (w: number, h: number, format: string): string => `video_size=${w}x${h}:pix_fmt=${format}:time_base=1/1:pixel_aspect=1/1`;
-      // bayer_scale 3: the ffmpeg recipe's usual pick, the least visible pattern at GIF sizes.
-      const options = dither === 'bayer' ? 'dither=bayer:bayer_scale=3' : `dither=${dither}`;
-      // diff_mode=rectangle re-maps only the changed rectangle of each frame, so still areas stay
-      // identical from frame to frame and the GIF encoder can leave them out.
-      const description =
-        `buffer@in=${source(width, height, 'rgba')}[in];buffer@pal=${source(pal.width, pal.height, avGetPixFmtName(pal.format as never) ?? 'bgra')}[pal];` +
-        `[in][pal]paletteuse=${options}:diff_mode=rectangle:alpha_threshold=128,buffersink@out`;
-      check(graph.parse2(description), `set up the filters "${description}"`);
-      check(await graph.config(), `configure the filters "${description}"`);
-      const input = graph.getFilter('buffer@in');
-      const palSource = graph.getFilter('buffer@pal');
-      const sink = graph.getFilter('buffersink@out');
-      if (!input || !palSource || !sink) throw new FlipbookError('ENGINE', 'Cannot find the palette filters');
-      const copy = pal.clone();
-      if (!copy) throw new FlipbookError('ENGINE', 'Cannot reference the palette');
-      copy.pts = 0n;
-      check(await palSource.buffersrcAddFrame(copy), 'feed the palette');
-      copy.free();
-      check(await palSource.buffersrcAddFrame(null), 'end the palette input');
-      return new PaletteMapper(graph, input, sink);
+      check(staging.fromBuffer(packed), 'point at a GIF frame');
+      check(frame.getBuffer(0), 'allocate a GIF frame');
+      check(frame.copy(staging), 'copy a GIF frame');
+      return frame;
     } catch (error) {
-      graph.free();
+      frame.free();
       throw error;
+    } finally {
+      staging.free();
     }
+  }
+
+  private pal8Frame(): Frame {
+    const frame = new Frame();
+    frame.alloc();
+    frame.format = AV_PIX_FMT_PAL8;
+    frame.width = this.width;
+    frame.height = this.height;
+    return frame;
   }
 }
 
@@ -271,15 +280,15 @@ export interface AnimationEncodeSpec {
 export class AnimationEncoder {
   readonly spec: AnimationEncodeSpec;
   private readonly out: FrameFile;
-  private readonly mapper: PaletteMapper | undefined;
+  private readonly gif: GifFrames | undefined;
   private readonly convert: SimpleGraph | undefined;
   private counter = 0n;
   private readonly pending: { pts: number; duration: number }[] = [];
 
-  private constructor(spec: AnimationEncodeSpec, out: FrameFile, mapper: PaletteMapper | undefined, convert: SimpleGraph | undefined) {
+  private constructor(spec: AnimationEncodeSpec, out: FrameFile, gif: GifFrames | undefined, convert: SimpleGraph | undefined) {
     this.spec = spec;
     this.out = out;
-    this.mapper = mapper;
+    this.gif = gif;
     this.convert = convert;
   }
 
@@ -288,26 +297,21 @@ export class AnimationEncoder {
     const { width, height } = spec;
     if (spec.codec === 'gif') {
       if (!spec.palette) throw new FlipbookError('ENGINE', 'A GIF needs its palette first');
-      const mapper = await PaletteMapper.open(width, height, spec.palette, spec.dither ?? 'sierra2_4a');
-      try {
-        // GIF's loop: -1 plays once, 0 forever, n repeats n times after the first play.
-        const loop = spec.loop === 0 ? 0 : spec.loop === 1 ? -1 : spec.loop - 1;
-        const out = await FrameFile.open({
-          file: spec.file,
-          encoder: 'gif',
-          muxer: 'gif',
-          width,
-          height,
-          pixelFormat: AV_PIX_FMT_PAL8,
-          timeBase,
-          options: { gifflags: '+offsetting+transdiff' },
-          muxerOptions: { loop: String(loop) },
-        });
-        return new AnimationEncoder(spec, out, mapper, undefined);
-      } catch (error) {
-        mapper.free();
-        throw error;
-      }
+      const gif = new GifFrames(width, height, spec.palette, spec.dither ?? 'sierra2_4a');
+      // GIF's loop: -1 plays once, 0 forever, n repeats n times after the first play.
+      const loop = spec.loop === 0 ? 0 : spec.loop === 1 ? -1 : spec.loop - 1;
+      const out = await FrameFile.open({
+        file: spec.file,
+        encoder: 'gif',
+        muxer: 'gif',
+        width,
+        height,
+        pixelFormat: AV_PIX_FMT_PAL8,
+        timeBase,
+        options: { gifflags: '+offsetting+transdiff' },
+        muxerOptions: { loop: String(loop) },
+      });
+      return new AnimationEncoder(spec, out, gif, undefined);
     }
     const isWebp = spec.codec === 'webp';
     const pixelFormat = isWebp ? AV_PIX_FMT_BGRA : AV_PIX_FMT_RGBA;
@@ -337,7 +341,16 @@ export class AnimationEncoder {
 
   /** Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership. */
   async write(picture: Picture, pts: number, duration: number): Promise<void> {
-    const graph = this.mapper ?? this.convert;
+    if (this.gif) {
+      const frame = this.gif.map(picture);
+      try {
+        await this.out.write(frame, pts, duration);
+      } finally {
+        frame.free();
+      }
+      return;
+    }
+    const graph = this.convert;
     if (!graph) {
       await this.out.write(picture.frame, pts, duration);
       return;
@@ -353,7 +366,7 @@ export class AnimationEncoder {
   }
 
   async finish(): Promise<void> {
-    const graph = this.mapper ?? this.convert;
+    const graph = this.convert;
     if (graph) {
       await graph.push(null);
       await this.drainGraph(graph);
@@ -373,7 +386,7 @@ export class AnimationEncoder {
       if (!frame) return;
       const timing = this.pending.shift();
       try {
-        if (!timing) throw new FlipbookError('ENGINE', 'The palette filter returned more frames than it was given');
+        if (!timing) throw new FlipbookError('ENGINE', 'The conversion returned more frames than it was given');
         await this.out.write(frame, timing.pts, timing.duration);
       } finally {
         frame.free();
@@ -385,7 +398,6 @@ export class AnimationEncoder {
   private free(): void {
     if (this.freed) return;
     this.freed = true;
-    this.mapper?.free();
     this.convert?.free();
   }
 }

@@ -192,20 +192,16 @@ async function encodeOnce(
   let palette: Palette | undefined;
   if (settings.codec === 'gif') {
     const generator = new PaletteGenerator(choice.colors, replay.transparent);
-    try {
-      for await (const frame of replay.frames(choice.size)) {
-        try {
-          throwIfAborted(hooks.signal);
-          if (placeFrame(frame, ANIMATION_TICKS.gif, choice.fpsCap, { last: -1 })) await generator.add(frame.picture);
-        } finally {
-          frame.picture.release();
-        }
-        progress();
+    for await (const frame of replay.frames(choice.size)) {
+      try {
+        throwIfAborted(hooks.signal);
+        if (placeFrame(frame, ANIMATION_TICKS.gif, choice.fpsCap, { last: -1 })) generator.add(frame.picture);
+      } finally {
+        frame.picture.release();
       }
-      palette = await generator.finish();
-    } finally {
-      generator.close();
+      progress();
     }
+    palette = generator.finish();
   }
   const ticks = ANIMATION_TICKS[settings.codec];
   let encoder: AnimationEncoder | undefined;
@@ -243,8 +239,6 @@ async function encodeOnce(
   } catch (error) {
     await encoder?.close();
     throw error;
-  } finally {
-    palette?.release();
   }
 }
 

@@ -1,0 +1,547 @@
+/**
+ * GIF colours in RGB: a palette from the colour statistics of every frame, and the frames mapped
+ * to it by nearest colour in RGB with paletteuse's error diffusion. Pure JavaScript over RGBA
+ * rows: no FFmpeg here.
+ *
+ * Why not FFmpeg's palettegen and paletteuse: since FFmpeg 6 both work in OkLab (palettegen
+ * cuts and averages its boxes in OkLab, paletteuse picks the nearest entry in OkLab) while the
+ * dithering still diffuses the error in RGB. On FFmpeg 8.1 that scored 0.005 to 0.016 SSIM (RGB)
+ * and 2 to 4 dB of PSNR (after a blur, the colour a viewer sees) below FFmpeg 5.1's RGB recipe on
+ * the sample, a photo pan and mandelbrot; luma alone was within 0.001. Here it is all RGB, as in
+ * FFmpeg 5, with a better palette: Wu's cuts (each cut the one that lowers the squared error the
+ * most, where median cut halves the pixel count) refined by a few k-means rounds.
+ */
+
+/** How colours between palette entries are dithered: paletteuse's names. */
+export type Dither = 'sierra2_4a' | 'floyd_steinberg' | 'bayer' | 'none';
+
+/** Pixels with alpha below this are transparent (paletteuse's alpha_threshold). */
+export const ALPHA_THRESHOLD = 128;
+
+/**
+ * Bits per channel of the histogram grid: 64 levels, 65 with the zero plane of the running
+ * sums; 11 MB of moments. Against 5 bits: +0.0004 to +0.003 SSIM on the bench's frames.
+ */
+const BITS = 6;
+const SIDE = (1 << BITS) + 1;
+const CELLS = SIDE * SIDE * SIDE;
+const R_STEP = SIDE * SIDE;
+const G_STEP = SIDE;
+const DROP = 8 - BITS;
+
+/** k-means rounds after Wu's cuts: the gain flattens out after about 6 (+0.001 to +0.004 SSIM). */
+const REFINE_ROUNDS = 6;
+
+/** An RGBA picture in memory: `data` rows `stride` bytes apart. */
+export interface RgbaRows {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  stride: number;
+}
+
+/** A box of the grid: lower bounds exclusive, upper inclusive (Wu's convention). */
+interface Box {
+  r0: number;
+  r1: number;
+  g0: number;
+  g1: number;
+  b0: number;
+  b1: number;
+}
+
+type Axis = 0 | 1 | 2;
+
+/**
+ * Colour statistics of every frame, in constant memory: per grid cell the pixel count and the
+ * sums of R, G, B and R²+G²+B² (Wu's moments), so box means and variances are exact.
+ */
+export class ColorHistogram {
+  private readonly weight = new Float64Array(CELLS);
+  private readonly sumR = new Float64Array(CELLS);
+  private readonly sumG = new Float64Array(CELLS);
+  private readonly sumB = new Float64Array(CELLS);
+  private readonly sumSq = new Float64Array(CELLS);
+  private pixels = 0;
+  private spent = false;
+
+  /** Counts a picture's opaque pixels (transparent ones need no colour). */
+  add(picture: RgbaRows): void {
+    if (this.spent) throw new Error('The histogram has already made its palette');
+    const { data, width, height, stride } = picture;
+    const { weight, sumR, sumG, sumB, sumSq } = this;
+    let counted = 0;
+    for (let y = 0; y < height; y++) {
+      const end = y * stride + width * 4;
+      for (let i = y * stride; i < end; i += 4) {
+        if ((data[i + 3] ?? 0) < ALPHA_THRESHOLD) continue;
+        const r = data[i] ?? 0;
+        const g = data[i + 1] ?? 0;
+        const b = data[i + 2] ?? 0;
+        const k = ((r >> DROP) + 1) * R_STEP + ((g >> DROP) + 1) * G_STEP + (b >> DROP) + 1;
+        weight[k] = (weight[k] ?? 0) + 1;
+        sumR[k] = (sumR[k] ?? 0) + r;
+        sumG[k] = (sumG[k] ?? 0) + g;
+        sumB[k] = (sumB[k] ?? 0) + b;
+        sumSq[k] = (sumSq[k] ?? 0) + r * r + g * g + b * b;
+        counted++;
+      }
+    }
+    this.pixels += counted;
+  }
+
+  /**
+   * At most `colors` colours as RGB triplets (fewer when the frames have fewer distinct cells;
+   * none when no pixel was opaque): Wu's quantizer, then k-means rounds over the cells. Once
+   * only: the histogram is spent (turned into running sums).
+   */
+  palette(colors: number): Uint8Array {
+    if (this.spent) throw new Error('The histogram has already made its palette');
+    this.spent = true;
+    if (this.pixels === 0) return new Uint8Array(0);
+    const cells = this.cells();
+    const means = this.cut(colors);
+    refine(means, cells, REFINE_ROUNDS);
+    return Uint8Array.from(means, (v) => Math.round(v));
+  }
+
+  /** The non-empty cells: their pixel counts and mean colours. */
+  private cells(): Cells {
+    const used: number[] = [];
+    for (let k = 0; k < CELLS; k++) if ((this.weight[k] ?? 0) > 0) used.push(k);
+    const w = Float64Array.from(used, (k) => this.weight[k] ?? 0);
+    const mean = (sum: Float64Array): Float64Array => Float64Array.from(used, (k, i) => (sum[k] ?? 0) / (w[i] ?? 1));
+    return { w, r: mean(this.sumR), g: mean(this.sumG), b: mean(this.sumB) };
+  }
+
+  /**
+   * Wu's cuts: the box whose best cut lowers the squared error the most is cut there, until
+   * there are `colors` boxes or none can be cut. The boxes' mean colours.
+   */
+  private cut(colors: number): Float64Array {
+    const moments = [this.weight, this.sumR, this.sumG, this.sumB, this.sumSq] as const;
+    // Running sums over the three axes: a box's sum is then 8 lookups.
+    for (const m of moments) {
+      for (let r = 1; r < SIDE; r++) {
+        for (let g = 1; g < SIDE; g++) {
+          for (let b = 1; b < SIDE; b++) {
+            const k = r * R_STEP + g * G_STEP + b;
+            m[k] =
+              (m[k] ?? 0) +
+              (m[k - R_STEP] ?? 0) +
+              (m[k - G_STEP] ?? 0) +
+              (m[k - 1] ?? 0) -
+              (m[k - R_STEP - G_STEP] ?? 0) -
+              (m[k - R_STEP - 1] ?? 0) -
+              (m[k - G_STEP - 1] ?? 0) +
+              (m[k - R_STEP - G_STEP - 1] ?? 0);
+          }
+        }
+      }
+    }
+    const [wt, mr, mg, mb, m2] = moments;
+    const sum = (box: Box, m: Float64Array): number =>
+      (m[box.r1 * R_STEP + box.g1 * G_STEP + box.b1] ?? 0) -
+      (m[box.r1 * R_STEP + box.g1 * G_STEP + box.b0] ?? 0) -
+      (m[box.r1 * R_STEP + box.g0 * G_STEP + box.b1] ?? 0) +
+      (m[box.r1 * R_STEP + box.g0 * G_STEP + box.b0] ?? 0) -
+      (m[box.r0 * R_STEP + box.g1 * G_STEP + box.b1] ?? 0) +
+      (m[box.r0 * R_STEP + box.g1 * G_STEP + box.b0] ?? 0) +
+      (m[box.r0 * R_STEP + box.g0 * G_STEP + box.b1] ?? 0) -
+      (m[box.r0 * R_STEP + box.g0 * G_STEP + box.b0] ?? 0);
+    const below = (box: Box, axis: Axis, at: number): Box => (axis === 0 ? { ...box, r1: at } : axis === 1 ? { ...box, g1: at } : { ...box, b1: at });
+    const error = (box: Box): number => {
+      const w = sum(box, wt);
+      if (w <= 0) return 0;
+      return sum(box, m2) - (sum(box, mr) ** 2 + sum(box, mg) ** 2 + sum(box, mb) ** 2) / w;
+    };
+    // The best cut of `box` on `axis`: where the two halves' weighted squared means add up to
+    // the most, which is where their squared error is least.
+    const bestCut = (box: Box, axis: Axis): { axis: Axis; at: number; score: number } => {
+      const W = sum(box, wt);
+      const R = sum(box, mr);
+      const G = sum(box, mg);
+      const B = sum(box, mb);
+      const lo = axis === 0 ? box.r0 : axis === 1 ? box.g0 : box.b0;
+      const hi = axis === 0 ? box.r1 : axis === 1 ? box.g1 : box.b1;
+      let best = { axis, at: -1, score: 0 };
+      for (let at = lo + 1; at < hi; at++) {
+        const half = below(box, axis, at);
+        const w = sum(half, wt);
+        if (w <= 0 || w >= W) continue;
+        const r = sum(half, mr);
+        const g = sum(half, mg);
+        const b = sum(half, mb);
+        const score = (r * r + g * g + b * b) / w + ((R - r) ** 2 + (G - g) ** 2 + (B - b) ** 2) / (W - w);
+        if (score > best.score) best = { axis, at, score };
+      }
+      return best;
+    };
+    const boxes: Box[] = [{ r0: 0, r1: SIDE - 1, g0: 0, g1: SIDE - 1, b0: 0, b1: SIDE - 1 }];
+    const errors = [error(boxes[0] as Box)];
+    while (boxes.length < colors) {
+      let next = -1;
+      for (let i = 0; i < boxes.length; i++) if ((errors[i] ?? 0) > 0 && (next < 0 || (errors[i] ?? 0) > (errors[next] ?? 0))) next = i;
+      const box = boxes[next];
+      if (!box) break;
+      const cut = [bestCut(box, 0), bestCut(box, 1), bestCut(box, 2)].reduce((a, b) => (b.score > a.score ? b : a));
+      if (cut.at < 0) {
+        errors[next] = 0;
+        continue;
+      }
+      const upper: Box = { ...box };
+      if (cut.axis === 0) [box.r1, upper.r0] = [cut.at, cut.at];
+      else if (cut.axis === 1) [box.g1, upper.g0] = [cut.at, cut.at];
+      else [box.b1, upper.b0] = [cut.at, cut.at];
+      boxes.push(upper);
+      errors[next] = error(box);
+      errors.push(error(upper));
+    }
+    const means: number[] = [];
+    for (const box of boxes) {
+      const w = sum(box, wt);
+      if (w > 0) means.push(sum(box, mr) / w, sum(box, mg) / w, sum(box, mb) / w);
+    }
+    return Float64Array.from(means);
+  }
+}
+
+/** Histogram cells: pixel counts and mean colours. */
+interface Cells {
+  w: Float64Array;
+  r: Float64Array;
+  g: Float64Array;
+  b: Float64Array;
+}
+
+/**
+ * k-means (Lloyd) rounds over the cells, in place: each cell goes to its nearest colour, each
+ * colour moves to the mean of its cells' pixels. Stops early when no cell changes colour.
+ */
+function refine(means: Float64Array, cells: Cells, rounds: number): void {
+  const k = means.length / 3;
+  const owner = new Int32Array(cells.w.length).fill(-1);
+  const acc = new Float64Array(k * 4);
+  for (let round = 0; round < rounds; round++) {
+    acc.fill(0);
+    let moved = 0;
+    for (let c = 0; c < owner.length; c++) {
+      const r = cells.r[c] ?? 0;
+      const g = cells.g[c] ?? 0;
+      const b = cells.b[c] ?? 0;
+      // Partial distances: start from the cell's last colour, skip a colour as soon as one or
+      // two channels alone are further.
+      let nearest = owner[c] ?? -1;
+      let best = Infinity;
+      if (nearest >= 0) best = ((means[nearest * 3] ?? 0) - r) ** 2 + ((means[nearest * 3 + 1] ?? 0) - g) ** 2 + ((means[nearest * 3 + 2] ?? 0) - b) ** 2;
+      else nearest = 0;
+      for (let j = 0; j < k; j++) {
+        const dr = (means[j * 3] ?? 0) - r;
+        let d = dr * dr;
+        if (d >= best) continue;
+        const dg = (means[j * 3 + 1] ?? 0) - g;
+        d += dg * dg;
+        if (d >= best) continue;
+        const db = (means[j * 3 + 2] ?? 0) - b;
+        d += db * db;
+        if (d < best) {
+          best = d;
+          nearest = j;
+        }
+      }
+      if (owner[c] !== nearest) moved++;
+      owner[c] = nearest;
+      const w = cells.w[c] ?? 0;
+      acc[nearest * 4] = (acc[nearest * 4] ?? 0) + w;
+      acc[nearest * 4 + 1] = (acc[nearest * 4 + 1] ?? 0) + w * r;
+      acc[nearest * 4 + 2] = (acc[nearest * 4 + 2] ?? 0) + w * g;
+      acc[nearest * 4 + 3] = (acc[nearest * 4 + 3] ?? 0) + w * b;
+    }
+    if (moved === 0) return;
+    for (let j = 0; j < k; j++) {
+      const w = acc[j * 4] ?? 0;
+      if (w <= 0) continue;
+      means[j * 3] = (acc[j * 4 + 1] ?? 0) / w;
+      means[j * 3 + 1] = (acc[j * 4 + 2] ?? 0) / w;
+      means[j * 3 + 2] = (acc[j * 4 + 3] ?? 0) / w;
+    }
+  }
+}
+
+/** paletteuse's 8x8 Bayer matrix at a scale (0-5: the higher, the weaker the pattern). */
+function bayerMatrix(scale: number): Int8Array {
+  const out = new Int8Array(64);
+  const delta = 1 << (5 - scale);
+  for (let p = 0; p < 64; p++) {
+    const q = p ^ (p >> 3);
+    const value = ((p & 4) >> 2) | ((q & 4) >> 1) | ((p & 2) << 1) | ((q & 2) << 2) | ((p & 1) << 4) | ((q & 1) << 5);
+    out[p] = (value >> scale) - delta;
+  }
+  return out;
+}
+
+/** A rectangle of pixels: [x0, y0, x1, y1), the ends exclusive. */
+type Rect = readonly [number, number, number, number];
+
+/** Entries of the nearest-colour cache (direct mapped on the 24-bit colour). */
+const CACHE_BITS = 16;
+
+/** The nearest-colour search looks only at the entries that can be nearest somewhere in an 8x8x8 cell. */
+const CELL_SHIFT = 3;
+const CELL_SIDE = 256 >> CELL_SHIFT;
+
+/**
+ * Maps RGBA frames to palette indices: the nearest entry in RGB (squared distance), with the
+ * error diffused to the neighbours (sierra2_4a, floyd_steinberg), an ordered pattern (bayer) or
+ * nothing. Pixels with alpha below ALPHA_THRESHOLD take the transparent index when there is one.
+ * The diffusion is paletteuse's, to the integer: each neighbour gets the error times its weight,
+ * divided with truncation, and is clipped to 0-255 at once.
+ *
+ * Only the rectangle that changed since the previous frame is mapped again (paletteuse's
+ * diff_mode=rectangle): still areas keep the same indices, which the GIF encoder then leaves
+ * out, and their dithering does not shimmer.
+ */
+export class PaletteMapper {
+  private readonly colors: number;
+  private readonly palR: Int32Array;
+  private readonly palG: Int32Array;
+  private readonly palB: Int32Array;
+  private readonly transparent: number;
+  private readonly dither: Dither;
+  private readonly bayer: Int8Array;
+  private readonly cacheKey = new Int32Array(1 << CACHE_BITS).fill(-1);
+  private readonly cacheValue = new Uint8Array(1 << CACHE_BITS);
+  /** Per cell: where its candidates start in `candidates` (-1: not listed yet), and how many. */
+  private readonly cellStart = new Int32Array(CELL_SIDE ** 3).fill(-1);
+  private readonly cellCount = new Uint16Array(CELL_SIDE ** 3);
+  private candidates = new Uint8Array(4096);
+  /** listCell's scratch: each entry's squared distance to the cell. */
+  private readonly near = new Float64Array(256);
+  private candidatesUsed = 0;
+  private previousIn: Uint8Array | undefined;
+  private previousOut: Uint8Array | undefined;
+
+  /**
+   * `palette`: RGB triplets (at most 256, with `transparent` not among them); `transparent`:
+   * the index written for transparent pixels, or -1. `bayerScale` 3: the ffmpeg recipe's usual
+   * pick, the least visible pattern at GIF sizes.
+   */
+  constructor(palette: Uint8Array, transparent: number, dither: Dither, bayerScale = 3) {
+    this.colors = Math.floor(palette.length / 3);
+    if (this.colors < 1 || this.colors > 256) throw new RangeError(`A palette has 1 to 256 colours, not ${this.colors}`);
+    this.palR = new Int32Array(this.colors);
+    this.palG = new Int32Array(this.colors);
+    this.palB = new Int32Array(this.colors);
+    for (let i = 0; i < this.colors; i++) {
+      this.palR[i] = palette[i * 3] ?? 0;
+      this.palG[i] = palette[i * 3 + 1] ?? 0;
+      this.palB[i] = palette[i * 3 + 2] ?? 0;
+    }
+    this.transparent = transparent;
+    this.dither = dither;
+    this.bayer = bayerMatrix(bayerScale);
+  }
+
+  /** The palette index nearest to r, g, b (integers 0-255) in squared RGB distance; the lowest index on a tie. */
+  nearest(r: number, g: number, b: number): number {
+    const key = (r << 16) | (g << 8) | b;
+    const slot = Math.imul(key, 0x9e3779b1) >>> (32 - CACHE_BITS);
+    if (this.cacheKey[slot] === key) return this.cacheValue[slot] ?? 0;
+    const c = ((r >> CELL_SHIFT) * CELL_SIDE + (g >> CELL_SHIFT)) * CELL_SIDE + (b >> CELL_SHIFT);
+    let start = this.cellStart[c] ?? -1;
+    if (start < 0) start = this.listCell(c, r >> CELL_SHIFT, g >> CELL_SHIFT, b >> CELL_SHIFT);
+    const end = start + (this.cellCount[c] ?? 0);
+    const { candidates, palR, palG, palB } = this;
+    let best = Infinity;
+    let index = 0;
+    for (let k = start; k < end; k++) {
+      const i = candidates[k] ?? 0;
+      const dr = (palR[i] ?? 0) - r;
+      const dg = (palG[i] ?? 0) - g;
+      const db = (palB[i] ?? 0) - b;
+      const d = dr * dr + dg * dg + db * db;
+      if (d < best) {
+        best = d;
+        index = i;
+      }
+    }
+    this.cacheKey[slot] = key;
+    this.cacheValue[slot] = index;
+    return index;
+  }
+
+  /**
+   * Lists the entries that can be the nearest for some colour of a cell: those whose distance
+   * to the cell is at most the smallest distance within which some entry covers all of it.
+   * In index order, so a tie goes to the lowest index as with a full search.
+   */
+  private listCell(c: number, cr: number, cg: number, cb: number): number {
+    const size = 1 << CELL_SHIFT;
+    const { palR, palG, palB, colors, near } = this;
+    let cover = Infinity;
+    for (let i = 0; i < colors; i++) {
+      const [inR, farR] = reach(palR[i] ?? 0, cr * size, size);
+      const [inG, farG] = reach(palG[i] ?? 0, cg * size, size);
+      const [inB, farB] = reach(palB[i] ?? 0, cb * size, size);
+      near[i] = inR + inG + inB;
+      const far = farR + farG + farB;
+      if (far < cover) cover = far;
+    }
+    const start = this.candidatesUsed;
+    if (start + colors > this.candidates.length) {
+      const grown = new Uint8Array(Math.max(this.candidates.length * 2, start + colors));
+      grown.set(this.candidates);
+      this.candidates = grown;
+    }
+    let n = 0;
+    for (let i = 0; i < colors; i++) if ((near[i] ?? 0) <= cover) this.candidates[start + n++] = i;
+    this.candidatesUsed += n;
+    this.cellStart[c] = start;
+    this.cellCount[c] = n;
+    return start;
+  }
+
+  /**
+   * Maps one frame into `out` (indices, rows `outStride` apart). Frames must come in order and
+   * all have the same size.
+   */
+  map(picture: RgbaRows, out: Uint8Array, outStride: number): void {
+    const { data, width, height, stride } = picture;
+    let rect: Rect | undefined = [0, 0, width, height];
+    const { previousIn, previousOut } = this;
+    if (previousIn && previousOut) {
+      rect = changedRect(previousIn, width * 4, picture);
+      for (let y = 0; y < height; y++) out.set(previousOut.subarray(y * width, (y + 1) * width), y * outStride);
+    }
+    if (rect) {
+      if (this.dither === 'sierra2_4a' || this.dither === 'floyd_steinberg') this.diffuse(picture, out, outStride, rect);
+      else this.point(picture, out, outStride, rect);
+    }
+    const keepIn = (this.previousIn ??= new Uint8Array(width * height * 4));
+    const keepOut = (this.previousOut ??= new Uint8Array(width * height));
+    for (let y = 0; y < height; y++) {
+      keepIn.set(data.subarray(y * stride, y * stride + width * 4), y * width * 4);
+      keepOut.set(out.subarray(y * outStride, y * outStride + width), y * width);
+    }
+  }
+
+  /** Bayer or no dithering: each pixel on its own. */
+  private point(picture: RgbaRows, out: Uint8Array, outStride: number, [x0, y0, x1, y1]: Rect): void {
+    const { data, stride } = picture;
+    const { transparent, bayer } = this;
+    const ordered = this.dither === 'bayer';
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = y * stride + x * 4;
+        if (transparent >= 0 && (data[i + 3] ?? 0) < ALPHA_THRESHOLD) {
+          out[y * outStride + x] = transparent;
+          continue;
+        }
+        const d = ordered ? (bayer[((y & 7) << 3) | (x & 7)] ?? 0) : 0;
+        out[y * outStride + x] = this.nearest(clamp(data[i] ?? 0, d), clamp(data[i + 1] ?? 0, d), clamp(data[i + 2] ?? 0, d));
+      }
+    }
+  }
+
+  /**
+   * Error diffusion over a rectangle (paletteuse's): the error of each pixel goes right and to
+   * the row below, within the rectangle. Two rows of working colours: this row's, the next's.
+   */
+  private diffuse(picture: RgbaRows, out: Uint8Array, outStride: number, [x0, y0, x1, y1]: Rect): void {
+    const { data, stride } = picture;
+    const { transparent, palR, palG, palB } = this;
+    const floyd = this.dither === 'floyd_steinberg';
+    const w = x1 - x0;
+    let here = new Int32Array(w * 3);
+    let next = new Int32Array(w * 3);
+    const load = (row: Int32Array, y: number): void => {
+      for (let x = 0, i = y * stride + x0 * 4; x < w; x++, i += 4) {
+        row[x * 3] = data[i] ?? 0;
+        row[x * 3 + 1] = data[i + 1] ?? 0;
+        row[x * 3 + 2] = data[i + 2] ?? 0;
+      }
+    };
+    // Adds a share of the error to a working colour, clipped at once (paletteuse's dither_color).
+    const spread = (row: Int32Array, x: number, er: number, eg: number, eb: number, scale: number, shift: number): void => {
+      const k = x * 3;
+      row[k] = clamp(row[k] ?? 0, ((er * scale) / (1 << shift)) | 0);
+      row[k + 1] = clamp(row[k + 1] ?? 0, ((eg * scale) / (1 << shift)) | 0);
+      row[k + 2] = clamp(row[k + 2] ?? 0, ((eb * scale) / (1 << shift)) | 0);
+    };
+    load(next, y0);
+    for (let y = y0; y < y1; y++) {
+      [here, next] = [next, here];
+      const down = y + 1 < y1;
+      if (down) load(next, y + 1);
+      for (let x = 0; x < w; x++) {
+        const i = y * stride + (x0 + x) * 4;
+        const o = y * outStride + x0 + x;
+        if (transparent >= 0 && (data[i + 3] ?? 0) < ALPHA_THRESHOLD) {
+          out[o] = transparent;
+          continue;
+        }
+        const r = here[x * 3] ?? 0;
+        const g = here[x * 3 + 1] ?? 0;
+        const b = here[x * 3 + 2] ?? 0;
+        const index = this.nearest(r, g, b);
+        out[o] = index;
+        const er = r - (palR[index] ?? 0);
+        const eg = g - (palG[index] ?? 0);
+        const eb = b - (palB[index] ?? 0);
+        if (er === 0 && eg === 0 && eb === 0) continue;
+        const right = x + 1 < w;
+        const left = x > 0;
+        if (floyd) {
+          if (right) spread(here, x + 1, er, eg, eb, 7, 4);
+          if (left && down) spread(next, x - 1, er, eg, eb, 3, 4);
+          if (down) spread(next, x, er, eg, eb, 5, 4);
+          if (right && down) spread(next, x + 1, er, eg, eb, 1, 4);
+        } else {
+          if (right) spread(here, x + 1, er, eg, eb, 2, 2);
+          if (left && down) spread(next, x - 1, er, eg, eb, 1, 2);
+          if (down) spread(next, x, er, eg, eb, 1, 2);
+        }
+      }
+    }
+  }
+}
+
+/** The squared distances on one axis from `v` to the nearest and the farthest value of [lo, lo + size). */
+function reach(v: number, lo: number, size: number): [number, number] {
+  const hi = lo + size - 1;
+  const out = v < lo ? lo - v : v > hi ? v - hi : 0;
+  const far = v - lo > hi - v ? v - lo : hi - v;
+  return [out * out, far * far];
+}
+
+/** v + d clipped to 0-255. */
+function clamp(v: number, d: number): number {
+  const s = v + d;
+  return s < 0 ? 0 : s > 255 ? 255 : s;
+}
+
+/** The rectangle [x0, y0, x1, y1) of pixels that differ between `previous` (tight rows) and `picture`; undefined when none do. */
+function changedRect(previous: Uint8Array, previousStride: number, picture: RgbaRows): Rect | undefined {
+  const { data, width, height, stride } = picture;
+  const rowBytes = width * 4;
+  const samePixel = (i: number, j: number): boolean => previous[i] === data[j] && previous[i + 1] === data[j + 1] && previous[i + 2] === data[j + 2] && previous[i + 3] === data[j + 3];
+  const same = (y: number): boolean => Buffer.compare(previous.subarray(y * previousStride, y * previousStride + rowBytes), data.subarray(y * stride, y * stride + rowBytes)) === 0;
+  let y0 = 0;
+  while (y0 < height && same(y0)) y0++;
+  if (y0 === height) return undefined;
+  let y1 = height;
+  while (y1 > y0 + 1 && same(y1 - 1)) y1--;
+  let x0 = width;
+  let x1 = 0;
+  for (let y = y0; y < y1; y++) {
+    const p = y * previousStride;
+    const q = y * stride;
+    let left = 0;
+    while (left < x0 && samePixel(p + left * 4, q + left * 4)) left++;
+    x0 = Math.min(x0, left);
+    let right = width;
+    while (right > x1 && samePixel(p + right * 4 - 4, q + right * 4 - 4)) right--;
+    x1 = Math.max(x1, right);
+  }
+  return [x0, y0, Math.max(x1, x0 + 1), y1];
+}

@@ -1,0 +1,135 @@
+/**
+ * The GIF palette and mapping in RGB (src/engine/quantizer.ts): the palette keeps the frames'
+ * colours, the search finds the nearest entry, still areas keep their indices, and
+ * transparency costs a slot only when an input has alpha. How close the GIF's colours are to
+ * the source is checked in gif.test.ts (block means, PSNR).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { ColorHistogram, PaletteMapper, type RgbaRows } from '../src/engine/quantizer.js';
+import { stitch } from '../src/index.js';
+import { paintRgba, readAnimation } from './helpers/animation.js';
+import { writeFrames } from './helpers/frames.js';
+import { PALETTE, type Rgb, paint } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
+import { tempDir } from './helpers/temp.js';
+
+function rows(width: number, height: number, colourAt: (x: number, y: number) => readonly [number, number, number, number]): RgbaRows {
+  const image = paintRgba(width, height, colourAt);
+  return { data: image.data, width, height, stride: width * 4 };
+}
+
+/** The palette's colours as 0xRRGGBB numbers. */
+function colourSet(palette: Uint8Array): Set<number> {
+  const set = new Set<number>();
+  for (let i = 0; i < palette.length; i += 3) set.add(((palette[i] ?? 0) << 16) | ((palette[i + 1] ?? 0) << 8) | (palette[i + 2] ?? 0));
+  return set;
+}
+
+/** A small deterministic random generator (mulberry32), so failures can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('GIF palette (quantizer.ts)', () => {
+  it('keeps every colour when the frames have no more colours than the palette, and maps them exactly', () => {
+    // The test palette's 10 colours, a dark blue-grey and a near white: 12, each a 10-pixel stripe.
+    const colours: readonly Rgb[] = [...PALETTE, [17, 34, 51], [250, 250, 250]];
+    const width = colours.length * 10;
+    const picture = rows(width, 10, (x) => [...(colours[Math.floor(x / 10)] ?? [0, 0, 0]), 255]);
+    const histogram = new ColorHistogram();
+    histogram.add(picture);
+    const palette = histogram.palette(16);
+    assert.deepEqual([...colourSet(palette)].sort(), colours.map(([r, g, b]) => (r << 16) | (g << 8) | b).sort(), "the palette is the frames' 12 colours");
+    const out = new Uint8Array(width * 10);
+    new PaletteMapper(palette, -1, 'sierra2_4a').map(picture, out, width);
+    for (let x = 0; x < width; x++) {
+      const index = out[x] ?? -1;
+      assert.deepEqual([...palette.subarray(index * 3, index * 3 + 3)], [...(colours[Math.floor(x / 10)] ?? [])], `pixel ${x} keeps its colour (no dithering noise on exact colours)`);
+    }
+  });
+
+  it('finds the nearest entry in RGB, the lowest index on a tie, as a full search does', () => {
+    const next = random(7);
+    const palette = Uint8Array.from({ length: 256 * 3 }, () => Math.floor(next() * 256));
+    palette.set([10, 10, 10, 10, 10, 10], 0); // a duplicate: the tie goes to index 0
+    const mapper = new PaletteMapper(palette, -1, 'none');
+    for (let n = 0; n < 20000; n++) {
+      const [r, g, b] = [Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256)];
+      let best = Infinity;
+      let expected = -1;
+      for (let i = 0; i < 256; i++) {
+        const d = ((palette[i * 3] ?? 0) - r) ** 2 + ((palette[i * 3 + 1] ?? 0) - g) ** 2 + ((palette[i * 3 + 2] ?? 0) - b) ** 2;
+        if (d < best) [best, expected] = [d, i];
+      }
+      assert.equal(mapper.nearest(r, g, b), expected, `nearest of ${r},${g},${b}`);
+    }
+    assert.equal(mapper.nearest(10, 10, 10), 0, 'a tie goes to the lowest index');
+  });
+
+  it('keeps the indices of still areas from frame to frame (only the changed rectangle is mapped again)', () => {
+    const width = 64;
+    const height = 48;
+    const gradient = (x: number, y: number, square: boolean): [number, number, number, number] => (square ? [240, 20, 20, 255] : [x * 4, y * 5, 128 + ((x + y) % 7), 255]);
+    const first = rows(width, height, (x, y) => gradient(x, y, false));
+    const second = rows(width, height, (x, y) => gradient(x, y, x >= 40 && x < 48 && y >= 30 && y < 38));
+    const histogram = new ColorHistogram();
+    histogram.add(first);
+    histogram.add(second);
+    const mapper = new PaletteMapper(histogram.palette(32), -1, 'sierra2_4a');
+    const a = new Uint8Array(width * height);
+    const b = new Uint8Array(width * height);
+    mapper.map(first, a, width);
+    mapper.map(second, b, width);
+    let changedOutside = 0;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (!(x >= 40 && x < 48 && y >= 30 && y < 38) && a[y * width + x] !== b[y * width + x]) changedOutside++;
+    assert.equal(changedOutside, 0, 'no index outside the moved square changes, though the dithering error would spread right and down');
+  });
+
+  it('leaves transparent pixels out of the palette and maps them to the transparent slot', () => {
+    const picture = rows(20, 10, (x) => (x < 10 ? [0, 255, 0, 0] : [200, 30, 30, 255]));
+    const histogram = new ColorHistogram();
+    histogram.add(picture);
+    const palette = histogram.palette(255);
+    assert.deepEqual([...palette], [200, 30, 30], 'only the opaque colour: the invisible green takes no entry');
+    const out = new Uint8Array(200);
+    new PaletteMapper(palette, 1, 'floyd_steinberg').map(picture, out, 20);
+    assert.deepEqual([...new Set(out.subarray(0, 10))], [1], 'transparent pixels take the transparent slot');
+    assert.deepEqual([...new Set(out.subarray(10, 20))], [0], 'opaque pixels their colour');
+  });
+});
+
+describe('GIF colours end to end', () => {
+  it('uses all 256 entries for colours when no input has alpha, 255 and transparency when one has', async (t) => {
+    const dir = await tempDir(t);
+    // Thousands of colours in a smooth field: a 256-colour palette is filled.
+    const frames = Array.from({ length: 3 }, (_, n) => paint(128, 96, (x, y) => [(x * 2 + n * 9) % 256, (y * 2 + 40) % 256, (x + y * 3 + n * 20) % 256]));
+    await writeFrames(dir, frames.map((image, i) => ({ name: `o_${i}.png`, image })));
+    await stitch(join(dir, 'o_*.png'), join(dir, 'opaque.gif'), { fps: 5 });
+    const opaque = await readAnimation(join(dir, 'opaque.gif'));
+    const seen = new Set<number>();
+    for (const frame of opaque.frames) for (let i = 0; i < frame.data.length; i += 4) seen.add(((frame.data[i] ?? 0) << 16) | ((frame.data[i + 1] ?? 0) << 8) | (frame.data[i + 2] ?? 0));
+    assert.equal(seen.size, 256, `an opaque GIF shows 256 colours, not 255 and an unused transparent slot (${seen.size})`);
+
+    // The same frames with a transparent corner: one slot goes to transparency.
+    for (const [i, image] of frames.entries()) {
+      await writePng(join(dir, `a_${i}.png`), paintRgba(128, 96, (x, y) => (x < 16 && y < 16 ? [0, 0, 0, 0] : [...[0, 1, 2].map((c) => image.data[(y * 128 + x) * 3 + c] ?? 0), 255] as [number, number, number, number])));
+    }
+    await stitch(join(dir, 'a_*.png'), join(dir, 'alpha.gif'), { fps: 5 });
+    const alpha = await readAnimation(join(dir, 'alpha.gif'));
+    const visible = new Set<number>();
+    for (const frame of alpha.frames) {
+      for (let i = 0; i < frame.data.length; i += 4) if ((frame.data[i + 3] ?? 0) === 255) visible.add(((frame.data[i] ?? 0) << 16) | ((frame.data[i + 1] ?? 0) << 8) | (frame.data[i + 2] ?? 0));
+      assert.equal(frame.data[3], 0, 'the corner is transparent');
+    }
+    assert.ok(visible.size <= 255 && visible.size >= 250, `an alpha GIF shows at most 255 opaque colours (${visible.size})`);
+  });
+});
