@@ -60,6 +60,22 @@ describe('node-av traps', () => {
     picture.release();
   });
 
+  it('node-av\'s frame.fromBuffer points at the JavaScript buffer too: GIF frames are copied out of it', async () => {
+    const { Frame } = await import('node-av/lib');
+    const { AV_PIX_FMT_GRAY8 } = await import('node-av/constants');
+    const frame = new Frame();
+    frame.alloc();
+    frame.format = AV_PIX_FMT_GRAY8;
+    frame.width = 4;
+    frame.height = 4;
+    const bytes = Buffer.alloc(16, 7);
+    assert.ok(frame.fromBuffer(bytes) >= 0, 'fromBuffer accepted the bytes');
+    bytes.fill(99);
+    // The trap src/engine/animation-encoder.ts (GifFrames.map) works around with av_frame_copy.
+    assert.equal(frame.toBuffer()[0], 99, 'node-av 6.1.1 fromBuffer no longer shares memory: revisit GifFrames.map');
+    frame.free();
+  });
+
   it('writes yuv420p, not the yuv444p node-av picks for RGB(A) input', async () => {
     const file = join(dir, 'format.mp4');
     await stitch([red, red], file, { preset: 'ultrafast' });
