@@ -14,6 +14,7 @@ import { loopCount, meanRgba, paintRgba, readAnimation, rgbOf, blockErrors } fro
 import { runCli } from './helpers/cli.js';
 import { writeFrames } from './helpers/frames.js';
 import { type Image, scene, solid } from './helpers/images.js';
+import { fixture } from './helpers/fixtures.js';
 import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
 import { psnr } from './helpers/video.js';
@@ -29,6 +30,25 @@ function code(error: unknown): string | undefined {
 }
 
 describe('GIF from stitch', () => {
+  it('skips a corrupt image with skipInvalid (once, in both passes), and fails on it without', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 4);
+    const files = ['f_000.png', 'f_001.png', fixture('truncated.png'), 'f_002.png', 'f_003.png'].map((f) => (f.startsWith('/') ? f : join(dir, f)));
+    const warnings: string[] = [];
+    const result = await stitch(files, join(dir, 'skip.gif'), { fps: 10, skipInvalid: true, onWarning: (w) => warnings.push(w) });
+    assert.equal(result.frames, 4, 'the four good images');
+    assert.deepEqual(result.skipped.map((s) => s.position), [3], 'the corrupt one, by its position');
+    assert.equal(warnings.filter((w) => w.includes('truncated.png')).length, 1, `said once: ${warnings.join(' | ')}`);
+    assert.equal((await readAnimation(join(dir, 'skip.gif'))).frames.length, 4, 'frames decoded back');
+
+    await assert.rejects(stitch(files, join(dir, 'fail.gif'), { fps: 10 }), (error: FlipbookError) => {
+      assert.equal(error.code, 'INVALID_INPUT', error.message);
+      assert.match(error.message, /truncated\.png/, 'the message names the file');
+      return true;
+    });
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('fail') || f.endsWith('.part')), [], 'no output, no temporary file');
+  });
+
   it('writes a palette GIF that decodes back to the frames: codec, count, duration, size, pixels', async (t) => {
     const dir = await tempDir(t);
     const images = await sceneFrames(dir, 12);

@@ -1,13 +1,13 @@
-import { ImageDecoders, type Picture } from '../engine/index.js';
-import { FlipbookError, isFlipbookError } from '../errors.js';
+import { ImageDecoders } from '../engine/index.js';
+import { FlipbookError } from '../errors.js';
 import type { StitchOptions } from '../options/stitch-options.js';
 import type { Fraction } from '../options/values.js';
 import { throwIfAborted } from './abort.js';
-import { orderedAhead } from './concurrency.js';
+import { decodeAhead } from './decode-ahead.js';
 import { type AnimationResult, runAnimationStitch } from './animation-stitch.js';
 import { EncodeSession } from './encode-session.js';
 import { Slideshow } from './slideshow.js';
-import { type PlannedFrame, type SkippedFile, type StitchPlan, planStitch, videoCodecOf, withoutHint } from './plan.js';
+import { type SkippedFile, type StitchPlan, planStitch, videoCodecOf, withoutHint } from './plan.js';
 import { ProgressClock } from './progress.js';
 import { ReadBuffers } from './read-buffers.js';
 
@@ -38,13 +38,6 @@ export interface StitchResult {
 }
 
 /**
- * Images decoded ahead of the encoder: two decodes in flight, one a core on the 2-core machine
- * we measure on. Each costs a decoder and its pictures: at 1080p, every one more adds some
- * 40 MB of peak memory (bench/RESULTS.md), and a third bought no speed.
- */
-const DECODE_AHEAD = 2;
-
-/**
  * Stitches images into a video: `stitch('frames/*.png', 'movie.mp4')`.
  * Plans first (reads every header, refuses bad input before encoding), then streams
  * decode -> normalise -> encode -> mux with a small bounded queue, into a temporary file
@@ -55,8 +48,6 @@ export async function stitch(inputs: string | readonly string[], output: string,
   const plan = await planStitch(inputs, output, options);
   return runStitch(plan, options);
 }
-
-type Decoded = { frame: PlannedFrame; picture: Picture } | { frame: PlannedFrame; error: FlipbookError };
 
 /** Runs a plan made by planStitch. */
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<StitchResult> {
@@ -81,24 +72,9 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   const buffers = new ReadBuffers();
   const slideshow = plan.slideshow ? new Slideshow(session, plan.slideshow) : undefined;
   let decodedImages = 0;
-  const decodeFrame = async (frame: PlannedFrame): Promise<Decoded> => {
-    try {
-      const picture = await buffers.read(frame.file, (bytes) => decoders.decode(bytes, frame.type, frame.file, frame.position)).catch((cause: unknown) => {
-        if (isFlipbookError(cause)) throw cause;
-        const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-        throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.file} (input ${frame.position}): ${code}`, { file: frame.file, position: frame.position, cause });
-      });
-      return { frame, picture };
-    } catch (error) {
-      if (isFlipbookError(error)) return { frame, error };
-      throw error;
-    }
-  };
   try {
     const clock = new ProgressClock(plan.frames.length);
-    const decoded = orderedAhead<PlannedFrame, Decoded>(plan.frames, DECODE_AHEAD, decodeFrame, (d) => {
-      if ('picture' in d) d.picture.release();
-    });
+    const decoded = decodeAhead(plan.frames, decoders, buffers);
     for await (const item of decoded) {
       throwIfAborted(signal);
       if ('error' in item) {
