@@ -2,12 +2,11 @@ import { Frame, SoftwareScaleContext, avGetPixFmtFromName } from 'node-av/lib';
 
 import { type ConvertTarget, FrameConverter, type PictureConverter } from './frame-converter.js';
 import { Picture } from './picture.js';
-import { PixelCopier } from './pixels.js';
+import { PACKED, PixelCopier } from './pixels.js';
 import { check } from './runtime.js';
 
-/** The packed layouts readFrames hands out, by FFmpeg's name, and their bytes a pixel. */
-const PACKED_OUTPUTS = { rgba: 4, rgb24: 3, gray: 1 } as const;
-export type PackedOutput = keyof typeof PACKED_OUTPUTS;
+/** The packed layouts readFrames hands out, by FFmpeg's name. */
+export type PackedOutput = 'rgba' | 'rgb24' | 'gray';
 
 /**
  * Sources converted straight into JavaScript memory by swscale's frame API. Each was measured
@@ -55,7 +54,7 @@ export class PixelReader implements PictureConverter {
   async pixels(picture: Picture): Promise<Buffer> {
     if (picture.pixelFormat === this.output) return this.copier.copy(picture);
     const { width, height } = picture;
-    const out = Buffer.allocUnsafe(width * height * PACKED_OUTPUTS[this.output]);
+    const out = Buffer.allocUnsafe(width * height * (PACKED[this.output] ?? 4));
     const target = Frame.fromVideoBuffer(out, { width, height, format: avGetPixFmtFromName(this.output) });
     try {
       if (!this.sws) {

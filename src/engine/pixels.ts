@@ -4,7 +4,7 @@ import { SWS_POINT } from 'node-av/constants';
 import type { Picture } from './picture.js';
 
 /** Bytes per pixel of the packed single-plane formats flipbook hands out. */
-const PACKED: Readonly<Record<string, number>> = { rgba: 4, rgb24: 3, gray: 1, bgr24: 3, bgra: 4, rgb48be: 6, rgba64be: 8 };
+export const PACKED: Readonly<Record<string, number>> = { rgba: 4, rgb24: 3, gray: 1, bgr24: 3, bgra: 4, rgb48be: 6, rgba64be: 8 };
 
 /**
  * Tightly packed pixels of a packed (single-plane) picture, in memory JavaScript owns.
