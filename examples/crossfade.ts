@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 
-import { type StitchResult, createWriter } from '../src/index.js';
+import { type OutputResult, createWriter } from '../src/index.js';
 
 export interface CrossfadeOptions {
   /** Output size; the pictures are scaled to it. Default 320x180. */
@@ -33,7 +33,7 @@ async function pixelsOf(file: string, width: number, height: number): Promise<Ui
   return ctx.getImageData(0, 0, width, height).data;
 }
 
-export async function crossfade(output: string, options: CrossfadeOptions = {}): Promise<StitchResult> {
+export async function crossfade(output: string, options: CrossfadeOptions = {}): Promise<OutputResult> {
   const { width = 320, height = 180, frames = 150, fps = 25 } = options;
   const img1 = await pixelsOf(options.first ?? SAMPLE('frame_1.png'), width, height);
   const img2 = await pixelsOf(options.second ?? SAMPLE('frame_30.png'), width, height);

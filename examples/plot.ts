@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 
-import { type StitchResult, animate } from '../src/index.js';
+import { type OutputResult, animate } from '../src/index.js';
 
 export interface PlotOptions {
   width?: number;
@@ -28,7 +28,7 @@ export function plotArea(width: number, height: number): { left: number; right: 
 
 export const LINE_COLOUR = '#d62728';
 
-export async function plot(output: string, options: PlotOptions = {}): Promise<StitchResult> {
+export async function plot(output: string, options: PlotOptions = {}): Promise<OutputResult> {
   const { width = 640, height = 360, fps = 30, duration = 4 } = options;
   const area = plotArea(width, height);
   const lineWidth = Math.max(2, Math.round(height / 90));

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { type StitchResult, createWriter } from '../src/index.js';
+import { type OutputResult, createWriter } from '../src/index.js';
 
 export interface SlideshowOptions {
   fps: number;
@@ -16,7 +16,7 @@ export interface SlideshowOptions {
   height?: number;
 }
 
-export async function slideshow(files: readonly string[], output: string, options: SlideshowOptions): Promise<StitchResult> {
+export async function slideshow(files: readonly string[], output: string, options: SlideshowOptions): Promise<OutputResult> {
   const writer = createWriter(output, { ...options, fit: 'contain', overwrite: true });
   try {
     for (const file of files) await writer.write(file);

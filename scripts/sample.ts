@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-import { VideoReader } from '../src/engine/index.js';
+import { VideoReader } from '../test/helpers/video-reader.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const output = 'sample/out/movie.mp4';

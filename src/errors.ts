@@ -31,6 +31,56 @@ export type ErrorCode =
   /** An optional package a feature needs is not installed (`@napi-rs/canvas` for animate). */
   | 'MISSING_PACKAGE';
 
+/** A reference to an option inside an error's or a warning's text: `fit`, or `fit: 'contain'`. */
+export interface OptionRef {
+  readonly option: string;
+  readonly value?: string | number | boolean;
+}
+
+/**
+ * Text that may name options: plain strings and option references, so that the library can
+ * say `skipInvalid: true` and the command line `--skip-invalid` from one sentence, without
+ * either rewriting the other's words.
+ */
+export type Text = string | readonly (string | OptionRef)[];
+
+/**
+ * Where warnings go: the message with options as the library names them, and the same as
+ * Text, for a front end that spells options its own way (the command line's flags).
+ */
+export type WarningHandler = (message: string, text: Text) => void;
+
+/** An option named in a Text: `opt('fit', 'contain')`. */
+export function opt(option: string, value?: string | number | boolean): OptionRef {
+  return value === undefined ? { option } : { option, value };
+}
+
+/** A Text from a template: `` text`Pass ${opt('skipInvalid', true)} to skip it` ``. */
+export function text(strings: TemplateStringsArray, ...values: unknown[]): (string | OptionRef)[] {
+  const parts: (string | OptionRef)[] = [];
+  strings.forEach((s, i) => {
+    parts.push(s);
+    if (i < values.length) {
+      const value = values[i];
+      parts.push(isOptionRef(value) ? value : String(value));
+    }
+  });
+  return parts;
+}
+
+function isOptionRef(value: unknown): value is OptionRef {
+  return typeof value === 'object' && value !== null && typeof (value as OptionRef).option === 'string';
+}
+
+/** How an option is spelled: the library's `fit: 'contain'`, or the command line's `--fit contain`. */
+export type OptionStyle = (ref: OptionRef) => string;
+
+export const libraryStyle: OptionStyle = ({ option, value }) => (value === undefined ? option : `${option}: ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+
+export function renderText(t: Text, style: OptionStyle = libraryStyle): string {
+  return typeof t === 'string' ? t : t.map((part) => (typeof part === 'string' ? part : style(part))).join('');
+}
+
 export interface FlipbookErrorDetails {
   /** The file the error is about. */
   file?: string;
@@ -39,7 +89,7 @@ export interface FlipbookErrorDetails {
   /** The option the error is about, as the library names it (`fps`, `size`...). */
   option?: string;
   /** What to do about it, one sentence. */
-  hint?: string;
+  hint?: Text;
   /** The underlying error. */
   cause?: unknown;
 }
@@ -50,15 +100,40 @@ export class FlipbookError extends Error {
   readonly file: string | undefined;
   readonly position: number | undefined;
   readonly option: string | undefined;
-  readonly hint: string | undefined;
+  /** What happened, as Text (options as references). */
+  readonly factText: Text;
+  /** What to do about it, as Text. */
+  readonly hintText: Text | undefined;
 
-  constructor(code: ErrorCode, message: string, details: FlipbookErrorDetails = {}) {
-    super(details.hint ? `${message}. ${details.hint}` : message, details.cause === undefined ? undefined : { cause: details.cause });
+  constructor(code: ErrorCode, fact: Text, details: FlipbookErrorDetails = {}) {
+    super('', details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.file = details.file;
     this.position = details.position;
     this.option = details.option;
-    this.hint = details.hint;
+    this.factText = fact;
+    this.hintText = details.hint;
+    this.message = this.render();
+  }
+
+  /** What happened, options named as the library names them. */
+  get fact(): string {
+    return this.renderFact(libraryStyle);
+  }
+
+  /** What to do about it, options named as the library names them. */
+  get hint(): string | undefined {
+    return this.hintText === undefined ? undefined : renderText(this.hintText);
+  }
+
+  /** The whole message in a style: the fact, then the hint. */
+  render(style: OptionStyle = libraryStyle): string {
+    const fact = this.renderFact(style);
+    return this.hintText === undefined ? fact : `${fact}. ${renderText(this.hintText, style)}`;
+  }
+
+  private renderFact(style: OptionStyle): string {
+    return renderText(this.factText, style);
   }
 }
 
@@ -71,8 +146,8 @@ export function describeValue(value: unknown): string {
 }
 
 /** The error for an option value: names the option, what was expected and what was received. */
-export function invalidOption(option: string, expected: string, received: unknown, hint?: string): FlipbookError {
-  return new FlipbookError('INVALID_OPTION', `Expected ${expected} for ${option} but received ${describeValue(received)}`, {
+export function invalidOption(option: string, expected: string, received: unknown, hint?: Text): FlipbookError {
+  return new FlipbookError('INVALID_OPTION', text`Expected ${expected} for ${opt(option)} but received ${describeValue(received)}`, {
     option,
     ...(hint === undefined ? {} : { hint }),
   });
@@ -81,3 +156,6 @@ export function invalidOption(option: string, expected: string, received: unknow
 export function isFlipbookError(error: unknown): error is FlipbookError {
   return error instanceof FlipbookError;
 }
+
+/** The hint of every error about an input file that `skipInvalid` would skip. */
+export const SKIP_HINT: Text = text`Replace or remove the file, or pass ${opt('skipInvalid', true)} to skip it`;

@@ -1,27 +1,26 @@
 /**
  * flipbook: images to video and back. Every public name is exported here.
  */
-export { stitch, runStitch, type StitchResult } from './pipeline/stitch.js';
-export { type AnimationResult } from './pipeline/animation-stitch.js';
+export { stitch, runStitch } from './stitch/stitch.js';
+export type { OutputResult, AnimationResult, SkippedFile } from './core/output.js';
 export { type AnimationOptions, ANIMATION_DEFAULTS, ANIMATION_WIDTH_CAP, GIF_MAX_FPS } from './options/animation-options.js';
-export { planStitch, type StitchPlan, type PlannedFrame, type SkippedFile } from './pipeline/plan.js';
-export { type StitchOptions, type Progress, FIT_MODES, STITCH_DEFAULTS, DEFAULT_PIXEL_LIMIT } from './options/stitch-options.js';
+export { planStitch, type StitchPlan, type PlannedFrame } from './stitch/plan.js';
+export { type OutputOptions, type StitchOptions, type WriterOptions, type Progress, FIT_MODES, OUTPUT_DEFAULTS, DEFAULT_PIXEL_LIMIT } from './options/output-options.js';
 export { OUTPUT_FORMATS, VIDEO_CODECS, type OutputFormat } from './options/output-formats.js';
 export { SORT_ORDERS, type SortOrder } from './inputs/sort.js';
 export { FlipbookError, isFlipbookError, type ErrorCode } from './errors.js';
 export type { Fraction, Size } from './options/values.js';
 export type { FitMode, VideoCodec } from './engine/index.js';
-export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './pipeline/frame-writer.js';
-export { type WriterOptions } from './options/writer-options.js';
-export type { FrameInput, PixelFrame, PixelData, CanvasLike, Context2DLike } from './inputs/frame-input.js';
+export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './writer/frame-writer.js';
+export type { FrameInput, PixelFrame, PixelData, CanvasLike, Context2DLike } from './writer/frame-input.js';
 export type { RawPixelFormat } from './engine/index.js';
-export { animate, type Animation, type AnimationFrame, type AnimateOptions } from './pipeline/animate.js';
+export { animate, type Animation, type AnimationFrame, type AnimateOptions } from './animate/animate.js';
 export { toHTML, EMBED_MODES, DEFAULT_EMBED_LIMIT, type EmbedMode, type HtmlOptions } from './html/to-html.js';
 export { display, JUPYTER_DISPLAY, type Displayed } from './html/display.js';
-export { split, planSplit, runSplit, type SplitPlan, type SplitResult } from './pipeline/split.js';
-export { readFrames, READ_AHEAD, type VideoFrame } from './pipeline/read-frames.js';
-export { probe } from './pipeline/probe.js';
-export { contactSheet, SHEET_DEFAULTS, type ContactSheetResult, type SheetThumbnail } from './pipeline/contact-sheet.js';
+export { split, planSplit, runSplit, type SplitPlan, type SplitResult } from './read/split.js';
+export { readFrames, READ_AHEAD, type VideoFrame } from './read/read-frames.js';
+export { probe } from './read/probe.js';
+export { contactSheet, SHEET_DEFAULTS, type ContactSheetResult, type SheetThumbnail } from './read/contact-sheet.js';
 export {
   PIXEL_LAYOUTS,
   type SelectionOptions,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { type DecodedVideoFrame, VideoReader } from '../src/engine/index.js';
+import { type DecodedVideoFrame, VideoReader } from './helpers/video-reader.js';
 import { createWriter, probe, stitch } from '../src/index.js';
 import { alphaFrame } from './helpers/alpha.js';
 import { solid } from './helpers/images.js';

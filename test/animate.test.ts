@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { type AnimationFrame, FlipbookError, animate } from '../src/index.js';
-import { canvasPackage } from '../src/pipeline/canvas-package.js';
+import { canvasPackage } from '../src/animate/canvas-package.js';
 import type { Rgb } from './helpers/images.js';
 import { listDir, tempDir } from './helpers/temp.js';
 import { assertColour, colourIn, ms, readVideo } from './helpers/video.js';

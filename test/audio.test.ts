@@ -75,7 +75,7 @@ describe('music (--audio)', () => {
     const extend = await stitch(frames, join(dir, 'extend.mp4'), { ...FAST, audio: long, audioFit: 'extend' });
     assert.equal(extend.frames, 20, 'the last frame is held, not repeated');
     assert.equal(extend.duration, 3);
-    assert.ok(extend.warnings.some((w) => w.includes('--audio-fit extend')));
+    assert.ok(extend.warnings.some((w) => w.includes("audioFit: 'extend'")), extend.warnings.join('; '));
     const info = await probe(extend.output);
     assert.ok(Math.abs((info.video?.duration ?? 0) - 3) < 0.001, `video ${info.video?.duration}`);
     assert.ok(Math.abs((await audioOf(extend.output)).duration - 3) < 0.03);

@@ -217,7 +217,7 @@ describe('cli: exit codes and errors', () => {
     const before = readFileSync(out);
     const refused = await runCli(['stitch', file, file, '-o', out, '--preset', 'ultrafast']);
     assert.equal(refused.code, 1);
-    assert.equal(assertOneErrorLine(refused), `flipbook: error: The output ${out} already exists. Pass --overwrite (-y), or overwrite: true, to replace it`);
+    assert.equal(assertOneErrorLine(refused), `flipbook: error: The output ${out} already exists. Pass --overwrite to replace it`);
     assert.deepEqual(readFileSync(out), before);
     const replaced = await runCli(['stitch', file, file, '-o', out, '--preset', 'ultrafast', '-y', '--quiet']);
     assert.equal(replaced.code, 0, replaced.stderr);

@@ -143,7 +143,7 @@ describe('modern codecs', () => {
       assert.equal(error.code, 'ENGINE');
       assert.equal(error.option, 'hwaccel');
       assert.match(error.message, /The hardware encoder h264_nvenc did not open/);
-      assert.match(error.hint ?? '', /--hwaccel auto/);
+      assert.match(error.hint ?? '', /hwaccel: 'auto'/);
       return true;
     });
   });

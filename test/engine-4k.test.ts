@@ -11,7 +11,8 @@ import { describe, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { Normaliser, type Picture, VideoEncoder, VideoReader, pictureFromPixels } from '../src/engine/index.js';
+import { Normaliser, type Picture, VideoEncoder, pictureFromPixels } from '../src/engine/index.js';
+import { VideoReader } from './helpers/video-reader.js';
 import { PALETTE, type Rgb } from './helpers/images.js';
 import { tempDir } from './helpers/temp.js';
 import { assertColour, colourIn } from './helpers/video.js';

@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 import '../src/engine/index.js';
 import { stitch } from '../src/index.js';
-import { VideoReader, pictureFromPixels } from '../src/engine/index.js';
+import { pictureFromPixels } from '../src/engine/index.js';
+import { VideoReader } from './helpers/video-reader.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const red = join(root, 'test/assets/solid-c83232.png');

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { crossfade } from '../examples/crossfade.js';
 import { LINE_COLOUR, plot, plotArea } from '../examples/plot.js';
 import { slideshow } from '../examples/slideshow.js';
-import { VideoReader } from '../src/engine/index.js';
+import { VideoReader } from './helpers/video-reader.js';
 import { type Image, type Rgb, PALETTE, paint, solid } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';

@@ -208,7 +208,7 @@ describe('GIF --max-size', () => {
     await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'tiny.gif'), { maxSize: '1kB' }), (e: FlipbookError) => {
       assert.equal(e.code, 'OUTPUT_TOO_LARGE');
       assert.equal(e.option, 'maxSize');
-      assert.match(e.message, /cannot fit in 1.0 kB \(maxSize\): the smallest try, \d+x\d+ at \d+ fps with \d+ colours, is/);
+      assert.match(e.message, /cannot fit in 1.00 kB \(maxSize\): the smallest try, \d+x\d+ at \d+ fps with \d+ colours, is/);
       return true;
     });
     assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.gif') || n.endsWith('.part')), []);

@@ -188,7 +188,7 @@ describe('flipbook html', () => {
     assert.ok(html.includes(await toHTML(clip, { width: 360 })), 'the page holds toHTML\'s snippet');
     const again = await runCli(['html', clip]);
     assert.equal(again.code, 1);
-    assert.equal(again.stderr, `flipbook: error: The output ${page} already exists. Pass --overwrite (-y), or overwrite: true, to replace it\n`);
+    assert.equal(again.stderr, `flipbook: error: The output ${page} already exists. Pass --overwrite to replace it\n`);
     assert.equal((await runCli(['html', clip, '-y', '-q'])).code, 0, '--overwrite replaces it');
     assert.deepEqual(await listDir(dir), ['clip.html', 'clip.mp4']);
   });

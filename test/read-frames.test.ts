@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { type FlipbookError, READ_AHEAD, readFrames } from '../src/index.js';
-import { prefetch } from '../src/pipeline/prefetch.js';
+import { prefetch } from '../src/util/prefetch.js';
 import { frameNumber, stitchedVideo, tempDir } from './split-support.js';
 
 const W = 96;

@@ -177,7 +177,7 @@ describe('output: timing', () => {
   it('a duration shorter than one frame is INVALID_OPTION naming duration', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
-    await assert.rejects(stitch(files, join(dir, 'o.mp4'), { duration: '10ms', fps: 25 }), code('INVALID_OPTION', 'A duration of 0.01s is shorter than one frame at 25 fps'));
+    await assert.rejects(stitch(files, join(dir, 'o.mp4'), { duration: '10ms', fps: 25 }), code('INVALID_OPTION', 'A duration of 0.01 s is shorter than one frame at 25 fps'));
   });
 });
 
@@ -263,7 +263,7 @@ describe('output: nothing lost', () => {
       assert.equal(error.code, 'OUTPUT_EXISTS');
       assert.equal(error.file, out);
       assert.ok(error.message.includes(`The output ${out} already exists`), error.message);
-      assert.ok(error.message.includes('--overwrite (-y)'), error.message);
+      assert.ok(error.message.includes('overwrite: true'), error.message);
       return true;
     });
     assert.deepEqual(await readFile(out), before);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { type StitchResult, type WriterOptions, createWriter, isFlipbookError, probe } from '../src/index.js';
+import { type OutputResult, type WriterOptions, createWriter, isFlipbookError, probe } from '../src/index.js';
 import { decodeAudio, ffmpegSkipReason, rms, writeSineWav } from './helpers/audio.js';
 import { scene } from './helpers/images.js';
 import { listDir, tempDir } from './helpers/temp.js';
@@ -22,7 +22,7 @@ const AUDIO_FRAME = 0.024;
 const FAST: WriterOptions = { width: W, height: H, fps: 10, preset: 'ultrafast' };
 
 /** 20 frames at 10 fps: a 2 s video, written frame by frame. */
-async function write(output: string, options: WriterOptions): Promise<StitchResult> {
+async function write(output: string, options: WriterOptions): Promise<OutputResult> {
   const writer = createWriter(output, { ...FAST, ...options });
   for (let i = 0; i < 20; i++) await writer.write(scene(W, H, i).data, { format: 'rgb' });
   return writer.close();

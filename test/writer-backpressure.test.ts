@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 
-import { VideoReader } from '../src/engine/index.js';
+import { VideoReader } from './helpers/video-reader.js';
 import { createWriter } from '../src/index.js';
 import { tempDir } from './helpers/temp.js';
 

@@ -281,7 +281,7 @@ describe('createWriter: sizes', () => {
       assert.equal(error.position, 2);
       assert.equal(
         error.message,
-        "Frame 2 is 64x48, but the video is 96x64. Give frames of 96x64, or pass fit: 'contain', 'cover' or 'fill' to createWriter to fit them",
+        "Frame 2 is 64x48, not 96x64 like the video. Give pictures of 96x64, pass fit: 'contain', 'cover' or 'fill' to fit them, or a size to choose it",
       );
       return true;
     });
@@ -298,7 +298,7 @@ describe('createWriter: sizes', () => {
     await writer.write({ data: solid(64, 32, [255, 0, 0]).data, width: 64, height: 32, format: 'rgb' });
     const result = await writer.close();
     assert.equal(result.fitted, 1);
-    assert.deepEqual(warnings, ['Fitting frames of another size to 64x64 (fit contain): Frame 2 is 64x32']);
+    assert.deepEqual(warnings, ["Fitting frames of another size to 64x64 (fit: 'contain'): Frame 2 is 64x32"]);
     const back = await readVideo(output);
     const letterboxed = back.frames[1];
     assert.ok(letterboxed, 'a second frame');
@@ -432,7 +432,7 @@ describe('createWriter: streams, refusals and cleanup', () => {
     });
     await assert.rejects(createWriter(join(dir, 'b.mp4')).write({ data: new Uint8Array(W * H * 3), width: W, height: H }), {
       code: 'INVALID_INPUT',
-      message: `Frame 1: Expected rgba pixels of ${W}x${H} (${W * H * 4} bytes) but received ${W * H * 3} bytes. If the pixels are RGB or gray, say so with format: 'rgb' or 'gray'`,
+      message: `Frame 1: Expected rgba pixels of ${W}x${H} (${W * H * 4} bytes) but received ${W * H * 3} bytes. If the pixels are RGB or gray, say so with format: 'rgb' or format: 'gray'`,
     });
     await assert.rejects(createWriter(join(dir, 'c.mp4')).write(Buffer.from('not an image at all')), (error: FlipbookError) => {
       assert.equal(error.code, 'INVALID_INPUT');

@@ -1,6 +1,9 @@
+export { formatBytes } from '../util/format.js';
+import { type Text, renderText } from '../errors.js';
+import { flagStyle } from './flags.js';
 import cliProgress from 'cli-progress';
 
-import type { Progress } from '../options/stitch-options.js';
+import type { Progress } from '../options/output-options.js';
 
 export type ReportMode = 'bar' | 'plain' | 'json' | 'quiet';
 
@@ -34,9 +37,11 @@ export class Reporter {
     if (this.mode === 'json') this.streams.stdout.write(`${JSON.stringify({ event: name, ...data })}\n`);
   }
 
-  warning(message: string): void {
-    if (this.mode === 'json') this.event('warning', { message });
-    else if (this.mode !== 'quiet') this.line(this.streams.stderr, `flipbook: ${message}`);
+  /** A warning, its options spelled as flags. */
+  warning(message: Text): void {
+    const said = renderText(message, flagStyle);
+    if (this.mode === 'json') this.event('warning', { message: said });
+    else if (this.mode !== 'quiet') this.line(this.streams.stderr, `flipbook: ${said}`);
   }
 
   /** Human output on stdout (the summary, a dry-run plan). */
@@ -90,17 +95,4 @@ export class Reporter {
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 'B';
-  for (const u of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = u;
-  }
-  return `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
 }

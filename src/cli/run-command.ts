@@ -1,4 +1,5 @@
 import { isFlipbookError } from '../errors.js';
+import { flagStyle } from './flags.js';
 import { exitCodeFor } from './exit-codes.js';
 import { Reporter, type Streams } from './reporter.js';
 
@@ -13,11 +14,6 @@ export interface CommandContext {
   reporter: Reporter;
   /** Aborted on SIGINT or SIGTERM; the library then cleans up and rejects with ABORTED. */
   signal: AbortSignal;
-}
-
-/** camelCase library option names as the command line spells them. */
-export function flagName(option: string): string {
-  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**
@@ -46,8 +42,7 @@ export async function runCommand(options: CommonOptions, work: (ctx: CommandCont
     if (received) {
       reporter.error(`interrupted by ${received}; no output was left behind`, { code: 'ABORTED', signal: received });
     } else if (isFlipbookError(error)) {
-      const message = error.option ? error.message.replace(` for ${error.option} `, ` for ${flagName(error.option)} `) : error.message;
-      reporter.error(message, { code: error.code, file: error.file ?? null, position: error.position ?? null, option: error.option ?? null });
+      reporter.error(error.render(flagStyle), { code: error.code, file: error.file ?? null, position: error.position ?? null, option: error.option ?? null });
     } else {
       reporter.error(error instanceof Error ? error.message : String(error), { code: 'INTERNAL' });
     }

@@ -187,15 +187,6 @@ export function codecPixelFormat(codec: VideoCodec, alpha: boolean): string {
 /** Every hardware encoder name `hwaccel` accepts. */
 export const HARDWARE_ENCODERS: readonly string[] = Object.values(RECIPES).flatMap((r) => r.hardware);
 
-/** The default crf of every codec that has one (h264 23, h265 28, vp9 32, av1 35). */
-export const DEFAULT_CRF: Readonly<Record<VideoCodec, number | undefined>> = {
-  h264: 23,
-  h265: 28,
-  vp9: 32,
-  av1: 35,
-  prores: undefined,
-};
-
 /** The crf a run encodes with: undefined with a bit rate, for lossless and for codecs without crf. */
 export function encoderCrf(codec: VideoCodec, input: Pick<RecipeInput, 'crf' | 'quality' | 'bitrate'>): number | undefined {
   if (input.bitrate || input.quality === 'lossless') return undefined;

@@ -10,7 +10,7 @@ import {
   type AVCodecID,
 } from 'node-av/constants';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, SKIP_HINT } from '../errors.js';
 import type { ImageType } from '../inputs/image-types.js';
 import { Picture } from './picture.js';
 import { EAGAIN, ffmpegMessage } from './runtime.js';
@@ -113,7 +113,7 @@ async function decodeWith(ctx: CodecContext, bytes: Uint8Array, type: ImageType,
     new FlipbookError('INVALID_INPUT', `${file}${position ? ` (input ${position})` : ''} is corrupt or truncated: the ${type.toUpperCase()} decoder says "${ffmpegMessage(ret)}"`, {
       file,
       ...(position === undefined ? {} : { position }),
-      hint: 'Replace or remove the file, or pass --skip-invalid (skipInvalid: true) to skip it',
+      hint: SKIP_HINT,
     });
   try {
     // node-av copies the bytes into the packet: the caller may reuse its buffer afterwards.

@@ -8,7 +8,6 @@ export { Normaliser } from './normaliser.js';
 export { Picture, pictureFromPixels, type RawPixelFormat, type RawPixels } from './picture.js';
 export { VideoEncoder, type Container, type EncodeSpec } from './video-encoder.js';
 export {
-  DEFAULT_CRF,
   HARDWARE_ENCODERS,
   QUALITIES,
   RECIPES,
@@ -21,7 +20,6 @@ export {
   type Quality,
   type VideoCodec,
 } from './codecs.js';
-export { VideoReader, type DecodedVideoFrame, type VideoStreamInfo } from './video-reader.js';
 export { VideoSource, type SourceFrame, type DamageReport, type DecodeOptions } from './video-source.js';
 export { FrameConverter, type ConvertTarget, type PictureConverter } from './frame-converter.js';
 export { PixelReader, type PackedOutput } from './pixel-reader.js';

@@ -12,7 +12,7 @@ import {
 import { avGetPixFmtFromName, avGetPixFmtName } from 'node-av/lib';
 import type { FFEncoderCodec } from 'node-av/constants';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, text, opt } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { AudioTrack, type AudioResult, type AudioSpec } from './audio-track.js';
 import { type CodecRecipe, type Quality, type VideoCodec, RECIPES, codecPixelFormat, encoderCrf } from './codecs.js';
@@ -254,14 +254,14 @@ async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: bo
     ctx.freeContext();
     if (!hardware) {
       throw new FlipbookError('ENGINE', `Cannot open the ${name} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`, {
-        hint: 'Check --preset, --crf and --bitrate',
+        hint: text`Check ${opt('preset')}, ${opt('crf')} and ${opt('bitrate')}`,
       });
     }
     failures.push(`${name}: ${ffmpegMessage(ret)}`);
     if (hwaccel !== 'auto') {
       throw new FlipbookError('ENGINE', `The hardware encoder ${name} did not open: ${ffmpegMessage(ret)}`, {
         option: 'hwaccel',
-        hint: 'Its driver or device is missing here. Pass --hwaccel auto to fall back to software when no hardware encoder works, or --hwaccel none',
+        hint: text`Its driver or device is missing here. Pass ${opt('hwaccel', 'auto')} to fall back to software when no hardware encoder works, or ${opt('hwaccel', 'none')}`,
       });
     }
   }

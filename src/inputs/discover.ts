@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, type Text, opt, text } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern } from './sequence.js';
@@ -18,7 +18,7 @@ export interface DiscoveredInputs {
   /** Files that a glob or a directory matched but are not images, skipped. */
   notImages: string[];
   /** Notes for the user (said once each). */
-  notices: string[];
+  notices: Text[];
   /** Seconds per file, parallel to `files`, where a list file gives one. */
   durations: (number | undefined)[];
 }
@@ -61,7 +61,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       if (seq.length === 0) {
         throw new FlipbookError('NO_INPUT', `The sequence ${input} matched no file (looked for number ${start}${options.startNumber === undefined ? ' to 4' : ''})`, {
           file: input,
-          hint: 'Check the pattern and the start number (--start-number)',
+          hint: text`Check the pattern and the start number (${opt('startNumber')})`,
         });
       }
       files = seq;
@@ -83,13 +83,13 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
     result.durations.push(...(durations ?? files.map(() => undefined)));
   }
   if (options.sort !== undefined && result.sources.some((s) => s.kind === 'list')) {
-    throw new FlipbookError('INVALID_OPTION', 'A list file keeps its own order: --sort cannot reorder it', { option: 'sort', hint: 'Drop --sort, or order the lines of the list' });
+    throw new FlipbookError('INVALID_OPTION', text`A list file keeps its own order: ${opt('sort')} cannot reorder it`, { option: 'sort', hint: text`Drop ${opt('sort')}, or order the lines of the list` });
   }
   if (options.sort !== undefined && result.sources.some((s) => s.kind === 'file')) {
     result.files = await sortPaths(result.files, options.sort);
   } else if (literalCount > 2 && looksShellExpanded(result.files)) {
     result.notices.push(
-      'The files are in lexical order (1, 10, 2): a shell expanded the pattern. flipbook keeps the order given; quote the pattern ("frames/*.png") or pass --sort natural for 1, 2, 10',
+      text`The files are in lexical order (1, 10, 2): a shell expanded the pattern. flipbook keeps the order given; quote the pattern ("frames/*.png") or pass ${opt('sort', 'natural')} for 1, 2, 10`,
     );
   }
   if (result.notImages.length) {

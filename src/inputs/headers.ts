@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { imageSize } from 'image-size';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, SKIP_HINT } from '../errors.js';
 import { type ImageType, IMAGE_TYPES, isImageType } from './image-types.js';
 
 export interface ImageHeader {
@@ -56,7 +56,7 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
       new FlipbookError('INVALID_INPUT', `${where} ${what}`, {
         file: path,
         ...(position === undefined ? {} : { position }),
-        hint: 'Replace or remove the file, or pass --skip-invalid (skipInvalid: true) to skip it',
+        hint: SKIP_HINT,
         cause,
       });
     if (size === 0) throw fail('is empty (0 bytes)');

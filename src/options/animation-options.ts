@@ -1,7 +1,7 @@
 import { type AnimationCodec, ANIMATION_PIXEL_FORMATS, DITHERS, type Dither } from '../engine/index.js';
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, type Text, opt, text } from '../errors.js';
 import type { OutputFormat } from './output-formats.js';
-import { type Size, parseBytes, parseChoice, parseInteger } from './values.js';
+import { type Size, parseBytes, parseChoice, parseInteger, isGiven } from './values.js';
 
 /** The options of animated outputs (`.gif`, `.webp`, `.apng`), shared by stitch, the writer and the CLI. */
 export interface AnimationOptions {
@@ -48,9 +48,8 @@ const TAKES: Readonly<Record<keyof AnimationOptions, readonly AnimationCodec[]>>
 /** Video options that make no sense for an animated image. */
 const VIDEO_ONLY = ['codec', 'crf', 'bitrate', 'preset', 'quality'] as const;
 
-const given = (value: unknown): boolean => value !== undefined && value !== null && value !== '' && value !== false;
-
-const FLAG: Readonly<Record<string, string>> = { maxSize: '--max-size', dither: '--dither', colors: '--colors', loop: '--loop', lossless: '--lossless' };
+/** An animation option in use: given, and not `false` (`lossless: false` asks for nothing). */
+const given = (value: unknown): boolean => isGiven(value) && value !== false;
 
 /**
  * Validates the animation options against the output: an animated format refuses video
@@ -68,7 +67,7 @@ export function resolveAnimationOptions(
     if (wrong) {
       throw new FlipbookError('INVALID_OPTION', `The option ${wrong} applies to ${TAKES[wrong].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
         option: wrong,
-        hint: `Leave out ${FLAG[wrong] ?? wrong}, or write ${TAKES[wrong].map((c) => `.${c}`).join(' or ')}`,
+        hint: text`Leave out ${opt(wrong)}, or write ${TAKES[wrong].map((c) => `.${c}`).join(' or ')}`,
       });
     }
     return undefined;
@@ -79,14 +78,14 @@ export function resolveAnimationOptions(
     if (!given(value) || (name === 'preset' && value === defaultPreset)) continue;
     throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to videos, not to ${format.extension}: a ${codec.toUpperCase()} has no ${name === 'codec' ? 'codec choice' : name}`, {
       option: name,
-      hint: codec === 'gif' ? `Leave out --${name}; for a GIF use --colors, --dither or --max-size` : `Leave out --${name}${codec === 'webp' ? '; for WebP use --lossless' : ''}`,
+      hint: codec === 'gif' ? text`Leave out ${opt(name)}; for a GIF use ${opt('colors')}, ${opt('dither')} or ${opt('maxSize')}` : codec === 'webp' ? text`Leave out ${opt(name)}; for WebP use ${opt('lossless', true)}` : text`Leave out ${opt(name)}`,
     });
   }
   for (const name of names) {
     if (given(options[name]) && !TAKES[name].includes(codec)) {
       throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to ${TAKES[name].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
         option: name,
-        hint: `Leave out ${FLAG[name] ?? name}`,
+        hint: text`Leave out ${opt(name)}`,
       });
     }
   }
@@ -116,11 +115,11 @@ export interface AnimationPlan extends AnimationSettings {
  * The animation's frame size: the fitted size, or, when no size was asked, at most 640 px
  * wide with the aspect ratio kept (said in a warning).
  */
-export function planAnimation(settings: AnimationSettings, fitSize: Size, sizeGiven: boolean, warn: (message: string) => void): AnimationPlan {
+export function planAnimation(settings: AnimationSettings, fitSize: Size, sizeGiven: boolean, warn: (message: Text) => void): AnimationPlan {
   const capped = sizeGiven ? undefined : capAnimationSize(fitSize);
   if (capped) {
     warn(
-      `Scaled ${fitSize.width}x${fitSize.height} to ${capped.width}x${capped.height} for ${settings.codec.toUpperCase()} (at most ${ANIMATION_WIDTH_CAP} px wide unless a size is given, aspect ratio kept); pass --width or --size to choose`,
+      text`Scaled ${fitSize.width}x${fitSize.height} to ${capped.width}x${capped.height} for ${settings.codec.toUpperCase()} (at most ${ANIMATION_WIDTH_CAP} px wide unless a size is given, aspect ratio kept); pass ${opt('width')} or ${opt('size')} to choose`,
     );
   }
   return { ...settings, size: capped ?? fitSize };

@@ -1,7 +1,7 @@
 import type { AudioCodec, AudioFit } from '../engine/index.js';
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, invalidOption, text, opt } from '../errors.js';
 import type { OutputFormat } from './output-formats.js';
-import { parseChoice, parseDuration } from './values.js';
+import { parseChoice, parseDuration, isGiven } from './values.js';
 
 export const AUDIO_FITS: readonly AudioFit[] = ['trim', 'loop', 'pad', 'extend'];
 
@@ -53,20 +53,19 @@ export interface ResolvedAudioOptions {
 
 /** Validates the music options; undefined when no `audio` is given. */
 export function resolveAudioOptions(options: AudioOptions): ResolvedAudioOptions | undefined {
-  const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
-  if (!given(options.audio)) {
+  if (!isGiven(options.audio)) {
     for (const name of ['audioFit', 'audioFade', 'audioOffset', 'volume'] as const) {
-      if (given(options[name])) throw invalidOption(name, 'an audio file (audio) to go with it', options[name], 'Pass --audio track.mp3');
+      if (isGiven(options[name])) throw invalidOption(name, 'an audio file (audio) to go with it', options[name], text`Pass ${opt('audio', 'track.mp3')}`);
     }
     return undefined;
   }
   if (typeof options.audio !== 'string') throw invalidOption('audio', 'the path of a music file', options.audio);
   return {
     file: options.audio,
-    fit: given(options.audioFit) ? parseChoice(options.audioFit, 'audioFit', AUDIO_FITS) : 'trim',
-    fade: given(options.audioFade) ? parseDuration(options.audioFade, 'audioFade', { allowZero: true }) : 0,
-    offset: given(options.audioOffset) ? parseSignedDuration(options.audioOffset, 'audioOffset') : 0,
-    volume: given(options.volume) ? parseVolume(options.volume) : 1,
+    fit: isGiven(options.audioFit) ? parseChoice(options.audioFit, 'audioFit', AUDIO_FITS) : 'trim',
+    fade: isGiven(options.audioFade) ? parseDuration(options.audioFade, 'audioFade', { allowZero: true }) : 0,
+    offset: isGiven(options.audioOffset) ? parseSignedDuration(options.audioOffset, 'audioOffset') : 0,
+    volume: isGiven(options.volume) ? parseVolume(options.volume) : 1,
   };
 }
 

@@ -1,7 +1,7 @@
 import { HARDWARE_ENCODERS, QUALITIES, RECIPES, type Quality, type VideoCodec, codecPixelFormat, encoderCrf, keepsAlpha } from '../engine/index.js';
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, invalidOption, text, opt } from '../errors.js';
 import type { OutputFormat } from './output-formats.js';
-import { parseChoice } from './values.js';
+import { parseChoice, isGiven } from './values.js';
 
 export type AlphaMode = 'keep' | 'flatten';
 export const ALPHA_MODES: readonly AlphaMode[] = ['keep', 'flatten'];
@@ -26,13 +26,12 @@ export interface ResolvedCodecOptions {
   hwaccel: string;
 }
 
-const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 export function resolveCodecOptions(options: CodecOptions): ResolvedCodecOptions {
   return {
-    quality: given(options.quality) ? parseChoice(options.quality, 'quality', QUALITIES) : undefined,
-    alpha: given(options.alpha) ? parseChoice(options.alpha, 'alpha', ALPHA_MODES) : undefined,
-    hwaccel: given(options.hwaccel) ? parseChoice(options.hwaccel, 'hwaccel', HWACCEL_CHOICES) : 'none',
+    quality: isGiven(options.quality) ? parseChoice(options.quality, 'quality', QUALITIES) : undefined,
+    alpha: isGiven(options.alpha) ? parseChoice(options.alpha, 'alpha', ALPHA_MODES) : undefined,
+    hwaccel: isGiven(options.hwaccel) ? parseChoice(options.hwaccel, 'hwaccel', HWACCEL_CHOICES) : 'none',
   };
 }
 
@@ -60,21 +59,21 @@ export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: Resol
     }
   }
   if (opts.quality === 'lossless' && !recipe.lossless) {
-    throw new FlipbookError('INVALID_OPTION', `${codec} has no lossless mode`, { option: 'quality', hint: `Use --quality high with ${codec}, or a codec with one: h264, h265, vp9, av1` });
+    throw new FlipbookError('INVALID_OPTION', `${codec} has no lossless mode`, { option: 'quality', hint: text`Use ${opt('quality', 'high')} with ${codec}, or a codec with one: h264, h265, vp9, av1` });
   }
   const container = 'container' in format ? format.container : '';
   const alphaPossible = keepsAlpha(codec, container);
   if (opts.alpha === 'keep' && !alphaPossible) {
     throw new FlipbookError('INVALID_OPTION', `${codec} in ${format.extension} cannot carry alpha`, {
       option: 'alpha',
-      hint: 'Write .webm (VP9), or .mov with --codec prores, to keep transparency; or pass --alpha flatten',
+      hint: text`Write .webm (VP9), or .mov with ${opt('codec', 'prores')}, to keep transparency; or pass ${opt('alpha', 'flatten')}`,
     });
   }
   const { hwaccel } = opts;
   if (hwaccel !== 'auto' && hwaccel !== 'none' && !recipe.hardware.includes(hwaccel)) {
     throw new FlipbookError('INVALID_OPTION', `The hardware encoder ${hwaccel} does not write ${codec}`, {
       option: 'hwaccel',
-      hint: recipe.hardware.length ? `For ${codec} use one of ${recipe.hardware.join(', ')}, or auto` : `${codec} has no hardware encoder here: pass --hwaccel none`,
+      hint: recipe.hardware.length ? `For ${codec} use one of ${recipe.hardware.join(', ')}, or auto` : text`${codec} has no hardware encoder here: pass ${opt('hwaccel', 'none')}`,
     });
   }
   return {

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, text, opt } from '../errors.js';
 import type { AnimationCodec, Container, VideoCodec } from '../engine/index.js';
 
 /** A video (a container with a video codec) or an animated image (GIF, WebP, APNG: one codec, no choice). */
@@ -57,7 +57,7 @@ export function checkCodec(format: OutputFormat, codec: VideoCodec): void {
   if (format.kind === 'animation') {
     throw new FlipbookError('UNSUPPORTED_OUTPUT', `The codec ${codec} cannot be written in ${format.extension}: it is always ${format.animation}`, {
       option: 'codec',
-      hint: `Leave out --codec for ${format.extension}, or write a video (.mp4, .webm)`,
+      hint: text`Leave out ${opt('codec')} for ${format.extension}, or write a video (.mp4, .webm)`,
     });
   }
   if (!format.codecs.includes(codec)) {

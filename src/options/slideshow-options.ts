@@ -1,6 +1,6 @@
 import { TRANSITIONS, type Transition } from '../engine/index.js';
-import { invalidOption } from '../errors.js';
-import { parseChoice, parseDuration } from './values.js';
+import { type Text, invalidOption, text, opt } from '../errors.js';
+import { parseChoice, parseDuration, isGiven } from './values.js';
 
 /**
  * Transitions and fades between the images of a slideshow: stitch's images (any output, GIF,
@@ -33,10 +33,9 @@ export interface ResolvedSlideshowOptions {
 const DEFAULT_TRANSITION_SECONDS = 0.5;
 
 export function resolveSlideshowOptions(options: SlideshowOptions): ResolvedSlideshowOptions {
-  const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
-  const time = (value: unknown, option: string): number => (given(value) ? parseDuration(value, option, { allowZero: true }) : 0);
-  const transition = given(options.transition) ? parseChoice(options.transition, 'transition', TRANSITIONS) : 'fade';
-  const crossfade = given(options.crossfade) ? time(options.crossfade, 'crossfade') : given(options.transition) ? DEFAULT_TRANSITION_SECONDS : 0;
+  const time = (value: unknown, option: string): number => (isGiven(value) ? parseDuration(value, option, { allowZero: true }) : 0);
+  const transition = isGiven(options.transition) ? parseChoice(options.transition, 'transition', TRANSITIONS) : 'fade';
+  const crossfade = isGiven(options.crossfade) ? time(options.crossfade, 'crossfade') : isGiven(options.transition) ? DEFAULT_TRANSITION_SECONDS : 0;
   return { transition, crossfade, fadeIn: time(options.fadeIn, 'fadeIn'), fadeOut: time(options.fadeOut, 'fadeOut'), holdLast: time(options.holdLast, 'holdLast') };
 }
 
@@ -67,10 +66,10 @@ export function planSlideshow(options: ResolvedSlideshowOptions, fps: number, ti
 /** How an image is named in the error of checkSlideshowImage, and what to do about it. */
 export interface SlideshowWords {
   noun: string;
-  hint: string;
+  hint: Text;
 }
 
-const STITCH_WORDS: SlideshowWords = { noun: 'image', hint: 'Give the images a longer --duration (or durations in a list file), or a shorter transition' };
+const STITCH_WORDS: SlideshowWords = { noun: 'image', hint: text`Give the images a longer ${opt('duration')} (or durations in a list file), or a shorter transition` };
 
 /**
  * Refuses an image too short for the frames taken from it (`index` 0-based, `frames` its length

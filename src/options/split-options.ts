@@ -1,6 +1,6 @@
 import { invalidOption } from '../errors.js';
-import type { Progress } from './stitch-options.js';
-import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger } from './values.js';
+import type { Progress } from './output-options.js';
+import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven } from './values.js';
 
 /**
  * Which frames come out, and at what size: shared by split, readFrames and (in part)
@@ -98,7 +98,6 @@ export interface ResolvedSelection {
   scale: number | undefined;
 }
 
-const given = (v: unknown): boolean => v !== undefined && v !== null && v !== '';
 
 /** `"0,10,20-25"` or an array of whole numbers to sorted distinct frame numbers. */
 export function parseFrameList(value: unknown, option = 'frames'): number[] {
@@ -133,25 +132,25 @@ export function parseScale(value: unknown, option = 'scale'): number {
 
 /** Validates the selection options once, without touching the caller's object. */
 export function resolveSelection(options: SelectionOptions = {}): ResolvedSelection {
-  const fps = given(options.fps) ? parseFps(options.fps, 'fps') : undefined;
-  const every = given(options.every) ? parseInteger(options.every, 'every', 1, 2 ** 31 - 1) : 1;
-  const start = given(options.start) ? parseDuration(options.start, 'start', { allowZero: true }) : 0;
-  if (given(options.end) && given(options.duration)) throw invalidOption('duration', 'either end or duration, not both', options.duration);
+  const fps = isGiven(options.fps) ? parseFps(options.fps, 'fps') : undefined;
+  const every = isGiven(options.every) ? parseInteger(options.every, 'every', 1, 2 ** 31 - 1) : 1;
+  const start = isGiven(options.start) ? parseDuration(options.start, 'start', { allowZero: true }) : 0;
+  if (isGiven(options.end) && isGiven(options.duration)) throw invalidOption('duration', 'either end or duration, not both', options.duration);
   let end: number | undefined;
-  if (given(options.end)) {
+  if (isGiven(options.end)) {
     end = parseDuration(options.end, 'end');
     if (end <= start) throw invalidOption('end', `a time after start (${start} s)`, options.end);
-  } else if (given(options.duration)) {
+  } else if (isGiven(options.duration)) {
     end = start + parseDuration(options.duration, 'duration');
   }
-  const frames = given(options.frames) ? parseFrameList(options.frames) : undefined;
+  const frames = isGiven(options.frames) ? parseFrameList(options.frames) : undefined;
   if (frames) {
-    const clash = (['fps', 'every', 'start', 'end', 'duration'] as const).find((k) => given(options[k])) ?? (options.keyframesOnly ? 'keyframesOnly' : undefined);
+    const clash = (['fps', 'every', 'start', 'end', 'duration'] as const).find((k) => isGiven(options[k])) ?? (options.keyframesOnly ? 'keyframesOnly' : undefined);
     if (clash) throw invalidOption('frames', `frames alone (it picks exact frames; ${clash} cannot be combined with it)`, options.frames);
   }
   if (options.keyframesOnly !== undefined && typeof options.keyframesOnly !== 'boolean') throw invalidOption('keyframesOnly', 'true or false', options.keyframesOnly);
   if (fps && options.keyframesOnly) throw invalidOption('fps', 'no fps with keyframesOnly (keyframes keep their own times)', options.fps);
-  if (given(options.scale) && (given(options.width) || given(options.height))) throw invalidOption('scale', 'either scale or width/height, not both', options.scale);
+  if (isGiven(options.scale) && (isGiven(options.width) || isGiven(options.height))) throw invalidOption('scale', 'either scale or width/height, not both', options.scale);
   return {
     mode: fps ? 'fps' : 'passthrough',
     fps,
@@ -160,10 +159,10 @@ export function resolveSelection(options: SelectionOptions = {}): ResolvedSelect
     end,
     frames,
     keyframesOnly: options.keyframesOnly === true,
-    maxFrames: given(options.maxFrames) ? parseInteger(options.maxFrames, 'maxFrames', 1, 2 ** 31 - 1) : undefined,
-    width: given(options.width) ? parseDimension(options.width, 'width') : undefined,
-    height: given(options.height) ? parseDimension(options.height, 'height') : undefined,
-    scale: given(options.scale) ? parseScale(options.scale) : undefined,
+    maxFrames: isGiven(options.maxFrames) ? parseInteger(options.maxFrames, 'maxFrames', 1, 2 ** 31 - 1) : undefined,
+    width: isGiven(options.width) ? parseDimension(options.width, 'width') : undefined,
+    height: isGiven(options.height) ? parseDimension(options.height, 'height') : undefined,
+    scale: isGiven(options.scale) ? parseScale(options.scale) : undefined,
   };
 }
 

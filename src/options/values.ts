@@ -215,3 +215,8 @@ export function parseChoice<T extends string>(value: unknown, option: string, ch
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
   throw invalidOption(option, `one of ${choices.join(', ')}`, value);
 }
+
+/** Whether an option was given: not undefined, null or an empty string (`false` counts as given). */
+export function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}

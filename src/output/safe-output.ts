@@ -4,7 +4,7 @@ import { link, mkdir, realpath, rename, rm, stat, unlink } from 'node:fs/promise
 import { basename, dirname, join, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, text, opt } from '../errors.js';
 
 export interface OutputChecks {
   overwrite: boolean;
@@ -38,7 +38,7 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
     throw new FlipbookError('OUTPUT_EXISTS', `The output ${destination} already exists`, {
       file: destination,
       option: 'overwrite',
-      hint: 'Pass --overwrite (-y), or overwrite: true, to replace it',
+      hint: text`Pass ${opt('overwrite', true)} to replace it`,
     });
   }
 }
@@ -115,7 +115,7 @@ export class SafeOutput {
         throw new FlipbookError('OUTPUT_EXISTS', `The output ${this.destination} appeared while flipbook was writing it`, {
           file: this.destination,
           option: 'overwrite',
-          hint: 'Pass --overwrite (-y) to replace it',
+          hint: text`Pass ${opt('overwrite', true)} to replace it`,
         });
       }
       throw new FlipbookError('IO', `Cannot move the finished file to ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {

@@ -1,7 +1,7 @@
 /** Reads back GIF, WebP and APNG outputs: frames as RGBA with flipbook's engine, and the loop count from the file's bytes. */
 import { readFile } from 'node:fs/promises';
 
-import { type DecodedVideoFrame, VideoReader, type VideoStreamInfo } from '../../src/engine/index.js';
+import { type DecodedVideoFrame, VideoReader, type VideoStreamInfo } from './video-reader.js';
 import type { Image } from './images.js';
 
 export interface AnimationBack {

@@ -1,7 +1,7 @@
 /** Reads back what stitch wrote, with flipbook's own engine, and looks at its pixels. */
 import assert from 'node:assert/strict';
 
-import { type DecodedVideoFrame, VideoReader, type VideoStreamInfo } from '../../src/engine/index.js';
+import { type DecodedVideoFrame, VideoReader, type VideoStreamInfo } from './video-reader.js';
 import type { Image, Rgb } from './images.js';
 
 export interface ReadBack {

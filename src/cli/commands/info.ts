@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import type { AudioTrackInfo, MediaInfo, TrackInfo, VideoTrackInfo } from '../../engine/index.js';
 import { type Fraction, formatFraction, fractionToNumber } from '../../options/values.js';
-import { probe } from '../../pipeline/probe.js';
+import { probe } from '../../read/probe.js';
 import { formatBytes } from '../reporter.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 import type { ContactSheetOptions } from '../../options/split-options.js';
-import { type ContactSheetResult, SHEET_DEFAULTS, contactSheet } from '../../pipeline/contact-sheet.js';
+import { type ContactSheetResult, SHEET_DEFAULTS, contactSheet } from '../../read/contact-sheet.js';
 import { formatBytes } from '../reporter.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_FRAME_NAME, IMAGE_OUTPUTS } from '../../output/frame-pattern.js';
 import type { SplitOptions } from '../../options/split-options.js';
 import { formatFraction } from '../../options/values.js';
-import { type SplitPlan, type SplitResult, planSplit, runSplit } from '../../pipeline/split.js';
+import { type SplitPlan, type SplitResult, planSplit, runSplit } from '../../read/split.js';
 import { formatBytes } from '../reporter.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';

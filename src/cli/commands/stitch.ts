@@ -1,18 +1,19 @@
 import { type Command, Option } from 'commander';
 
-import { DEFAULT_CRF, X264_PRESETS } from '../../engine/index.js';
+import { RECIPES, X264_PRESETS } from '../../engine/index.js';
 import { SORT_ORDERS } from '../../inputs/sort.js';
 import { AUDIO_FITS } from '../../options/audio-options.js';
 import { TRANSITIONS } from '../../engine/index.js';
 import { ALPHA_MODES, HWACCEL_CHOICES } from '../../options/codec-options.js';
 import { QUALITIES } from '../../engine/index.js';
 import { OUTPUT_FORMATS, VIDEO_CODECS } from '../../options/output-formats.js';
-import { FIT_MODES, STITCH_DEFAULTS, type StitchOptions } from '../../options/stitch-options.js';
+import { FIT_MODES, OUTPUT_DEFAULTS, type StitchOptions } from '../../options/output-options.js';
 import { formatFraction } from '../../options/values.js';
 import { ANIMATION_DEFAULTS } from '../../options/animation-options.js';
 import { DITHERS } from '../../engine/index.js';
-import { planStitch, type StitchPlan } from '../../pipeline/plan.js';
-import { runStitch, type StitchResult } from '../../pipeline/stitch.js';
+import { planStitch, type StitchPlan } from '../../stitch/plan.js';
+import { runStitch } from '../../stitch/stitch.js';
+import type { OutputResult } from '../../core/output.js';
 import { formatBytes } from '../reporter.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
@@ -65,23 +66,23 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     )
     .argument('<inputs...>', 'image files, directories, globs or %05d sequences')
     .requiredOption('-o, --output <file>', 'the video to write (its extension picks the format)')
-    .option('--fps <rate>', 'frames per second (25, 29.97, 30000/1001)', String(STITCH_DEFAULTS.fps))
+    .option('--fps <rate>', 'frames per second (25, 29.97, 30000/1001)', String(OUTPUT_DEFAULTS.fps))
     .option('--duration <time>', 'show each image this long (2s, 500ms): a slideshow (default: one frame each, at --fps)')
     .option('--size <WxH>', 'frame size (default: the first image\'s)')
     .option('--width <px>', 'frame width; the height keeps the first image\'s aspect ratio (default: the first image\'s)')
     .option('--height <px>', 'frame height; the width keeps the first image\'s aspect ratio (default: the first image\'s)')
-    .addOption(new Option('--fit <mode>', 'how images of another size are fitted').choices(FIT_MODES).default(STITCH_DEFAULTS.fit))
-    .option('--background <colour>', 'behind letterboxing, padding and transparency (#rrggbb or a name)', STITCH_DEFAULTS.background)
+    .addOption(new Option('--fit <mode>', 'how images of another size are fitted').choices(FIT_MODES).default(OUTPUT_DEFAULTS.fit.stitch))
+    .option('--background <colour>', 'behind letterboxing, padding and transparency (#rrggbb or a name)', OUTPUT_DEFAULTS.background)
     .addOption(new Option('--sort <order>', 'order of glob and directory matches; given, it orders every input (default: natural)').choices(SORT_ORDERS))
     .option('--start-number <n>', 'first number of a %05d sequence (default: the first of 0-4 that exists)')
     .addOption(new Option('--codec <codec>', 'video codec: h265 (hvc1), av1 (SVT-AV1), prores (4444, .mov) (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
-    .option('--crf <n>', `constant quality, lower is better (default: ${DEFAULT_CRF.h264} for h264, ${DEFAULT_CRF.h265} for h265, ${DEFAULT_CRF.vp9} for vp9, ${DEFAULT_CRF.av1} for av1)`)
-    .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(STITCH_DEFAULTS.preset))
+    .option('--crf <n>', `constant quality, lower is better (default: ${RECIPES.h264.crf?.default} for h264, ${RECIPES.h265.crf?.default} for h265, ${RECIPES.vp9.crf?.default} for vp9, ${RECIPES.av1.crf?.default} for av1)`)
+    .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(OUTPUT_DEFAULTS.preset))
     .addOption(new Option('--quality <level>', 'one knob for the codec\'s settings (see README); --crf, given, wins (default: the codec\'s crf)').choices(QUALITIES))
     .addOption(new Option('--alpha <mode>', 'transparency: keep (VP9 .webm/.mkv, ProRes .mov) or flatten onto --background (default: keep where the codec carries it)').choices(ALPHA_MODES))
     .addOption(new Option('--hwaccel <encoder>', 'hardware encoder: auto (one that works, else software with a notice), none, or a name (default: none)').choices(HWACCEL_CHOICES))
     .option('--bitrate <rate>', 'target bit rate such as 2M or 800k, instead of --crf (default: none, constant quality)')
-    .option('--limit-pixels <n>', 'refuse images whose header declares more pixels (0: no limit)', String(STITCH_DEFAULTS.limitPixels))
+    .option('--limit-pixels <n>', 'refuse images whose header declares more pixels (0: no limit)', String(OUTPUT_DEFAULTS.limitPixels))
     .option('--skip-invalid', 'skip unreadable, corrupt or truncated images with a warning', false)
     .option('--crossfade <time>', 'blend each image into the next over this long (0.5s), taken from the end of each image (default: none)')
     .addOption(new Option('--transition <name>', 'the transition between images, from FFmpeg\'s xfade set (default: fade; alone it lasts 0.5s)').choices(TRANSITIONS))
@@ -113,7 +114,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
           overwrite: flags.overwrite === true,
           skipInvalid: flags.skipInvalid === true,
           signal,
-          onWarning: (message) => reporter.warning(message),
+          onWarning: (_message, text) => reporter.warning(text),
           onProgress: (p) => reporter.progress(p),
           ...defined({
             duration: flags.duration,
@@ -219,7 +220,7 @@ function describeAnimation(plan: StitchPlan): string {
   return parts.join(', ');
 }
 
-function summaryLine(r: StitchResult, seconds: number): string {
+function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
   return `Wrote ${r.output}: ${r.frames} frames, ${r.width}x${r.height}, ${formatFraction(r.fps)} fps, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
 }

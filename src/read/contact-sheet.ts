@@ -15,7 +15,7 @@ import { imageFormatFor } from '../output/frame-pattern.js';
 import { SafeOutput, checkOutput } from '../output/safe-output.js';
 import { type ContactSheetOptions, parseQuality } from '../options/split-options.js';
 import { parseDuration, parseInteger } from '../options/values.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted } from '../util/abort.js';
 import { drawLabel, formatTimestamp, labelSize } from './sheet-font.js';
 
 export interface SheetThumbnail {

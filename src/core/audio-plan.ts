@@ -1,7 +1,10 @@
 import { type AudioSpec, probeMedia } from '../engine/index.js';
-import { FlipbookError, isFlipbookError } from '../errors.js';
+import { FlipbookError, isFlipbookError, text, opt } from '../errors.js';
 import { type ResolvedAudioOptions, audioCodecFor } from '../options/audio-options.js';
 import type { OutputFormat } from '../options/output-formats.js';
+
+/** The hint of every error about the music file. */
+const MUSIC_HINT = 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac';
 
 export interface AudioPlan extends AudioSpec {
   /** Seconds of the music file itself (as its header says). */
@@ -31,11 +34,11 @@ export async function probeAudio(options: ResolvedAudioOptions, format: OutputFo
     info = await probeMedia(options.file, { countFrames: false });
   } catch (error) {
     if (!isFlipbookError(error)) throw error;
-    throw new FlipbookError(error.code, `${error.message.replace(/\. [^.]*$/, '')} (--audio)`, { file: options.file, option: 'audio', hint: 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac', cause: error });
+    throw new FlipbookError(error.code, text`${error.fact} (${opt('audio')})`, { file: options.file, option: 'audio', hint: MUSIC_HINT, cause: error });
   }
   const track = info.audio[0];
   if (!track) {
-    throw new FlipbookError('INVALID_INPUT', `${options.file} has no audio stream (--audio)`, { file: options.file, option: 'audio', hint: 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac' });
+    throw new FlipbookError('INVALID_INPUT', text`${options.file} has no audio stream (${opt('audio')})`, { file: options.file, option: 'audio', hint: MUSIC_HINT });
   }
   const sourceDuration = track.duration ?? info.duration ?? 0;
   return { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end: undefined, sourceDuration };

@@ -1,10 +1,10 @@
 import { type PackedOutput, PixelReader, VideoSource } from '../engine/index.js';
 import { type PixelLayout, PIXEL_LAYOUTS, type ReadFramesOptions, type ResolvedSelection, outputSize, resolveSelection } from '../options/split-options.js';
 import { parseChoice } from '../options/values.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
 import { streamFrames } from './frame-stream.js';
-import { prefetch } from './prefetch.js';
+import { prefetch } from '../util/prefetch.js';
 
 /** One decoded frame as pixels. */
 export interface VideoFrame {

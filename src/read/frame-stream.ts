@@ -1,9 +1,9 @@
 import type { Picture, PictureConverter, SourceFrame, VideoSource } from '../engine/index.js';
 import type { ResolvedSelection } from '../options/split-options.js';
 import { fractionToNumber } from '../options/values.js';
-import { prefetch } from './prefetch.js';
+import { prefetch } from '../util/prefetch.js';
 import { type Candidate, Selector } from './selection.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted } from '../util/abort.js';
 
 /** A picked frame, converted for output. The receiver owns `picture` and releases it. */
 export interface StreamedFrame {

@@ -46,18 +46,17 @@ export interface SessionResult {
 }
 
 /**
- * The encode half shared by stitch and the frame writer: a temporary output, the normalise
- * stage and the encoder. Pictures go in with their timestamps; `finish` moves the file into
+ * The output core's video end: a temporary output, the normalise stage and the encoder. Pictures go in with their timestamps; `finish` moves the file into
  * place, `abort` removes it.
  */
-export class EncodeSession {
+export class VideoOutput {
   readonly spec: SessionSpec;
   private readonly out: SafeOutput;
   private readonly encoder: VideoEncoder;
   private readonly normaliser: Normaliser;
   private frames = 0;
   private encoding: Promise<void> = Promise.resolve();
-  private end = 0;
+  private endTicks = 0;
   private done = false;
 
   private constructor(spec: SessionSpec, out: SafeOutput, encoder: VideoEncoder, normaliser: Normaliser) {
@@ -67,7 +66,7 @@ export class EncodeSession {
     this.normaliser = normaliser;
   }
 
-  static async open(spec: SessionSpec): Promise<EncodeSession> {
+  static async open(spec: SessionSpec): Promise<VideoOutput> {
     const { format } = spec;
     // Animated images (GIF, WebP, APNG) go through writeAnimation, never here.
     if (format.kind !== 'video') throw new FlipbookError('ENGINE', `${format.extension} is not written by the video encoder`);
@@ -101,7 +100,7 @@ export class EncodeSession {
         pixelFormat: encoder.pixelFormat,
         flattenAlpha: spec.alpha !== true,
       });
-      return new EncodeSession(spec, out, encoder, normaliser);
+      return new VideoOutput(spec, out, encoder, normaliser);
     } catch (error) {
       await out.discard();
       throw error;
@@ -120,11 +119,16 @@ export class EncodeSession {
 
   /** Seconds written so far (the end of the last picture). */
   get duration(): number {
-    return this.end / this.ticksPerSecond;
+    return this.endTicks / this.ticksPerSecond;
   }
 
   get frameCount(): number {
     return this.frames;
+  }
+
+  /** Where the video ends so far, in ticks. */
+  get end(): number {
+    return this.endTicks;
   }
 
   get ticksPerSecond(): number {
@@ -135,7 +139,7 @@ export class EncodeSession {
    * Normalises and encodes `picture` (taking ownership), shown from `pts` for `ticks`.
    * Without `pts` it follows the previous picture.
    */
-  async add(picture: Picture, orientation: number, ticks: number, pts = this.end): Promise<void> {
+  async add(picture: Picture, orientation: number, ticks: number, pts = this.endTicks): Promise<void> {
     // Normalising this picture overlaps with encoding the previous one (two FFmpeg contexts,
     // two threads of the pool); at most one encode is ever in flight, so memory stays bounded.
     await this.addNormalised(await this.normalise(picture, orientation), ticks, pts);
@@ -152,7 +156,7 @@ export class EncodeSession {
   }
 
   /** Encodes a picture from `normalise` (taking ownership), shown from `pts` for `ticks`. */
-  async addNormalised(normalised: Picture, ticks: number, pts = this.end): Promise<void> {
+  async addNormalised(normalised: Picture, ticks: number, pts = this.endTicks): Promise<void> {
     try {
       await this.encoding;
     } catch (error) {
@@ -160,7 +164,7 @@ export class EncodeSession {
       throw error;
     }
     this.frames++;
-    this.end = pts + ticks;
+    this.endTicks = pts + ticks;
     this.encoding = this.encoder.write(normalised, pts, ticks).finally(() => normalised.release());
     // A failure surfaces at the next add, finish or abort, not as an unhandled rejection.
     this.encoding.catch(() => undefined);

@@ -5,60 +5,54 @@ import { join } from 'node:path';
 import { type FitMode, FrameConverter, Normaliser, type Picture, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
-import { type AnimationPlan, type AnimationSettings, planAnimation } from '../options/animation-options.js';
-import type { Progress } from '../options/stitch-options.js';
+import type { AnimationPlan } from '../options/animation-options.js';
 import type { Fraction, Size } from '../options/values.js';
-import { type FrameReplay, type ReplayFrame, writeAnimation } from './animation-session.js';
-import { animationResult } from './animation-stitch.js';
-import type { StitchResult } from './stitch.js';
+import { type AnimationHooks, type AnimationWritten, type FrameReplay, type ReplayFrame, writeAnimation } from './animation-output.js';
 
-export interface AnimationSinkSpec {
+export interface AnimationSpoolSpec {
   output: string;
   overwrite: boolean;
   inputs: readonly string[];
-  settings: AnimationSettings;
-  /** The size frames are fitted to, and whether it was asked (else the width cap applies). */
-  fitSize: Size;
-  sizeGiven: boolean;
+  /** The animation's settings and frame size. */
+  plan: AnimationPlan;
   fit: FitMode;
   background: string;
   fps: Fraction;
   /** Timestamps count ticks of this many a second. */
   ticksPerSecond: number;
-  signal: AbortSignal | undefined;
-  onWarning: (message: string) => void;
-  onProgress: ((progress: Progress) => void) | undefined;
 }
 
 /**
- * The frame writer's end for GIF, WebP and APNG. A GIF's palette needs every frame before the
- * first can be written, and frames must not pile up in memory: each frame is normalised and
- * spooled to a temporary lossless file (FFV1), which is read back for the palette pass and again
- * for the frames. The spool is removed afterwards, on abort, and when the process ends.
+ * The output core's end for GIF, WebP and APNG. A GIF's palette needs every frame before the
+ * first can be written, and frames must not pile up in memory: each picture is normalised to
+ * the animation's size and spooled to a temporary lossless file (FFV1), which is read back
+ * for the palette pass and again for the frames (and again for each try of a size search).
+ * Each source picture is decoded once, at whatever size it has. The spool is removed
+ * afterwards, on abort, and when the process ends.
  */
-export class AnimationSink {
-  readonly spec: { width: number; height: number };
-  private readonly job: AnimationSinkSpec;
-  private readonly plan: AnimationPlan;
+export class AnimationSpool {
+  readonly plan: AnimationPlan;
+  private readonly job: AnimationSpoolSpec;
   private readonly spoolFile: SafeOutput;
   private readonly spool: SpoolWriter;
   private readonly normaliser: Normaliser;
   /** Start and end (seconds) of each spooled frame: 16 bytes a frame, not its pixels. */
   private readonly times: number[] = [];
+  private endTicks = 0;
   private transparent = false;
   private done = false;
 
-  private constructor(job: AnimationSinkSpec, plan: AnimationPlan, spoolFile: SafeOutput, spool: SpoolWriter) {
+  private constructor(job: AnimationSpoolSpec, spoolFile: SafeOutput, spool: SpoolWriter) {
     this.job = job;
-    this.plan = plan;
-    this.spec = plan.size;
+    this.plan = job.plan;
     this.spoolFile = spoolFile;
     this.spool = spool;
+    const { size } = job.plan;
     this.normaliser = new Normaliser({
-      fitWidth: plan.size.width,
-      fitHeight: plan.size.height,
-      width: plan.size.width,
-      height: plan.size.height,
+      fitWidth: size.width,
+      fitHeight: size.height,
+      width: size.width,
+      height: size.height,
       fit: job.fit,
       background: job.background,
       pixelFormat: 'rgba',
@@ -66,20 +60,34 @@ export class AnimationSink {
     });
   }
 
-  static async open(job: AnimationSinkSpec): Promise<AnimationSink> {
-    const plan = planAnimation(job.settings, job.fitSize, job.sizeGiven, job.onWarning);
+  static async open(job: AnimationSpoolSpec): Promise<AnimationSpool> {
     const spoolFile = await SafeOutput.create(join(tmpdir(), `flipbook-spool-${randomBytes(4).toString('hex')}.mkv`), { overwrite: true, inputs: [] });
     try {
-      const spool = await SpoolWriter.open(spoolFile.temporary, plan.size.width, plan.size.height);
-      return new AnimationSink(job, plan, spoolFile, spool);
+      const spool = await SpoolWriter.open(spoolFile.temporary, job.plan.size.width, job.plan.size.height);
+      return new AnimationSpool(job, spoolFile, spool);
     } catch (error) {
       await spoolFile.discard();
       throw error;
     }
   }
 
+  /** Passes over the spool when writing (a GIF: the palette, then the frames). */
+  get passes(): number {
+    return this.plan.codec === 'gif' ? 2 : 1;
+  }
+
   get frameCount(): number {
     return this.times.length / 2;
+  }
+
+  /** Frames spooled (for progress of the passes). */
+  get count(): number {
+    return this.frameCount;
+  }
+
+  /** Where the animation ends so far, in ticks. */
+  get end(): number {
+    return this.endTicks;
   }
 
   /** Spools `picture` (taking ownership), shown from `pts` for `ticks`. */
@@ -102,10 +110,11 @@ export class AnimationSink {
     }
     const tps = this.job.ticksPerSecond;
     this.times.push(pts / tps, (pts + ticks) / tps);
+    this.endTicks = pts + ticks;
   }
 
   /** Writes the animation from the spool (two passes for a GIF) and moves it into place. */
-  async finish(fitted: number, warnings: () => string[]): Promise<StitchResult> {
+  async finish(hooks: AnimationHooks): Promise<AnimationWritten> {
     this.done = true;
     try {
       this.normaliser.close();
@@ -142,12 +151,11 @@ export class AnimationSink {
           }
         },
       };
-      const written = await writeAnimation(
+      return await writeAnimation(
         { output: this.job.output, overwrite: this.job.overwrite, inputs: this.job.inputs, settings: this.plan, size: this.plan.size, fps: this.job.fps },
         replay,
-        { signal: this.job.signal, onWarning: this.job.onWarning, onProgress: undefined },
+        hooks,
       );
-      return animationResult(this.job.output, this.plan, written, { fitted, skipped: [], warnings: warnings() });
     } finally {
       await this.spool.close();
       await this.spoolFile.discard();

@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 
 import { ANIMATION_TICKS, AnimationEncoder, type Palette, PaletteGenerator, type Picture } from '../engine/index.js';
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, type Text, text, opt } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import { type AnimationSettings, GIF_MAX_FPS } from '../options/animation-options.js';
-import type { Progress } from '../options/stitch-options.js';
 import { type Fraction, type Size, fractionToNumber } from '../options/values.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted } from '../util/abort.js';
+import { formatBytes } from '../util/format.js';
 
 /** One frame of a replay: an RGBA picture at the asked size (the receiver releases it), shown from `start` to `end` seconds. */
 export interface ReplayFrame {
@@ -40,8 +40,11 @@ export interface AnimationJob {
 
 export interface AnimationHooks {
   signal?: AbortSignal | undefined;
-  onWarning?: ((message: string) => void) | undefined;
-  onProgress?: ((progress: Progress) => void) | undefined;
+  onWarning?: ((message: Text) => void) | undefined;
+  /** After each frame of each pass. */
+  onFrame?: (() => void) | undefined;
+  /** Before each try of a size search after the first: as many passes again. */
+  onTry?: (() => void) | undefined;
 }
 
 /** What was written, and for `maxSize` what the search chose. */
@@ -77,7 +80,7 @@ const MAX_TRIES = 12;
  */
 export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hooks: AnimationHooks): Promise<AnimationWritten> {
   const { settings } = job;
-  const warn = (message: string): void => hooks.onWarning?.(message);
+  const warn = (message: Text): void => hooks.onWarning?.(message);
   const fps = fractionToNumber(job.fps);
   let fpsCap: number | undefined;
   if (settings.codec === 'gif' && fps > GIF_MAX_FPS) {
@@ -86,17 +89,7 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
   }
   let choice: Choice = { size: job.size, fpsCap, colors: settings.colors };
   const attempts: AnimationWritten['attempts'] = [];
-  let done = 0;
-  const passes = settings.codec === 'gif' ? 2 : 1;
-  const started = performance.now();
-  const progress = (): void => {
-    done++;
-    if (!hooks.onProgress) return;
-    const total = Math.max(done, replay.count * passes * Math.max(1, attempts.length + 1));
-    const elapsed = (performance.now() - started) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
-    hooks.onProgress({ frame: done, total, fps: rate, eta: rate > 0 && done >= 2 ? (total - done) / rate : undefined, elapsed });
-  };
+  const progress = (): void => hooks.onFrame?.();
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(hooks.signal);
     const out = await SafeOutput.create(job.output, { overwrite: job.overwrite, inputs: job.inputs });
@@ -135,10 +128,11 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
       throw new FlipbookError('OUTPUT_TOO_LARGE', `${job.output} cannot fit in ${formatBytes(settings.maxSize)} (maxSize): the smallest try, ${choice.size.width}x${choice.size.height} at ${choice.fpsCap ?? formatFps(fps)} fps with ${choice.colors} colours, is ${formatBytes(bytes)}`, {
         file: job.output,
         option: 'maxSize',
-        hint: 'Give a larger --max-size, fewer frames or a shorter --duration',
+        hint: text`Give a larger ${opt('maxSize')}, fewer frames or a shorter ${opt('duration')}`,
       });
     }
     choice = next;
+    hooks.onTry?.();
   }
 }
 
@@ -254,10 +248,6 @@ export function placeFrame(frame: { start: number; end: number }, ticks: number,
   if (end <= pts || pts <= state.last) return undefined;
   state.last = pts;
   return { pts, duration: end - pts };
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`;
 }
 
 function formatFps(fps: number): string {

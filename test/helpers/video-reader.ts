@@ -1,7 +1,7 @@
-import type { Fraction } from '../options/values.js';
-import { FrameConverter } from './frame-converter.js';
-import type { RawPixelFormat } from './picture.js';
-import { VideoSource } from './video-source.js';
+import type { Fraction } from '../../src/options/values.js';
+import { FrameConverter } from '../../src/engine/frame-converter.js';
+import type { RawPixelFormat } from '../../src/engine/picture.js';
+import { VideoSource } from '../../src/engine/video-source.js';
 
 export interface VideoStreamInfo {
   index: number;

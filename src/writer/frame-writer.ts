@@ -1,20 +1,18 @@
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import { type RawPixelFormat, codecPixelFormat, codecProfileName } from '../engine/index.js';
-import { FlipbookError, invalidOption } from '../errors.js';
-import { type FrameInput, type LoadedFrame, type PreparedFrame, discardFrame, loadFrame, prepareFrame } from '../inputs/frame-input.js';
-import { type ResolvedWriterOptions, type WriterOptions, resolveWriterOptions } from '../options/writer-options.js';
+import type { RawPixelFormat } from '../engine/index.js';
+import { FlipbookError, type Text, invalidOption, opt, renderText, text } from '../errors.js';
+import { type FrameInput, type LoadedFrame, type PreparedFrame, discardFrame, loadFrame, prepareFrame } from './frame-input.js';
+import { type ResolvedWriterOptions, type WriterOptions, resolveWriterOptions } from '../options/output-options.js';
 import type { Size } from '../options/values.js';
-import { throwIfAborted } from './abort.js';
-import type { AnimationSettings } from '../options/animation-options.js';
-import { AnimationSink } from './animation-sink.js';
-import { type AudioPlan, fitAudio, probeAudio } from './audio-plan.js';
-import { EncodeSession } from './encode-session.js';
-import { ProgressClock } from './progress.js';
-import type { Slideshow } from './slideshow.js';
-import type { StitchResult } from './stitch.js';
-import { finishWriterSlideshow, writerHoldsFrames, writerSlideshow } from './writer-slideshow.js';
+import { throwIfAborted } from '../util/abort.js';
+import { probeAudio } from '../core/audio-plan.js';
+import { fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
+import { Output, type OutputResult } from '../core/output.js';
+
+/** The words of the writer's errors about a frame too short for its transitions. */
+const FRAME_WORDS = { noun: 'frame', hint: 'Give the frames longer durations (write(frame, { duration: 2 })) or later times, or a shorter transition' };
 
 export interface WriteOptions {
   /**
@@ -55,17 +53,14 @@ export class FrameWriter {
   readonly output: string;
   private readonly opts: ResolvedWriterOptions;
   private readonly options: WriterOptions;
-  private readonly clock: ProgressClock;
-  private readonly warnings: string[] = [];
   private state: State = 'open';
   private failure: unknown;
   private tail: Promise<void> = Promise.resolve();
-  private closing: Promise<StitchResult> | undefined;
-  private session: EncodeSession | AnimationSink | undefined;
-  /** With transitions, fades, holdLast or audioFit extend: holds the last frame for them. */
-  private slideshow: Slideshow | undefined;
-  /** The music, probed at the first frame, fitted at close(). */
-  private audio: AudioPlan | undefined;
+  private closing: Promise<OutputResult> | undefined;
+  /** The output core, opened at the first frame (its size, alpha and music are known then). */
+  private output_: Output | undefined;
+  /** Warnings said before the output opened. */
+  private readonly early: string[] = [];
   /** The size frames must have (or are fitted to), once known. */
   private size: Size | undefined;
   private accepted = 0;
@@ -81,7 +76,6 @@ export class FrameWriter {
     this.output = output;
     this.options = options;
     this.size = this.opts.size;
-    this.clock = new ProgressClock(this.opts.expectedFrames ?? 0);
     const { signal } = options;
     const onAbort = (): void => {
       this.abortWith(abortedError(signal)).catch(() => undefined);
@@ -123,7 +117,7 @@ export class FrameWriter {
   }
 
   /** Finishes the file and moves it into place; the result is stitch's. Calling it again returns the same result. */
-  close(): Promise<StitchResult> {
+  close(): Promise<OutputResult> {
     this.closing ??= this.finish();
     return this.closing;
   }
@@ -230,146 +224,68 @@ export class FrameWriter {
       loaded = await loadFrame(prepared, this.opts.limitPixels, index);
       throwIfAborted(this.options.signal);
       this.checkSize(loaded, index);
-      this.session ??= await this.openSession(loaded, prepared, timing.timed);
+      this.output_ ??= await this.openOutput(loaded, prepared, timing.timed);
       const { picture, orientation } = loaded;
       loaded = undefined;
-      if (this.slideshow) await this.slideshow.add(picture, orientation, timing.ticks, timing.pts);
-      else await this.session.add(picture, orientation, timing.ticks, timing.pts);
+      // Once handed to the core, the picture is the core's to release.
+      await this.output_.add(picture, orientation, timing.ticks, timing.pts);
     } catch (error) {
-      // Once handed to the session, the picture is the session's to release.
       if (loaded) loaded.picture.release();
       await this.failNow(error);
       throw error;
     }
-    const progress = this.clock.tick();
-    this.options.onProgress?.(this.opts.expectedFrames === undefined ? { ...progress, total: progress.frame, eta: undefined } : progress);
   }
 
   /** The first frame settles a size not given; every frame must then have it, unless fitted. */
   private checkSize(frame: LoadedFrame, index: number): void {
-    if (!this.size) {
-      const { width: w, height: h } = this.opts;
-      if (w) this.size = { width: w, height: Math.max(2, Math.round((w * frame.height) / frame.width)) };
-      else if (h) this.size = { width: Math.max(2, Math.round((h * frame.width) / frame.height)), height: h };
-      else this.size = { width: Math.max(2, frame.width), height: Math.max(2, frame.height) };
-    }
+    this.size ??= fitSizeFor(this.opts, frame);
     const { width, height } = this.size;
     if (frame.width === width && frame.height === height) return;
-    if (this.opts.fit === 'error') {
-      throw new FlipbookError('SIZE_MISMATCH', `${frame.label} is ${frame.width}x${frame.height}, but the video is ${width}x${height}`, {
-        option: 'fit',
-        position: index,
-        hint: `Give frames of ${width}x${height}, or pass fit: 'contain', 'cover' or 'fill' to createWriter to fit them`,
-      });
-    }
-    if (this.fitted++ === 0) this.warn(`Fitting frames of another size to ${width}x${height} (fit ${this.opts.fit}): ${frame.label} is ${frame.width}x${frame.height}`);
+    if (this.opts.fit === 'error') throw sizeMismatch({ label: frame.label, position: index, width: frame.width, height: frame.height }, this.size);
+    if (this.fitted++ === 0) this.warn(text`Fitting frames of another size to ${width}x${height} (${opt('fit', this.opts.fit)}): ${frame.label} is ${frame.width}x${frame.height}`);
   }
 
   /**
-   * Opens the output at the first frame. A first frame with a time announces frames of
-   * unequal durations: H.264 is then written without B-frames, so that MP4's track (added up
-   * from decode times) ends where the last frame does.
+   * Opens the output core at the first frame: its size, whether alpha is kept (by the first
+   * frame) and the music (probed now, fitted at close) are known then. A first frame with a
+   * time announces frames of unequal durations: video is then written without B-frames, so
+   * that MP4's track (added up from decode times) ends where the last frame does.
    */
-  private async openSession(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<EncodeSession | AnimationSink> {
-    const session = await this.openOutput(first, prepared, timed);
-    if (writerHoldsFrames(this.opts)) this.slideshow = writerSlideshow(session, this.opts);
-    return session;
-  }
-
-  private async openOutput(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<EncodeSession | AnimationSink> {
-    const fitSize = this.size ?? { width: first.width, height: first.height };
-    if (this.opts.animation) return this.openAnimation(this.opts.animation, fitSize, prepared);
-    const even = { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
-    if (even.width !== fitSize.width || even.height !== fitSize.height) {
-      this.warn(`Padded ${fitSize.width}x${fitSize.height} to ${even.width}x${even.height}: yuv420p needs even dimensions`);
-    }
+  private async openOutput(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<Output> {
     const { opts } = this;
-    // Alpha is kept or flattened once, for the whole video: by the first frame.
-    const alpha = opts.alphaPossible && first.picture.hasAlpha;
-    // The music is checked before anything is written; its end is settled at close().
-    this.audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
-    const session = await EncodeSession.open({
-      output: opts.output,
-      overwrite: opts.overwrite,
-      inputs: [...(prepared.kind === 'file' ? [prepared.path] : []), ...(this.audio ? [this.audio.file] : [])],
-      format: opts.format,
-      codec: opts.codec,
-      width: even.width,
-      height: even.height,
-      fitSize,
-      fit: opts.fit,
-      background: opts.background,
-      fps: opts.fps,
-      ticksPerFrame: opts.ticksPerFrame,
-      // Held frames and transitions are pictures of unequal durations: no B-frames (see VideoEncoder).
-      encoder: { ...opts.encoder, bFrames: !timed && !writerHoldsFrames(opts) },
-      alpha,
-      audio: this.audio,
-    });
-    session.notices.forEach((notice) => this.warn(notice));
-    return session;
+    const layout = settleLayout(opts, this.size ?? first, (message) => this.warn(message));
+    const audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
+    return Output.open(
+      {
+        options: opts,
+        layout,
+        transparency: first.picture.hasAlpha,
+        ticksPerFrame: opts.ticksPerFrame,
+        uniform: !timed,
+        inputs: [...(prepared.kind === 'file' ? [prepared.path] : []), ...(audio ? [audio.file] : [])],
+        audio,
+        expected: opts.expectedFrames,
+        words: FRAME_WORDS,
+        warnings: this.early,
+      },
+      { signal: this.options.signal, onProgress: this.options.onProgress, onWarning: this.options.onWarning },
+    );
   }
 
-  /** GIF, WebP, APNG: frames are spooled, then written in passes at close(). */
-  private openAnimation(settings: AnimationSettings, fitSize: Size, prepared: PreparedFrame): Promise<AnimationSink> {
-    const { opts } = this;
-    return AnimationSink.open({
-      output: opts.output,
-      overwrite: opts.overwrite,
-      inputs: prepared.kind === 'file' ? [prepared.path] : [],
-      settings,
-      fitSize,
-      sizeGiven: Boolean(opts.width ?? opts.height),
-      fit: opts.fit,
-      background: opts.background,
-      fps: opts.fps,
-      ticksPerSecond: this.ticksPerSecond,
-      signal: this.options.signal,
-      onWarning: (message) => this.warn(message),
-      onProgress: undefined,
-    });
-  }
-
-  private async finish(): Promise<StitchResult> {
+  private async finish(): Promise<OutputResult> {
     if (this.state !== 'open') throw this.refusal();
     this.state = 'closing';
     return this.enqueue(async () => {
       if (this.failure !== undefined) throw this.failure;
       try {
         throwIfAborted(this.options.signal);
-        if (!this.session) {
+        if (!this.output_) {
           throw new FlipbookError('NO_INPUT', 'No frame was written, so there is no video to write', { hint: 'Call write() at least once before close()' });
         }
-        if (this.slideshow) await finishWriterSlideshow(this.slideshow, this.opts, this.audio, (message) => this.warn(message));
-        const transitions = this.slideshow && this.opts.slides ? { transitionFrames: this.slideshow.transitionFrames } : {};
-        if (this.session instanceof AnimationSink) {
-          const result = await this.session.finish(this.fitted, () => [...this.warnings]);
-          this.state = 'closed';
-          this.removeAbortListener();
-          return { ...result, ...transitions };
-        }
-        const { audio } = this;
-        const written = await this.session.finish(audio ? fitAudio(audio, this.session.duration).end : undefined);
+        const result = await this.output_.finish({ fitted: this.fitted, skipped: [] });
         this.state = 'closed';
         this.removeAbortListener();
-        const { opts } = this;
-        return {
-          output: this.output,
-          frames: written.frames,
-          width: this.session.spec.width,
-          height: this.session.spec.height,
-          fps: opts.fps,
-          duration: written.duration,
-          codec: opts.codec,
-          profile: codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha: this.session.spec.alpha === true }),
-          pixelFormat: codecPixelFormat(opts.codec, this.session.spec.alpha === true),
-          bytes: written.bytes,
-          fitted: this.fitted,
-          skipped: [],
-          warnings: [...this.warnings],
-          ...transitions,
-          ...(written.audio && audio ? { audio: { file: audio.file, ...written.audio } } : {}),
-        };
+        return result;
       } catch (error) {
         await this.failNow(error);
         throw error;
@@ -386,16 +302,14 @@ export class FrameWriter {
     }
     this.markFailed(error);
     await this.enqueue(async () => {
-      this.slideshow?.release();
-      await this.session?.abort();
+      await this.output_?.abort();
     });
   }
 
   /** From inside a task (the queue is ours): marks the writer failed and removes the output now. */
   private async failNow(error: unknown): Promise<void> {
     this.markFailed(error);
-    this.slideshow?.release();
-    await this.session?.abort();
+    await this.output_?.abort();
   }
 
   private markFailed(error: unknown): void {
@@ -414,9 +328,14 @@ export class FrameWriter {
     });
   }
 
-  private warn(message: string): void {
-    this.warnings.push(message);
-    this.options.onWarning?.(message);
+  private warn(message: Text): void {
+    if (this.output_) {
+      this.output_.warn(message);
+      return;
+    }
+    const said = renderText(message);
+    this.early.push(said);
+    this.options.onWarning?.(said, message);
   }
 }
 

@@ -6,10 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { imageSize } from 'image-size';
 
 import { type Picture, type RawPixelFormat, decodeImage, pictureFromPixels } from '../engine/index.js';
-import { FlipbookError, describeValue } from '../errors.js';
+import { FlipbookError, describeValue, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
-import { readImageHeader } from './headers.js';
-import { IMAGE_TYPES, type ImageType, isImageType } from './image-types.js';
+import { readImageHeader } from '../inputs/headers.js';
+import { IMAGE_TYPES, type ImageType, isImageType } from '../inputs/image-types.js';
 
 /** Bytes as JavaScript holds them: a Buffer, a Uint8Array or a canvas's Uint8ClampedArray. */
 export type PixelData = Uint8Array | Uint8ClampedArray;
@@ -148,8 +148,7 @@ export async function loadFrame(frame: PreparedFrame, limitPixels: number, index
  */
 function relabel(error: unknown, index: number, file?: string): unknown {
   if (!(error instanceof FlipbookError) || error.code !== 'INVALID_INPUT') return error;
-  const message = error.hint ? error.message.replace(`. ${error.hint}`, '') : error.message;
-  return new FlipbookError('INVALID_INPUT', file === undefined ? message : `Frame ${index}: ${message}`, {
+  return new FlipbookError('INVALID_INPUT', file === undefined ? error.factText : [`Frame ${index}: `, ...(typeof error.factText === 'string' ? [error.factText] : error.factText)], {
     ...(file === undefined ? {} : { file }),
     position: index,
     option: 'frame',
@@ -186,8 +185,12 @@ function pixels(frame: PixelFrame & { format: RawPixelFormat }, label: string, i
     return { kind: 'pixels', picture, width, height, label };
   } catch (error) {
     if (error instanceof FlipbookError && error.code === 'INVALID_INPUT') {
-      const other = format === 'rgba' ? ' If the pixels are RGB or gray, say so with format: \'rgb\' or \'gray\'' : '';
-      throw new FlipbookError('INVALID_INPUT', `${label}: ${error.message}.${other}`.replace(/\.$/, ''), { option: 'frame', position: index, cause: error });
+      throw new FlipbookError('INVALID_INPUT', [`${label}: `, ...(typeof error.factText === 'string' ? [error.factText] : error.factText)], {
+        option: 'frame',
+        position: index,
+        cause: error,
+        ...(format === 'rgba' ? { hint: text`If the pixels are RGB or gray, say so with ${opt('format', 'rgb')} or ${opt('format', 'gray')}` } : {}),
+      });
     }
     throw error;
   }

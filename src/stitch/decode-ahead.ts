@@ -1,6 +1,6 @@
 import type { ImageDecoders, Picture } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
-import { orderedAhead } from './concurrency.js';
+import { orderedAhead } from '../util/concurrency.js';
 import type { PlannedFrame } from './plan.js';
 import type { ReadBuffers } from './read-buffers.js';
 

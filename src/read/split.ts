@@ -15,7 +15,7 @@ import {
   pixelFormatHasAlpha,
   probeMedia,
 } from '../engine/index.js';
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, invalidOption, text, opt } from '../errors.js';
 import { FrameFiles } from '../output/frame-files.js';
 import { FramePattern } from '../output/frame-pattern.js';
 import { type ManifestEntry, manifestFormatFor, manifestText, writeManifest } from '../output/manifest.js';
@@ -29,12 +29,12 @@ import {
   parseQuality,
   resolveSelection,
 } from '../options/split-options.js';
-import type { Progress } from '../options/stitch-options.js';
+import type { Progress } from '../options/output-options.js';
 import { type Fraction, formatFraction, fractionToNumber, parseInteger } from '../options/values.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
 import { streamFrames } from './frame-stream.js';
-import { prefetch } from './prefetch.js';
+import { prefetch } from '../util/prefetch.js';
 
 /** What a split will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
 export interface SplitPlan {
@@ -158,7 +158,7 @@ export async function planSplit(video: string, output: string | undefined, optio
       throw new FlipbookError('OUTPUT_EXISTS', `${existing.length} frame file${existing.length === 1 ? '' : 's'} would be overwritten (${existing.length === 1 ? first : `${first} to ${last}`})`, {
         file: first,
         option: 'overwrite',
-        hint: 'Pass --overwrite (-y), or overwrite: true, to replace them, or choose another output or --start-number',
+        hint: text`Pass ${opt('overwrite', true)} to replace them, or choose another output or ${opt('startNumber')}`,
       });
     }
     if (manifest) await checkOutput(manifest, { overwrite: false, inputs: [video] });
@@ -296,7 +296,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     if (entries.length === 0) {
       throw new FlipbookError('NO_INPUT', `No frame of ${plan.video} matched the selection${plan.selection.start > 0 ? ` (start ${plan.selection.start} s)` : ''}, so nothing was written`, {
         file: plan.video,
-        hint: 'Check --start, --end, --frames against the video\'s duration (flipbook info)',
+        hint: text`Check ${opt('start')}, ${opt('end')}, ${opt('frames')} against the video's duration (flipbook info)`,
       });
     }
     if (plan.manifest) {

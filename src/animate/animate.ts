@@ -1,12 +1,12 @@
 import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 
 import { FlipbookError, invalidOption } from '../errors.js';
-import type { WriterOptions } from '../options/writer-options.js';
+import type { WriterOptions } from '../options/output-options.js';
 import { type Fraction, fractionToNumber, parseDimension, parseDuration, parseFps } from '../options/values.js';
-import { throwIfAborted } from './abort.js';
+import { throwIfAborted } from '../util/abort.js';
 import { createCanvas } from './canvas-package.js';
-import { createWriter } from './frame-writer.js';
-import type { StitchResult } from './stitch.js';
+import { createWriter } from '../writer/frame-writer.js';
+import type { OutputResult } from '../core/output.js';
 
 /** What draw() is told about the frame it draws. */
 export interface AnimationFrame<T> {
@@ -48,7 +48,7 @@ export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'e
  * only the canvas and the frame being encoded are in memory. An exception in draw() (or the
  * signal) stops the run and leaves no output; draw's own error is rethrown as it is.
  */
-export async function animate<T = number>(animation: Animation<T>, output: string, options: AnimateOptions = {}): Promise<StitchResult> {
+export async function animate<T = number>(animation: Animation<T>, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
   if (animation === null || typeof animation !== 'object') throw invalidOption('animation', 'an object { width, height, fps, frames, draw }', animation);
   if (typeof animation.draw !== 'function') throw invalidOption('draw', 'a function (ctx, { index, t, progress, datum }) => void', animation.draw);
   const width = parseDimension(animation.width, 'width');

@@ -1,0 +1,249 @@
+import { type FitMode, type Quality, type VideoCodec, VIDEO_CODECS, X264_PRESETS } from '../engine/index.js';
+import { FlipbookError, type WarningHandler, invalidOption } from '../errors.js';
+import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
+import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
+import { type AudioOptions, type ResolvedAudioOptions, audioCodecFor, resolveAudioOptions } from './audio-options.js';
+import { type CodecOptions, resolveCodecOptions, settleCodec } from './codec-options.js';
+import { type OutputFormat, checkCodec, outputFormatFor } from './output-formats.js';
+import { type ResolvedSlideshowOptions, type SlideshowOptions, type SlideshowPlan, planSlideshow, resolveSlideshowOptions } from './slideshow-options.js';
+import {
+  type Fraction,
+  type Size,
+  colorToHex,
+  fractionToNumber,
+  isGiven,
+  parseBitrate,
+  parseChoice,
+  parseColor,
+  parseDimension,
+  parseDuration,
+  parseFps,
+  parseInteger,
+  parsePixelLimit,
+  parseSize,
+  reduceFraction,
+} from './values.js';
+
+export const FIT_MODES: readonly FitMode[] = ['contain', 'cover', 'fill', 'error'];
+
+/** sharp's default: 0x3FFF × 0x3FFF pixels. */
+export const DEFAULT_PIXEL_LIMIT = 0x3fff * 0x3fff;
+
+/**
+ * Every default of an output, in one table: stitch, the frame writer and animate read it, and
+ * the command's help prints it. `fit` differs on purpose: stitch fits images of another size
+ * (photos of mixed sizes are normal input), the writer refuses a frame of another size (a
+ * program that draws frames of the wrong size has a bug, and a fitted frame would hide it).
+ */
+export const OUTPUT_DEFAULTS = {
+  fps: 25,
+  fit: { stitch: 'contain', writer: 'error' },
+  background: 'black',
+  preset: 'medium',
+  limitPixels: DEFAULT_PIXEL_LIMIT,
+  sort: 'natural',
+} as const;
+
+/** Progress of a run, reported after every frame. */
+export interface Progress {
+  /** Frames done so far. */
+  frame: number;
+  /** Frames the run will do (the frame writer without `expectedFrames`: the frames so far). */
+  total: number;
+  /** Frames per second of wall time so far. */
+  fps: number;
+  /** Seconds left at that pace (undefined until it can be estimated). */
+  eta: number | undefined;
+  /** Seconds since the run started. */
+  elapsed: number;
+}
+
+/**
+ * The options of every output, whatever feeds it (stitch's images, the frame writer's frames,
+ * animate's drawings): size and rate, codec, music, slideshow, GIF/WebP/APNG, and the run's
+ * signal and callbacks.
+ */
+export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOptions, SlideshowOptions {
+  /** Frames per second, a number or an exact fraction string `"30000/1001"`. Default 25. */
+  fps?: number | string;
+  /** Frame size `"1280x720"` or `{ width, height }`. Default: the first picture's size. */
+  size?: string | Size;
+  /** Frame width; alone, the height follows the first picture's aspect ratio. */
+  width?: number | string;
+  /** Frame height; alone, the width follows the first picture's aspect ratio. */
+  height?: number | string;
+  /**
+   * How a picture of another size is fitted: `contain` (letterbox), `cover` (crop), `fill`
+   * (stretch) or `error` (refused). Default: `contain` for stitch; `error` for the frame writer
+   * (`contain` when only width or height is given). See OUTPUT_DEFAULTS for why.
+   */
+  fit?: FitMode;
+  /** Colour behind letterboxing, padding and transparency. Default `black`. */
+  background?: string;
+  /** Video codec. Default: the container's first (`h264`; `vp9` for WebM). */
+  codec?: VideoCodec;
+  /** Constant quality (lower is better). Default: the codec's (23 for H.264, 32 for VP9). */
+  crf?: number | string;
+  /** Encoder speed preset (x264 names). Default `medium`. */
+  preset?: string;
+  /** Target bit rate (`"2M"`, `800000`); replaces crf. */
+  bitrate?: number | string;
+  /** Replace an existing output. Default false. */
+  overwrite?: boolean;
+  /** Refuse encoded images whose header declares more pixels than this. Default 268402689 (16383²), `false` or 0 for none. */
+  limitPixels?: number | string | false;
+  /** Cancels the run; it then rejects with code `ABORTED` and leaves no output. */
+  signal?: AbortSignal;
+  /** Called after every frame. */
+  onProgress?: (progress: Progress) => void;
+  /** Called with each warning as it arises (also listed in the result); `text` names options as references. */
+  onWarning?: WarningHandler;
+}
+
+/** Stitch's options: the output's, and how its images are found, timed and checked. */
+export interface StitchOptions extends OutputOptions {
+  /** Show each image this long (seconds or `"2s"`), for slideshows. Default: one frame each. */
+  duration?: number | string;
+  /** Order of glob and directory matches; given, it orders the whole list. Default `natural`. */
+  sort?: SortOrder;
+  /** First number of a `%05d` sequence. Default: the first of 0 to 4 that exists. */
+  startNumber?: number | string;
+  /** Skip unreadable, corrupt or truncated images with a warning instead of failing. Default false. */
+  skipInvalid?: boolean;
+}
+
+/**
+ * The frame writer's options: the output's, and how many frames will come. The writer learns
+ * the video's length only at close(), so the music is fitted then (see `audioFit`).
+ */
+export interface WriterOptions extends OutputOptions {
+  /** How many frames will come, if known: the `total` and `eta` of onProgress. */
+  expectedFrames?: number;
+}
+
+/** What is written and how, settled once for every source of pictures. */
+export interface ResolvedOutput {
+  output: string;
+  format: OutputFormat;
+  /** The video codec (for an animated output, unused: see `animation`). */
+  codec: VideoCodec;
+  /** GIF, WebP, APNG: the animation's settings; undefined for a video. */
+  animation: AnimationSettings | undefined;
+  /** Whether alpha is kept when a picture has transparency (`alpha` and the codec allow it). */
+  alphaPossible: boolean;
+  /** Both sides given (`size`, or `width` and `height`). */
+  size: Size | undefined;
+  /** One side given: the other follows the first picture's aspect ratio. */
+  width: number | undefined;
+  height: number | undefined;
+  fps: Fraction;
+  fit: FitMode;
+  /** `0xrrggbb` */
+  background: string;
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; quality: Quality | undefined; hwaccel: string | undefined };
+  overwrite: boolean;
+  limitPixels: number;
+  /** The music, checked against the output (GIF, WebP, APNG refuse it); its file is probed later. */
+  audio: ResolvedAudioOptions | undefined;
+  slideshow: ResolvedSlideshowOptions;
+  /** Transitions and fades in frames; undefined: cuts. */
+  slides: SlideshowPlan | undefined;
+}
+
+export interface ResolvedStitchOptions extends ResolvedOutput {
+  /** Seconds each image is shown; undefined: one frame. */
+  duration: number | undefined;
+  sort: SortOrder | undefined;
+  startNumber: number | undefined;
+  skipInvalid: boolean;
+}
+
+export interface ResolvedWriterOptions extends ResolvedOutput {
+  expectedFrames: number | undefined;
+  /** Timestamps count ticks of 1/(fps × ticksPerFrame) s: a whole number of ticks a millisecond. */
+  ticksPerFrame: number;
+}
+
+/**
+ * Validates the output options once, for every source, without touching the caller's object.
+ * `source` picks the one default that differs on purpose (`fit`).
+ */
+export function resolveOutputOptions(output: string, options: OutputOptions, source: 'stitch' | 'writer'): ResolvedOutput {
+  if (typeof output !== 'string' || output === '') {
+    throw new FlipbookError('INVALID_OPTION', 'No output file was given', { option: 'output', hint: 'Pass an output such as movie.mp4' });
+  }
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object of options', options);
+  if (isGiven(options.size) && (isGiven(options.width) || isGiven(options.height))) {
+    throw invalidOption('size', 'either size or width/height, not both', options.size);
+  }
+  const size = isGiven(options.size) ? parseSize(options.size) : undefined;
+  const width = isGiven(options.width) ? parseDimension(options.width, 'width') : undefined;
+  const height = isGiven(options.height) ? parseDimension(options.height, 'height') : undefined;
+  // The writer with one side alone asks for scaling: frames keep the first one's aspect ratio.
+  const defaultFit = source === 'writer' && (width === undefined) !== (height === undefined) ? 'contain' : OUTPUT_DEFAULTS.fit[source];
+  const fps = parseFps(options.fps ?? OUTPUT_DEFAULTS.fps);
+  const crf = isGiven(options.crf) ? parseInteger(options.crf, 'crf', 0, 63) : undefined;
+  const bitrate = isGiven(options.bitrate) ? parseBitrate(options.bitrate) : undefined;
+  const preset = parseChoice(options.preset ?? OUTPUT_DEFAULTS.preset, 'preset', X264_PRESETS);
+
+  const format = outputFormatFor(output);
+  // GIF, WebP, APNG refuse video options (crf for a GIF) and take their own.
+  const animation = resolveAnimationOptions(format, options, OUTPUT_DEFAULTS.preset);
+  const codec = isGiven(options.codec) ? parseChoice(options.codec, 'codec', VIDEO_CODECS) : (format.codecs[0] ?? 'h264');
+  if (!animation) checkCodec(format, codec);
+  const choice = settleCodec(codec, format, { ...resolveCodecOptions(options), crf, bitrate }, { crf: options.crf });
+  // Before any file is read: a GIF or an image output refuses music outright.
+  const audio = resolveAudioOptions(options);
+  if (audio) audioCodecFor(format);
+  const slideshow = resolveSlideshowOptions(options);
+  return {
+    output,
+    format,
+    codec,
+    animation,
+    alphaPossible: choice.alphaPossible,
+    size: size ?? (width && height ? { width, height } : undefined),
+    width: size ? undefined : width,
+    height: size ? undefined : height,
+    fps,
+    fit: parseChoice(options.fit ?? defaultFit, 'fit', FIT_MODES),
+    background: colorToHex(parseColor(options.background ?? OUTPUT_DEFAULTS.background)),
+    encoder: { crf: choice.crf, preset, bitrate, quality: choice.quality, hwaccel: choice.hwaccel },
+    overwrite: options.overwrite === true,
+    limitPixels: parsePixelLimit(options.limitPixels ?? OUTPUT_DEFAULTS.limitPixels),
+    audio,
+    slideshow,
+    slides: planSlideshow(slideshow, fractionToNumber(fps), []),
+  };
+}
+
+export function resolveStitchOptions(output: string, options: StitchOptions = {}): ResolvedStitchOptions {
+  const resolved = resolveOutputOptions(output, options, 'stitch');
+  return {
+    ...resolved,
+    duration: isGiven(options.duration) ? parseDuration(options.duration, 'duration') : undefined,
+    sort: isGiven(options.sort) ? parseChoice(options.sort, 'sort', SORT_ORDERS) : undefined,
+    startNumber: isGiven(options.startNumber) ? parseInteger(options.startNumber, 'startNumber', 0, 2 ** 31 - 1) : undefined,
+    skipInvalid: options.skipInvalid === true,
+  };
+}
+
+export function resolveWriterOptions(output: string, options: WriterOptions = {}): ResolvedWriterOptions {
+  const resolved = resolveOutputOptions(output, options, 'writer');
+  const expected = options.expectedFrames;
+  if (expected !== undefined && !(Number.isInteger(expected) && expected >= 0)) throw invalidOption('expectedFrames', 'a whole number of frames', expected);
+  return { ...resolved, expectedFrames: expected, ticksPerFrame: ticksPerFrameForMilliseconds(resolved.fps) };
+}
+
+/**
+ * The fewest ticks a frame such that a millisecond is a whole number of ticks: 40 at 25 fps
+ * (ticks of 1 ms), 1001 at 30000/1001 (ticks of 1/30000 s). Frame times given in seconds are
+ * then kept exactly to the millisecond.
+ */
+export function ticksPerFrameForMilliseconds(fps: Fraction): number {
+  // A tick is fps.den / (fps.num × k) s; a millisecond is fps.num × k / (1000 × fps.den) ticks.
+  const exact = reduceFraction(1000 * fps.den, fps.num).num;
+  // The time base's denominator (fps.num × k) is a 32-bit int in FFmpeg. For the rare rates
+  // where the exact k overflows it (29.971 = 29971/1000), ticks of at most 1 ms instead.
+  return fps.num * exact <= 2 ** 31 - 1 ? exact : Math.ceil((1000 * fps.den) / fps.num);
+}

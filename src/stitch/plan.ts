@@ -1,0 +1,229 @@
+import { type AnimationCodec, type FitMode, type VideoCodec, codecPixelFormat, codecProfileName } from '../engine/index.js';
+import { FlipbookError, type Text, isFlipbookError, opt, renderText, text } from '../errors.js';
+import { discoverInputs } from '../inputs/discover.js';
+import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
+import type { ImageType } from '../inputs/image-types.js';
+import { imageMayHaveAlpha } from '../inputs/alpha.js';
+import { checkOutput } from '../output/safe-output.js';
+import { type ResolvedStitchOptions, type StitchOptions, resolveStitchOptions } from '../options/output-options.js';
+import type { SlideshowPlan } from '../options/slideshow-options.js';
+import type { OutputFormat } from '../options/output-formats.js';
+import { planSlideshow } from '../options/slideshow-options.js';
+import { type Fraction, type Size, fractionToNumber } from '../options/values.js';
+import type { AnimationPlan } from '../options/animation-options.js';
+import { type AudioPlan, fitAudio, probeAudio } from '../core/audio-plan.js';
+import { type FrameLayout, fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
+import type { SkippedFile } from '../core/output.js';
+import { throwIfAborted } from '../util/abort.js';
+import { mapConcurrent } from '../util/concurrency.js';
+
+export type { SkippedFile };
+
+export interface PlannedFrame {
+  file: string;
+  /** 1-based position among the discovered inputs. */
+  position: number;
+  type: ImageType;
+  /** Size as shown (after EXIF orientation). */
+  width: number;
+  height: number;
+  orientation: number;
+  /** How long it is shown, in ticks of 1/fps. */
+  ticks: number;
+  /** Whether it is fitted to another size. */
+  fitted: boolean;
+}
+
+/** What a run will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
+export interface StitchPlan {
+  output: string;
+  /** The video codec (h264, vp9...), or the animation's (gif, webp, apng). */
+  codec: VideoCodec | AnimationCodec;
+  profile: string;
+  /** yuv420p; yuva420p for VP9 with alpha; yuv(a)444p10le for ProRes 4444; pal8, bgra, rgba for GIF, WebP, APNG. */
+  pixelFormat: string;
+  /** Whether the video keeps an alpha channel: the codec carries one, `alpha` is not `flatten`, and an input has transparency. */
+  alpha: boolean;
+  /** The frame (even for 4:2:0 video; the animation's size for GIF, WebP, APNG). */
+  width: number;
+  height: number;
+  /** The size pictures are fitted to, before padding. */
+  fitSize: Size;
+  /** The container or animated format, by the output's extension. */
+  format: OutputFormat;
+  fit: FitMode;
+  /** `0xrrggbb` */
+  background: string;
+  fps: Fraction;
+  /** Total seconds (the last image held longer for holdLast and audioFit extend included). */
+  duration: number;
+  frames: PlannedFrame[];
+  /** How many frames are fitted to the frame size. */
+  fitted: number;
+  /** Set when an odd size is padded to even. */
+  padded: { from: Size; to: Size } | undefined;
+  skipped: SkippedFile[];
+  warnings: string[];
+  /** Transitions and fades between the images, in frames (undefined: plain cuts). */
+  slideshow: SlideshowPlan | undefined;
+  /** The music muxed beside the video (`audio`), probed; it ends at `audio.end`. */
+  audio: AudioPlan | undefined;
+  /** An animated image (GIF, WebP, APNG): its settings and size; undefined for a video. */
+  animation: AnimationPlan | undefined;
+  /** What the encoder is told. */
+  encoder: ResolvedStitchOptions['encoder'];
+  /** @internal The resolved options and the frame layout the output core is opened with. */
+  options: ResolvedStitchOptions;
+  /** @internal */
+  layout: FrameLayout;
+}
+
+/** Concurrent header reads: enough to hide disk latency, few enough to keep file handles low. */
+const HEADER_CONCURRENCY = 16;
+
+/**
+ * Everything up to the first encoded frame: validates the options, finds the inputs, reads
+ * every header (type, size, orientation), checks the pixel limit and the output path, and
+ * settles the frame size, the timing and the codec. Nothing is written.
+ */
+export async function planStitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<StitchPlan> {
+  const opts = resolveStitchOptions(output, options);
+  const warnings: string[] = [];
+  const warn = (message: Text): void => {
+    const said = renderText(message);
+    warnings.push(said);
+    options.onWarning?.(said, message);
+  };
+
+  const discovered = await discoverInputs(typeof inputs === 'string' ? [inputs] : inputs, { sort: opts.sort, startNumber: opts.startNumber });
+  discovered.notices.forEach(warn);
+  await checkOutput(output, { overwrite: opts.overwrite, inputs: discovered.files });
+
+  const headerCache = new Map<string, Promise<ImageHeader>>();
+  const results = await mapConcurrent(discovered.files, HEADER_CONCURRENCY, async (file, i) => {
+    // Header reads are synchronous (cheaper than the thread pool for a few kB): let signals
+    // and timers in between batches.
+    if (i % 256 === 255) await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfAborted(options.signal);
+    let header = headerCache.get(file);
+    if (!header) {
+      header = readImageHeader(file, i + 1);
+      header.catch(() => undefined);
+      headerCache.set(file, header);
+    }
+    try {
+      return { header: await header, position: i + 1 };
+    } catch (error) {
+      if (!isFlipbookError(error)) throw error;
+      if (error.position === i + 1) return { error, position: i + 1, file };
+      // The same file stands at several positions: its error names this one.
+      const again = await readImageHeader(file, i + 1).then(() => error, (e: unknown) => e);
+      if (!isFlipbookError(again)) throw again;
+      return { error: again, position: i + 1, file };
+    }
+  });
+
+  const skipped: SkippedFile[] = [];
+  const valid: { header: ImageHeader; position: number }[] = [];
+  for (const r of results) {
+    if ('error' in r && r.error) {
+      if (!opts.skipInvalid) throw r.error;
+      skipped.push({ file: r.file, position: r.position, reason: r.error.message });
+      warn(skippedWarning(r.error));
+      continue;
+    }
+    if ('header' in r && r.header) {
+      const { header } = r;
+      if (header.width * header.height > opts.limitPixels) {
+        throw new FlipbookError('PIXEL_LIMIT', `${header.path} (input ${r.position}) declares ${header.width}x${header.height} = ${header.width * header.height} pixels, above the limit of ${opts.limitPixels}`, {
+          file: header.path,
+          position: r.position,
+          option: 'limitPixels',
+          hint: 'Pass a larger limitPixels (or 0 for none) if you trust this file',
+        });
+      }
+      valid.push(r);
+    }
+  }
+  const first = valid[0];
+  if (!first) {
+    throw new FlipbookError('NO_INPUT', `None of the ${discovered.files.length} inputs is a readable image`, { hint: 'See the warnings for each file' });
+  }
+
+  const fitSize = fitSizeFor(opts, { width: first.header.displayWidth, height: first.header.displayHeight });
+  const fps = fractionToNumber(opts.fps);
+  const ticksEach = opts.duration === undefined ? 1 : Math.round(opts.duration * fps);
+  if (ticksEach < 1) {
+    throw new FlipbookError('INVALID_OPTION', `A duration of ${opts.duration} s is shorter than one frame at ${fps} fps`, {
+      option: 'duration',
+      hint: 'Give a longer duration or a higher fps',
+    });
+  }
+  const listed = (position: number): number | undefined => {
+    const seconds = discovered.durations[position - 1];
+    return seconds === undefined ? undefined : Math.max(1, Math.round(seconds * fps));
+  };
+  const frames: PlannedFrame[] = valid.map(({ header, position }) => ({
+    file: header.path,
+    position,
+    type: header.type,
+    width: header.displayWidth,
+    height: header.displayHeight,
+    orientation: header.orientation,
+    ticks: listed(position) ?? ticksEach,
+    fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
+  }));
+  const fitted = frames.filter((f) => f.fitted).length;
+  const odd = frames.find((f) => f.fitted);
+  if (odd && opts.fit === 'error') {
+    throw sizeMismatch({ label: odd.file, file: odd.file, position: odd.position, width: odd.width, height: odd.height }, fitSize, `; ${fitted} of ${frames.length} images differ`);
+  }
+  if (fitted) warn(text`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (${opt('fit', opts.fit)})`);
+  const layout = settleLayout(opts, fitSize, warn);
+
+  // Alpha is kept or flattened once, for the whole video: kept when any input has transparency.
+  let alpha = false;
+  if (opts.alphaPossible && !layout.animation) {
+    for (const { header } of valid) if ((alpha = await imageMayHaveAlpha(header.path, header.type))) break;
+  }
+
+  const slideshow = planSlideshow(opts.slideshow, fps, frames.map((f, i) => f.ticks + (i === frames.length - 1 ? Math.round(opts.slideshow.holdLast * fps) : 0)));
+  let seconds = (frames.reduce((sum, f) => sum + f.ticks, 0) + Math.round(opts.slideshow.holdLast * fps)) / fps;
+  // The music is probed now, so a missing or silent file fails before anything is encoded;
+  // the output core fits it (and for extend, holds the last image) when the pictures end.
+  const audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
+  if (audio) seconds += Math.ceil(fitAudio(audio, seconds).extendBy * fps - 1e-9) / fps;
+  const { animation } = layout;
+  const codec = animation ? animation.codec : opts.codec;
+  return {
+    output,
+    codec,
+    profile: animation ? '' : codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha }),
+    pixelFormat: animation ? animation.pixelFormat : codecPixelFormat(opts.codec, alpha),
+    alpha,
+    width: layout.width,
+    height: layout.height,
+    fitSize,
+    format: opts.format,
+    fit: opts.fit,
+    background: opts.background,
+    fps: opts.fps,
+    duration: seconds,
+    frames,
+    fitted,
+    padded: layout.padded,
+    skipped,
+    warnings,
+    audio: audio ? { ...audio, end: fitAudio(audio, seconds).end } : undefined,
+    slideshow,
+    animation,
+    encoder: opts.encoder,
+    options: opts,
+    layout,
+  };
+}
+
+/** The warning for an input skipped under skipInvalid: the error's fact, without its hint. */
+export function skippedWarning(error: FlipbookError): Text {
+  return ['Skipped an invalid input: ', ...(typeof error.factText === 'string' ? [error.factText] : error.factText)];
+}

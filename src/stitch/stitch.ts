@@ -1,0 +1,69 @@
+import { ImageDecoders } from '../engine/index.js';
+import { Output, type OutputResult, type SkippedFile } from '../core/output.js';
+import type { StitchOptions } from '../options/output-options.js';
+import { throwIfAborted } from '../util/abort.js';
+import { decodeAhead } from './decode-ahead.js';
+import { type StitchPlan, planStitch, skippedWarning } from './plan.js';
+import { ReadBuffers } from './read-buffers.js';
+
+/** The words of stitch's errors about an image too short for its transitions. */
+const IMAGE_WORDS = { noun: 'image', hint: 'Give the images a longer duration (or durations in a list file), or a shorter transition' };
+
+/**
+ * Stitches images into a video: `stitch('frames/*.png', 'movie.mp4')`.
+ * Plans first (reads every header, refuses bad input before encoding), then decodes the images
+ * two ahead and hands them to the output core, which normalises, encodes and muxes into a
+ * temporary file that is renamed into place only when complete.
+ */
+export async function stitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<OutputResult> {
+  throwIfAborted(options.signal);
+  const plan = await planStitch(inputs, output, options);
+  return runStitch(plan, options);
+}
+
+/** Runs a plan made by planStitch: stitch's images, decoded, are the output core's pictures. */
+export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<OutputResult> {
+  const { signal } = options;
+  throwIfAborted(signal);
+  const skipped: SkippedFile[] = [...plan.skipped];
+  const output = await Output.open(
+    {
+      options: plan.options,
+      layout: plan.layout,
+      transparency: plan.alpha,
+      ticksPerFrame: 1,
+      uniform: plan.frames.every((f) => f.ticks === plan.frames[0]?.ticks),
+      inputs: [...plan.frames.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
+      audio: plan.audio ? { ...plan.audio, end: undefined } : undefined,
+      expected: plan.frames.length,
+      words: IMAGE_WORDS,
+      warnings: plan.warnings,
+    },
+    options,
+  );
+  // Reused from image to image: no file buffer and no decoder is made and dropped for each.
+  const decoders = new ImageDecoders();
+  const buffers = new ReadBuffers();
+  let decoded = 0;
+  try {
+    for await (const item of decodeAhead(plan.frames, decoders, buffers)) {
+      throwIfAborted(signal);
+      if ('error' in item) {
+        if (!plan.options.skipInvalid) throw item.error;
+        skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.message });
+        output.warn(skippedWarning(item.error));
+        output.skip();
+        continue;
+      }
+      decoded++;
+      await output.add(item.picture, item.frame.orientation, item.frame.ticks);
+    }
+    throwIfAborted(signal);
+    return await output.finish({ fitted: plan.fitted, skipped, decoded });
+  } catch (error) {
+    await output.abort();
+    throw error;
+  } finally {
+    decoders.close();
+  }
+}
