@@ -2,7 +2,7 @@ import { type Picture, codecPixelFormat, codecProfileName } from '../engine/inde
 import { FlipbookError, type Text, type WarningHandler, opt, renderText, text } from '../errors.js';
 import { CUTS, type SlideshowWords, checkSlideshowImage } from '../options/slideshow-options.js';
 import type { Progress, ResolvedOutput } from '../options/output-options.js';
-import type { Fraction } from '../options/values.js';
+import { type Fraction, formatFraction } from '../options/values.js';
 import { ProgressClock } from '../util/progress.js';
 import { AnimationSpool } from './animation-spool.js';
 import { type AudioPlan, fitAudio } from './audio-plan.js';
@@ -56,6 +56,8 @@ export interface OutputResult {
   transitionFrames?: number;
   /** The music written beside the video: its codec and seconds. */
   audio?: { file: string; codec: string; duration: number; sampleRate: number; channels: number };
+  /** Video written at a variable frame rate (`vfr`): pictures held by timestamp, `fps` is the time base. */
+  vfr?: boolean;
 }
 
 /** Everything the core is told by the source of its pictures, once the first is known. */
@@ -66,8 +68,6 @@ export interface OutputSpec {
   transparency: boolean;
   /** Timestamps count ticks of 1/(fps × ticksPerFrame) seconds. */
   ticksPerFrame: number;
-  /** Every picture lasts as long as the others (B-frames are then allowed). */
-  uniform: boolean;
   /** Files the output must never replace. */
   inputs: readonly string[];
   /** The music, probed (its end is settled at finish). */
@@ -159,10 +159,13 @@ export class Output {
         background: options.background,
         fps: options.fps,
         ticksPerFrame: spec.ticksPerFrame,
-        // Pictures of unequal durations (held stills, transitions, times): no B-frames (see VideoEncoder).
-        encoder: { ...options.encoder, bFrames: spec.uniform && !holdsPictures(options) },
+        // At a constant rate every frame lasts as long. At a variable one, B-frames would delay
+        // the decode times by whole held pictures (seconds of negative dts) and leave MP4's
+        // track short of the last picture's end (see VideoEncoder): none.
+        encoder: { ...options.encoder, bFrames: !options.vfr },
         alpha: options.alphaPossible && spec.transparency,
         audio: spec.audio,
+        vfr: options.vfr,
       });
       sink.notices.forEach(warn);
     }
@@ -252,6 +255,7 @@ export class Output {
         };
       }
       const video = this.sink;
+      if (video.dropped > 0) this.warn(text`${video.dropped} ${video.dropped === 1 ? 'picture was' : 'pictures were'} shorter than a frame at ${formatFraction(options.fps)} fps and fell between two frames, so ${video.dropped === 1 ? 'it is' : 'they are'} not in the video; pass ${opt('vfr', true)} to keep every picture, or a higher ${opt('fps')}`);
       const written = await video.finish(audio ? fitAudio(audio, video.duration).end : undefined);
       const alpha = video.spec.alpha === true;
       return {
@@ -265,6 +269,7 @@ export class Output {
         profile: codecProfileName(options.codec, { quality: options.encoder.quality, alpha }),
         pixelFormat: codecPixelFormat(options.codec, alpha),
         bytes: written.bytes,
+        ...(options.vfr ? { vfr: true } : {}),
         ...transitions,
         ...(written.audio && audio ? { audio: { file: audio.file, ...written.audio } } : {}),
       };

@@ -35,6 +35,12 @@ export interface SessionSpec extends VideoSpec {
   ticksPerFrame: number;
   /** Music muxed beside the pictures. */
   audio?: AudioSpec | undefined;
+  /**
+   * Variable frame rate: each picture is one sample held by its timestamp. Otherwise (the
+   * default) every frame of the rate exists: a picture held for `ticks` is encoded once for
+   * each frame it covers (normalised once; the repeats cost the encoder little).
+   */
+  vfr?: boolean;
 }
 
 export interface SessionResult {
@@ -57,6 +63,10 @@ export class VideoOutput {
   private frames = 0;
   private encoding: Promise<void> = Promise.resolve();
   private endTicks = 0;
+  /** Constant rate: where the last encoded frame ends, in ticks. */
+  private encodedEnd = 0;
+  /** Pictures that covered no frame of the constant rate. */
+  dropped = 0;
   private done = false;
 
   private constructor(spec: SessionSpec, out: SafeOutput, encoder: VideoEncoder, normaliser: Normaliser) {
@@ -119,7 +129,7 @@ export class VideoOutput {
 
   /** Seconds written so far (the end of the last picture). */
   get duration(): number {
-    return this.endTicks / this.ticksPerSecond;
+    return (this.spec.vfr ? this.endTicks : this.encodedEnd) / this.ticksPerSecond;
   }
 
   get frameCount(): number {
@@ -163,9 +173,27 @@ export class VideoOutput {
       normalised.release();
       throw error;
     }
-    this.frames++;
     this.endTicks = pts + ticks;
-    this.encoding = this.encoder.write(normalised, pts, ticks).finally(() => normalised.release());
+    const tpf = this.spec.ticksPerFrame;
+    if (this.spec.vfr) {
+      this.frames++;
+      this.encoding = this.encoder.write(normalised, pts, ticks).finally(() => normalised.release());
+    } else {
+      // The frames of the rate that start within [pts, pts + ticks) show this picture; a picture
+      // that covers none (shorter than a frame, between two) is dropped.
+      const first = Math.ceil(pts / tpf - 1e-9);
+      const end = Math.ceil((pts + ticks) / tpf - 1e-9);
+      if (end <= first) this.dropped++;
+      this.frames += Math.max(0, end - first);
+      if (end > first) this.encodedEnd = end * tpf;
+      this.encoding = (async () => {
+        try {
+          for (let n = first; n < end; n++) await this.encoder.write(normalised, n * tpf, tpf);
+        } finally {
+          normalised.release();
+        }
+      })();
+    }
     // A failure surfaces at the next add, finish or abort, not as an unhandled rejection.
     this.encoding.catch(() => undefined);
   }

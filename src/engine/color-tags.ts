@@ -88,7 +88,7 @@ export function chromaOf(pixelFormat: string): string | undefined {
   return undefined;
 }
 
-/** Pixel formats whose samples carry alpha. */
+/** Pixel formats whose samples carry alpha (a palette may: PNG's tRNS, GIF's transparent index). The one test of it. */
 export function hasAlpha(pixelFormat: string): boolean {
-  return /^(rgba|bgra|argb|abgr|ya\d|yuva|gbrap|pal8|rgba64|bgra64|ayuv|vuya)/.test(pixelFormat);
+  return /^(rgba|bgra|argb|abgr|ya\d|yuva|gbrap|pal8|ayuv|vuya)/.test(pixelFormat);
 }

@@ -5,6 +5,8 @@
  * building, so it can be tested without FFmpeg.
  */
 
+import { hasAlpha } from './color-tags.js';
+
 export type FitMode = 'contain' | 'cover' | 'fill' | 'error';
 
 export interface ChainSource {
@@ -37,9 +39,6 @@ export interface ChainTarget {
   flattenAlpha: boolean;
 }
 
-/** Output pixel formats with an alpha plane. */
-const KEEPS_ALPHA = /^(yuva|gbrap|rgba|bgra|argb|abgr)/;
-
 /** EXIF orientation to the filters that show the picture upright. */
 export const ORIENTATION_FILTERS: Readonly<Record<number, readonly string[]>> = {
   1: [],
@@ -67,7 +66,7 @@ function deepAlpha(source: ChainSource, target: ChainTarget): boolean {
 export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
   const steps: string[] = [];
   const isYuv = /^(yuv|nv|p0)/.test(source.pixelFormat);
-  const keepAlpha = !target.flattenAlpha && KEEPS_ALPHA.test(target.pixelFormat);
+  const keepAlpha = !target.flattenAlpha && hasAlpha(target.pixelFormat);
   // JPEG and other YUV sources carry the BT.601 matrix (often full range); swscale does not
   // change matrices between two YUV formats, so go through RGB to convert exactly.
   if (isYuv) steps.push(`scale=in_color_matrix=auto:in_range=auto`, keepAlpha ? 'format=gbrap' : 'format=gbrp');

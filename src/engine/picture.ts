@@ -3,6 +3,7 @@ import { AV_PIX_FMT_GRAY8, AV_PIX_FMT_RGB0, AV_PIX_FMT_RGB24, AV_PIX_FMT_RGBA } 
 import { avGetPixFmtName } from 'node-av/lib';
 
 import { FlipbookError } from '../errors.js';
+import { hasAlpha } from './color-tags.js';
 import { check } from './runtime.js';
 
 /** Pixel layouts a caller can hand flipbook as raw bytes. */
@@ -15,7 +16,6 @@ const RAW_FORMATS = {
 } as const;
 
 /** Pixel formats whose samples carry alpha (a palette's entries do). */
-const ALPHA_FORMAT = /^(rgba|bgra|argb|abgr|ya\d|pal8|gbrap|yuva|rgbaf|rgba64|bgra64)/;
 
 /**
  * One decoded picture, held in FFmpeg-owned memory. Outside the engine it is opaque: its size,
@@ -43,7 +43,7 @@ export class Picture {
   }
 
   get hasAlpha(): boolean {
-    return ALPHA_FORMAT.test(this.pixelFormat);
+    return hasAlpha(this.pixelFormat);
   }
 
   /** Tightly packed pixels of the picture (a copy). */

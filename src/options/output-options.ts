@@ -41,6 +41,8 @@ export const OUTPUT_DEFAULTS = {
   background: 'black',
   preset: 'medium',
   limitPixels: DEFAULT_PIXEL_LIMIT,
+  /** The most frames one output may have: 10 hours at 25 fps, 2.8 at 100. */
+  frameLimit: 900_000,
   sort: 'natural',
 } as const;
 
@@ -88,10 +90,19 @@ export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOpti
   preset?: string;
   /** Target bit rate (`"2M"`, `800000`); replaces crf. */
   bitrate?: number | string;
+  /**
+   * Video: a variable frame rate, each picture one sample held by its timestamp (small, fast
+   * slideshows). Default false: every frame of `fps` exists, so every player, editor and
+   * `ffmpeg -ss` finds a held still (`-ss` skips every sample that starts before the seek point,
+   * whatever its length, so in a VFR slideshow it cannot find the still on screen).
+   */
+  vfr?: boolean;
   /** Replace an existing output. Default false. */
   overwrite?: boolean;
   /** Refuse encoded images whose header declares more pixels than this. Default 268402689 (16383²), `false` or 0 for none. */
   limitPixels?: number | string | false;
+  /** The most frames the output may have (a typo such as `fps: 1000` with hour-long fades is refused, not run for a day). Default 900000, 0 for none. */
+  frameLimit?: number | string;
   /** Cancels the run; it then rejects with code `ABORTED` and leaves no output. */
   signal?: AbortSignal;
   /** Called after every frame. */
@@ -141,8 +152,12 @@ export interface ResolvedOutput {
   /** `0xrrggbb` */
   background: string;
   encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; quality: Quality | undefined; hwaccel: string | undefined };
+  /** Variable frame rate (pictures held by timestamp) instead of every frame of the rate. */
+  vfr: boolean;
   overwrite: boolean;
   limitPixels: number;
+  /** The most frames; Infinity for no limit. */
+  frameLimit: number;
   /** The music, checked against the output (GIF, WebP, APNG refuse it); its file is probed later. */
   audio: ResolvedAudioOptions | undefined;
   slideshow: ResolvedSlideshowOptions;
@@ -209,8 +224,10 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     fit: parseChoice(options.fit ?? defaultFit, 'fit', FIT_MODES),
     background: colorToHex(parseColor(options.background ?? OUTPUT_DEFAULTS.background)),
     encoder: { crf: choice.crf, preset, bitrate, quality: choice.quality, hwaccel: choice.hwaccel },
+    vfr: options.vfr === true,
     overwrite: options.overwrite === true,
     limitPixels: parsePixelLimit(options.limitPixels ?? OUTPUT_DEFAULTS.limitPixels),
+    frameLimit: isGiven(options.frameLimit) ? parseInteger(options.frameLimit, 'frameLimit', 0, Number.MAX_SAFE_INTEGER) || Infinity : OUTPUT_DEFAULTS.frameLimit,
     audio,
     slideshow,
     slides: planSlideshow(slideshow, fractionToNumber(fps), []),

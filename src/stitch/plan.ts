@@ -57,6 +57,10 @@ export interface StitchPlan {
   fps: Fraction;
   /** Total seconds (the last image held longer for holdLast and audioFit extend included). */
   duration: number;
+  /** Frames the output will have: every frame of the rate; with vfr (and for GIF, WebP, APNG) one per image plus the transitions'. */
+  frameCount: number;
+  /** Variable frame rate: images held by timestamp. */
+  vfr: boolean;
   frames: PlannedFrame[];
   /** How many frames are fitted to the frame size. */
   fitted: number;
@@ -195,6 +199,14 @@ export async function planStitch(inputs: string | readonly string[], output: str
   if (audio) seconds += Math.ceil(fitAudio(audio, seconds).extendBy * fps - 1e-9) / fps;
   const { animation } = layout;
   const codec = animation ? animation.codec : opts.codec;
+  const transitionFrames = slideshow ? slideshow.transitionFrames * Math.max(0, frames.length - 1) + slideshow.fadeInFrames + slideshow.fadeOutFrames : 0;
+  const frameCount = animation || opts.vfr ? frames.length + transitionFrames : Math.ceil(seconds * fps - 1e-9);
+  if (frameCount > opts.frameLimit) {
+    throw new FlipbookError('INVALID_OPTION', text`The output would have ${frameCount} frames (${seconds.toFixed(1)} s at ${fps} fps), more than the limit of ${opts.frameLimit}`, {
+      option: 'frameLimit',
+      hint: text`Check ${opt('fps')}, ${opt('duration')}, the fades and ${opt('holdLast')}; or raise ${opt('frameLimit')} (0 for none) if you mean it`,
+    });
+  }
   return {
     output,
     codec,
@@ -209,6 +221,8 @@ export async function planStitch(inputs: string | readonly string[], output: str
     background: opts.background,
     fps: opts.fps,
     duration: seconds,
+    frameCount,
+    vfr: opts.vfr && !animation,
     frames,
     fitted,
     padded: layout.padded,

@@ -32,7 +32,6 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
       layout: plan.layout,
       transparency: plan.alpha,
       ticksPerFrame: 1,
-      uniform: plan.frames.every((f) => f.ticks === plan.frames[0]?.ticks),
       inputs: [...plan.frames.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
       audio: plan.audio ? { ...plan.audio, end: undefined } : undefined,
       expected: plan.frames.length,

@@ -42,11 +42,10 @@ export function createWriter(output: string, options: WriterOptions = {}): Frame
 
 type State = 'open' | 'closing' | 'closed' | 'failed';
 
-/** Where a frame goes: from `pts` for `ticks`; `timed` when the caller gave its time. */
+/** Where a frame goes: from `pts` for `ticks`. */
 interface Timing {
   pts: number;
   ticks: number;
-  timed: boolean;
 }
 
 export class FrameWriter {
@@ -189,7 +188,7 @@ export class FrameWriter {
     }
     this.lastPts = pts;
     this.nextPts = pts + ticks;
-    return { pts, ticks, timed: options.time !== undefined };
+    return { pts, ticks };
   }
 
   private get ticksPerSecond(): number {
@@ -224,7 +223,7 @@ export class FrameWriter {
       loaded = await loadFrame(prepared, this.opts.limitPixels, index);
       throwIfAborted(this.options.signal);
       this.checkSize(loaded, index);
-      this.output_ ??= await this.openOutput(loaded, prepared, timing.timed);
+      this.output_ ??= await this.openOutput(loaded, prepared);
       const { picture, orientation } = loaded;
       loaded = undefined;
       // Once handed to the core, the picture is the core's to release.
@@ -247,11 +246,9 @@ export class FrameWriter {
 
   /**
    * Opens the output core at the first frame: its size, whether alpha is kept (by the first
-   * frame) and the music (probed now, fitted at close) are known then. A first frame with a
-   * time announces frames of unequal durations: video is then written without B-frames, so
-   * that MP4's track (added up from decode times) ends where the last frame does.
+   * frame) and the music (probed now, fitted at close) are known then.
    */
-  private async openOutput(first: LoadedFrame, prepared: PreparedFrame, timed: boolean): Promise<Output> {
+  private async openOutput(first: LoadedFrame, prepared: PreparedFrame): Promise<Output> {
     const { opts } = this;
     const layout = settleLayout(opts, this.size ?? first, (message) => this.warn(message));
     const audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
@@ -261,7 +258,6 @@ export class FrameWriter {
         layout,
         transparency: first.picture.hasAlpha,
         ticksPerFrame: opts.ticksPerFrame,
-        uniform: !timed,
         inputs: [...(prepared.kind === 'file' ? [prepared.path] : []), ...(audio ? [audio.file] : [])],
         audio,
         expected: opts.expectedFrames,

@@ -21,6 +21,8 @@ import { addCommonOptions } from './common.js';
 interface StitchFlags extends CommonOptions {
   output: string;
   fps: string;
+  vfr?: boolean;
+  frameLimit: string;
   duration?: string;
   size?: string;
   width?: string;
@@ -99,6 +101,8 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--loop <n>', `GIF, WebP, APNG: times the animation plays, 0 forever (default: ${ANIMATION_DEFAULTS.loop})`)
     .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
+    .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)', false)
+    .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
@@ -111,6 +115,8 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
           background: flags.background,
           preset: flags.preset,
           limitPixels: flags.limitPixels,
+          frameLimit: flags.frameLimit,
+          vfr: flags.vfr === true,
           overwrite: flags.overwrite === true,
           skipInvalid: flags.skipInvalid === true,
           signal,
@@ -177,6 +183,8 @@ function planSummary(plan: StitchPlan): Record<string, unknown> {
     height: plan.height,
     fps: formatFraction(plan.fps),
     duration: plan.duration,
+    frameCount: plan.frameCount,
+    vfr: plan.vfr,
     codec: plan.codec,
     profile: plan.profile,
     pixelFormat: plan.pixelFormat,
@@ -196,7 +204,8 @@ export function describePlan(plan: StitchPlan): string {
   const last = plan.frames.at(-1);
   const lines = [
     `Plan for ${plan.output} (dry run: nothing written)`,
-    `  frames:   ${plan.frames.length}, from ${first?.file} to ${last?.file}`,
+    `  images:   ${plan.frames.length}, from ${first?.file} to ${last?.file}`,
+    `  frames:   ${plan.frameCount}${plan.vfr ? ' (variable frame rate: one per image and transition frame)' : ''}, ${plan.duration.toFixed(3)} s`,
     `  size:     ${plan.width}x${plan.height}${plan.padded ? ` (padded from ${plan.padded.from.width}x${plan.padded.from.height} to even)` : ''}`,
     `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.duration ? ` (${plan.options.duration} s per image)` : ''}`,
     plan.format.kind === 'video'
@@ -222,5 +231,6 @@ function describeAnimation(plan: StitchPlan): string {
 
 function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
-  return `Wrote ${r.output}: ${r.frames} frames, ${r.width}x${r.height}, ${formatFraction(r.fps)} fps, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
+  const rate = r.vfr ? `variable frame rate (time base 1/${formatFraction(r.fps)} s)` : `${formatFraction(r.fps)} fps`;
+  return `Wrote ${r.output}: ${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
 }
