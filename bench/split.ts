@@ -79,7 +79,7 @@ const { readFrames } = await import(process.argv[1]);
 const passes = Number(process.argv[3] ?? 1);
 let frames = 0, sum = 0;
 for (let p = 0; p < passes; p++) {
-  for await (const f of readFrames(process.argv[2], { format: 'rgba' })) { frames++; sum = (sum + f.data[f.data.length >> 1]) % 65536; }
+  for await (const f of readFrames(process.argv[2], { layout: 'rgba' })) { frames++; sum = (sum + f.data[f.data.length >> 1]) % 65536; }
 }
 console.log(frames, sum);
 `;

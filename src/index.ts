@@ -9,11 +9,10 @@ export { type OutputOptions, type StitchOptions, type WriterOptions, type Progre
 export { OUTPUT_FORMATS, VIDEO_CODECS, type OutputFormat } from './options/output-formats.js';
 export { SORT_ORDERS, type SortOrder } from './inputs/sort.js';
 export { FlipbookError, isFlipbookError, type ErrorCode } from './errors.js';
-export type { Fraction, Size } from './options/values.js';
+export { type Fraction, type Size, type PixelLayout, PIXEL_LAYOUTS } from './options/values.js';
 export type { FitMode, VideoCodec } from './engine/index.js';
 export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './writer/frame-writer.js';
 export type { FrameInput, PixelFrame, PixelData, CanvasLike, Context2DLike } from './writer/frame-input.js';
-export type { RawPixelFormat } from './engine/index.js';
 export { animate, type Animation, type AnimationFrame, type AnimateOptions } from './animate/animate.js';
 export { toHTML, EMBED_MODES, DEFAULT_EMBED_LIMIT, type EmbedMode, type HtmlOptions } from './html/to-html.js';
 export { display, JUPYTER_DISPLAY, type Displayed } from './html/display.js';
@@ -22,13 +21,11 @@ export { readFrames, READ_AHEAD, type VideoFrame } from './read/read-frames.js';
 export { probe } from './read/probe.js';
 export { contactSheet, SHEET_DEFAULTS, type ContactSheetResult, type SheetThumbnail } from './read/contact-sheet.js';
 export {
-  PIXEL_LAYOUTS,
   type SelectionOptions,
   type ReadFramesOptions,
   type SplitOptions,
   type ContactSheetOptions,
   type SelectionMode,
-  type PixelLayout,
 } from './options/split-options.js';
 export { IMAGE_OUTPUTS } from './output/frame-pattern.js';
 export type { ManifestEntry } from './output/manifest.js';

@@ -136,7 +136,7 @@ describe('alpha', () => {
 
   it('the frame writer keeps alpha when its first frame has transparency', async () => {
     const writer = createWriter(out('writer.webm'), { fps: 10, preset: 'ultrafast' });
-    for (let i = 0; i < FRAMES; i++) await writer.write({ data: alphaFrame(i).data, width: W, height: H, format: 'rgba' });
+    for (let i = 0; i < FRAMES; i++) await writer.write({ data: alphaFrame(i).data, width: W, height: H, layout: 'rgba' });
     const result = await writer.close();
     assert.equal(result.pixelFormat, 'yuva420p');
     assertAlpha((await readRgba(out('writer.webm'))).frames, 8);

@@ -104,7 +104,7 @@ describe('animated WebP options', () => {
       const writer = createWriter(join(dir, `w.${ext}`), { fps: 10, loop: 2, ...(ext === 'webp' ? { lossless: true } : {}) });
       for (let i = 0; i < 5; i++) {
         const image = paintRgba(40, 30, (x) => (x < 20 ? [0, 0, 0, 0] : [10 * i, 100, 200, 255]));
-        await writer.write({ data: image.data, width: 40, height: 30, format: 'rgba' });
+        await writer.write({ data: image.data, width: 40, height: 30, layout: 'rgba' });
       }
       const result = await writer.close();
       assert.equal(result.codec, ext);

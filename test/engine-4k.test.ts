@@ -59,7 +59,7 @@ function pictureFromDroppedBuffer(i: number): Picture {
     data[p + 1] = g;
     data[p + 2] = b;
   }
-  return pictureFromPixels({ data, width: WIDTH, height: HEIGHT, format: 'rgb' });
+  return pictureFromPixels({ data, width: WIDTH, height: HEIGHT, layout: 'rgb' });
 }
 
 describe('engine: 4K pictures from JavaScript buffers', () => {

@@ -50,7 +50,7 @@ describe('node-av traps', () => {
     const shared = Buffer.alloc(4 * 4 * 4, 7);
     const wrapped = Frame.fromVideoBuffer(shared, { width: 4, height: 4, format: AV_PIX_FMT_RGBA } as never);
     const source = Buffer.alloc(4 * 4 * 4, 7);
-    const picture = pictureFromPixels({ data: source, width: 4, height: 4, format: 'rgba' });
+    const picture = pictureFromPixels({ data: source, width: 4, height: 4, layout: 'rgba' });
     shared.fill(99);
     source.fill(99);
     // The trap is real in this node-av: the wrapped frame follows the JavaScript buffer...

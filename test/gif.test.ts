@@ -229,7 +229,7 @@ describe('GIF from the frame writer', () => {
     const writer = createWriter(join(dir, 'w.gif'), { fps: 12.5, loop: 2 });
     const images = Array.from({ length: 10 }, (_, i) => scene(80, 48, i));
     for (const image of images) {
-      await writer.write({ data: image.data, width: 80, height: 48, format: 'rgb' });
+      await writer.write({ data: image.data, width: 80, height: 48, layout: 'rgb' });
       assert.equal((await readdir(spoolDir)).length, 1, 'one spool file while writing');
     }
     const result = await writer.close();
@@ -250,7 +250,7 @@ describe('GIF from the frame writer', () => {
 
     // Aborted: neither the spool nor the output is left.
     const aborted = createWriter(join(dir, 'a.gif'), { fps: 10 });
-    await aborted.write({ data: images[0]?.data ?? new Uint8Array(), width: 80, height: 48, format: 'rgb' });
+    await aborted.write({ data: images[0]?.data ?? new Uint8Array(), width: 80, height: 48, layout: 'rgb' });
     assert.equal((await readdir(spoolDir)).length, 1);
     await aborted.abort();
     assert.deepEqual(await readdir(spoolDir), []);

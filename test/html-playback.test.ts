@@ -58,7 +58,7 @@ describe('toHTML in headless Chromium', { skip: chromiumSkipReason() }, () => {
     // One second of solid red at 10 fps: MP4 (H.264), WebM (VP9), GIF (its palette holds the colour exactly).
     for (const name of ['red.mp4', 'red.webm', 'red.gif']) {
       const writer = createWriter(join(dir, name), { width: WIDTH, height: HEIGHT, fps: 10, ...(name.endsWith('.gif') ? {} : { preset: 'ultrafast' }) });
-      for (let i = 0; i < 10; i++) await writer.write(solid(WIDTH, HEIGHT, RED).data, { format: 'rgb' });
+      for (let i = 0; i < 10; i++) await writer.write(solid(WIDTH, HEIGHT, RED).data, { layout: 'rgb' });
       await writer.close();
     }
   });

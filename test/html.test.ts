@@ -23,7 +23,7 @@ import { listDir, tempDir } from './helpers/temp.js';
 /** A short solid video written by flipbook itself. */
 async function video(file: string, frames = 5): Promise<string> {
   const writer = createWriter(file, { width: 64, height: 48, fps: 10, preset: 'ultrafast' });
-  for (let i = 0; i < frames; i++) await writer.write(solid(64, 48, [200, 50, 50]).data, { format: 'rgb' });
+  for (let i = 0; i < frames; i++) await writer.write(solid(64, 48, [200, 50, 50]).data, { layout: 'rgb' });
   await writer.close();
   return file;
 }

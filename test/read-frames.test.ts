@@ -35,13 +35,13 @@ describe('readFrames', () => {
     await stitchedVideo(dir, video, 6, W, H, { fps: 10 });
     for (const [format, channels] of [['rgba', 4], ['rgb', 3], ['gray', 1]] as const) {
       const frames = [];
-      for await (const frame of readFrames(video, { format })) frames.push(frame);
+      for await (const frame of readFrames(video, { layout: format })) frames.push(frame);
       assert.equal(frames.length, 6);
       frames.forEach((f, i) => {
         assert.equal(f.index, i);
         assert.equal(f.sourceIndex, i);
         assert.ok(Math.abs(f.time - i / 10) < 1e-9, `time ${f.time}`);
-        assert.equal(f.format, format);
+        assert.equal(f.layout, format);
         assert.deepEqual([f.width, f.height], [W, H]);
         assert.ok(f.data instanceof Uint8Array);
         assert.equal(f.data.length, W * H * channels);
@@ -53,14 +53,14 @@ describe('readFrames', () => {
     }
     // The default layout is RGBA.
     for await (const frame of readFrames(video)) {
-      assert.equal(frame.format, 'rgba');
+      assert.equal(frame.layout, 'rgba');
       break;
     }
   });
 
   test('options are checked when readFrames is called, before any file is opened', () => {
     assert.throws(() => readFrames('whatever.mp4', { fps: 'fast' }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'fps');
-    assert.throws(() => readFrames('whatever.mp4', { format: 'bgr' as never }), (e: FlipbookError) => e.option === 'format');
+    assert.throws(() => readFrames('whatever.mp4', { layout: 'bgr' as never }), (e: FlipbookError) => e.option === 'format');
     assert.throws(() => readFrames('whatever.mp4', { frames: [1], fps: 5 }), (e: FlipbookError) => e.option === 'frames');
     assert.throws(() => readFrames('whatever.mp4', { start: 3, end: 2 }), (e: FlipbookError) => e.option === 'end');
   });

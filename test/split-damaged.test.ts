@@ -128,7 +128,7 @@ describe('damage', () => {
     await writeFile(damaged, bytes);
     const warnings: string[] = [];
     const frames: number[] = [];
-    for await (const frame of readFrames(damaged, { format: 'gray', onWarning: (w) => warnings.push(w) })) frames.push(frameNumber(frame.data, frame.width, frame.height, 1));
+    for await (const frame of readFrames(damaged, { layout: 'gray', onWarning: (w) => warnings.push(w) })) frames.push(frameNumber(frame.data, frame.width, frame.height, 1));
     assert.equal(warnings.length, 1);
     const skipped = /is damaged: (\d+) damaged frames? could not be decoded/.exec(warnings[0] ?? '');
     assert.ok(skipped, warnings[0]);

@@ -36,7 +36,7 @@ async function referenceFrames(file: string): Promise<RefFrame[]> {
 
 async function read(file: string, options: ReadFramesOptions): Promise<{ frames: VideoFrame[]; numbers: number[] }> {
   const frames: VideoFrame[] = [];
-  for await (const frame of readFrames(file, { format: 'gray', ...options })) frames.push(frame);
+  for await (const frame of readFrames(file, { layout: 'gray', ...options })) frames.push(frame);
   return { frames, numbers: frames.map((f) => frameNumber(f.data, f.width, f.height, 1)) };
 }
 

@@ -30,7 +30,7 @@ function rotateCcw(src: Uint8Array, width: number, height: number, degrees: 90 |
 }
 
 async function firstFrame(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  for await (const frame of readFrames(file, { format: 'rgb', maxFrames: 1 })) return frame;
+  for await (const frame of readFrames(file, { layout: 'rgb', maxFrames: 1 })) return frame;
   throw new Error(`${file}: no frame`);
 }
 

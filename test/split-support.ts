@@ -107,7 +107,7 @@ export async function writeFrames(dir: string, count: number, width: number, hei
     for (let n = 0; n < count; n++) {
       const pixels = syntheticFrame(n, width, height);
       frames.push(pixels);
-      const picture = pictureFromPixels({ data: pixels, width, height, format: 'rgb' });
+      const picture = pictureFromPixels({ data: pixels, width, height, layout: 'rgb' });
       try {
         await writeFile(join(dir, `src_${String(n).padStart(4, '0')}.png`), await encoder.encode(picture));
       } finally {
@@ -139,7 +139,7 @@ export async function ffmpegVideo(file: string, count: number, width: number, he
 
 /** Decodes a single image file with flipbook's reader (an image is a one-frame video). */
 export async function imagePixels(file: string, format: 'rgb' | 'gray' | 'rgba' = 'rgb'): Promise<{ data: Uint8Array; width: number; height: number }> {
-  for await (const frame of readFrames(file, { format })) return frame;
+  for await (const frame of readFrames(file, { layout: format })) return frame;
   throw new Error(`${file} has no picture`);
 }
 

@@ -32,9 +32,9 @@ describe('split: round trip', () => {
       fromFiles.push(image.data);
     }
     let count = 0;
-    for await (const frame of readFrames(video, { format: 'rgb' })) {
+    for await (const frame of readFrames(video, { layout: 'rgb' })) {
       assert.equal(frame.width, W);
-      assert.equal(frame.format, 'rgb');
+      assert.equal(frame.layout, 'rgb');
       assert.equal(frame.data.length, W * H * 3);
       assert.ok(Buffer.from(frame.data).equals(Buffer.from(fromFiles[frame.index] as Uint8Array)), `readFrames frame ${frame.index} differs from its PNG`);
       count++;

@@ -24,7 +24,7 @@ const FAST: WriterOptions = { width: W, height: H, fps: 10, preset: 'ultrafast' 
 /** 20 frames at 10 fps: a 2 s video, written frame by frame. */
 async function write(output: string, options: WriterOptions): Promise<OutputResult> {
   const writer = createWriter(output, { ...FAST, ...options });
-  for (let i = 0; i < 20; i++) await writer.write(scene(W, H, i).data, { format: 'rgb' });
+  for (let i = 0; i < 20; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb' });
   return writer.close();
 }
 
@@ -119,7 +119,7 @@ describe('createWriter: music', () => {
     assert.throws(() => createWriter(join(dir, 'x.mp4'), { audioFit: 'loop' }), (e: unknown) => isFlipbookError(e) && e.option === 'audioFit', 'audioFit without audio');
     const empty = await tempDir(t);
     const writer = createWriter(join(empty, 'missing.mp4'), { ...FAST, audio: join(dir, 'missing.mp3') });
-    await assert.rejects(writer.write(scene(W, H, 0).data, { format: 'rgb' }), (e: unknown) => isFlipbookError(e) && e.option === 'audio', 'the missing track');
+    await assert.rejects(writer.write(scene(W, H, 0).data, { layout: 'rgb' }), (e: unknown) => isFlipbookError(e) && e.option === 'audio', 'the missing track');
     assert.deepEqual(await listDir(empty), [], 'nothing left');
   });
 });

@@ -20,7 +20,7 @@ const [output, mode] = process.argv.slice(2);
 const writer = createWriter(output, { width: 64, height: 48, preset: 'ultrafast' });
 const data = new Uint8Array(64 * 48 * 3).fill(90);
 for (let i = 0; ; i++) {
-  await writer.write(data, { format: 'rgb' });
+  await writer.write(data, { layout: 'rgb' });
   if (i === 5) {
     process.stdout.write('writing\\n');
     // Throws once the test has seen the temporary file (it writes a line to stdin).

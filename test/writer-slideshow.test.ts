@@ -19,8 +19,8 @@ import { ms, readVideo } from './helpers/video.js';
 
 const W = 64;
 const H = 48;
-const FROM = { data: paint(W, H, (x, y) => [40 + 3 * x, 200 - 3 * y, 60]).data, width: W, height: H, format: 'rgb' as const };
-const TO = { data: paint(W, H, (x, y) => [220 - 2 * y, 50 + 2 * x, 200]).data, width: W, height: H, format: 'rgb' as const };
+const FROM = { data: paint(W, H, (x, y) => [40 + 3 * x, 200 - 3 * y, 60]).data, width: W, height: H, layout: 'rgb' as const };
+const TO = { data: paint(W, H, (x, y) => [220 - 2 * y, 50 + 2 * x, 200]).data, width: W, height: H, layout: 'rgb' as const };
 /** Near-lossless H.264 (crf 1), so what is measured is the blend. */
 const FAST: WriterOptions = { fps: 10, crf: 1, preset: 'ultrafast' };
 
@@ -78,7 +78,7 @@ describe('createWriter: transitions, fades, holdLast', () => {
   it('holdLast lengthens a video of one-frame frames by holding its last frame', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'hold.mp4'), { width: W, height: H, fps: 25, preset: 'ultrafast', holdLast: 1 });
-    for (let i = 0; i < 3; i++) await writer.write(scene(W, H, i).data, { format: 'rgb' });
+    for (let i = 0; i < 3; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb' });
     const result = await writer.close();
     assert.equal(ms(result.duration), 1120, '3 frames of 40 ms, the last held 1 s longer');
     assert.equal(result.frames, 3, 'held, not repeated');

@@ -75,7 +75,7 @@ describe('createWriter: frame kinds', () => {
     const frames = Array.from({ length: 30 }, (_, n) => scene(W, H, n));
     const progress: Progress[] = [];
     const writer = createWriter(output, { width: W, height: H, fps: 25, expectedFrames: 30, onProgress: (p) => progress.push(p) });
-    for (const image of frames) await writer.write({ data: image.data, width: W, height: H, format: 'rgb' });
+    for (const image of frames) await writer.write({ data: image.data, width: W, height: H, layout: 'rgb' });
     const result = await writer.close();
     assert.deepEqual(
       { ...result, bytes: 0 },
@@ -100,14 +100,14 @@ describe('createWriter: frame kinds', () => {
   });
 
   it('RGBA pixels in a Uint8Array (opaque)', async (t) => {
-    await roundTrip(await tempDir(t), 'rgba.mp4', sources.map((s) => ({ data: withAlpha(s), width: W, height: H, format: 'rgba' as const })), sources);
+    await roundTrip(await tempDir(t), 'rgba.mp4', sources.map((s) => ({ data: withAlpha(s), width: W, height: H, layout: 'rgba' as const })), sources);
   });
 
   it('RGB pixels in a bare Buffer with write(data, { format: "rgb" }) at the writer\'s size', async (t) => {
     const dir = await tempDir(t);
     const output = join(dir, 'bare.mp4');
     const writer = createWriter(output, { width: W, height: H });
-    for (const s of sources) await writer.write(Buffer.from(s.data), { format: 'rgb' });
+    for (const s of sources) await writer.write(Buffer.from(s.data), { layout: 'rgb' });
     await writer.close();
     const back = await readVideo(output);
     assert.equal(back.frames.length, sources.length);
@@ -121,7 +121,7 @@ describe('createWriter: frame kinds', () => {
       return data;
     });
     const expected = grays.map((g): Image => ({ width: W, height: H, channels: 3, data: Uint8Array.from({ length: W * H * 3 }, (_, i) => g[Math.floor(i / 3)] ?? 0) }));
-    await roundTrip(await tempDir(t), 'gray.mp4', grays.map((data) => ({ data, width: W, height: H, format: 'gray' as const })), expected);
+    await roundTrip(await tempDir(t), 'gray.mp4', grays.map((data) => ({ data, width: W, height: H, layout: 'gray' as const })), expected);
   });
 
   it('an ImageData ({ data, width, height }, RGBA without a format)', async (t) => {
@@ -131,11 +131,11 @@ describe('createWriter: frame kinds', () => {
 
   it('opaque RGBA skips the flattening stage (tagged rgb0); any transparent pixel keeps it', () => {
     const opaque = withAlpha(solid(W, H, [10, 20, 30]));
-    const picture = pictureFromPixels({ data: opaque, width: W, height: H, format: 'rgba' });
+    const picture = pictureFromPixels({ data: opaque, width: W, height: H, layout: 'rgba' });
     assert.deepEqual([picture.pixelFormat, picture.hasAlpha], ['rgb0', false]);
     picture.release();
     opaque[W * H * 4 - 1] = 254;
-    const translucent = pictureFromPixels({ data: opaque, width: W, height: H, format: 'rgba' });
+    const translucent = pictureFromPixels({ data: opaque, width: W, height: H, layout: 'rgba' });
     assert.deepEqual([translucent.pixelFormat, translucent.hasAlpha], ['rgba', true]);
     translucent.release();
   });
@@ -225,7 +225,7 @@ describe('createWriter: frame kinds', () => {
     const dir = await tempDir(t);
     const output = join(dir, 'clip.webm');
     const writer = createWriter(output, { width: W, height: H, fps: 10, preset: 'ultrafast' });
-    for (const s of sources) await writer.write({ data: s.data, width: W, height: H, format: 'rgb' });
+    for (const s of sources) await writer.write({ data: s.data, width: W, height: H, layout: 'rgb' });
     const result = await writer.close();
     assert.equal(result.codec, 'vp9');
     const back = await readVideo(output);
@@ -242,9 +242,9 @@ describe('createWriter: timing', () => {
     const output = join(dir, 'vfr.mp4');
     const writer = createWriter(output, { width: W, height: H, fps: 30 });
     const times = [0, 0.1, 0.25, 0.251, 0.9, 1.333];
-    for (const [i, time] of times.entries()) await writer.write(scene(W, H, i).data, { time, format: 'rgb', ...(i === times.length - 1 ? { duration: 0.5 } : {}) });
+    for (const [i, time] of times.entries()) await writer.write(scene(W, H, i).data, { time, layout: 'rgb', ...(i === times.length - 1 ? { duration: 0.5 } : {}) });
     // No time: right after the previous frame (1.333 + 0.5).
-    await writer.write(scene(W, H, 9).data, { format: 'rgb' });
+    await writer.write(scene(W, H, 9).data, { layout: 'rgb' });
     const result = await writer.close();
     assert.equal(ms(result.duration), 1833 + 33);
     const back = await readVideo(output);
@@ -258,8 +258,8 @@ describe('createWriter: timing', () => {
   it('refuses a time that is not after the previous frame, and leaves nothing', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'bad-time.mp4'), { width: W, height: H });
-    await writer.write(scene(W, H, 0).data, { format: 'rgb', time: 1 });
-    await assert.rejects(writer.write(scene(W, H, 1).data, { format: 'rgb', time: 0.5 }), (error: FlipbookError) => {
+    await writer.write(scene(W, H, 0).data, { layout: 'rgb', time: 1 });
+    await assert.rejects(writer.write(scene(W, H, 1).data, { layout: 'rgb', time: 0.5 }), (error: FlipbookError) => {
       assert.equal(error.code, 'INVALID_OPTION');
       assert.equal(error.option, 'time');
       assert.match(error.message, /^Frame 2 has the time 0\.5 s, which is not after the previous frame's 1 s\. Times must increase/);
@@ -274,7 +274,7 @@ describe('createWriter: sizes', () => {
   it('refuses a frame of another size, naming both sizes, and leaves nothing', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'sizes.mp4'), { width: W, height: H });
-    await writer.write({ data: scene(W, H, 0).data, width: W, height: H, format: 'rgb' });
+    await writer.write({ data: scene(W, H, 0).data, width: W, height: H, layout: 'rgb' });
     await assert.rejects(writer.write({ data: new Uint8Array(64 * 48 * 4), width: 64, height: 48 }), (error: FlipbookError) => {
       assert.equal(error.code, 'SIZE_MISMATCH');
       assert.equal(error.option, 'fit');
@@ -285,7 +285,7 @@ describe('createWriter: sizes', () => {
       );
       return true;
     });
-    await assert.rejects(writer.write(scene(W, H, 1).data, { format: 'rgb' }), { code: 'SIZE_MISMATCH' }, 'the writer has stopped');
+    await assert.rejects(writer.write(scene(W, H, 1).data, { layout: 'rgb' }), { code: 'SIZE_MISMATCH' }, 'the writer has stopped');
     assert.deepEqual(await listDir(dir), [], 'no output, no temporary file');
   });
 
@@ -294,8 +294,8 @@ describe('createWriter: sizes', () => {
     const output = join(dir, 'fit.mp4');
     const warnings: string[] = [];
     const writer = createWriter(output, { width: 64, height: 64, fit: 'contain', background: 'white', onWarning: (w) => warnings.push(w) });
-    await writer.write({ data: solid(64, 64, [0, 0, 255]).data, width: 64, height: 64, format: 'rgb' });
-    await writer.write({ data: solid(64, 32, [255, 0, 0]).data, width: 64, height: 32, format: 'rgb' });
+    await writer.write({ data: solid(64, 64, [0, 0, 255]).data, width: 64, height: 64, layout: 'rgb' });
+    await writer.write({ data: solid(64, 32, [255, 0, 0]).data, width: 64, height: 32, layout: 'rgb' });
     const result = await writer.close();
     assert.equal(result.fitted, 1);
     assert.deepEqual(warnings, ["Fitting frames of another size to 64x64 (fit: 'contain'): Frame 2 is 64x32"]);
@@ -311,7 +311,7 @@ describe('createWriter: sizes', () => {
     const output = join(dir, 'half.mp4');
     const frames = [0, 1, 2].map((n) => scene(W, H, n));
     const writer = createWriter(output, { width: W / 2 });
-    for (const image of frames) await writer.write({ data: image.data, width: W, height: H, format: 'rgb' });
+    for (const image of frames) await writer.write({ data: image.data, width: W, height: H, layout: 'rgb' });
     const result = await writer.close();
     assert.deepEqual([result.width, result.height, result.fitted], [W / 2, H / 2, 3]);
     assertH264(await readVideo(output), { width: W / 2, height: H / 2, frames: 3, duration: 0.12 });
@@ -321,7 +321,7 @@ describe('createWriter: sizes', () => {
     const dir = await tempDir(t);
     const output = join(dir, 'odd.mp4');
     const writer = createWriter(output);
-    for (let i = 0; i < 3; i++) await writer.write({ data: solid(63, 47, [0, 200, 0]).data, width: 63, height: 47, format: 'rgb' });
+    for (let i = 0; i < 3; i++) await writer.write({ data: solid(63, 47, [0, 200, 0]).data, width: 63, height: 47, layout: 'rgb' });
     const result = await writer.close();
     assert.deepEqual([result.width, result.height], [64, 48]);
     assert.deepEqual(result.warnings, ['Padded 63x47 to 64x48: yuv420p needs even dimensions']);
@@ -337,7 +337,7 @@ describe('createWriter: streams, refusals and cleanup', () => {
     const writer = createWriter(output, { width: W, height: H });
     const chunks = function* () {
       for (let i = 0; i < 8; i++) {
-        const frame = { data: scene(W, H, i).data, width: W, height: H, format: 'rgb' as const };
+        const frame = { data: scene(W, H, i).data, width: W, height: H, layout: 'rgb' as const };
         yield i < 4 ? frame : { frame, time: 1 + i / 10 };
       }
     };
@@ -355,7 +355,7 @@ describe('createWriter: streams, refusals and cleanup', () => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'broken.mp4'), { width: W, height: H });
     const chunks = async function* () {
-      yield { data: scene(W, H, 0).data, width: W, height: H, format: 'rgb' as const };
+      yield { data: scene(W, H, 0).data, width: W, height: H, layout: 'rgb' as const };
       throw new Error('camera unplugged');
     };
     await assert.rejects(pipeline(Readable.from(chunks()), writer.stream()), /camera unplugged/);
@@ -366,11 +366,11 @@ describe('createWriter: streams, refusals and cleanup', () => {
   it('abort() removes what was written; later writes and close() reject with ABORTED', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'aborted.mp4'), { width: W, height: H });
-    for (let i = 0; i < 5; i++) await writer.write(scene(W, H, i).data, { format: 'rgb' });
+    for (let i = 0; i < 5; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb' });
     assert.equal((await listDir(dir)).length, 1, 'the temporary file while writing');
     await writer.abort();
     assert.deepEqual(await listDir(dir), []);
-    await assert.rejects(writer.write(scene(W, H, 5).data, { format: 'rgb' }), { code: 'ABORTED' });
+    await assert.rejects(writer.write(scene(W, H, 5).data, { layout: 'rgb' }), { code: 'ABORTED' });
     await assert.rejects(writer.close(), { code: 'ABORTED' });
     await writer.abort();
   });
@@ -379,7 +379,7 @@ describe('createWriter: streams, refusals and cleanup', () => {
     const dir = await tempDir(t);
     const controller = new AbortController();
     const writer = createWriter(join(dir, 'signal.mp4'), { width: W, height: H, signal: controller.signal });
-    const pending = Array.from({ length: 20 }, (_, i) => writer.write(scene(W, H, i).data, { format: 'rgb' }));
+    const pending = Array.from({ length: 20 }, (_, i) => writer.write(scene(W, H, i).data, { layout: 'rgb' }));
     pending.forEach((p) => p.catch(() => undefined));
     await pending[2];
     controller.abort();
@@ -403,10 +403,10 @@ describe('createWriter: streams, refusals and cleanup', () => {
     const output = join(dir, 'exists.mp4');
     await writeFile(output, 'precious');
     const writer = createWriter(output, { width: W, height: H });
-    await assert.rejects(writer.write(scene(W, H, 0).data, { format: 'rgb' }), { code: 'OUTPUT_EXISTS' });
+    await assert.rejects(writer.write(scene(W, H, 0).data, { layout: 'rgb' }), { code: 'OUTPUT_EXISTS' });
     assert.equal(await readFile(output, 'utf8'), 'precious');
     const again = createWriter(output, { width: W, height: H, overwrite: true });
-    await again.write(scene(W, H, 0).data, { format: 'rgb' });
+    await again.write(scene(W, H, 0).data, { layout: 'rgb' });
     assert.equal((await again.close()).frames, 1);
     assert.deepEqual(await listDir(dir), ['exists.mp4']);
   });
@@ -432,11 +432,11 @@ describe('createWriter: streams, refusals and cleanup', () => {
     });
     await assert.rejects(createWriter(join(dir, 'b.mp4')).write({ data: new Uint8Array(W * H * 3), width: W, height: H }), {
       code: 'INVALID_INPUT',
-      message: `Frame 1: Expected rgba pixels of ${W}x${H} (${W * H * 4} bytes) but received ${W * H * 3} bytes. If the pixels are RGB or gray, say so with format: 'rgb' or format: 'gray'`,
+      message: `Frame 1: Expected rgba pixels of ${W}x${H} (${W * H * 4} bytes) but received ${W * H * 3} bytes. If the pixels are RGB or gray, say so with layout: 'rgb' or layout: 'gray'`,
     });
     await assert.rejects(createWriter(join(dir, 'c.mp4')).write(Buffer.from('not an image at all')), (error: FlipbookError) => {
       assert.equal(error.code, 'INVALID_INPUT');
-      assert.match(error.message, /^Frame 1 is 19 bytes that are not an image flipbook reads \(no image header\)\. .*format: 'rgba'/);
+      assert.match(error.message, /^Frame 1 is 19 bytes that are not an image flipbook reads \(no image header\)\. .*layout: 'rgba'/);
       return true;
     });
     await assert.rejects(createWriter(join(dir, 'd.mp4')).write(fixture('truncated.png')), (error: FlipbookError) => {
@@ -452,9 +452,9 @@ describe('createWriter: streams, refusals and cleanup', () => {
   it('refuses frames after close()', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'closed.mp4'), { width: W, height: H });
-    await writer.write(scene(W, H, 0).data, { format: 'rgb' });
+    await writer.write(scene(W, H, 0).data, { layout: 'rgb' });
     const closing = writer.close();
-    await assert.rejects(writer.write(scene(W, H, 1).data, { format: 'rgb' }), /came after close\(\)/);
+    await assert.rejects(writer.write(scene(W, H, 1).data, { layout: 'rgb' }), /came after close\(\)/);
     assert.equal((await closing).frames, 1);
     assert.equal(await writer.close(), await closing, 'close() again gives the same result');
   });

@@ -175,6 +175,6 @@ export class Slideshow {
   /** A black picture of the same shape as `like`, through the same normalise stage. */
   private async black(like: Picture): Promise<Picture> {
     const { width, height } = like;
-    return this.sink.normalise(pictureFromPixels({ data: new Uint8Array(width * height * 3), width, height, format: 'rgb' }), 1);
+    return this.sink.normalise(pictureFromPixels({ data: new Uint8Array(width * height * 3), width, height, layout: 'rgb' }), 1);
   }
 }

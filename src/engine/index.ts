@@ -5,7 +5,7 @@
 export { ImageDecoders, decodeImage } from './image-decoder.js';
 export { buildFilterChain, type ChainTarget, type FitMode } from './filter-chain.js';
 export { Normaliser } from './normaliser.js';
-export { Picture, pictureFromPixels, type RawPixelFormat, type RawPixels } from './picture.js';
+export { Picture, pictureFromPixels, type RawPixels } from './picture.js';
 export { VideoEncoder, type Container, type EncodeSpec } from './video-encoder.js';
 export {
   HARDWARE_ENCODERS,

@@ -3,11 +3,11 @@ import { AV_PIX_FMT_GRAY8, AV_PIX_FMT_RGB0, AV_PIX_FMT_RGB24, AV_PIX_FMT_RGBA } 
 import { avGetPixFmtName } from 'node-av/lib';
 
 import { FlipbookError } from '../errors.js';
+import type { PixelLayout } from '../options/values.js';
 import { hasAlpha } from './color-tags.js';
 import { check } from './runtime.js';
 
 /** Pixel layouts a caller can hand flipbook as raw bytes. */
-export type RawPixelFormat = 'rgba' | 'rgb' | 'gray';
 
 const RAW_FORMATS = {
   rgba: { av: AV_PIX_FMT_RGBA, bytes: 4 },
@@ -60,7 +60,7 @@ export interface RawPixels {
   data: Uint8Array;
   width: number;
   height: number;
-  format: RawPixelFormat;
+  layout: PixelLayout;
   /** Bytes from one row to the next in `data`; by default width × bytes per pixel. */
   stride?: number;
 }
@@ -76,19 +76,19 @@ export interface RawPixels {
  * about 35 ms a 1080p frame, for a 2 ms scan.
  */
 export function pictureFromPixels(pixels: RawPixels): Picture {
-  const spec = RAW_FORMATS[pixels.format];
+  const spec = RAW_FORMATS[pixels.layout];
   const rowBytes = pixels.width * spec.bytes;
   const stride = pixels.stride ?? rowBytes;
   if (stride < rowBytes || pixels.data.byteLength < stride * (pixels.height - 1) + rowBytes) {
     throw new FlipbookError(
       'INVALID_INPUT',
-      `Expected ${pixels.format} pixels of ${pixels.width}x${pixels.height} (${stride * (pixels.height - 1) + rowBytes} bytes) but received ${pixels.data.byteLength} bytes`,
+      `Expected ${pixels.layout} pixels of ${pixels.width}x${pixels.height} (${stride * (pixels.height - 1) + rowBytes} bytes) but received ${pixels.data.byteLength} bytes`,
       { option: 'data' },
     );
   }
   const frame = new Frame();
   frame.alloc();
-  frame.format = pixels.format === 'rgba' && isOpaque(pixels.data, pixels.width, pixels.height, stride) ? AV_PIX_FMT_RGB0 : spec.av;
+  frame.format = pixels.layout === 'rgba' && isOpaque(pixels.data, pixels.width, pixels.height, stride) ? AV_PIX_FMT_RGB0 : spec.av;
   frame.width = pixels.width;
   frame.height = pixels.height;
   check(frame.getBuffer(0), 'allocate a frame');

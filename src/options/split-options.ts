@@ -1,6 +1,6 @@
 import { invalidOption } from '../errors.js';
 import type { Progress } from './output-options.js';
-import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven } from './values.js';
+import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven, type PixelLayout } from './values.js';
 
 /**
  * Which frames come out, and at what size: shared by split, readFrames and (in part)
@@ -35,12 +35,10 @@ export interface SelectionOptions {
   onWarning?: (message: string) => void;
 }
 
-export type PixelLayout = 'rgba' | 'rgb' | 'gray';
-export const PIXEL_LAYOUTS: readonly PixelLayout[] = ['rgba', 'rgb', 'gray'];
 
 export interface ReadFramesOptions extends SelectionOptions {
   /** Pixel layout of `data`. Default `rgba`. */
-  format?: PixelLayout;
+  layout?: PixelLayout;
 }
 
 export interface SplitOptions extends SelectionOptions {

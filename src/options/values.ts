@@ -1,5 +1,9 @@
 import { invalidOption } from '../errors.js';
 
+/** How raw pixels are laid out: 4, 3 or 1 bytes a pixel. */
+export type PixelLayout = 'rgba' | 'rgb' | 'gray';
+export const PIXEL_LAYOUTS: readonly PixelLayout[] = ['rgba', 'rgb', 'gray'];
+
 /** An exact fraction, as FFmpeg keeps frame rates and time bases: 30000/1001, not 29.97. */
 export interface Fraction {
   num: number;

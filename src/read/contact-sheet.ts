@@ -199,7 +199,7 @@ export async function contactSheet(video: string, output: string, options: Conta
     const spec = { format, width, height, depth: 8 as const, alpha: false, quality };
     const encoderConverter = new FrameConverter({ filters: [], width: undefined, height: undefined, ...imageTarget(spec) });
     converters.push(encoderConverter);
-    const raw = pictureFromPixels({ data: sheet, width, height, format: 'rgb' });
+    const raw = pictureFromPixels({ data: sheet, width, height, layout: 'rgb' });
     const encoder = await ImageEncoder.open(spec);
     let bytes: Buffer;
     try {

@@ -1,6 +1,6 @@
 import { type PackedOutput, PixelReader, VideoSource } from '../engine/index.js';
-import { type PixelLayout, PIXEL_LAYOUTS, type ReadFramesOptions, type ResolvedSelection, outputSize, resolveSelection } from '../options/split-options.js';
-import { parseChoice } from '../options/values.js';
+import { type ReadFramesOptions, type ResolvedSelection, outputSize, resolveSelection } from '../options/split-options.js';
+import { PIXEL_LAYOUTS, type PixelLayout, parseChoice } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
 import { streamFrames } from './frame-stream.js';
@@ -18,7 +18,7 @@ export interface VideoFrame {
   pts: number;
   width: number;
   height: number;
-  format: PixelLayout;
+  layout: PixelLayout;
   /** Tightly packed pixels, `width × height × (4 | 3 | 1)` bytes, top row first. Yours to keep. */
   data: Uint8Array;
   keyframe: boolean;
@@ -37,7 +37,7 @@ const FFMPEG_FORMATS: Record<PixelLayout, PackedOutput> = { rgba: 'rgba', rgb: '
  */
 export function readFrames(video: string, options: ReadFramesOptions = {}): AsyncGenerator<VideoFrame> {
   const selection = resolveSelection(options);
-  const layout = parseChoice(options.format ?? 'rgba', 'format', PIXEL_LAYOUTS);
+  const layout = parseChoice(options.layout ?? 'rgba', 'layout', PIXEL_LAYOUTS);
   return prefetch(decodeFrames(video, selection, layout, options), READ_AHEAD);
 }
 
@@ -68,7 +68,7 @@ async function* decodeFrames(video: string, selection: ResolvedSelection, layout
       } finally {
         frame.picture.release();
       }
-      yield { index: frame.index, sourceIndex: frame.sourceIndex, time: frame.time, pts: frame.pts, width, height, format: layout, data, keyframe: frame.keyframe };
+      yield { index: frame.index, sourceIndex: frame.sourceIndex, time: frame.time, pts: frame.pts, width, height, layout, data, keyframe: frame.keyframe };
     }
     complete = true;
   } finally {

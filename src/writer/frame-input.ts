@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { imageSize } from 'image-size';
 
-import { type Picture, type RawPixelFormat, decodeImage, pictureFromPixels } from '../engine/index.js';
+import { type Picture, decodeImage, pictureFromPixels } from '../engine/index.js';
+import type { PixelLayout } from '../options/values.js';
 import { FlipbookError, describeValue, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
 import { readImageHeader } from '../inputs/headers.js';
@@ -14,13 +15,13 @@ import { IMAGE_TYPES, type ImageType, isImageType } from '../inputs/image-types.
 /** Bytes as JavaScript holds them: a Buffer, a Uint8Array or a canvas's Uint8ClampedArray. */
 export type PixelData = Uint8Array | Uint8ClampedArray;
 
-/** Raw pixels with their layout; without `format`, RGBA (what an ImageData holds). */
+/** Raw pixels with their layout; without `layout`, RGBA (what an ImageData holds). */
 export interface PixelFrame {
   data: PixelData;
   width: number;
   height: number;
   /** `rgba` (default), `rgb` or `gray`, 8 bits a sample. */
-  format?: RawPixelFormat;
+  layout?: PixelLayout;
   /** Bytes from one row to the next; default width × bytes per pixel. */
   stride?: number;
 }
@@ -39,7 +40,7 @@ export interface CanvasLike {
 }
 
 /**
- * One frame for the writer: raw pixels (`{ data, width, height, format }`, or an ImageData),
+ * One frame for the writer: raw pixels (`{ data, width, height, layout }`, or an ImageData),
  * a canvas or its 2D context, the path of an image file, or the encoded bytes of an image
  * (a Buffer of a PNG, JPEG, WebP, TIFF, BMP or GIF).
  */
@@ -63,14 +64,14 @@ export interface LoadedFrame {
 export interface PrepareContext {
   /** 1-based number of the frame, for messages. */
   index: number;
-  /** Layout of a bare typed array of raw pixels (write's `format` option). */
-  format: RawPixelFormat | undefined;
+  /** Layout of a bare typed array of raw pixels (write's `layout` option). */
+  layout: PixelLayout | undefined;
   /** The writer's frame size, which a bare typed array of raw pixels has. */
   size: Size | undefined;
 }
 
 const ACCEPTED =
-  'a frame: { data, width, height, format } pixels, an ImageData, a canvas or its 2D context, an image file path, or the bytes of an encoded image';
+  'a frame: { data, width, height, layout } pixels, an ImageData, a canvas or its 2D context, an image file path, or the bytes of an encoded image';
 
 /**
  * Makes a frame ready, synchronously: pixels are copied now, so the caller may reuse its
@@ -84,23 +85,23 @@ export function prepareFrame(input: FrameInput, ctx: PrepareContext): PreparedFr
     return { kind: 'file', path: input, label: `${label} (${input})` };
   }
   if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) {
-    if (ctx.format) {
+    if (ctx.layout) {
       if (!ctx.size) {
-        throw new FlipbookError('INVALID_INPUT', `${label} is a bare array of ${ctx.format} pixels, but the writer has no size to read it with`, {
+        throw new FlipbookError('INVALID_INPUT', `${label} is a bare array of ${ctx.layout} pixels, but the writer has no size to read it with`, {
           option: 'frame',
           position: ctx.index,
-          hint: 'Pass width and height to createWriter, or write({ data, width, height, format })',
+          hint: 'Pass width and height to createWriter, or write({ data, width, height, layout })',
         });
       }
-      return pixels({ data: input, width: ctx.size.width, height: ctx.size.height, format: ctx.format }, label, ctx.index);
+      return pixels({ data: input, width: ctx.size.width, height: ctx.size.height, layout: ctx.layout }, label, ctx.index);
     }
     return sniffBytes(bytesOf(input), label, ctx.index);
   }
   if (input !== null && typeof input === 'object') {
     if ('data' in input && 'width' in input && 'height' in input && isPixelData(input.data)) {
       // Read each field: an ImageData keeps them as getters, which a spread would lose.
-      const { data, width, height, format, stride } = input;
-      return pixels({ data, width, height, format: format ?? ctx.format ?? 'rgba', ...(stride === undefined ? {} : { stride }) }, label, ctx.index);
+      const { data, width, height, layout, stride } = input;
+      return pixels({ data, width, height, layout: layout ?? ctx.layout ?? 'rgba', ...(stride === undefined ? {} : { stride }) }, label, ctx.index);
     }
     if ('getContext' in input && typeof input.getContext === 'function') {
       const context = input.getContext('2d');
@@ -170,18 +171,18 @@ function bytesOf(data: PixelData): Uint8Array {
   return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function pixels(frame: PixelFrame & { format: RawPixelFormat }, label: string, index: number): PreparedFrame {
-  const { width, height, format, stride } = frame;
+function pixels(frame: PixelFrame & { layout: PixelLayout }, label: string, index: number): PreparedFrame {
+  const { width, height, layout, stride } = frame;
   for (const [name, value] of [['width', width], ['height', height]] as const) {
     if (!Number.isInteger(value) || value < 1 || value > 16384) {
       throw new FlipbookError('INVALID_INPUT', `${label} has a ${name} of ${describeValue(value)}; expected a whole number of pixels from 1 to 16384`, { option: 'frame', position: index });
     }
   }
-  if (format !== 'rgba' && format !== 'rgb' && format !== 'gray') {
-    throw new FlipbookError('INVALID_INPUT', `Expected a pixel format rgba, rgb or gray for frame ${index} but received ${describeValue(format)}`, { option: 'format', position: index });
+  if (layout !== 'rgba' && layout !== 'rgb' && layout !== 'gray') {
+    throw new FlipbookError('INVALID_INPUT', `Expected a pixel layout rgba, rgb or gray for frame ${index} but received ${describeValue(layout)}`, { option: 'layout', position: index });
   }
   try {
-    const picture = pictureFromPixels({ data: bytesOf(frame.data), width, height, format, ...(stride === undefined ? {} : { stride }) });
+    const picture = pictureFromPixels({ data: bytesOf(frame.data), width, height, layout, ...(stride === undefined ? {} : { stride }) });
     return { kind: 'pixels', picture, width, height, label };
   } catch (error) {
     if (error instanceof FlipbookError && error.code === 'INVALID_INPUT') {
@@ -189,7 +190,7 @@ function pixels(frame: PixelFrame & { format: RawPixelFormat }, label: string, i
         option: 'frame',
         position: index,
         cause: error,
-        ...(format === 'rgba' ? { hint: text`If the pixels are RGB or gray, say so with ${opt('format', 'rgb')} or ${opt('format', 'gray')}` } : {}),
+        ...(layout === 'rgba' ? { hint: text`If the pixels are RGB or gray, say so with ${opt('layout', 'rgb')} or ${opt('layout', 'gray')}` } : {}),
       });
     }
     throw error;
@@ -198,7 +199,7 @@ function pixels(frame: PixelFrame & { format: RawPixelFormat }, label: string, i
 
 function fromContext(context: Context2DLike, size: { width: number; height: number }, label: string, index: number): PreparedFrame {
   const image = context.getImageData(0, 0, size.width, size.height);
-  return pixels({ data: image.data, width: image.width, height: image.height, format: 'rgba' }, label, index);
+  return pixels({ data: image.data, width: image.width, height: image.height, layout: 'rgba' }, label, index);
 }
 
 function sniffBytes(data: Uint8Array, label: string, index: number): PreparedFrame {
@@ -206,7 +207,7 @@ function sniffBytes(data: Uint8Array, label: string, index: number): PreparedFra
     new FlipbookError('INVALID_INPUT', `${label} is ${data.byteLength} bytes that are not an image flipbook reads (${detail})`, {
       option: 'frame',
       position: index,
-      hint: `Bytes are read as an encoded ${IMAGE_TYPES.join(', ')} image; for raw pixels state their layout: write({ data, width, height, format: 'rgba' }) or write(data, { format: 'rgb' })`,
+      hint: `Bytes are read as an encoded ${IMAGE_TYPES.join(', ')} image; for raw pixels state their layout: write({ data, width, height, layout: 'rgba' }) or write(data, { layout: 'rgb' })`,
     });
   if (data.byteLength === 0) throw notAnImage('empty');
   let info;

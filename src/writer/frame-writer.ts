@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 
-import type { RawPixelFormat } from '../engine/index.js';
 import { FlipbookError, type Text, invalidOption, opt, renderText, text } from '../errors.js';
 import { type FrameInput, type LoadedFrame, type PreparedFrame, discardFrame, loadFrame, prepareFrame } from './frame-input.js';
 import { type ResolvedWriterOptions, type WriterOptions, resolveWriterOptions } from '../options/output-options.js';
-import type { Size } from '../options/values.js';
+import type { PixelLayout, Size } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { probeAudio } from '../core/audio-plan.js';
 import { fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
@@ -24,10 +23,10 @@ export interface WriteOptions {
   /** How long the frame is shown, in seconds. Default one frame, 1/fps. */
   duration?: number;
   /** The layout of a bare typed array of raw pixels, which has the writer's size. */
-  format?: RawPixelFormat;
+  layout?: PixelLayout;
 }
 
-/** What `writer.stream()` takes: a frame, or `{ frame, time, duration, format }`. */
+/** What `writer.stream()` takes: a frame, or `{ frame, time, duration, layout }`. */
 export type StreamChunk = FrameInput | ({ frame: FrameInput } & WriteOptions);
 
 /**
@@ -101,7 +100,7 @@ export class FrameWriter {
     let timing: Timing;
     try {
       if (options === null || typeof options !== 'object') throw invalidOption('write options', 'an object such as { time: 1.5 }', options);
-      prepared = prepareFrame(frame, { index, format: options.format, size: this.size });
+      prepared = prepareFrame(frame, { index, layout: options.layout, size: this.size });
       try {
         timing = this.timing(options, index);
       } catch (error) {

@@ -1,6 +1,6 @@
 import type { Fraction } from '../../src/options/values.js';
 import { FrameConverter } from '../../src/engine/frame-converter.js';
-import type { RawPixelFormat } from '../../src/engine/picture.js';
+import type { PixelLayout } from '../../src/options/values.js';
 import { VideoSource } from '../../src/engine/video-source.js';
 
 export interface VideoStreamInfo {
@@ -32,12 +32,12 @@ export interface DecodedVideoFrame {
   pts: number;
   width: number;
   height: number;
-  format: RawPixelFormat;
+  format: PixelLayout;
   data: Uint8Array;
   keyframe: boolean;
 }
 
-const PIXEL_FORMATS: Record<RawPixelFormat, string> = { rgb: 'rgb24', rgba: 'rgba', gray: 'gray' };
+const PIXEL_FORMATS: Record<PixelLayout, string> = { rgb: 'rgb24', rgba: 'rgba', gray: 'gray' };
 
 /**
  * Every frame of a video as stored (no rotation, no resampling), converted exactly to RGB:
@@ -83,7 +83,7 @@ export class VideoReader {
   }
 
   /** Decodes every frame in order as tightly packed pixels, read with the stream's colour tags. */
-  async *frames(pixelFormat: RawPixelFormat = 'rgb'): AsyncGenerator<DecodedVideoFrame> {
+  async *frames(pixelFormat: PixelLayout = 'rgb'): AsyncGenerator<DecodedVideoFrame> {
     const converter = new FrameConverter({ filters: [], width: undefined, height: undefined, pixelFormat: PIXEL_FORMATS[pixelFormat], exact: true });
     let index = 0;
     try {
