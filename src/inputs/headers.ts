@@ -70,7 +70,11 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
         info = imageSize(head);
         break;
       } catch (cause) {
-        if (head.length >= size) throw fail(notAnImage, cause);
+        if (head.length >= size) {
+          const kind = signatureOf(head);
+          // A TIFF keeps its directory (and so its size) at the end: a cut one starts right.
+          throw fail(kind ? `is corrupt or truncated: it starts as a ${kind} but its header cannot be read (${size} bytes)` : notAnImage, cause);
+        }
       }
     }
     if (!info) throw fail(notAnImage);
@@ -93,6 +97,18 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
   } finally {
     closeSync(fd);
   }
+}
+
+/** The format a file's first bytes announce, if one flipbook reads. */
+function signatureOf(b: Buffer): string | undefined {
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x89504e47) return 'PNG';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
+  if (b.toString('latin1', 0, 4) === 'GIF8') return 'GIF';
+  if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'WebP';
+  const tiff = b.toString('latin1', 0, 4);
+  if (tiff === 'II*\0' || tiff === 'MM\0*') return 'TIFF';
+  if (b.toString('latin1', 0, 2) === 'BM') return 'BMP';
+  return undefined;
 }
 
 function readPrefix(fd: number, length: number): Buffer {
