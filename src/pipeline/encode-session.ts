@@ -75,6 +75,7 @@ export class EncodeSession {
     try {
       const encoder = await VideoEncoder.open({
         file: out.temporary,
+        sizeFrom: spec.inputs[0],
         container: format.container,
         codec: spec.codec,
         width: spec.width,
