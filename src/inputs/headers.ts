@@ -112,7 +112,10 @@ function signatureOf(b: Buffer): string | undefined {
 }
 
 function readPrefix(fd: number, length: number): Buffer {
-  const buffer = Buffer.allocUnsafe(length);
+  // Its own zeroed memory, not a slice of Node's shared pool: image-size reads through a view of
+  // the whole underlying memory, so a header cut short would otherwise be completed with
+  // whatever the pool held (a PNG cut inside IHDR declared 64x1857880064).
+  const buffer = Buffer.alloc(length);
   const bytesRead = readSync(fd, buffer, 0, length, 0);
   return buffer.subarray(0, bytesRead);
 }
