@@ -84,6 +84,7 @@ export class VideoOutput {
     try {
       const encoder = await VideoEncoder.open({
         file: out.temporary,
+        sizeFrom: spec.inputs[0],
         container: format.container,
         codec: spec.codec,
         width: spec.width,

@@ -12,6 +12,7 @@ import {
 
 import { FlipbookError, SKIP_HINT } from '../errors.js';
 import type { ImageType } from '../inputs/image-types.js';
+import { findDamage } from '../inputs/integrity.js';
 import { Picture } from './picture.js';
 import { EAGAIN, ffmpegMessage } from './runtime.js';
 
@@ -116,6 +117,16 @@ async function decodeWith(ctx: CodecContext, bytes: Uint8Array, type: ImageType,
       hint: SKIP_HINT,
     });
   try {
+    // A file the decoder would half-accept (a progressive JPEG without its later scans, a GIF
+    // cut after its first rows) is refused by its structure first.
+    const damage = findDamage(bytes, type);
+    if (damage !== undefined) {
+      throw new FlipbookError('INVALID_INPUT', `${file}${position ? ` (input ${position})` : ''} is corrupt or truncated: ${damage}`, {
+        file,
+        ...(position === undefined ? {} : { position }),
+        hint: 'Replace or remove the file, or pass --skip-invalid (skipInvalid: true) to skip it',
+      });
+    }
     // node-av copies the bytes into the packet: the caller may reuse its buffer afterwards.
     packet.data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // Every image stands alone. Without the flag, a PNG decoder that has decoded a picture of

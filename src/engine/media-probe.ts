@@ -39,6 +39,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       const packet = new Packet();
       packet.alloc();
       const timestamps: bigint[] = [];
+      /** Where the last readable frame ends, in the stream's time base. */
+      let end: bigint | undefined;
       let count = 0;
       try {
         for (;;) {
@@ -51,7 +53,11 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
           if (packet.streamIndex === stream.index) {
             count++;
             const ts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
-            if (ts !== AV_NOPTS_VALUE) timestamps.push(ts);
+            if (ts !== AV_NOPTS_VALUE) {
+              timestamps.push(ts);
+              const until = ts + (packet.duration > 0n ? packet.duration : 0n);
+              if (end === undefined || until > end) end = until;
+            }
           }
           packet.unref();
         }
@@ -61,6 +67,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       video.frames = count;
       video.frameCountSource = 'counted';
       video.variableFrameRate = isVariable(timestamps);
+      const cut = end === undefined ? undefined : cutShort(file, info, stream.timeBase, stream.startTime, end);
+      if (cut) warnings.push(cut);
       if (video.headerFrames !== undefined && video.headerFrames !== count) {
         warnings.push(`${file}: the header says ${video.headerFrames} video frames, but ${count} were counted`);
       }
@@ -69,4 +77,28 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   } finally {
     await format.closeInput();
   }
+}
+
+/**
+ * When the readable frames end well before the duration the header declares (a file cut
+ * short: Matroska and MP4 write the duration up front), the durations reported become what can
+ * be read, and the warning says so. Undefined when the file is whole (a gap of up to three
+ * frames or 0.2 s is rounding).
+ */
+function cutShort(file: string, info: MediaInfo, timeBase: { num: number; den: number }, startTime: bigint, end: bigint): string | undefined {
+  const video = info.video;
+  if (!video || timeBase.den === 0) return undefined;
+  const start = startTime !== AV_NOPTS_VALUE ? startTime : 0n;
+  const endedAt = (Number(end - start) * timeBase.num) / timeBase.den;
+  // The video stream's own duration; the container's only when nothing else (audio) may make it longer.
+  const declared = video.duration ?? (info.audio.length === 0 ? info.duration : undefined);
+  if (declared === undefined || !(endedAt > 0)) return undefined;
+  const rate = video.avgFrameRate ?? video.frameRate;
+  const frame = rate ? rate.den / rate.num : 0.04;
+  const missing = declared - endedAt;
+  if (missing <= Math.max(3 * frame, 0.2)) return undefined;
+  video.duration = endedAt;
+  if (info.audio.length === 0) info.duration = endedAt;
+  const frames = rate ? `, about ${Math.round(missing / frame)} frames` : '';
+  return `${file} is cut short: its frames end at ${endedAt.toFixed(3)} s but its header says ${declared.toFixed(3)} s (${missing.toFixed(3)} s missing${frames}); the duration reported is what can be read`;
 }

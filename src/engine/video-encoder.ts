@@ -24,6 +24,8 @@ export type Container = 'mp4' | 'mov' | 'matroska' | 'webm';
 export interface EncodeSpec {
   /** Where the muxer writes (the temporary file). */
   file: string;
+  /** The input whose size the frames have (the first image), named when the encoder refuses the size. */
+  sizeFrom?: string | undefined;
   container: Container;
   codec: VideoCodec;
   width: number;
@@ -253,8 +255,10 @@ async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: bo
     }
     ctx.freeContext();
     if (!hardware) {
-      throw new FlipbookError('ENGINE', `Cannot open the ${name} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`, {
-        hint: text`Check ${opt('preset')}, ${opt('crf')} and ${opt('bitrate')}`,
+      const from = spec.sizeFrom === undefined ? '' : ` (the size of ${spec.sizeFrom}, the first image, unless size was given)`;
+      throw new FlipbookError('ENGINE', `Cannot open the ${name} encoder for ${spec.width}x${spec.height}${from}: ${ffmpegMessage(ret)}`, {
+        ...(spec.sizeFrom === undefined ? {} : { file: spec.sizeFrom }),
+        hint: text`A frame this large may be past the encoder's limits or the memory there is: set a smaller ${opt('size')} (or ${opt('width')}, ${opt('height')}); else check ${opt('preset')}, ${opt('crf')} and ${opt('bitrate')}`,
       });
     }
     failures.push(`${name}: ${ffmpegMessage(ret)}`);

@@ -120,9 +120,16 @@ async function expandGlob(pattern: string): Promise<string[]> {
   return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) });
 }
 
+/** A directory's files, symbolic links to files included (followed; a broken link is left out). */
 async function listDirectory(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(dir, e.name));
+  const files: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isFile()) files.push(join(dir, e.name));
+    else if (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isFile()) files.push(join(dir, e.name));
+  }
+  return files;
 }
 
 function looksShellExpanded(files: readonly string[]): boolean {

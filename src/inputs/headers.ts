@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import ExifReader from 'exifreader';
 import { imageSize } from 'image-size';
 
 import { FlipbookError, SKIP_HINT } from '../errors.js';
@@ -62,15 +63,18 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
     if (size === 0) throw fail('is empty (0 bytes)');
     const notAnImage = 'is not an image flipbook reads: its header is not PNG, JPEG, WebP, TIFF, BMP or GIF';
     let info: ReturnType<typeof imageSize> | undefined;
+    let head: Buffer = Buffer.alloc(0);
     for (const limit of READS) {
-      const length = Math.min(size, limit);
-      const buffer = Buffer.allocUnsafe(length);
-      const bytesRead = readSync(fd, buffer, 0, length, 0);
+      head = readPrefix(fd, Math.min(size, limit));
       try {
-        info = imageSize(buffer.subarray(0, bytesRead));
+        info = imageSize(head);
         break;
       } catch (cause) {
-        if (length >= size) throw fail(notAnImage, cause);
+        if (head.length >= size) {
+          const kind = signatureOf(head);
+          // A TIFF keeps its directory (and so its size) at the end: a cut one starts right.
+          throw fail(kind ? `is corrupt or truncated: it starts as a ${kind} but its header cannot be read (${size} bytes)` : notAnImage, cause);
+        }
       }
     }
     if (!info) throw fail(notAnImage);
@@ -78,7 +82,7 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
       throw fail(`is a ${info.type ?? 'unknown'} image, which flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`);
     }
     if (!(info.width > 0 && info.height > 0)) throw fail(`declares an empty size ${info.width}x${info.height}`);
-    const orientation = info.type === 'jpg' && info.orientation && info.orientation >= 1 && info.orientation <= 8 ? info.orientation : 1;
+    const orientation = readOrientation(fd, size, head, info.type);
     const swap = orientation >= 5;
     return {
       path,
@@ -92,5 +96,58 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
     };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The format a file's first bytes announce, if one flipbook reads. */
+function signatureOf(b: Buffer): string | undefined {
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x89504e47) return 'PNG';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
+  if (b.toString('latin1', 0, 4) === 'GIF8') return 'GIF';
+  if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'WebP';
+  const tiff = b.toString('latin1', 0, 4);
+  if (tiff === 'II*\0' || tiff === 'MM\0*') return 'TIFF';
+  if (b.toString('latin1', 0, 2) === 'BM') return 'BMP';
+  return undefined;
+}
+
+function readPrefix(fd: number, length: number): Buffer {
+  // Its own zeroed memory, not a slice of Node's shared pool: image-size reads through a view of
+  // the whole underlying memory, so a header cut short would otherwise be completed with
+  // whatever the pool held (a PNG cut inside IHDR declared 64x1857880064).
+  const buffer = Buffer.alloc(length);
+  const bytesRead = readSync(fd, buffer, 0, length, 0);
+  return buffer.subarray(0, bytesRead);
+}
+
+/**
+ * The EXIF orientation (1 to 8; 1 when there is none or it is out of range), read by ExifReader
+ * from JPEG APP1, PNG eXIf, WebP EXIF or TIFF IFD0, whatever the byte order, integer type or
+ * IFD0 offset. Starts from the bytes already read for the header and reads more only when the
+ * metadata goes on past them (a large maker note, PNG chunks before eXIf, WebP's EXIF chunk
+ * after the image data).
+ */
+function readOrientation(fd: number, size: number, head: Buffer, type: ImageType): number {
+  if (type === 'bmp' || type === 'gif') return 1;
+  let bytes = head;
+  for (;;) {
+    let more: number | undefined;
+    try {
+      const tags = ExifReader.load(bytes, { expanded: true, includeOffsets: true, includeTags: { exif: ['Orientation'] } });
+      const value = tags.exif?.Orientation?.value;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 8) return value;
+      const range = tags.metadataRange;
+      if (range && (!range.complete || range.end > bytes.length)) more = Math.max(range.end, bytes.length + 1);
+    } catch {
+      // No metadata in these bytes (ExifReader's MetadataMissingError), or metadata it cannot
+      // parse: not a reason to refuse an image the decoder may read.
+    }
+    if (bytes.length >= size) return 1;
+    // WebP puts its EXIF chunk after the image data; VP8X's flags say whether there is one.
+    if (more === undefined && type === 'webp' && bytes.toString('latin1', 12, 16) === 'VP8X' && ((bytes[20] ?? 0) & 0x08) !== 0) more = size;
+    // PNG's eXIf can follow large chunks; it comes before the first IDAT.
+    if (more === undefined && type === 'png' && !bytes.includes('IDAT')) more = bytes.length * 4;
+    if (more === undefined || more <= bytes.length) return 1;
+    bytes = readPrefix(fd, Math.min(size, Math.max(more, bytes.length * 2)));
   }
 }

@@ -9,6 +9,7 @@ import {
   copyPixels,
   imageTarget,
   pictureFromPixels,
+  probeMedia,
 } from '../engine/index.js';
 import { FlipbookError, invalidOption } from '../errors.js';
 import { imageFormatFor } from '../output/frame-pattern.js';
@@ -65,6 +66,8 @@ class FrameAt {
   private frames: AsyncGenerator<SourceFrame> | undefined;
   private last: SourceFrame | undefined;
   private peek: SourceFrame | undefined;
+  /** The decoder ran out of frames (the end of the file, or of what can be read of it). */
+  private ended = false;
 
   constructor(source: VideoSource) {
     this.source = source;
@@ -76,6 +79,7 @@ class FrameAt {
     if (!this.frames || position === undefined || t < (this.last?.time ?? position) || t - position > SEEK_GAP) {
       await this.reset();
       this.frames = this.source.decode({ from: t });
+      this.ended = false;
     }
     if (this.peek) {
       if (this.peek.time > t + 1e-9) return this.last ?? this.peek;
@@ -85,7 +89,10 @@ class FrameAt {
     }
     for (;;) {
       const step = await this.frames.next();
-      if (step.done) break;
+      if (step.done) {
+        this.ended = true;
+        break;
+      }
       const frame = step.value;
       if (frame.time <= t + 1e-9) {
         this.last?.picture.release();
@@ -100,6 +107,22 @@ class FrameAt {
     return found;
   }
 
+  /**
+   * Whether the frames run out well before `t` (more than two frames, or half a second when
+   * the rate is unknown, after the last one): the file ends before the duration it declares.
+   */
+  async endsBefore(t: number): Promise<boolean> {
+    let found: SourceFrame;
+    try {
+      found = await this.at(t);
+    } catch (error) {
+      if (error instanceof FlipbookError && this.ended) return true;
+      throw error;
+    }
+    const rate = this.source.video.avgFrameRate ?? this.source.video.frameRate;
+    return this.ended && t - found.time > (rate ? (2 * rate.den) / rate.num : 0.5);
+  }
+
   async reset(): Promise<void> {
     await this.frames?.return(undefined);
     this.frames = undefined;
@@ -108,6 +131,29 @@ class FrameAt {
     this.last = undefined;
     this.peek = undefined;
   }
+}
+
+/**
+ * The duration thumbnails can be spread over: the declared one, unless the frames run out before
+ * its end (a file cut short, whose header still says the whole length). Then the packets are
+ * counted (no decoding) to find where the readable frames end, and a warning says so. One
+ * extra seek near the end for a whole file.
+ */
+async function readableDuration(source: VideoSource, declared: number, onWarning: ((message: string) => void) | undefined): Promise<number> {
+  const probe = new FrameAt(source);
+  let early: boolean;
+  try {
+    early = await probe.endsBefore(Math.max(0, declared - 1e-3));
+  } finally {
+    await probe.reset();
+  }
+  if (!early) return declared;
+  const readable = (await probeMedia(source.file)).video?.duration;
+  if (readable === undefined || readable <= 0 || readable >= declared) {
+    throw new FlipbookError('INVALID_INPUT', `${source.file} ends before ${declared.toFixed(3)} s, the duration it declares, and where its readable frames end cannot be found`, { file: source.file });
+  }
+  onWarning?.(`${source.file} is cut short: its frames end at ${readable.toFixed(3)} s but its header says ${declared.toFixed(3)} s; the thumbnails are spread over the ${readable.toFixed(3)} s that can be decoded`);
+  return readable;
 }
 
 /**
@@ -133,10 +179,11 @@ export async function contactSheet(video: string, output: string, options: Conta
   try {
     source = await VideoSource.open(video);
     const track = source.video;
-    const duration = track.duration ?? source.info.duration;
+    let duration = track.duration ?? source.info.duration;
     if (duration === undefined || duration <= 0) {
       throw new FlipbookError('INVALID_INPUT', `${video} does not say how long it is, so thumbnails cannot be spread over it`, { file: video, hint: 'Remux it (ffmpeg -i in -c copy out.mkv) so its duration is known' });
     }
+    duration = await readableDuration(source, duration, options.onWarning);
     let times: number[];
     if (every !== undefined) {
       times = [];

@@ -22,7 +22,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
   const out = Buffer.alloc(body.length + 8);
   out.writeUInt32BE(data.length, 0);
@@ -38,7 +39,7 @@ export function pngHeader(width: number, height: number, channels: 1 | 3 | 4 = 3
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = depth;
   ihdr[9] = COLOR_TYPE[channels];
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr)]);
+  return Buffer.concat([SIGNATURE, pngChunk('IHDR', ihdr)]);
 }
 
 export function encodePng(image: Image): Buffer {
@@ -59,7 +60,7 @@ function encodeRows(width: number, height: number, channels: 1 | 3 | 4, depth: 8
     raw[y * (row + 1)] = 0;
     pixels.copy(raw, y * (row + 1) + 1, y * row, (y + 1) * row);
   }
-  return Buffer.concat([pngHeader(width, height, channels, depth), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([pngHeader(width, height, channels, depth), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
 }
 
 export async function writePng(file: string, image: Image): Promise<string> {
