@@ -53,6 +53,7 @@ interface StitchFlags extends CommonOptions {
   colors?: string;
   loop?: string;
   lossless?: boolean;
+  tolerance?: string;
   maxSize?: string;
 }
 
@@ -97,6 +98,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--colors <n>', `GIF: palette size, 2-256, computed from the frames (default: ${ANIMATION_DEFAULTS.colors})`)
     .option('--loop <n>', `GIF, WebP, APNG: times the animation plays, 0 forever (default: ${ANIMATION_DEFAULTS.loop})`)
     .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
+    .option('--tolerance <n>', `GIF: a pixel whose colour moved by at most this much (0-255) keeps its old colour; a size knob for grainy footage (default: ${ANIMATION_DEFAULTS.tolerance})`)
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
@@ -143,6 +145,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             loop: flags.loop,
             lossless: flags.lossless,
             maxSize: flags.maxSize,
+            tolerance: flags.tolerance,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);
