@@ -1,196 +1,349 @@
 /**
- * The GIF benchmark (issue 5): quality at equal file size. flipbook's default GIF (palette from
- * the frames, sierra2_4a dithering) against the two ffmpeg CLI recipes on the same frames, on
- * two kinds of frames (GIF_SETS: the project's sample, 48 PNGs of 320x180 at 25 fps made by
- * testsrc2, and 48 frames of mandelbrot made here, smooth gradients in many colours):
+ * The GIF benchmark (issue 13): quality at equal size against gifski and the FFmpeg 5.1
+ * palettegen/paletteuse recipe, and speed against the recipe on a 1080p job.
  *
- * - plain: `ffmpeg -framerate 25 -i frame_%d.png plain.gif` (a fixed 256-colour rgb8 palette);
- * - recipe: `ffmpeg -framerate 25 -i frame_%d.png -vf "split[a][b];[a]palettegen[p];[b][p]paletteuse" recipe.gif`.
+ * Quality: three kinds of content made here with Debian's ffmpeg (GIF_SETS), each 48 PNG frames
+ * at the GIF's size (640x360), so every encoder reads the same pixels:
+ *   - photo: a slow pan and zoom over skin-tone gradients blended with fractal detail, with
+ *     temporal film grain added at 1080p before the downscale;
+ *   - flat: a UI-like recording: still SMPTE bars with a moving testsrc2 window (text, flat
+ *     colours, a still area most of the frame);
+ *   - alpha: a gradient disc moving over a transparent background, with a still opaque bar.
+ * Each encoder is run at its default, then sizes are matched: the target is gifski's default
+ * size (quality 90), and flipbook (its `tolerance`, then `colors`) and the recipe
+ * (`palettegen=max_colors`) are bisected to the largest file at most that size. Where an encoder
+ * cannot reach the target from below (its largest file is smaller) it is compared with fewer bytes.
+ * SSIM and PSNR (ffmpeg 5.1's ssim and psnr filters, gbrp, mean over every frame) are against the
+ * source frames; the alpha set is composited onto grey (both sides) first.
  *
- * Quality is SSIM against the source frames (FFmpeg's ssim filter, the "All" mean over every
- * frame, both sides converted to gbrp). Equal size: GIF sizes differ, so one side's palette size
- * is searched (bisection on colors / max_colors, 4 to 256) for the largest that is at most the
- * other side's bytes, and the SSIMs are compared at those sizes:
- *   1. flipbook at the plain GIF's size (flipbook's --colors tuned down to fit it);
- *   2. the recipe at flipbook's default size (the recipe's max_colors tuned), and flipbook at the
- *      recipe's size (flipbook's colors tuned), so neither side is favoured by the match.
- * Targets: flipbook above plain, and no worse than the recipe (by at most 0.001), at equal size.
- * When flipbook's 256-colour GIF is already smaller than the recipe's, the last comparison is at
- * flipbook's largest palette, i.e. flipbook with fewer bytes.
+ * Time: each matched encode is rerun `runs` times, the encoders interleaved, each a child process
+ * under GNU time (wall and user + system CPU); medians are quoted. The machine is shared.
+ *
+ * Speed: 300 PNGs of 1920x1080 (the stitch benchmark's testsrc2 frames) to a 640 px GIF, the
+ * flipbook command against `ffmpeg -i f_%05d.png -vf "scale=640:-2,split[a][b];[a]palettegen[p];[b][p]paletteuse"`.
+ *
+ * gifski (npm `gifski`, AGPL) is a devDependency used only here, as a separate program.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
-import { stitch } from '../src/index.js';
-import { FFMPEG, RESULTS, ROOT, run } from './support.js';
+import { frameCache } from './stitch.js';
+import { FFMPEG, RESULTS, ROOT, type Sample, builtFlipbook, mb, median, medianSample, requireTools, run, timed } from './support.js';
 
 const WORK = join(RESULTS, 'gif');
 const FPS = 25;
+const FRAMES = 48;
+export const GIFSKI = join(ROOT, 'node_modules', 'gifski', 'bin', process.platform === 'darwin' ? 'macos' : 'debian', 'gifski');
 
 /** A set of frames to compare on: PNGs named frame_1.png, frame_2.png, ... */
 export interface FrameSet {
   name: string;
   /** What the frames show, for the tables. */
   about: string;
-  dir: string;
-  /** Makes the frames when they are not there (with Debian's ffmpeg). */
-  make?: (dir: string) => Promise<unknown>;
+  /** The filter graph (lavfi) that makes the frames. */
+  graph: string;
+  /** Frames with transparency: compared composited onto grey. */
+  alpha?: boolean;
 }
 
-/**
- * The sample (testsrc2: flat colour bars, a gradient band, text, noise squares) and frames of
- * another kind, made here with Debian's ffmpeg: mandelbrot, smooth gradients in many colours
- * that zoom, which a GIF palette cannot hold and dithering must fake.
- */
 export const GIF_SETS: readonly FrameSet[] = [
-  { name: 'sample', about: 'sample/frames (testsrc2), 48 x 320x180', dir: join(ROOT, 'sample', 'frames') },
   {
-    name: 'mandelbrot',
-    about: 'mandelbrot (ffmpeg lavfi), 48 x 320x180',
-    dir: join(WORK, 'frames-mandelbrot'),
-    make: (dir) => ffmpeg(['-f', 'lavfi', '-i', `mandelbrot=size=320x180:rate=${FPS}`, '-frames:v', '48', join(dir, 'frame_%d.png')]),
+    name: 'photo',
+    about: 'photo-like: pan and zoom over skin-tone gradients with fractal detail, film grain added at 1080p, scaled to 640x360',
+    graph:
+      `gradients=s=2400x1350:c0=0xffdbac:c1=0xe0ac69:c2=0xc68642:c3=0x8d5524:c4=0x3d2314:c5=0x7fa7c9:nb_colors=6:seed=11:speed=0.004:r=${FPS},format=gbrp[g];` +
+      `mandelbrot=s=2400x1350:r=${FPS}:start_scale=2.5:end_scale=2.0,format=gbrp[m];` +
+      "[g][m]blend=all_mode=softlight:all_opacity=0.35,crop=1920:1080:x='n*6':y='n*2',noise=alls=16:allf=t,scale=640:360:flags=bicubic,format=rgb24",
+  },
+  {
+    name: 'flat',
+    about: 'flat synthetic, UI-like: still SMPTE HD bars with a moving testsrc2 window, 640x360',
+    graph: `smptehdbars=s=640x360:r=${FPS}[bg];testsrc2=s=240x135:r=${FPS}[fg];[bg][fg]overlay=x='40+n*6':y=200,format=rgb24`,
+  },
+  {
+    name: 'alpha',
+    about: 'transparency: a gradient disc moving over a transparent background and a still opaque bar, 640x360 (compared on grey)',
+    graph:
+      `gradients=s=640x360:c0=0xe0ac69:c1=0x2050c0:c2=0xf0f0f0:c3=0x8d5524:nb_colors=4:speed=0.03:r=${FPS},format=rgba,` +
+      "geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='255*(lt(hypot(X-320-160*sin(N/8),Y-180),110)+between(Y,20,60))'",
+    alpha: true,
   },
 ];
 
-interface Point {
-  side: string;
-  colors: number | undefined;
+export interface Point {
+  encoder: string;
+  /** The knob that made it: `colors 256`, `quality 90`, ... */
+  setting: string;
   bytes: number;
   ssim: number;
-  seconds: number;
-}
-
-interface Comparison {
-  label: string;
-  flipbook: Point;
-  other: Point;
-  delta: number;
-  met: boolean;
+  psnr: number;
+  /** Median wall and CPU seconds (one run for the defaults). */
+  wall: number;
+  cpu: number;
 }
 
 export interface GifSetResult {
-  frames: string;
-  points: Point[];
-  comparisons: Comparison[];
+  name: string;
+  about: string;
+  target: number;
+  defaults: Point[];
+  matched: Point[];
+}
+
+export interface SpeedRow {
+  encoder: string;
+  samples: Sample[];
+  median: Sample;
+  bytes: number;
 }
 
 export interface GifBench {
   sets: GifSetResult[];
+  speed: SpeedRow[];
   markdown: string;
 }
 
-/** ffmpeg's stderr (where its ssim filter reports). */
+/** ffmpeg's stderr (where its ssim and psnr filters report). */
 async function ffmpeg(args: readonly string[]): Promise<string> {
   return (await run(FFMPEG, ['-hide_banner', '-nostdin', '-y', ...args])).stderr;
 }
 
-const input = (dir: string): string[] => ['-framerate', String(FPS), '-start_number', '1', '-i', join(dir, 'frame_%d.png')];
+const frameInput = (dir: string): string[] => ['-framerate', String(FPS), '-start_number', '1', '-i', join(dir, 'frame_%d.png')];
+const framePaths = (dir: string): string[] => Array.from({ length: FRAMES }, (_, i) => join(dir, `frame_${i + 1}.png`));
 
-/** SSIM of a GIF against the source frames: the mean over all frames and planes (gbrp). */
-async function ssim(gif: string, dir: string): Promise<number> {
-  const log = await ffmpeg(['-i', gif, ...input(dir), '-lavfi', '[0:v]format=gbrp[a];[1:v]format=gbrp[b];[a][b]ssim', '-f', 'null', '-']);
-  const match = /SSIM .*All:([0-9.]+)/.exec(log);
-  if (!match) throw new Error(`no SSIM in ffmpeg's output for ${gif}`);
-  return Number(match[1]);
+/** Makes a set's frames once (into a .partial folder renamed when complete). */
+async function frames(set: FrameSet, log: (l: string) => void): Promise<string> {
+  const dir = join(WORK, `frames-${set.name}`);
+  if (existsSync(join(dir, `frame_${FRAMES}.png`))) return dir;
+  log(`Making ${FRAMES} frames of ${set.name} (once)...`);
+  const partial = `${dir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  await ffmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', set.graph, '-frames:v', String(FRAMES), join(partial, 'frame_%d.png')]);
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return dir;
 }
 
-async function measure(side: string, colors: number | undefined, file: string, dir: string, make: () => Promise<unknown>): Promise<Point> {
-  const started = performance.now();
-  await make();
-  const seconds = (performance.now() - started) / 1000;
-  return { side, colors, bytes: (await stat(file)).size, ssim: await ssim(file, dir), seconds };
+/** SSIM (All) and PSNR (average) of a GIF against the source frames, both as gbrp; alpha sets composited onto grey. */
+export async function quality(gif: string, dir: string, alpha: boolean, size = '640x360'): Promise<{ ssim: number; psnr: number }> {
+  const flat = (input: string, out: string): string =>
+    alpha ? `color=c=0x808080:s=${size}:r=${FPS}[bg${out}];[${input}]format=rgba[fg${out}];[bg${out}][fg${out}]overlay=shortest=1:format=rgb,format=gbrp,split[${out}1][${out}2]` : `[${input}]format=gbrp,split[${out}1][${out}2]`;
+  const log = await ffmpeg(['-i', gif, ...frameInput(dir), '-lavfi', `${flat('0:v', 'a')};${flat('1:v', 'b')};[a1][b1]ssim;[a2][b2]psnr`, '-f', 'null', '-']);
+  const ssim = /SSIM .*All:([0-9.]+)/.exec(log);
+  const psnr = /PSNR .*average:([0-9.a-z]+)/.exec(log);
+  if (!ssim || !psnr) throw new Error(`no SSIM or PSNR in ffmpeg's output for ${gif}`);
+  return { ssim: Number(ssim[1]), psnr: psnr[1] === 'inf' ? Infinity : Number(psnr[1]) };
 }
 
-/** The largest palette (4 to 256: palettegen's range) whose GIF is at most `bytes`, by bisection; the 4-colour GIF if none is. */
-async function atSize(make: (colors: number) => Promise<Point>, bytes: number): Promise<Point> {
-  let lo = 4;
-  let hi = 256;
-  let best = await make(lo);
-  const top = await make(hi);
-  if (top.bytes <= bytes) return top;
+/** An encoder of a set: the command that writes `file` at a knob's value. */
+interface Encoder {
+  name: string;
+  /** The knob's range for the size match, from the smallest file to the largest. */
+  knob: { name: string; lo: number; hi: number; default: number } | undefined;
+  command(value: number, file: string): [string, string[]];
+}
+
+function encoders(dir: string, bin: string): Encoder[] {
+  const input = frameInput(dir);
+  return [
+    {
+      name: 'flipbook',
+      knob: { name: 'quality', lo: 0, hi: 100, default: 100 },
+      command: (value, file) => [process.execPath, [bin, 'stitch', join(dir, '*.png'), '-o', file, '--fps', String(FPS), '-y', '--quiet', ...flipbookKnob(value)]],
+    },
+    {
+      name: 'gifski 1.7.1',
+      knob: { name: 'quality', lo: 1, hi: 100, default: 90 },
+      command: (value, file) => [GIFSKI, ['-q', '--no-sort', '--fps', String(FPS), '--quality', String(value), '-o', file, ...framePaths(dir)]],
+    },
+    {
+      name: 'ffmpeg 5.1 palettegen/paletteuse',
+      knob: { name: 'max_colors', lo: 4, hi: 256, default: 256 },
+      command: (value, file) => [FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...input, '-vf', `split[a][b];[a]palettegen=max_colors=${value}[p];[b][p]paletteuse`, file]],
+    },
+  ];
+}
+
+/**
+ * flipbook's one size knob for the bench, 0-100 (100: the default GIF). With `--tolerance` (the
+ * temporal tolerance of the GIF writer), 100-30 raise it from 0 to 21 and below 30 the colours
+ * halve in steps at tolerance 21; without it (before issue 13), the colours alone.
+ */
+let flipbookHasTolerance = false;
+function flipbookKnob(value: number): string[] {
+  const colors = (v: number, span: number): string[] => ['--colors', String(Math.max(2, Math.round(2 ** (1 + (7 * v) / span))))];
+  if (!flipbookHasTolerance) return colors(value, 100);
+  if (value >= 30) return ['--tolerance', String(Math.round((100 - value) * 0.3))];
+  return ['--tolerance', '21', ...colors(value, 30)];
+}
+
+function settingOf(encoder: Encoder, value: number): string {
+  if (encoder.name === 'flipbook') return flipbookKnob(value).join(' ') || 'default';
+  return `${encoder.knob?.name ?? ''} ${value}`;
+}
+
+async function encode(encoder: Encoder, value: number, file: string): Promise<Sample> {
+  const [command, args] = encoder.command(value, file);
+  return timed(command, args);
+}
+
+/** The largest knob value whose file is at most `bytes` (bisection on whole values); the smallest value when none is. */
+async function atSize(encoder: Encoder, work: string, bytes: number): Promise<number> {
+  const knob = encoder.knob;
+  if (!knob) throw new Error(`${encoder.name} has no knob`);
+  const size = async (value: number): Promise<number> => {
+    const file = join(work, `probe-${encoder.name.split(' ')[0] ?? 'x'}-${value}.gif`);
+    await encode(encoder, value, file);
+    const n = (await stat(file)).size;
+    await rm(file, { force: true });
+    return n;
+  };
+  let lo = knob.lo;
+  let hi = knob.hi;
+  if ((await size(hi)) <= bytes) return hi;
+  if ((await size(lo)) > bytes) return lo;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    const point = await make(mid);
-    if (point.bytes <= bytes) {
-      lo = mid;
-      best = point;
-    } else hi = mid;
+    if ((await size(mid)) <= bytes) lo = mid;
+    else hi = mid;
   }
-  return best;
+  return lo;
 }
 
-const fixed = (n: number): string => n.toFixed(4);
-const signed = (n: number): string => `${n >= 0 ? '+' : ''}${fixed(n)}`;
+/** Runs each (encoder, value) `runs` times, interleaved; then measures the last file. */
+async function measured(list: { encoder: Encoder; value: number; file: string }[], dir: string, alpha: boolean, runs: number): Promise<Point[]> {
+  const samples: Sample[][] = list.map(() => []);
+  for (let r = 0; r < runs; r++) for (const [i, item] of list.entries()) samples[i]?.push(await encode(item.encoder, item.value, item.file));
+  const points: Point[] = [];
+  for (const [i, item] of list.entries()) {
+    const m = medianSample(samples[i] ?? []);
+    points.push({ encoder: item.encoder.name, setting: settingOf(item.encoder, item.value), bytes: (await stat(item.file)).size, ...(await quality(item.file, dir, alpha)), wall: m.wall, cpu: m.cpu });
+  }
+  return points;
+}
 
-async function benchSet(set: FrameSet, log: (l: string) => void): Promise<GifSetResult> {
+async function benchSet(set: FrameSet, bin: string, runs: number, log: (l: string) => void): Promise<GifSetResult> {
+  const dir = await frames(set, log);
   const work = join(WORK, set.name);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  if (!existsSync(join(set.dir, 'frame_1.png'))) {
-    if (!set.make) throw new Error(`${set.dir} has no frame_1.png`);
-    await mkdir(set.dir, { recursive: true });
-    await set.make(set.dir);
+  const list = encoders(dir, bin);
+  log(`\nGIF ${set.name}: ${set.about}, ${FRAMES} frames at ${FPS} fps`);
+  const defaults = await measured(
+    list.map((encoder) => ({ encoder, value: encoder.knob?.default ?? 0, file: join(work, `default-${encoder.name.split(' ')[0] ?? 'x'}.gif`) })),
+    dir,
+    !!set.alpha,
+    1,
+  );
+  for (const p of defaults) log(`  default ${row(p)}`);
+  const gifskiDefault = defaults[1];
+  if (!gifskiDefault) throw new Error('no gifski point');
+  const target = gifskiDefault.bytes;
+  const matchedItems: { encoder: Encoder; value: number; file: string }[] = [];
+  for (const encoder of list) {
+    const value = encoder.name.startsWith('gifski') ? (encoder.knob?.default ?? 90) : await atSize(encoder, work, target);
+    matchedItems.push({ encoder, value, file: join(work, `matched-${encoder.name.split(' ')[0] ?? 'x'}.gif`) });
   }
-  log(`\nGIF: SSIM against the source frames at equal size (${set.about}, ${FPS} fps)`);
-  const flipbookGif = (colors: number): Promise<Point> => {
-    const file = join(work, `flipbook-${colors}.gif`);
-    return measure('flipbook', colors, file, set.dir, () => stitch(join(set.dir, '*.png'), file, { fps: FPS, colors, overwrite: true }));
-  };
-  const recipeGif = (colors: number): Promise<Point> => {
-    const file = join(work, `recipe-${colors}.gif`);
-    return measure('ffmpeg palettegen/paletteuse', colors, file, set.dir, () =>
-      ffmpeg([...input(set.dir), '-vf', `split[a][b];[a]palettegen=max_colors=${colors}[p];[b][p]paletteuse`, file]),
-    );
-  };
-  const plainFile = join(work, 'plain.gif');
-  const plain = await measure('ffmpeg plain', undefined, plainFile, set.dir, () => ffmpeg([...input(set.dir), plainFile]));
-  const fbDefault = await flipbookGif(256);
-  const recipe = await recipeGif(256);
-  for (const p of [plain, fbDefault, recipe]) log(`  ${p.side}${p.colors ? ` (${p.colors} colours)` : ''}: ${p.bytes} bytes, SSIM ${fixed(p.ssim)}, ${p.seconds.toFixed(2)} s`);
-
-  const fbAtPlain = await atSize(flipbookGif, plain.bytes);
-  const recipeAtFb = await atSize(recipeGif, fbDefault.bytes);
-  const fbAtRecipe = await atSize(flipbookGif, recipe.bytes);
-  const comparisons = [
-    { label: "flipbook vs plain `ffmpeg -i frames_%03d.png out.gif`, at the plain GIF's size", flipbook: fbAtPlain, other: plain, higher: true },
-    { label: "flipbook default vs the palettegen/paletteuse recipe, at flipbook's size", flipbook: fbDefault, other: recipeAtFb, higher: false },
-    { label: "flipbook vs the palettegen/paletteuse recipe default, at the recipe's size", flipbook: fbAtRecipe, other: recipe, higher: false },
-  ].map(({ label, flipbook, other, higher }): Comparison => {
-    const delta = flipbook.ssim - other.ssim;
-    return { label, flipbook, other, delta, met: higher ? delta > 0 : delta >= -0.001 };
-  });
-  for (const c of comparisons) {
-    log(`  ${c.label}: flipbook ${fixed(c.flipbook.ssim)} (${c.flipbook.colors} colours, ${c.flipbook.bytes} B) vs ${fixed(c.other.ssim)} (${c.other.colors ?? 'rgb8'} colours, ${c.other.bytes} B): ${signed(c.delta)} ${c.met ? 'met' : 'NOT met'}`);
-  }
-  return { frames: set.about, points: [plain, fbDefault, recipe, fbAtPlain, recipeAtFb, fbAtRecipe], comparisons };
+  const matched = await measured(matchedItems, dir, !!set.alpha, runs);
+  for (const p of matched) log(`  matched ${row(p)}`);
+  return { name: set.name, about: set.about, target, defaults, matched };
 }
 
-export async function benchGif(opts: { runs: number; log: (l: string) => void; sets?: readonly FrameSet[] }): Promise<GifBench> {
-  if (!existsSync(FFMPEG)) throw new Error(`${FFMPEG} is missing: apt-get install -y ffmpeg`);
+const fixed4 = (n: number): string => n.toFixed(4);
+function row(p: Point): string {
+  return `| ${p.encoder} | ${p.setting} | ${(p.bytes / 1e6).toFixed(3)} MB | ${fixed4(p.ssim)} | ${p.psnr.toFixed(2)} dB | ${p.wall.toFixed(2)} s | ${p.cpu.toFixed(2)} s |`;
+}
+
+/** The 1080p speed row: 300 PNGs of 1920x1080 to a 640 px GIF, flipbook against the recipe (and gifski once, with `gifskiSpeed`). */
+async function benchSpeed(bin: string, runs: number, gifskiSpeed: boolean, log: (l: string) => void): Promise<SpeedRow[]> {
+  const source = await frameCache(log);
+  const out = join(WORK, 'speed');
+  await mkdir(out, { recursive: true });
+  const files = (await readdir(source)).filter((f) => f.endsWith('.png')).sort();
+  const sides: { encoder: string; file: string; command: [string, string[]]; once?: boolean }[] = [
+    { encoder: 'flipbook', file: join(out, 'flipbook.gif'), command: [process.execPath, [bin, 'stitch', `${relative(ROOT, source)}/f_*.png`, '-o', join(out, 'flipbook.gif'), '--width', '640', '-y', '--quiet']] },
+    {
+      encoder: 'ffmpeg 5.1 palettegen/paletteuse',
+      file: join(out, 'recipe.gif'),
+      command: [FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-framerate', String(FPS), '-i', join(source, 'f_%05d.png'), '-vf', 'scale=640:-2,split[a][b];[a]palettegen[p];[b][p]paletteuse', join(out, 'recipe.gif')]],
+    },
+  ];
+  if (gifskiSpeed) sides.push({ encoder: 'gifski 1.7.1 (one run)', file: join(out, 'gifski.gif'), command: [GIFSKI, ['-q', '--no-sort', '--fps', String(FPS), '--width', '640', '-o', join(out, 'gifski.gif'), ...files.map((f) => join(source, f))]], once: true });
+  log(`\nGIF speed: ${files.length} PNGs of 1920x1080 -> 640 px GIF, ${runs} interleaved run(s) after a warm-up`);
+  for (const s of sides) if (!s.once) await timed(...s.command);
+  const samples: Sample[][] = sides.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, s] of sides.entries()) {
+      if (s.once && r > 0) continue;
+      const sample = await timed(...s.command);
+      samples[i]?.push(sample);
+      log(`  ${s.encoder}: ${sample.wall.toFixed(2)} s, CPU ${sample.cpu.toFixed(2)} s, ${mb(sample.rss)}`);
+    }
+  }
+  const rows: SpeedRow[] = [];
+  for (const [i, s] of sides.entries()) rows.push({ encoder: s.encoder, samples: samples[i] ?? [], median: medianSample(samples[i] ?? []), bytes: (await stat(s.file)).size });
+  return rows;
+}
+
+export async function benchGif(opts: { runs: number; log: (l: string) => void; sets?: readonly FrameSet[]; speed?: boolean; gifskiSpeed?: boolean }): Promise<GifBench> {
+  requireTools('GIF');
+  if (!existsSync(GIFSKI)) throw new Error(`${GIFSKI} is missing: npm ci installs the gifski devDependency`);
+  const { bin } = await builtFlipbook(opts.log);
+  flipbookHasTolerance = (await run(process.execPath, [bin, 'stitch', '--help'])).stdout.includes('--tolerance');
   await mkdir(WORK, { recursive: true });
   const sets: GifSetResult[] = [];
-  for (const set of opts.sets ?? GIF_SETS) sets.push(await benchSet(set, opts.log));
-  const row = (p: Point): string => `| ${p.side} | ${p.colors ?? 'rgb8 (fixed)'} | ${p.bytes} | ${fixed(p.ssim)} | ${p.seconds.toFixed(2)} |`;
+  for (const set of opts.sets ?? GIF_SETS) sets.push(await benchSet(set, bin, opts.runs, opts.log));
+  const speed = opts.speed === false ? [] : await benchSpeed(bin, opts.runs, opts.gifskiSpeed ?? false, opts.log);
+  const recipe = speed.find((s) => s.encoder.startsWith('ffmpeg'));
+  const header = ['| encoder | setting | bytes | SSIM | PSNR | wall | CPU |', '| --- | --- | --- | --- | --- | --- | --- |'];
   const markdown = [
-    '## GIF quality at equal size',
+    '## GIF quality at equal size, and speed',
     '',
-    "SSIM (ffmpeg ssim filter, gbrp, mean of all frames) against the source frames, at 25 fps. Sizes are matched by bisecting one side's palette size (flipbook `colors`, the recipe's `palettegen=max_colors`) to the largest whose file is at most the other's. The ffmpeg CLI is Debian's /usr/bin/ffmpeg.",
+    `Each set: ${FRAMES} PNG frames at 640x360, ${FPS} fps, made by bench/gif.ts with Debian's ffmpeg. SSIM (All) and PSNR (average) by ffmpeg 5.1's ssim and psnr filters in gbrp against the source frames (the alpha set composited onto grey on both sides). Sizes matched to gifski's default (quality 90): flipbook's knob (\`tolerance\`, then \`colors\`) and the recipe's max_colors bisected to the largest file at most that size. Times: medians of ${opts.runs} interleaved runs, child processes under GNU time, on a shared 2-core machine (noisy).`,
     ...sets.flatMap((set) => [
       '',
-      `### ${set.frames}`,
+      `### ${set.name}: ${set.about}`,
       '',
-      '| GIF | colours | bytes | SSIM | seconds |',
-      '| --- | --- | --- | --- | --- |',
-      ...set.points.slice(0, 3).map(row),
+      `At equal size (target ${(set.target / 1e6).toFixed(3)} MB):`,
       '',
-      '| comparison at equal size | flipbook | other | difference | target |',
-      '| --- | --- | --- | --- | --- |',
-      ...set.comparisons.map(
-        (c) => `| ${c.label} | ${fixed(c.flipbook.ssim)} (${c.flipbook.colors} colours, ${c.flipbook.bytes} B) | ${fixed(c.other.ssim)} (${c.other.colors ?? 'rgb8'}, ${c.other.bytes} B) | ${signed(c.delta)} | ${c.met ? 'met' : 'not met'} |`,
-      ),
+      ...header,
+      ...set.matched.map(row),
+      '',
+      'Defaults (one run):',
+      '',
+      ...header,
+      ...set.defaults.map(row),
     ]),
+    ...(speed.length
+      ? [
+          '',
+          '### Speed: 300 PNGs of 1920x1080 (testsrc2) to a 640 px GIF',
+          '',
+          '| encoder | wall | CPU | peak RSS | bytes | wall vs recipe |',
+          '| --- | --- | --- | --- | --- | --- |',
+          ...speed.map((s) => `| ${s.encoder} | ${s.median.wall.toFixed(2)} s (${s.samples.map((x) => x.wall.toFixed(1)).join(', ')}) | ${s.median.cpu.toFixed(2)} s | ${mb(s.median.rss)} | ${(s.bytes / 1e6).toFixed(2)} MB | ${recipe ? (s.median.wall / recipe.median.wall).toFixed(2) : ''} |`),
+        ]
+      : []),
     '',
   ].join('\n');
-  return { sets, markdown };
+  return { sets, speed, markdown };
+}
+
+export { median };
+
+// `npx tsx bench/gif.ts [--runs N] [--sets photo,flat] [--no-speed] [--gifski-speed]`: this benchmark alone.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, sets: { type: 'string' }, 'no-speed': { type: 'boolean', default: false }, 'gifski-speed': { type: 'boolean', default: false } } });
+  const names = values.sets?.split(',');
+  const log = (l: string): void => console.log(l);
+  benchGif({ runs: Number(values.runs), log, sets: names ? GIF_SETS.filter((s) => names.includes(s.name)) : GIF_SETS, speed: !values['no-speed'], gifskiSpeed: values['gifski-speed'] })
+    .then((r) => log(`\n${r.markdown}`))
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
 }

@@ -162,7 +162,7 @@ export function stitchMarkdown(r: StitchBenchResult): string {
 // --- inputs ---------------------------------------------------------------------------------
 
 /** bench/results/frames-1920x1080/f_00001.png ... f_00300.png, made once with ffmpeg's testsrc2. */
-async function frameCache(log: (line: string) => void): Promise<string> {
+export async function frameCache(log: (line: string) => void): Promise<string> {
   const dir = join(RESULTS, `frames-${WIDTH}x${HEIGHT}`);
   if (existsSync(join(dir, `f_${String(FRAMES).padStart(5, '0')}.png`))) return dir;
   log(`Generating ${FRAMES} PNG frames of ${WIDTH}x${HEIGHT} into ${relative(ROOT, dir)} (once)...`);

@@ -208,6 +208,7 @@ async function encodeOnce(
       loop: settings.loop,
       palette,
       dither: settings.dither,
+      tolerance: settings.tolerance,
       lossless: settings.lossless,
     });
     let frames = 0;

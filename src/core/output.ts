@@ -27,6 +27,8 @@ export interface AnimationResult {
   dither: string | undefined;
   /** WebP: lossless or not. */
   lossless: boolean | undefined;
+  /** GIF: how far (0-255) a pixel may move and still count as unchanged. */
+  tolerance: number | undefined;
   /** With maxSize: the limit and every size tried (the last one is the file). */
   maxSize: { limit: number; attempts: { width: number; height: number; fps: number | undefined; colors: number | undefined; bytes: number }[] } | undefined;
 }
@@ -249,6 +251,7 @@ export class Output {
             loop: written.loop,
             dither: animation.codec === 'gif' ? animation.dither : undefined,
             lossless: animation.codec === 'webp' ? animation.lossless : undefined,
+            tolerance: animation.codec === 'gif' ? animation.tolerance : undefined,
             maxSize: animation.maxSize === undefined ? undefined : { limit: animation.maxSize, attempts: written.attempts },
           },
           ...transitions,

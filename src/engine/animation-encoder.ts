@@ -1,18 +1,22 @@
 import { Codec, CodecContext, Dictionary, FormatContext, Frame, Packet, Rational } from 'node-av/lib';
 import type { Stream } from 'node-av/lib';
-import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_BGRA, AV_PIX_FMT_PAL8, AV_PIX_FMT_RGBA } from 'node-av/constants';
+import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_BGRA, AV_PIX_FMT_RGBA } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { SimpleGraph } from './filter-graph.js';
 import type { Picture } from './picture.js';
-import { ColorHistogram, type Dither, PaletteMapper, type RgbaRows } from './quantizer.js';
+import { GifWriter } from './gif-writer.js';
+import { ColorHistogram, type Dither, type RgbaRows } from './quantizer.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
 /** The animated image formats: each is its own codec and muxer. */
 export type AnimationCodec = 'gif' | 'webp' | 'apng';
 export type { Dither };
 export const DITHERS: readonly Dither[] = ['sierra2_4a', 'floyd_steinberg', 'bayer', 'none'];
+
+/** A GIF pixel whose colour moved by at most this much (each of R, G, B) since it was drawn is left as shown. */
+export const GIF_TOLERANCE = 0;
 
 /** Ticks a second of each format's timestamps: GIF delays are hundredths, the others milliseconds. */
 export const ANIMATION_TICKS: Readonly<Record<AnimationCodec, number>> = { gif: 100, webp: 1000, apng: 1000 };
@@ -163,7 +167,9 @@ export class PaletteGenerator {
     if (this.frames === 0) throw new FlipbookError('NO_INPUT', 'No frame reached the palette pass');
     // A slot is kept for transparency only when the frames can have it: otherwise it would
     // cost one of the colours.
-    const colors = this.histogram.palette(this.colors - (this.transparent ? 1 : 0));
+    // The GIF writer always keeps one index for transparency (the pixels a frame leaves as they
+    // were, and transparent ones): 255 colours at most.
+    const colors = this.histogram.palette(Math.min(255, this.colors - (this.transparent ? 1 : 0)));
     // Every pixel transparent: one colour all the same, so the palette is never empty.
     return new Palette(colors.length ? colors : new Uint8Array(3), this.transparent);
   }
@@ -196,66 +202,6 @@ function rgbaRows(picture: Picture): RgbaRows {
   return { data, width: frame.width, height: frame.height, stride };
 }
 
-/**
- * The second pass of a GIF: RGBA pictures mapped to the palette (quantizer.ts) into pal8 frames
- * for the GIF encoder, each a new frame (the encoder keeps the previous one to compare).
- */
-class GifFrames {
-  private readonly mapper: PaletteMapper;
-  /** The pal8 palette plane: 256 entries, native-endian 0xAARRGGBB. */
-  private readonly plane: Buffer;
-  private readonly width: number;
-  private readonly height: number;
-
-  constructor(width: number, height: number, palette: Palette, dither: Dither) {
-    this.width = width;
-    this.height = height;
-    const n = palette.size;
-    const transparent = palette.transparent ? n : -1;
-    this.mapper = new PaletteMapper(palette.colors, transparent, dither);
-    const entries = new Uint32Array(256);
-    for (let i = 0; i < n; i++) entries[i] = (0xff000000 | ((palette.colors[i * 3] ?? 0) << 16) | ((palette.colors[i * 3 + 1] ?? 0) << 8) | (palette.colors[i * 3 + 2] ?? 0)) >>> 0;
-    // The entries after the colours are fully transparent: the first is the transparent slot when
-    // there is one, and otherwise an index no pixel uses, which the GIF encoder then takes for
-    // the pixels that did not change since the previous frame (gifflags transdiff).
-    this.plane = Buffer.from(entries.buffer);
-  }
-
-  /** A pal8 frame of `picture` (the caller frees it). */
-  map(picture: Picture): Frame {
-    // node-av shows a pal8 frame's index plane only. So the indices and the palette go into one
-    // packed buffer (av_image_copy_from_buffer's layout), a staging frame points at it
-    // (fromBuffer fills the data pointers without copying), and av_frame_copy copies both planes
-    // into FFmpeg's memory, which the encoder may keep after this buffer is gone.
-    const size = this.width * this.height;
-    const packed = Buffer.allocUnsafe(size + this.plane.length);
-    this.mapper.map(rgbaRows(picture), packed, this.width);
-    packed.set(this.plane, size);
-    const staging = this.pal8Frame();
-    const frame = this.pal8Frame();
-    try {
-      check(staging.fromBuffer(packed), 'point at a GIF frame');
-      check(frame.getBuffer(0), 'allocate a GIF frame');
-      check(frame.copy(staging), 'copy a GIF frame');
-      return frame;
-    } catch (error) {
-      frame.free();
-      throw error;
-    } finally {
-      staging.free();
-    }
-  }
-
-  private pal8Frame(): Frame {
-    const frame = new Frame();
-    frame.alloc();
-    frame.format = AV_PIX_FMT_PAL8;
-    frame.width = this.width;
-    frame.height = this.height;
-    return frame;
-  }
-}
-
 export interface AnimationEncodeSpec {
   /** Where the muxer writes (the temporary file). */
   file: string;
@@ -267,6 +213,8 @@ export interface AnimationEncodeSpec {
   /** GIF: the palette from the first pass, and how to dither to it. */
   palette?: Palette | undefined;
   dither?: Dither | undefined;
+  /** GIF: largest change of a pixel's colour (0-255 a channel) drawn as unchanged; default GIF_TOLERANCE. */
+  tolerance?: number | undefined;
   /** WebP: lossless instead of lossy. */
   lossless?: boolean | undefined;
   /** WebP: quality 0-100 (lossy) or effort (lossless). */
@@ -279,16 +227,14 @@ export interface AnimationEncodeSpec {
  */
 export class AnimationEncoder {
   readonly spec: AnimationEncodeSpec;
-  private readonly out: FrameFile;
-  private readonly gif: GifFrames | undefined;
+  private readonly out: FrameFile | GifWriter;
   private readonly convert: SimpleGraph | undefined;
   private counter = 0n;
   private readonly pending: { pts: number; duration: number }[] = [];
 
-  private constructor(spec: AnimationEncodeSpec, out: FrameFile, gif: GifFrames | undefined, convert: SimpleGraph | undefined) {
+  private constructor(spec: AnimationEncodeSpec, out: FrameFile | GifWriter, convert: SimpleGraph | undefined) {
     this.spec = spec;
     this.out = out;
-    this.gif = gif;
     this.convert = convert;
   }
 
@@ -297,21 +243,17 @@ export class AnimationEncoder {
     const { width, height } = spec;
     if (spec.codec === 'gif') {
       if (!spec.palette) throw new FlipbookError('ENGINE', 'A GIF needs its palette first');
-      const gif = new GifFrames(width, height, spec.palette, spec.dither ?? 'sierra2_4a');
-      // GIF's loop: -1 plays once, 0 forever, n repeats n times after the first play.
-      const loop = spec.loop === 0 ? 0 : spec.loop === 1 ? -1 : spec.loop - 1;
-      const out = await FrameFile.open({
+      const out = await GifWriter.open({
         file: spec.file,
-        encoder: 'gif',
-        muxer: 'gif',
         width,
         height,
-        pixelFormat: AV_PIX_FMT_PAL8,
-        timeBase,
-        options: { gifflags: '+offsetting+transdiff' },
-        muxerOptions: { loop: String(loop) },
+        loop: spec.loop,
+        colors: spec.palette.colors,
+        alpha: spec.palette.transparent,
+        dither: spec.dither ?? 'sierra2_4a',
+        tolerance: spec.tolerance ?? GIF_TOLERANCE,
       });
-      return new AnimationEncoder(spec, out, gif, undefined);
+      return new AnimationEncoder(spec, out, undefined);
     }
     const isWebp = spec.codec === 'webp';
     const pixelFormat = isWebp ? AV_PIX_FMT_BGRA : AV_PIX_FMT_RGBA;
@@ -332,7 +274,7 @@ export class AnimationEncoder {
           : { pred: 'mixed' },
         muxerOptions: isWebp ? { loop: String(spec.loop) } : { plays: String(spec.loop) },
       });
-      return new AnimationEncoder(spec, out, undefined, convert);
+      return new AnimationEncoder(spec, out, convert);
     } catch (error) {
       convert?.free();
       throw error;
@@ -341,18 +283,15 @@ export class AnimationEncoder {
 
   /** Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership. */
   async write(picture: Picture, pts: number, duration: number): Promise<void> {
-    if (this.gif) {
-      const frame = this.gif.map(picture);
-      try {
-        await this.out.write(frame, pts, duration);
-      } finally {
-        frame.free();
-      }
+    const out = this.out;
+    if (out instanceof GifWriter) {
+      // GIF timestamps are already hundredths: the delay is the duration.
+      await out.write(rgbaRows(picture), duration);
       return;
     }
     const graph = this.convert;
     if (!graph) {
-      await this.out.write(picture.frame, pts, duration);
+      await out.write(picture.frame, pts, duration);
       return;
     }
     const copy = picture.frame.clone();
@@ -387,6 +326,7 @@ export class AnimationEncoder {
       const timing = this.pending.shift();
       try {
         if (!timing) throw new FlipbookError('ENGINE', 'The conversion returned more frames than it was given');
+        if (this.out instanceof GifWriter) throw new FlipbookError('ENGINE', 'A GIF has no conversion graph');
         await this.out.write(frame, timing.pts, timing.duration);
       } finally {
         frame.free();

@@ -56,6 +56,7 @@ interface StitchFlags extends CommonOptions {
   colors?: string;
   loop?: string;
   lossless?: boolean;
+  tolerance?: string;
   maxSize?: string;
 }
 
@@ -100,6 +101,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--colors <n>', `GIF: palette size, 2-256, computed from the frames (default: ${ANIMATION_DEFAULTS.colors})`)
     .option('--loop <n>', `GIF, WebP, APNG: times the animation plays, 0 forever (default: ${ANIMATION_DEFAULTS.loop})`)
     .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
+    .option('--tolerance <n>', `GIF: a pixel whose colour moved by at most this much (0-255) keeps its old colour; a size knob for grainy footage (default: ${ANIMATION_DEFAULTS.tolerance})`)
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
     .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)', false)
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
@@ -150,6 +152,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             loop: flags.loop,
             lossless: flags.lossless,
             maxSize: flags.maxSize,
+            tolerance: flags.tolerance,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);

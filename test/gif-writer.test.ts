@@ -1,0 +1,201 @@
+/**
+ * flipbook's own GIF writer (src/engine/gif-writer.ts): LZW and blocks that two decoders read
+ * (FFmpeg 8's through node-av, Debian's ffmpeg 5.1 where installed), delays, loop blocks, still
+ * regions identical frame to frame, the temporal tolerance, transparency with a moving sprite,
+ * and maxSize with it.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { createWriter, stitch } from '../src/index.js';
+import { loopCount, paintRgba, readAnimation } from './helpers/animation.js';
+import { writeFrames } from './helpers/frames.js';
+import { type Image, paint } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
+import { tempDir } from './helpers/temp.js';
+
+const FFMPEG = '/usr/bin/ffmpeg';
+
+/** Debian's ffmpeg decodes the whole file without a complaint (a second, independent GIF decoder). */
+function referenceDecodes(t: { skip(message: string): void }, file: string): boolean {
+  if (!existsSync(FFMPEG)) {
+    if (process.env.CI === 'true') assert.fail(`${FFMPEG} is missing (apt-get install -y ffmpeg)`);
+    t.skip('no /usr/bin/ffmpeg for the cross-check');
+    return false;
+  }
+  const run = spawnSync(FFMPEG, ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `ffmpeg 5.1 fails on ${file}: ${run.stderr}`);
+  assert.equal(run.stderr.trim(), '', `ffmpeg 5.1 reports errors decoding ${file}`);
+  return true;
+}
+
+/** A pseudo-random generator, so the frames are the same on every run. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('GIF writer', () => {
+  it('writes LZW that decodes to the exact pixels, through table resets and 12-bit codes', async (t) => {
+    const dir = await tempDir(t);
+    // 200 colours on a grid the palette holds exactly (each its own histogram cell), in noise:
+    // thousands of LZW codes a frame, so the code table fills and is cleared many times.
+    const next = random(7);
+    const colours = Array.from({ length: 200 }, (_, i) => [(i % 8) * 32 + 16, (Math.floor(i / 8) % 5) * 48 + 24, Math.floor(i / 40) * 48 + 20] as const);
+    const frames: Image[] = Array.from({ length: 3 }, () => paint(320, 200, () => [...(colours[Math.floor(next() * colours.length)] ?? [0, 0, 0])]));
+    await writeFrames(dir, frames.map((image, i) => ({ name: `n_${i}.png`, image })));
+    const out = join(dir, 'noise.gif');
+    await stitch(join(dir, 'n_*.png'), out, { fps: 10, dither: 'none' });
+    const back = await readAnimation(out);
+    assert.equal(back.frames.length, 3, 'three frames');
+    for (const [n, frame] of back.frames.entries()) {
+      const source = frames[n] as Image;
+      let wrong = 0;
+      for (let p = 0; p < 320 * 200; p++) {
+        for (let c = 0; c < 3; c++) if (frame.data[p * 4 + c] !== source.data[p * 3 + c]) wrong++;
+      }
+      assert.equal(wrong, 0, `frame ${n}: every pixel decodes to its source colour (${wrong} channel values differ)`);
+    }
+    referenceDecodes(t, out);
+  });
+
+  it('keeps each frame for its own delay, in hundredths, and writes the loop block asked for', async (t) => {
+    const dir = await tempDir(t);
+    const durations = [0.1, 0.25, 0.05, 0.6];
+    for (const loop of [0, 1, 3]) {
+      const out = join(dir, `d${loop}.gif`);
+      const writer = createWriter(out, { fps: 10, loop });
+      for (const [i, duration] of durations.entries()) {
+        const image = paint(48, 32, (x, y) => [(x * 5 + i * 60) % 256, y * 8, i * 70]);
+        await writer.write({ data: image.data, width: 48, height: 32, layout: 'rgb' }, { duration });
+      }
+      const result = await writer.close();
+      assert.equal(result.frames, 4, 'four frames');
+      assert.equal(await loopCount(out), loop, `loop ${loop} read back from the file`);
+      const back = await readAnimation(out);
+      assert.deepEqual(
+        back.frames.map((f) => Math.round(f.time * 100)),
+        [0, 10, 35, 40],
+        'frame starts in hundredths: each frame lasts its duration',
+      );
+      assert.ok(Math.abs(result.duration - 1.0) < 1e-9, `the result lasts 1.0 s (${result.duration})`);
+    }
+    referenceDecodes(t, join(dir, 'd3.gif'));
+  });
+
+  it('leaves a still region identical in every frame while the rest moves', async (t) => {
+    const dir = await tempDir(t);
+    // Left half: a smooth gradient that only dithering can show (the same every frame). Right
+    // half: a gradient that moves. Then the same with grain of +-2 on the still half and tolerance 4
+    // (two frames' grains differ by up to 4).
+    const width = 128;
+    const height = 64;
+    const next = random(3);
+    const frame = (n: number, grain: boolean): Image =>
+      paint(width, height, (x, y) => {
+        if (x < width / 2) {
+          const g = grain ? Math.round(next() * 4 - 2) : 0;
+          return [40 + x * 2 + g, 90 + y + g, 200 - x + g];
+        }
+        return [(x * 3 + n * 17) % 256, (y * 4 + n * 9) % 256, (x + y + n * 30) % 256];
+      });
+    for (const [name, grain, tolerance] of [
+      ['exact', false, 0],
+      ['grain', true, 4],
+    ] as const) {
+      const images = Array.from({ length: 8 }, (_, n) => frame(n, grain));
+      await writeFrames(dir, images.map((image, i) => ({ name: `${name}_${i}.png`, image })));
+      const out = join(dir, `${name}.gif`);
+      await stitch(join(dir, `${name}_*.png`), out, { fps: 10, tolerance });
+      const back = await readAnimation(out);
+      assert.equal(back.frames.length, 8, `${name}: eight frames`);
+      const first = back.frames[0]?.data;
+      assert.ok(first, `${name}: a first frame`);
+      for (const [n, f] of back.frames.entries()) {
+        let changedStill = 0;
+        let changedMoving = 0;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            const i = (y * width + x) * 4;
+            const same = f.data[i] === first[i] && f.data[i + 1] === first[i + 1] && f.data[i + 2] === first[i + 2];
+            if (!same && x < width / 2) changedStill++;
+            if (!same && x >= width / 2) changedMoving++;
+          }
+        }
+        assert.equal(changedStill, 0, `${name}, frame ${n}: the still half is identical to frame 0 (${changedStill} pixels differ)`);
+        if (n > 0) assert.ok(changedMoving > 500, `${name}, frame ${n}: the moving half did change (${changedMoving} pixels)`);
+      }
+      referenceDecodes(t, out);
+    }
+  });
+
+  it('makes grainy footage smaller with a tolerance, within a stated loss', async (t) => {
+    const dir = await tempDir(t);
+    const next = random(11);
+    const images = Array.from({ length: 10 }, (_, n) =>
+      paint(160, 90, (x, y) => {
+        const g = Math.round((next() - 0.5) * 8);
+        return [60 + x + n + g, 80 + y + g, 150 + ((x + y) >> 2) + g];
+      }),
+    );
+    await writeFrames(dir, images.map((image, i) => ({ name: `g_${i}.png`, image })));
+    const exact = await stitch(join(dir, 'g_*.png'), join(dir, 'exact.gif'), { fps: 10 });
+    const loose = await stitch(join(dir, 'g_*.png'), join(dir, 'loose.gif'), { fps: 10, tolerance: 6 });
+    assert.ok(loose.bytes < exact.bytes * 0.8, `tolerance 6 saves at least a fifth on grain (${loose.bytes} against ${exact.bytes} bytes)`);
+    const back = await readAnimation(join(dir, 'loose.gif'));
+    for (const [n, frame] of back.frames.entries()) {
+      const source = images[n] as Image;
+      let sum = 0;
+      for (let p = 0; p < 160 * 90; p++) for (let c = 0; c < 3; c++) sum += Math.abs((frame.data[p * 4 + c] ?? 0) - (source.data[p * 3 + c] ?? 0));
+      const mean = sum / (160 * 90 * 3);
+      assert.ok(mean < 6, `frame ${n}: mean error ${mean.toFixed(2)} within 6 levels`);
+    }
+  });
+
+  it('keeps transparency of a sprite that moves: pixels it leaves become transparent again', async (t) => {
+    const dir = await tempDir(t);
+    const width = 96;
+    const height = 48;
+    const at = (n: number): number => 12 + n * 14;
+    const frames = Array.from({ length: 5 }, (_, n) =>
+      paintRgba(width, height, (x, y) => (Math.hypot(x - at(n), y - 24) < 10 ? [220, 60 + y * 3, 40, 255] : y < 4 ? [20, 20, 200, 255] : [0, 0, 0, 0])),
+    );
+    for (const [i, image] of frames.entries()) await writePng(join(dir, `s_${i}.png`), image);
+    const out = join(dir, 'sprite.gif');
+    await stitch(join(dir, 's_*.png'), out, { fps: 10 });
+    const back = await readAnimation(out);
+    assert.equal(back.frames.length, 5, 'five frames');
+    for (const [n, frame] of back.frames.entries()) {
+      let wrong = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const opaque = Math.hypot(x - at(n), y - 24) < 10 || y < 4;
+          if ((frame.data[(y * width + x) * 4 + 3] === 255) !== opaque) wrong++;
+        }
+      }
+      assert.equal(wrong, 0, `frame ${n}: opaque exactly on the sprite and the bar, transparent elsewhere (${wrong} pixels wrong)`);
+    }
+    referenceDecodes(t, out);
+  });
+
+  it('fits maxSize and says so, the tolerance kept', async (t) => {
+    const dir = await tempDir(t);
+    const next = random(5);
+    const images = Array.from({ length: 12 }, (_, n) => paint(160, 100, (x, y) => [(x * 2 + n * 11 + next() * 30) % 256, (y * 2 + next() * 30) % 256, (x + y + n * 7) % 256]));
+    await writeFrames(dir, images.map((image, i) => ({ name: `m_${i}.png`, image })));
+    const full = await stitch(join(dir, 'm_*.png'), join(dir, 'full.gif'), { fps: 10, tolerance: 4 });
+    const limit = Math.floor(full.bytes / 2);
+    const result = await stitch(join(dir, 'm_*.png'), join(dir, 'fit.gif'), { fps: 10, tolerance: 4, maxSize: limit, onWarning: () => {} });
+    const bytes = (await stat(join(dir, 'fit.gif'))).size;
+    assert.ok(bytes <= limit, `${bytes} bytes within the limit of ${limit}`);
+    assert.equal(result.bytes, bytes, 'the result says the bytes written');
+    assert.ok((await readAnimation(join(dir, 'fit.gif'))).frames.length > 0, 'the fitted GIF decodes');
+  });
+});
