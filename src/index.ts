@@ -18,8 +18,10 @@ export type { RawPixelFormat } from './engine/index.js';
 export { animate, type Animation, type AnimationFrame, type AnimateOptions } from './pipeline/animate.js';
 export { toHTML, EMBED_MODES, DEFAULT_EMBED_LIMIT, type EmbedMode, type HtmlOptions } from './html/to-html.js';
 export { display, JUPYTER_DISPLAY, type Displayed } from './html/display.js';
+export { notebookProgress, type NotebookProgressOptions } from './html/notebook-progress.js';
 export { split, planSplit, runSplit, type SplitPlan, type SplitResult } from './pipeline/split.js';
 export { readFrames, READ_AHEAD, type VideoFrame } from './pipeline/read-frames.js';
+export { readImage, READ_FIT_MODES, type ReadImageOptions, type ImagePixels } from './read/read-image.js';
 export { probe } from './pipeline/probe.js';
 export { contactSheet, SHEET_DEFAULTS, type ContactSheetResult, type SheetThumbnail } from './pipeline/contact-sheet.js';
 export {
