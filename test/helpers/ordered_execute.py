@@ -16,6 +16,10 @@ arrived. What a cell prints and displays while it runs is queued before the next
 in order, so once the marker is out, so is all of that: nothing is waited for by the clock,
 and a cell whose output is really missing still comes out without it.
 
+Deno also labels what it reads from a cell's stdout with the request running at that moment,
+so a late line of the cell can come labelled as the barrier's: the barrier prints nothing
+but its marker, so whatever else comes labelled as its stdout is given back to the cell.
+
 Not covered, and so not relied on by the tests: the cell's value (`execute_result`). Deno
 formats and sends it after the cell without waiting, so it can come even after the next
 cell's outputs; flipbook's display() shows its video during the call for this reason.
@@ -28,7 +32,7 @@ import uuid
 from queue import Empty
 from time import monotonic
 
-from jupyter_core.utils import ensure_async
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellExecutionComplete, CellTimeoutError
 from nbconvert.preprocessors import ExecutePreprocessor
 from traitlets import Bool, Integer
@@ -52,6 +56,10 @@ class BarrierExecutePreprocessor(ExecutePreprocessor):
             if self.barrier and self._flipbook_parent is not None:
                 await self._barrier()
 
+    # nbclient binds its synchronous execute_cell (what nbconvert calls) to its own
+    # async_execute_cell: bind it again to this one.
+    execute_cell = run_sync(async_execute_cell)
+
     async def _barrier(self):
         parent, cell, cell_index = self._flipbook_parent
         marker = f"flipbook-barrier-{uuid.uuid4().hex}"
@@ -67,6 +75,7 @@ class BarrierExecutePreprocessor(ExecutePreprocessor):
             except Empty:
                 raise CellTimeoutError.error_from_timeout_and_cell("Timeout waiting for the barrier after", self.barrier_timeout, cell)
             of = msg["parent_header"].get("msg_id")
+
             if of == parent:
                 if msg["msg_type"] == "status":
                     continue
@@ -74,7 +83,17 @@ class BarrierExecutePreprocessor(ExecutePreprocessor):
                     self.process_message(msg, cell, cell_index)
                 except CellExecutionComplete:
                     pass
-            elif of == barrier and msg["msg_type"] in ("stream", "display_data"):
-                text = msg["content"].get("text") or str(msg["content"].get("data", {}).get("text/plain", ""))
-                if marker in text:
-                    seen.add(msg["msg_type"])
+            elif of == barrier and msg["msg_type"] == "stream":
+                # Deno labels what it reads from a cell's stdout and stderr with the request
+                # that is running when it reads it: a line the cell printed can come labelled
+                # as the barrier's. The barrier prints only its marker, so the rest is the cell's.
+                text = msg["content"].get("text", "")
+                if f"{marker}\n" in text:
+                    seen.add("stream")
+                    text = text.replace(f"{marker}\n", "", 1)
+                if text:
+                    late = dict(msg, content=dict(msg["content"], text=text), parent_header=dict(msg["parent_header"], msg_id=parent))
+                    self.process_message(late, cell, cell_index)
+            elif of == barrier and msg["msg_type"] == "display_data":
+                if marker in str(msg["content"].get("data", {}).get("text/plain", "")):
+                    seen.add("display_data")
