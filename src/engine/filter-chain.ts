@@ -74,6 +74,15 @@ export function fitFilters(w: number, h: number, fit: FitMode, padColour: string
   return [`scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${padColour}`];
 }
 
+/**
+ * fitFilters for a decoded video frame of any pixel format: first to planar RGB with alpha
+ * (reading the source's matrix and range), since padding or cropping 4:2:0 to an odd size or
+ * offset is refused. Then the fit, exact to the pixel.
+ */
+export function fitFiltersFromAny(w: number, h: number, fit: FitMode, padColour: string): string[] {
+  return ['scale=in_color_matrix=auto:in_range=auto:flags=bicubic+full_chroma_int', 'format=gbrap', ...fitFilters(w, h, fit, padColour)];
+}
+
 /** Returns a graph description with one input pad `[in]` and one output `[out]`. */
 export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
   const steps: string[] = [];

@@ -2,7 +2,7 @@
  * The size readFrames delivers, and the filters that make it: with both `width` and `height`
  * exactly that size (fitted as `fit` says), as readImage does; otherwise the aspect ratio kept.
  */
-import { fitFilters } from '../engine/index.js';
+import { fitFiltersFromAny } from '../engine/index.js';
 import { type ResolvedSelection, outputSize } from '../options/split-options.js';
 import type { Size } from '../options/values.js';
 
@@ -24,7 +24,7 @@ export function frameShape(selection: Pick<ResolvedSelection, 'width' | 'height'
     if (same) return { width, height, filters: [], resize: undefined };
     // Fill is a plain resize; contain and cover scale to the aspect ratio, then pad or crop.
     if (fit === 'fill') return { width, height, filters: [], resize: { width, height } };
-    return { width, height, filters: fitFilters(width, height, fit, 'black'), resize: undefined };
+    return { width, height, filters: fitFiltersFromAny(width, height, fit, 'black'), resize: undefined };
   }
   const size = outputSize(selection, shown.width, shown.height);
   const resized = size.width !== shown.width || size.height !== shown.height;
