@@ -20,6 +20,8 @@ export { split, planSplit, runSplit, type SplitPlan, type SplitResult } from './
 export { readFrames, READ_AHEAD, type VideoFrame } from './read/read-frames.js';
 export { probe } from './read/probe.js';
 export { contactSheet, SHEET_DEFAULTS, type ContactSheetResult, type SheetThumbnail } from './read/contact-sheet.js';
+export { notebookProgress, type NotebookProgressOptions } from './html/notebook-progress.js';
+export { readImage, READ_FIT_MODES, type ReadImageOptions, type ImagePixels } from './read/read-image.js';
 export {
   type SelectionOptions,
   type ReadFramesOptions,

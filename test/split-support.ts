@@ -138,7 +138,7 @@ export async function ffmpegVideo(file: string, count: number, width: number, he
 }
 
 /** Decodes a single image file with flipbook's reader (an image is a one-frame video). */
-export async function imagePixels(file: string, layout: 'rgb' | 'gray' | 'rgba' = 'rgb'): Promise<{ data: Uint8Array; width: number; height: number }> {
+export async function imagePixels(file: string, format: 'rgb' | 'gray' | 'rgba' = 'rgb'): Promise<{ data: Uint8Array; width: number; height: number }> {
   for await (const frame of readFrames(file, { layout: format })) return frame;
   throw new Error(`${file} has no picture`);
 }

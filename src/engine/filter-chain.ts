@@ -62,6 +62,26 @@ function deepAlpha(source: ChainSource, target: ChainTarget): boolean {
   return /(9|1[0-6])(le|be)$/.test(target.pixelFormat) && /(16|48|64)(le|be)$/.test(source.pixelFormat);
 }
 
+/**
+ * The filters that bring a picture to exactly `w`x`h`: `cover` scales up and crops at the
+ * centre, `fill` stretches, `contain` (and `error`, which never gets here with another size)
+ * scales down and pads with `padColour` (an FFmpeg colour: `0x000000`, `black@0`).
+ */
+export function fitFilters(w: number, h: number, fit: FitMode, padColour: string): string[] {
+  if (fit === 'cover') return [`scale=${w}:${h}:force_original_aspect_ratio=increase`, `crop=${w}:${h}`];
+  if (fit === 'fill') return [`scale=${w}:${h}`, 'setsar=1'];
+  return [`scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${padColour}`];
+}
+
+/**
+ * fitFilters for a decoded video frame of any pixel format: first to planar RGB with alpha
+ * (reading the source's matrix and range), since padding or cropping 4:2:0 to an odd size or
+ * offset is refused. Then the fit, exact to the pixel.
+ */
+export function fitFiltersFromAny(w: number, h: number, fit: FitMode, padColour: string): string[] {
+  return ['scale=in_color_matrix=auto:in_range=auto:flags=bicubic+full_chroma_int', 'format=gbrap', ...fitFilters(w, h, fit, padColour)];
+}
+
 /** Returns a graph description with one input pad `[in]` and one output `[out]`. */
 export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
   const steps: string[] = [];
@@ -76,10 +96,7 @@ export function buildFilterChain(source: ChainSource, target: ChainTarget): stri
   steps.push(...(ORIENTATION_FILTERS[source.orientation] ?? []));
   const shown = source.orientation >= 5 ? { w: source.height, h: source.width } : { w: source.width, h: source.height };
   if (shown.w !== target.fitWidth || shown.h !== target.fitHeight) {
-    const { fitWidth: w, fitHeight: h } = target;
-    if (target.fit === 'cover') steps.push(`scale=${w}:${h}:force_original_aspect_ratio=increase`, `crop=${w}:${h}`);
-    else if (target.fit === 'fill') steps.push(`scale=${w}:${h}`, 'setsar=1');
-    else steps.push(`scale=${w}:${h}:force_original_aspect_ratio=decrease`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${padColour}`);
+    steps.push(...fitFilters(target.fitWidth, target.fitHeight, target.fit, padColour));
   }
   if (target.width !== target.fitWidth || target.height !== target.fitHeight) {
     steps.push(`pad=${target.width}:${target.height}:0:0:color=${padColour}`);

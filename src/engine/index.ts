@@ -3,7 +3,7 @@
  * flipbook's own types; FFmpeg's objects stay inside.
  */
 export { ImageDecoders, decodeImage } from './image-decoder.js';
-export { buildFilterChain, type ChainTarget, type FitMode } from './filter-chain.js';
+export { buildFilterChain, fitFilters, fitFiltersFromAny, type ChainTarget, type FitMode } from './filter-chain.js';
 export { Normaliser } from './normaliser.js';
 export { Picture, pictureFromPixels, type RawPixels } from './picture.js';
 export { VideoEncoder, type Container, type EncodeSpec } from './video-encoder.js';

@@ -39,6 +39,13 @@ export interface SelectionOptions {
 export interface ReadFramesOptions extends SelectionOptions {
   /** Pixel layout of `data`. Default `rgba`. */
   layout?: PixelLayout;
+  /**
+   * With both `width` and `height`, every frame is exactly that size; this says how a picture
+   * of another shape fills it: `contain` (whole picture, black bars), `cover` (cropped at the
+   * centre), `fill` (stretched). Default `contain`. With one side (or `scale`) the other keeps
+   * the aspect ratio.
+   */
+  fit?: 'contain' | 'cover' | 'fill';
 }
 
 export interface SplitOptions extends SelectionOptions {

@@ -1,6 +1,7 @@
 import { type PackedOutput, PixelReader, VideoSource } from '../engine/index.js';
-import { type ReadFramesOptions, type ResolvedSelection, outputSize, resolveSelection } from '../options/split-options.js';
+import { type ReadFramesOptions, type ResolvedSelection, resolveSelection } from '../options/split-options.js';
 import { PIXEL_LAYOUTS, type PixelLayout, parseChoice } from '../options/values.js';
+import { READ_FITS, type ReadFit, frameShape } from './frame-size.js';
 import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
 import { streamFrames } from './frame-stream.js';
@@ -38,19 +39,19 @@ const FFMPEG_FORMATS: Record<PixelLayout, PackedOutput> = { rgba: 'rgba', rgb: '
 export function readFrames(video: string, options: ReadFramesOptions = {}): AsyncGenerator<VideoFrame> {
   const selection = resolveSelection(options);
   const layout = parseChoice(options.layout ?? 'rgba', 'layout', PIXEL_LAYOUTS);
-  return prefetch(decodeFrames(video, selection, layout, options), READ_AHEAD);
+  const fit = parseChoice(options.fit ?? 'contain', 'fit', READ_FITS);
+  return prefetch(decodeFrames(video, selection, layout, fit, options), READ_AHEAD);
 }
 
-async function* decodeFrames(video: string, selection: ResolvedSelection, layout: PixelLayout, options: ReadFramesOptions): AsyncGenerator<VideoFrame> {
+async function* decodeFrames(video: string, selection: ResolvedSelection, layout: PixelLayout, fit: ReadFit, options: ReadFramesOptions): AsyncGenerator<VideoFrame> {
   throwIfAborted(options.signal);
   const source = await VideoSource.open(video);
   const shown = { width: source.video.displayWidth, height: source.video.displayHeight };
-  const size = outputSize(selection, shown.width, shown.height);
-  const resized = size.width !== shown.width || size.height !== shown.height;
+  const shape = frameShape(selection, fit, shown);
   const reader = new PixelReader({
-    filters: source.upright.filters,
-    width: resized ? size.width : undefined,
-    height: resized ? size.height : undefined,
+    filters: [...source.upright.filters, ...shape.filters],
+    width: shape.resize?.width,
+    height: shape.resize?.height,
     pixelFormat: FFMPEG_FORMATS[layout],
   });
   let complete = false;
