@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { type AnimationFrame, FlipbookError, animate } from '../src/index.js';
+import { type AnimateFrame, FlipbookError, animate } from '../src/index.js';
 import { canvasPackage } from '../src/animate/canvas-package.js';
 import type { Rgb } from './helpers/images.js';
 import { listDir, tempDir } from './helpers/temp.js';
@@ -21,7 +21,7 @@ describe('animate', () => {
   it('calls draw once a frame with index, t and progress, and writes what it drew', async (t) => {
     const dir = await tempDir(t);
     const output = join(dir, 'count.mp4');
-    const seen: Omit<AnimationFrame<number>, 'canvas'>[] = [];
+    const seen: Omit<AnimateFrame<number>, 'canvas'>[] = [];
     const result = await animate(
       {
         width: W,
@@ -72,7 +72,7 @@ describe('animate', () => {
         {
           width: W,
           height: H,
-          frames,
+          data: frames,
           // An async draw is awaited before the frame is taken.
           async draw(ctx, { datum, progress: p }) {
             progresses.push(p);
@@ -143,7 +143,7 @@ describe('animate', () => {
   it('validates the animation', async () => {
     const draw = (): void => undefined;
     await assert.rejects(animate({ width: W, height: H, frames: 0, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'frames' });
-    await assert.rejects(animate({ width: W, height: H, frames: 2, duration: 1, draw }, 'x.mp4'), { code: 'INVALID_OPTION', message: /either frames or duration/ });
+    await assert.rejects(animate({ width: W, height: H, frames: 2, duration: 1, draw }, 'x.mp4'), { code: 'INVALID_OPTION', message: /one of frames, duration and data, not frames and duration/ });
     await assert.rejects(animate({ width: W, height: H, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'frames' });
     await assert.rejects(animate({ width: 0, height: H, frames: 1, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'width' });
     await assert.rejects(animate({ width: W, height: H, frames: 1 } as never, 'x.mp4'), { code: 'INVALID_OPTION', option: 'draw' });

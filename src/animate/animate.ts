@@ -1,6 +1,6 @@
 import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, invalidOption, opt, text } from '../errors.js';
 import type { WriterOptions } from '../options/output-options.js';
 import { type Fraction, fractionToNumber, parseDimension, parseDuration, parseFps } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -9,34 +9,37 @@ import { createWriter } from '../writer/frame-writer.js';
 import type { OutputResult } from '../core/output.js';
 
 /** What draw() is told about the frame it draws. */
-export interface AnimationFrame<T> {
+export interface AnimateFrame<T> {
   /** 0-based frame number. */
   index: number;
   /** The frame's time in seconds: index / fps. */
   t: number;
-  /** 0 at the first frame, 1 at the last (NaN when `frames` is an iterable of unknown length). */
+  /** 0 at the first frame, 1 at the last (NaN when `data` is an iterable of unknown length). */
   progress: number;
-  /** The element of `frames` for this frame; the index when `frames` is a count or `duration` is given. */
+  /** The element of `data` for this frame; the index when `frames` or `duration` is given. */
   datum: T;
   /** The canvas drawn on (the same one every frame). */
   canvas: Canvas;
 }
 
-export interface Animation<T = number> {
+/** What animate() draws: the canvas size, the rate, how many frames (or the data to draw), and draw(). */
+export interface AnimateSpec<T = number> {
   /** Canvas and video size in pixels. */
   width: number;
   height: number;
   /** Frames per second. Default 25. */
   fps?: number | string;
-  /** How many frames, or the data to draw one frame each of (an array, a generator, an async iterable). */
-  frames?: number | Iterable<T> | AsyncIterable<T>;
-  /** Instead of `frames`: the length in seconds (`3`, `"1.5s"`), frames = duration × fps. */
+  /** How many frames. Give one of `frames`, `duration` and `data`. */
+  frames?: number;
+  /** The length in seconds (`3`, `"1.5s"`): frames = duration × fps. */
   duration?: number | string;
+  /** The data to draw one frame each of (an array, a generator, an async iterable). */
+  data?: Iterable<T> | AsyncIterable<T>;
   /**
    * Draws one frame. The canvas keeps what the previous frame drew: clear it (or fill the
    * background) first for a fresh frame. May be async.
    */
-  draw: (ctx: SKRSContext2D, frame: AnimationFrame<T>) => void | Promise<void>;
+  draw: (ctx: SKRSContext2D, frame: AnimateFrame<T>) => void | Promise<void>;
 }
 
 /** The writer's output options; size, rate and frame count come from the animation. */
@@ -48,8 +51,8 @@ export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'e
  * only the canvas and the frame being encoded are in memory. An exception in draw() (or the
  * signal) stops the run and leaves no output; draw's own error is rethrown as it is.
  */
-export async function animate<T = number>(animation: Animation<T>, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
-  if (animation === null || typeof animation !== 'object') throw invalidOption('animation', 'an object { width, height, fps, frames, draw }', animation);
+export async function animate<T = number>(animation: AnimateSpec<T>, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
+  if (animation === null || typeof animation !== 'object') throw invalidOption('animation', 'an object { width, height, fps, frames (or duration or data), draw }', animation);
   if (typeof animation.draw !== 'function') throw invalidOption('draw', 'a function (ctx, { index, t, progress, datum }) => void', animation.draw);
   const width = parseDimension(animation.width, 'width');
   const height = parseDimension(animation.height, 'height');
@@ -88,22 +91,23 @@ interface FrameSource<T> {
   total: number | undefined;
 }
 
-function frameSource<T>(animation: Animation<T>, fps: Fraction): FrameSource<T> {
-  const { frames, duration } = animation;
-  if (frames !== undefined && duration !== undefined) throw invalidOption('frames', 'either frames or duration, not both', frames);
-  let count: number | undefined;
+function frameSource<T>(animation: AnimateSpec<T>, fps: Fraction): FrameSource<T> {
+  const { frames, duration, data } = animation;
+  const given = (['frames', 'duration', 'data'] as const).filter((k) => animation[k] !== undefined);
+  if (given.length > 1) throw invalidOption(given[1] ?? 'frames', `one of frames, duration and data, not ${given.join(' and ')}`, animation[given[1] ?? 'frames']);
+  let count: number;
   if (duration !== undefined) {
     count = Math.round(parseDuration(duration, 'duration') * fractionToNumber(fps));
     if (count < 1) {
-      throw new FlipbookError('INVALID_OPTION', `A duration of ${duration} is shorter than one frame at ${fractionToNumber(fps)} fps`, { option: 'duration', hint: 'Give a longer duration or a higher fps' });
+      throw new FlipbookError('INVALID_OPTION', `A duration of ${duration} is shorter than one frame at ${fractionToNumber(fps)} fps`, { option: 'duration', hint: text`Give a longer ${opt('duration')} or a higher ${opt('fps')}` });
     }
-  } else if (typeof frames === 'number') {
-    if (!Number.isInteger(frames) || frames < 1) throw invalidOption('frames', 'a whole number of frames, 1 or more, or an iterable of data', frames);
+  } else if (frames !== undefined) {
+    if (typeof frames !== 'number' || !Number.isInteger(frames) || frames < 1) throw invalidOption('frames', 'a whole number of frames, 1 or more', frames);
     count = frames;
-  } else if (frames !== undefined && frames !== null && (Symbol.iterator in Object(frames) || Symbol.asyncIterator in Object(frames))) {
-    return { data: frames as Iterable<T> | AsyncIterable<T>, total: knownLength(frames) };
+  } else if (data !== undefined && data !== null && (Symbol.iterator in Object(data) || Symbol.asyncIterator in Object(data))) {
+    return { data, total: knownLength(data) };
   } else {
-    throw invalidOption('frames', 'a whole number of frames or an iterable of data (or give duration)', frames);
+    throw invalidOption(data === undefined ? 'frames' : 'data', 'a whole number of frames, a duration, or an iterable of data', data ?? frames);
   }
   const n = count;
   const indices = function* (): Generator<number> {
@@ -113,8 +117,8 @@ function frameSource<T>(animation: Animation<T>, fps: Fraction): FrameSource<T> 
 }
 
 /** The length of an array, a typed array, a Set or a Map; undefined for a generator. */
-function knownLength(frames: object): number | undefined {
-  if (Array.isArray(frames) || ArrayBuffer.isView(frames)) return (frames as { length: number }).length;
-  if (frames instanceof Set || frames instanceof Map) return frames.size;
+function knownLength(data: object): number | undefined {
+  if (Array.isArray(data) || ArrayBuffer.isView(data)) return (data as { length: number }).length;
+  if (data instanceof Set || data instanceof Map) return data.size;
   return undefined;
 }
