@@ -15,7 +15,7 @@ import { createWriter, probe, stitch } from '../src/index.js';
 import { alphaFrame } from './helpers/alpha.js';
 import { solid } from './helpers/images.js';
 import { encodePng16, writePng } from './helpers/png.js';
-import { FFMPEG, needTool, run } from './split-support.js';
+import { FFMPEG, needTool, run } from './helpers/test-media.js';
 import { ms } from './helpers/video.js';
 
 const W = 64;

@@ -5,7 +5,8 @@
  * overwrite rules. (Playback of these snippets in Chromium: html-playback.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -163,8 +164,22 @@ describe('display', () => {
     assert.equal((await display(mp4)).shownBy, undefined);
   });
 
-  it('finds no tslab here', () => {
-    assert.equal(requireTslab(), undefined);
+  it('finds tslab where a notebook kernel has it, beside the notebook (the working directory), and shows through it', async (t) => {
+    const notebook = await tempDir(t, 'flipbook-notebook-');
+    await mkdir(join(notebook, 'node_modules', 'tslab'), { recursive: true });
+    await writeFile(join(notebook, 'node_modules', 'tslab', 'package.json'), JSON.stringify({ name: 'tslab', main: 'index.js' }));
+    await writeFile(join(notebook, 'node_modules', 'tslab', 'index.js'), 'const shown = [];\nmodule.exports = { shown, display: { html: (html) => shown.push(html) } };\n');
+    const cwd = process.cwd();
+    notebookHooks.requireTslab = requireTslab;
+    process.chdir(notebook);
+    try {
+      const shown = await display(mp4);
+      assert.equal(shown.shownBy, 'tslab', 'display() went through the tslab it found');
+      const fake = createRequire(join(notebook, 'notebook.js'))('tslab') as { shown: string[] };
+      assert.deepEqual(fake.shown, [shown.html], 'that tslab was given the snippet');
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { runCli } from './helpers/cli.js';
-import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, needTool, run, stitchedVideo, tempDir } from './split-support.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, needTool, run, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

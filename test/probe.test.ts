@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, probe } from '../src/index.js';
-import { FFMPEG, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './split-support.js';
+import { FFMPEG, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 
 import { type FlipbookError, READ_AHEAD, readFrames } from '../src/index.js';
 import { prefetch } from '../src/util/prefetch.js';
-import { frameNumber, stitchedVideo, tempDir } from './split-support.js';
+import { frameNumber, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { type CliResult, runCli } from './helpers/cli.js';
-import { imagePixels, stitchedVideo, tempDir } from './split-support.js';
+import { imagePixels, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 
 import { type FlipbookError, probe, readFrames, split } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
-import { FFMPEG, ffmpegVideo, frameNumber, imagePixels, needTool, stitchedVideo, tempDir, writeWav } from './split-support.js';
+import { FFMPEG, ffmpegVideo, frameNumber, imagePixels, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 
 import { type ReadFramesOptions, type VideoFrame, readFrames, split } from '../src/index.js';
-import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, frameNumber, imagePixels, run, tempDir } from './split-support.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, frameNumber, imagePixels, run, tempDir } from './helpers/test-media.js';
 
 const W = 128;
 const H = 72;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, contactSheet, probe } from '../src/index.js';
-import { frameNumber, imagePixels, stitchedVideo, tempDir } from './split-support.js';
+import { frameNumber, imagePixels, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 160;
 const H = 96;

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 
 import { FrameConverter, PixelReader, VideoSource, copyPixels } from '../src/engine/index.js';
 import { probe, readFrames, split } from '../src/index.js';
-import { FFMPEG, FFPROBE, ffmpegVideo, imagePixels, needTool, psnr, run, syntheticFrame, tempDir } from './split-support.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, imagePixels, needTool, psnr, run, syntheticFrame, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

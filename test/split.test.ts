@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, planSplit, probe, readFrames, split } from '../src/index.js';
-import { ffmpegVideo, imagePixels, needTool, FFMPEG, psnr, stitchedVideo, tempDir } from './split-support.js';
+import { ffmpegVideo, imagePixels, needTool, FFMPEG, psnr, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;

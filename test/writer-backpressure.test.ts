@@ -65,7 +65,7 @@ describe('writer backpressure', () => {
 
     assert.equal(result.frames, FRAMES);
     const reader = await VideoReader.open(output);
-    assert.deepEqual([reader.video.width, reader.video.height, reader.video.frames], [WIDTH, HEIGHT, FRAMES]);
+    assert.deepEqual([reader.video.width, reader.video.height, reader.video.headerFrames], [WIDTH, HEIGHT, FRAMES]);
     await reader.close();
 
     assert.ok(mostAhead <= MOST_AHEAD, `the producer got ${mostAhead} frames ahead of the encoder (at most ${MOST_AHEAD} allowed)`);

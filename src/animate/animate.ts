@@ -1,5 +1,4 @@
-import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
-
+import type { DrawingCanvas, DrawingContext2D } from './drawing-context.js';
 import { FlipbookError, invalidOption, opt, text } from '../errors.js';
 import type { WriterOptions } from '../options/output-options.js';
 import { type Fraction, fractionToNumber, parseDimension, parseDuration, parseFps } from '../options/values.js';
@@ -19,7 +18,7 @@ export interface AnimateFrame<T> {
   /** The element of `data` for this frame; the index when `frames` or `duration` is given. */
   datum: T;
   /** The canvas drawn on (the same one every frame). */
-  canvas: Canvas;
+  canvas: DrawingCanvas;
 }
 
 /** What animate() draws: the canvas size, the rate, how many frames (or the data to draw), and draw(). */
@@ -37,9 +36,10 @@ export interface AnimateSpec<T = number> {
   data?: Iterable<T> | AsyncIterable<T>;
   /**
    * Draws one frame. The canvas keeps what the previous frame drew: clear it (or fill the
-   * background) first for a fresh frame. May be async.
+   * background) first for a fresh frame. May be async. `ctx` is `@napi-rs/canvas`'s
+   * SKRSContext2D: with that package installed, annotate it as such for its whole API.
    */
-  draw: (ctx: SKRSContext2D, frame: AnimateFrame<T>) => void | Promise<void>;
+  draw(ctx: DrawingContext2D, frame: AnimateFrame<T>): void | Promise<void>;
 }
 
 /** The writer's output options; size, rate and frame count come from the animation. */
@@ -59,8 +59,8 @@ export async function animate<T = number>(animation: AnimateSpec<T>, output: str
   const fps = parseFps(animation.fps ?? 25);
   const source = frameSource(animation, fps);
   throwIfAborted(options.signal);
-  const canvas = await createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
+  const canvas: DrawingCanvas = await createCanvas(width, height);
+  const ctx: DrawingContext2D = canvas.getContext('2d');
   const writer = createWriter(output, { ...options, width, height, fps: `${fps.num}/${fps.den}`, ...(source.total === undefined ? {} : { expectedFrames: source.total }) });
   const rate = fractionToNumber(fps);
   // One frame is encoded while the next is drawn: write() copies the canvas before it returns.

@@ -47,6 +47,7 @@ const BIT_RATE = 128_000;
  * volume, loop by re-reading, pad, trim, fade, resample to the encoder's format, frame_size
  * chunks by asetnsamples), encode, and hand the packets to the muxer's interleaving. The
  * video encoder pumps it up to each picture's time, so the two streams interleave as written.
+ * @internal engine use only.
  */
 export class AudioTrack {
   readonly spec: AudioSpec;

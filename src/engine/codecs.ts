@@ -30,6 +30,7 @@ export interface RecipeInput {
 }
 
 export interface CodecRecipe {
+  /** FFmpeg's encoder name. @internal engine use only (node-av's type). */
   encoder: FFEncoderCodec;
   /** What a reader reports as the codec (FFmpeg's decoder name). */
   decodedName: string;

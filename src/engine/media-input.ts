@@ -198,7 +198,7 @@ export async function openMedia(file: string): Promise<{ format: FormatContext; 
   return { format, size };
 }
 
-/** The video stream flipbook reads: the best one that is not cover art. */
+/** The video stream flipbook reads: the best one that is not cover art. @internal engine use only. */
 export function mainVideoStream(format: FormatContext): Stream | undefined {
   const moving = format.streams.filter((s) => s.codecpar.codecType === AVMEDIA_TYPE_VIDEO && !s.hasDisposition(AV_DISPOSITION_ATTACHED_PIC));
   if (moving.length === 0) return undefined;
@@ -220,11 +220,12 @@ export function noVideoError(file: string, tracks: readonly TrackInfo[]): Flipbo
   });
 }
 
+/** @internal engine use only. */
 export function displayMatrixOf(stream: Stream): DisplayMatrix | undefined {
   return parseDisplayMatrix(stream.codecpar.getCodedSideData(AV_PKT_DATA_DISPLAYMATRIX));
 }
 
-/** Matroska keeps each track's duration in a DURATION tag ("00:00:02.000000000"). */
+/** Matroska keeps each track's duration in a DURATION tag ("00:00:02.000000000"). @internal engine use only. */
 export function durationTag(stream: Stream): number | undefined {
   const tag = stream.metadata?.get('DURATION');
   const m = tag ? /^(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(tag) : null;
@@ -290,7 +291,7 @@ function codecTagOf(tag: number): string | undefined {
 
 /**
  * The decoder for a stream: FFmpeg's native VP9 decoder drops the alpha side channel of a
- * WebM (BlockAdditional), libvpx's reads it, as Chromium does.
+ * WebM (BlockAdditional), libvpx's reads it, as Chromium does. @internal engine use only.
  */
 export function decoderFor(stream: Stream): Codec | null {
   if (stream.codecpar.codecId === AV_CODEC_ID_VP9 && stream.metadata?.get('alpha_mode') === '1') {
@@ -324,6 +325,7 @@ function describeAudio(stream: Stream): AudioTrackInfo {
   };
 }
 
+/** @internal engine use only. */
 export function describeStream(stream: Stream): TrackInfo {
   const type = stream.codecpar.codecType;
   if (type === AVMEDIA_TYPE_VIDEO) return describeVideo(stream);
@@ -332,7 +334,7 @@ export function describeStream(stream: Stream): TrackInfo {
   return { type: kind, index: stream.index, codec: Codec.findDecoder(stream.codecpar.codecId)?.name ?? 'unknown' };
 }
 
-/** Everything the container and its headers say, before any frame is read. */
+/** Everything the container and its headers say, before any frame is read. @internal engine use only. */
 export function describeMedia(file: string, format: FormatContext, size: number): MediaInfo {
   const streams = format.streams.map(describeStream);
   const main = mainVideoStream(format);

@@ -1,12 +1,13 @@
 /** Reads back GIF, WebP and APNG outputs: frames as RGBA with flipbook's engine, and the loop count from the file's bytes. */
 import { readFile } from 'node:fs/promises';
 
-import { type DecodedVideoFrame, VideoReader, type VideoStreamInfo } from './video-reader.js';
+import type { VideoTrackInfo } from '../../src/index.js';
+import { type DecodedVideoFrame, VideoReader } from './video-reader.js';
 import type { Image } from './images.js';
 
 export interface AnimationBack {
   container: string;
-  video: VideoStreamInfo;
+  video: VideoTrackInfo;
   /** Every frame as RGBA. */
   frames: DecodedVideoFrame[];
   /** End of the last frame, seconds (its start plus its delay, from the next frame or the file). */

@@ -1,29 +1,7 @@
-import type { Fraction } from '../../src/options/values.js';
 import { FrameConverter } from '../../src/engine/frame-converter.js';
 import type { PixelLayout } from '../../src/options/values.js';
+import type { VideoTrackInfo } from '../../src/engine/media-input.js';
 import { VideoSource } from '../../src/engine/video-source.js';
-
-export interface VideoStreamInfo {
-  index: number;
-  codec: string;
-  profile: string | undefined;
-  pixelFormat: string;
-  width: number;
-  height: number;
-  timeBase: Fraction;
-  avgFrameRate: Fraction | undefined;
-  frameRate: Fraction | undefined;
-  /** Seconds, from the stream header (undefined if it has none). */
-  duration: number | undefined;
-  /** Frame count from the container header (undefined if it has none). */
-  frames: number | undefined;
-  colorSpace: string;
-  colorPrimaries: string;
-  colorTransfer: string;
-  colorRange: string;
-  /** The container's four-character code (`hvc1`, `avc1`, `ap4h`), when it stores one. */
-  codecTag: string | undefined;
-}
 
 export interface DecodedVideoFrame {
   index: number;
@@ -49,7 +27,8 @@ export class VideoReader {
   readonly container: string;
   /** Seconds, from the container (undefined if unknown). */
   readonly duration: number | undefined;
-  readonly video: VideoStreamInfo;
+  /** The video stream as probe() describes it. */
+  readonly video: VideoTrackInfo;
   private readonly source: VideoSource;
 
   private constructor(source: VideoSource) {
@@ -57,25 +36,7 @@ export class VideoReader {
     this.file = source.file;
     this.container = source.info.container;
     this.duration = source.info.duration;
-    const v = source.video;
-    this.video = {
-      index: v.index,
-      codec: v.codec,
-      profile: v.profile,
-      pixelFormat: v.pixelFormat,
-      width: v.width,
-      height: v.height,
-      timeBase: v.timeBase,
-      avgFrameRate: v.avgFrameRate,
-      frameRate: v.frameRate,
-      duration: v.duration,
-      frames: v.headerFrames,
-      colorSpace: v.colorSpace,
-      colorPrimaries: v.colorPrimaries,
-      colorTransfer: v.colorTransfer,
-      colorRange: v.colorRange,
-      codecTag: v.codecTag,
-    };
+    this.video = source.video;
   }
 
   static async open(file: string): Promise<VideoReader> {

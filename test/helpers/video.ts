@@ -1,14 +1,15 @@
 /** Reads back what stitch wrote, with flipbook's own engine, and looks at its pixels. */
 import assert from 'node:assert/strict';
 
-import { type DecodedVideoFrame, VideoReader, type VideoStreamInfo } from './video-reader.js';
+import type { VideoTrackInfo } from '../../src/index.js';
+import { type DecodedVideoFrame, VideoReader } from './video-reader.js';
 import type { Image, Rgb } from './images.js';
 
 export interface ReadBack {
   /** The container's duration in seconds. */
   duration: number | undefined;
   container: string;
-  video: VideoStreamInfo;
+  video: VideoTrackInfo;
   /** Every decoded frame as tightly packed RGB. */
   frames: DecodedVideoFrame[];
 }

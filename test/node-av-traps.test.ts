@@ -1,6 +1,6 @@
 /**
  * Regression tests for the node-av 6.1.1 traps that src/engine works around (README, "node-av
- * traps"). The 4K frame-lifetime trap has its own test next to the engine's other tests.
+ * traps"). The 4K frame-lifetime trap has its own test, node-av-4k-frames.test.ts.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

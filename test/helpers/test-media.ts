@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
-import { ImageEncoder, pictureFromPixels } from '../src/engine/index.js';
-import { readFrames, stitch } from '../src/index.js';
+import { ImageEncoder, pictureFromPixels } from '../../src/engine/index.js';
+import { readFrames, stitch } from '../../src/index.js';
 
 export const FFMPEG = process.env.FLIPBOOK_FFMPEG ?? '/usr/bin/ffmpeg';
 export const FFPROBE = process.env.FLIPBOOK_FFPROBE ?? '/usr/bin/ffprobe';

@@ -1,0 +1,102 @@
+/**
+ * The published declarations as a user's project sees them: built with the package's own build
+ * config, installed into a consumer project that has neither node-av's nor `@napi-rs/canvas`'s
+ * types (the canvas package is optional; node-av's types are not flipbook's API), and type-checked
+ * there with `strict` and `skipLibCheck: false`, so every declaration file reachable from
+ * `dist/index.d.ts` is checked, not only the consumer's code.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { test } from 'node:test';
+
+import { ROOT, finished } from './helpers/cli.js';
+import { tempDir } from './helpers/temp.js';
+
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+const CONSUMER = `import { type DrawingContext2D, type OutputResult, type VideoTrackInfo, animate, createWriter, isFlipbookError, probe, readFrames, stitch } from 'flipbook';
+
+export async function use(): Promise<number> {
+  const stitched: OutputResult = await stitch(['frames/*.png'], 'movie.mp4', { fps: 30, fit: 'contain', codec: 'h265', crf: 28, onWarning: (message: string) => void message });
+  const writer = createWriter('out.webm', { width: 64, height: 48, fps: '30000/1001', codec: 'vp9' });
+  await writer.write({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, format: 'rgb' });
+  const written: OutputResult = await writer.close();
+  const drawn = await animate(
+    {
+      width: 64,
+      height: 48,
+      frames: ['a', 'b'],
+      draw(ctx: DrawingContext2D, { datum, progress, canvas }) {
+        const label: string = datum;
+        ctx.fillStyle = 'white';
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.fillText(label, progress * 10, 20);
+        const pixels: Uint8Array | Uint8ClampedArray = ctx.getImageData(0, 0, 1, 1).data;
+        void pixels;
+      },
+    },
+    'box.mp4',
+    { overwrite: true },
+  );
+  let bytes = 0;
+  for await (const frame of readFrames('movie.mp4', { fps: 5, width: 32, format: 'gray' })) bytes += frame.data.byteLength;
+  const info = await probe('movie.mp4');
+  const video = info.streams.find((track): track is VideoTrackInfo => track.type === 'video');
+  try {
+    await stitch('missing/*.png', 'x.mp4');
+  } catch (error) {
+    if (isFlipbookError(error)) bytes += error.code.length;
+  }
+  return stitched.frames + written.frames + drawn.frames + bytes + (video?.width ?? 0);
+}
+`;
+
+function tsc(args: string[], cwd: string) {
+  return finished(spawn(process.execPath, [TSC, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+test('the published declarations type-check in a strict project without node-av or @napi-rs/canvas, and expose neither nor @internal', async (t) => {
+  const dir = await tempDir(t, 'flipbook-types-');
+  const pkg = join(dir, 'node_modules', 'flipbook');
+  await mkdir(join(dir, 'node_modules', '@types'), { recursive: true });
+  await mkdir(pkg, { recursive: true });
+  await copyFile(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  // Node's types, as any Node project has them; nothing else of flipbook's node_modules.
+  await symlink(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'dir');
+
+  const build = await tsc(['-p', join(ROOT, 'tsconfig.build.json'), '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', join(pkg, 'dist')], ROOT);
+  assert.equal(build.code, 0, `building the declarations: ${build.stdout}${build.stderr}`);
+
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+      files: ['use.ts'],
+    }),
+  );
+  await writeFile(join(dir, 'use.ts'), CONSUMER);
+
+  const check = await tsc(['-p', dir, '--listFiles'], dir);
+  const diagnostics = check.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
+  assert.deepEqual(diagnostics, [], 'the consumer project type-checks with skipLibCheck: false');
+  assert.equal(check.code, 0, `tsc exit code: ${check.stdout}${check.stderr}`);
+
+  // --listFiles: every file the program read, so every declaration reachable from index.d.ts.
+  const published = check.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((file) => file.startsWith(pkg + sep) || file.startsWith(`${pkg}/`));
+  const names = published.map((file) => relative(join(pkg, 'dist'), file).split(sep).join('/'));
+  assert.ok(names.includes('index.d.ts'), `index.d.ts is among the files read: ${names.join(', ')}`);
+  assert.ok(names.includes('animate/drawing-context.d.ts') && names.includes('read/read-frames.d.ts'), `the used modules are read: ${names.join(', ')}`);
+  for (const file of published) {
+    const text = await readFile(file, 'utf8');
+    const name = relative(pkg, file);
+    assert.doesNotMatch(text, /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]node-av(?:\/[^'"]*)?['"]/, `${name} imports no node-av module`);
+    assert.doesNotMatch(text, /['"]@napi-rs\/canvas['"]/, `${name} imports nothing of @napi-rs/canvas`);
+    assert.doesNotMatch(text, /@internal/, `${name} declares nothing marked @internal`);
+  }
+});
