@@ -172,7 +172,7 @@ describe('images: mixed sizes', () => {
   it('contain: letterbox and pillarbox bars in the background colour, the picture whole', async (t) => {
     const { back, fitted, warnings } = await mixed(t, 'contain');
     assert.equal(fitted, 2);
-    assert.ok(warnings.some((w) => w.startsWith('Fitted 2 of 3 images to 64x48 (--fit contain)')), warnings.join(' | '));
+    assert.ok(warnings.some((w) => w.startsWith("Fitted 2 of 3 images to 64x48 (fit: 'contain')")), warnings.join(' | '));
     const [, w, h] = back.frames;
     assert.ok(w && h);
     // wide 128x48 -> 64x24 in rows 12 to 35: bars above and below.
@@ -299,7 +299,7 @@ describe('images: corrupt, truncated and empty files', () => {
         assert.equal(error.file, bad);
         assert.equal(error.position, 2);
         assert.ok(error.message.includes(`${bad} (input 2)`), error.message);
-        assert.ok(error.message.includes('--skip-invalid'), `says how to go on: ${error.message}`);
+        assert.ok(error.message.includes('skipInvalid: true'), `says how to go on: ${error.message}`);
         return true;
       });
       assert.equal(existsSync(out), false, 'no output');

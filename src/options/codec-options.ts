@@ -55,7 +55,7 @@ export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: Resol
   if (opts.crf !== undefined) {
     if (!recipe.crf) throw invalidOption('crf', `no crf for ${codec} (it has none: use quality)`, received.crf);
     if (opts.crf < recipe.crf.min || opts.crf > recipe.crf.max) {
-      throw invalidOption('crf', `a whole number from ${recipe.crf.min} to ${recipe.crf.max} for ${codec}`, received.crf);
+      throw invalidOption('crf', `a whole number from ${recipe.crf.min} to ${recipe.crf.max} (the range of ${codec})`, received.crf);
     }
   }
   if (opts.quality === 'lossless' && !recipe.lossless) {

@@ -197,7 +197,8 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   // The writer with one side alone asks for scaling: frames keep the first one's aspect ratio.
   const defaultFit = source === 'writer' && (width === undefined) !== (height === undefined) ? 'contain' : OUTPUT_DEFAULTS.fit[source];
   const fps = parseFps(options.fps ?? OUTPUT_DEFAULTS.fps);
-  const crf = isGiven(options.crf) ? parseInteger(options.crf, 'crf', 0, 63) : undefined;
+  // Whole and not negative here; the codec's own range is checked once the codec is known (settleCodec).
+  const crf = isGiven(options.crf) ? parseInteger(options.crf, 'crf', 0, 1000) : undefined;
   const bitrate = isGiven(options.bitrate) ? parseBitrate(options.bitrate) : undefined;
   const preset = parseChoice(options.preset ?? OUTPUT_DEFAULTS.preset, 'preset', X264_PRESETS);
 

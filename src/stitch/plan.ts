@@ -180,7 +180,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   const fitted = frames.filter((f) => f.fitted).length;
   const odd = frames.find((f) => f.fitted);
   if (odd && opts.fit === 'error') {
-    throw sizeMismatch({ label: odd.file, file: odd.file, position: odd.position, width: odd.width, height: odd.height }, fitSize, `; ${fitted} of ${frames.length} images differ`);
+    throw sizeMismatch({ label: `${odd.file} (input ${odd.position})`, file: odd.file, position: odd.position, width: odd.width, height: odd.height }, fitSize, `; ${fitted} of ${frames.length} images differ`);
   }
   if (fitted) warn(text`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (${opt('fit', opts.fit)})`);
   const layout = settleLayout(opts, fitSize, warn);

@@ -57,12 +57,11 @@ describe('resolveOutputOptions', () => {
       assert.equal(resolveStitchOptions(output, { codec, crf: range.min }).encoder.crf, range.min, `${codec} takes crf ${range.min}`);
       assert.equal(resolveStitchOptions(output, { codec, crf: range.max }).encoder.crf, range.max, `${codec} takes crf ${range.max}`);
       const over = refusal(() => resolveStitchOptions(output, { codec, crf: range.max + 1 }), 'crf');
-      // Above 63 the generic 0-63 check answers first and does not name the codec.
-      assert.match(over.fact, new RegExp(`^Expected a whole number from ${range.min} to ${range.max} (for ${codec} )?for crf but received ${range.max + 1}$`));
+      assert.equal(over.fact, `Expected a whole number from ${range.min} to ${range.max} (the range of ${codec}) for crf but received ${range.max + 1}`);
     }
     const fromStitch = refusal(() => resolveStitchOptions('a.mp4', { crf: 0 }), 'crf');
     const fromWriter = refusal(() => resolveWriterOptions('a.mp4', { crf: 0 }), 'crf');
-    assert.equal(fromStitch.message, 'Expected a whole number from 1 to 51 for h264 for crf but received 0');
+    assert.equal(fromStitch.message, 'Expected a whole number from 1 to 51 (the range of h264) for crf but received 0');
     assert.equal(fromWriter.message, fromStitch.message, 'one message for crf: 0 with h264');
     assert.match(refusal(() => resolveStitchOptions('a.mov', { codec: 'prores', crf: 20 }), 'crf').message, /no crf for prores/);
     assert.equal(refusal(() => resolveStitchOptions('a.mp4', { crf: 1.5 }), 'crf').code, 'INVALID_OPTION');
