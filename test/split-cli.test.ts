@@ -87,7 +87,7 @@ describe('flipbook split', () => {
   test('--help lists the selection options with their defaults', async () => {
     const result = await runCli(['split', '--help']);
     assert.equal(result.code, 0);
-    for (const flag of ['--fps', '--every', '--start', '--end', '--duration', '--frames', '--keyframes-only', '--width', '--height', '--scale', '--max-frames', '--depth', '--quality', '--manifest', '--start-number', '--dry-run', '--json', '--quiet']) {
+    for (const flag of ['--fps', '--every', '--start', '--end', '--duration', '--frame-numbers', '--keyframes-only', '--width', '--height', '--scale', '--max-frames', '--depth', '--quality', '--manifest', '--start-number', '--dry-run', '--json', '--quiet']) {
       assert.ok(result.stdout.includes(flag), `${flag} in --help`);
     }
     assert.match(result.stdout, /\.png, \.jpg, \.jpeg, \.webp, \.tif, \.tiff, \.bmp/);

@@ -147,10 +147,10 @@ describe('selection (against the reference ffmpeg and ffprobe)', () => {
   test('frames: exactly the frames asked for, by number', async (t) => {
     if (!guard(t)) return;
     const asked = [0, 5, 17, 18, 59];
-    const { frames, numbers } = await read(cfr, { frames: asked });
+    const { frames, numbers } = await read(cfr, { frameNumbers: asked });
     assert.deepEqual(numbers, asked);
     assert.deepEqual(frames.map((f) => f.sourceIndex), asked);
-    const { numbers: fromText } = await read(cfr, { frames: '3,40-42' });
+    const { numbers: fromText } = await read(cfr, { frameNumbers: '3,40-42' });
     assert.deepEqual(fromText, [3, 40, 41, 42]);
   });
 

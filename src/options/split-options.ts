@@ -18,7 +18,7 @@ export interface SelectionOptions {
   /** Stop this long after `start` (instead of `end`). */
   duration?: number | string;
   /** Explicit 0-based frame numbers, in presentation order from the start of the video: `[0, 10, 20]` or `"0,10,20-25"`. */
-  frames?: readonly number[] | string;
+  frameNumbers?: readonly number[] | string;
   /** Only keyframes (fast: the other frames are not decoded). */
   keyframesOnly?: boolean;
   /** Output width; the height keeps the aspect ratio (with `height` too: fit inside both). */
@@ -95,7 +95,7 @@ export interface ResolvedSelection {
   /** Seconds, exclusive (undefined: to the end). */
   end: number | undefined;
   /** Sorted, distinct (undefined: not asked). */
-  frames: number[] | undefined;
+  frameNumbers: number[] | undefined;
   keyframesOnly: boolean;
   maxFrames: number | undefined;
   width: number | undefined;
@@ -105,7 +105,7 @@ export interface ResolvedSelection {
 
 
 /** `"0,10,20-25"` or an array of whole numbers to sorted distinct frame numbers. */
-export function parseFrameList(value: unknown, option = 'frames'): number[] {
+export function parseFrameList(value: unknown, option = 'frameNumbers'): number[] {
   const expected = 'frame numbers (0-based) such as [0, 10, 20] or "0,10,20-25"';
   const numbers: number[] = [];
   const add = (n: number): void => {
@@ -148,10 +148,10 @@ export function resolveSelection(options: SelectionOptions = {}): ResolvedSelect
   } else if (isGiven(options.duration)) {
     end = start + parseDuration(options.duration, 'duration');
   }
-  const frames = isGiven(options.frames) ? parseFrameList(options.frames) : undefined;
-  if (frames) {
+  const frameNumbers = isGiven(options.frameNumbers) ? parseFrameList(options.frameNumbers) : undefined;
+  if (frameNumbers) {
     const clash = (['fps', 'every', 'start', 'end', 'duration'] as const).find((k) => isGiven(options[k])) ?? (options.keyframesOnly ? 'keyframesOnly' : undefined);
-    if (clash) throw invalidOption('frames', `frames alone (it picks exact frames; ${clash} cannot be combined with it)`, options.frames);
+    if (clash) throw invalidOption('frameNumbers', `frameNumbers alone (it picks exact frames; ${clash} cannot be combined with it)`, options.frameNumbers);
   }
   if (options.keyframesOnly !== undefined && typeof options.keyframesOnly !== 'boolean') throw invalidOption('keyframesOnly', 'true or false', options.keyframesOnly);
   if (fps && options.keyframesOnly) throw invalidOption('fps', 'no fps with keyframesOnly (keyframes keep their own times)', options.fps);
@@ -162,7 +162,7 @@ export function resolveSelection(options: SelectionOptions = {}): ResolvedSelect
     every,
     start,
     end,
-    frames,
+    frameNumbers,
     keyframesOnly: options.keyframesOnly === true,
     maxFrames: isGiven(options.maxFrames) ? parseInteger(options.maxFrames, 'maxFrames', 1, 2 ** 31 - 1) : undefined,
     width: isGiven(options.width) ? parseDimension(options.width, 'width') : undefined,

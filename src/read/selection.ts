@@ -62,8 +62,8 @@ export class Selector<T> {
     this.sel = selection;
     this.timeBase = timeBase;
     this.startUs = BigInt(Math.round(selection.start * 1e6));
-    this.frameSet = selection.frames ? new Set(selection.frames) : undefined;
-    this.lastFrame = selection.frames?.at(-1);
+    this.frameSet = selection.frameNumbers ? new Set(selection.frameNumbers) : undefined;
+    this.lastFrame = selection.frameNumbers?.at(-1);
   }
 
   /** No later frame can be picked: stop decoding. */

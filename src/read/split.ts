@@ -102,7 +102,7 @@ const DEFAULT_QUALITY: Partial<Record<ImageFormat, number>> = { jpeg: 90, webp: 
 function estimateFrames(video: VideoTrackInfo, duration: number | undefined, sel: ResolvedSelection): number | undefined {
   const rate = video.avgFrameRate ?? video.frameRate;
   const total = video.frames ?? (duration !== undefined && rate ? Math.round(duration * fractionToNumber(rate)) : undefined);
-  if (sel.frames) return total === undefined ? sel.frames.length : sel.frames.filter((n) => n < total).length;
+  if (sel.frameNumbers) return total === undefined ? sel.frameNumbers.length : sel.frameNumbers.filter((n) => n < total).length;
   if (sel.keyframesOnly || duration === undefined) return undefined;
   const end = Math.min(sel.end ?? duration, duration);
   const span = Math.max(0, end - sel.start);

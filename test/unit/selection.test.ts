@@ -72,7 +72,7 @@ describe('Selector', () => {
   });
 
   it('explicit frame numbers pick those and stop after the last', () => {
-    const run = select({ frames: '2,5-6,9' }, 100);
+    const run = select({ frameNumbers: '2,5-6,9' }, 100);
     assert.deepEqual(run.picked, [2, 5, 6, 9]);
     assert.equal(run.offered, 10);
     assertReleasedOnce(run);
@@ -101,8 +101,8 @@ describe('Selector', () => {
   });
 
   it('resolveSelection refuses frames combined with another rule, and an end before the start', () => {
-    assert.throws(() => resolveSelection({ frames: [1, 2], fps: 5 }), (e: Error) => /fps cannot be combined/.test(e.message));
+    assert.throws(() => resolveSelection({ frameNumbers: [1, 2], fps: 5 }), (e: Error) => /fps cannot be combined/.test(e.message));
     assert.throws(() => resolveSelection({ start: 2, end: 1 }), (e: Error) => /a time after start \(2 s\)/.test(e.message));
-    assert.deepEqual(resolveSelection({ frames: '9,1,3-4,1' }).frames, [1, 3, 4, 9], 'sorted and distinct');
+    assert.deepEqual(resolveSelection({ frameNumbers: '9,1,3-4,1' }).frameNumbers, [1, 3, 4, 9], 'sorted and distinct');
   });
 });

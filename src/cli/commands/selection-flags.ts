@@ -9,7 +9,7 @@ export interface SelectionFlags {
   start?: string;
   end?: string;
   duration?: string;
-  frames?: string;
+  frameNumbers?: string;
   keyframesOnly?: boolean;
   width?: string;
   height?: string;
@@ -25,7 +25,7 @@ export function addSelectionOptions(command: Command): Command {
     .option('--start <time>', 'start here: seconds or hh:mm:ss.ms; seeks to the keyframe before it, then decodes exactly to it (default: 0)')
     .option('--end <time>', 'stop before this time (default: the end)')
     .option('--duration <time>', 'stop this long after --start (default: to the end)')
-    .option('--frames <list>', 'only these 0-based frame numbers: 0,10,20-25 (default: all)')
+    .option('--frame-numbers <list>', 'only these 0-based frame numbers: 0,10,20-25 (default: all)')
     .option('--keyframes-only', 'only keyframes; fast, the other frames are not decoded', false)
     .option('--width <px>', 'output width; the height keeps the aspect ratio (default: the video\'s, upright)')
     .option('--height <px>', 'output height; the width keeps the aspect ratio (with --width: fit inside both) (default: the video\'s)')
@@ -35,7 +35,7 @@ export function addSelectionOptions(command: Command): Command {
 
 export function selectionFromFlags(flags: SelectionFlags): SelectionOptions {
   const options: SelectionOptions = {};
-  const keys = ['fps', 'every', 'start', 'end', 'duration', 'frames', 'width', 'height', 'scale', 'maxFrames'] as const;
+  const keys = ['fps', 'every', 'start', 'end', 'duration', 'frameNumbers', 'width', 'height', 'scale', 'maxFrames'] as const;
   for (const key of keys) {
     const value = flags[key];
     if (value !== undefined) options[key] = value;

@@ -114,7 +114,7 @@ export function describeSplitPlan(plan: SplitPlan): string {
   const sel = plan.selection;
   const range = `${sel.start > 0 ? `from ${sel.start} s ` : ''}${sel.end !== undefined ? `to ${sel.end} s` : sel.start > 0 ? 'to the end' : 'the whole video'}`;
   const picks = [
-    sel.frames ? `frames ${sel.frames.length > 8 ? `${sel.frames.slice(0, 8).join(', ')}...` : sel.frames.join(', ')}` : '',
+    sel.frameNumbers ? `frame numbers ${sel.frameNumbers.length > 8 ? `${sel.frameNumbers.slice(0, 8).join(', ')}...` : sel.frameNumbers.join(', ')}` : '',
     sel.keyframesOnly ? 'keyframes only' : '',
     sel.every > 1 ? `every ${sel.every}th` : '',
     sel.maxFrames !== undefined ? `at most ${sel.maxFrames}` : '',
