@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 
 import { FlipbookError, invalidOption } from '../errors.js';
 import { parseBytes, parseChoice, parseInteger } from '../options/values.js';
+import { escapeAttribute, escapeComment, escapeText } from './escape.js';
 import { type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.js';
 
 export const EMBED_MODES = ['auto', 'always', 'never'] as const;
@@ -79,11 +80,11 @@ export async function htmlMedia(file: string, options: HtmlOptions = {}): Promis
   let element: string;
   if (type.element === 'video') {
     const flags = [opts.autoplay && 'autoplay', opts.loop && 'loop', opts.muted && 'muted', 'playsinline', opts.controls && 'controls'].filter(Boolean);
-    element = `<video ${[...size, ...flags, 'preload="auto"', style].join(' ')}><source src="${attribute(src)}" type="${type.mime}">Your browser cannot play this ${type.name} video (${attribute(name)}).</video>`;
+    element = `<video ${[...size, ...flags, 'preload="auto"', style].join(' ')}><source src="${escapeAttribute(src)}" type="${escapeAttribute(type.mime)}">Your browser cannot play this ${escapeText(type.name)} video (${escapeText(name)}).</video>`;
   } else {
-    element = `<img src="${attribute(src)}" ${[...size, `alt="${attribute(name)}"`, style].join(' ')}>`;
+    element = `<img src="${escapeAttribute(src)}" ${[...size, `alt="${escapeAttribute(name)}"`, style].join(' ')}>`;
   }
-  const html = linkedBecause === undefined ? element : `<!-- flipbook: ${comment(name)} (${type.name}, ${formatSize(bytes)}) is linked, not embedded: ${comment(linkedBecause)} -->\n${element}`;
+  const html = linkedBecause === undefined ? element : `<!-- flipbook: ${escapeComment(name)} (${type.name}, ${formatSize(bytes)}) is linked, not embedded: ${escapeComment(linkedBecause)} -->\n${element}`;
   return { file, type, bytes, embedded: linkedBecause === undefined, linkedBecause, html };
 }
 
@@ -148,14 +149,6 @@ async function sniffFile(file: string): Promise<{ type: MediaType; bytes: number
 export function hrefFor(path: string): string {
   if (isAbsolute(path)) return pathToFileURL(path).href;
   return path.split(sep).join('/').split('/').map(encodeURIComponent).join('/');
-}
-
-function attribute(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function comment(text: string): string {
-  return text.replace(/--/g, '- -');
 }
 
 /** `1.2 MB`, `820 kB`, `512 B` (decimal units, as the embed limit is given). */

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 
 import { FlipbookError } from '../../errors.js';
 import { EMBED_MODES, type EmbedMode, type HtmlOptions, formatSize, hrefFor, htmlMedia } from '../../html/to-html.js';
+import { escapeText } from '../../html/escape.js';
 import { SafeOutput } from '../../output/safe-output.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
@@ -74,13 +75,12 @@ export function registerHtml(program: Command, setExitCode: (code: number) => vo
 }
 
 function pageFor(title: string, snippet: string): string {
-  const escaped = title.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escaped}</title>
+<title>${escapeText(title)}</title>
 <style>html,body{margin:0;height:100%;background:#111}body{display:flex;align-items:center;justify-content:center}</style>
 </head>
 <body>
