@@ -5,6 +5,7 @@ import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { SimpleGraph } from './filter-graph.js';
+import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
 import { ColorHistogram, type Dither, PaletteMapper, type RgbaRows } from './quantizer.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
@@ -75,7 +76,7 @@ class FrameFile {
     const format = new FormatContext();
     let out: FrameFile | undefined;
     try {
-      check(format.allocOutputContext2(null, spec.muxer, spec.file), `set up a ${spec.muxer} file`);
+      check(format.allocOutputContext2(null, spec.muxer, localFileUrl(spec.file)), `set up a ${spec.muxer} file`);
       const ret = await ctx.open2(codec, Dictionary.fromObject(spec.options));
       if (ret < 0) throw new FlipbookError('ENGINE', `Cannot open the ${spec.encoder} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`);
       const stream = format.newStream(null);

@@ -16,6 +16,7 @@ import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { AudioTrack, type AudioResult, type AudioSpec } from './audio-track.js';
 import { type CodecRecipe, type Quality, type VideoCodec, RECIPES, codecPixelFormat, encoderCrf } from './codecs.js';
+import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -90,7 +91,7 @@ export class VideoEncoder {
     let ctx: CodecContext | undefined;
     let encoder: VideoEncoder | undefined;
     try {
-      check(format.allocOutputContext2(null, spec.container, spec.file), `set up a ${spec.container} file`);
+      check(format.allocOutputContext2(null, spec.container, localFileUrl(spec.file)), `set up a ${spec.container} file`);
       const opened = await openCodec(spec, recipe, ((format.oformat?.flags ?? 0) & AVFMT_GLOBALHEADER) !== 0);
       ctx = opened.ctx;
       const stream = format.newStream(null);
