@@ -1,10 +1,10 @@
-import { rmSync, rmdirSync, unlinkSync } from 'node:fs';
+import { rmdirSync } from 'node:fs';
 import { mkdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
 
 import { FlipbookError } from '../errors.js';
-import { SafeOutput } from './safe-output.js';
+import { SafeOutput, removeQuietly } from './safe-output.js';
 
 export interface FrameFilesOptions {
   overwrite: boolean;
@@ -86,13 +86,7 @@ export class FrameFiles {
   }
 
   private removeSync(): void {
-    for (const file of this.written.splice(0)) {
-      try {
-        unlinkSync(file);
-      } catch {
-        rmSync(file, { force: true });
-      }
-    }
+    for (const file of this.written.splice(0)) removeQuietly(file);
     for (const dir of this.created.splice(0).reverse()) {
       try {
         rmdirSync(dir);
