@@ -75,12 +75,12 @@ export function checkNameLength(path: string, option = 'output'): void {
 
 /**
  * A hidden name beside `destination` for it to be written under: `.name.1a2b3c4d.flipbook.part`,
- * unique by its random part. It is as long as a file name may be at most (NAME_MAX bytes): a
+ * unique by its random part (or `unique`, which the caller makes unique). It is as long as a file name may be at most (NAME_MAX bytes): a
  * long name is cut (at a whole character) so that the temporary name fits whenever the
  * destination's does.
  */
-export function temporaryName(destination: string): string {
-  const tail = `.${randomBytes(4).toString('hex')}${PART_SUFFIX}`;
+export function temporaryName(destination: string, unique = randomBytes(4).toString('hex')): string {
+  const tail = `.${unique}${PART_SUFFIX}`;
   const room = NAME_MAX - 1 - Buffer.byteLength(tail);
   let base = basename(destination);
   if (Buffer.byteLength(base) > room) {
