@@ -55,6 +55,8 @@ class FrameFile {
 
   static async open(spec: {
     file: string;
+    /** What errors call the file (default: file). */
+    name?: string | undefined;
     encoder: string;
     muxer: string;
     width: number;
@@ -82,10 +84,10 @@ class FrameFile {
       const stream = format.newStream(null);
       check(stream.codecpar.fromContext(ctx), 'copy the encoder parameters');
       stream.timeBase = ctx.timeBase;
-      out = new FrameFile(spec.file, ctx, format, stream);
-      check(await format.openOutput(), 'create the output file', { file: spec.file, code: 'IO' });
+      out = new FrameFile(spec.name ?? spec.file, ctx, format, stream);
+      check(await format.openOutput(), 'create the output file', { file: spec.name ?? spec.file, code: 'IO' });
       out.opened = true;
-      check(await format.writeHeader(Dictionary.fromObject(spec.muxerOptions)), 'write the file header', { file: spec.file, code: 'IO' });
+      check(await format.writeHeader(Dictionary.fromObject(spec.muxerOptions)), 'write the file header', { file: spec.name ?? spec.file, code: 'IO' });
       return out;
     } catch (error) {
       if (out) await out.close();
@@ -260,6 +262,8 @@ class GifFrames {
 export interface AnimationEncodeSpec {
   /** Where the muxer writes (the temporary file). */
   file: string;
+  /** The output as the user named it, for errors (default: file). */
+  name?: string;
   codec: AnimationCodec;
   width: number;
   height: number;
@@ -303,6 +307,7 @@ export class AnimationEncoder {
       const loop = spec.loop === 0 ? 0 : spec.loop === 1 ? -1 : spec.loop - 1;
       const out = await FrameFile.open({
         file: spec.file,
+        name: spec.name,
         encoder: 'gif',
         muxer: 'gif',
         width,
@@ -322,6 +327,7 @@ export class AnimationEncoder {
     try {
       const out = await FrameFile.open({
         file: spec.file,
+        name: spec.name,
         encoder: isWebp ? 'libwebp_anim' : 'apng',
         muxer: isWebp ? 'webp' : 'apng',
         width,
@@ -417,12 +423,14 @@ export class SpoolWriter {
     this.convert = convert;
   }
 
-  static async open(file: string, width: number, height: number): Promise<SpoolWriter> {
+  /** `name`: what errors call the spool (it says whose frames it holds). */
+  static async open(file: string, width: number, height: number, name?: string): Promise<SpoolWriter> {
     const convert = await SimpleGraph.create('[in]format=bgra[out]', { width, height, format: AV_PIX_FMT_RGBA, colorRange: 0, colorSpace: 2, timeBase: { num: 1, den: 1 } });
     try {
       // FFV1 level 3 with slices: lossless, several times smaller than raw frames, fast.
       const out = await FrameFile.open({
         file,
+        name,
         encoder: 'ffv1',
         muxer: 'matroska',
         width,

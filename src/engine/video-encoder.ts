@@ -25,6 +25,8 @@ export type Container = 'mp4' | 'mov' | 'matroska' | 'webm';
 export interface EncodeSpec {
   /** Where the muxer writes (the temporary file). */
   file: string;
+  /** The output as the user named it, for errors (default: file). */
+  name?: string;
   container: Container;
   codec: VideoCodec;
   width: number;
@@ -105,10 +107,10 @@ export class VideoEncoder {
       encoder.pixelFormat = opened.pixelFormat;
       encoder.notices.push(...opened.notices);
       if (spec.audio) encoder.audio = await AudioTrack.open(spec.audio, format);
-      check(await format.openOutput(), 'create the output file', { file: spec.file, code: 'IO' });
+      check(await format.openOutput(), 'create the output file', { file: spec.name ?? spec.file, code: 'IO' });
       encoder.opened = true;
       const muxerOptions = spec.faststart ? Dictionary.fromObject({ movflags: '+faststart' }) : null;
-      check(await format.writeHeader(muxerOptions), 'write the file header', { file: spec.file, code: 'IO' });
+      check(await format.writeHeader(muxerOptions), 'write the file header', { file: spec.name ?? spec.file, code: 'IO' });
       return encoder;
     } catch (error) {
       if (encoder) await encoder.close();
@@ -141,7 +143,7 @@ export class VideoEncoder {
     check(await this.ctx.sendFrame(null), 'flush the encoder');
     await this.drain();
     const audio = await this.audio?.finish(audioEnd);
-    check(await this.format.writeTrailer(), 'finish the file', { file: this.spec.file, code: 'IO' });
+    check(await this.format.writeTrailer(), 'finish the file', { file: this.spec.name ?? this.spec.file, code: 'IO' });
     await this.close();
     return { frames: this.written, ...(audio ? { audio } : {}) };
   }
@@ -168,7 +170,7 @@ export class VideoEncoder {
       this.packet.streamIndex = this.stream.index;
       this.packet.rescaleTs(this.ctx.timeBase, this.stream.timeBase);
       this.written++;
-      check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.spec.file, code: 'IO' });
+      check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.spec.name ?? this.spec.file, code: 'IO' });
     }
   }
 }

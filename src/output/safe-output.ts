@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { link, mkdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
 
@@ -139,6 +139,15 @@ export class SafeOutput {
     }
     const temporary = temporaryName(join(dir, basename(destination)));
     return new SafeOutput(destination, temporary, checks.overwrite);
+  }
+
+  /** Writes the whole file under its temporary name; a failure (a full disk) names the output. */
+  async write(bytes: Uint8Array | string): Promise<void> {
+    try {
+      await writeFile(this.temporary, bytes);
+    } catch (cause) {
+      throw new FlipbookError('IO', `Cannot write ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: this.destination, cause });
+    }
   }
 
   /** Moves the finished file into place. Without overwrite, never replaces a file that appeared meanwhile. */

@@ -70,7 +70,7 @@ export class AnimationSink {
     const plan = planAnimation(job.settings, job.fitSize, job.sizeGiven, job.onWarning);
     const spoolFile = await SafeOutput.create(join(tmpdir(), `flipbook-spool-${randomBytes(4).toString('hex')}.mkv`), { overwrite: true, inputs: [] });
     try {
-      const spool = await SpoolWriter.open(spoolFile.temporary, plan.size.width, plan.size.height);
+      const spool = await SpoolWriter.open(spoolFile.temporary, plan.size.width, plan.size.height, `${spoolFile.temporary} (the frames of ${job.output}, spooled in the temporary folder)`);
       return new AnimationSink(job, plan, spoolFile, spool);
     } catch (error) {
       await spoolFile.discard();

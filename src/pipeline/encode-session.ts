@@ -75,6 +75,7 @@ export class EncodeSession {
     try {
       const encoder = await VideoEncoder.open({
         file: out.temporary,
+        name: spec.output,
         container: format.container,
         codec: spec.codec,
         width: spec.width,
