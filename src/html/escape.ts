@@ -4,9 +4,9 @@
  * its name, it is shown as text and never read as markup.
  */
 
-/** Element text (`<p>here</p>`, `<title>here</title>`): `&`, `<` and `>` as references. */
+/** Element text (`<p>here</p>`, `<title>here</title>`): as an attribute, so one rule serves both. */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>]/g, (c) => REFERENCES[c] as string);
+  return escapeAttribute(text);
 }
 
 /** An attribute value, in double or single quotes: `&`, `<`, `>`, `"` and `'` as references. */
