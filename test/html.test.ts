@@ -14,7 +14,7 @@ import { inspect } from 'node:util';
 
 import { DEFAULT_EMBED_LIMIT, FlipbookError, JUPYTER_DISPLAY, createWriter, display, toHTML } from '../src/index.js';
 import { notebookHooks } from '../src/html/display.js';
-import { formatSize } from '../src/html/to-html.js';
+import { formatBytes } from '../src/util/format.js';
 import { sniffMediaType } from '../src/html/media-type.js';
 import { runCli } from './helpers/cli.js';
 import { solid } from './helpers/images.js';
@@ -196,7 +196,7 @@ describe('flipbook html', () => {
     const first = await runCli(['html', clip, '--width', '360']);
     assert.equal(first.code, 0, first.stderr);
     const page = join(dir, 'clip.html');
-    assert.equal(first.stdout, `Wrote ${page}: ${clip} embedded, MP4 ${formatSize((await readFile(clip)).length)}; page ${formatSize((await readFile(page)).length)}\n`);
+    assert.equal(first.stdout, `Wrote ${page}: ${clip} embedded, MP4 ${formatBytes((await readFile(clip)).length)}; page ${formatBytes((await readFile(page)).length)}\n`);
     const html = await readFile(page, 'utf8');
     assert.match(html, /^<!doctype html>/);
     assert.match(html, /<title>clip\.mp4<\/title>/);

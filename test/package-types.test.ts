@@ -21,7 +21,7 @@ const CONSUMER = `import { type DrawingContext2D, type OutputResult, type VideoT
 export async function use(): Promise<number> {
   const stitched: OutputResult = await stitch(['frames/*.png'], 'movie.mp4', { fps: 30, fit: 'contain', codec: 'h265', crf: 28, onWarning: (message: string) => void message });
   const writer = createWriter('out.webm', { width: 64, height: 48, fps: '30000/1001', codec: 'vp9' });
-  await writer.write({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, format: 'rgb' });
+  await writer.write({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, layout: 'rgb' });
   const written: OutputResult = await writer.close();
   const drawn = await animate(
     {
@@ -41,7 +41,7 @@ export async function use(): Promise<number> {
     { overwrite: true },
   );
   let bytes = 0;
-  for await (const frame of readFrames('movie.mp4', { fps: 5, width: 32, format: 'gray' })) bytes += frame.data.byteLength;
+  for await (const frame of readFrames('movie.mp4', { fps: 5, width: 32, layout: 'gray' })) bytes += frame.data.byteLength;
   const info = await probe('movie.mp4');
   const video = info.streams.find((track): track is VideoTrackInfo => track.type === 'video');
   try {

@@ -202,6 +202,7 @@ async function encodeOnce(
   try {
     encoder = await AnimationEncoder.open({
       file,
+      name: job.output,
       codec: settings.codec,
       width: choice.size.width,
       height: choice.size.height,

@@ -63,7 +63,7 @@ export class AnimationSpool {
   static async open(job: AnimationSpoolSpec): Promise<AnimationSpool> {
     const spoolFile = await SafeOutput.create(join(tmpdir(), `flipbook-spool-${randomBytes(4).toString('hex')}.mkv`), { overwrite: true, inputs: [] });
     try {
-      const spool = await SpoolWriter.open(spoolFile.temporary, job.plan.size.width, job.plan.size.height);
+      const spool = await SpoolWriter.open(spoolFile.temporary, job.plan.size.width, job.plan.size.height, `${spoolFile.temporary} (the frames of ${job.output}, spooled in the temporary folder)`);
       return new AnimationSpool(job, spoolFile, spool);
     } catch (error) {
       await spoolFile.discard();

@@ -85,6 +85,7 @@ export class VideoOutput {
       const encoder = await VideoEncoder.open({
         file: out.temporary,
         sizeFrom: spec.inputs[0],
+        name: spec.output,
         container: format.container,
         codec: spec.codec,
         width: spec.width,

@@ -5,6 +5,7 @@ import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE
 import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { SimpleGraph } from './filter-graph.js';
+import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
 import { GifWriter } from './gif-writer.js';
 import { ColorHistogram, type Dither, type RgbaRows } from './quantizer.js';
@@ -58,6 +59,8 @@ class FrameFile {
 
   static async open(spec: {
     file: string;
+    /** What errors call the file (default: file). */
+    name?: string | undefined;
     encoder: string;
     muxer: string;
     width: number;
@@ -79,16 +82,16 @@ class FrameFile {
     const format = new FormatContext();
     let out: FrameFile | undefined;
     try {
-      check(format.allocOutputContext2(null, spec.muxer, spec.file), `set up a ${spec.muxer} file`);
+      check(format.allocOutputContext2(null, spec.muxer, localFileUrl(spec.file)), `set up a ${spec.muxer} file`);
       const ret = await ctx.open2(codec, Dictionary.fromObject(spec.options));
       if (ret < 0) throw new FlipbookError('ENGINE', `Cannot open the ${spec.encoder} encoder for ${spec.width}x${spec.height}: ${ffmpegMessage(ret)}`);
       const stream = format.newStream(null);
       check(stream.codecpar.fromContext(ctx), 'copy the encoder parameters');
       stream.timeBase = ctx.timeBase;
-      out = new FrameFile(spec.file, ctx, format, stream);
-      check(await format.openOutput(), 'create the output file', { file: spec.file, code: 'IO' });
+      out = new FrameFile(spec.name ?? spec.file, ctx, format, stream);
+      check(await format.openOutput(), 'create the output file', { file: spec.name ?? spec.file, code: 'IO' });
       out.opened = true;
-      check(await format.writeHeader(Dictionary.fromObject(spec.muxerOptions)), 'write the file header', { file: spec.file, code: 'IO' });
+      check(await format.writeHeader(Dictionary.fromObject(spec.muxerOptions)), 'write the file header', { file: spec.name ?? spec.file, code: 'IO' });
       return out;
     } catch (error) {
       if (out) await out.close();
@@ -205,6 +208,8 @@ function rgbaRows(picture: Picture): RgbaRows {
 export interface AnimationEncodeSpec {
   /** Where the muxer writes (the temporary file). */
   file: string;
+  /** The output as the user named it, for errors (default: file). */
+  name?: string;
   codec: AnimationCodec;
   width: number;
   height: number;
@@ -245,6 +250,7 @@ export class AnimationEncoder {
       if (!spec.palette) throw new FlipbookError('ENGINE', 'A GIF needs its palette first');
       const out = await GifWriter.open({
         file: spec.file,
+        name: spec.name,
         width,
         height,
         loop: spec.loop,
@@ -263,6 +269,7 @@ export class AnimationEncoder {
     try {
       const out = await FrameFile.open({
         file: spec.file,
+        name: spec.name,
         encoder: isWebp ? 'libwebp_anim' : 'apng',
         muxer: isWebp ? 'webp' : 'apng',
         width,
@@ -356,12 +363,14 @@ export class SpoolWriter {
     this.convert = convert;
   }
 
-  static async open(file: string, width: number, height: number): Promise<SpoolWriter> {
+  /** `name`: what errors call the spool (it says whose frames it holds). */
+  static async open(file: string, width: number, height: number, name?: string): Promise<SpoolWriter> {
     const convert = await SimpleGraph.create('[in]format=bgra[out]', { width, height, format: AV_PIX_FMT_RGBA, colorRange: 0, colorSpace: 2, timeBase: { num: 1, den: 1 } });
     try {
       // FFV1 level 3 with slices: lossless, several times smaller than raw frames, fast.
       const out = await FrameFile.open({
         file,
+        name,
         encoder: 'ffv1',
         muxer: 'matroska',
         width,

@@ -15,10 +15,14 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
+import { FlipbookError } from '../errors.js';
+
 import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
+  /** The output as the user named it, for errors (default: file). */
+  name?: string | undefined;
   width: number;
   height: number;
   /** How many times the animation plays: 0 forever, 1 once (no loop block). */
@@ -79,12 +83,22 @@ export class GifWriter {
     const handle = await open(spec.file, 'w');
     const writer = new GifWriter(spec, handle);
     try {
-      await handle.write(writer.header());
+      await writer.put(writer.header());
     } catch (error) {
       await handle.close();
       throw error;
     }
     return writer;
+  }
+
+  /** Writes bytes; a failure (a full disk) names the output and stops the work at once. */
+  private async put(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.handle.write(bytes);
+    } catch (cause) {
+      const name = this.spec.name ?? this.spec.file;
+      throw new FlipbookError('IO', `Cannot write ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
+    }
   }
 
   /** The header: logical screen, global colour table, loop block. */
@@ -142,7 +156,7 @@ export class GifWriter {
       out.bytes(data.subarray(i, i + n));
     }
     out.byte(0);
-    await this.handle.write(out.view());
+    await this.put(out.view());
     this.frames++;
   }
 
@@ -286,7 +300,7 @@ export class GifWriter {
   /** Writes the trailer and closes the file. */
   async finish(): Promise<void> {
     if (this.closed) return;
-    await this.handle.write(Uint8Array.of(0x3b));
+    await this.put(Uint8Array.of(0x3b));
     await this.close();
   }
 

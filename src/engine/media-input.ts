@@ -21,6 +21,7 @@ import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { bitDepthOf, chromaOf, colorTags } from './color-tags.js';
 import { type DisplayMatrix, displayRotation, parseDisplayMatrix, uprightFilters } from './display-matrix.js';
+import { checkDemuxer, localFileUrl, localInputOptions, refuseIndirectFormat } from './local-file.js';
 import { ffmpegMessage } from './runtime.js';
 
 /** How the frame count of a video stream was found. */
@@ -174,8 +175,11 @@ async function checkReadable(file: string): Promise<number> {
  */
 export async function openMedia(file: string): Promise<{ format: FormatContext; size: number }> {
   const size = await checkReadable(file);
+  await refuseIndirectFormat(file);
   const format = new FormatContext();
-  const ret = await format.openInput(file, null, null);
+  const options = localInputOptions();
+  const ret = await format.openInput(localFileUrl(file), null, options);
+  options.free();
   if (ret < 0) {
     format.freeContext();
     if (ret === (AVERROR_INVALIDDATA as number) && (await looksLikeMp4(file))) {
@@ -191,6 +195,12 @@ export async function openMedia(file: string): Promise<{ format: FormatContext; 
       });
     }
     throw new FlipbookError('INVALID_INPUT', `Cannot open ${file}: ${ffmpegMessage(ret)}`, { file });
+  }
+  try {
+    checkDemuxer(file, format.iformat?.name);
+  } catch (error) {
+    await format.closeInput();
+    throw error;
   }
   // A stream whose parameters cannot be found (a broken audio track, say) must not stop the
   // video from being read: the result is only checked for the stream that is used.

@@ -16,6 +16,7 @@ import { FlipbookError, text, opt } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { AudioTrack, type AudioResult, type AudioSpec } from './audio-track.js';
 import { type CodecRecipe, type Quality, type VideoCodec, RECIPES, codecPixelFormat, encoderCrf } from './codecs.js';
+import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -26,6 +27,8 @@ export interface EncodeSpec {
   file: string;
   /** The input whose size the frames have (the first image), named when the encoder refuses the size. */
   sizeFrom?: string | undefined;
+  /** The output as the user named it, for errors (default: file). */
+  name?: string;
   container: Container;
   codec: VideoCodec;
   width: number;
@@ -92,7 +95,7 @@ export class VideoEncoder {
     let ctx: CodecContext | undefined;
     let encoder: VideoEncoder | undefined;
     try {
-      check(format.allocOutputContext2(null, spec.container, spec.file), `set up a ${spec.container} file`);
+      check(format.allocOutputContext2(null, spec.container, localFileUrl(spec.file)), `set up a ${spec.container} file`);
       const opened = await openCodec(spec, recipe, ((format.oformat?.flags ?? 0) & AVFMT_GLOBALHEADER) !== 0);
       ctx = opened.ctx;
       const stream = format.newStream(null);
@@ -106,10 +109,10 @@ export class VideoEncoder {
       encoder.pixelFormat = opened.pixelFormat;
       encoder.notices.push(...opened.notices);
       if (spec.audio) encoder.audio = await AudioTrack.open(spec.audio, format);
-      check(await format.openOutput(), 'create the output file', { file: spec.file, code: 'IO' });
+      check(await format.openOutput(), 'create the output file', { file: spec.name ?? spec.file, code: 'IO' });
       encoder.opened = true;
       const muxerOptions = spec.faststart ? Dictionary.fromObject({ movflags: '+faststart' }) : null;
-      check(await format.writeHeader(muxerOptions), 'write the file header', { file: spec.file, code: 'IO' });
+      check(await format.writeHeader(muxerOptions), 'write the file header', { file: spec.name ?? spec.file, code: 'IO' });
       return encoder;
     } catch (error) {
       if (encoder) await encoder.close();
@@ -142,7 +145,7 @@ export class VideoEncoder {
     check(await this.ctx.sendFrame(null), 'flush the encoder');
     await this.drain();
     const audio = await this.audio?.finish(audioEnd);
-    check(await this.format.writeTrailer(), 'finish the file', { file: this.spec.file, code: 'IO' });
+    check(await this.format.writeTrailer(), 'finish the file', { file: this.spec.name ?? this.spec.file, code: 'IO' });
     await this.close();
     return { frames: this.written, ...(audio ? { audio } : {}) };
   }
@@ -169,7 +172,7 @@ export class VideoEncoder {
       this.packet.streamIndex = this.stream.index;
       this.packet.rescaleTs(this.ctx.timeBase, this.stream.timeBase);
       this.written++;
-      check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.spec.file, code: 'IO' });
+      check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.spec.name ?? this.spec.file, code: 'IO' });
     }
   }
 }

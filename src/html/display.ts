@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 
-import { type HtmlOptions, formatSize, htmlMedia } from './to-html.js';
+import { formatBytes } from '../util/format.js';
+import { type HtmlOptions, htmlMedia } from './to-html.js';
 
 /** The symbol Deno's Jupyter kernel calls for a rich display of a cell's value. */
 export const JUPYTER_DISPLAY = Symbol.for('Jupyter.display');
@@ -86,7 +87,7 @@ export const notebookHooks: { requireTslab: () => TslabModule | undefined } = {
  */
 export async function display(file: string, options: HtmlOptions = {}): Promise<Displayed> {
   const media = await htmlMedia(file, options);
-  const text = `${media.file} (${media.type.mime}, ${formatSize(media.bytes)}${media.embedded ? '' : ', linked'})`;
+  const text = `${media.file} (${media.type.mime}, ${formatBytes(media.bytes)}${media.embedded ? '' : ', linked'})`;
   let shownBy: 'deno' | 'tslab' | undefined;
   const deno = denoJupyter();
   if (deno) {

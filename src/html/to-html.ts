@@ -4,7 +4,9 @@ import { pathToFileURL } from 'node:url';
 
 import { FlipbookError, invalidOption } from '../errors.js';
 import { parseBytes, parseChoice, parseInteger } from '../options/values.js';
+import { escapeAttribute, escapeComment, escapeText } from './escape.js';
 import { type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.js';
+import { formatBytes } from '../util/format.js';
 
 export const EMBED_MODES = ['auto', 'always', 'never'] as const;
 export type EmbedMode = (typeof EMBED_MODES)[number];
@@ -66,10 +68,10 @@ export async function htmlMedia(file: string, options: HtmlOptions = {}): Promis
   let linkedBecause: string | undefined;
   if (opts.embed === 'never') linkedBecause = "embed: 'never' was asked";
   else if (opts.embed === 'auto' && bytes > opts.embedLimit) {
-    linkedBecause = `${formatSize(bytes)} is above the embed limit of ${formatSize(opts.embedLimit)} (embedLimit)`;
+    linkedBecause = `${formatBytes(bytes)} is above the embed limit of ${formatBytes(opts.embedLimit)} (embedLimit)`;
   }
   if (linkedBecause === undefined && bytes > LARGEST_EMBED) {
-    throw new FlipbookError('INVALID_OPTION', `${file} is ${formatSize(bytes)}, too large to embed in a page`, { file, option: 'embed', hint: "Link it instead: embed: 'auto' or 'never'" });
+    throw new FlipbookError('INVALID_OPTION', `${file} is ${formatBytes(bytes)}, too large to embed in a page`, { file, option: 'embed', hint: "Link it instead: embed: 'auto' or 'never'" });
   }
   const src = linkedBecause === undefined ? `data:${type.mime};base64,${(await readFile(file)).toString('base64')}` : (opts.href ?? hrefFor(file));
   const size: string[] = [];
@@ -79,11 +81,11 @@ export async function htmlMedia(file: string, options: HtmlOptions = {}): Promis
   let element: string;
   if (type.element === 'video') {
     const flags = [opts.autoplay && 'autoplay', opts.loop && 'loop', opts.muted && 'muted', 'playsinline', opts.controls && 'controls'].filter(Boolean);
-    element = `<video ${[...size, ...flags, 'preload="auto"', style].join(' ')}><source src="${attribute(src)}" type="${type.mime}">Your browser cannot play this ${type.name} video (${attribute(name)}).</video>`;
+    element = `<video ${[...size, ...flags, 'preload="auto"', style].join(' ')}><source src="${escapeAttribute(src)}" type="${escapeAttribute(type.mime)}">Your browser cannot play this ${escapeText(type.name)} video (${escapeText(name)}).</video>`;
   } else {
-    element = `<img src="${attribute(src)}" ${[...size, `alt="${attribute(name)}"`, style].join(' ')}>`;
+    element = `<img src="${escapeAttribute(src)}" ${[...size, `alt="${escapeAttribute(name)}"`, style].join(' ')}>`;
   }
-  const html = linkedBecause === undefined ? element : `<!-- flipbook: ${comment(name)} (${type.name}, ${formatSize(bytes)}) is linked, not embedded: ${comment(linkedBecause)} -->\n${element}`;
+  const html = linkedBecause === undefined ? element : `<!-- flipbook: ${escapeComment(name)} (${type.name}, ${formatBytes(bytes)}) is linked, not embedded: ${escapeComment(linkedBecause)} -->\n${element}`;
   return { file, type, bytes, embedded: linkedBecause === undefined, linkedBecause, html };
 }
 
@@ -148,19 +150,4 @@ async function sniffFile(file: string): Promise<{ type: MediaType; bytes: number
 export function hrefFor(path: string): string {
   if (isAbsolute(path)) return pathToFileURL(path).href;
   return path.split(sep).join('/').split('/').map(encodeURIComponent).join('/');
-}
-
-function attribute(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function comment(text: string): string {
-  return text.replace(/--/g, '- -');
-}
-
-/** `1.2 MB`, `820 kB`, `512 B` (decimal units, as the embed limit is given). */
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
@@ -39,16 +40,29 @@ export async function readListFile(list: string): Promise<ListEntry[]> {
       else last.duration = durationOn(directive[2] ?? '', fail);
       return;
     }
+    const file = (path: string): string => {
+      if (DATA_URI.test(path) && !existsSync(at(path))) fail(`${excerpt(path)} is a data: URI (${path.length} characters), not a file`);
+      return at(path);
+    };
     if (directive && directive[1]?.toLowerCase() === 'file') {
-      entries.push({ file: at(unquote(directive[2] ?? '')), duration: undefined });
+      entries.push({ file: file(unquote(directive[2] ?? '')), duration: undefined });
       return;
     }
     const split = /^(.*\S)\s+(\S+)$/.exec(line);
-    if (split && /^\d/.test(split[2] ?? '')) entries.push({ file: at(unquote(split[1] ?? '')), duration: durationOn(split[2] ?? '', fail) });
-    else entries.push({ file: at(unquote(line)), duration: undefined });
+    if (split && /^\d/.test(split[2] ?? '')) entries.push({ file: file(unquote(split[1] ?? '')), duration: durationOn(split[2] ?? '', fail) });
+    else entries.push({ file: file(unquote(line)), duration: undefined });
   });
   if (entries.length === 0) throw new FlipbookError('NO_INPUT', `The list ${list} names no image`, { file: list, hint: 'Write one "path [duration]" per line' });
   return entries;
+}
+
+/** `data:image/png;base64,...`: an image inside the list, which flipbook does not read. */
+const DATA_URI = /^data:[^,]*,/i;
+
+/** The start of a long entry for an error: its media type and a few characters, not kilobytes. */
+function excerpt(text: string): string {
+  const head = text.slice(0, text.indexOf(',') + 1 + 12);
+  return head.length < text.length ? `"${head}..."` : `"${text}"`;
 }
 
 function durationOn(text: string, fail: (what: string) => never): number {

@@ -4,6 +4,7 @@ import { basename, dirname, extname, join, sep } from 'node:path';
 
 import type { ImageFormat } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
+import { NAME_MAX } from './safe-output.js';
 
 /** Image files split writes, by extension. The help text and the errors list these. */
 export const IMAGE_OUTPUTS: readonly { extension: string; format: ImageFormat }[] = [
@@ -81,7 +82,19 @@ export class FramePattern {
     const at = only.index ?? 0;
     const prefix = unescape(name.slice(0, at));
     const suffix = unescape(name.slice(at + only[0].length));
-    return new FramePattern(pattern, prefix, suffix, Number(only[3] || 0), only[2] === '0');
+    // A frame's name must fit in a file name: the padded number and the rest, at most NAME_MAX bytes.
+    const widest = NAME_MAX - Buffer.byteLength(prefix + suffix);
+    const digits = only[3] ?? '';
+    if (widest < 1 || digits.length > String(widest).length || Number(digits || 0) > widest) {
+      const fixed = `${prefix}${suffix}`;
+      throw new FlipbookError('INVALID_OPTION', widest < 1
+        ? `The output ${output} leaves no room for the frame number: the rest of its file name is ${Buffer.byteLength(fixed)} bytes, and a file name holds at most ${NAME_MAX}`
+        : `The output ${output} pads frame numbers to ${digits} digits, and a file name holds at most ${NAME_MAX} bytes: with the rest of the name, at most ${widest} fit`, {
+        option: 'output',
+        hint: 'Use a width such as %05d, or a shorter file name',
+      });
+    }
+    return new FramePattern(pattern, prefix, suffix, Number(digits || 0), only[2] === '0');
   }
 
   /** The file for frame number `n`. */

@@ -1,8 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { dirname, extname, relative, sep } from 'node:path';
 
-import { FlipbookError, invalidOption } from '../errors.js';
-import { SafeOutput } from './safe-output.js';
+import { invalidOption } from '../errors.js';
 
 export type ManifestFormat = 'csv' | 'json';
 
@@ -52,16 +50,4 @@ export function manifestText(manifest: string, entries: readonly ManifestEntry[]
   const lines = ['index,time,file,source_index,pts,keyframe'];
   for (const r of rows) lines.push([String(r.index), String(r.time), csvField(r.file), r.sourceIndex === undefined ? '' : String(r.sourceIndex), String(r.pts), r.keyframe ? '1' : '0'].join(','));
   return `${lines.join('\n')}\n`;
-}
-
-/** Writes the manifest through a temporary file. */
-export async function writeManifest(manifest: string, text: string, options: { overwrite: boolean; inputs: readonly string[] }): Promise<void> {
-  const out = await SafeOutput.create(manifest, options);
-  try {
-    await writeFile(out.temporary, text);
-  } catch (cause) {
-    await out.discard();
-    throw new FlipbookError('IO', `Cannot write ${manifest}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: manifest, cause });
-  }
-  await out.commit();
 }

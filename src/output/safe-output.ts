@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { link, mkdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
 
@@ -58,6 +58,53 @@ async function canonical(path: string): Promise<string> {
   }
 }
 
+/** The longest file name (in bytes) nearly every file system takes: Linux's and macOS's NAME_MAX. */
+export const NAME_MAX = 255;
+
+/** Refuses a path whose file name is longer than a file system takes, naming the option. */
+export function checkNameLength(path: string, option = 'output'): void {
+  const bytes = Buffer.byteLength(basename(path));
+  if (bytes > NAME_MAX) {
+    throw new FlipbookError('INVALID_OPTION', `The output name ${basename(path)} is ${bytes} bytes long; a file name holds at most ${NAME_MAX}`, {
+      file: path,
+      option,
+      hint: 'Choose a shorter file name',
+    });
+  }
+}
+
+/**
+ * A hidden name beside `destination` for it to be written under: `.name.1a2b3c4d.flipbook.part`,
+ * unique by its random part (or `unique`, which the caller makes unique). It is as long as a file name may be at most (NAME_MAX bytes): a
+ * long name is cut (at a whole character) so that the temporary name fits whenever the
+ * destination's does.
+ */
+export function temporaryName(destination: string, unique = randomBytes(4).toString('hex')): string {
+  const tail = `.${unique}${PART_SUFFIX}`;
+  const room = NAME_MAX - 1 - Buffer.byteLength(tail);
+  let base = basename(destination);
+  if (Buffer.byteLength(base) > room) {
+    const bytes = Buffer.from(base);
+    // Cut before a character, never inside one (UTF-8 continuation bytes are 10xxxxxx).
+    let end = room;
+    while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+    base = bytes.subarray(0, end).toString();
+  }
+  return join(dirname(destination), `.${base}${tail}`);
+}
+
+/** What every temporary output's name ends with. */
+export const PART_SUFFIX = '.flipbook.part';
+
+/** Removes a file, and says nothing whatever happens: for clean-up, which must never throw. */
+export function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Cannot be removed (gone, a bad name, no permission): nothing more can be done.
+  }
+}
+
 /**
  * A file written under a temporary name beside its destination and renamed into place only
  * when complete. Until then an error, an abort or the process ending (a signal, an exit)
@@ -74,11 +121,12 @@ export class SafeOutput {
     this.temporary = temporary;
     this.overwrite = overwrite;
     this.removeExitHook = onExit(() => {
-      rmSync(this.temporary, { force: true });
+      removeQuietly(this.temporary);
     });
   }
 
   static async create(destination: string, checks: OutputChecks): Promise<SafeOutput> {
+    checkNameLength(destination);
     await checkOutput(destination, checks);
     const dir = dirname(resolve(destination));
     try {
@@ -89,8 +137,17 @@ export class SafeOutput {
         cause,
       });
     }
-    const temporary = join(dir, `.${basename(destination)}.${randomBytes(4).toString('hex')}.flipbook.part`);
+    const temporary = temporaryName(join(dir, basename(destination)));
     return new SafeOutput(destination, temporary, checks.overwrite);
+  }
+
+  /** Writes the whole file under its temporary name; a failure (a full disk) names the output. */
+  async write(bytes: Uint8Array | string): Promise<void> {
+    try {
+      await writeFile(this.temporary, bytes);
+    } catch (cause) {
+      throw new FlipbookError('IO', `Cannot write ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: this.destination, cause });
+    }
   }
 
   /** Moves the finished file into place. Without overwrite, never replaces a file that appeared meanwhile. */
@@ -126,9 +183,9 @@ export class SafeOutput {
     this.release();
   }
 
-  /** Removes the temporary file. */
+  /** Removes the temporary file. Never throws: it runs on error paths, which keep their own error. */
   async discard(): Promise<void> {
-    await rm(this.temporary, { force: true });
+    await rm(this.temporary, { force: true }).catch(() => undefined);
     this.release();
   }
 

@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
 import {
   FrameConverter,
@@ -261,7 +261,7 @@ export async function contactSheet(video: string, output: string, options: Conta
       encoder.close();
     }
     out = await SafeOutput.create(output, checks);
-    await writeFile(out.temporary, bytes);
+    await out.write(bytes);
     throwIfAborted(options.signal);
     await out.commit();
     const written = await stat(output);

@@ -18,7 +18,7 @@ import {
 import { FlipbookError, invalidOption, text, opt } from '../errors.js';
 import { FrameFiles } from '../output/frame-files.js';
 import { FramePattern } from '../output/frame-pattern.js';
-import { type ManifestEntry, manifestFormatFor, manifestText, writeManifest } from '../output/manifest.js';
+import { type ManifestEntry, manifestFormatFor, manifestText } from '../output/manifest.js';
 import { checkOutput } from '../output/safe-output.js';
 import {
   type ResolvedSelection,
@@ -307,7 +307,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
         width: plan.width,
         height: plan.height,
       });
-      await writeManifest(plan.manifest, text, { overwrite: plan.overwrite, inputs: [plan.video] });
+      await files.write(plan.manifest, Buffer.from(text));
       bytes += Buffer.byteLength(text);
     }
     files.commit();

@@ -14,12 +14,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `flipbook ...args` with stdout and stderr piped (so, not a terminal). */
-export function spawnCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+/** Starts `flipbook ...args` with stdout and stderr piped (so, not a terminal); stdin is none, or an open file's descriptor. */
+export function spawnCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: number } = {}): ChildProcess {
   return spawn(process.execPath, ['--import', TSX, BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
 }
 
@@ -35,7 +35,7 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   });
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: number } = {}): Promise<CliResult> {
   return finished(spawnCli(args, options));
 }
 

@@ -3,7 +3,9 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 
 import { FlipbookError } from '../../errors.js';
-import { EMBED_MODES, type EmbedMode, type HtmlOptions, formatSize, hrefFor, htmlMedia } from '../../html/to-html.js';
+import { EMBED_MODES, type EmbedMode, type HtmlOptions, hrefFor, htmlMedia } from '../../html/to-html.js';
+import { formatBytes } from '../../util/format.js';
+import { escapeText } from '../../html/escape.js';
 import { SafeOutput } from '../../output/safe-output.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
@@ -67,20 +69,19 @@ export function registerHtml(program: Command, setExitCode: (code: number) => vo
         const { size } = await stat(page);
         reporter.event('done', { output: page, file, mime: media.type.mime, bytes: media.bytes, embedded: media.embedded, linkedBecause: media.linkedBecause ?? null, pageBytes: size });
         const how = media.embedded ? 'embedded' : `linked (${media.linkedBecause})`;
-        reporter.info(`Wrote ${page}: ${file} ${how}, ${media.type.name} ${formatSize(media.bytes)}; page ${formatSize(size)}`);
+        reporter.info(`Wrote ${page}: ${file} ${how}, ${media.type.name} ${formatBytes(media.bytes)}; page ${formatBytes(size)}`);
       }),
     );
   });
 }
 
 function pageFor(title: string, snippet: string): string {
-  const escaped = title.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escaped}</title>
+<title>${escapeText(title)}</title>
 <style>html,body{margin:0;height:100%;background:#111}body{display:flex;align-items:center;justify-content:center}</style>
 </head>
 <body>
