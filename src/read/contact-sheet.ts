@@ -18,6 +18,7 @@ import { type ContactSheetOptions, parseQuality } from '../options/split-options
 import { parseDuration, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { drawLabel, formatTimestamp, labelSize } from './sheet-font.js';
+import { ProgressClock } from '../util/progress.js';
 
 export interface SheetThumbnail {
   /** The time asked for (seconds from the start of the video). */
@@ -211,7 +212,7 @@ export async function contactSheet(video: string, output: string, options: Conta
     frameAt = new FrameAt(source);
     const scale = Math.max(1, Math.round(thumbHeight / 80));
     const thumbnails: SheetThumbnail[] = [];
-    const started = performance.now();
+    const clock = new ProgressClock(times.length);
     for (const [k, time] of times.entries()) {
       throwIfAborted(options.signal);
       const frame = await frameAt.at(time);
@@ -233,9 +234,7 @@ export async function contactSheet(video: string, output: string, options: Conta
         drawLabel(sheet, stride, x + scale * 2, y + thumbHeight - box.height - scale * 2, text, scale, { x, y, width: thumbWidth, height: thumbHeight });
       }
       thumbnails.push({ time, frameTime: frame.time, x, y });
-      const elapsed = (performance.now() - started) / 1000;
-      const fps = elapsed > 0 ? (k + 1) / elapsed : 0;
-      options.onProgress?.({ frame: k + 1, total: times.length, fps, eta: fps > 0 ? (times.length - k - 1) / fps : undefined, elapsed });
+      options.onProgress?.(clock.tick());
     }
     await frameAt.reset();
     const damage = source.damage;

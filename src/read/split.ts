@@ -29,12 +29,13 @@ import {
   parseQuality,
   resolveSelection,
 } from '../options/split-options.js';
-import type { Progress } from '../options/output-options.js';
 import { type Fraction, formatFraction, fractionToNumber, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
 import { streamFrames } from './frame-stream.js';
 import { prefetch } from '../util/prefetch.js';
+import { TaskPool } from '../util/concurrency.js';
+import { ProgressClock } from '../util/progress.js';
 
 /** What a split will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
 export interface SplitPlan {
@@ -230,18 +231,10 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
   const files = new FrameFiles({ overwrite: plan.overwrite, inputs: [plan.video] });
   const idle: ImageEncoder[] = [];
   const all: ImageEncoder[] = [];
-  const inflight = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
+  const pool = new TaskPool(encoderCount());
   const entries: ManifestEntry[] = [];
   let bytes = 0;
-  let written = 0;
-  const started = performance.now();
-  const total = (): number => Math.max(plan.estimatedFrames ?? 0, entries.length);
-  const progress = (): Progress => {
-    const elapsed = (performance.now() - started) / 1000;
-    const fps = elapsed > 0 ? written / elapsed : 0;
-    return { frame: written, total: total(), fps, eta: fps > 0 && written >= 2 ? Math.max(0, total() - written) / fps : undefined, elapsed };
-  };
+  const clock = new ProgressClock(plan.estimatedFrames ?? 0);
 
   const encode = async (picture: Picture, file: string): Promise<void> => {
     let data: Buffer;
@@ -258,35 +251,23 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     }
     await files.write(file, data);
     bytes += data.byteLength;
-    written++;
-    options.onProgress?.(progress());
+    clock.atLeast(entries.length);
+    options.onProgress?.(clock.tick());
   };
 
-  const parallel = encoderCount();
   try {
     await files.directory(plan.directory);
     const frames = prefetch(streamFrames(source, plan.selection, converter, signal), CONVERT_AHEAD, (f) => f.picture.release());
     for await (const frame of frames) {
-      if (failure) {
+      if (pool.failed) {
         frame.picture.release();
         break;
       }
       const file = pattern.fileFor(plan.startNumber + frame.index);
       entries.push({ index: frame.index, time: frame.time, file, sourceIndex: frame.sourceIndex, pts: frame.pts, keyframe: frame.keyframe });
-      const task: Promise<void> = encode(frame.picture, file).then(
-        () => {
-          inflight.delete(task);
-        },
-        (error: unknown) => {
-          inflight.delete(task);
-          failure ??= { error };
-        },
-      );
-      inflight.add(task);
-      while (inflight.size >= parallel && !failure) await Promise.race(inflight);
+      await pool.add(() => encode(frame.picture, file));
     }
-    await Promise.all(inflight);
-    if (failure) throw failure.error;
+    await pool.drain();
     throwIfAborted(signal);
     const damage = damageWarning(plan.video, source.damage, rateOf(source.video));
     if (damage) {
@@ -296,7 +277,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     if (entries.length === 0) {
       throw new FlipbookError('NO_INPUT', `No frame of ${plan.video} matched the selection${plan.selection.start > 0 ? ` (start ${plan.selection.start} s)` : ''}, so nothing was written`, {
         file: plan.video,
-        hint: text`Check ${opt('start')}, ${opt('end')}, ${opt('frames')} against the video's duration (flipbook info)`,
+        hint: text`Check ${opt('start')}, ${opt('end')}, ${opt('frameNumbers')} against the video's duration (flipbook info)`,
       });
     }
     if (plan.manifest) {
@@ -329,7 +310,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
       warnings,
     };
   } catch (error) {
-    await Promise.allSettled(inflight);
+    await pool.settle();
     await files.rollback();
     throw error;
   } finally {

@@ -51,3 +51,67 @@ export async function* orderedAhead<T, R>(
     }
   }
 }
+
+/**
+ * Tasks run side by side, at most `limit` at once: `add` waits for a free place, which is the
+ * backpressure on whoever adds. The first failure is kept; `drain` waits for the rest and
+ * throws it.
+ */
+export class TaskPool {
+  private readonly limit: number;
+  private readonly running = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(limit: number) {
+    this.limit = Math.max(1, limit);
+  }
+
+  /** Whether a task has failed (add no more). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  async add(task: () => Promise<void>): Promise<void> {
+    const run: Promise<void> = task().then(
+      () => {
+        this.running.delete(run);
+      },
+      (error: unknown) => {
+        this.running.delete(run);
+        this.failure ??= { error };
+      },
+    );
+    this.running.add(run);
+    while (this.running.size >= this.limit && !this.failure) await Promise.race(this.running);
+  }
+
+  /** Waits for every task; throws the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Waits for every task, whatever its outcome (after a failure elsewhere). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.running);
+  }
+}
+
+/** Runs tasks one at a time, in the order they were given, whatever the outcome of the one before. */
+export class SerialQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Resolves once every task given so far has settled. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+}

@@ -16,6 +16,11 @@ export class ProgressClock {
     if (this.total !== undefined) this.total -= n;
   }
 
+  /** The run does at least `n` frames (an estimate proved low). */
+  atLeast(n: number): void {
+    if (this.total !== undefined && n > this.total) this.total = n;
+  }
+
   /** `n` more frames will come (another pass of a size search). */
   grow(n: number): void {
     if (this.total !== undefined) this.total += n;

@@ -9,6 +9,7 @@ import { throwIfAborted } from '../util/abort.js';
 import { probeAudio } from '../core/audio-plan.js';
 import { fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
 import { Output, type OutputResult } from '../core/output.js';
+import { SerialQueue } from '../util/concurrency.js';
 
 /** The words of the writer's errors about a frame too short for its transitions. */
 const FRAME_WORDS = { noun: 'frame', hint: 'Give the frames longer durations (write(frame, { duration: 2 })) or later times, or a shorter transition' };
@@ -53,7 +54,8 @@ export class FrameWriter {
   private readonly options: WriterOptions;
   private state: State = 'open';
   private failure: unknown;
-  private tail: Promise<void> = Promise.resolve();
+  /** Frames are encoded one at a time, in the order written. */
+  private readonly queue = new SerialQueue();
   private closing: Promise<OutputResult> | undefined;
   /** The output core, opened at the first frame (its size, alpha and music are known then). */
   private output_: Output | undefined;
@@ -111,7 +113,7 @@ export class FrameWriter {
       await this.abortWith(error);
       throw error;
     }
-    return this.enqueue(() => this.encode(prepared, timing, index));
+    return this.queue.run(() => this.encode(prepared, timing, index));
   }
 
   /** Finishes the file and moves it into place; the result is stitch's. Calling it again returns the same result. */
@@ -194,16 +196,6 @@ export class FrameWriter {
     return (this.opts.fps.num * this.opts.ticksPerFrame) / this.opts.fps.den;
   }
 
-  /** Runs tasks one at a time, in call order. */
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task);
-    this.tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
   private async encode(prepared: PreparedFrame, timing: Timing, index: number): Promise<void> {
     if (this.state === 'failed') {
       discardFrame(prepared);
@@ -270,7 +262,7 @@ export class FrameWriter {
   private async finish(): Promise<OutputResult> {
     if (this.state !== 'open') throw this.refusal();
     this.state = 'closing';
-    return this.enqueue(async () => {
+    return this.queue.run(async () => {
       if (this.failure !== undefined) throw this.failure;
       try {
         throwIfAborted(this.options.signal);
@@ -292,11 +284,11 @@ export class FrameWriter {
   private async abortWith(error: unknown): Promise<void> {
     if (this.state === 'closed') return;
     if (this.state === 'failed') {
-      await this.tail;
+      await this.queue.idle();
       return;
     }
     this.markFailed(error);
-    await this.enqueue(async () => {
+    await this.queue.run(async () => {
       await this.output_?.abort();
     });
   }
