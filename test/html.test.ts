@@ -141,7 +141,7 @@ describe('display', () => {
     assert.equal(JUPYTER_DISPLAY, Symbol.for('Jupyter.display'));
     assert.equal(bundle['text/html'], await toHTML(mp4, { width: 200 }));
     const size = (await readFile(mp4)).length;
-    const text = `${mp4} (video/mp4, ${(size / 1000).toFixed(1)} kB)`;
+    const text = `${mp4} (video/mp4, ${formatBytes(size)})`;
     assert.equal(bundle['text/plain'], text);
     assert.equal(String(shown), text);
     assert.equal(inspect(shown), text);

@@ -428,7 +428,7 @@ describe('createWriter: streams, refusals and cleanup', () => {
     await assert.rejects(createWriter(join(dir, 'a.mp4')).write(42 as never), {
       code: 'INVALID_INPUT',
       message:
-        'Expected a frame: { data, width, height, format } pixels, an ImageData, a canvas or its 2D context, an image file path, or the bytes of an encoded image for frame 1 but received 42',
+        'Expected a frame: { data, width, height, layout } pixels, an ImageData, a canvas or its 2D context, an image file path, or the bytes of an encoded image for frame 1 but received 42',
     });
     await assert.rejects(createWriter(join(dir, 'b.mp4')).write({ data: new Uint8Array(W * H * 3), width: W, height: H }), {
       code: 'INVALID_INPUT',
