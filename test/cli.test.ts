@@ -89,6 +89,8 @@ describe('cli: help and version', () => {
       ['--loop <n>', 'default: 0'],
       ['--lossless', 'default: lossy'],
       ['--max-size <size>', 'default: no limit'],
+      ['--vfr', 'default: every frame of --fps exists'],
+      ['--frame-limit <n>', 'default: "900000"'],
       ['--skip-invalid', 'default: false'],
       ['-y, --overwrite', 'default: false'],
       ['--dry-run', 'default: false'],
@@ -296,6 +298,8 @@ describe('cli: output modes', () => {
         height: 48,
         fps: '25',
         duration: 0.2,
+        frameCount: 5,
+        vfr: false,
         codec: 'h264',
         profile: 'High',
         pixelFormat: 'yuv420p',
@@ -360,7 +364,8 @@ describe('cli: output modes', () => {
     assert.equal(result.code, 0, result.stderr);
     const text = result.stdout;
     assert.match(text, new RegExp(`^Plan for ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(dry run: nothing written\\)`));
-    assert.ok(text.includes(`frames:   3, from ${join(dir, 'f1.png')} to ${join(dir, 'f3.png')}`), text);
+    assert.ok(text.includes(`images:   3, from ${join(dir, 'f1.png')} to ${join(dir, 'f3.png')}`), text);
+    assert.ok(text.includes('frames:   3, 0.100 s'), text);
     assert.ok(text.includes('size:     64x48 (padded from 63x47 to even)'), text);
     assert.ok(text.includes('timing:   30000/1001 fps, 0.100 s'), text);
     assert.ok(text.includes('codec:    h264 High, yuv420p, mp4 with fast start, crf 23, preset medium'), text);

@@ -73,7 +73,7 @@ describe('music (--audio)', () => {
     assert.ok(Math.abs((await audioOf(pad.output)).duration - 2) < 0.03);
 
     const extend = await stitch(frames, join(dir, 'extend.mp4'), { ...FAST, audio: long, audioFit: 'extend' });
-    assert.equal(extend.frames, 20, 'the last frame is held, not repeated');
+    assert.equal(extend.frames, 30, 'the last frame is held until the music ends: 3 s at 10 fps');
     assert.equal(extend.duration, 3);
     assert.ok(extend.warnings.some((w) => w.includes("audioFit: 'extend'")), extend.warnings.join('; '));
     const info = await probe(extend.output);

@@ -107,7 +107,7 @@ describe('output: default settings', () => {
 });
 
 describe('output: timing', () => {
-  it('duration "2s": a slideshow of one encoded frame per image, each held 2 s', async (t) => {
+  it('duration "2s", vfr: a slideshow of one encoded frame per image, each held 2 s', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [
       { name: 'a.png', colour: 0 },
@@ -115,7 +115,7 @@ describe('output: timing', () => {
       { name: 'c.png', colour: 2 },
     ]);
     const out = join(dir, 'slides.mp4');
-    const result = await stitch(files, out, { ...FAST, duration: '2s' });
+    const result = await stitch(files, out, { ...FAST, duration: '2s', vfr: true });
     assert.equal(result.duration, 6);
     assert.equal(result.frames, 3);
     const back = await readVideo(out);
@@ -136,11 +136,12 @@ describe('output: timing', () => {
     const out = join(dir, 'slides10.mp4');
     await stitch(files, out, { ...FAST, duration: 0.5, fps: 10 });
     const back = await readVideo(out);
-    assertH264(back, { width: 64, height: 48, frames: 2, duration: 1 });
+    assertH264(back, { width: 64, height: 48, frames: 10, duration: 1 });
     assert.deepEqual(
       back.frames.map((f) => ms(f.time)),
-      [0, 500],
+      [0, 100, 200, 300, 400, 500, 600, 700, 800, 900],
     );
+    assert.deepEqual(frameColourIndices(back, PALETTE), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1], 'each image for its 0.5 s');
   });
 
   for (const fps of ['30000/1001', 29.97, '29.97'] as const) {

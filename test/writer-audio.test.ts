@@ -80,8 +80,8 @@ describe('createWriter: music', () => {
   it('extend: the last frame is held at close() until the music ends', async () => {
     const result = await write(join(dir, 'extend.mp4'), { audio: long, audioFit: 'extend' });
     assert.equal(result.duration, 3, '2 s of frames, the last held 1 s longer');
-    assert.equal(result.frames, 20, 'the last frame is held, not repeated');
-    assert.ok(result.warnings.some((w) => w.includes('audioFit extend')), `a warning says so: ${result.warnings.join('; ')}`);
+    assert.equal(result.frames, 30, 'the last frame is held until the music ends: 3 s at 10 fps');
+    assert.ok(result.warnings.some((w) => w.includes("audioFit: 'extend'")), `a warning says so: ${result.warnings.join('; ')}`);
     near(result.audio?.duration ?? 0, 3, 'result audio', 0.001);
     const back = await lengths(result.output);
     near(back.video, 3, 'video stream', 0.001);

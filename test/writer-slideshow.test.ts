@@ -38,12 +38,15 @@ describe('createWriter: transitions, fades, holdLast', () => {
       const dir = await tempDir(t);
       const result = await twoStills(join(dir, `xfade.${ext}`), { ...(ext === 'mp4' ? FAST : { fps: 10 }), crossfade: '0.5s' });
       assert.equal(result.duration, 2, 'the crossfade does not change the length');
-      assert.equal(result.frames, 2 + 5, 'the stills are held; only the transition adds frames');
+      // MP4 has every frame of 10 fps; GIF holds each still as one frame and adds the transition's.
+      assert.equal(result.frames, ext === 'mp4' ? 20 : 2 + 5, ext === 'mp4' ? 'every frame of 2 s at 10 fps' : 'the stills are held; only the transition adds frames');
       assert.equal(result.transitionFrames, 5, 'transition frames');
       const back = ext === 'mp4' ? await readVideo(result.output) : await readAnimation(result.output);
-      assert.deepEqual(back.frames.map((f) => ms(f.time)), [0, 500, 600, 700, 800, 900, 1000], 'frame times (ms)');
+      const times = ext === 'mp4' ? Array.from({ length: 20 }, (_, i) => i * 100) : [0, 500, 600, 700, 800, 900, 1000];
+      assert.deepEqual(back.frames.map((f) => ms(f.time)), times, 'frame times (ms)');
       assert.equal(ms((await probe(result.output)).duration), 2000, 'length (ms)');
-      const [from, middle, to] = [back.frames[0], back.frames[3], back.frames[6]];
+      const at = (time: number): (typeof back.frames)[number] | undefined => back.frames.find((f) => ms(f.time) === time);
+      const [from, middle, to] = [at(0), at(700), at(1000)];
       assert.ok(from && middle && to, 'the stills and the middle of the crossfade');
       // 8x8 block means (see test/animation-slideshow.test.ts): H.264 at crf 1 within 2 levels on
       // average, 6 at worst (measured 0.64 and 1.7); the dithered GIF within 4 and 12 (2.1, 6.8).
@@ -61,13 +64,14 @@ describe('createWriter: transitions, fades, holdLast', () => {
     assert.equal(result.duration, 2.5, '1 s + 1 s + 0.5 s held');
     assert.equal(result.transitionFrames, 6);
     const back = await readVideo(result.output);
-    assert.deepEqual(back.frames.map((f) => ms(f.time)), [0, 100, 200, 300, 1000, 2200, 2300, 2400], 'frame times (ms)');
+    assert.equal(result.frames, 25, 'every frame of 2.5 s at 10 fps');
+    assert.deepEqual(back.frames.map((f) => ms(f.time)), Array.from({ length: 25 }, (_, i) => i * 100), 'frame times (ms)');
     assert.equal(ms((await probe(result.output)).video?.duration), 2500, 'video length (ms)');
     const first = back.frames[3];
-    const last = back.frames[4];
+    const last = back.frames[10];
     assert.ok(first && last, 'the two stills');
     // Fade frame k of 3 is the still at k/4: within 2 levels on average over 8x8 blocks (measured 0.6-0.9).
-    for (const [index, still, progress] of [[0, first, 0.25], [1, first, 0.5], [2, first, 0.75], [5, last, 0.75], [7, last, 0.25]] as const) {
+    for (const [index, still, progress] of [[0, first, 0.25], [1, first, 0.5], [2, first, 0.75], [22, last, 0.75], [24, last, 0.25]] as const) {
       const frame = back.frames[index];
       assert.ok(frame, `frame ${index}`);
       const error = blendError(frame, blackLike(frame), still, { progress });
@@ -75,9 +79,9 @@ describe('createWriter: transitions, fades, holdLast', () => {
     }
   });
 
-  it('holdLast lengthens a video of one-frame frames by holding its last frame', async (t) => {
+  it('holdLast lengthens a video of one-frame frames by holding its last frame (vfr: one sample)', async (t) => {
     const dir = await tempDir(t);
-    const writer = createWriter(join(dir, 'hold.mp4'), { width: W, height: H, fps: 25, preset: 'ultrafast', holdLast: 1 });
+    const writer = createWriter(join(dir, 'hold.mp4'), { width: W, height: H, fps: 25, preset: 'ultrafast', holdLast: 1, vfr: true });
     for (let i = 0; i < 3; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb' });
     const result = await writer.close();
     assert.equal(ms(result.duration), 1120, '3 frames of 40 ms, the last held 1 s longer');
@@ -88,9 +92,9 @@ describe('createWriter: transitions, fades, holdLast', () => {
     assert.equal(ms(back.video.duration), 1120, 'stream length (ms)');
   });
 
-  it('a frame with a later time: the earlier lasts until it starts, and the crossfade ends there', async (t) => {
+  it('a frame with a later time (vfr): the earlier lasts until it starts, and the crossfade ends there', async (t) => {
     const dir = await tempDir(t);
-    const writer = createWriter(join(dir, 'timed.mp4'), { ...FAST, transition: 'wipeleft', crossfade: 0.3 });
+    const writer = createWriter(join(dir, 'timed.mp4'), { ...FAST, transition: 'wipeleft', crossfade: 0.3, vfr: true });
     await writer.write(FROM, { duration: 1 });
     await writer.write(TO, { time: 2, duration: 1 });
     const result = await writer.close();
@@ -99,9 +103,9 @@ describe('createWriter: transitions, fades, holdLast', () => {
     assert.deepEqual(back.frames.map((f) => ms(f.time)), [0, 1700, 1800, 1900, 2000]);
   });
 
-  it('stream() passes the options through: { frame, duration } chunks with a crossfade and holdLast', async (t) => {
+  it('stream() passes the options through: { frame, duration } chunks with a crossfade and holdLast (vfr)', async (t) => {
     const dir = await tempDir(t);
-    const writer = createWriter(join(dir, 'stream.mp4'), { ...FAST, crossfade: '0.2s', holdLast: '0.5s' });
+    const writer = createWriter(join(dir, 'stream.mp4'), { ...FAST, crossfade: '0.2s', holdLast: '0.5s', vfr: true });
     await pipeline(Readable.from([{ frame: FROM, duration: 1 }, { frame: TO, duration: 1 }, { frame: FROM, duration: 0.5 }]), writer.stream());
     const result = await writer.close();
     assert.equal(result.duration, 3);

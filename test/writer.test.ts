@@ -237,10 +237,10 @@ describe('createWriter: frame kinds', () => {
 });
 
 describe('createWriter: timing', () => {
-  it('per-frame times make a variable-frame-rate video, exact to the millisecond', async (t) => {
+  it('per-frame times with vfr make a variable-frame-rate video, exact to the millisecond', async (t) => {
     const dir = await tempDir(t);
     const output = join(dir, 'vfr.mp4');
-    const writer = createWriter(output, { width: W, height: H, fps: 30 });
+    const writer = createWriter(output, { width: W, height: H, fps: 30, vfr: true });
     const times = [0, 0.1, 0.25, 0.251, 0.9, 1.333];
     for (const [i, time] of times.entries()) await writer.write(scene(W, H, i).data, { time, layout: 'rgb', ...(i === times.length - 1 ? { duration: 0.5 } : {}) });
     // No time: right after the previous frame (1.333 + 0.5).
@@ -331,10 +331,10 @@ describe('createWriter: sizes', () => {
 });
 
 describe('createWriter: streams, refusals and cleanup', () => {
-  it('writer.stream() takes frames and { frame, time } through pipeline()', async (t) => {
+  it('writer.stream() takes frames and { frame, time } through pipeline() (vfr: times kept)', async (t) => {
     const dir = await tempDir(t);
     const output = join(dir, 'stream.mp4');
-    const writer = createWriter(output, { width: W, height: H });
+    const writer = createWriter(output, { width: W, height: H, vfr: true });
     const chunks = function* () {
       for (let i = 0; i < 8; i++) {
         const frame = { data: scene(W, H, i).data, width: W, height: H, layout: 'rgb' as const };

@@ -37,8 +37,9 @@ export interface SessionSpec extends VideoSpec {
   audio?: AudioSpec | undefined;
   /**
    * Variable frame rate: each picture is one sample held by its timestamp. Otherwise (the
-   * default) every frame of the rate exists: a picture held for `ticks` is encoded once for
-   * each frame it covers (normalised once; the repeats cost the encoder little).
+   * default) every frame of the rate exists: a picture is shown until the next starts (the last
+   * for its `ticks`) and encoded once for each frame it covers (normalised once; the repeats
+   * cost the encoder little).
    */
   vfr?: boolean;
 }
@@ -65,8 +66,13 @@ export class VideoOutput {
   private endTicks = 0;
   /** Constant rate: where the last encoded frame ends, in ticks. */
   private encodedEnd = 0;
-  /** Pictures that covered no frame of the constant rate. */
-  dropped = 0;
+  /** Constant rate: pictures that covered no frame. */
+  private droppedCount = 0;
+  /**
+   * Constant rate: the last picture, waiting for the next to say where it ends (it is shown
+   * until the next starts: a gap is filled by holding it, an overlap cuts it short).
+   */
+  private waiting: { picture: Picture; pts: number; ticks: number } | undefined;
   private done = false;
 
   private constructor(spec: SessionSpec, out: SafeOutput, encoder: VideoEncoder, normaliser: Normaliser) {
@@ -131,11 +137,20 @@ export class VideoOutput {
 
   /** Seconds written so far (the end of the last picture). */
   get duration(): number {
-    return (this.spec.vfr ? this.endTicks : this.encodedEnd) / this.ticksPerSecond;
+    if (this.spec.vfr) return this.endTicks / this.ticksPerSecond;
+    const last = this.waitingCover();
+    return (last && last.end > last.first ? last.end * this.spec.ticksPerFrame : this.encodedEnd) / this.ticksPerSecond;
   }
 
   get frameCount(): number {
-    return this.frames;
+    const last = this.waitingCover();
+    return this.frames + (last ? Math.max(0, last.end - last.first) : 0);
+  }
+
+  /** Constant rate: pictures shorter than a frame that fell between two frames, so are not in the video. */
+  get dropped(): number {
+    const last = this.waitingCover();
+    return this.droppedCount + (last && last.end <= last.first ? 1 : 0);
   }
 
   /** Where the video ends so far, in ticks. */
@@ -176,28 +191,51 @@ export class VideoOutput {
       throw error;
     }
     this.endTicks = pts + ticks;
-    const tpf = this.spec.ticksPerFrame;
     if (this.spec.vfr) {
       this.frames++;
       this.encoding = this.encoder.write(normalised, pts, ticks).finally(() => normalised.release());
-    } else {
-      // The frames of the rate that start within [pts, pts + ticks) show this picture; a picture
-      // that covers none (shorter than a frame, between two) is dropped.
-      const first = Math.ceil(pts / tpf - 1e-9);
-      const end = Math.ceil((pts + ticks) / tpf - 1e-9);
-      if (end <= first) this.dropped++;
-      this.frames += Math.max(0, end - first);
-      if (end > first) this.encodedEnd = end * tpf;
-      this.encoding = (async () => {
-        try {
-          for (let n = first; n < end; n++) await this.encoder.write(normalised, n * tpf, tpf);
-        } finally {
-          normalised.release();
-        }
-      })();
+      // A failure surfaces at the next add, finish or abort, not as an unhandled rejection.
+      this.encoding.catch(() => undefined);
+      return;
     }
+    // Constant rate: the picture before this one is shown until this one starts.
+    const previous = this.waiting;
+    this.waiting = { picture: normalised, pts, ticks };
+    if (previous) this.encodeHeld(previous, pts);
+  }
+
+  /**
+   * Constant rate: the frames of the rate from `from.pts` to `end` (ticks). The frames that
+   * start within [pts, end) show the picture (what a player shows at each frame's time); a
+   * picture that covers none (shorter than a frame, between two) is dropped. Releases it.
+   */
+  private encodeHeld(held: { picture: Picture; pts: number }, endTicks: number): void {
+    const tpf = this.spec.ticksPerFrame;
+    const { first, end } = cover(held.pts, endTicks, tpf);
+    if (end <= first) this.droppedCount++;
+    else this.encodedEnd = end * tpf;
+    this.frames += Math.max(0, end - first);
+    const { picture } = held;
+    this.encoding = (async () => {
+      try {
+        for (let n = first; n < end; n++) await this.encoder.write(picture, n * tpf, tpf);
+      } finally {
+        picture.release();
+      }
+    })();
     // A failure surfaces at the next add, finish or abort, not as an unhandled rejection.
     this.encoding.catch(() => undefined);
+  }
+
+  /** Constant rate: the frames the waiting picture will cover if nothing follows it. */
+  private waitingCover(): { first: number; end: number } | undefined {
+    const last = this.waiting;
+    return last ? cover(last.pts, last.pts + last.ticks, this.spec.ticksPerFrame) : undefined;
+  }
+
+  private releaseWaiting(): void {
+    this.waiting?.picture.release();
+    this.waiting = undefined;
   }
 
   /** Waits for the encode in flight, whatever its outcome. */
@@ -211,9 +249,16 @@ export class VideoOutput {
     let audio: AudioResult | undefined;
     try {
       await this.encoding;
+      const last = this.waiting;
+      this.waiting = undefined;
+      if (last) {
+        this.encodeHeld(last, last.pts + last.ticks);
+        await this.encoding;
+      }
       ({ audio } = await this.encoder.finish(audioEnd));
       await this.out.commit();
     } catch (error) {
+      this.releaseWaiting();
       await this.encoder.close();
       await this.out.discard();
       throw error;
@@ -229,8 +274,14 @@ export class VideoOutput {
     if (this.done) return;
     this.done = true;
     await this.settle();
+    this.releaseWaiting();
     await this.encoder.close();
     this.normaliser.close();
     await this.out.discard();
   }
+}
+
+/** The frames of the rate (`tpf` ticks each) that start within [from, to) ticks: `first` to `end`, end excluded. */
+function cover(from: number, to: number, tpf: number): { first: number; end: number } {
+  return { first: Math.ceil(from / tpf - 1e-9), end: Math.ceil(to / tpf - 1e-9) };
 }
