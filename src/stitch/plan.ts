@@ -13,6 +13,7 @@ import { type Fraction, type Size, fractionToNumber } from '../options/values.js
 import type { AnimationPlan } from '../options/animation-options.js';
 import { type AudioPlan, fitAudio, probeAudio } from '../core/audio-plan.js';
 import { type FrameLayout, fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
+import { checkDecodable } from '../core/limits.js';
 import type { SkippedFile } from '../core/output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { mapConcurrent } from '../util/concurrency.js';
@@ -146,6 +147,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
           hint: 'Pass a larger limitPixels (or 0 for none) if you trust this file',
         });
       }
+      checkDecodable(header.width, header.height, { label: header.path, file: header.path, position: r.position });
       valid.push(r);
     }
   }
@@ -183,7 +185,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     throw sizeMismatch({ label: odd.file, file: odd.file, position: odd.position, width: odd.width, height: odd.height }, fitSize, `; ${fitted} of ${frames.length} images differ`);
   }
   if (fitted) warn(text`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (${opt('fit', opts.fit)})`);
-  const layout = settleLayout(opts, fitSize, warn);
+  const layout = settleLayout(opts, fitSize, warn, { label: first.header.path, file: first.header.path, position: first.position });
 
   // Alpha is kept or flattened once, for the whole video: kept when any input has transparency.
   let alpha = false;

@@ -11,6 +11,7 @@ import { FlipbookError, describeValue, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
 import { readImageHeader } from '../inputs/headers.js';
 import { IMAGE_TYPES, type ImageType, isImageType } from '../inputs/image-types.js';
+import { checkDecodable } from '../core/limits.js';
 
 /** Bytes as JavaScript holds them: a Buffer, a Uint8Array or a canvas's Uint8ClampedArray. */
 export type PixelData = Uint8Array | Uint8ClampedArray;
@@ -224,6 +225,7 @@ function sniffBytes(data: Uint8Array, label: string, index: number): PreparedFra
 }
 
 function checkLimit(width: number, height: number, limit: number, label: string, index: number, file?: string): void {
+  checkDecodable(width, height, { label, file });
   if (width * height > limit) {
     throw new FlipbookError('PIXEL_LIMIT', `${label} declares ${width}x${height} = ${width * height} pixels, above the limit of ${limit}`, {
       ...(file === undefined ? {} : { file }),

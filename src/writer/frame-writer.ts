@@ -249,7 +249,7 @@ export class FrameWriter {
    */
   private async openOutput(first: LoadedFrame, prepared: PreparedFrame): Promise<Output> {
     const { opts } = this;
-    const layout = settleLayout(opts, this.size ?? first, (message) => this.warn(message));
+    const layout = settleLayout(opts, this.size ?? first, (message) => this.warn(message), { label: first.label, file: prepared.kind === 'file' ? prepared.path : undefined });
     const audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
     return Output.open(
       {
