@@ -52,3 +52,31 @@ export function checkFrameSize(codec: VideoCodec | AnimationCodec, frame: Size, 
     hint: text`Pass a smaller ${opt('size')} or ${opt('width')} to fit the pictures to it`,
   });
 }
+
+/** Bytes decoding takes per pixel of an image: the decoded RGBA picture and its converted, fitted copies (a 16000x16000 RGBA PNG measured 3.15 GB). */
+export const DECODE_BYTES_PER_PIXEL = 12;
+
+/** The memory decoding `images` takes with `inFlight` of them decoded at once: the largest ones together. */
+export function estimateDecodeBytes(images: readonly Size[], inFlight: number): number {
+  const largest = images.map((s) => s.width * s.height).sort((a, b) => b - a).slice(0, Math.max(1, inFlight));
+  return largest.reduce((sum, px) => sum + px * DECODE_BYTES_PER_PIXEL, 0);
+}
+
+function gb(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+/**
+ * Refuses a run whose decoding would take more than `memoryLimit`, estimated from the headers
+ * before anything is decoded. `largest` names the largest image.
+ */
+export function checkMemory(images: readonly Size[], inFlight: number, memoryLimit: number, largest: SizeSource): void {
+  const bytes = estimateDecodeBytes(images, inFlight);
+  if (bytes <= memoryLimit) return;
+  const many = Math.min(images.length, Math.max(1, inFlight));
+  throw new FlipbookError(
+    'PIXEL_LIMIT',
+    text`Decoding would take about ${gb(bytes)} (${DECODE_BYTES_PER_PIXEL} bytes a pixel of ${many === 1 ? 'the image' : `the ${many} largest images, decoded at once`}; the largest is ${largest.label}), more than ${opt('memoryLimit')} of ${gb(memoryLimit)}`,
+    { ...where(largest), option: 'memoryLimit', hint: text`Scale the images down first, or raise ${opt('memoryLimit')} (0 for none) if the machine has the memory` },
+  );
+}

@@ -13,7 +13,8 @@ import { type Fraction, type Size, fractionToNumber } from '../options/values.js
 import type { AnimationPlan } from '../options/animation-options.js';
 import { type AudioPlan, fitAudio, probeAudio } from '../core/audio-plan.js';
 import { type FrameLayout, fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
-import { checkDecodable } from '../core/limits.js';
+import { checkDecodable, checkMemory } from '../core/limits.js';
+import { DECODE_AHEAD } from './decode-ahead.js';
 import type { SkippedFile } from '../core/output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { mapConcurrent } from '../util/concurrency.js';
@@ -156,6 +157,8 @@ export async function planStitch(inputs: string | readonly string[], output: str
     throw new FlipbookError('NO_INPUT', `None of the ${discovered.files.length} inputs is a readable image`, { hint: 'See the warnings for each file' });
   }
 
+  const largest = valid.reduce((a, b) => (b.header.width * b.header.height > a.header.width * a.header.height ? b : a));
+  checkMemory(valid.map(({ header }) => header), DECODE_AHEAD, opts.memoryLimit, { label: largest.header.path, file: largest.header.path, position: largest.position });
   const fitSize = fitSizeFor(opts, { width: first.header.displayWidth, height: first.header.displayHeight });
   const fps = fractionToNumber(opts.fps);
   const ticksEach = opts.duration === undefined ? 1 : Math.round(opts.duration * fps);

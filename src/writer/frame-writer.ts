@@ -219,7 +219,7 @@ export class FrameWriter {
           hint: 'Choose another output path; flipbook never writes over an input',
         });
       }
-      loaded = await loadFrame(prepared, this.opts.limitPixels, index);
+      loaded = await loadFrame(prepared, this.opts.limitPixels, index, this.opts.memoryLimit);
       throwIfAborted(this.options.signal);
       this.checkSize(loaded, index);
       this.output_ ??= await this.openOutput(loaded, prepared);
