@@ -36,3 +36,26 @@ describe('a sequence that stops at a gap', () => {
     assert.deepEqual(plan.warnings, [], 'no warning');
   });
 });
+
+describe('a first image much smaller than the others', () => {
+  it('warns that it sets the frame size and suggests size', async (t) => {
+    const dir = await tempDir(t);
+    const [small] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }], 32, 24);
+    await writeSolidFrames(dir, ['b.png', 'c.png', 'd.png'].map((name, i) => ({ name, colour: i + 1 })), 128, 96);
+    const plan = await planStitch(dir, join(dir, 'out.mp4'));
+    assert.equal(plan.width, 32, 'the first image still sets the size');
+    const warning = plan.warnings.find((w) => w.includes('sets the frame size'));
+    assert.ok(warning, `a warning among ${JSON.stringify(plan.warnings)}`);
+    assert.ok(warning.includes(`${small} (32x24)`) && warning.includes('128x96') && warning.includes('Pass size'), `names the image, the median and size: ${warning}`);
+    const sized = await planStitch(dir, join(dir, 'out.mp4'), { size: '128x96' });
+    assert.ok(!sized.warnings.some((w) => w.includes('sets the frame size')), 'no warning with a size');
+  });
+
+  it('says nothing when the first is at most 4 times smaller than the median', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }], 64, 48);
+    await writeSolidFrames(dir, ['b.png', 'c.png'].map((name, i) => ({ name, colour: i + 1 })), 128, 96);
+    const plan = await planStitch(dir, join(dir, 'out.mp4'));
+    assert.ok(!plan.warnings.some((w) => w.includes('sets the frame size')), `no such warning: ${JSON.stringify(plan.warnings)}`);
+  });
+});

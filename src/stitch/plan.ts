@@ -182,6 +182,10 @@ export async function planStitch(inputs: string | readonly string[], output: str
     ticks: listed(position) ?? ticksEach,
     fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
   }));
+  if (!opts.size && !opts.width && !opts.height) {
+    const small = smallFirst(frames);
+    if (small) warn(small);
+  }
   const fitted = frames.filter((f) => f.fitted).length;
   const odd = frames.find((f) => f.fitted);
   if (odd && opts.fit === 'error') {
@@ -240,6 +244,19 @@ export async function planStitch(inputs: string | readonly string[], output: str
     options: opts,
     layout,
   };
+}
+
+/**
+ * The warning when the first image, which sets the frame size, is much smaller than the
+ * others (the median image has more than 4 times its area): they would all be shrunk to it.
+ */
+export function smallFirst(frames: readonly PlannedFrame[]): Text | undefined {
+  const first = frames[0];
+  if (!first || frames.length < 2) return undefined;
+  const byArea = [...frames].sort((a, b) => a.width * a.height - b.width * b.height);
+  const median = byArea[Math.floor(byArea.length / 2)];
+  if (!median || median.width * median.height <= 4 * first.width * first.height) return undefined;
+  return text`The first image, ${first.file} (${first.width}x${first.height}), sets the frame size, but the median image is ${median.width}x${median.height}: the others are shrunk to it. Pass ${opt('size')} (such as ${median.width}x${median.height}) to choose the size`;
 }
 
 /** The warning for an input skipped under skipInvalid: the error's fact, without its hint. */
