@@ -2,6 +2,7 @@ import { FlipbookError, type Text } from '../errors.js';
 import { type AnimationPlan, planAnimation } from '../options/animation-options.js';
 import type { ResolvedOutput } from '../options/output-options.js';
 import type { Size } from '../options/values.js';
+import { type SizeSource, checkFrameSize } from './limits.js';
 
 /** Where the pictures of an output go: the size they are fitted to, and the frame around it. */
 export interface FrameLayout {
@@ -31,14 +32,18 @@ export function fitSizeFor(out: Pick<ResolvedOutput, 'size' | 'width' | 'height'
 /**
  * Settles the frame once the fit size is known (stitch: while planning; the frame writer: at
  * its first frame), and says what it changed: a video pads an odd size to even, an animation
- * without an asked size is capped at 640 px wide.
+ * without an asked size is capped at 640 px wide. A frame past the encoder's limits is refused
+ * here, naming `source`, the image that set the size (unless `size` set it).
  */
-export function settleLayout(out: ResolvedOutput, fitSize: Size, warn: (message: Text) => void): FrameLayout {
+export function settleLayout(out: ResolvedOutput, fitSize: Size, warn: (message: Text) => void, source?: SizeSource): FrameLayout {
+  const from = out.size ? undefined : source;
   if (out.animation) {
     const animation = planAnimation(out.animation, fitSize, Boolean(out.size ?? out.width ?? out.height), warn);
+    checkFrameSize(animation.codec, animation.size, from);
     return { fitSize, ...animation.size, padded: undefined, animation };
   }
   const even = { width: fitSize.width + (fitSize.width % 2), height: fitSize.height + (fitSize.height % 2) };
+  checkFrameSize(out.codec, even, from);
   const padded = even.width !== fitSize.width || even.height !== fitSize.height ? { from: fitSize, to: even } : undefined;
   if (padded) warn(`Padded ${fitSize.width}x${fitSize.height} to ${even.width}x${even.height}: yuv420p needs even dimensions`);
   return { fitSize, ...even, padded, animation: undefined };

@@ -47,7 +47,59 @@ export interface CodecRecipe {
   /** Hardware encoders tried in turn with hwaccel auto, before the software one. */
   hardware: readonly string[];
   options(input: RecipeInput): Record<string, string>;
+  /** The largest frame the encoder takes (checked while planning, not when the encoder opens). */
+  limits: FrameLimits;
 }
+
+/**
+ * The largest frame an encoder or a format takes: each side, and for some the area (in
+ * 16x16 macroblocks for H.264, in luma samples for H.265), with where the limit comes from.
+ */
+export interface FrameLimits {
+  width: number;
+  height: number;
+  area?: { unit: 'macroblocks' | 'pixels'; max: number };
+  /** Who sets the limit, for the error: "x264", "H.264 level 6.2"... */
+  source: string;
+}
+
+/** H.264's highest level (6.2) allows 139264 macroblocks a frame (8192x4352); x264 takes sides up to 16384 (its MAX_RESOLUTION). */
+const H264_LIMITS: FrameLimits = { width: 16384, height: 16384, area: { unit: 'macroblocks', max: 139_264 }, source: 'x264 (sides up to 16384) and H.264 level 6.2 (139264 macroblocks of 16x16)' };
+/** H.265 level 6.2: 35651584 luma samples, each side at most sqrt(8 x that) = 16888. */
+const H265_LIMITS: FrameLimits = { width: 16888, height: 16888, area: { unit: 'pixels', max: 35_651_584 }, source: 'H.265 level 6.2 (35651584 pixels, sides up to 16888)' };
+
+/** The limits of the animated formats: GIF stores sides in 16 bits, WebP in 14; APNG's are FFmpeg's own (see ffmpegFrameFits). */
+export const ANIMATION_LIMITS: Readonly<Record<'gif' | 'webp' | 'apng', FrameLimits>> = {
+  gif: { width: 65535, height: 65535, source: 'GIF (16-bit sides)' },
+  webp: { width: 16383, height: 16383, source: 'WebP (14-bit sides)' },
+  apng: { width: 0x7fffffff, height: 0x7fffffff, source: 'PNG' },
+};
+
+/** What in a frame size is past the limits, as a clause ("its width 20000 is above 16384"), or undefined when it fits. */
+export function frameSizeProblem(limits: FrameLimits, width: number, height: number): string | undefined {
+  if (width > limits.width) return `its width ${width} is above ${limits.width}`;
+  if (height > limits.height) return `its height ${height} is above ${limits.height}`;
+  if (limits.area) {
+    const area = limits.area.unit === 'macroblocks' ? Math.ceil(width / 16) * Math.ceil(height / 16) : width * height;
+    if (area > limits.area.max) return `it has ${area} ${limits.area.unit}, above ${limits.area.max}`;
+  }
+  return undefined;
+}
+
+/**
+ * FFmpeg's own cap on a picture, for every decoder and encoder (libavutil's
+ * av_image_check_size2, called by each decoder as it sets its size and by avcodec_open2 with the
+ * width aligned to 64): a plane of 8 bytes a pixel with a 128-pixel border must stay under
+ * 2^31 bytes, that is (8 x width + 1024) x (height + 128) < 2147483647. 16000x16000 passes,
+ * 16383x16383 does not; whatever the pixel format, and whatever `limitPixels` says.
+ */
+export function ffmpegPictureFits(width: number, height: number): boolean {
+  const stride = 8 * (Math.ceil(width / 64) * 64) + 1024;
+  return width > 0 && height > 0 && stride * (height + 128) < 0x7fffffff;
+}
+
+/** The largest square FFmpeg decodes or encodes: 16255x16255. */
+export const FFMPEG_LARGEST_SQUARE = 16255;
 
 /** x264/x265 preset names; the other encoders map them to their own speed scale. */
 export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'] as const;
@@ -82,6 +134,7 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     lossless: true,
     tag: undefined,
     hardware: ['h264_nvenc', 'h264_qsv', 'h264_amf', 'h264_vaapi'],
+    limits: H264_LIMITS,
     options: (input) => ({
       preset: input.preset,
       ...(input.quality === 'lossless'
@@ -106,6 +159,7 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     lossless: true,
     tag: 'hvc1',
     hardware: ['hevc_nvenc', 'hevc_qsv', 'hevc_amf', 'hevc_vaapi'],
+    limits: H265_LIMITS,
     options: (input) => {
       const params = ['log-level=error', input.quality === 'lossless' ? 'lossless=1' : '', input.bFrames === false ? 'bframes=0' : ''].filter(Boolean);
       return {
@@ -127,6 +181,8 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     lossless: true,
     tag: undefined,
     hardware: [],
+    // libvpx takes sides up to 65536 (VP9 stores them less one in 16 bits); FFmpeg's cap is lower.
+    limits: { width: 65536, height: 65536, source: 'libvpx (sides up to 65536)' },
     options: (input) => ({
       deadline: 'good',
       'cpu-used': speed(VP9_SPEED, input.preset, 3),
@@ -144,6 +200,8 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     lossless: true,
     tag: undefined,
     hardware: ['av1_nvenc', 'av1_qsv', 'av1_amf', 'av1_vaapi'],
+    // SVT-AV1 refuses a source wider than 16384 or taller than 8704.
+    limits: { width: 16384, height: 8704, source: 'SVT-AV1 (16384 wide, 8704 high at most)' },
     options: (input) => ({
       preset: speed(SVT_PRESET, input.preset, 8),
       ...(input.quality === 'lossless' ? { 'svtav1-params': 'lossless=1' } : input.bitrate ? {} : { crf: String(input.crf ?? 35) }),
@@ -161,6 +219,8 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     lossless: false,
     tag: undefined,
     hardware: [],
+    // The ProRes frame header stores each side in 16 bits.
+    limits: { width: 65535, height: 65535, source: 'ProRes (16-bit sides)' },
     options: (input) => ({
       profile: input.quality === 'high' ? '4444xq' : '4444',
       vendor: 'apl0',

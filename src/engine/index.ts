@@ -8,6 +8,11 @@ export { Normaliser } from './normaliser.js';
 export { Picture, pictureFromPixels, type RawPixels } from './picture.js';
 export { VideoEncoder, type Container, type EncodeSpec } from './video-encoder.js';
 export {
+  ANIMATION_LIMITS,
+  FFMPEG_LARGEST_SQUARE,
+  ffmpegPictureFits,
+  frameSizeProblem,
+  type FrameLimits,
   HARDWARE_ENCODERS,
   QUALITIES,
   RECIPES,

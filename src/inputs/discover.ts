@@ -5,7 +5,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { FlipbookError, type Text, opt, text } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
-import { expandSequence, isSequencePattern } from './sequence.js';
+import { expandSequence, isSequencePattern, sequenceGlob } from './sequence.js';
 import { type SortOrder, naturalCompare, sortPaths } from './sort.js';
 
 export type InputKind = 'file' | 'glob' | 'directory' | 'sequence' | 'list';
@@ -57,7 +57,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       files = [input];
       literalCount++;
     } else if (kind === 'sequence') {
-      const { files: seq, start } = expandSequence(input, options.startNumber);
+      const { files: seq, start, beyondGap } = expandSequence(input, options.startNumber);
       if (seq.length === 0) {
         throw new FlipbookError('NO_INPUT', `The sequence ${input} matched no file (looked for number ${start}${options.startNumber === undefined ? ' to 4' : ''})`, {
           file: input,
@@ -65,6 +65,11 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
         });
       }
       files = seq;
+      if (beyondGap) {
+        result.notices.push(
+          `The sequence ${input} stops at ${seq[seq.length - 1]}: ${beyondGap.count} more matching file(s) come after the gap, from ${beyondGap.first}. To include them, pass the glob "${sequenceGlob(input)}" (quoted) instead`,
+        );
+      }
     } else {
       const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input);
       const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));

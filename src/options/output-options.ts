@@ -13,6 +13,7 @@ import {
   fractionToNumber,
   isGiven,
   parseBitrate,
+  parseBytes,
   parseChoice,
   parseColor,
   parseDimension,
@@ -43,6 +44,8 @@ export const OUTPUT_DEFAULTS = {
   limitPixels: DEFAULT_PIXEL_LIMIT,
   /** The most frames one output may have: 10 hours at 25 fps, 2.8 at 100. */
   frameLimit: 900_000,
+  /** The memory decoding may take, estimated from the headers (see estimateDecodeBytes): 4 GB. */
+  memoryLimit: 4_000_000_000,
   sort: 'natural',
 } as const;
 
@@ -103,6 +106,13 @@ export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOpti
   limitPixels?: number | string | false;
   /** The most frames the output may have (a typo such as `fps: 1000` with hour-long fades is refused, not run for a day). Default 900000, 0 for none. */
   frameLimit?: number | string;
+  /**
+   * The memory decoding may take, in bytes (`4GB`, 0 or `false` for no limit): an estimate of
+   * 12 bytes a pixel of each image (the decoded picture and its converted copies) times the
+   * images decoded at once (stitch: 2 ahead; the writer: 1), from the headers. Above it the
+   * run is refused before anything is decoded. Default 4 GB.
+   */
+  memoryLimit?: number | string | false;
   /** Cancels the run; it then rejects with code `ABORTED` and leaves no output. */
   signal?: AbortSignal;
   /** Called after every frame. */
@@ -158,6 +168,8 @@ export interface ResolvedOutput {
   limitPixels: number;
   /** The most frames; Infinity for no limit. */
   frameLimit: number;
+  /** The memory decoding may take, in bytes; Infinity for no limit. */
+  memoryLimit: number;
   /** The music, checked against the output (GIF, WebP, APNG refuse it); its file is probed later. */
   audio: ResolvedAudioOptions | undefined;
   slideshow: ResolvedSlideshowOptions;
@@ -229,6 +241,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     overwrite: options.overwrite === true,
     limitPixels: parsePixelLimit(options.limitPixels ?? OUTPUT_DEFAULTS.limitPixels),
     frameLimit: isGiven(options.frameLimit) ? parseInteger(options.frameLimit, 'frameLimit', 0, Number.MAX_SAFE_INTEGER) || Infinity : OUTPUT_DEFAULTS.frameLimit,
+    memoryLimit: options.memoryLimit === false || options.memoryLimit === 0 || options.memoryLimit === '0' ? Infinity : isGiven(options.memoryLimit) ? parseBytes(options.memoryLimit, 'memoryLimit') : OUTPUT_DEFAULTS.memoryLimit,
     audio,
     slideshow,
     slides: planSlideshow(slideshow, fractionToNumber(fps), []),

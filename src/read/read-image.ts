@@ -9,6 +9,7 @@ import { FlipbookError, invalidOption } from '../errors.js';
 import { readImageHeader } from '../inputs/headers.js';
 import { DEFAULT_PIXEL_LIMIT } from '../options/output-options.js';
 import { PIXEL_LAYOUTS, type PixelLayout, colorToHex, parseChoice, parseColor, parseInteger, parsePixelLimit } from '../options/values.js';
+import { checkDecodable } from '../core/limits.js';
 
 /** The fit modes readImage takes: stitch's, less `error` (a size was asked for, so it is given). */
 export const READ_FIT_MODES: readonly Exclude<FitMode, 'error'>[] = ['contain', 'cover', 'fill'];
@@ -67,6 +68,7 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
       hint: 'Pass a larger limitPixels (or false for none) if you trust this image',
     });
   }
+  checkDecodable(header.width, header.height, { label: file, file });
   const shown = { width: header.displayWidth, height: header.displayHeight };
   const width = askedWidth ?? (askedHeight === undefined ? shown.width : Math.max(1, Math.round((askedHeight * shown.width) / shown.height)));
   const height = askedHeight ?? (askedWidth === undefined ? shown.height : Math.max(1, Math.round((askedWidth * shown.height) / shown.width)));

@@ -13,6 +13,8 @@ import { type Fraction, type Size, fractionToNumber } from '../options/values.js
 import type { AnimationPlan } from '../options/animation-options.js';
 import { type AudioPlan, fitAudio, probeAudio } from '../core/audio-plan.js';
 import { type FrameLayout, fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
+import { checkDecodable, checkMemory } from '../core/limits.js';
+import { DECODE_AHEAD } from './decode-ahead.js';
 import type { SkippedFile } from '../core/output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { mapConcurrent } from '../util/concurrency.js';
@@ -146,6 +148,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
           hint: 'Pass a larger limitPixels (or 0 for none) if you trust this file',
         });
       }
+      checkDecodable(header.width, header.height, { label: header.path, file: header.path, position: r.position });
       valid.push(r);
     }
   }
@@ -154,6 +157,8 @@ export async function planStitch(inputs: string | readonly string[], output: str
     throw new FlipbookError('NO_INPUT', `None of the ${discovered.files.length} inputs is a readable image`, { hint: 'See the warnings for each file' });
   }
 
+  const largest = valid.reduce((a, b) => (b.header.width * b.header.height > a.header.width * a.header.height ? b : a));
+  checkMemory(valid.map(({ header }) => header), DECODE_AHEAD, opts.memoryLimit, { label: largest.header.path, file: largest.header.path, position: largest.position });
   const fitSize = fitSizeFor(opts, { width: first.header.displayWidth, height: first.header.displayHeight });
   const fps = fractionToNumber(opts.fps);
   const ticksEach = opts.duration === undefined ? 1 : Math.round(opts.duration * fps);
@@ -177,13 +182,17 @@ export async function planStitch(inputs: string | readonly string[], output: str
     ticks: listed(position) ?? ticksEach,
     fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
   }));
+  if (!opts.size && !opts.width && !opts.height) {
+    const small = smallFirst(frames);
+    if (small) warn(small);
+  }
   const fitted = frames.filter((f) => f.fitted).length;
   const odd = frames.find((f) => f.fitted);
   if (odd && opts.fit === 'error') {
     throw sizeMismatch({ label: `${odd.file} (input ${odd.position})`, file: odd.file, position: odd.position, width: odd.width, height: odd.height }, fitSize, `; ${fitted} of ${frames.length} images differ`);
   }
   if (fitted) warn(text`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (${opt('fit', opts.fit)})`);
-  const layout = settleLayout(opts, fitSize, warn);
+  const layout = settleLayout(opts, fitSize, warn, { label: first.header.path, file: first.header.path, position: first.position });
 
   // Alpha is kept or flattened once, for the whole video: kept when any input has transparency.
   let alpha = false;
@@ -235,6 +244,19 @@ export async function planStitch(inputs: string | readonly string[], output: str
     options: opts,
     layout,
   };
+}
+
+/**
+ * The warning when the first image, which sets the frame size, is much smaller than the
+ * others (the median image has more than 4 times its area): they would all be shrunk to it.
+ */
+export function smallFirst(frames: readonly PlannedFrame[]): Text | undefined {
+  const first = frames[0];
+  if (!first || frames.length < 2) return undefined;
+  const byArea = [...frames].sort((a, b) => a.width * a.height - b.width * b.height);
+  const median = byArea[Math.floor(byArea.length / 2)];
+  if (!median || median.width * median.height <= 4 * first.width * first.height) return undefined;
+  return text`The first image, ${first.file} (${first.width}x${first.height}), sets the frame size, but the median image is ${median.width}x${median.height}: the others are shrunk to it. Pass ${opt('size')} (such as ${median.width}x${median.height}) to choose the size`;
 }
 
 /** The warning for an input skipped under skipInvalid: the error's fact, without its hint. */

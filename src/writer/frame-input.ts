@@ -11,6 +11,7 @@ import { FlipbookError, describeValue, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
 import { readImageHeader } from '../inputs/headers.js';
 import { IMAGE_TYPES, type ImageType, isImageType } from '../inputs/image-types.js';
+import { checkDecodable, checkMemory } from '../core/limits.js';
 
 /** Bytes as JavaScript holds them: a Buffer, a Uint8Array or a canvas's Uint8ClampedArray. */
 export type PixelData = Uint8Array | Uint8ClampedArray;
@@ -120,10 +121,11 @@ export function prepareFrame(input: FrameInput, ctx: PrepareContext): PreparedFr
 }
 
 /** Reads and decodes what still needs it; pixels are ready already. */
-export async function loadFrame(frame: PreparedFrame, limitPixels: number, index: number): Promise<LoadedFrame> {
+export async function loadFrame(frame: PreparedFrame, limitPixels: number, index: number, memoryLimit = Infinity): Promise<LoadedFrame> {
   if (frame.kind === 'pixels') return { picture: frame.picture, width: frame.width, height: frame.height, orientation: 1, label: frame.label };
   if (frame.kind === 'bytes') {
     checkLimit(frame.width, frame.height, limitPixels, frame.label, index);
+    checkMemory([frame], 1, memoryLimit, { label: frame.label });
     const swap = frame.orientation >= 5;
     const picture = await decodeImage(frame.bytes, frame.type, frame.label).catch((error: unknown) => {
       throw relabel(error, index);
@@ -133,6 +135,7 @@ export async function loadFrame(frame: PreparedFrame, limitPixels: number, index
   try {
     const header = await readImageHeader(frame.path);
     checkLimit(header.width, header.height, limitPixels, frame.label, index, frame.path);
+    checkMemory([header], 1, memoryLimit, { label: frame.label, file: frame.path });
     const bytes = await readFile(frame.path).catch((cause: NodeJS.ErrnoException) => {
       throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.path}: ${cause.code ?? String(cause)}`, { file: frame.path, cause });
     });
@@ -224,6 +227,7 @@ function sniffBytes(data: Uint8Array, label: string, index: number): PreparedFra
 }
 
 function checkLimit(width: number, height: number, limit: number, label: string, index: number, file?: string): void {
+  checkDecodable(width, height, { label, file });
   if (width * height > limit) {
     throw new FlipbookError('PIXEL_LIMIT', `${label} declares ${width}x${height} = ${width * height} pixels, above the limit of ${limit}`, {
       ...(file === undefined ? {} : { file }),

@@ -211,7 +211,7 @@ export class FrameWriter {
           hint: 'Choose another output path; flipbook never writes over an input',
         });
       }
-      loaded = await loadFrame(prepared, this.opts.limitPixels, index);
+      loaded = await loadFrame(prepared, this.opts.limitPixels, index, this.opts.memoryLimit);
       throwIfAborted(this.options.signal);
       this.checkSize(loaded, index);
       this.output_ ??= await this.openOutput(loaded, prepared);
@@ -241,7 +241,7 @@ export class FrameWriter {
    */
   private async openOutput(first: LoadedFrame, prepared: PreparedFrame): Promise<Output> {
     const { opts } = this;
-    const layout = settleLayout(opts, this.size ?? first, (message) => this.warn(message));
+    const layout = settleLayout(opts, this.size ?? first, (message) => this.warn(message), { label: first.label, file: prepared.kind === 'file' ? prepared.path : undefined });
     const audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
     return Output.open(
       {

@@ -23,6 +23,7 @@ interface StitchFlags extends CommonOptions {
   fps: string;
   vfr?: boolean;
   frameLimit: string;
+  memoryLimit: string;
   duration?: string;
   size?: string;
   width?: string;
@@ -105,6 +106,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
     .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image); off: every frame of --fps exists', false)
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
+    .option('--memory-limit <bytes>', 'refuse images whose decoding would take more memory, estimated from their headers: 12 bytes a pixel, 2 images at once (0: no limit)', '4GB')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
@@ -118,6 +120,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
           preset: flags.preset,
           limitPixels: flags.limitPixels,
           frameLimit: flags.frameLimit,
+          memoryLimit: flags.memoryLimit,
           vfr: flags.vfr === true,
           overwrite: flags.overwrite === true,
           skipInvalid: flags.skipInvalid === true,

@@ -1,0 +1,61 @@
+/**
+ * What inputs leave out is said: a `%05d` sequence that stops at a gap, a first image much
+ * smaller than the rest (it sets the frame size), a file a `**` glob cannot reach.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { planStitch } from '../src/index.js';
+import { writeSolidFrames } from './helpers/frames.js';
+import { tempDir } from './helpers/temp.js';
+
+describe('a sequence that stops at a gap', () => {
+  it('says how many matching files follow the gap and the glob that includes them', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, ['img_00000.png', 'img_00001.png', 'img_00002.png', 'img_00005.png', 'img_00009.png', 'img_007.png', 'other.png'].map((name, colour) => ({ name, colour })));
+    const pattern = join(dir, 'img_%05d.png');
+    const plan = await planStitch(pattern, join(dir, 'out.mp4'));
+    assert.deepEqual(plan.frames.map((f) => f.file), [0, 1, 2].map((n) => join(dir, `img_0000${n}.png`)), 'the sequence up to the gap');
+    const notice = plan.warnings.find((w) => w.includes('after the gap'));
+    assert.ok(notice, `a warning about the gap among ${JSON.stringify(plan.warnings)}`);
+    assert.ok(notice.includes(join(dir, 'img_00002.png')), `names where it stops: ${notice}`);
+    assert.ok(notice.includes('2 more matching file(s)'), `counts img_00005 and img_00009, not img_007: ${notice}`);
+    assert.ok(notice.includes(join(dir, 'img_00005.png')), `names the first after the gap: ${notice}`);
+    const glob = join(dir, 'img_*.png');
+    assert.ok(notice.includes(`"${glob}"`), `suggests the glob: ${notice}`);
+    const all = await planStitch(glob, join(dir, 'out.mp4'));
+    for (const n of ['00005', '00009']) assert.ok(all.frames.some((f) => f.file === join(dir, `img_${n}.png`)), `the glob includes img_${n}`);
+  });
+
+  it('says nothing when no file follows', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, ['img_00000.png', 'img_00001.png'].map((name, colour) => ({ name, colour })));
+    const plan = await planStitch(join(dir, 'img_%05d.png'), join(dir, 'out.mp4'));
+    assert.equal(plan.frames.length, 2, 'two frames');
+    assert.deepEqual(plan.warnings, [], 'no warning');
+  });
+});
+
+describe('a first image much smaller than the others', () => {
+  it('warns that it sets the frame size and suggests size', async (t) => {
+    const dir = await tempDir(t);
+    const [small] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }], 32, 24);
+    await writeSolidFrames(dir, ['b.png', 'c.png', 'd.png'].map((name, i) => ({ name, colour: i + 1 })), 128, 96);
+    const plan = await planStitch(dir, join(dir, 'out.mp4'));
+    assert.equal(plan.width, 32, 'the first image still sets the size');
+    const warning = plan.warnings.find((w) => w.includes('sets the frame size'));
+    assert.ok(warning, `a warning among ${JSON.stringify(plan.warnings)}`);
+    assert.ok(warning.includes(`${small} (32x24)`) && warning.includes('128x96') && warning.includes('Pass size'), `names the image, the median and size: ${warning}`);
+    const sized = await planStitch(dir, join(dir, 'out.mp4'), { size: '128x96' });
+    assert.ok(!sized.warnings.some((w) => w.includes('sets the frame size')), 'no warning with a size');
+  });
+
+  it('says nothing when the first is at most 4 times smaller than the median', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }], 64, 48);
+    await writeSolidFrames(dir, ['b.png', 'c.png'].map((name, i) => ({ name, colour: i + 1 })), 128, 96);
+    const plan = await planStitch(dir, join(dir, 'out.mp4'));
+    assert.ok(!plan.warnings.some((w) => w.includes('sets the frame size')), `no such warning: ${JSON.stringify(plan.warnings)}`);
+  });
+});
