@@ -46,7 +46,8 @@ export function launchChromium(): Promise<Browser> {
  * - `fb.readImage(img, points)`: waits for the image to load and `img.decode()`, draws it, and
  *   returns the RGBA of each point.
  *
- * Each throws, naming what it saw, rather than read a frame it cannot vouch for.
+ * Each throws, naming what it saw, rather than read a frame it cannot vouch for. A `readVideo`
+ * must move the position: a seek to where the video already is presents no new frame.
  */
 export const PAGE_HELPERS = `(() => {
   const DEADLINE_MS = 15000;
