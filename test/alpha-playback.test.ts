@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 
 import { stitch } from '../src/index.js';
 import { alphaFrame } from './helpers/alpha.js';
-import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
+import { type PageHelpers, assertPixel, chromiumSkipReason, openPage, useBrowser } from './helpers/browser.js';
 import { solid } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 
@@ -19,30 +19,23 @@ const W = 160;
 const H = 120;
 const RED = [200, 50, 50] as const;
 
-/** Plays the page's video to its first frame and reads two pixels (RGBA) off a canvas it is drawn on. */
-const PROBE = `(async () => {
-  const video = document.querySelector('video');
-  if (video.readyState < 3) await new Promise((ok, fail) => { video.addEventListener('canplay', ok, { once: true }); video.addEventListener('error', () => fail(new Error('media error ' + (video.error && video.error.code) + ' ' + (video.error && video.error.message))), { once: true }); });
-  video.pause();
-  await new Promise((ok) => { video.addEventListener('seeked', ok, { once: true }); video.currentTime = 0.1; });
-  const canvas = document.createElement('canvas');
-  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-  const g = canvas.getContext('2d', { willReadFrequently: true });
-  const at = (x, y) => Array.from(g.getImageData(x, y, 1, 1).data);
-  // Under load the decoded frame can reach the canvas a few animation frames after seeked.
-  for (let tries = 0; tries < 100; tries++) {
-    g.clearRect(0, 0, canvas.width, canvas.height);
-    g.drawImage(video, 0, 0);
-    if (at(${(3 * W) / 4}, ${H / 2})[3] > 0) break;
-    await new Promise((ok) => requestAnimationFrame(ok));
-  }
-  return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, left: at(${W / 4}, ${H / 5}), right: at(${(3 * W) / 4}, ${H / 2}) };
-})()`;
+/**
+ * Opens `src` in a fresh video element and reads two pixels (RGBA) of frame 0 (0-0.25 s at
+ * 4 fps, read at 0.125 s) drawn onto a canvas: one in the transparent left half, one opaque.
+ */
+const PROBE = async ({ src, points }: { src: string; points: number[][] }): Promise<Probe> => {
+  const fb = (globalThis as unknown as { fb: PageHelpers }).fb;
+  const video = await fb.openVideo(src);
+  const read = await fb.readVideo(video, { fps: 4, frame: 0, points });
+  return { width: video.videoWidth, height: video.videoHeight, duration: video.duration, timestamp: read.timestamp, left: read.pixels[0]!, right: read.pixels[1]! };
+};
 
 interface Probe {
   width: number;
   height: number;
   duration: number;
+  /** The timestamp of the frame read, in microseconds. */
+  timestamp: number;
   left: number[];
   right: number[];
 }
@@ -54,15 +47,15 @@ describe('alpha and AV1 in headless Chromium', { skip: chromiumSkipReason() }, (
     await stitch(alpha, join(dir, 'alpha.webm'), { fps: 4, preset: 'ultrafast' });
     await stitch(red, join(dir, 'av1.mp4'), { fps: 4, preset: 'ultrafast', codec: 'av1' });
     await stitch(red, join(dir, 'av1.webm'), { fps: 4, preset: 'ultrafast', codec: 'av1' });
+    await writeFile(join(dir, 'index.html'), '<!doctype html><body></body>');
   });
 
   async function play(file: string): Promise<Probe> {
-    const page = `${file}.html`;
-    await writeFile(join(env.dir, page), `<!doctype html><html><body><video src="${file}" muted playsinline></video></body></html>`);
-    const tab = await env.browser.newPage();
+    const tab = await openPage(env.browser, `${env.base}/index.html`);
     try {
-      await tab.goto(`${env.base}/${page}`);
-      return (await tab.evaluate(PROBE)) as Probe;
+      const probe = await tab.evaluate(PROBE, { src: file, points: [[W / 4, H / 5], [(3 * W) / 4, H / 2]] });
+      assert.equal(probe.timestamp, 0, `${file}: the frame read is frame 0`);
+      return probe;
     } finally {
       await tab.close();
     }

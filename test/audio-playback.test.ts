@@ -15,7 +15,14 @@ window.play = async (src) => {
   const v = document.getElementById('v');
   await new Promise((ok, fail) => { v.oncanplay = ok; v.onerror = () => fail(new Error('media error ' + (v.error && v.error.code))); v.src = src; });
   await v.play();
-  await new Promise((ok) => setTimeout(ok, 400));
+  // Until the clock, which the audio drives, has run 0.4 s of the file: however slow the machine,
+  // the audio has been decoded by then (a wall-clock wait could end before playback starts).
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('playback stalled at ' + v.currentTime + ' s')), 20000);
+    const check = () => { if (v.currentTime >= 0.4) { clearTimeout(timer); v.removeEventListener('timeupdate', check); ok(); } };
+    v.addEventListener('timeupdate', check);
+    check();
+  });
   v.pause();
   return { duration: v.duration, audioBytes: v.webkitAudioDecodedByteCount, videoBytes: v.webkitVideoDecodedByteCount };
 };

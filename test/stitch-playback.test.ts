@@ -11,28 +11,22 @@ import { fileURLToPath } from 'node:url';
 
 
 import { stitch } from '../src/index.js';
-import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
+import { type PageHelpers, assertPixel, chromiumSkipReason, openPage, useBrowser } from './helpers/browser.js';
 
 const red = fileURLToPath(new URL('./assets/solid-c83232.png', import.meta.url));
 const blue = fileURLToPath(new URL('./assets/solid-3264c8.png', import.meta.url));
 
-const PAGE = `<!doctype html><body><video id="v" muted playsinline preload="auto"></video><canvas id="c"></canvas><script>
-window.probe = async (src, at) => {
-  const v = document.getElementById('v');
-  await new Promise((ok, fail) => { v.oncanplay = ok; v.onerror = () => fail(new Error('media error ' + (v.error && v.error.code))); v.src = src; });
-  await new Promise((ok) => { v.onseeked = ok; v.currentTime = at; });
-  const c = document.getElementById('c');
-  c.width = v.videoWidth; c.height = v.videoHeight;
-  const g = c.getContext('2d', { willReadFrequently: true });
-  g.drawImage(v, 0, 0);
-  const p = g.getImageData(Math.floor(v.videoWidth / 2), Math.floor(v.videoHeight / 2), 1, 1).data;
-  return { duration: v.duration, width: v.videoWidth, height: v.videoHeight, pixel: [p[0], p[1], p[2]] };
+/** Opens `src` in a fresh video element and reads the middle pixel of frame `frame`. */
+const PROBE = async ({ src, fps, frame }: { src: string; fps: number; frame: number }): Promise<Probe> => {
+  const fb = (globalThis as unknown as { fb: PageHelpers }).fb;
+  const video = await fb.openVideo(src);
+  const read = await fb.readVideo(video, { fps, frame, points: [[video.videoWidth >> 1, video.videoHeight >> 1]] });
+  return { duration: video.duration, width: video.videoWidth, height: video.videoHeight, timestamp: read.timestamp, pixel: read.pixels[0]!.slice(0, 3) };
 };
-</script></body>`;
 
 describe('playback in headless Chromium', { skip: chromiumSkipReason() }, () => {
   const env = useBrowser('flipbook-play-', async (dir) => {
-    await writeFile(join(dir, 'index.html'), PAGE);
+    await writeFile(join(dir, 'index.html'), '<!doctype html><body></body>');
   });
 
   it('plays the default MP4: duration, size and colour', async () => {
@@ -40,28 +34,37 @@ describe('playback in headless Chromium', { skip: chromiumSkipReason() }, () => 
     const list = [...Array<string>(25).fill(red), ...Array<string>(25).fill(blue)];
     const result = await stitch(list, join(env.dir, 'movie.mp4'));
     assert.equal(result.frames, 50);
-    const page = await env.browser.newPage();
-    await page.goto(`${env.base}/index.html`);
-    const first = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 0.5]);
-    assert.equal(first.width, 320);
-    assert.equal(first.height, 240);
-    assert.ok(Math.abs(first.duration - 2) < 0.001, `duration ${first.duration}`);
-    assertColour(first.pixel, [0xc8, 0x32, 0x32], 6);
-    const second = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.mp4', 1.5]);
-    assertColour(second.pixel, [0x32, 0x64, 0xc8], 12);
-    await page.close();
+    const page = await openPage(env.browser, `${env.base}/index.html`);
+    try {
+      // Frame 12 (0.48-0.52 s) is red, frame 37 (1.48-1.52 s) blue; each is read at its middle.
+      const first = await page.evaluate(PROBE, { src: 'movie.mp4', fps: 25, frame: 12 });
+      assert.equal(first.width, 320);
+      assert.equal(first.height, 240);
+      assert.ok(Math.abs(first.duration - 2) < 0.001, `duration ${first.duration}`);
+      assert.equal(first.timestamp, 480_000);
+      assertColour(first.pixel, [0xc8, 0x32, 0x32], 6);
+      const second = await page.evaluate(PROBE, { src: 'movie.mp4', fps: 25, frame: 37 });
+      assert.equal(second.timestamp, 1_480_000);
+      assertColour(second.pixel, [0x32, 0x64, 0xc8], 12);
+    } finally {
+      await page.close();
+    }
   });
 
   it('plays the WebM (VP9) output', async () => {
     const result = await stitch(Array<string>(10).fill(red), join(env.dir, 'movie.webm'), { preset: 'ultrafast' });
     assert.equal(result.codec, 'vp9');
-    const page = await env.browser.newPage();
-    await page.goto(`${env.base}/index.html`);
-    const probe = await page.evaluate(([src, at]) => (globalThis as unknown as { probe: (s: string, t: number) => Promise<Probe> }).probe(src as string, at as number), ['movie.webm', 0.2]);
-    assert.equal(probe.width, 320);
-    assert.ok(Math.abs(probe.duration - 0.4) < 0.001, `duration ${probe.duration}`);
-    assertColour(probe.pixel, [0xc8, 0x32, 0x32], 6);
-    await page.close();
+    const page = await openPage(env.browser, `${env.base}/index.html`);
+    try {
+      // 10 frames at 25 fps; frame 5 spans 0.20-0.24 s.
+      const probe = await page.evaluate(PROBE, { src: 'movie.webm', fps: 25, frame: 5 });
+      assert.equal(probe.width, 320);
+      assert.ok(Math.abs(probe.duration - 0.4) < 0.001, `duration ${probe.duration}`);
+      assert.equal(probe.timestamp, 200_000);
+      assertColour(probe.pixel, [0xc8, 0x32, 0x32], 6);
+    } finally {
+      await page.close();
+    }
   });
 });
 
@@ -69,6 +72,8 @@ interface Probe {
   duration: number;
   width: number;
   height: number;
+  /** The timestamp of the frame read, in microseconds. */
+  timestamp: number;
   pixel: number[];
 }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -28,6 +28,117 @@ export function chromiumSkipReason(): string | false {
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+}
+
+/**
+ * Page-side helpers, installed in every page opened with `openPage` as `window.fb`. They read
+ * pixels only off a frame known to be the one asked for, so a loaded machine cannot make a check
+ * read a stale frame:
+ *
+ * - `fb.openVideo(src)`: a fresh, muted, paused `<video>` for `src` (never a reused element with
+ *   a reassigned `src`), once it can play.
+ * - `fb.ready(video)`: waits until a video already in the page can play, and pauses it.
+ * - `fb.readVideo(video, { fps, frame, points })`: seeks to the middle of frame `frame` (never to
+ *   the edge between two frames), waits for `seeked` and then for that frame to be presented
+ *   (`requestVideoFrameCallback` reporting its media time), takes it as a WebCodecs `VideoFrame`,
+ *   checks its timestamp is that frame's, draws that `VideoFrame` (not the element, whose
+ *   picture Chromium can still update after `seeked`) and returns the RGBA of each point.
+ * - `fb.readImage(img, points)`: waits for the image to load and `img.decode()`, draws it, and
+ *   returns the RGBA of each point.
+ *
+ * Each throws, naming what it saw, rather than read a frame it cannot vouch for. A `readVideo`
+ * must move the position: a seek to where the video already is presents no new frame.
+ */
+export const PAGE_HELPERS = `(() => {
+  const DEADLINE_MS = 15000;
+  const failed = (what, video) => new Error(what + (video ? ' (readyState ' + video.readyState + ', currentTime ' + video.currentTime + ', error ' + (video.error && video.error.code + ' ' + video.error.message) + ')' : ''));
+  // what: a string, or a function giving one when the time is up.
+  const within = (promise, what, video) => {
+    let timer;
+    const late = new Promise((_, fail) => { timer = setTimeout(() => fail(failed('timed out: ' + (typeof what === 'function' ? what() : what), video)), DEADLINE_MS); });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  };
+  const pixels = (source, width, height, points) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = width; canvas.height = height;
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    g.drawImage(source, 0, 0, width, height);
+    return points.map(([x, y]) => Array.from(g.getImageData(x, y, 1, 1).data));
+  };
+  const ready = async (video) => {
+    if (video.readyState < 3) {
+      await within(new Promise((ok, fail) => {
+        video.addEventListener('canplay', ok, { once: true });
+        video.addEventListener('error', () => fail(failed('media error', video)), { once: true });
+      }), 'canplay', video);
+    }
+    video.pause();
+    return video;
+  };
+  const openVideo = (src) => {
+    const video = document.createElement('video');
+    video.muted = true; video.playsInline = true; video.preload = 'auto';
+    video.src = src;
+    document.body.append(video);
+    return ready(video);
+  };
+  const readVideo = async (video, { fps, frame, points }) => {
+    video.pause();
+    const start = Math.round((frame / fps) * 1e6);
+    const end = Math.round(((frame + 1) / fps) * 1e6);
+    const shown = (micros) => micros >= start - 1 && micros < end - 1;
+    const seen = [];
+    // Registered before the seek, so the presentation of the seeked frame cannot be missed.
+    const presented = new Promise((ok) => {
+      const wait = () => video.requestVideoFrameCallback((_, meta) => {
+        const micros = Math.round(meta.mediaTime * 1e6);
+        seen.push(micros);
+        if (shown(micros)) ok(); else wait();
+      });
+      wait();
+    });
+    const seeked = new Promise((ok) => video.addEventListener('seeked', ok, { once: true }));
+    video.currentTime = (frame + 0.5) / fps;
+    await within(seeked, 'seeked at ' + video.currentTime, video);
+    await within(presented, () => 'frame ' + frame + ' presented (frames presented since the seek began: ' + seen.join(', ') + ' us)', video);
+    const picture = new VideoFrame(video);
+    try {
+      if (!shown(picture.timestamp)) throw failed('the presented frame has timestamp ' + picture.timestamp + ' us, not frame ' + frame + ' at ' + start + ' us', video);
+      return { timestamp: picture.timestamp, pixels: pixels(picture, video.videoWidth, video.videoHeight, points) };
+    } finally {
+      picture.close();
+    }
+  };
+  const readImage = async (img, points) => {
+    if (!img.complete) await within(new Promise((ok, fail) => { img.addEventListener('load', ok, { once: true }); img.addEventListener('error', () => fail(new Error('image error')), { once: true }); }), 'image load');
+    await img.decode();
+    if (!img.naturalWidth) throw new Error('image did not decode');
+    return pixels(img, img.naturalWidth, img.naturalHeight, points);
+  };
+  window.fb = { openVideo, ready, readVideo, readImage };
+})();`;
+
+/** The type of `window.fb` in a page opened with `openPage`, for `page.evaluate` callbacks. */
+export interface PageHelpers {
+  openVideo(src: string): Promise<HTMLVideoElementLike>;
+  ready(video: HTMLVideoElementLike): Promise<HTMLVideoElementLike>;
+  readVideo(video: HTMLVideoElementLike, at: { fps: number; frame: number; points: number[][] }): Promise<{ timestamp: number; pixels: number[][] }>;
+  readImage(img: unknown, points: number[][]): Promise<number[][]>;
+}
+
+/** What the tests read off a page's video element (the project does not load the DOM types). */
+export interface HTMLVideoElementLike {
+  duration: number;
+  videoWidth: number;
+  videoHeight: number;
+}
+
+/** A new tab with `PAGE_HELPERS` installed, at `url`. */
+export async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.addInitScript({ content: PAGE_HELPERS });
+  await page.goto(url);
+  return page;
 }
 
 const TYPES: Record<string, string> = {
