@@ -89,6 +89,9 @@ describe('cli: help and version', () => {
       ['--loop <n>', 'default: 0'],
       ['--lossless', 'default: lossy'],
       ['--max-size <size>', 'default: no limit'],
+      ['--tolerance <n>', 'default: 0'],
+      ['--vfr', 'default: every frame of --fps exists)'],
+      ['--frame-limit <n>', 'default: "900000"'],
       ['--skip-invalid', 'default: false'],
       ['-y, --overwrite', 'default: false'],
       ['--dry-run', 'default: false'],
@@ -172,14 +175,48 @@ describe('cli: exit codes and errors', () => {
     assert.match(result.stderr, /^flipbook: error: unknown option '--bogus' \(see flipbook stitch --help\)\n$/);
   });
 
-  it('flipbook --help shows every command\'s options with their defaults', async () => {
+  it('flipbook --help is a short overview: every command, examples, where to read more; not every option', async () => {
     const result = await runCli(['--help']);
     assert.equal(result.code, 0);
-    for (const flag of ['--fps <rate>', '--fit <mode>', '--preset <name>', '--limit-pixels <n>', '--overwrite']) assert.ok(result.stdout.includes(flag), flag);
-    const text = result.stdout.replace(/\s+/g, ' ');
-    assert.match(text, /--fps <rate> frames per second \([^)]*\) \(default: "25"\)/);
-    assert.match(text, /--fit <mode> [^(]*\(choices: "contain", "cover", "fill", "error", default: "contain"\)/);
+    assert.equal(result.stderr, '');
+    const shown = lines(result.stdout);
+    assert.ok(shown.length <= 30, `at most 30 lines, got ${shown.length}:\n${result.stdout}`);
+    for (const command of ['stitch', 'split', 'info', 'sheet', 'html']) {
+      assert.match(result.stdout, new RegExp(`^  ${command} \\[options\\] <`, 'm'), `lists ${command}`);
+    }
+    const examples = shown.filter((l) => /^ {2}flipbook \w+ /.test(l));
+    assert.ok(examples.length >= 3 && examples.length <= 4, `three or four examples: ${JSON.stringify(examples)}`);
+    assert.ok(examples.some((l) => l.includes(' stitch ') && l.includes(' -o ')), 'a stitch example with -o');
+    assert.match(result.stdout, /flipbook <command> --help/);
+    assert.match(result.stdout, /README/);
+    // The full option lists stay in each command's own --help.
+    for (const flag of ['--limit-pixels', '--preset', '--audio-fit']) assert.ok(!result.stdout.includes(flag), `no ${flag} in the overview`);
   });
+
+  it('the overview\'s examples are valid command lines (no usage error; in an empty directory they fail for want of input)', async (t) => {
+    const dir = await tempDir(t);
+    const help = await runCli(['--help']);
+    const examples = lines(help.stdout).filter((l) => /^ {2}flipbook \w+ /.test(l)).map((l) => l.trim());
+    assert.ok(examples.length >= 3, `examples found: ${help.stdout}`);
+    for (const example of examples) {
+      // Shell words: the examples quote with single quotes only.
+      const words = [...example.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '').slice(1);
+      const result = await runCli([...words, ...(words[0] === 'stitch' ? ['--dry-run'] : [])], { cwd: dir });
+      assert.equal(result.code, 1, `${example}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /unknown option|--help\)/, example);
+    }
+    assert.deepEqual(await listDir(dir), [], 'nothing written');
+  });
+
+  for (const command of ['split', 'info', 'sheet', 'html']) {
+    it(`flipbook ${command} --help keeps its full option list`, async () => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`^Usage: flipbook ${command} \\[options\\]`));
+      assert.match(result.stdout, /--json/, `${command} --help lists the common options`);
+      assert.match(result.stdout, /\(default: /, `${command} --help states defaults`);
+    });
+  }
 
   it('a failure exits 1 with one line naming the file and the fix', async (t) => {
     const dir = await tempDir(t);

@@ -13,6 +13,16 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+const OVERVIEW_EXAMPLES = `
+Examples:
+  flipbook stitch 'frames/*.png' -o movie.mp4 --fps 30
+  flipbook stitch a.jpg b.jpg c.jpg -o show.mp4 --duration 2s --crossfade 0.5s
+  flipbook split movie.mp4 -o 'frames/%05d.png'
+  flipbook info movie.mp4
+
+Every option of a command: flipbook <command> --help (flipbook stitch --help).
+More (the library, the choices flipbook makes for you): README.md, shipped in the package.`;
+
 /** Builds the command line; each command lives in ./commands and only parses and dispatches. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('flipbook')
@@ -31,8 +41,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       outputError: (text, write) => write(`flipbook: error: ${text.trim().replace(/^error: /, '')} (see ${command === program ? 'flipbook' : `flipbook ${command.name()}`} --help)\n`),
     });
   }
-  // `flipbook --help` shows every command's options with their defaults, not only their names.
-  program.addHelpText('after', () => program.commands.map((c) => `\n${c.helpInformation()}`).join(''));
+  // `flipbook --help` is an overview: the commands, a few examples, where to read more.
+  // Each command's own --help lists all its options with their defaults.
+  program.addHelpText('after', OVERVIEW_EXAMPLES);
   return program;
 }
 

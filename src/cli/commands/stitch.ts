@@ -103,7 +103,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
     .option('--tolerance <n>', `GIF: a pixel whose colour moved by at most this much (0-255) keeps its old colour; a size knob for grainy footage (default: ${ANIMATION_DEFAULTS.tolerance})`)
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
-    .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)', false)
+    .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)')
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
