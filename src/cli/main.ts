@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 
 import { EXIT } from './exit-codes.js';
+import { shellQuote, translateFfmpeg } from './ffmpeg-flags.js';
 import { registerStitch } from './commands/stitch.js';
 import { registerSplit } from './commands/split.js';
 import { registerInfo } from './commands/info.js';
@@ -54,6 +55,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     exitCode = code;
   });
   program.commands.forEach((c) => c.exitOverride());
+  // ffmpeg's flags, typed out of habit: say what each is in flipbook, and the whole line.
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  const ffmpeg = command && !argv.includes('--help') && !argv.includes('-h') ? translateFfmpeg(command, argv.slice(1)) : undefined;
+  if (ffmpeg) {
+    process.stderr.write(`flipbook: error: ${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
