@@ -168,6 +168,33 @@ describe('cli: exit codes and errors', () => {
     });
   }
 
+  it('a bad option value or an output flipbook cannot write exits 2 (every command), one line, nothing written', async (t) => {
+    const dir = await tempDir(t);
+    const [image] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    assert.ok(image);
+    const video = join(dir, 'm.mp4');
+    const made = await runCli(['stitch', image, '-o', video, '--preset', 'ultrafast', '--quiet']);
+    assert.equal(made.code, 0, made.stderr);
+    const cases: [string, string[], RegExp][] = [
+      ['an unsupported extension', ['stitch', image, '-o', join(dir, 'x.avi')], /the extension \.avi is not supported/],
+      ['no extension', ['stitch', image, '-o', join(dir, 'x')], /it has no extension/],
+      ['a codec the container does not take', ['stitch', image, '-o', join(dir, 'x.mp4'), '--codec', 'prores'], /The codec prores cannot be written in \.mp4/],
+      ['music in a GIF', ['stitch', image, '-o', join(dir, 'x.gif'), '--audio', image], /\.gif file cannot carry audio/],
+      ['a bad --fps', ['stitch', image, '-o', join(dir, 'x.mp4'), '--fps', 'abc'], /for --fps but received "abc"/],
+      ['a bad --background', ['stitch', image, '-o', join(dir, 'x.mp4'), '--background', 'nocolour'], /for --background but received "nocolour"/],
+      ['split: an unsupported image extension', ['split', video, '-o', join(dir, 'f', '%05d.xyz')], /the extension \.xyz is not an image format/],
+      ['split: a bad --every', ['split', video, '--every', '0', '-o', join(dir, 'f')], /for --every but received "0"/],
+      ['sheet: a bad --columns', ['sheet', video, '-o', join(dir, 's.png'), '--columns', 'x'], /--columns/],
+      ['html: a bad --width', ['html', video, '-o', join(dir, 'p.html'), '--width', 'abc'], /for --width but received "abc"/],
+    ];
+    for (const [what, args, message] of cases) {
+      const result = await runCli(args);
+      assert.equal(result.code, 2, `${what}: exit 2, got ${result.code}: ${result.stderr}`);
+      assert.match(assertOneErrorLine(result), message, what);
+    }
+    assert.deepEqual(await listDir(dir), ['a.png', 'm.mp4'], 'nothing written');
+  });
+
   it('a usage error from the argument parser is one line on stderr', async () => {
     const result = await runCli(['stitch', 'a.png', '-o', 'x.mp4', '--bogus']);
     assert.equal(result.code, 2);
