@@ -63,7 +63,7 @@ describe('cli: help and version', () => {
       ['--width <px>', "default: the first image's"],
       ['--height <px>', "default: the first image's"],
       ['--fit <mode>', 'default: "contain"'],
-      ['--background <colour>', 'default: "black"'],
+      ['--background <colour>', 'any CSS colour name (rebeccapurple), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb; opaque'],
       ['--sort <order>', 'default: natural'],
       ['--start-number <n>', 'default: the first of 0-4 that exists'],
       ['--codec <codec>', 'default: h264; vp9 for .webm'],

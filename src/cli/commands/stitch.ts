@@ -75,7 +75,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--width <px>', 'frame width; the height keeps the first image\'s aspect ratio (default: the first image\'s)')
     .option('--height <px>', 'frame height; the width keeps the first image\'s aspect ratio (default: the first image\'s)')
     .addOption(new Option('--fit <mode>', 'how images of another size are fitted').choices(FIT_MODES).default(OUTPUT_DEFAULTS.fit.stitch))
-    .option('--background <colour>', 'behind letterboxing, padding and transparency (#rrggbb or a name)', OUTPUT_DEFAULTS.background)
+    .option('--background <colour>', 'behind letterboxing, padding and transparency: any CSS colour name (rebeccapurple), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb; opaque (#rrggbbff, rgba(..., 1)): a see-through one is refused', OUTPUT_DEFAULTS.background)
     .addOption(new Option('--sort <order>', 'order of glob and directory matches; given, it orders every input (default: natural)').choices(SORT_ORDERS))
     .option('--start-number <n>', 'first number of a %05d sequence (default: the first of 0-4 that exists)')
     .addOption(new Option('--codec <codec>', 'video codec: h265 (hvc1), av1 (SVT-AV1), prores (4444, .mov) (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
