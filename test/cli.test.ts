@@ -195,6 +195,24 @@ describe('cli: exit codes and errors', () => {
     assert.deepEqual(await listDir(dir), ['a.png', 'm.mp4'], 'nothing written');
   });
 
+  it('counts are said in the singular for one: "1 frame", "1 png file", "1 thumbnail"', async (t) => {
+    const dir = await tempDir(t);
+    const [image] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    assert.ok(image);
+    const video = join(dir, 'one.mp4');
+    const stitched = await runCli(['stitch', image, '-o', video, '--preset', 'ultrafast']);
+    assert.equal(stitched.code, 0, stitched.stderr);
+    assert.match(stitched.stdout, /: 1 frame, 64x48,/);
+    const info = await runCli(['info', video]);
+    assert.match(info.stdout, /; 1 frame \(counted\);/, info.stdout);
+    const split = await runCli(['split', video, '-o', join(dir, 'f', '%03d.png')]);
+    assert.equal(split.code, 0, split.stderr);
+    assert.match(split.stdout, /^Wrote 1 png file \(/, split.stdout);
+    const sheet = await runCli(['sheet', video, '-o', join(dir, 's.png'), '--columns', '1', '--rows', '1']);
+    assert.equal(sheet.code, 0, sheet.stderr);
+    assert.match(sheet.stdout, /grid of 1 thumbnail \(/, sheet.stdout);
+  });
+
   it('a usage error from the argument parser is one line on stderr', async () => {
     const result = await runCli(['stitch', 'a.png', '-o', 'x.mp4', '--bogus']);
     assert.equal(result.code, 2);

@@ -15,6 +15,7 @@ import { planStitch, type StitchPlan } from '../../stitch/plan.js';
 import { runStitch } from '../../stitch/stitch.js';
 import type { OutputResult } from '../../core/output.js';
 import { formatBytes } from '../reporter.js';
+import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
 
@@ -214,18 +215,18 @@ export function describePlan(plan: StitchPlan): string {
     plan.format.kind === 'video'
       ? `  codec:    ${plan.codec} ${plan.profile}, ${plan.pixelFormat}, ${plan.format.container}${plan.format.faststart ? ' with fast start' : ''}, ${plan.encoder.bitrate ? `${plan.encoder.bitrate} b/s` : plan.encoder.crf === undefined ? (plan.encoder.quality ?? 'default quality') : `crf ${plan.encoder.crf}`}, preset ${plan.encoder.preset}${plan.alpha ? ', alpha kept' : ''}${plan.encoder.hwaccel ? `, hwaccel ${plan.encoder.hwaccel}` : ''}`
       : `  codec:    ${describeAnimation(plan)}`,
-    `  fitted:   ${plan.fitted} image(s) (--fit ${plan.fit}, background ${plan.background})`,
+    `  fitted:   ${plural(plan.fitted, 'image')} (--fit ${plan.fit}, background ${plan.background})`,
   ];
   if (plan.slideshow) lines.push(`  slides:   ${plan.slideshow.transition} transitions of ${plan.slideshow.transitionFrames} frames, fade in ${plan.slideshow.fadeInFrames}, fade out ${plan.slideshow.fadeOutFrames} frames`);
   if (plan.audio) lines.push(`  audio:    ${plan.audio.file} (${plan.audio.sourceDuration.toFixed(3)} s) as ${plan.audio.codec}, --audio-fit ${plan.audio.fit}, ending at ${plan.audio.end?.toFixed(3)} s`);
-  if (plan.skipped.length) lines.push(`  skipped:  ${plan.skipped.length} invalid file(s)`);
+  if (plan.skipped.length) lines.push(`  skipped:  ${plural(plan.skipped.length, 'invalid file')}`);
   return lines.join('\n');
 }
 
 function describeAnimation(plan: StitchPlan): string {
   const a = plan.animation;
   if (!a) return '';
-  const parts = [`${a.codec} ${a.pixelFormat}, ${a.size.width}x${a.size.height}`, a.loop === 0 ? 'loops forever' : `plays ${a.loop} time(s)`];
+  const parts = [`${a.codec} ${a.pixelFormat}, ${a.size.width}x${a.size.height}`, a.loop === 0 ? 'loops forever' : `plays ${plural(a.loop, 'time')}`];
   if (a.codec === 'gif') parts.push(`${a.colors} colours (palette from the frames, 2 passes), dither ${a.dither}`);
   if (a.codec === 'webp') parts.push(a.lossless ? 'lossless' : 'lossy');
   if (a.maxSize !== undefined) parts.push(`at most ${formatBytes(a.maxSize)}`);
@@ -235,5 +236,5 @@ function describeAnimation(plan: StitchPlan): string {
 function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
   const rate = r.vfr ? `variable frame rate (time base 1/${formatFraction(r.fps)} s)` : `${formatFraction(r.fps)} fps`;
-  return `Wrote ${r.output}: ${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
+  return `Wrote ${r.output}: ${plural(r.frames, 'frame')}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
 }
