@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 
-import { type OutputResult, createWriter } from '../src/index.js';
+import { type OutputResult, createWriter } from 'flipbook';
 
 export interface CrossfadeOptions {
   /** Output size; the pictures are scaled to it. Default 320x180. */

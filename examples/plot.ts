@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 
-import { type OutputResult, animate } from '../src/index.js';
+import { type OutputResult, animate } from 'flipbook';
 
 export interface PlotOptions {
   width?: number;

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { type OutputResult, createWriter } from '../src/index.js';
+import { type OutputResult, createWriter } from 'flipbook';
 
 export interface SlideshowOptions {
   fps: number;

@@ -63,7 +63,7 @@ describe('cli: help and version', () => {
       ['--width <px>', "default: the first image's"],
       ['--height <px>', "default: the first image's"],
       ['--fit <mode>', 'default: "contain"'],
-      ['--background <colour>', 'default: "black"'],
+      ['--background <colour>', 'any CSS colour name (rebeccapurple), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb; opaque'],
       ['--sort <order>', 'default: natural'],
       ['--start-number <n>', 'default: the first of 0-4 that exists'],
       ['--codec <codec>', 'default: h264; vp9 for .webm'],
@@ -89,8 +89,10 @@ describe('cli: help and version', () => {
       ['--loop <n>', 'default: 0'],
       ['--lossless', 'default: lossy'],
       ['--max-size <size>', 'default: no limit'],
-      ['--vfr', 'default: every frame of --fps exists'],
+      ['--tolerance <n>', 'default: 0'],
+      ['--vfr', 'default: every frame of --fps exists)'],
       ['--frame-limit <n>', 'default: "900000"'],
+      ['--memory-limit <bytes>', 'default: "4GB"'],
       ['--skip-invalid', 'default: false'],
       ['-y, --overwrite', 'default: false'],
       ['--dry-run', 'default: false'],
@@ -167,6 +169,51 @@ describe('cli: exit codes and errors', () => {
     });
   }
 
+  it('a bad option value or an output flipbook cannot write exits 2 (every command), one line, nothing written', async (t) => {
+    const dir = await tempDir(t);
+    const [image] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    assert.ok(image);
+    const video = join(dir, 'm.mp4');
+    const made = await runCli(['stitch', image, '-o', video, '--preset', 'ultrafast', '--quiet']);
+    assert.equal(made.code, 0, made.stderr);
+    const cases: [string, string[], RegExp][] = [
+      ['an unsupported extension', ['stitch', image, '-o', join(dir, 'x.avi')], /the extension \.avi is not supported/],
+      ['no extension', ['stitch', image, '-o', join(dir, 'x')], /it has no extension/],
+      ['a codec the container does not take', ['stitch', image, '-o', join(dir, 'x.mp4'), '--codec', 'prores'], /The codec prores cannot be written in \.mp4/],
+      ['music in a GIF', ['stitch', image, '-o', join(dir, 'x.gif'), '--audio', image], /\.gif file cannot carry audio/],
+      ['a bad --fps', ['stitch', image, '-o', join(dir, 'x.mp4'), '--fps', 'abc'], /for --fps but received "abc"/],
+      ['a bad --background', ['stitch', image, '-o', join(dir, 'x.mp4'), '--background', 'nocolour'], /for --background but received "nocolour"/],
+      ['split: an unsupported image extension', ['split', video, '-o', join(dir, 'f', '%05d.xyz')], /the extension \.xyz is not an image format/],
+      ['split: a bad --every', ['split', video, '--every', '0', '-o', join(dir, 'f')], /for --every but received "0"/],
+      ['sheet: a bad --columns', ['sheet', video, '-o', join(dir, 's.png'), '--columns', 'x'], /--columns/],
+      ['html: a bad --width', ['html', video, '-o', join(dir, 'p.html'), '--width', 'abc'], /for --width but received "abc"/],
+    ];
+    for (const [what, args, message] of cases) {
+      const result = await runCli(args);
+      assert.equal(result.code, 2, `${what}: exit 2, got ${result.code}: ${result.stderr}`);
+      assert.match(assertOneErrorLine(result), message, what);
+    }
+    assert.deepEqual(await listDir(dir), ['a.png', 'm.mp4'], 'nothing written');
+  });
+
+  it('counts are said in the singular for one: "1 frame", "1 png file", "1 thumbnail"', async (t) => {
+    const dir = await tempDir(t);
+    const [image] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    assert.ok(image);
+    const video = join(dir, 'one.mp4');
+    const stitched = await runCli(['stitch', image, '-o', video, '--preset', 'ultrafast']);
+    assert.equal(stitched.code, 0, stitched.stderr);
+    assert.match(stitched.stdout, /: 1 frame, 64x48,/);
+    const info = await runCli(['info', video]);
+    assert.match(info.stdout, /; 1 frame \(counted\);/, info.stdout);
+    const split = await runCli(['split', video, '-o', join(dir, 'f', '%03d.png')]);
+    assert.equal(split.code, 0, split.stderr);
+    assert.match(split.stdout, /^Wrote 1 png file \(/, split.stdout);
+    const sheet = await runCli(['sheet', video, '-o', join(dir, 's.png'), '--columns', '1', '--rows', '1']);
+    assert.equal(sheet.code, 0, sheet.stderr);
+    assert.match(sheet.stdout, /grid of 1 thumbnail \(/, sheet.stdout);
+  });
+
   it('a usage error from the argument parser is one line on stderr', async () => {
     const result = await runCli(['stitch', 'a.png', '-o', 'x.mp4', '--bogus']);
     assert.equal(result.code, 2);
@@ -174,14 +221,48 @@ describe('cli: exit codes and errors', () => {
     assert.match(result.stderr, /^flipbook: error: unknown option '--bogus' \(see flipbook stitch --help\)\n$/);
   });
 
-  it('flipbook --help shows every command\'s options with their defaults', async () => {
+  it('flipbook --help is a short overview: every command, examples, where to read more; not every option', async () => {
     const result = await runCli(['--help']);
     assert.equal(result.code, 0);
-    for (const flag of ['--fps <rate>', '--fit <mode>', '--preset <name>', '--limit-pixels <n>', '--overwrite']) assert.ok(result.stdout.includes(flag), flag);
-    const text = result.stdout.replace(/\s+/g, ' ');
-    assert.match(text, /--fps <rate> frames per second \([^)]*\) \(default: "25"\)/);
-    assert.match(text, /--fit <mode> [^(]*\(choices: "contain", "cover", "fill", "error", default: "contain"\)/);
+    assert.equal(result.stderr, '');
+    const shown = lines(result.stdout);
+    assert.ok(shown.length <= 30, `at most 30 lines, got ${shown.length}:\n${result.stdout}`);
+    for (const command of ['stitch', 'split', 'info', 'sheet', 'html']) {
+      assert.match(result.stdout, new RegExp(`^  ${command} \\[options\\] <`, 'm'), `lists ${command}`);
+    }
+    const examples = shown.filter((l) => /^ {2}flipbook \w+ /.test(l));
+    assert.ok(examples.length >= 3 && examples.length <= 4, `three or four examples: ${JSON.stringify(examples)}`);
+    assert.ok(examples.some((l) => l.includes(' stitch ') && l.includes(' -o ')), 'a stitch example with -o');
+    assert.match(result.stdout, /flipbook <command> --help/);
+    assert.match(result.stdout, /README/);
+    // The full option lists stay in each command's own --help.
+    for (const flag of ['--limit-pixels', '--preset', '--audio-fit']) assert.ok(!result.stdout.includes(flag), `no ${flag} in the overview`);
   });
+
+  it('the overview\'s examples are valid command lines (no usage error; in an empty directory they fail for want of input)', async (t) => {
+    const dir = await tempDir(t);
+    const help = await runCli(['--help']);
+    const examples = lines(help.stdout).filter((l) => /^ {2}flipbook \w+ /.test(l)).map((l) => l.trim());
+    assert.ok(examples.length >= 3, `examples found: ${help.stdout}`);
+    for (const example of examples) {
+      // Shell words: the examples quote with single quotes only.
+      const words = [...example.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '').slice(1);
+      const result = await runCli([...words, ...(words[0] === 'stitch' ? ['--dry-run'] : [])], { cwd: dir });
+      assert.equal(result.code, 1, `${example}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /unknown option|--help\)/, example);
+    }
+    assert.deepEqual(await listDir(dir), [], 'nothing written');
+  });
+
+  for (const command of ['split', 'info', 'sheet', 'html']) {
+    it(`flipbook ${command} --help keeps its full option list`, async () => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`^Usage: flipbook ${command} \\[options\\]`));
+      assert.match(result.stdout, /--json/, `${command} --help lists the common options`);
+      assert.match(result.stdout, /\(default: /, `${command} --help states defaults`);
+    });
+  }
 
   it('a failure exits 1 with one line naming the file and the fix', async (t) => {
     const dir = await tempDir(t);

@@ -7,14 +7,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { crossfade } from '../examples/crossfade.js';
-import { LINE_COLOUR, plot, plotArea } from '../examples/plot.js';
-import { slideshow } from '../examples/slideshow.js';
 import { VideoReader } from './helpers/video-reader.js';
 import { type Image, type Rgb, PALETTE, paint, solid } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
 import { assertH264, meanColour, meanPsnr, nearest, readVideo } from './helpers/video.js';
+import './helpers/flipbook-from-source.js';
+
+// The examples import 'flipbook' by name: imported once the hook above makes that the source.
+const { crossfade } = await import('../examples/crossfade.js');
+const { crossfadePhotos } = await import('../examples/crossfade-photos.js');
+const { LINE_COLOUR, plot, plotArea } = await import('../examples/plot.js');
+const { slideshow } = await import('../examples/slideshow.js');
 
 /** An image file decoded to RGB by FFmpeg (not by the canvas the example uses). */
 async function decodeImageFile(file: string): Promise<Uint8Array> {
@@ -45,6 +49,34 @@ describe('examples', () => {
     });
     const quality = meanPsnr(back.frames, expected);
     assert.ok(quality >= 35, `mean PSNR against the blends ${quality.toFixed(1)} dB, expected at least 35`);
+  });
+
+  it('examples import flipbook by name, and here that name is the source', () => {
+    assert.ok(import.meta.resolve('flipbook').endsWith('/src/index.ts'), `flipbook resolves to ${import.meta.resolve('flipbook')}`);
+  });
+
+  it('crossfade-photos (the matplotlib port): 150 frames, each a * (1 - t) + b * t of the photos read at the asked size', async (t) => {
+    const dir = await tempDir(t);
+    const output = join(dir, 'crossfade.mp4');
+    // Photos of other sizes and shapes than the video: readImage fits them to exactly 64x48 (cover).
+    const first = await writePng(join(dir, 'a.png'), paint(128, 96, (x, y) => [200 - x, 60 + y, 40 + x]));
+    const second = await writePng(join(dir, 'b.png'), paint(96, 72, (x, y) => [30 + y, 60 + x, 220 - 2 * y]));
+    const result = await crossfadePhotos(first, second, output, { width: 64, height: 48 });
+    assert.equal(result.frames, 150);
+    const back = await readVideo(output);
+    assertH264(back, { width: 64, height: 48, frames: 150, duration: 6 });
+    // The expected blends from the photos as flipbook's readImage gives them (checked against FFmpeg's scaler in read-image tests).
+    const { readImage } = await import('../src/index.js');
+    const [a, b] = [await readImage(first, { width: 64, height: 48, fit: 'cover', layout: 'rgb' }), await readImage(second, { width: 64, height: 48, fit: 'cover', layout: 'rgb' })];
+    const expected = back.frames.map((_, i): Image => {
+      const tt = i / 149;
+      return { width: 64, height: 48, channels: 3, data: a.data.map((v, p) => Math.round(v * (1 - tt) + (b.data[p] ?? 0) * tt)) };
+    });
+    const quality = meanPsnr(back.frames, expected);
+    assert.ok(quality >= 35, `mean PSNR against the blends ${quality.toFixed(1)} dB, expected at least 35`);
+    // And the ends are the photos themselves: frame 0 is a, the last is b (not each other).
+    const ends = [meanPsnr([back.frames[0]!], [expected[0]!]), meanPsnr([back.frames[0]!], [expected[149]!])];
+    assert.ok(ends[0]! > ends[1]! + 5, `frame 0 is the first photo: ${ends.map((e) => e.toFixed(1)).join(' vs ')} dB`);
   });
 
   it('plot: the sine curve grows across the canvas frame by frame', async (t) => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, planStitch } from '../src/index.js';
+import { type FlipbookError, isFlipbookError, planStitch } from '../src/index.js';
 import {
   parseBitrate,
   parseBytes,
@@ -37,7 +37,7 @@ const DIMENSION = 'a whole number of pixels from 2 to 16384';
 const PIXELS = 'a pixel count such as 268435456, "268M" or 0 for no limit';
 const BITRATE = 'a bit rate such as 2M, 800k or 2500000 (at least 1000)';
 const BYTES = 'a size in bytes such as 8MB, 500kB or 8000000';
-const COLOUR = 'a colour: #rrggbb, #rgb, 0xrrggbb or one of black, white, gray, grey, red, green, lime, blue, yellow, cyan, magenta';
+const COLOUR = 'a colour: a CSS colour name (black, rebeccapurple, ...), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb';
 
 describe('values: fps', () => {
   it('accepts numbers, decimals, NTSC decimals as exact fractions, and fraction strings', () => {
@@ -226,10 +226,33 @@ describe('values: colours and choices', () => {
     assert.deepEqual(parseColor('#F80'), { r: 255, g: 136, b: 0 });
     assert.deepEqual(parseColor('0x102030'), { r: 16, g: 32, b: 48 });
   });
+  it('parseColor takes every CSS colour name, rgb(), rgba() and #rrggbbaa when opaque', () => {
+    assert.deepEqual(parseColor('rebeccapurple'), { r: 102, g: 51, b: 153 });
+    assert.deepEqual(parseColor('purple'), { r: 128, g: 0, b: 128 });
+    assert.deepEqual(parseColor('CornflowerBlue'), { r: 100, g: 149, b: 237 });
+    assert.deepEqual(parseColor('lightgoldenrodyellow'), { r: 250, g: 250, b: 210 });
+    assert.deepEqual(parseColor('rgb(10, 20, 30)'), { r: 10, g: 20, b: 30 });
+    assert.deepEqual(parseColor('rgb(10 20 30)'), { r: 10, g: 20, b: 30 });
+    assert.deepEqual(parseColor('rgba(10, 20, 30, 1)'), { r: 10, g: 20, b: 30 });
+    assert.deepEqual(parseColor('#102030ff'), { r: 16, g: 32, b: 48 });
+    assert.deepEqual(parseColor(' #f80f '), { r: 255, g: 136, b: 0 });
+  });
+  for (const [value, said, hint] of [
+    ['rgba(10, 20, 30, 0.5)', 'The colour "rgba(10, 20, 30, 0.5)" for background is 50% opaque, and a background must be opaque', 'Give it without alpha (#0A141E)'],
+    ['#11223380', 'The colour "#11223380" for background is 50% opaque, and a background must be opaque', 'Give it without alpha (#112233)'],
+    ['transparent', 'The colour "transparent" for background is fully transparent, and a background must be opaque', 'Give an opaque colour such as black or #rrggbb'],
+  ] as const) {
+    it(`parseColor refuses a see-through colour, ${value}, saying so`, () => {
+      assert.throws(
+        () => parseColor(value),
+        (e: unknown) => isFlipbookError(e) && e.code === 'INVALID_OPTION' && e.option === 'background' && e.fact === said && (e.hint ?? '').startsWith(hint),
+      );
+    });
+  }
   for (const [value, shown] of [
     ['#12345', '"#12345"'],
     ['ff0000', '"ff0000"'],
-    ['purple', '"purple"'],
+    ['purplish', '"purplish"'],
     ['#gggggg', '"#gggggg"'],
     [0xff0000, '16711680'],
   ] as [unknown, string][]) {
@@ -261,7 +284,7 @@ describe('values: stitch options as the library receives them', () => {
     ['height', { height: '0' }, 'height', `Expected ${DIMENSION} for height but received "0"`],
     ['size with width', { size: '640x480', width: 320 }, 'size', 'Expected either size or width/height, not both for size but received "640x480"'],
     ['fit', { fit: 'stretch' as never }, 'fit', 'Expected one of contain, cover, fill, error for fit but received "stretch"'],
-    ['background', { background: 'purple' }, 'background', `Expected ${COLOUR} for background but received "purple"`],
+    ['background', { background: 'purplish' }, 'background', `Expected ${COLOUR} for background but received "purplish"`],
     ['sort', { sort: 'random' as never }, 'sort', 'Expected one of natural, lexical, mtime, none for sort but received "random"'],
     ['startNumber', { startNumber: -1 }, 'startNumber', 'Expected a whole number from 0 to 2147483647 for startNumber but received -1'],
     ['codec', { codec: 'hevc' as never }, 'codec', 'Expected one of h264, h265, vp9, av1, prores for codec but received "hevc"'],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 
 import { EXIT } from './exit-codes.js';
+import { shellQuote, translateFfmpeg } from './ffmpeg-flags.js';
 import { registerStitch } from './commands/stitch.js';
 import { registerSplit } from './commands/split.js';
 import { registerInfo } from './commands/info.js';
@@ -12,6 +13,16 @@ function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+const OVERVIEW_EXAMPLES = `
+Examples:
+  flipbook stitch 'frames/*.png' -o movie.mp4 --fps 30
+  flipbook stitch a.jpg b.jpg c.jpg -o show.mp4 --duration 2s --crossfade 0.5s
+  flipbook split movie.mp4 -o 'frames/%05d.png'
+  flipbook info movie.mp4
+
+Every option of a command: flipbook <command> --help (flipbook stitch --help).
+More (the library, the choices flipbook makes for you): README.md, shipped in the package.`;
 
 /** Builds the command line; each command lives in ./commands and only parses and dispatches. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -31,8 +42,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       outputError: (text, write) => write(`flipbook: error: ${text.trim().replace(/^error: /, '')} (see ${command === program ? 'flipbook' : `flipbook ${command.name()}`} --help)\n`),
     });
   }
-  // `flipbook --help` shows every command's options with their defaults, not only their names.
-  program.addHelpText('after', () => program.commands.map((c) => `\n${c.helpInformation()}`).join(''));
+  // `flipbook --help` is an overview: the commands, a few examples, where to read more.
+  // Each command's own --help lists all its options with their defaults.
+  program.addHelpText('after', OVERVIEW_EXAMPLES);
   return program;
 }
 
@@ -43,6 +55,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     exitCode = code;
   });
   program.commands.forEach((c) => c.exitOverride());
+  // ffmpeg's flags, typed out of habit: say what each is in flipbook, and the whole line.
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  const ffmpeg = command && !argv.includes('--help') && !argv.includes('-h') ? translateFfmpeg(command, argv.slice(1)) : undefined;
+  if (ffmpeg) {
+    process.stderr.write(`flipbook: error: ${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)\n`);
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

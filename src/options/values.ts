@@ -1,4 +1,6 @@
-import { invalidOption } from '../errors.js';
+import colorString from 'color-string';
+
+import { FlipbookError, describeValue, invalidOption, opt, text } from '../errors.js';
 
 /** How raw pixels are laid out: 4, 3 or 1 bytes a pixel. */
 export type PixelLayout = 'rgba' | 'rgb' | 'gray';
@@ -181,33 +183,37 @@ export interface Rgb {
   b: number;
 }
 
-const NAMED_COLORS: Readonly<Record<string, string>> = {
-  black: '000000',
-  white: 'ffffff',
-  gray: '808080',
-  grey: '808080',
-  red: 'ff0000',
-  green: '008000',
-  lime: '00ff00',
-  blue: '0000ff',
-  yellow: 'ffff00',
-  cyan: '00ffff',
-  magenta: 'ff00ff',
-};
-
-/** A colour: `black`, `white` (and a few more names), `#rrggbb`, `#rgb` or `0xrrggbb`. */
+/**
+ * A colour as a web developer types it: every CSS colour name, `#rgb`, `#rgba`, `#rrggbb`,
+ * `#rrggbbaa`, `rgb()`/`rgba()` (parsed by color-string), and ffmpeg's `0xrrggbb`. A background
+ * is painted under everything, so it must be opaque: a see-through one (alpha below 1,
+ * `transparent`) is refused rather than silently made opaque.
+ */
 export function parseColor(value: unknown, option = 'background'): Rgb {
-  let hex: string | undefined;
-  if (typeof value === 'string') {
-    const text = value.trim().toLowerCase();
-    hex = NAMED_COLORS[text];
-    const m = /^(?:#|0x)([0-9a-f]{6}|[0-9a-f]{3})$/.exec(text);
-    if (m?.[1]) hex = m[1].length === 3 ? [...m[1]].map((c) => c + c).join('') : m[1];
+  const parsed = typeof value === 'string' ? readColor(value.trim()) : undefined;
+  if (!parsed) {
+    throw invalidOption(option, 'a colour: a CSS colour name (black, rebeccapurple, ...), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb', value);
   }
-  if (!hex) {
-    throw invalidOption(option, `a colour: #rrggbb, #rgb, 0xrrggbb or one of ${Object.keys(NAMED_COLORS).join(', ')}`, value);
+  const [r, g, b, alpha] = parsed;
+  if (alpha < 1) {
+    throw new FlipbookError('INVALID_OPTION', text`The colour ${describeValue(value)} for ${opt(option)} is ${alpha === 0 ? 'fully transparent' : `${Math.round(alpha * 100)}% opaque`}, and a background must be opaque`, {
+      option,
+      hint: `${alpha === 0 ? 'Give an opaque colour such as black or #rrggbb' : `Give it without alpha (${colorString.to.hex(r, g, b) ?? '#rrggbb'})`}: the background is painted under every picture, with nothing beneath it to show through`,
+    });
   }
-  return { r: parseInt(hex.slice(0, 2), 16), g: parseInt(hex.slice(2, 4), 16), b: parseInt(hex.slice(4, 6), 16) };
+  return { r, g, b };
+}
+
+function readColor(text: string): [number, number, number, number] | undefined {
+  const ffmpegHex = /^0x([0-9a-f]{6})$/i.exec(text);
+  if (ffmpegHex?.[1]) {
+    const n = parseInt(ffmpegHex[1], 16);
+    return [(n >> 16) & 255, (n >> 8) & 255, n & 255, 1];
+  }
+  const rgba = colorString.get.rgb(text);
+  if (!rgba) return undefined;
+  const [r = 0, g = 0, b = 0, alpha = 1] = rgba;
+  return [r, g, b, alpha];
 }
 
 export function colorToHex({ r, g, b }: Rgb): string {

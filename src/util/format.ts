@@ -11,3 +11,8 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
 }
+
+/** A count and its noun, singular for one: `1 png file`, `2 png files`, `1 frame`. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}

@@ -4,6 +4,7 @@ import type { AudioTrackInfo, MediaInfo, TrackInfo, VideoTrackInfo } from '../..
 import { type Fraction, formatFraction, fractionToNumber } from '../../options/values.js';
 import { probe } from '../../read/probe.js';
 import { formatBytes } from '../reporter.js';
+import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
 
@@ -64,7 +65,7 @@ function describeVideo(v: VideoTrackInfo): string {
   const count =
     v.frames === undefined
       ? 'frame count unknown'
-      : `${v.frames} frames (${v.frameCountSource}${v.headerFrames !== undefined && v.headerFrames !== v.frames ? `; the header says ${v.headerFrames}` : ''})`;
+      : `${plural(v.frames, 'frame')} (${v.frameCountSource}${v.headerFrames !== undefined && v.headerFrames !== v.frames ? `; the header says ${v.headerFrames}` : ''})`;
   const lines = [
     `  #${v.index} video: ${v.codec}${v.profile ? ` (${v.profile})` : ''}${v.attachedPicture ? ' cover picture' : ''}, ${v.pixelFormat} ${v.bitDepth}-bit${v.chroma ? ` ${v.chroma}` : ''}, ${v.width}x${v.height}${shown}`,
     `      ${rate(v.avgFrameRate)} fps average, ${rate(v.frameRate)} nominal${v.variableFrameRate ? ', variable frame rate' : ''}; ${count}; ${seconds(v.duration)}`,

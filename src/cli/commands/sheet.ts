@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { ContactSheetOptions } from '../../options/split-options.js';
 import { type ContactSheetResult, SHEET_DEFAULTS, contactSheet } from '../../read/contact-sheet.js';
 import { formatBytes } from '../reporter.js';
+import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
 
@@ -60,5 +61,5 @@ export function registerSheet(program: Command, setExitCode: (code: number) => v
 }
 
 function summaryLine(r: ContactSheetResult, seconds: number): string {
-  return `Wrote ${r.output}: ${r.columns}x${r.rows} grid of ${r.thumbnails.length} thumbnails (${r.thumbWidth}x${r.thumbHeight} each), ${r.width}x${r.height}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s`;
+  return `Wrote ${r.output}: ${r.columns}x${r.rows} grid of ${plural(r.thumbnails.length, 'thumbnail')} (${r.thumbWidth}x${r.thumbHeight} each), ${r.width}x${r.height}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s`;
 }

@@ -5,6 +5,7 @@ import type { SplitOptions } from '../../options/split-options.js';
 import { formatFraction } from '../../options/values.js';
 import { type SplitPlan, type SplitResult, planSplit, runSplit } from '../../read/split.js';
 import { formatBytes } from '../reporter.js';
+import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
 import { addSelectionOptions, selectionFromFlags, type SelectionFlags } from './selection-flags.js';
@@ -123,7 +124,7 @@ export function describeSplitPlan(plan: SplitPlan): string {
     `Plan for ${plan.video} (dry run: nothing written)`,
     `  source:   ${v ? `${v.codec} ${v.pixelFormat} ${v.width}x${v.height}${v.rotation ? `, rotated ${v.rotation}°` : ''}, ${v.avgFrameRate ? formatFraction(v.avgFrameRate) : '?'} fps` : '?'}`,
     `  frames:   ${plan.mode === 'fps' && plan.fps ? `resampled to ${formatFraction(plan.fps)} fps` : 'as stored (passthrough)'}, ${range}${picks.length ? `, ${picks.join(', ')}` : ''}`,
-    `  expected: ${plan.estimatedFrames === undefined ? 'unknown (counted while splitting)' : `about ${plan.estimatedFrames} files`}`,
+    `  expected: ${plan.estimatedFrames === undefined ? 'unknown (counted while splitting)' : `about ${plural(plan.estimatedFrames, 'file')}`}`,
     `  output:   ${plan.output} from ${plan.firstFile}, ${plan.format} ${plan.width}x${plan.height}${plan.depth === 16 ? ' 16-bit' : ''}${plan.quality !== undefined ? ` quality ${plan.quality}` : ''}`,
   ];
   if (plan.manifest) lines.push(`  manifest: ${plan.manifest}`);
@@ -133,5 +134,5 @@ export function describeSplitPlan(plan: SplitPlan): string {
 function summaryLine(r: SplitResult, seconds: number): string {
   const mode = r.mode === 'fps' && r.fps ? `resampled to ${formatFraction(r.fps)} fps` : 'passthrough';
   const span = r.files.length > 1 ? `${r.files[0]} to ${r.files.at(-1)}` : (r.files[0] ?? '');
-  return `Wrote ${r.frames} ${r.format} files (${span}), ${r.width}x${r.height}, ${mode}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${r.manifest ? `; manifest ${r.manifest}` : ''}`;
+  return `Wrote ${plural(r.frames, `${r.format} file`)} (${span}), ${r.width}x${r.height}, ${mode}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${r.manifest ? `; manifest ${r.manifest}` : ''}`;
 }

@@ -15,6 +15,7 @@ import { planStitch, type StitchPlan } from '../../stitch/plan.js';
 import { runStitch } from '../../stitch/stitch.js';
 import type { OutputResult } from '../../core/output.js';
 import { formatBytes } from '../reporter.js';
+import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
 
@@ -76,7 +77,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--width <px>', 'frame width; the height keeps the first image\'s aspect ratio (default: the first image\'s)')
     .option('--height <px>', 'frame height; the width keeps the first image\'s aspect ratio (default: the first image\'s)')
     .addOption(new Option('--fit <mode>', 'how images of another size are fitted').choices(FIT_MODES).default(OUTPUT_DEFAULTS.fit.stitch))
-    .option('--background <colour>', 'behind letterboxing, padding and transparency (#rrggbb or a name)', OUTPUT_DEFAULTS.background)
+    .option('--background <colour>', 'behind letterboxing, padding and transparency: any CSS colour name (rebeccapurple), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb; opaque (#rrggbbff, rgba(..., 1)): a see-through one is refused', OUTPUT_DEFAULTS.background)
     .addOption(new Option('--sort <order>', 'order of glob and directory matches; given, it orders every input (default: natural)').choices(SORT_ORDERS))
     .option('--start-number <n>', 'first number of a %05d sequence (default: the first of 0-4 that exists)')
     .addOption(new Option('--codec <codec>', 'video codec: h265 (hvc1), av1 (SVT-AV1), prores (4444, .mov) (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
@@ -104,7 +105,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
     .option('--tolerance <n>', `GIF: a pixel whose colour moved by at most this much (0-255) keeps its old colour; a size knob for grainy footage (default: ${ANIMATION_DEFAULTS.tolerance})`)
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
-    .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image); off: every frame of --fps exists', false)
+    .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)')
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
     .option('--memory-limit <bytes>', 'refuse images whose decoding would take more memory, estimated from their headers: 12 bytes a pixel, 2 images at once (0: no limit)', '4GB')
     .option('-y, --overwrite', 'replace the output if it exists', false)
@@ -217,18 +218,18 @@ export function describePlan(plan: StitchPlan): string {
     plan.format.kind === 'video'
       ? `  codec:    ${plan.codec} ${plan.profile}, ${plan.pixelFormat}, ${plan.format.container}${plan.format.faststart ? ' with fast start' : ''}, ${plan.encoder.bitrate ? `${plan.encoder.bitrate} b/s` : plan.encoder.crf === undefined ? (plan.encoder.quality ?? 'default quality') : `crf ${plan.encoder.crf}`}, preset ${plan.encoder.preset}${plan.alpha ? ', alpha kept' : ''}${plan.encoder.hwaccel ? `, hwaccel ${plan.encoder.hwaccel}` : ''}`
       : `  codec:    ${describeAnimation(plan)}`,
-    `  fitted:   ${plan.fitted} image(s) (--fit ${plan.fit}, background ${plan.background})`,
+    `  fitted:   ${plural(plan.fitted, 'image')} (--fit ${plan.fit}, background ${plan.background})`,
   ];
   if (plan.slideshow) lines.push(`  slides:   ${plan.slideshow.transition} transitions of ${plan.slideshow.transitionFrames} frames, fade in ${plan.slideshow.fadeInFrames}, fade out ${plan.slideshow.fadeOutFrames} frames`);
   if (plan.audio) lines.push(`  audio:    ${plan.audio.file} (${plan.audio.sourceDuration.toFixed(3)} s) as ${plan.audio.codec}, --audio-fit ${plan.audio.fit}, ending at ${plan.audio.end?.toFixed(3)} s`);
-  if (plan.skipped.length) lines.push(`  skipped:  ${plan.skipped.length} invalid file(s)`);
+  if (plan.skipped.length) lines.push(`  skipped:  ${plural(plan.skipped.length, 'invalid file')}`);
   return lines.join('\n');
 }
 
 function describeAnimation(plan: StitchPlan): string {
   const a = plan.animation;
   if (!a) return '';
-  const parts = [`${a.codec} ${a.pixelFormat}, ${a.size.width}x${a.size.height}`, a.loop === 0 ? 'loops forever' : `plays ${a.loop} time(s)`];
+  const parts = [`${a.codec} ${a.pixelFormat}, ${a.size.width}x${a.size.height}`, a.loop === 0 ? 'loops forever' : `plays ${plural(a.loop, 'time')}`];
   if (a.codec === 'gif') parts.push(`${a.colors} colours (palette from the frames, 2 passes), dither ${a.dither}`);
   if (a.codec === 'webp') parts.push(a.lossless ? 'lossless' : 'lossy');
   if (a.maxSize !== undefined) parts.push(`at most ${formatBytes(a.maxSize)}`);
@@ -238,5 +239,5 @@ function describeAnimation(plan: StitchPlan): string {
 function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
   const rate = r.vfr ? `variable frame rate (time base 1/${formatFraction(r.fps)} s)` : `${formatFraction(r.fps)} fps`;
-  return `Wrote ${r.output}: ${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
+  return `Wrote ${r.output}: ${plural(r.frames, 'frame')}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
 }
