@@ -41,7 +41,7 @@ describe('flipbook split', () => {
     const video = join(dir, 'clip.mp4');
     await stitchedVideo(dir, video, 8, W, H, { fps: 8 });
     const out = join(dir, 'frames');
-    const result = await runCli(['split', video, '-o', join(out, 'img_%03d.jpg'), '--fps', '4', '--quality', '80', '--manifest', join(dir, 'm.csv'), '--json']);
+    const result = await runCli(['split', video, '-o', join(out, 'img_%03d.jpg'), '--fps', '4', '--image-quality', '80', '--manifest', join(dir, 'm.csv'), '--json']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, '');
     const list = events(result.stdout);
@@ -52,7 +52,7 @@ describe('flipbook split', () => {
     const done = list.at(-1);
     assert.equal(done?.event, 'done');
     assert.equal(done?.frames, 4);
-    assert.equal(done?.format, 'jpeg');
+    assert.equal(done?.imageFormat, 'jpeg');
     assert.deepEqual((await readdir(out)).sort(), ['img_001.jpg', 'img_002.jpg', 'img_003.jpg', 'img_004.jpg']);
     assert.ok(existsSync(join(dir, 'm.csv')));
   });
@@ -87,7 +87,7 @@ describe('flipbook split', () => {
   test('--help lists the selection options with their defaults', async () => {
     const result = await runCli(['split', '--help']);
     assert.equal(result.code, 0);
-    for (const flag of ['--fps', '--every', '--start', '--end', '--duration', '--frame-numbers', '--keyframes-only', '--width', '--height', '--scale', '--max-frames', '--depth', '--quality', '--manifest', '--start-number', '--dry-run', '--json', '--quiet']) {
+    for (const flag of ['--fps', '--every', '--start', '--end', '--duration', '--frame-numbers', '--keyframes-only', '--width', '--height', '--scale', '--max-frames', '--depth', '--image-quality', '--manifest', '--start-number', '--dry-run', '--json', '--quiet']) {
       assert.ok(result.stdout.includes(flag), `${flag} in --help`);
     }
     assert.match(result.stdout, /\.png, \.jpg, \.jpeg, \.webp, \.tif, \.tiff, \.bmp/);

@@ -60,8 +60,8 @@ describe('split: image formats', () => {
     const video = join(dir, 'clip.mp4');
     const sources = await stitchedVideo(dir, video, 3, W, H);
     const expectations = [
-      { ext: 'jpg', options: { quality: 95 }, codec: 'mjpeg', min: 30 },
-      { ext: 'webp', options: { quality: 90 }, codec: 'webp', min: 28 },
+      { ext: 'jpg', options: { imageQuality: 95 }, codec: 'mjpeg', min: 30 },
+      { ext: 'webp', options: { imageQuality: 90 }, codec: 'webp', min: 28 },
       { ext: 'tif', options: {}, codec: 'tiff', min: 35 },
       { ext: 'bmp', options: {}, codec: 'bmp', min: 35 },
     ];
@@ -76,8 +76,8 @@ describe('split: image formats', () => {
         assert.ok(db >= e.min, `${file}: ${db.toFixed(2)} dB`);
       }
     }
-    const small = await split(video, join(dir, 'q10', 'f_%02d.jpg'), { quality: 10 });
-    const big = await split(video, join(dir, 'q95', 'f_%02d.jpg'), { quality: 95 });
+    const small = await split(video, join(dir, 'q10', 'f_%02d.jpg'), { imageQuality: 10 });
+    const big = await split(video, join(dir, 'q95', 'f_%02d.jpg'), { imageQuality: 95 });
     assert.ok(small.bytes < big.bytes * 0.7, `quality 10: ${small.bytes} bytes, quality 95: ${big.bytes}`);
     const lowDb = psnr((await imagePixels(small.files[0] as string)).data, sources[0] as Buffer);
     const highDb = psnr((await imagePixels(big.files[0] as string)).data, sources[0] as Buffer);

@@ -53,8 +53,8 @@ export interface SplitOptions extends SelectionOptions {
   startNumber?: number | string;
   /** Bits per component of PNG and TIFF files: 16 keeps more than 8 bits of the source. Default 8. */
   depth?: 8 | 16 | string;
-  /** JPEG and WebP quality, 1 to 100. Default 90 (JPEG), 80 (WebP). */
-  quality?: number | string;
+  /** JPEG and WebP quality, 1 to 100. Default 90 (JPEG), 80 (WebP). (Not stitch's `quality`, a level for the video codec.) */
+  imageQuality?: number | string;
   /** Also write a manifest mapping index, time and file: a path ending in .csv or .json. */
   manifest?: string;
   /** Replace existing frame files (and manifest). Default false. */
@@ -75,7 +75,7 @@ export interface ContactSheetOptions {
   /** Print each thumbnail's time on it. Default true. */
   labels?: boolean;
   /** JPEG or WebP quality, 1 to 100. Default 90. */
-  quality?: number | string;
+  imageQuality?: number | string;
   /** Replace the output if it exists. Default false. */
   overwrite?: boolean;
   signal?: AbortSignal;
@@ -188,7 +188,7 @@ export function outputSize(selection: Pick<ResolvedSelection, 'width' | 'height'
   return { width, height };
 }
 
-export function parseQuality(value: unknown, option = 'quality'): number {
+export function parseQuality(value: unknown, option = 'imageQuality'): number {
   return parseInteger(value, option, 1, 100);
 }
 

@@ -170,7 +170,7 @@ export async function contactSheet(video: string, output: string, options: Conta
   const every = options.every === undefined ? undefined : parseDuration(options.every, 'every');
   const width = parseInteger(options.width ?? SHEET_DEFAULTS.width, 'width', 16, 16384);
   const format = imageFormatFor(output);
-  const quality = options.quality === undefined ? 90 : parseQuality(options.quality);
+  const quality = options.imageQuality === undefined ? 90 : parseQuality(options.imageQuality);
   const checks = { overwrite: options.overwrite === true, inputs: [video] };
   await checkOutput(output, checks);
   let out: SafeOutput | undefined;

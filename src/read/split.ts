@@ -45,7 +45,7 @@ export interface SplitPlan {
   /** The output pattern, e.g. `frames/img_%05d.png` (`dir/frame_%06d.png` for a directory). */
   output: string;
   directory: string;
-  format: ImageFormat;
+  imageFormat: ImageFormat;
   /** passthrough: frames as stored (their own timestamps); fps: resampled to `fps`. */
   mode: SelectionMode;
   fps: Fraction | undefined;
@@ -55,7 +55,7 @@ export interface SplitPlan {
   /** Degrees counterclockwise of the rotation metadata applied (0: none). */
   rotation: number;
   depth: 8 | 16;
-  quality: number | undefined;
+  imageQuality: number | undefined;
   startNumber: number;
   /** The first file that will be written. */
   firstFile: string;
@@ -72,7 +72,7 @@ export interface SplitResult {
   video: string;
   output: string;
   directory: string;
-  format: ImageFormat;
+  imageFormat: ImageFormat;
   mode: SelectionMode;
   fps: Fraction | undefined;
   /** Frames written. */
@@ -127,10 +127,10 @@ export async function planSplit(video: string, output: string | undefined, optio
   let depth = options.depth === undefined ? 8 : parseDepth(options.depth);
   const manifest = options.manifest === undefined ? undefined : (manifestFormatFor(options.manifest), options.manifest);
   const pattern = FramePattern.parse(output ?? defaultOutput(video));
-  if (options.quality !== undefined && pattern.format !== 'jpeg' && pattern.format !== 'webp') {
-    throw invalidOption('quality', 'no quality for lossless formats (it applies to .jpg and .webp)', options.quality);
+  if (options.imageQuality !== undefined && pattern.format !== 'jpeg' && pattern.format !== 'webp') {
+    throw invalidOption('imageQuality', 'no quality for lossless formats (it applies to .jpg and .webp)', options.imageQuality);
   }
-  const quality = options.quality !== undefined ? parseQuality(options.quality) : DEFAULT_QUALITY[pattern.format];
+  const quality = options.imageQuality !== undefined ? parseQuality(options.imageQuality) : DEFAULT_QUALITY[pattern.format];
   if (depth === 16 && pattern.format !== 'png' && pattern.format !== 'tiff') {
     throw invalidOption('depth', `8 for ${pattern.format} files (16 bits need .png or .tiff)`, options.depth);
   }
@@ -169,14 +169,14 @@ export async function planSplit(video: string, output: string | undefined, optio
     info,
     output: pattern.pattern,
     directory: pattern.directory,
-    format: pattern.format,
+    imageFormat: pattern.format,
     mode: selection.mode,
     fps: selection.fps,
     width: size.width,
     height: size.height,
     rotation: track.rotation,
     depth,
-    quality,
+    imageQuality: quality,
     startNumber,
     firstFile: pattern.fileFor(startNumber),
     estimatedFrames,
@@ -214,12 +214,12 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
   const pattern = FramePattern.parse(plan.output);
   const source = await VideoSource.open(plan.video);
   const spec: ImageSpec = {
-    format: plan.format,
+    format: plan.imageFormat,
     width: plan.width,
     height: plan.height,
     depth: plan.depth,
-    alpha: pixelFormatHasAlpha(source.video.pixelFormat) && plan.format !== 'jpeg',
-    quality: plan.quality ?? 90,
+    alpha: pixelFormatHasAlpha(source.video.pixelFormat) && plan.imageFormat !== 'jpeg',
+    quality: plan.imageQuality ?? 90,
   };
   const resized = plan.width !== source.video.displayWidth || plan.height !== source.video.displayHeight;
   const converter = new FrameConverter({
@@ -296,7 +296,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
       video: plan.video,
       output: plan.output,
       directory: plan.directory,
-      format: plan.format,
+      imageFormat: plan.imageFormat,
       mode: plan.mode,
       fps: plan.fps,
       frames: entries.length,

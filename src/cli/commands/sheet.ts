@@ -14,7 +14,7 @@ interface SheetFlags extends CommonOptions {
   every?: string;
   width?: string;
   labels?: boolean;
-  quality?: string;
+  imageQuality?: string;
   overwrite?: boolean;
 }
 
@@ -30,7 +30,7 @@ export function registerSheet(program: Command, setExitCode: (code: number) => v
     .option('--every <time>', 'one thumbnail every so long (10, 30s, 1m), instead of --rows (default: spread evenly)')
     .option('--width <px>', `width of the whole sheet (default: ${SHEET_DEFAULTS.width})`)
     .option('--no-labels', 'leave out the timestamps (default: print them)')
-    .option('--quality <n>', 'JPEG quality, 1 to 100 (default: 90)')
+    .option('--image-quality <n>', 'JPEG quality, 1 to 100 (default: 90)')
     .option('-y, --overwrite', 'replace the output if it exists', false);
   addCommonOptions(command);
   command.action(async (video: string, flags: SheetFlags) => {
@@ -46,7 +46,7 @@ export function registerSheet(program: Command, setExitCode: (code: number) => v
           ...(flags.rows === undefined ? {} : { rows: flags.rows }),
           ...(flags.every === undefined ? {} : { every: flags.every }),
           ...(flags.width === undefined ? {} : { width: flags.width }),
-          ...(flags.quality === undefined ? {} : { quality: flags.quality }),
+          ...(flags.imageQuality === undefined ? {} : { imageQuality: flags.imageQuality }),
         };
         const started = performance.now();
         const result = await contactSheet(video, flags.output, options);

@@ -14,7 +14,7 @@ interface SplitFlags extends CommonOptions, SelectionFlags {
   output?: string;
   startNumber?: string;
   depth?: string;
-  quality?: string;
+  imageQuality?: string;
   manifest?: string;
   overwrite?: boolean;
   dryRun?: boolean;
@@ -31,7 +31,7 @@ export function registerSplit(program: Command, setExitCode: (code: number) => v
     .option('-o, --output <pattern>', `files to write: a pattern such as frames/img_%05d.png, or a directory (then ${DEFAULT_FRAME_NAME} inside it) (default: <video name>_frames/)`)
     .option('--start-number <n>', 'number of the first file (default: 1)')
     .option('--depth <bits>', '8, or 16 for 16-bit PNG/TIFF from a 10-bit or deeper video (default: 8)')
-    .option('--quality <n>', 'JPEG and WebP quality, 1 to 100 (default: 90 for JPEG, 80 for WebP)')
+    .option('--image-quality <n>', 'JPEG and WebP quality, 1 to 100 (default: 90 for JPEG, 80 for WebP)')
     .option('--manifest <file>', 'also write a list of index, time and file: a .csv or .json path (default: none)');
   addSelectionOptions(command)
     .option('-y, --overwrite', 'replace existing frame files (default: refuse, and say how many)', false)
@@ -48,7 +48,7 @@ export function registerSplit(program: Command, setExitCode: (code: number) => v
           onProgress: (p) => reporter.progress(p),
           ...(flags.startNumber === undefined ? {} : { startNumber: flags.startNumber }),
           ...(flags.depth === undefined ? {} : { depth: flags.depth }),
-          ...(flags.quality === undefined ? {} : { quality: flags.quality }),
+          ...(flags.imageQuality === undefined ? {} : { imageQuality: flags.imageQuality }),
           ...(flags.manifest === undefined ? {} : { manifest: flags.manifest }),
         };
         const plan = await planSplit(video, flags.output, options);
@@ -75,14 +75,14 @@ function planSummary(plan: SplitPlan): Record<string, unknown> {
   return {
     video: plan.video,
     output: plan.output,
-    format: plan.format,
+    imageFormat: plan.imageFormat,
     mode: plan.mode,
     fps: plan.fps ? formatFraction(plan.fps) : null,
     width: plan.width,
     height: plan.height,
     rotation: plan.rotation,
     depth: plan.depth,
-    quality: plan.quality ?? null,
+    imageQuality: plan.imageQuality ?? null,
     start: plan.selection.start,
     end: plan.selection.end ?? null,
     estimatedFrames: plan.estimatedFrames ?? null,
@@ -102,7 +102,7 @@ function resultSummary(r: SplitResult): Record<string, unknown> {
     fps: r.fps ? formatFraction(r.fps) : null,
     width: r.width,
     height: r.height,
-    format: r.format,
+    imageFormat: r.imageFormat,
     depth: r.depth,
     manifest: r.manifest ?? null,
     bytes: r.bytes,
@@ -125,7 +125,7 @@ export function describeSplitPlan(plan: SplitPlan): string {
     `  source:   ${v ? `${v.codec} ${v.pixelFormat} ${v.width}x${v.height}${v.rotation ? `, rotated ${v.rotation}°` : ''}, ${v.avgFrameRate ? formatFraction(v.avgFrameRate) : '?'} fps` : '?'}`,
     `  frames:   ${plan.mode === 'fps' && plan.fps ? `resampled to ${formatFraction(plan.fps)} fps` : 'as stored (passthrough)'}, ${range}${picks.length ? `, ${picks.join(', ')}` : ''}`,
     `  expected: ${plan.estimatedFrames === undefined ? 'unknown (counted while splitting)' : `about ${plural(plan.estimatedFrames, 'file')}`}`,
-    `  output:   ${plan.output} from ${plan.firstFile}, ${plan.format} ${plan.width}x${plan.height}${plan.depth === 16 ? ' 16-bit' : ''}${plan.quality !== undefined ? ` quality ${plan.quality}` : ''}`,
+    `  output:   ${plan.output} from ${plan.firstFile}, ${plan.imageFormat} ${plan.width}x${plan.height}${plan.depth === 16 ? ' 16-bit' : ''}${plan.imageQuality !== undefined ? ` quality ${plan.imageQuality}` : ''}`,
   ];
   if (plan.manifest) lines.push(`  manifest: ${plan.manifest}`);
   return lines.join('\n');
@@ -134,5 +134,5 @@ export function describeSplitPlan(plan: SplitPlan): string {
 function summaryLine(r: SplitResult, seconds: number): string {
   const mode = r.mode === 'fps' && r.fps ? `resampled to ${formatFraction(r.fps)} fps` : 'passthrough';
   const span = r.files.length > 1 ? `${r.files[0]} to ${r.files.at(-1)}` : (r.files[0] ?? '');
-  return `Wrote ${plural(r.frames, `${r.format} file`)} (${span}), ${r.width}x${r.height}, ${mode}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${r.manifest ? `; manifest ${r.manifest}` : ''}`;
+  return `Wrote ${plural(r.frames, `${r.imageFormat} file`)} (${span}), ${r.width}x${r.height}, ${mode}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${r.manifest ? `; manifest ${r.manifest}` : ''}`;
 }
