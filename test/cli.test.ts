@@ -372,7 +372,7 @@ describe('cli: output modes', () => {
       {
         event: 'plan',
         output: out,
-        frames: 5,
+        images: 5,
         first: join(dir, 'f1.png'),
         last: join(dir, 'f5.png'),
         width: 64,

@@ -148,7 +148,7 @@ describe('EXIF orientation in every form', () => {
     }
     const plan = await planStitch(files, join(dir, 'o.mp4'), { fit: 'contain' });
     assert.deepEqual(
-      plan.frames.map((f) => [f.width, f.height, f.orientation]),
+      plan.images.map((f) => [f.width, f.height, f.orientation]),
       expected,
       'shown size and orientation of each image',
     );

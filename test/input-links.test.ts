@@ -45,7 +45,7 @@ describe('inputs: symbolic links', () => {
     await symlink(join(other, '2.png'), join(shots, 'a', '2.png'));
     await symlink(shots, join(shots, 'a', 'loop'));
     const plan = await planStitch([join(shots, '**', '*.png')], join(dir, 'out.mp4'));
-    const names = plan.frames.map((f) => f.file.slice(shots.length + 1));
+    const names = plan.images.map((f) => f.file.slice(shots.length + 1));
     assert.ok(names.includes('a/1.png') && names.includes('a/2.png'), `the file and the linked file: ${names.join(', ')}`);
     assert.ok(names.length <= 4, `the loop is not followed round and round: ${names.join(', ')}`);
   });

@@ -16,7 +16,7 @@ describe('a sequence that stops at a gap', () => {
     await writeSolidFrames(dir, ['img_00000.png', 'img_00001.png', 'img_00002.png', 'img_00005.png', 'img_00009.png', 'img_007.png', 'other.png'].map((name, colour) => ({ name, colour })));
     const pattern = join(dir, 'img_%05d.png');
     const plan = await planStitch(pattern, join(dir, 'out.mp4'));
-    assert.deepEqual(plan.frames.map((f) => f.file), [0, 1, 2].map((n) => join(dir, `img_0000${n}.png`)), 'the sequence up to the gap');
+    assert.deepEqual(plan.images.map((f) => f.file), [0, 1, 2].map((n) => join(dir, `img_0000${n}.png`)), 'the sequence up to the gap');
     const notice = plan.warnings.find((w) => w.includes('after the gap'));
     assert.ok(notice, `a warning about the gap among ${JSON.stringify(plan.warnings)}`);
     assert.ok(notice.includes(join(dir, 'img_00002.png')), `names where it stops: ${notice}`);
@@ -25,14 +25,14 @@ describe('a sequence that stops at a gap', () => {
     const glob = join(dir, 'img_*.png');
     assert.ok(notice.includes(`"${glob}"`), `suggests the glob: ${notice}`);
     const all = await planStitch(glob, join(dir, 'out.mp4'));
-    for (const n of ['00005', '00009']) assert.ok(all.frames.some((f) => f.file === join(dir, `img_${n}.png`)), `the glob includes img_${n}`);
+    for (const n of ['00005', '00009']) assert.ok(all.images.some((f) => f.file === join(dir, `img_${n}.png`)), `the glob includes img_${n}`);
   });
 
   it('says nothing when no file follows', async (t) => {
     const dir = await tempDir(t);
     await writeSolidFrames(dir, ['img_00000.png', 'img_00001.png'].map((name, colour) => ({ name, colour })));
     const plan = await planStitch(join(dir, 'img_%05d.png'), join(dir, 'out.mp4'));
-    assert.equal(plan.frames.length, 2, 'two frames');
+    assert.equal(plan.images.length, 2, 'two frames');
     assert.deepEqual(plan.warnings, [], 'no warning');
   });
 });

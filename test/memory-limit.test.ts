@@ -37,7 +37,7 @@ describe('memoryLimit', () => {
     const plan = await planStitch([a], join(dir, 'out.webm'));
     assert.equal(plan.width, 16000, 'one alone fits the budget');
     const none = await planStitch([a, b], join(dir, 'out.webm'), { memoryLimit: 0 });
-    assert.equal(none.frames.length, 2, 'memoryLimit 0: no limit');
+    assert.equal(none.images.length, 2, 'memoryLimit 0: no limit');
   });
 
   it('a low budget refuses a real image before decoding; a budget that fits encodes it', async (t) => {

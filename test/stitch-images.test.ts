@@ -131,7 +131,7 @@ describe('images: EXIF orientation and CMYK', () => {
     const file = fixture('jpeg-exif-orientation-6.jpg');
     const dir = await tempDir(t);
     const plan = await planStitch([file], join(dir, 'o.mp4'));
-    assert.deepEqual([plan.width, plan.height, plan.frames[0]?.orientation], [48, 64, 6]);
+    assert.deepEqual([plan.width, plan.height, plan.images[0]?.orientation], [48, 64, 6]);
     const back = await stitchOne(t, file);
     assertH264(back, { width: 48, height: 64, frames: 1, duration: 0.04 });
     const frame = back.frames[0];
@@ -291,7 +291,7 @@ describe('images: corrupt, truncated and empty files', () => {
       if (!broken.atPlan) {
         // The header reads fine, so the failure comes mid-run, after the temporary file exists.
         const plan = await planStitch([good, bad, good], out);
-        assert.equal(plan.frames.length, 3);
+        assert.equal(plan.images.length, 3);
       }
       await assert.rejects(stitch([good, bad, good], out, { ...FAST, fit: 'cover' }), (error: FlipbookError) => {
         assert.equal(error.name, 'FlipbookError');

@@ -1,11 +1,11 @@
 import type { ImageDecoders, Picture } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
 import { orderedAhead } from '../util/concurrency.js';
-import type { PlannedFrame } from './plan.js';
+import type { PlannedImage } from './plan.js';
 import type { ReadBuffers } from './read-buffers.js';
 
 /** An image decoded, or why it could not be (a corrupt or unreadable file). */
-export type Decoded = { frame: PlannedFrame; picture: Picture } | { frame: PlannedFrame; error: FlipbookError };
+export type Decoded = { frame: PlannedImage; picture: Picture } | { frame: PlannedImage; error: FlipbookError };
 
 /**
  * Images decoded ahead of their consumer: two decodes in flight, one a core on the 2-core machine
@@ -19,8 +19,8 @@ export const DECODE_AHEAD = 2;
  * overlaps whatever the consumer does with the previous picture. The consumer owns each
  * picture; one it does not take (it stopped early) is released.
  */
-export function decodeAhead(frames: Iterable<PlannedFrame>, decoders: ImageDecoders, buffers: ReadBuffers): AsyncGenerator<Decoded> {
-  const decode = async (frame: PlannedFrame): Promise<Decoded> => {
+export function decodeAhead(frames: Iterable<PlannedImage>, decoders: ImageDecoders, buffers: ReadBuffers): AsyncGenerator<Decoded> {
+  const decode = async (frame: PlannedImage): Promise<Decoded> => {
     try {
       const picture = await buffers.read(frame.file, (bytes) => decoders.decode(bytes, frame.type, frame.file, frame.position)).catch((cause: unknown) => {
         if (isFlipbookError(cause)) throw cause;

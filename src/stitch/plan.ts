@@ -21,7 +21,7 @@ import { mapConcurrent } from '../util/concurrency.js';
 
 export type { SkippedFile };
 
-export interface PlannedFrame {
+export interface PlannedImage {
   file: string;
   /** 1-based position among the discovered inputs. */
   position: number;
@@ -63,7 +63,8 @@ export interface StitchPlan {
   frameCount: number;
   /** Variable frame rate: images held by timestamp. */
   vfr: boolean;
-  frames: PlannedFrame[];
+  /** The images in order, each with its header facts and how long it is shown. */
+  images: PlannedImage[];
   /** How many frames are fitted to the frame size. */
   fitted: number;
   /** Set when an odd size is padded to even. */
@@ -172,7 +173,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     const seconds = discovered.durations[position - 1];
     return seconds === undefined ? undefined : Math.max(1, Math.round(seconds * fps));
   };
-  const frames: PlannedFrame[] = valid.map(({ header, position }) => ({
+  const frames: PlannedImage[] = valid.map(({ header, position }) => ({
     file: header.path,
     position,
     type: header.type,
@@ -232,7 +233,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     duration: seconds,
     frameCount,
     vfr: opts.vfr && !animation,
-    frames,
+    images: frames,
     fitted,
     padded: layout.padded,
     skipped,
@@ -250,7 +251,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
  * The warning when the first image, which sets the frame size, is much smaller than the
  * others (the median image has more than 4 times its area): they would all be shrunk to it.
  */
-export function smallFirst(frames: readonly PlannedFrame[]): Text | undefined {
+export function smallFirst(frames: readonly PlannedImage[]): Text | undefined {
   const first = frames[0];
   if (!first || frames.length < 2) return undefined;
   const byArea = [...frames].sort((a, b) => a.width * a.height - b.width * b.height);

@@ -32,9 +32,9 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
       layout: plan.layout,
       transparency: plan.alpha,
       ticksPerFrame: 1,
-      inputs: [...plan.frames.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
+      inputs: [...plan.images.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
       audio: plan.audio ? { ...plan.audio, end: undefined } : undefined,
-      expected: plan.frames.length,
+      expected: plan.images.length,
       words: IMAGE_WORDS,
       warnings: plan.warnings,
     },
@@ -45,7 +45,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   const buffers = new ReadBuffers();
   let decoded = 0;
   try {
-    for await (const item of decodeAhead(plan.frames, decoders, buffers)) {
+    for await (const item of decodeAhead(plan.images, decoders, buffers)) {
       throwIfAborted(signal);
       if ('error' in item) {
         if (!plan.options.skipInvalid) throw item.error;

@@ -183,9 +183,9 @@ function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
 function planSummary(plan: StitchPlan): Record<string, unknown> {
   return {
     output: plan.output,
-    frames: plan.frames.length,
-    first: plan.frames[0]?.file ?? null,
-    last: plan.frames.at(-1)?.file ?? null,
+    images: plan.images.length,
+    first: plan.images[0]?.file ?? null,
+    last: plan.images.at(-1)?.file ?? null,
     width: plan.width,
     height: plan.height,
     fps: formatFraction(plan.fps),
@@ -207,11 +207,11 @@ function planSummary(plan: StitchPlan): Record<string, unknown> {
 }
 
 export function describePlan(plan: StitchPlan): string {
-  const first = plan.frames[0];
-  const last = plan.frames.at(-1);
+  const first = plan.images[0];
+  const last = plan.images.at(-1);
   const lines = [
     `Plan for ${plan.output} (dry run: nothing written)`,
-    `  images:   ${plan.frames.length}, from ${first?.file} to ${last?.file}`,
+    `  images:   ${plan.images.length}, from ${first?.file} to ${last?.file}`,
     `  frames:   ${plan.frameCount}${plan.vfr ? ' (variable frame rate: one per image and transition frame)' : ''}, ${plan.duration.toFixed(3)} s`,
     `  size:     ${plan.width}x${plan.height}${plan.padded ? ` (padded from ${plan.padded.from.width}x${plan.padded.from.height} to even)` : ''}`,
     `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.duration ? ` (${plan.options.duration} s per image)` : ''}`,
