@@ -44,7 +44,7 @@ describe('transitions in GIF, WebP and APNG', () => {
   for (const ext of ['gif', 'webp', 'apng'] as const) {
     it(`.${ext}: a crossfade's middle frame is the 50/50 blend of its neighbours; each image decoded once`, async () => {
       // 1 s per image at 10 fps, a 5-frame crossfade taken from the end of the first.
-      const result = await stitch(stills, join(dir, `xfade.${ext}`), { fps: 10, duration: 1, crossfade: '0.5s' });
+      const result = await stitch(stills, join(dir, `xfade.${ext}`), { fps: 10, hold: 1, crossfade: '0.5s' });
       assert.equal(result.duration, 2, 'the crossfade does not change the length');
       assert.equal(result.frames, 2 + 5, 'stills are held by their delays; only the transition adds frames');
       assert.equal(result.transitionFrames, 5, 'transition frames');
@@ -67,7 +67,7 @@ describe('transitions in GIF, WebP and APNG', () => {
     // Undithered, a pixel shows its nearest palette entry. The stills' blues are 60 and 200, the
     // blend's 130: from a palette of the stills alone the middle frame misses by 70 levels
     // (measured, the palette pass left without transitions); with the blends, within 12 (9.6).
-    const result = await stitch(stills, join(dir, 'undithered.gif'), { fps: 10, duration: 1, crossfade: '0.5s', dither: 'none' });
+    const result = await stitch(stills, join(dir, 'undithered.gif'), { fps: 10, hold: 1, crossfade: '0.5s', dither: 'none' });
     const back = await readAnimation(result.output);
     const [from, middle, to] = [back.frames[0], back.frames[3], back.frames[6]];
     assert.ok(from && middle && to, 'the stills and the middle of the crossfade');
@@ -76,7 +76,7 @@ describe('transitions in GIF, WebP and APNG', () => {
   });
 
   it('.gif: fades in from black and out to black, from the first and last image', async () => {
-    const result = await stitch(stills, join(dir, 'fades.gif'), { fps: 10, duration: 1, fadeIn: '0.3s', fadeOut: '0.3s' });
+    const result = await stitch(stills, join(dir, 'fades.gif'), { fps: 10, hold: 1, fadeIn: '0.3s', fadeOut: '0.3s' });
     assert.equal(result.duration, 2);
     assert.equal(result.transitionFrames, 6);
     const back = await readAnimation(result.output);

@@ -38,7 +38,7 @@ describe('H.264 with AAC in headless Chromium', { skip: chromiumSkipReason() }, 
       const frames = await writeSolidFrames(dir, [0, 1, 2, 3].map((colour) => ({ name: `f${colour}.png`, colour })));
       const track = await writeSineWav(join(dir, 'music.wav'), { seconds: 1 });
       // 4 images of 0.5 s with music of 1 s, extended to the video's 2 s with silence.
-      const result = await stitch(frames, join(dir, 'movie.mp4'), { fps: 10, duration: 0.5, audio: track, audioFit: 'pad', preset: 'ultrafast' });
+      const result = await stitch(frames, join(dir, 'movie.mp4'), { fps: 10, hold: 0.5, audio: track, audioFit: 'pad', preset: 'ultrafast' });
       assert.equal(result.audio?.codec, 'aac');
       const page = await browser.newPage();
       await page.goto(`${url}/index.html`);

@@ -58,7 +58,7 @@ describe('cli: help and version', () => {
     const expected: [string, string][] = [
       ['-o, --output <file>', ''],
       ['--fps <rate>', 'default: "25"'],
-      ['--duration <time>', 'default: one frame each'],
+      ['--hold <time>', 'default: one frame each'],
       ['--size <WxH>', "default: the first image's"],
       ['--width <px>', "default: the first image's"],
       ['--height <px>', "default: the first image's"],

@@ -74,7 +74,7 @@ describe('GIF writer', () => {
       const writer = createWriter(out, { fps: 10, loop });
       for (const [i, duration] of durations.entries()) {
         const image = paint(48, 32, (x, y) => [(x * 5 + i * 60) % 256, y * 8, i * 70]);
-        await writer.write({ data: image.data, width: 48, height: 32, layout: 'rgb' }, { duration });
+        await writer.write({ data: image.data, width: 48, height: 32, layout: 'rgb' }, { hold: duration });
       }
       const result = await writer.close();
       assert.equal(result.frames, 4, 'four frames');

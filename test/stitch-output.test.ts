@@ -115,7 +115,7 @@ describe('output: timing', () => {
       { name: 'c.png', colour: 2 },
     ]);
     const out = join(dir, 'slides.mp4');
-    const result = await stitch(files, out, { ...FAST, duration: '2s', vfr: true });
+    const result = await stitch(files, out, { ...FAST, hold: '2s', vfr: true });
     assert.equal(result.duration, 6);
     assert.equal(result.frames, 3);
     const back = await readVideo(out);
@@ -134,7 +134,7 @@ describe('output: timing', () => {
       { name: 'b.png', colour: 1 },
     ]);
     const out = join(dir, 'slides10.mp4');
-    await stitch(files, out, { ...FAST, duration: 0.5, fps: 10 });
+    await stitch(files, out, { ...FAST, hold: 0.5, fps: 10 });
     const back = await readVideo(out);
     assertH264(back, { width: 64, height: 48, frames: 10, duration: 1 });
     assert.deepEqual(
@@ -178,7 +178,7 @@ describe('output: timing', () => {
   it('a duration shorter than one frame is INVALID_OPTION naming duration', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
-    await assert.rejects(stitch(files, join(dir, 'o.mp4'), { duration: '10ms', fps: 25 }), code('INVALID_OPTION', 'A duration of 0.01 s is shorter than one frame at 25 fps'));
+    await assert.rejects(stitch(files, join(dir, 'o.mp4'), { hold: '10ms', fps: 25 }), code('INVALID_OPTION', 'A duration of 0.01 s is shorter than one frame at 25 fps'));
   });
 });
 

@@ -29,8 +29,8 @@ describe('slideshows', () => {
   it('a list file gives each image its own duration, to the millisecond (vfr: one sample per image)', async () => {
     const list = join(dir, 'frames.txt');
     // Paths relative to the list, comments, a default, and ffmpeg's concat syntax.
-    await writeFile(list, ['# holiday', 'img/s0.png 1.234s', '', 'img/s1.png   # no duration: --duration', "file 'img/s2.png'", 'duration 0.5', 'img/s0.png 250ms'].join('\n'));
-    const result = await stitch(list, join(dir, 'list.mp4'), { fps: 1000, duration: '0.1s', preset: 'ultrafast', vfr: true });
+    await writeFile(list, ['# holiday', 'img/s0.png 1.234s', '', 'img/s1.png   # no duration: --hold', "file 'img/s2.png'", 'duration 0.5', 'img/s0.png 250ms'].join('\n'));
+    const result = await stitch(list, join(dir, 'list.mp4'), { fps: 1000, hold: '0.1s', preset: 'ultrafast', vfr: true });
     assert.equal(result.frames, 4);
     assert.equal(result.duration, 2.084);
     const back = await readVideo(result.output);
@@ -48,7 +48,7 @@ describe('slideshows', () => {
 
   it('a crossfade: its middle frame is the 50/50 blend of its neighbours; each still decoded once', async () => {
     // 1 s per image at 10 fps, a 5-frame crossfade taken from the end of each image.
-    const result = await stitch(stills, join(dir, 'xfade.mp4'), { fps: 10, duration: 1, crossfade: '0.5s', crf: 1, preset: 'ultrafast' });
+    const result = await stitch(stills, join(dir, 'xfade.mp4'), { fps: 10, hold: 1, crossfade: '0.5s', crf: 1, preset: 'ultrafast' });
     assert.equal(result.duration, 3);
     assert.equal(result.decoded, 3);
     assert.equal(result.transitionFrames, 10);
@@ -69,7 +69,7 @@ describe('slideshows', () => {
   });
 
   it('xfade transitions, fades from and to black, a held last image', async () => {
-    const result = await stitch(stills.slice(0, 2), join(dir, 'wipe.mp4'), { fps: 10, duration: 1, transition: 'wipeleft', fadeIn: '0.3s', fadeOut: '0.3s', holdLast: '1s', crf: 1, preset: 'ultrafast' });
+    const result = await stitch(stills.slice(0, 2), join(dir, 'wipe.mp4'), { fps: 10, hold: 1, transition: 'wipeleft', fadeIn: '0.3s', fadeOut: '0.3s', holdLast: '1s', crf: 1, preset: 'ultrafast' });
     assert.equal(result.duration, 3, '1 s + 1 s + 1 s held');
     assert.equal(result.transitionFrames, 3 + 5 + 3);
     const back = await readVideo(result.output);
@@ -88,8 +88,8 @@ describe('slideshows', () => {
   });
 
   it('refuses unknown transitions and transitions longer than the images', async () => {
-    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { duration: 1, transition: 'spin' as never }), (e: unknown) => isFlipbookError(e) && e.option === 'transition' && /wipeleft/.test(e.message));
-    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 10, duration: 1, crossfade: '1s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade');
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { hold: 1, transition: 'spin' as never }), (e: unknown) => isFlipbookError(e) && e.option === 'transition' && /wipeleft/.test(e.message));
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 10, hold: 1, crossfade: '1s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade');
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { crossfade: '0.5s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade' && /a longer duration/.test(e.hint ?? ''));
   });
 });

@@ -44,8 +44,8 @@ const SHOWS = {
 async function makeShows(dir: string, options: { vfr: boolean }): Promise<Record<keyof typeof SHOWS, string>> {
   const stills = await writeSolidFrames(dir, [0, 1, 2, 3].map((colour) => ({ name: `still${colour}.png`, colour })), W, H);
   const suffix = options.vfr ? 'vfr' : 'cfr';
-  const show = await stitch(stills.slice(0, 3), join(dir, `show-${suffix}.mp4`), { fps: FPS, duration: 2, crf: 10, vfr: options.vfr });
-  const one = await stitch(stills.slice(3), join(dir, `one-${suffix}.mp4`), { fps: FPS, duration: 3, crf: 10, vfr: options.vfr });
+  const show = await stitch(stills.slice(0, 3), join(dir, `show-${suffix}.mp4`), { fps: FPS, hold: 2, crf: 10, vfr: options.vfr });
+  const one = await stitch(stills.slice(3), join(dir, `one-${suffix}.mp4`), { fps: FPS, hold: 3, crf: 10, vfr: options.vfr });
   for (const [result, spans] of [[show, SHOWS.show], [one, SHOWS.one]] as const) {
     const seconds = spans.reduce((sum, s) => sum + s.hold, 0);
     assert.equal(result.duration, seconds, `${result.output}: result duration`);
@@ -306,14 +306,14 @@ describe('timing: frameLimit and the plan\'s frame count', () => {
     assert.deepEqual(await listDir(dir), ['still.png'], 'nothing written');
     const lifted = await planStitch([still], join(dir, 'day.mp4'), { ...runaway, frameLimit: 0 });
     assert.equal(lifted.frameCount, 86_400_000, 'frameLimit: 0 plans it');
-    await assert.rejects(planStitch([still], join(dir, 'day.mp4'), { duration: 2, frameLimit: 49 }), (e: unknown) => isFlipbookError(e) && e.option === 'frameLimit', 'a lower limit: 50 frames refused at 49');
+    await assert.rejects(planStitch([still], join(dir, 'day.mp4'), { hold: 2, frameLimit: 49 }), (e: unknown) => isFlipbookError(e) && e.option === 'frameLimit', 'a lower limit: 50 frames refused at 49');
   });
 
   it('the CLI refuses it with exit code 2, naming --frame-limit, and writes nothing', async (t: TestContext) => {
     const dir = await tempDir(t);
     const [still] = await writeSolidFrames(dir, [{ name: 'still.png', colour: 0 }], W, H);
     assert.ok(still, 'a still');
-    const cli = await runCli(['stitch', still, '-o', join(dir, 'day.mp4'), '--fade-in', '86000s', '--duration', '86400s', '--fps', '1000']);
+    const cli = await runCli(['stitch', still, '-o', join(dir, 'day.mp4'), '--fade-in', '86000s', '--hold', '86400s', '--fps', '1000']);
     assert.equal(cli.code, 2, `exit code: ${cli.stderr}`);
     assert.match(cli.stderr, /86400000 frames/);
     assert.match(cli.stderr, /--frame-limit/);

@@ -27,8 +27,8 @@ const FAST: WriterOptions = { fps: 10, crf: 1, preset: 'ultrafast' };
 /** Two frames held 1 s each, written with `options`; the result. */
 async function twoStills(output: string, options: WriterOptions): Promise<Awaited<ReturnType<ReturnType<typeof createWriter>['close']>>> {
   const writer = createWriter(output, options);
-  await writer.write(FROM, { duration: 1 });
-  await writer.write(TO, { duration: 1 });
+  await writer.write(FROM, { hold: 1 });
+  await writer.write(TO, { hold: 1 });
   return writer.close();
 }
 
@@ -95,8 +95,8 @@ describe('createWriter: transitions, fades, holdLast', () => {
   it('a frame with a later time (vfr): the earlier lasts until it starts, and the crossfade ends there', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'timed.mp4'), { ...FAST, transition: 'wipeleft', crossfade: 0.3, vfr: true });
-    await writer.write(FROM, { duration: 1 });
-    await writer.write(TO, { time: 2, duration: 1 });
+    await writer.write(FROM, { hold: 1 });
+    await writer.write(TO, { time: 2, hold: 1 });
     const result = await writer.close();
     assert.equal(result.duration, 3);
     const back = await readVideo(result.output);
@@ -125,7 +125,7 @@ describe('createWriter: transitions, fades, holdLast', () => {
     );
     assert.deepEqual(await listDir(dir), [], 'nothing left');
     const fading = createWriter(join(dir, 'fade.mp4'), { fps: 25, fadeOut: '1s' });
-    await fading.write(FROM, { duration: 0.5 });
+    await fading.write(FROM, { hold: 0.5 });
     await assert.rejects(fading.close(), (e: unknown) => isFlipbookError(e) && e.option === 'fadeOut', 'a last frame shorter than the fade out');
     assert.deepEqual(await listDir(dir), [], 'nothing left');
   });

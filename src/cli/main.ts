@@ -17,7 +17,7 @@ function packageVersion(): string {
 const OVERVIEW_EXAMPLES = `
 Examples:
   flipbook stitch 'frames/*.png' -o movie.mp4 --fps 30
-  flipbook stitch a.jpg b.jpg c.jpg -o show.mp4 --duration 2s --crossfade 0.5s
+  flipbook stitch a.jpg b.jpg c.jpg -o show.mp4 --hold 2s --crossfade 0.5s
   flipbook split movie.mp4 -o 'frames/%05d.png'
   flipbook info movie.mp4
 

@@ -10,7 +10,7 @@ export const LIST_EXTENSIONS: ReadonlySet<string> = new Set(['.txt', '.ffconcat'
 
 export interface ListEntry {
   file: string;
-  /** Seconds this image is shown; undefined: the run's default (--duration or one frame). */
+  /** Seconds this image is shown; undefined: the run's default (hold, or one frame). */
   duration: number | undefined;
 }
 

@@ -123,8 +123,11 @@ export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOpti
 
 /** Stitch's options: the output's, and how its images are found, timed and checked. */
 export interface StitchOptions extends OutputOptions {
-  /** Show each image this long (seconds or `"2s"`), for slideshows. Default: one frame each. */
-  duration?: number | string;
+  /**
+   * Hold each image this long (seconds or `"2s"`), for slideshows. Default: one frame each.
+   * (`duration` is always a length of video: the result's, a clip's, an animation's.)
+   */
+  hold?: number | string;
   /** Order of glob and directory matches; given, it orders the whole list. Default `natural`. */
   sort?: SortOrder;
   /** First number of a `%05d` sequence. Default: the first of 0 to 4 that exists. */
@@ -179,7 +182,8 @@ export interface ResolvedOutput {
 
 export interface ResolvedStitchOptions extends ResolvedOutput {
   /** Seconds each image is shown; undefined: one frame. */
-  duration: number | undefined;
+  /** Seconds each image is held; undefined: one frame. */
+  hold: number | undefined;
   sort: SortOrder | undefined;
   startNumber: number | undefined;
   skipInvalid: boolean;
@@ -252,7 +256,7 @@ export function resolveStitchOptions(output: string, options: StitchOptions = {}
   const resolved = resolveOutputOptions(output, options, 'stitch');
   return {
     ...resolved,
-    duration: isGiven(options.duration) ? parseDuration(options.duration, 'duration') : undefined,
+    hold: isGiven(options.hold) ? parseDuration(options.hold, 'hold') : undefined,
     sort: isGiven(options.sort) ? parseChoice(options.sort, 'sort', SORT_ORDERS) : undefined,
     startNumber: isGiven(options.startNumber) ? parseInteger(options.startNumber, 'startNumber', 0, 2 ** 31 - 1) : undefined,
     skipInvalid: options.skipInvalid === true,

@@ -69,7 +69,8 @@ export interface SlideshowWords {
   hint: Text;
 }
 
-const STITCH_WORDS: SlideshowWords = { noun: 'image', hint: text`Give the images a longer ${opt('duration')} (or durations in a list file), or a shorter transition` };
+/** How stitch's errors name its images, and the fix. */
+export const STITCH_WORDS: SlideshowWords = { noun: 'image', hint: text`Give the images a longer ${opt('hold')} (or durations in a list file), or a shorter transition` };
 
 /**
  * Refuses an image too short for the frames taken from it (`index` 0-based, `frames` its length

@@ -162,11 +162,11 @@ export async function planStitch(inputs: string | readonly string[], output: str
   checkMemory(valid.map(({ header }) => header), DECODE_AHEAD, opts.memoryLimit, { label: largest.header.path, file: largest.header.path, position: largest.position });
   const fitSize = fitSizeFor(opts, { width: first.header.displayWidth, height: first.header.displayHeight });
   const fps = fractionToNumber(opts.fps);
-  const ticksEach = opts.duration === undefined ? 1 : Math.round(opts.duration * fps);
+  const ticksEach = opts.hold === undefined ? 1 : Math.round(opts.hold * fps);
   if (ticksEach < 1) {
-    throw new FlipbookError('INVALID_OPTION', `A duration of ${opts.duration} s is shorter than one frame at ${fps} fps`, {
-      option: 'duration',
-      hint: 'Give a longer duration or a higher fps',
+    throw new FlipbookError('INVALID_OPTION', text`A ${opt('hold')} of ${opts.hold} s is shorter than one frame at ${fps} fps`, {
+      option: 'hold',
+      hint: text`Give a longer ${opt('hold')} or a higher ${opt('fps')}`,
     });
   }
   const listed = (position: number): number | undefined => {
@@ -214,7 +214,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   if (frameCount > opts.frameLimit) {
     throw new FlipbookError('INVALID_OPTION', text`The output would have ${frameCount} frames (${seconds.toFixed(1)} s at ${fps} fps), more than the limit of ${opts.frameLimit}`, {
       option: 'frameLimit',
-      hint: text`Check ${opt('fps')}, ${opt('duration')}, the fades and ${opt('holdLast')}; or raise ${opt('frameLimit')} (0 for none) if you mean it`,
+      hint: text`Check ${opt('fps')}, ${opt('hold')}, the fades and ${opt('holdLast')}; or raise ${opt('frameLimit')} (0 for none) if you mean it`,
     });
   }
   return {

@@ -1,13 +1,12 @@
 import { ImageDecoders } from '../engine/index.js';
 import { Output, type OutputResult, type SkippedFile } from '../core/output.js';
 import type { StitchOptions } from '../options/output-options.js';
+import { STITCH_WORDS } from '../options/slideshow-options.js';
 import { throwIfAborted } from '../util/abort.js';
 import { decodeAhead } from './decode-ahead.js';
 import { type StitchPlan, planStitch, skippedWarning } from './plan.js';
 import { ReadBuffers } from './read-buffers.js';
 
-/** The words of stitch's errors about an image too short for its transitions. */
-const IMAGE_WORDS = { noun: 'image', hint: 'Give the images a longer duration (or durations in a list file), or a shorter transition' };
 
 /**
  * Stitches images into a video: `stitch('frames/*.png', 'movie.mp4')`.
@@ -35,7 +34,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
       inputs: [...plan.images.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
       audio: plan.audio ? { ...plan.audio, end: undefined } : undefined,
       expected: plan.images.length,
-      words: IMAGE_WORDS,
+      words: STITCH_WORDS,
       warnings: plan.warnings,
     },
     options,

@@ -12,7 +12,7 @@ import { Output, type OutputResult } from '../core/output.js';
 import { SerialQueue } from '../util/concurrency.js';
 
 /** The words of the writer's errors about a frame too short for its transitions. */
-const FRAME_WORDS = { noun: 'frame', hint: 'Give the frames longer durations (write(frame, { duration: 2 })) or later times, or a shorter transition' };
+const FRAME_WORDS = { noun: 'frame', hint: 'Hold the frames longer (write(frame, { hold: 2 })) or give later times, or a shorter transition' };
 
 export interface WriteOptions {
   /**
@@ -21,13 +21,13 @@ export interface WriteOptions {
    * variable-frame-rate video.
    */
   time?: number;
-  /** How long the frame is shown, in seconds. Default one frame, 1/fps. */
-  duration?: number;
+  /** How long the frame is held, in seconds. Default one frame, 1/fps. */
+  hold?: number;
   /** The layout of a bare typed array of raw pixels, which has the writer's size. */
   layout?: PixelLayout;
 }
 
-/** What `writer.stream()` takes: a frame, or `{ frame, time, duration, layout }`. */
+/** What `writer.stream()` takes: a frame, or `{ frame, time, hold, layout }`. */
 export type StreamChunk = FrameInput | ({ frame: FrameInput } & WriteOptions);
 
 /**
@@ -133,7 +133,7 @@ export class FrameWriter {
 
   /**
    * A Writable in object mode over this writer, for `pipeline(frames, writer.stream())`:
-   * each chunk is a frame or `{ frame, time, duration }`; the end closes the writer
+   * each chunk is a frame or `{ frame, time, hold }`; the end closes the writer
    * (then `await writer.close()` gives the result) and an error aborts it. A chunk is taken
    * (copied) while the one before is encoded, so the producer works while the encoder does:
    * at most one chunk buffered, one copied and waiting, one being encoded.
@@ -182,10 +182,10 @@ export class FrameWriter {
       }
     }
     let ticks = this.opts.ticksPerFrame;
-    if (options.duration !== undefined) {
-      const { duration } = options;
-      if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) throw invalidOption('duration', 'a duration in seconds, above 0', duration);
-      ticks = Math.max(1, Math.round(duration * tps));
+    if (options.hold !== undefined) {
+      const { hold } = options;
+      if (typeof hold !== 'number' || !Number.isFinite(hold) || hold <= 0) throw invalidOption('hold', 'a time in seconds, above 0', hold);
+      ticks = Math.max(1, Math.round(hold * tps));
     }
     this.lastPts = pts;
     this.nextPts = pts + ticks;

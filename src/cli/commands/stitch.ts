@@ -25,7 +25,7 @@ interface StitchFlags extends CommonOptions {
   vfr?: boolean;
   frameLimit: string;
   memoryLimit: string;
-  duration?: string;
+  hold?: string;
   size?: string;
   width?: string;
   height?: string;
@@ -72,7 +72,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .argument('<inputs...>', 'image files, directories, globs or %05d sequences')
     .requiredOption('-o, --output <file>', 'the video to write (its extension picks the format)')
     .option('--fps <rate>', 'frames per second (25, 29.97, 30000/1001)', String(OUTPUT_DEFAULTS.fps))
-    .option('--duration <time>', 'show each image this long (2s, 500ms): a slideshow (default: one frame each, at --fps)')
+    .option('--hold <time>', 'hold each image this long (2s, 500ms): a slideshow (default: one frame each, at --fps)')
     .option('--size <WxH>', 'frame size (default: the first image\'s)')
     .option('--width <px>', 'frame width; the height keeps the first image\'s aspect ratio (default: the first image\'s)')
     .option('--height <px>', 'frame height; the width keeps the first image\'s aspect ratio (default: the first image\'s)')
@@ -129,7 +129,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
           onWarning: (_message, text) => reporter.warning(text),
           onProgress: (p) => reporter.progress(p),
           ...defined({
-            duration: flags.duration,
+            hold: flags.hold,
             size: flags.size,
             width: flags.width,
             height: flags.height,
@@ -214,7 +214,7 @@ export function describePlan(plan: StitchPlan): string {
     `  images:   ${plan.images.length}, from ${first?.file} to ${last?.file}`,
     `  frames:   ${plan.frameCount}${plan.vfr ? ' (variable frame rate: one per image and transition frame)' : ''}, ${plan.duration.toFixed(3)} s`,
     `  size:     ${plan.width}x${plan.height}${plan.padded ? ` (padded from ${plan.padded.from.width}x${plan.padded.from.height} to even)` : ''}`,
-    `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.duration ? ` (${plan.options.duration} s per image)` : ''}`,
+    `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.hold ? ` (each image held ${plan.options.hold} s)` : ''}`,
     plan.format.kind === 'video'
       ? `  codec:    ${plan.codec} ${plan.profile}, ${plan.pixelFormat}, ${plan.format.container}${plan.format.faststart ? ' with fast start' : ''}, ${plan.encoder.bitrate ? `${plan.encoder.bitrate} b/s` : plan.encoder.crf === undefined ? (plan.encoder.quality ?? 'default quality') : `crf ${plan.encoder.crf}`}, preset ${plan.encoder.preset}${plan.alpha ? ', alpha kept' : ''}${plan.encoder.hwaccel ? `, hwaccel ${plan.encoder.hwaccel}` : ''}`
       : `  codec:    ${describeAnimation(plan)}`,
