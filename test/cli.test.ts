@@ -450,7 +450,7 @@ describe('cli: output modes', () => {
     assert.ok(text.includes('size:     64x48 (padded from 63x47 to even)'), text);
     assert.ok(text.includes('timing:   30000/1001 fps, 0.100 s'), text);
     assert.ok(text.includes('codec:    h264 High, yuv420p, mp4 with fast start, crf 23, preset medium'), text);
-    assert.ok(text.includes('fitted:   3 image(s) (--fit contain, background 0x000000)'), text);
+    assert.ok(text.includes('fitted:   3 images (--fit contain, background 0x000000)'), text);
     assert.equal(existsSync(join(dir, 'sub')), false, 'not even the output folder');
     assert.deepEqual((await readdir(dir)).sort(), ['f1.png', 'f2.png', 'f3.png']);
   });

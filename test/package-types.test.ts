@@ -27,7 +27,7 @@ export async function use(): Promise<number> {
     {
       width: 64,
       height: 48,
-      frames: ['a', 'b'],
+      data: ['a', 'b'],
       draw(ctx: DrawingContext2D, { datum, progress, canvas }) {
         const label: string = datum;
         ctx.fillStyle = 'white';
