@@ -17,7 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows } from './quantizer.js';
+import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, diffuseError } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -242,12 +242,6 @@ export class GifWriter {
         row[x * 3 + 2] = data[i + 2] ?? 0;
       }
     };
-    const spread = (row: Int32Array, x: number, er: number, eg: number, eb: number, scale: number, shift: number): void => {
-      const k = x * 3;
-      row[k] = clamp((row[k] ?? 0) + (((er * scale) / (1 << shift)) | 0));
-      row[k + 1] = clamp((row[k + 1] ?? 0) + (((eg * scale) / (1 << shift)) | 0));
-      row[k + 2] = clamp((row[k + 2] ?? 0) + (((eb * scale) / (1 << shift)) | 0));
-    };
     load(next, y0);
     let o = 0;
     for (let y = y0; y < y1; y++) {
@@ -281,18 +275,7 @@ export class GifWriter {
         const eg = g - (palG[index] ?? 0);
         const eb = b - (palB[index] ?? 0);
         if (er === 0 && eg === 0 && eb === 0) continue;
-        const right = x + 1 < w;
-        const left = x > 0;
-        if (floyd) {
-          if (right) spread(here, x + 1, er, eg, eb, 7, 4);
-          if (left && down) spread(next, x - 1, er, eg, eb, 3, 4);
-          if (down) spread(next, x, er, eg, eb, 5, 4);
-          if (right && down) spread(next, x + 1, er, eg, eb, 1, 4);
-        } else {
-          if (right) spread(here, x + 1, er, eg, eb, 2, 2);
-          if (left && down) spread(next, x - 1, er, eg, eb, 1, 2);
-          if (down) spread(next, x, er, eg, eb, 1, 2);
-        }
+        diffuseError(here, next, x, w, down, er, eg, eb, floyd);
       }
     }
   }

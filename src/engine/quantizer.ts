@@ -461,13 +461,6 @@ export class PaletteMapper {
         row[x * 3 + 2] = data[i + 2] ?? 0;
       }
     };
-    // Adds a share of the error to a working colour, clipped at once (paletteuse's dither_color).
-    const spread = (row: Int32Array, x: number, er: number, eg: number, eb: number, scale: number, shift: number): void => {
-      const k = x * 3;
-      row[k] = clamp(row[k] ?? 0, ((er * scale) / (1 << shift)) | 0);
-      row[k + 1] = clamp(row[k + 1] ?? 0, ((eg * scale) / (1 << shift)) | 0);
-      row[k + 2] = clamp(row[k + 2] ?? 0, ((eb * scale) / (1 << shift)) | 0);
-    };
     load(next, y0);
     for (let y = y0; y < y1; y++) {
       [here, next] = [next, here];
@@ -489,18 +482,7 @@ export class PaletteMapper {
         const eg = g - (palG[index] ?? 0);
         const eb = b - (palB[index] ?? 0);
         if (er === 0 && eg === 0 && eb === 0) continue;
-        const right = x + 1 < w;
-        const left = x > 0;
-        if (floyd) {
-          if (right) spread(here, x + 1, er, eg, eb, 7, 4);
-          if (left && down) spread(next, x - 1, er, eg, eb, 3, 4);
-          if (down) spread(next, x, er, eg, eb, 5, 4);
-          if (right && down) spread(next, x + 1, er, eg, eb, 1, 4);
-        } else {
-          if (right) spread(here, x + 1, er, eg, eb, 2, 2);
-          if (left && down) spread(next, x - 1, er, eg, eb, 1, 2);
-          if (down) spread(next, x, er, eg, eb, 1, 2);
-        }
+        diffuseError(here, next, x, w, down, er, eg, eb, floyd);
       }
     }
   }
@@ -515,6 +497,35 @@ function reach(v: number, lo: number, size: number): [number, number] {
 }
 
 /** v + d clipped to 0-255. */
+/**
+ * Spreads a pixel's error (the colour wanted less the palette colour given) to the pixels not
+ * yet mapped, as FFmpeg's paletteuse does: Floyd-Steinberg (7, 3, 5, 1 sixteenths) or
+ * Sierra-2-4A (2, 1, 1 quarters); each share is added to a working colour and clipped at once.
+ * `here` and `next` are rows of working RGB colours; `down` says whether `next` exists.
+ */
+export function diffuseError(here: Int32Array, next: Int32Array, x: number, width: number, down: boolean, er: number, eg: number, eb: number, floyd: boolean): void {
+  const right = x + 1 < width;
+  const left = x > 0;
+  if (floyd) {
+    if (right) spread(here, x + 1, er, eg, eb, 7, 4);
+    if (left && down) spread(next, x - 1, er, eg, eb, 3, 4);
+    if (down) spread(next, x, er, eg, eb, 5, 4);
+    if (right && down) spread(next, x + 1, er, eg, eb, 1, 4);
+  } else {
+    if (right) spread(here, x + 1, er, eg, eb, 2, 2);
+    if (left && down) spread(next, x - 1, er, eg, eb, 1, 2);
+    if (down) spread(next, x, er, eg, eb, 1, 2);
+  }
+}
+
+/** Adds a share of the error to a working colour, clipped at once (paletteuse's dither_color). */
+function spread(row: Int32Array, x: number, er: number, eg: number, eb: number, scale: number, shift: number): void {
+  const k = x * 3;
+  row[k] = clamp(row[k] ?? 0, ((er * scale) / (1 << shift)) | 0);
+  row[k + 1] = clamp(row[k + 1] ?? 0, ((eg * scale) / (1 << shift)) | 0);
+  row[k + 2] = clamp(row[k + 2] ?? 0, ((eb * scale) / (1 << shift)) | 0);
+}
+
 function clamp(v: number, d: number): number {
   const s = v + d;
   return s < 0 ? 0 : s > 255 ? 255 : s;
