@@ -459,9 +459,9 @@ describe('cli: output modes', () => {
     const { dir } = await frames(t, 2);
     const result = await runCli(['stitch', dir, '-o', join(dir, 'out.mp4'), '--dry-run', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const events = lines(result.stdout).map((line) => JSON.parse(line) as { event: string; frames: number });
+    const events = lines(result.stdout).map((line) => JSON.parse(line) as { event: string; images: number });
     assert.deepEqual(
-      events.map((e) => [e.event, e.frames]),
+      events.map((e) => [e.event, e.images]),
       [['plan', 2]],
     );
     assert.equal(existsSync(join(dir, 'out.mp4')), false);

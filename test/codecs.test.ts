@@ -122,7 +122,7 @@ describe('modern codecs', () => {
         return true;
       });
     };
-    await refuses('a.mp4', { codec: 'h265', crf: 60 }, 'crf', /0 to 51 (the range of h265)/);
+    await refuses('a.mp4', { codec: 'h265', crf: 60 }, 'crf', /0 to 51 \(the range of h265\)/);
     await refuses('a.mov', { codec: 'prores', quality: 'lossless' }, 'quality', /prores has no lossless mode/);
     await refuses('a.mov', { codec: 'prores', crf: 20 }, 'crf', /no crf for prores/);
     await refuses('a.mp4', { alpha: 'keep' }, 'alpha', /h264 in \.mp4 cannot carry alpha/);

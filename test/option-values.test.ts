@@ -278,7 +278,7 @@ describe('values: stitch options as the library receives them', () => {
 
   const cases: [string, Parameters<typeof planStitch>[2], string, string][] = [
     ['fps', { fps: 'fast' }, 'fps', `Expected ${FPS} for fps but received "fast"`],
-    ['duration', { hold: '2 seconds' }, 'duration', `Expected ${DURATION} for duration but received "2 seconds"`],
+    ['hold', { hold: '2 seconds' }, 'hold', `Expected ${DURATION} for hold but received "2 seconds"`],
     ['size', { size: '640by480' }, 'size', `Expected ${SIZE} for size but received "640by480"`],
     ['width', { width: 1 }, 'width', `Expected ${DIMENSION} for width but received 1`],
     ['height', { height: '0' }, 'height', `Expected ${DIMENSION} for height but received "0"`],

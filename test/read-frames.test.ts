@@ -61,7 +61,7 @@ describe('readFrames', () => {
   test('options are checked when readFrames is called, before any file is opened', () => {
     assert.throws(() => readFrames('whatever.mp4', { fps: 'fast' }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'fps');
     assert.throws(() => readFrames('whatever.mp4', { layout: 'bgr' as never }), (e: FlipbookError) => e.option === 'layout');
-    assert.throws(() => readFrames('whatever.mp4', { frameNumbers: [1], fps: 5 }), (e: FlipbookError) => e.option === 'frames');
+    assert.throws(() => readFrames('whatever.mp4', { frameNumbers: [1], fps: 5 }), (e: FlipbookError) => e.option === 'frameNumbers');
     assert.throws(() => readFrames('whatever.mp4', { start: 3, end: 2 }), (e: FlipbookError) => e.option === 'end');
   });
 

@@ -178,7 +178,7 @@ describe('output: timing', () => {
   it('a duration shorter than one frame is INVALID_OPTION naming duration', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
-    await assert.rejects(stitch(files, join(dir, 'o.mp4'), { hold: '10ms', fps: 25 }), code('INVALID_OPTION', 'A duration of 0.01 s is shorter than one frame at 25 fps'));
+    await assert.rejects(stitch(files, join(dir, 'o.mp4'), { hold: '10ms', fps: 25 }), code('INVALID_OPTION', 'A hold of 0.01 s is shorter than one frame at 25 fps'));
   });
 });
 

@@ -90,6 +90,6 @@ describe('slideshows', () => {
   it('refuses unknown transitions and transitions longer than the images', async () => {
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { hold: 1, transition: 'spin' as never }), (e: unknown) => isFlipbookError(e) && e.option === 'transition' && /wipeleft/.test(e.message));
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 10, hold: 1, crossfade: '1s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade');
-    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { crossfade: '0.5s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade' && /a longer duration/.test(e.hint ?? ''));
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { crossfade: '0.5s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade' && /a longer hold/.test(e.hint ?? ''));
   });
 });

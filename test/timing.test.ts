@@ -229,18 +229,18 @@ window.seekAll = async (src, times) => {
 describe('timing: the frame writer\'s per-frame times', () => {
   // A from 0 (0.3 s, cut short by B), B from 0.15, C from 0.35 (shorter than a frame, between
   // 0.3 and 0.4), D from 0.38 for 0.5 s, then a gap until E at 1.2 for one frame (0.1 s).
-  const writes: { colour: number; time: number; duration?: number }[] = [
-    { colour: 0, time: 0, duration: 0.3 },
+  const writes: { colour: number; time: number; hold?: number }[] = [
+    { colour: 0, time: 0, hold: 0.3 },
     { colour: 1, time: 0.15 },
     { colour: 2, time: 0.35 },
-    { colour: 3, time: 0.38, duration: 0.5 },
+    { colour: 3, time: 0.38, hold: 0.5 },
     { colour: 4, time: 1.2 },
   ];
   const options: WriterOptions = { width: W, height: H, fps: 10, crf: 10, preset: 'ultrafast' };
 
   async function writeTimed(output: string, extra: WriterOptions): Promise<OutputResult> {
     const writer = createWriter(output, { ...options, ...extra });
-    for (const w of writes) await writer.write(solid(W, H, paletteColour(w.colour)).data, { layout: 'rgb', time: w.time, ...(w.duration ? { duration: w.duration } : {}) });
+    for (const w of writes) await writer.write(solid(W, H, paletteColour(w.colour)).data, { layout: 'rgb', time: w.time, ...(w.hold ? { hold: w.hold } : {}) });
     return writer.close();
   }
 
@@ -294,7 +294,7 @@ describe('timing: frameLimit and the plan\'s frame count', () => {
     const dir = await tempDir(t);
     const [still] = await writeSolidFrames(dir, [{ name: 'still.png', colour: 0 }], W, H);
     assert.ok(still, 'a still');
-    const runaway = { fadeIn: '86000s', duration: '86400s', fps: 1000 } as const;
+    const runaway = { fadeIn: '86000s', hold: '86400s', fps: 1000 } as const;
     await assert.rejects(planStitch([still], join(dir, 'day.mp4'), runaway), (e: unknown) => {
       assert.ok(isFlipbookError(e), `a FlipbookError: ${String(e)}`);
       assert.equal(e.code, 'INVALID_OPTION');
@@ -325,11 +325,11 @@ describe('timing: frameLimit and the plan\'s frame count', () => {
     const dir = await tempDir(t);
     const stills = await writeSolidFrames(dir, [0, 1, 2].map((colour) => ({ name: `s${colour}.png`, colour })), W, H);
     const cases = [
-      { options: { fps: FPS, duration: 2 }, frames: 150 },
-      { options: { fps: FPS, duration: 2, vfr: true }, frames: 3 },
-      { options: { fps: 10, duration: 1, crossfade: '0.5s', fadeOut: '0.3s' }, frames: 30 },
+      { options: { fps: FPS, hold: 2 }, frames: 150 },
+      { options: { fps: FPS, hold: 2, vfr: true }, frames: 3 },
+      { options: { fps: 10, hold: 1, crossfade: '0.5s', fadeOut: '0.3s' }, frames: 30 },
       // vfr: three samples, two crossfades of 5 frames, a fade out of 3.
-      { options: { fps: 10, duration: 1, crossfade: '0.5s', fadeOut: '0.3s', vfr: true }, frames: 3 + 10 + 3 },
+      { options: { fps: 10, hold: 1, crossfade: '0.5s', fadeOut: '0.3s', vfr: true }, frames: 3 + 10 + 3 },
     ];
     for (const [i, { options: o, frames }] of cases.entries()) {
       const output = join(dir, `plan${i}.mp4`);

@@ -103,10 +103,10 @@ describe('createWriter: transitions, fades, holdLast', () => {
     assert.deepEqual(back.frames.map((f) => ms(f.time)), [0, 1700, 1800, 1900, 2000]);
   });
 
-  it('stream() passes the options through: { frame, duration } chunks with a crossfade and holdLast (vfr)', async (t) => {
+  it('stream() passes the options through: { frame, hold } chunks with a crossfade and holdLast (vfr)', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'stream.mp4'), { ...FAST, crossfade: '0.2s', holdLast: '0.5s', vfr: true });
-    await pipeline(Readable.from([{ frame: FROM, duration: 1 }, { frame: TO, duration: 1 }, { frame: FROM, duration: 0.5 }]), writer.stream());
+    await pipeline(Readable.from([{ frame: FROM, hold: 1 }, { frame: TO, hold: 1 }, { frame: FROM, hold: 0.5 }]), writer.stream());
     const result = await writer.close();
     assert.equal(result.duration, 3);
     assert.equal(result.transitionFrames, 4);
@@ -120,7 +120,7 @@ describe('createWriter: transitions, fades, holdLast', () => {
     await writer.write(FROM);
     await assert.rejects(
       writer.write(TO),
-      (e: unknown) => isFlipbookError(e) && e.code === 'INVALID_OPTION' && e.option === 'crossfade' && /frame 1 lasts 1 frame, 13 are needed/.test(e.message) && /duration/.test(e.hint ?? ''),
+      (e: unknown) => isFlipbookError(e) && e.code === 'INVALID_OPTION' && e.option === 'crossfade' && /frame 1 lasts 1 frame, 13 are needed/.test(e.message) && /hold: 2/.test(e.hint ?? ''),
       'the first frame is 1 frame long, the crossfade 13',
     );
     assert.deepEqual(await listDir(dir), [], 'nothing left');

@@ -242,7 +242,7 @@ describe('createWriter: timing', () => {
     const output = join(dir, 'vfr.mp4');
     const writer = createWriter(output, { width: W, height: H, fps: 30, vfr: true });
     const times = [0, 0.1, 0.25, 0.251, 0.9, 1.333];
-    for (const [i, time] of times.entries()) await writer.write(scene(W, H, i).data, { time, layout: 'rgb', ...(i === times.length - 1 ? { duration: 0.5 } : {}) });
+    for (const [i, time] of times.entries()) await writer.write(scene(W, H, i).data, { time, layout: 'rgb', ...(i === times.length - 1 ? { hold: 0.5 } : {}) });
     // No time: right after the previous frame (1.333 + 0.5).
     await writer.write(scene(W, H, 9).data, { layout: 'rgb' });
     const result = await writer.close();
