@@ -17,7 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, diffuseError } from './quantizer.js';
+import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, diffuseError, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -235,13 +235,7 @@ export class GifWriter {
     // Working colours with the diffused error: this row and the next (paletteuse's integer diffusion).
     let here = new Int32Array(w * 3);
     let next = new Int32Array(w * 3);
-    const load = (row: Int32Array, y: number): void => {
-      for (let x = 0, i = y * stride + x0 * 4; x < w; x++, i += 4) {
-        row[x * 3] = data[i] ?? 0;
-        row[x * 3 + 1] = data[i + 1] ?? 0;
-        row[x * 3 + 2] = data[i + 2] ?? 0;
-      }
-    };
+    const load = (row: Int32Array, y: number): void => loadRgbRow(row, data, stride, x0, w, y);
     load(next, y0);
     let o = 0;
     for (let y = y0; y < y1; y++) {

@@ -454,13 +454,7 @@ export class PaletteMapper {
     const w = x1 - x0;
     let here = new Int32Array(w * 3);
     let next = new Int32Array(w * 3);
-    const load = (row: Int32Array, y: number): void => {
-      for (let x = 0, i = y * stride + x0 * 4; x < w; x++, i += 4) {
-        row[x * 3] = data[i] ?? 0;
-        row[x * 3 + 1] = data[i + 1] ?? 0;
-        row[x * 3 + 2] = data[i + 2] ?? 0;
-      }
-    };
+    const load = (row: Int32Array, y: number): void => loadRgbRow(row, data, stride, x0, w, y);
     load(next, y0);
     for (let y = y0; y < y1; y++) {
       [here, next] = [next, here];
@@ -497,6 +491,15 @@ function reach(v: number, lo: number, size: number): [number, number] {
 }
 
 /** v + d clipped to 0-255. */
+/** Loads the RGB of `width` pixels of RGBA row `y` from column `x0` into a row of working colours. */
+export function loadRgbRow(row: Int32Array, data: Uint8Array, stride: number, x0: number, width: number, y: number): void {
+  for (let x = 0, i = y * stride + x0 * 4; x < width; x++, i += 4) {
+    row[x * 3] = data[i] ?? 0;
+    row[x * 3 + 1] = data[i + 1] ?? 0;
+    row[x * 3 + 2] = data[i + 2] ?? 0;
+  }
+}
+
 /**
  * Spreads a pixel's error (the colour wanted less the palette colour given) to the pixels not
  * yet mapped, as FFmpeg's paletteuse does: Floyd-Steinberg (7, 3, 5, 1 sixteenths) or
