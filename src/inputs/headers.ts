@@ -1,9 +1,23 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import ExifReader from 'exifreader';
+import { createRequire } from 'node:module';
+
+import type ExifReaderModule from 'exifreader';
 import { imageSize } from 'image-size';
 
 import { FlipbookError, SKIP_HINT } from '../errors.js';
 import { type ImageType, IMAGE_TYPES, isImageType } from './image-types.js';
+
+/**
+ * exifreader, loaded at the first header that may hold EXIF: it takes about 0.15 s to load, which
+ * every command and `import 'flipbook'` would otherwise pay (readFrames, split and info never read
+ * an image header).
+ */
+const requireModule = createRequire(import.meta.url);
+let exif: typeof ExifReaderModule | undefined;
+function exifReader(): typeof ExifReaderModule {
+  exif ??= requireModule('exifreader') as typeof ExifReaderModule;
+  return exif;
+}
 
 export interface ImageHeader {
   path: string;
@@ -133,7 +147,7 @@ function readOrientation(fd: number, size: number, head: Buffer, type: ImageType
   for (;;) {
     let more: number | undefined;
     try {
-      const tags = ExifReader.load(bytes, { expanded: true, includeOffsets: true, includeTags: { exif: ['Orientation'] } });
+      const tags = exifReader().load(bytes, { expanded: true, includeOffsets: true, includeTags: { exif: ['Orientation'] } });
       const value = tags.exif?.Orientation?.value;
       if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 8) return value;
       const range = tags.metadataRange;
