@@ -17,7 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, diffuseError, loadRgbRow } from './quantizer.js';
+import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, diffuseError, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -298,17 +298,7 @@ function clamp(v: number): number {
 }
 
 /** paletteuse's 8x8 Bayer matrix at scale 3. */
-const BAYER = ((): Int8Array => {
-  const out = new Int8Array(64);
-  const scale = 3;
-  const delta = 1 << (5 - scale);
-  for (let p = 0; p < 64; p++) {
-    const q = p ^ (p >> 3);
-    const value = ((p & 4) >> 2) | ((q & 4) >> 1) | ((p & 2) << 1) | ((q & 2) << 2) | ((p & 1) << 4) | ((q & 1) << 5);
-    out[p] = (value >> scale) - delta;
-  }
-  return out;
-})();
+const BAYER = bayerMatrix(3);
 
 /** A growing byte buffer. */
 class ByteWriter {

@@ -269,7 +269,7 @@ function refine(means: Float64Array, cells: Cells, rounds: number): void {
 }
 
 /** paletteuse's 8x8 Bayer matrix at a scale (0-5: the higher, the weaker the pattern). */
-function bayerMatrix(scale: number): Int8Array {
+export function bayerMatrix(scale: number): Int8Array {
   const out = new Int8Array(64);
   const delta = 1 << (5 - scale);
   for (let p = 0; p < 64; p++) {
