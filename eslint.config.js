@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scratch/', 'bench/results/', 'sample/'] },
+  { ignores: ['dist/', '.test-cache/', 'node_modules/', 'scratch/', 'bench/results/', 'sample/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
