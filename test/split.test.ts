@@ -4,7 +4,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { type FlipbookError, planSplit, probe, readFrames, split } from '../src/index.js';
+import { type FlipbookError, planSplit, probe, readFrames, runSplit, split } from '../src/index.js';
 import { ffmpegVideo, imagePixels, needTool, FFMPEG, psnr, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
@@ -102,7 +102,14 @@ describe('split: image formats', () => {
     const eight = await split(plain, join(dir, 'p8', 'f_%d.png'), { depth: 16, onWarning: (w) => warnings.push(w) });
     assert.equal(eight.depth, 8);
     assert.equal((await probe(eight.files[0] as string)).video?.pixelFormat, 'rgb24');
-    assert.match(warnings.join('\n'), /8-bit/);
+    assert.equal(warnings.filter((w) => /8-bit/.test(w)).length, 1, `said once: ${warnings.join('\n')}`);
+    // Said while planning, as planStitch says its warnings: a dry run hears it; running the plan does not repeat it.
+    const heard: string[] = [];
+    const plan = await planSplit(plain, join(dir, 'p8b', 'f_%d.png'), { depth: 16, onWarning: (w) => heard.push(w) });
+    assert.equal(heard.filter((w) => /8-bit/.test(w)).length, 1, `planSplit says it: ${heard.join('\n')}`);
+    const ran = await runSplit(plan, { onWarning: (w) => heard.push(w) });
+    assert.equal(heard.filter((w) => /8-bit/.test(w)).length, 1, `runSplit does not repeat it: ${heard.join('\n')}`);
+    assert.ok(ran.warnings.some((w) => /8-bit/.test(w)), 'the result keeps it');
     await assert.rejects(split(plain, join(dir, 'j', 'f_%d.jpg'), { depth: 16 }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'depth');
   });
 });

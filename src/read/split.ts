@@ -164,6 +164,8 @@ export async function planSplit(video: string, output: string | undefined, optio
     }
     if (manifest) await checkOutput(manifest, { overwrite: false, inputs: [video] });
   }
+  // Said while planning, as planStitch does: a caller that only plans (--dry-run) hears them too.
+  for (const warning of warnings) options.onWarning?.(warning);
   return {
     video,
     info,
@@ -209,8 +211,8 @@ export async function split(video: string, output?: string, options: SplitOption
 export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<SplitResult> {
   const { signal } = options;
   throwIfAborted(signal);
+  // The plan's own warnings reached onWarning while planning (as planStitch's do); they are kept in the result.
   const warnings = [...plan.warnings];
-  plan.warnings.forEach((w) => options.onWarning?.(w));
   const pattern = FramePattern.parse(plan.output);
   const source = await VideoSource.open(plan.video);
   const spec: ImageSpec = {
