@@ -1,5 +1,6 @@
+import { readdir as readdirCallback, realpath as realpathCallback } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join } from 'node:path';
+import { extname, isAbsolute, join, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 import { FlipbookError, type Text, opt, text } from '../errors.js';
@@ -71,7 +72,10 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
         );
       }
     } else {
-      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input);
+      const unread: UnreadFolder[] = [];
+      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input, unread);
+      const tooLong = unread.filter((u) => u.code === 'ENAMETOOLONG');
+      if (tooLong.length) result.notices.push(tooLongNotice(input, tooLong));
       const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
       result.notImages.push(...matched.filter((file) => !images.includes(file)));
       if (images.length === 0) {
@@ -121,8 +125,53 @@ function toGlobPattern(input: string): string {
   return process.platform === 'win32' ? input.replaceAll('\\', '/') : input;
 }
 
-async function expandGlob(pattern: string): Promise<string[]> {
-  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) });
+/** A folder a glob walked into but could not list, and why (an errno code). */
+interface UnreadFolder {
+  path: string;
+  code: string;
+}
+
+/**
+ * The glob's matches. tinyglobby (through fdir) skips a folder it cannot list without a word;
+ * its `fs` option lets the walk's own readdir/realpath calls report such folders in `unread`,
+ * so a folder whose path is past PATH_MAX is said rather than silently left out.
+ */
+async function expandGlob(pattern: string, unread: UnreadFolder[]): Promise<string[]> {
+  const noted = (path: unknown, error: NodeJS.ErrnoException | null): void => {
+    if (error?.code && error.code !== 'ENOENT' && error.code !== 'ENOTDIR') unread.push({ path: withoutTrailingSlash(String(path)), code: error.code });
+  };
+  const fs = {
+    readdir: ((path: string, options: object, callback: (error: NodeJS.ErrnoException | null, entries: unknown) => void) =>
+      readdirCallback(path, options as { withFileTypes: true }, (error, entries) => {
+        noted(path, error);
+        callback(error, entries);
+      })) as unknown as typeof readdirCallback,
+    realpath: ((path: string, callback: (error: NodeJS.ErrnoException | null, resolved: string) => void) =>
+      realpathCallback(path, (error, resolved) => {
+        noted(path, error);
+        callback(error, resolved);
+      })) as unknown as typeof realpathCallback,
+  };
+  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern), fs });
+}
+
+/** fdir walks `dir/`: the folder is `dir`. */
+function withoutTrailingSlash(path: string): string {
+  let end = path.length;
+  while (end > 1 && (path[end - 1] === '/' || path[end - 1] === sep)) end--;
+  return path.slice(0, end);
+}
+
+/** Folders a glob could not enter because their path is longer than the system allows. */
+function tooLongNotice(input: string, folders: readonly UnreadFolder[]): string {
+  const first = folders[0] as UnreadFolder;
+  const more = folders.length > 1 ? ` and ${folders.length - 1} more folder(s)` : '';
+  return `The pattern ${input} left out what is in the folder ${shortPath(first.path)}${more}: its path is too long (${first.path.length} characters, past the system's path limit, ENAMETOOLONG), so it could not be read. Move those files to a shorter path to include them`;
+}
+
+/** A path of thousands of characters, cut in the middle so a warning stays readable. */
+function shortPath(path: string): string {
+  return path.length <= 160 ? path : `${path.slice(0, 60)}...${path.slice(-90)}`;
 }
 
 /** A directory's files, symbolic links to files included (followed; a broken link is left out). */
