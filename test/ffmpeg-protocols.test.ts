@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { createWriter, probe } from '../src/index.js';
+import { type FlipbookError, createWriter, probe, readFrames } from '../src/index.js';
 import { writeSineWav } from './helpers/audio.js';
 import { runCli } from './helpers/cli.js';
 import { solid } from './helpers/images.js';
@@ -125,7 +125,50 @@ describe('FFmpeg protocols in file names', () => {
     await writeFile(join(present, 'joined.mp4'), 'ffconcat version 1.0\nfile a.mp4\nfile b.mp4\n');
     const result = await info('joined.mp4', present);
     assert.equal(result.code, 1, `a concat script read as ${result.frames} frames`);
-    assert.match(result.stderr, /^flipbook: error: joined\.mp4 is an FFmpeg concat script, which names other files or streams to read: flipbook reads only the file it is given\. Pass the media file itself/);
+    assert.match(result.stderr, /^flipbook: error: joined\.mp4 is an FFmpeg concat script, which names other files to read: flipbook reads only the file it is given unless asked\. Pass --allow-playlists to read the local files it lists/);
+  });
+
+  it('allowPlaylists: a concat script is read, its local files (one by an absolute path) joined; refused without it', async () => {
+    const script = join(present, 'joined.ffconcat');
+    await writeFile(script, `ffconcat version 1.0\nfile a.mp4\nfile ${join(present, 'b.mp4')}\n`);
+    await assert.rejects(probe(script), (e: FlipbookError) => e.code === 'INVALID_INPUT' && e.option === 'allowPlaylists' && e.file === script, 'refused by default, naming the option');
+    await assert.rejects(readFrames(script).next(), (e: FlipbookError) => e.option === 'allowPlaylists', 'readFrames refuses it by default');
+    const described = await probe(script, { allowPlaylists: true });
+    assert.equal(described.streams.find((s) => s.type === 'video')?.frames, 5, 'a.mp4 (2) and b.mp4 (3)');
+    let decoded = 0;
+    for await (const frame of readFrames(script, { allowPlaylists: true, layout: 'rgb' })) {
+      assert.equal(frame.data.length, 32 * 24 * 3, 'a 32x24 RGB frame');
+      decoded++;
+    }
+    assert.equal(decoded, 5, 'readFrames decodes the 5 frames of the two files');
+    await assert.rejects(probe(script, { allowPlaylists: 'yes' as unknown as boolean }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'allowPlaylists', 'true or false only');
+  });
+
+  it('--allow-playlists: info reads the concat script; without it the error names the flag', async () => {
+    await writeFile(join(present, 'cli.ffconcat'), 'ffconcat version 1.0\nfile a.mp4\nfile b.mp4\n');
+    const refused = await info('cli.ffconcat', present);
+    assert.equal(refused.code, 1, 'refused by default');
+    assert.match(refused.stderr, /Pass --allow-playlists to read the local files it lists/);
+    const result = await runCli(['info', '--json', '--allow-playlists', '--', 'cli.ffconcat'], { cwd: present });
+    assert.equal(result.code, 0, result.stderr);
+    const described = JSON.parse(result.stdout) as { streams: { type: string; frames: number }[] };
+    assert.equal(described.streams.find((s) => s.type === 'video')?.frames, 5, 'a.mp4 (2) and b.mp4 (3)');
+  });
+
+  it('allowPlaylists keeps the file protocol alone: entries that name the network, standard input or a protocol are not read', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const entries = [`http://127.0.0.1:${port}/x.mp4`, 'pipe:0', 'subfile,,start,0,end,0,,:x.mp4', 'concat:a.mp4|b.mp4'];
+    for (const [i, entry] of entries.entries()) {
+      const script = join(present, `reach-${i}.ffconcat`);
+      await writeFile(script, `ffconcat version 1.0\nfile a.mp4\nfile '${entry}'\n`);
+      const described = await probe(script, { allowPlaylists: true });
+      assert.equal(described.streams.find((s) => s.type === 'video')?.frames, 2, `${entry}: only a.mp4 is read`);
+      assert.ok(described.warnings.some((w) => w.includes('reading stopped after 2 video frames')), `${entry}: the stop is said: ${described.warnings.join('; ')}`);
+    }
+    await writeFile(join(present, 'reach.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.2,\na.mp4\n#EXTINF:0.9,\nhttp://127.0.0.1:${port}/x.mp4\n#EXT-X-ENDLIST\n`);
+    const hls = await probe(join(present, 'reach.m3u8'), { allowPlaylists: true }).then((d) => d.streams.find((s) => s.type === 'video')?.frames, (e: Error) => e.message);
+    assert.notEqual(hls, 9, 'the HLS playlist did not read the served video');
+    assert.deepEqual(requests, [], 'no request reached the network');
   });
 
   it('an HLS playlist is refused, also when it lists a URL', async () => {

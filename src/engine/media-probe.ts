@@ -10,6 +10,11 @@ export interface ProbeOptions {
    * lacks a count or lies (a truncated file). Default true.
    */
   countFrames?: boolean;
+  /**
+   * Read a concat script, an HLS or DASH playlist (formats that name other files); refused by
+   * default. Only local files are opened even then. Default false.
+   */
+  allowPlaylists?: boolean;
 }
 
 /** Whether steps between timestamps vary more than rounding to the time base explains. */
@@ -28,7 +33,7 @@ function isVariable(timestamps: bigint[]): boolean {
  * found by reading the packets of the main video stream.
  */
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
-  const { format, size } = await openMedia(file);
+  const { format, size } = await openMedia(file, { allowPlaylists: options.allowPlaylists === true });
   try {
     const info = describeMedia(file, format, size);
     const { warnings } = info;

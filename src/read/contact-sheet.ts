@@ -14,6 +14,7 @@ import {
 import { FlipbookError, invalidOption } from '../errors.js';
 import { imageFormatFor } from '../output/frame-pattern.js';
 import { SafeOutput, checkOutput } from '../output/safe-output.js';
+import { resolveAllowPlaylists } from '../options/input-options.js';
 import { type ContactSheetOptions, parseQuality } from '../options/split-options.js';
 import { parseDuration, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -149,7 +150,7 @@ async function readableDuration(source: VideoSource, declared: number, onWarning
     await probe.reset();
   }
   if (!early) return declared;
-  const readable = (await probeMedia(source.file)).video?.duration;
+  const readable = (await probeMedia(source.file, { allowPlaylists: source.allowPlaylists })).video?.duration;
   if (readable === undefined || readable <= 0 || readable >= declared) {
     throw new FlipbookError('INVALID_INPUT', `${source.file} ends before ${declared.toFixed(3)} s, the duration it declares, and where its readable frames end cannot be found`, { file: source.file });
   }
@@ -171,6 +172,7 @@ export async function contactSheet(video: string, output: string, options: Conta
   const width = parseInteger(options.width ?? SHEET_DEFAULTS.width, 'width', 16, 16384);
   const format = imageFormatFor(output);
   const quality = options.imageQuality === undefined ? 90 : parseQuality(options.imageQuality);
+  const allowPlaylists = resolveAllowPlaylists(options);
   const checks = { overwrite: options.overwrite === true, inputs: [video] };
   await checkOutput(output, checks);
   let out: SafeOutput | undefined;
@@ -178,7 +180,7 @@ export async function contactSheet(video: string, output: string, options: Conta
   const converters: FrameConverter[] = [];
   let frameAt: FrameAt | undefined;
   try {
-    source = await VideoSource.open(video);
+    source = await VideoSource.open(video, { allowPlaylists });
     const track = source.video;
     let duration = track.duration ?? source.info.duration;
     if (duration === undefined || duration <= 0) {

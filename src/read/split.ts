@@ -135,7 +135,7 @@ export async function planSplit(video: string, output: string | undefined, optio
     throw invalidOption('depth', `8 for ${pattern.format} files (16 bits need .png or .tiff)`, options.depth);
   }
 
-  const info = await probeMedia(video, { countFrames: false });
+  const info = await probeMedia(video, { countFrames: false, allowPlaylists: selection.allowPlaylists });
   const track = info.video;
   if (!track) throw noVideoError(video, info.streams);
   const warnings: string[] = [...info.warnings];
@@ -212,7 +212,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
   const warnings = [...plan.warnings];
   plan.warnings.forEach((w) => options.onWarning?.(w));
   const pattern = FramePattern.parse(plan.output);
-  const source = await VideoSource.open(plan.video);
+  const source = await VideoSource.open(plan.video, { allowPlaylists: plan.selection.allowPlaylists });
   const spec: ImageSpec = {
     format: plan.imageFormat,
     width: plan.width,
