@@ -16,7 +16,7 @@ import {
   probeMedia,
 } from '../engine/index.js';
 import { FlipbookError, invalidOption, text, opt } from '../errors.js';
-import { FrameFiles } from '../output/frame-files.js';
+import { FrameFiles, recoverInterruptedCommits } from '../output/frame-files.js';
 import { FramePattern } from '../output/frame-pattern.js';
 import { type ManifestEntry, manifestFormatFor, manifestText } from '../output/manifest.js';
 import { checkOutput } from '../output/safe-output.js';
@@ -151,6 +151,8 @@ export async function planSplit(video: string, output: string | undefined, optio
   const estimatedFrames = estimateFrames(track, duration, selection);
 
   await checkOutput(pattern.fileFor(startNumber), { overwrite: true, inputs: [video] });
+  // A split killed while committing into this folder: finish or undo it before looking at what exists.
+  warnings.push(...recoverInterruptedCommits(pattern.directory));
   if (!options.overwrite) {
     const existing = (await pattern.existingNumbers()).filter((n) => n >= startNumber && (estimatedFrames === undefined || n < startNumber + estimatedFrames));
     if (existing.length > 0) {
