@@ -4,7 +4,7 @@ import { extname, isAbsolute, join, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 import { FlipbookError, type Text, opt, text } from '../errors.js';
-import { IMAGE_EXTENSIONS } from './image-types.js';
+import { HEIF_EXTENSIONS, IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern, sequenceGlob } from './sequence.js';
 import { type SortOrder, naturalCompare, sortPaths } from './sort.js';
@@ -18,6 +18,8 @@ export interface DiscoveredInputs {
   sources: { input: string; kind: InputKind; count: number }[];
   /** Files that a glob or a directory matched but are not images, skipped. */
   notImages: string[];
+  /** HEIC/HEIF/AVIF files a glob or a directory matched, skipped (flipbook does not read them). */
+  heifImages: string[];
   /** Notes for the user (said once each). */
   notices: Text[];
   /** Seconds per file, parallel to `files`, where a list file gives one. */
@@ -43,7 +45,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       hint: 'Pass image files, a directory, a glob such as "frames/*.png" or a sequence such as img_%05d.png',
     });
   }
-  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], notices: [], durations: [] };
+  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], heifImages: [], notices: [], durations: [] };
   const groupOrder = options.sort ?? 'natural';
   let literalCount = 0;
   for (const input of inputs) {
@@ -77,10 +79,14 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       const tooLong = unread.filter((u) => u.code === 'ENAMETOOLONG');
       if (tooLong.length) result.notices.push(tooLongNotice(input, tooLong));
       const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
-      result.notImages.push(...matched.filter((file) => !images.includes(file)));
+      const others = matched.filter((file) => !images.includes(file));
+      const heif = others.filter((file) => HEIF_EXTENSIONS.has(extname(file).toLowerCase()));
+      result.heifImages.push(...heif);
+      result.notImages.push(...others.filter((file) => !heif.includes(file)));
       if (images.length === 0) {
         const what = kind === 'directory' ? `The directory ${input} holds no image file` : `The pattern ${input} matched no image file`;
-        throw new FlipbookError('NO_INPUT', what + (matched.length ? ` (${matched.length} other files)` : ''), {
+        const held = heif.length ? ` (${heif.length} HEIC/HEIF/AVIF file(s), a format flipbook does not read: convert them to JPEG or PNG${others.length > heif.length ? `; ${others.length - heif.length} other files` : ''})` : others.length ? ` (${others.length} other files)` : '';
+        throw new FlipbookError('NO_INPUT', what + held, {
           file: input,
           hint: `flipbook reads ${[...IMAGE_EXTENSIONS].join(' ')}; check the path${kind === 'glob' ? ' and quote the pattern so the shell does not expand it' : ''}`,
         });
@@ -99,6 +105,12 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
   } else if (literalCount > 2 && looksShellExpanded(result.files)) {
     result.notices.push(
       text`The files are in lexical order (1, 10, 2): a shell expanded the pattern. flipbook keeps the order given; quote the pattern ("frames/*.png") or pass ${opt('sort', 'natural')} for 1, 2, 10`,
+    );
+  }
+  if (result.heifImages.length) {
+    const sample = result.heifImages.slice(0, 3).join(', ');
+    result.notices.push(
+      `Skipped ${result.heifImages.length} HEIC/HEIF/AVIF image(s), a format flipbook does not read: ${sample}${result.heifImages.length > 3 ? ', ...' : ''}. Convert them to JPEG or PNG to include them`,
     );
   }
   if (result.notImages.length) {
