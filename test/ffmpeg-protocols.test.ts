@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { type FlipbookError, createWriter, probe, readFrames } from '../src/index.js';
+import { type FlipbookError, createWriter, probe, readFrames, stitch } from '../src/index.js';
 import { writeSineWav } from './helpers/audio.js';
 import { runCli } from './helpers/cli.js';
 import { solid } from './helpers/images.js';
@@ -144,11 +144,8 @@ describe('FFmpeg protocols in file names', () => {
     await assert.rejects(probe(script, { allowPlaylists: 'yes' as unknown as boolean }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'allowPlaylists', 'true or false only');
   });
 
-  it('--allow-playlists: info reads the concat script; without it the error names the flag', async () => {
+  it('--allow-playlists: info reads the concat script (refused without it: the test above)', async () => {
     await writeFile(join(present, 'cli.ffconcat'), 'ffconcat version 1.0\nfile a.mp4\nfile b.mp4\n');
-    const refused = await info('cli.ffconcat', present);
-    assert.equal(refused.code, 1, 'refused by default');
-    assert.match(refused.stderr, /Pass --allow-playlists to read the local files it lists/);
     const result = await runCli(['info', '--json', '--allow-playlists', '--', 'cli.ffconcat'], { cwd: present });
     assert.equal(result.code, 0, result.stderr);
     const described = JSON.parse(result.stdout) as { streams: { type: string; frames: number }[] };
@@ -197,6 +194,25 @@ describe('FFmpeg protocols in file names', () => {
       assert.equal(written.streams.find((s) => s.type === 'video')?.frames, 2, `${output} holds the 2 frames`);
     }
     assert.deepEqual(requests, [], 'no request reached the network');
+  });
+
+  it('audio: a concat script of two WAVs is refused by default; with allowPlaylists (--allow-playlists) it is the music', async () => {
+    await writeSineWav(join(present, 'part1.wav'), { seconds: 1 });
+    await writeSineWav(join(present, 'part2.wav'), { seconds: 1.5 });
+    // With its entries' durations: FFmpeg's concat demuxer knows a script's length only from them.
+    await writeFile(join(present, 'tones.ffconcat'), 'ffconcat version 1.0\nfile part1.wav\nduration 1\nfile part2.wav\nduration 1.5\n');
+    await writeFile(join(present, 'still.png'), encodePng(solid(32, 24, [10, 200, 10])));
+    await assert.rejects(
+      stitch([join(present, 'still.png')], join(present, 'refused.mp4'), { fps: 10, preset: 'ultrafast', audio: join(present, 'tones.ffconcat'), audioFit: 'extend' }),
+      (e: FlipbookError) => e.option === 'allowPlaylists' && /concat script/.test(e.message),
+      'refused by default, naming allowPlaylists',
+    );
+    const result = await runCli(['stitch', 'still.png', '-o', 'joined-music.mp4', '--fps', '10', '--preset', 'ultrafast', '--audio', 'tones.ffconcat', '--audio-fit', 'extend', '--allow-playlists', '-q'], { cwd: present });
+    assert.equal(result.code, 0, result.stderr);
+    const music = await probe(join(present, 'joined-music.mp4'));
+    const audio = music.streams.find((s) => s.type === 'audio');
+    assert.ok(audio?.duration !== undefined && Math.abs(audio.duration - 2.5) < 0.05, `the two tones, 2.5 s of audio: ${audio?.duration} s`);
+    assert.ok(music.duration !== undefined && Math.abs(music.duration - 2.5) < 0.15, `the video extended to the music: ${music.duration} s`);
   });
 
   it('audio: file:tone.wav is the file of that name (1 s), not tone.wav (3 s)', async () => {
