@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { Dictionary, InputFormat } from 'node-av/lib';
 
 import { FlipbookError, opt, text } from '../errors.js';
+import type { MediaInputOptions } from '../options/input-options.js';
 
 /** The URL FFmpeg is given for a local path: `file:` and the absolute path, nothing parsed. */
 export function localFileUrl(path: string): string {
@@ -73,11 +74,8 @@ function opensOtherFiles(file: string, demuxer: string): FlipbookError {
   });
 }
 
-/** What may be opened beside the named file. */
-export interface LocalOpenOptions {
-  /** Concat scripts and playlists may be read (their entries through the file protocol alone). */
-  allowPlaylists?: boolean;
-}
+/** What may be opened beside the named file: with `allowPlaylists`, concat scripts and playlists (their entries through the file protocol alone). */
+export type LocalOpenOptions = MediaInputOptions;
 
 /**
  * Refuses a file whose first bytes are a format that reads other files, before FFmpeg opens it

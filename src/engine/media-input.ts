@@ -21,7 +21,8 @@ import { FlipbookError } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { bitDepthOf, chromaOf, colorTags } from './color-tags.js';
 import { type DisplayMatrix, displayRotation, parseDisplayMatrix, uprightFilters } from './display-matrix.js';
-import { type LocalOpenOptions, checkDemuxer, localFileUrl, localInputOptions, refuseIndirectFormat } from './local-file.js';
+import { checkDemuxer, localFileUrl, localInputOptions, refuseIndirectFormat } from './local-file.js';
+import type { MediaInputOptions } from '../options/input-options.js';
 import { ffmpegMessage } from './runtime.js';
 
 /** How the frame count of a video stream was found. */
@@ -173,7 +174,7 @@ async function checkReadable(file: string): Promise<number> {
  * FlipbookError naming the file: missing, not media, an MP4 truncated before its index.
  * @internal engine use only.
  */
-export async function openMedia(file: string, open: LocalOpenOptions = {}): Promise<{ format: FormatContext; size: number }> {
+export async function openMedia(file: string, open: MediaInputOptions = {}): Promise<{ format: FormatContext; size: number }> {
   const size = await checkReadable(file);
   await refuseIndirectFormat(file, open);
   const format = new FormatContext();

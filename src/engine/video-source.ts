@@ -3,10 +3,10 @@ import type { FormatContext, Stream } from 'node-av/lib';
 import { AV_FRAME_FLAG_CORRUPT, AV_NOPTS_VALUE, AV_PKT_FLAG_KEY, AVDISCARD_ALL, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
+import type { MediaInputOptions } from '../options/input-options.js';
 import type { Fraction } from '../options/values.js';
 import { type Upright, uprightFilters } from './display-matrix.js';
 import { type MediaInfo, type VideoTrackInfo, decoderFor, describeMedia, displayMatrixOf, mainVideoStream, noVideoError, openMedia } from './media-input.js';
-import type { LocalOpenOptions } from './local-file.js';
 import { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -91,7 +91,7 @@ export class VideoSource {
   }
 
   /** `allowPlaylists`: a concat script or a playlist may be read (local files only). */
-  static async open(file: string, open: LocalOpenOptions = {}): Promise<VideoSource> {
+  static async open(file: string, open: MediaInputOptions = {}): Promise<VideoSource> {
     const { format, size } = await openMedia(file, open);
     try {
       const info = describeMedia(file, format, size);
