@@ -30,9 +30,10 @@ const say = (line) => process.stdout.write(`examples-from-package: ${line}\n`);
 const run = (command, args, cwd, env = {}) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
 
+/** Stops the run: thrown, so that the temporary project is removed before the exit code is set. */
+class Failure extends Error {}
 function fail(message) {
-  process.stderr.write(`examples-from-package: FAILED: ${message}\n`);
-  process.exit(1);
+  throw new Failure(message);
 }
 
 /** The lockfile entries an install of `roots` needs, at the paths this repository's lockfile gives them. */
@@ -111,15 +112,19 @@ try {
 
   /** Runs an example from the installed package; returns its output, or fails with what it printed. */
   const example = (name, args, { status = 0 } = {}) => {
+    let out;
+    let code = 0;
     try {
-      const out = run(process.execPath, ['--import', 'tsx', `node_modules/flipbook/examples/${name}`, ...args], app);
-      if (status !== 0) fail(`${name} ${args.join(' ')} exited 0, expected ${status}`);
-      return out;
+      out = run(process.execPath, ['--import', 'tsx', `node_modules/flipbook/examples/${name}`, ...args], app);
     } catch (error) {
-      if (error.status === status && status !== 0) return `${error.stdout}${error.stderr}`;
-      fail(`${name} ${args.join(' ')} exited ${error.status}:\n${error.stdout}${error.stderr}`);
+      if (typeof error.status !== 'number') throw error;
+      code = error.status;
+      out = `${error.stdout}${error.stderr}`;
     }
+    if (code !== status) fail(`${name} ${args.join(' ')} exited ${code}, expected ${status}:\n${out}`);
+    return out;
   };
+
   /** A video written by an example: its frame count and size, from the installed command. */
   const check = (file, frames, width, height) => {
     const info = JSON.parse(run('npx', ['--no-install', 'flipbook', 'info', '--json', file], app));
@@ -158,6 +163,9 @@ try {
     say(`${name}: ok in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   say(`all ${examples.length} examples ran from the installed package in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+} catch (error) {
+  process.stderr.write(`examples-from-package: FAILED: ${error instanceof Failure ? error.message : (error.stack ?? error)}\n`);
+  process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
