@@ -77,6 +77,7 @@ describe('cli: help and version', () => {
       ['--crossfade <time>', 'default: none'],
       ['--transition <name>', 'default: fade'],
       ['--fade-in <time>', 'default: none'],
+      ['--allow-playlists', 'default: refused'],
       ['--fade-out <time>', 'default: none'],
       ['--hold-last <time>', 'default: none'],
       ['--audio <file>', 'default: none'],

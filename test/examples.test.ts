@@ -51,6 +51,28 @@ describe('examples', () => {
     assert.ok(quality >= 35, `mean PSNR against the blends ${quality.toFixed(1)} dB, expected at least 35`);
   });
 
+  it('crossfade without pictures draws its own two (the package ships no sample): warm first, cool last', async (t) => {
+    const dir = await tempDir(t);
+    const output = join(dir, 'built-in.mp4');
+    const result = await crossfade(output, { width: 64, height: 48, frames: 10 });
+    assert.equal(result.frames, 10);
+    const back = await readVideo(output);
+    assertH264(back, { width: 64, height: 48, frames: 10, duration: 0.4 });
+    const whole = { x: 0, y: 0, width: 64, height: 48 };
+    const [first, last] = [meanColour(back.frames[0]!, whole), meanColour(back.frames[9]!, whole)];
+    assert.ok(first[0] > first[2] + 30, `the sunset is warm: ${first.join(', ')}`);
+    assert.ok(last[2] > last[0] + 30, `the sea is cool: ${last.join(', ')}`);
+  });
+
+  it('no example reads a file outside the package (examples/ and dist/ alone ship)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const dir = new URL('../examples/', import.meta.url);
+    for (const name of await readdir(dir)) {
+      const code = await readFile(new URL(name, dir), 'utf8');
+      assert.ok(!/\.\.\/(sample|src|test)\b/.test(code), `${name} refers to a folder the package lacks`);
+    }
+  });
+
   it('examples import flipbook by name, and here that name is the source', () => {
     assert.ok(import.meta.resolve('flipbook').endsWith('/src/index.ts'), `flipbook resolves to ${import.meta.resolve('flipbook')}`);
   });

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { createWriter, probe } from '../src/index.js';
+import { type FlipbookError, createWriter, probe, readFrames, stitch } from '../src/index.js';
 import { writeSineWav } from './helpers/audio.js';
 import { runCli } from './helpers/cli.js';
 import { solid } from './helpers/images.js';
@@ -125,7 +125,47 @@ describe('FFmpeg protocols in file names', () => {
     await writeFile(join(present, 'joined.mp4'), 'ffconcat version 1.0\nfile a.mp4\nfile b.mp4\n');
     const result = await info('joined.mp4', present);
     assert.equal(result.code, 1, `a concat script read as ${result.frames} frames`);
-    assert.match(result.stderr, /^flipbook: error: joined\.mp4 is an FFmpeg concat script, which names other files or streams to read: flipbook reads only the file it is given\. Pass the media file itself/);
+    assert.match(result.stderr, /^flipbook: error: joined\.mp4 is an FFmpeg concat script, which names other files to read: flipbook reads only the file it is given unless asked\. Pass --allow-playlists to read the local files it lists/);
+  });
+
+  it('allowPlaylists: a concat script is read, its local files (one by an absolute path) joined; refused without it', async () => {
+    const script = join(present, 'joined.ffconcat');
+    await writeFile(script, `ffconcat version 1.0\nfile a.mp4\nfile ${join(present, 'b.mp4')}\n`);
+    await assert.rejects(probe(script), (e: FlipbookError) => e.code === 'INVALID_INPUT' && e.option === 'allowPlaylists' && e.file === script, 'refused by default, naming the option');
+    await assert.rejects(readFrames(script).next(), (e: FlipbookError) => e.option === 'allowPlaylists', 'readFrames refuses it by default');
+    const described = await probe(script, { allowPlaylists: true });
+    assert.equal(described.streams.find((s) => s.type === 'video')?.frames, 5, 'a.mp4 (2) and b.mp4 (3)');
+    let decoded = 0;
+    for await (const frame of readFrames(script, { allowPlaylists: true, layout: 'rgb' })) {
+      assert.equal(frame.data.length, 32 * 24 * 3, 'a 32x24 RGB frame');
+      decoded++;
+    }
+    assert.equal(decoded, 5, 'readFrames decodes the 5 frames of the two files');
+    await assert.rejects(probe(script, { allowPlaylists: 'yes' as unknown as boolean }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'allowPlaylists', 'true or false only');
+  });
+
+  it('--allow-playlists: info reads the concat script (refused without it: the test above)', async () => {
+    await writeFile(join(present, 'cli.ffconcat'), 'ffconcat version 1.0\nfile a.mp4\nfile b.mp4\n');
+    const result = await runCli(['info', '--json', '--allow-playlists', '--', 'cli.ffconcat'], { cwd: present });
+    assert.equal(result.code, 0, result.stderr);
+    const described = JSON.parse(result.stdout) as { streams: { type: string; frames: number }[] };
+    assert.equal(described.streams.find((s) => s.type === 'video')?.frames, 5, 'a.mp4 (2) and b.mp4 (3)');
+  });
+
+  it('allowPlaylists keeps the file protocol alone: entries that name the network, standard input or a protocol are not read', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const entries = [`http://127.0.0.1:${port}/x.mp4`, 'pipe:0', 'subfile,,start,0,end,0,,:x.mp4', 'concat:a.mp4|b.mp4'];
+    for (const [i, entry] of entries.entries()) {
+      const script = join(present, `reach-${i}.ffconcat`);
+      await writeFile(script, `ffconcat version 1.0\nfile a.mp4\nfile '${entry}'\n`);
+      const described = await probe(script, { allowPlaylists: true });
+      assert.equal(described.streams.find((s) => s.type === 'video')?.frames, 2, `${entry}: only a.mp4 is read`);
+      assert.ok(described.warnings.some((w) => w.includes('reading stopped after 2 video frames')), `${entry}: the stop is said: ${described.warnings.join('; ')}`);
+    }
+    await writeFile(join(present, 'reach.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.2,\na.mp4\n#EXTINF:0.9,\nhttp://127.0.0.1:${port}/x.mp4\n#EXT-X-ENDLIST\n`);
+    const hls = await probe(join(present, 'reach.m3u8'), { allowPlaylists: true }).then((d) => d.streams.find((s) => s.type === 'video')?.frames, (e: Error) => e.message);
+    assert.notEqual(hls, 9, 'the HLS playlist did not read the served video');
+    assert.deepEqual(requests, [], 'no request reached the network');
   });
 
   it('an HLS playlist is refused, also when it lists a URL', async () => {
@@ -154,6 +194,25 @@ describe('FFmpeg protocols in file names', () => {
       assert.equal(written.streams.find((s) => s.type === 'video')?.frames, 2, `${output} holds the 2 frames`);
     }
     assert.deepEqual(requests, [], 'no request reached the network');
+  });
+
+  it('audio: a concat script of two WAVs is refused by default; with allowPlaylists (--allow-playlists) it is the music', async () => {
+    await writeSineWav(join(present, 'part1.wav'), { seconds: 1 });
+    await writeSineWav(join(present, 'part2.wav'), { seconds: 1.5 });
+    // With its entries' durations: FFmpeg's concat demuxer knows a script's length only from them.
+    await writeFile(join(present, 'tones.ffconcat'), 'ffconcat version 1.0\nfile part1.wav\nduration 1\nfile part2.wav\nduration 1.5\n');
+    await writeFile(join(present, 'still.png'), encodePng(solid(32, 24, [10, 200, 10])));
+    await assert.rejects(
+      stitch([join(present, 'still.png')], join(present, 'refused.mp4'), { fps: 10, preset: 'ultrafast', audio: join(present, 'tones.ffconcat'), audioFit: 'extend' }),
+      (e: FlipbookError) => e.option === 'allowPlaylists' && /concat script/.test(e.message),
+      'refused by default, naming allowPlaylists',
+    );
+    const result = await runCli(['stitch', 'still.png', '-o', 'joined-music.mp4', '--fps', '10', '--preset', 'ultrafast', '--audio', 'tones.ffconcat', '--audio-fit', 'extend', '--allow-playlists', '-q'], { cwd: present });
+    assert.equal(result.code, 0, result.stderr);
+    const music = await probe(join(present, 'joined-music.mp4'));
+    const audio = music.streams.find((s) => s.type === 'audio');
+    assert.ok(audio?.duration !== undefined && Math.abs(audio.duration - 2.5) < 0.05, `the two tones, 2.5 s of audio: ${audio?.duration} s`);
+    assert.ok(music.duration !== undefined && Math.abs(music.duration - 2.5) < 0.15, `the video extended to the music: ${music.duration} s`);
   });
 
   it('audio: file:tone.wav is the file of that name (1 s), not tone.wav (3 s)', async () => {

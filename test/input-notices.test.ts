@@ -3,6 +3,9 @@
  * smaller than the rest (it sets the frame size), a file a `**` glob cannot reach.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -57,5 +60,30 @@ describe('a first image much smaller than the others', () => {
     await writeSolidFrames(dir, ['b.png', 'c.png'].map((name, i) => ({ name, colour: i + 1 })), 128, 96);
     const plan = await planStitch(dir, join(dir, 'out.mp4'));
     assert.ok(!plan.warnings.some((w) => w.includes('sets the frame size')), `no such warning: ${JSON.stringify(plan.warnings)}`);
+  });
+});
+
+describe('a ** glob over a folder whose path is past PATH_MAX', () => {
+  it('keeps what it can read and warns, through onWarning, naming the folder it could not read', async (t) => {
+    // rm -rf removes the chain (it walks with openat), where fs.rm (tempDir's) stops at ENAMETOOLONG.
+    const dir = await mkdtemp(join(tmpdir(), 'flipbook-test-'));
+    t.after(() => execFileSync('rm', ['-rf', dir]));
+    // Node cannot make a path past PATH_MAX in one call; bash makes it one folder at a time
+    // (each cd is relative), and copies a PNG in at the bottom.
+    await writeSolidFrames(dir, [{ name: 'top.png', colour: 0 }]);
+    const level = 'd'.repeat(200);
+    execFileSync('bash', ['-c', `cd "$1" && for i in $(seq 22); do mkdir ${level} && cd -P ${level} || exit 1; done && cp "$1/top.png" deep.png`, 'bash', dir]);
+    const said: string[] = [];
+    const plan = await planStitch(join(dir, '**', '*.png'), join(dir, 'out.mp4'), { onWarning: (message) => said.push(message) });
+    assert.deepEqual(plan.images.map((f) => f.file), [join(dir, 'top.png')], 'the readable image');
+    const notice = said.find((w) => w.includes('too long'));
+    assert.ok(notice, `a warning that a path was too long among ${JSON.stringify(said)}`);
+    // The first folder down the chain whose path (with its NUL) passes PATH_MAX, 4096 on Linux.
+    let folder = dir;
+    while (folder.length < 4096) folder = join(folder, level);
+    assert.ok(notice.includes(`the folder ${folder.slice(0, 40)}`), `names the folder from its start: ${notice}`);
+    assert.ok(notice.includes(`(${folder.length} characters`), `gives the folder's length, which places it in the chain: ${notice}`);
+    assert.ok(/ENAMETOOLONG/.test(notice) && notice.includes(join(dir, '**', '*.png')), `says why and names the pattern: ${notice}`);
+    assert.ok(plan.warnings.includes(notice), 'the plan lists the warning too');
   });
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { type FlipbookError, probe } from '../src/index.js';
-import { FFMPEG, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
+import { type FlipbookError, createWriter, probe } from '../src/index.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;
@@ -89,6 +90,27 @@ describe('probe', () => {
     const info = await probe(file);
     assert.equal(info.video?.variableFrameRate, true);
     assert.equal(info.video?.frames, 20);
+  });
+
+  test('a GIF of uneven delays: the average rate is its frames over its length (FFmpeg 8 guesses from the first delays)', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'uneven.gif');
+    // Seven short delays first, then long and short ones: the first delays alone say 50/7 fps.
+    const holds = [0.14, 0.14, 0.14, 0.14, 0.14, 0.14, 0.14, 0.3, 0.06, 0.5, 0.06, 0.2];
+    const writer = createWriter(file, { width: 16, height: 16, fps: 100 });
+    for (const [i, hold] of holds.entries()) await writer.write(Buffer.alloc(16 * 16 * 3, i * 20), { layout: 'rgb', hold });
+    await writer.close();
+    // The delays as stored, read back with Debian's ffprobe (centiseconds in a 1/100 time base).
+    const packets = execFileSync(FFPROBE, ['-v', 'error', '-show_entries', 'packet=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    assert.deepEqual(packets, holds.map((h) => Math.round(h * 100)), 'the GIF holds the delays written');
+    const total = packets.reduce((a, b) => a + b, 0);
+    const v = (await probe(file)).video;
+    assert.ok(v, 'a video stream');
+    assert.equal(v.frames, 12, 'counted frames');
+    assert.ok(v.avgFrameRate, 'an average rate');
+    assert.equal(v.avgFrameRate.num * total, 12 * 100 * v.avgFrameRate.den, `12 frames in ${total / 100} s: 40/7 fps, not ${v.avgFrameRate.num}/${v.avgFrameRate.den}`);
+    assert.deepEqual(v.avgFrameRate, { num: 40, den: 7 }, 'reduced');
+    assert.ok(Math.abs((v.duration ?? 0) - total / 100) < 1e-6, `duration ${v.duration} s`);
   });
 
   test('a missing file and a file that is not media are errors naming the file', async (t) => {

@@ -31,17 +31,24 @@ export async function probeAudio(options: ResolvedAudioOptions, format: OutputFo
   const codec = audioCodecFor(format);
   let info;
   try {
-    info = await probeMedia(options.file, { countFrames: false });
+    info = await probeMedia(options.file, { countFrames: false, allowPlaylists: options.allowPlaylists });
   } catch (error) {
     if (!isFlipbookError(error)) throw error;
-    throw new FlipbookError(error.code, text`${error.fact} (${opt('audio')})`, { file: options.file, option: 'audio', hint: MUSIC_HINT, cause: error });
+    // A playlist refused: its own option and hint (allowPlaylists) say what to do.
+    const playlist = error.option === 'allowPlaylists';
+    throw new FlipbookError(error.code, text`${error.factText} (${opt('audio')})`, {
+      file: options.file,
+      option: playlist ? 'allowPlaylists' : 'audio',
+      hint: playlist && error.hintText !== undefined ? error.hintText : MUSIC_HINT,
+      cause: error,
+    });
   }
   const track = info.audio[0];
   if (!track) {
     throw new FlipbookError('INVALID_INPUT', text`${options.file} has no audio stream (${opt('audio')})`, { file: options.file, option: 'audio', hint: MUSIC_HINT });
   }
   const sourceDuration = track.duration ?? info.duration ?? 0;
-  return { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end: undefined, sourceDuration };
+  return { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end: undefined, sourceDuration, allowPlaylists: options.allowPlaylists };
 }
 
 /**

@@ -14,6 +14,8 @@ export type AudioFit = 'trim' | 'loop' | 'pad' | 'extend';
 /** A music track to encode beside the video: where it comes from and how it is fitted. */
 export interface AudioSpec {
   file: string;
+  /** The file may be a concat script or a playlist (local files only). */
+  allowPlaylists?: boolean;
   codec: AudioCodec;
   fit: AudioFit;
   /** Seconds where the track starts in the video; negative skips into the track. */
@@ -89,7 +91,7 @@ export class AudioTrack {
 
   /** Opens the track and adds its stream to `output`; call before the header is written. */
   static async open(spec: AudioSpec, output: FormatContext): Promise<AudioTrack> {
-    const { format: input } = await openMedia(spec.file);
+    const { format: input } = await openMedia(spec.file, { allowPlaylists: spec.allowPlaylists === true });
     const decoder = new CodecContext();
     const encoder = new CodecContext();
     try {

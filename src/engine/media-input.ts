@@ -22,6 +22,7 @@ import type { Fraction } from '../options/values.js';
 import { bitDepthOf, chromaOf, colorTags } from './color-tags.js';
 import { type DisplayMatrix, displayRotation, parseDisplayMatrix, uprightFilters } from './display-matrix.js';
 import { checkDemuxer, localFileUrl, localInputOptions, refuseIndirectFormat } from './local-file.js';
+import type { MediaInputOptions } from '../options/input-options.js';
 import { ffmpegMessage } from './runtime.js';
 
 /** How the frame count of a video stream was found. */
@@ -173,11 +174,11 @@ async function checkReadable(file: string): Promise<number> {
  * FlipbookError naming the file: missing, not media, an MP4 truncated before its index.
  * @internal engine use only.
  */
-export async function openMedia(file: string): Promise<{ format: FormatContext; size: number }> {
+export async function openMedia(file: string, open: MediaInputOptions = {}): Promise<{ format: FormatContext; size: number }> {
   const size = await checkReadable(file);
-  await refuseIndirectFormat(file);
+  await refuseIndirectFormat(file, open);
   const format = new FormatContext();
-  const options = localInputOptions();
+  const options = localInputOptions(open);
   const ret = await format.openInput(localFileUrl(file), null, options);
   options.free();
   if (ret < 0) {
@@ -197,7 +198,7 @@ export async function openMedia(file: string): Promise<{ format: FormatContext; 
     throw new FlipbookError('INVALID_INPUT', `Cannot open ${file}: ${ffmpegMessage(ret)}`, { file });
   }
   try {
-    checkDemuxer(file, format.iformat?.name);
+    checkDemuxer(file, format.iformat?.name, open);
   } catch (error) {
     await format.closeInput();
     throw error;

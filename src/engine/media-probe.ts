@@ -1,6 +1,7 @@
 import { Packet } from 'node-av/lib';
 import { AV_NOPTS_VALUE, AVDISCARD_ALL } from 'node-av/constants';
 
+import { type Fraction, reduceFraction } from '../options/values.js';
 import { type MediaInfo, describeMedia, mainVideoStream, openMedia } from './media-input.js';
 import { EOF, ffmpegMessage } from './runtime.js';
 
@@ -10,6 +11,11 @@ export interface ProbeOptions {
    * lacks a count or lies (a truncated file). Default true.
    */
   countFrames?: boolean;
+  /**
+   * Read a concat script, an HLS or DASH playlist (formats that name other files); refused by
+   * default. Only local files are opened even then. Default false.
+   */
+  allowPlaylists?: boolean;
 }
 
 /** Whether steps between timestamps vary more than rounding to the time base explains. */
@@ -28,7 +34,7 @@ function isVariable(timestamps: bigint[]): boolean {
  * found by reading the packets of the main video stream.
  */
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
-  const { format, size } = await openMedia(file);
+  const { format, size } = await openMedia(file, { allowPlaylists: options.allowPlaylists === true });
   try {
     const info = describeMedia(file, format, size);
     const { warnings } = info;
@@ -67,6 +73,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       video.frames = count;
       video.frameCountSource = 'counted';
       video.variableFrameRate = isVariable(timestamps);
+      const measured = averageRate(count, timestamps, end, stream.timeBase, video.avgFrameRate);
+      if (measured) video.avgFrameRate = measured;
       const cut = end === undefined ? undefined : cutShort(file, info, stream.timeBase, stream.startTime, end);
       if (cut) warnings.push(cut);
       if (video.headerFrames !== undefined && video.headerFrames !== count) {
@@ -77,6 +85,40 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   } finally {
     await format.closeInput();
   }
+}
+
+/**
+ * The average frame rate as counted: the frames over the time they cover, from the first
+ * frame's timestamp to where the last one ends (its timestamp plus its duration). FFmpeg 8's
+ * own estimate comes from the first frames only: for a GIF of uneven delays it said 50/7 where
+ * the file holds 6.93 frames a second (ffprobe 5.1: 83/12). Undefined when the timestamps
+ * cover no time, or when the header's rate `declared` agrees with them to within the rounding
+ * of the time base (3 ticks): Matroska's milliseconds cannot tell 24000/1001 from 24, and the
+ * header's exact fraction is kept. A last frame without a duration is given the typical step.
+ */
+function averageRate(count: number, timestamps: readonly bigint[], end: bigint | undefined, timeBase: { num: number; den: number }, declared: Fraction | undefined): Fraction | undefined {
+  if (count === 0 || end === undefined || timestamps.length !== count || timeBase.num <= 0 || timeBase.den <= 0) return undefined;
+  let first = timestamps[0] as bigint;
+  let last = first;
+  for (const ts of timestamps) {
+    if (ts < first) first = ts;
+    if (ts > last) last = ts;
+  }
+  let until = end;
+  if (until <= last && count > 1) {
+    // The last frame's duration is unknown: one typical step.
+    const sorted = [...timestamps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const steps = sorted.slice(1).map((ts, i) => Number(ts - (sorted[i] as bigint))).sort((a, b) => a - b);
+    until = last + BigInt(steps[Math.floor(steps.length / 2)] ?? 0);
+  }
+  const span = Number(until - first);
+  if (!(span > 0)) return undefined;
+  if (declared && declared.num > 0 && declared.den > 0) {
+    const declaredSpan = (count * declared.den * timeBase.den) / (declared.num * timeBase.num);
+    if (Math.abs(declaredSpan - span) <= 3) return undefined;
+  }
+  // count / (span × num/den) frames a second.
+  return reduceFraction(count * timeBase.den, span * timeBase.num);
 }
 
 /**

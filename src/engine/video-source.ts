@@ -3,6 +3,7 @@ import type { FormatContext, Stream } from 'node-av/lib';
 import { AV_FRAME_FLAG_CORRUPT, AV_NOPTS_VALUE, AV_PKT_FLAG_KEY, AVDISCARD_ALL, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
+import type { MediaInputOptions } from '../options/input-options.js';
 import type { Fraction } from '../options/values.js';
 import { type Upright, uprightFilters } from './display-matrix.js';
 import { type MediaInfo, type VideoTrackInfo, decoderFor, describeMedia, displayMatrixOf, mainVideoStream, noVideoError, openMedia } from './media-input.js';
@@ -74,9 +75,12 @@ export class VideoSource {
   private decoding = false;
   private used = false;
   private closed = false;
+  /** Opened with `allowPlaylists` (a second open of the same file needs it too). */
+  readonly allowPlaylists: boolean;
 
-  private constructor(file: string, format: FormatContext, stream: Stream, info: MediaInfo, video: VideoTrackInfo) {
+  private constructor(file: string, format: FormatContext, stream: Stream, info: MediaInfo, video: VideoTrackInfo, allowPlaylists: boolean) {
     this.file = file;
+    this.allowPlaylists = allowPlaylists;
     this.format = format;
     this.stream = stream;
     this.info = info;
@@ -86,8 +90,9 @@ export class VideoSource {
     this.damage.declaredEnd = declaredEnd(format, video);
   }
 
-  static async open(file: string): Promise<VideoSource> {
-    const { format, size } = await openMedia(file);
+  /** `allowPlaylists`: a concat script or a playlist may be read (local files only). */
+  static async open(file: string, open: MediaInputOptions = {}): Promise<VideoSource> {
+    const { format, size } = await openMedia(file, open);
     try {
       const info = describeMedia(file, format, size);
       const stream = mainVideoStream(format);
@@ -100,7 +105,7 @@ export class VideoSource {
         throw new FlipbookError('INVALID_INPUT', `${file} is damaged: its video stream has no picture size`, { file, hint: 'Replace the file' });
       }
       for (const other of format.streams) if (other.index !== stream.index) other.discard = AVDISCARD_ALL;
-      return new VideoSource(file, format, stream, info, video);
+      return new VideoSource(file, format, stream, info, video, open.allowPlaylists === true);
     } catch (error) {
       await format.closeInput();
       throw error;

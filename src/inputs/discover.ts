@@ -1,9 +1,10 @@
+import { readdir as readdirCallback, realpath as realpathCallback } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join } from 'node:path';
+import { extname, isAbsolute, join, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 import { FlipbookError, type Text, opt, text } from '../errors.js';
-import { IMAGE_EXTENSIONS } from './image-types.js';
+import { HEIF_EXTENSIONS, IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern, sequenceGlob } from './sequence.js';
 import { type SortOrder, naturalCompare, sortPaths } from './sort.js';
@@ -17,6 +18,8 @@ export interface DiscoveredInputs {
   sources: { input: string; kind: InputKind; count: number }[];
   /** Files that a glob or a directory matched but are not images, skipped. */
   notImages: string[];
+  /** HEIC/HEIF/AVIF files a glob or a directory matched, skipped (flipbook does not read them). */
+  heifImages: string[];
   /** Notes for the user (said once each). */
   notices: Text[];
   /** Seconds per file, parallel to `files`, where a list file gives one. */
@@ -42,7 +45,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       hint: 'Pass image files, a directory, a glob such as "frames/*.png" or a sequence such as img_%05d.png',
     });
   }
-  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], notices: [], durations: [] };
+  const result: DiscoveredInputs = { files: [], sources: [], notImages: [], heifImages: [], notices: [], durations: [] };
   const groupOrder = options.sort ?? 'natural';
   let literalCount = 0;
   for (const input of inputs) {
@@ -71,12 +74,19 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
         );
       }
     } else {
-      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input);
+      const unread: UnreadFolder[] = [];
+      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input, unread);
+      const tooLong = unread.filter((u) => u.code === 'ENAMETOOLONG');
+      if (tooLong.length) result.notices.push(tooLongNotice(input, tooLong));
       const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
-      result.notImages.push(...matched.filter((file) => !images.includes(file)));
+      const others = matched.filter((file) => !images.includes(file));
+      const heif = others.filter((file) => HEIF_EXTENSIONS.has(extname(file).toLowerCase()));
+      result.heifImages.push(...heif);
+      result.notImages.push(...others.filter((file) => !heif.includes(file)));
       if (images.length === 0) {
         const what = kind === 'directory' ? `The directory ${input} holds no image file` : `The pattern ${input} matched no image file`;
-        throw new FlipbookError('NO_INPUT', what + (matched.length ? ` (${matched.length} other files)` : ''), {
+        const held = heif.length ? ` (${heif.length} HEIC/HEIF/AVIF file(s), a format flipbook does not read: convert them to JPEG or PNG${others.length > heif.length ? `; ${others.length - heif.length} other files` : ''})` : others.length ? ` (${others.length} other files)` : '';
+        throw new FlipbookError('NO_INPUT', what + held, {
           file: input,
           hint: `flipbook reads ${[...IMAGE_EXTENSIONS].join(' ')}; check the path${kind === 'glob' ? ' and quote the pattern so the shell does not expand it' : ''}`,
         });
@@ -95,6 +105,12 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
   } else if (literalCount > 2 && looksShellExpanded(result.files)) {
     result.notices.push(
       text`The files are in lexical order (1, 10, 2): a shell expanded the pattern. flipbook keeps the order given; quote the pattern ("frames/*.png") or pass ${opt('sort', 'natural')} for 1, 2, 10`,
+    );
+  }
+  if (result.heifImages.length) {
+    const sample = result.heifImages.slice(0, 3).join(', ');
+    result.notices.push(
+      `Skipped ${result.heifImages.length} HEIC/HEIF/AVIF image(s), a format flipbook does not read: ${sample}${result.heifImages.length > 3 ? ', ...' : ''}. Convert them to JPEG or PNG to include them`,
     );
   }
   if (result.notImages.length) {
@@ -121,8 +137,53 @@ function toGlobPattern(input: string): string {
   return process.platform === 'win32' ? input.replaceAll('\\', '/') : input;
 }
 
-async function expandGlob(pattern: string): Promise<string[]> {
-  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) });
+/** A folder a glob walked into but could not list, and why (an errno code). */
+interface UnreadFolder {
+  path: string;
+  code: string;
+}
+
+/**
+ * The glob's matches. tinyglobby (through fdir) skips a folder it cannot list without a word;
+ * its `fs` option lets the walk's own readdir/realpath calls report such folders in `unread`,
+ * so a folder whose path is past PATH_MAX is said rather than silently left out.
+ */
+async function expandGlob(pattern: string, unread: UnreadFolder[]): Promise<string[]> {
+  const noted = (path: unknown, error: NodeJS.ErrnoException | null): void => {
+    if (error?.code && error.code !== 'ENOENT' && error.code !== 'ENOTDIR') unread.push({ path: withoutTrailingSlash(String(path)), code: error.code });
+  };
+  const fs = {
+    readdir: ((path: string, options: object, callback: (error: NodeJS.ErrnoException | null, entries: unknown) => void) =>
+      readdirCallback(path, options as { withFileTypes: true }, (error, entries) => {
+        noted(path, error);
+        callback(error, entries);
+      })) as unknown as typeof readdirCallback,
+    realpath: ((path: string, callback: (error: NodeJS.ErrnoException | null, resolved: string) => void) =>
+      realpathCallback(path, (error, resolved) => {
+        noted(path, error);
+        callback(error, resolved);
+      })) as unknown as typeof realpathCallback,
+  };
+  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern), fs });
+}
+
+/** fdir walks `dir/`: the folder is `dir`. */
+function withoutTrailingSlash(path: string): string {
+  let end = path.length;
+  while (end > 1 && (path[end - 1] === '/' || path[end - 1] === sep)) end--;
+  return path.slice(0, end);
+}
+
+/** Folders a glob could not enter because their path is longer than the system allows. */
+function tooLongNotice(input: string, folders: readonly UnreadFolder[]): string {
+  const first = folders[0] as UnreadFolder;
+  const more = folders.length > 1 ? ` and ${folders.length - 1} more folder(s)` : '';
+  return `The pattern ${input} left out what is in the folder ${shortPath(first.path)}${more}: its path is too long (${first.path.length} characters, past the system's path limit, ENAMETOOLONG), so it could not be read. Move those files to a shorter path to include them`;
+}
+
+/** A path of thousands of characters, cut in the middle so a warning stays readable. */
+function shortPath(path: string): string {
+  return path.length <= 160 ? path : `${path.slice(0, 60)}...${path.slice(-90)}`;
 }
 
 /** A directory's files, symbolic links to files included (followed; a broken link is left out). */

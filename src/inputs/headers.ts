@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import type ExifReaderModule from 'exifreader';
 import { imageSize } from 'image-size';
 
-import { FlipbookError, SKIP_HINT } from '../errors.js';
-import { type ImageType, IMAGE_TYPES, isImageType } from './image-types.js';
+import { FlipbookError, SKIP_HINT, opt, text } from '../errors.js';
+import { type ImageType, HEIF_TYPES, IMAGE_TYPES, isImageType } from './image-types.js';
 
 /**
  * exifreader, loaded at the first header that may hold EXIF: it takes about 0.15 s to load, which
@@ -92,6 +92,14 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
       }
     }
     if (!info) throw fail(notAnImage);
+    const heif = HEIF_TYPES[info.type ?? ''];
+    if (heif !== undefined) {
+      throw new FlipbookError('INVALID_INPUT', `${where} is an ${heif} image (the HEIF family), a format flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`, {
+        file: path,
+        ...(position === undefined ? {} : { position }),
+        hint: text`Convert it to JPEG or PNG first (heif-convert, ImageMagick, or macOS's sips), or pass ${opt('skipInvalid', true)} to skip it`,
+      });
+    }
     if (!isImageType(info.type)) {
       throw fail(`is a ${info.type ?? 'unknown'} image, which flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`);
     }

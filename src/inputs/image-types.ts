@@ -21,3 +21,11 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
 export function isImageType(type: string | undefined): type is ImageType {
   return (IMAGE_TYPES as readonly string[]).includes(type ?? '');
 }
+
+/**
+ * The HEIF family (HEIC from phones, AVIF): flipbook does not decode them as stills (its still
+ * decoders take one coded picture; these need a demuxer, and a phone's HEIC is a grid of tiles).
+ * By the type image-size reports (the file's major brand), and by extension (for globs and directories).
+ */
+export const HEIF_TYPES: Readonly<Record<string, string>> = { heic: 'HEIC', heix: 'HEIC', hevc: 'HEIC', hevx: 'HEIC', heif: 'HEIF', mif1: 'HEIF', msf1: 'HEIF', avif: 'AVIF', avis: 'AVIF' };
+export const HEIF_EXTENSIONS: ReadonlySet<string> = new Set(['.heic', '.heif', '.hif', '.avif']);

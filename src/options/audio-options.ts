@@ -1,5 +1,6 @@
 import type { AudioCodec, AudioFit } from '../engine/index.js';
 import { FlipbookError, invalidOption, text, opt } from '../errors.js';
+import { resolveAllowPlaylists } from './input-options.js';
 import type { OutputFormat } from './output-formats.js';
 import { parseChoice, parseDuration, isGiven } from './values.js';
 
@@ -41,6 +42,11 @@ export interface AudioOptions {
   audioOffset?: number | string;
   /** Gain: `0.5`, `"50%"`, `"-6dB"`. Default 1. */
   volume?: number | string;
+  /**
+   * The music file may be a concat script or an HLS/DASH playlist of local files (refused by
+   * default; no network or protocol even then). Default false.
+   */
+  allowPlaylists?: boolean;
 }
 
 export interface ResolvedAudioOptions {
@@ -49,6 +55,7 @@ export interface ResolvedAudioOptions {
   fade: number;
   offset: number;
   volume: number;
+  allowPlaylists: boolean;
 }
 
 /** Validates the music options; undefined when no `audio` is given. */
@@ -66,6 +73,7 @@ export function resolveAudioOptions(options: AudioOptions): ResolvedAudioOptions
     fade: isGiven(options.audioFade) ? parseDuration(options.audioFade, 'audioFade', { allowZero: true }) : 0,
     offset: isGiven(options.audioOffset) ? parseSignedDuration(options.audioOffset, 'audioOffset') : 0,
     volume: isGiven(options.volume) ? parseVolume(options.volume) : 1,
+    allowPlaylists: resolveAllowPlaylists(options),
   };
 }
 

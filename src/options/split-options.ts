@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors.js';
+import { type MediaInputOptions, resolveAllowPlaylists } from './input-options.js';
 import type { Progress } from './output-options.js';
 import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven, type PixelLayout } from './values.js';
 
@@ -6,7 +7,7 @@ import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, i
  * Which frames come out, and at what size: shared by split, readFrames and (in part)
  * contactSheet.
  */
-export interface SelectionOptions {
+export interface SelectionOptions extends MediaInputOptions {
   /** Resample to this many frames per second, like ffmpeg's fps filter (25, 0.5, "30000/1001"). Default: every stored frame (passthrough). */
   fps?: number | string;
   /** Keep every Nth frame (of those selected by the other options). Default 1. */
@@ -63,7 +64,7 @@ export interface SplitOptions extends SelectionOptions {
   onProgress?: (progress: Progress) => void;
 }
 
-export interface ContactSheetOptions {
+export interface ContactSheetOptions extends MediaInputOptions {
   /** Thumbnails per row. Default 4. */
   columns?: number | string;
   /** Rows; the thumbnails are spread evenly over the video. Default 4 (unless `every` is given). */
@@ -97,6 +98,8 @@ export interface ResolvedSelection {
   /** Sorted, distinct (undefined: not asked). */
   frameNumbers: number[] | undefined;
   keyframesOnly: boolean;
+  /** A concat script or a playlist may be read (local files only). */
+  allowPlaylists: boolean;
   maxFrames: number | undefined;
   width: number | undefined;
   height: number | undefined;
@@ -164,6 +167,7 @@ export function resolveSelection(options: SelectionOptions = {}): ResolvedSelect
     end,
     frameNumbers,
     keyframesOnly: options.keyframesOnly === true,
+    allowPlaylists: resolveAllowPlaylists(options),
     maxFrames: isGiven(options.maxFrames) ? parseInteger(options.maxFrames, 'maxFrames', 1, 2 ** 31 - 1) : undefined,
     width: isGiven(options.width) ? parseDimension(options.width, 'width') : undefined,
     height: isGiven(options.height) ? parseDimension(options.height, 'height') : undefined,

@@ -14,10 +14,11 @@ import {
 import { FlipbookError, invalidOption } from '../errors.js';
 import { imageFormatFor } from '../output/frame-pattern.js';
 import { SafeOutput, checkOutput } from '../output/safe-output.js';
+import { resolveAllowPlaylists } from '../options/input-options.js';
 import { type ContactSheetOptions, parseQuality } from '../options/split-options.js';
-import { parseDuration, parseInteger } from '../options/values.js';
+import { type Fraction, parseDuration, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
-import { drawLabel, formatTimestamp, labelSize } from './sheet-font.js';
+import { drawLabel, formatTimestamp, labelDecimals, labelSize } from './sheet-font.js';
 import { ProgressClock } from '../util/progress.js';
 
 export interface SheetThumbnail {
@@ -28,6 +29,8 @@ export interface SheetThumbnail {
   /** Top-left corner in the sheet. */
   x: number;
   y: number;
+  /** The label printed on it (absent with `labels: false`): `frameTime`, with as many decimals as the frame rate needs to tell neighbouring frames apart. */
+  label?: string;
 }
 
 export interface ContactSheetResult {
@@ -149,7 +152,7 @@ async function readableDuration(source: VideoSource, declared: number, onWarning
     await probe.reset();
   }
   if (!early) return declared;
-  const readable = (await probeMedia(source.file)).video?.duration;
+  const readable = (await probeMedia(source.file, { allowPlaylists: source.allowPlaylists })).video?.duration;
   if (readable === undefined || readable <= 0 || readable >= declared) {
     throw new FlipbookError('INVALID_INPUT', `${source.file} ends before ${declared.toFixed(3)} s, the duration it declares, and where its readable frames end cannot be found`, { file: source.file });
   }
@@ -171,6 +174,7 @@ export async function contactSheet(video: string, output: string, options: Conta
   const width = parseInteger(options.width ?? SHEET_DEFAULTS.width, 'width', 16, 16384);
   const format = imageFormatFor(output);
   const quality = options.imageQuality === undefined ? 90 : parseQuality(options.imageQuality);
+  const allowPlaylists = resolveAllowPlaylists(options);
   const checks = { overwrite: options.overwrite === true, inputs: [video] };
   await checkOutput(output, checks);
   let out: SafeOutput | undefined;
@@ -178,7 +182,7 @@ export async function contactSheet(video: string, output: string, options: Conta
   const converters: FrameConverter[] = [];
   let frameAt: FrameAt | undefined;
   try {
-    source = await VideoSource.open(video);
+    source = await VideoSource.open(video, { allowPlaylists });
     const track = source.video;
     let duration = track.duration ?? source.info.duration;
     if (duration === undefined || duration <= 0) {
@@ -211,6 +215,10 @@ export async function contactSheet(video: string, output: string, options: Conta
     converters.push(converter);
     frameAt = new FrameAt(source);
     const scale = Math.max(1, Math.round(thumbHeight / 80));
+    // Labels precise enough that two frames never share one: the shorter of the average and
+    // the nominal frame step.
+    const steps = [track.avgFrameRate, track.frameRate].filter((r) => r && r.num > 0 && r.den > 0).map((r) => (r as Fraction).den / (r as Fraction).num);
+    const decimals = labelDecimals(steps.length ? Math.min(...steps) : undefined);
     const thumbnails: SheetThumbnail[] = [];
     const clock = new ProgressClock(times.length);
     for (const [k, time] of times.entries()) {
@@ -228,12 +236,15 @@ export async function contactSheet(video: string, output: string, options: Conta
       for (let row = 0; row < thumbHeight; row++) {
         sheet.set(pixels.subarray(row * thumbWidth * 3, (row + 1) * thumbWidth * 3), (y + row) * stride + x * 3);
       }
+      let label: string | undefined;
       if (options.labels !== false) {
-        const text = formatTimestamp(time);
+        // The time of the frame shown, not the time asked for: the label names that frame.
+        const text = formatTimestamp(frame.time, decimals);
+        label = text;
         const box = labelSize(text, scale);
         drawLabel(sheet, stride, x + scale * 2, y + thumbHeight - box.height - scale * 2, text, scale, { x, y, width: thumbWidth, height: thumbHeight });
       }
-      thumbnails.push({ time, frameTime: frame.time, x, y });
+      thumbnails.push({ time, frameTime: frame.time, x, y, ...(label === undefined ? {} : { label }) });
       options.onProgress?.(clock.tick());
     }
     await frameAt.reset();

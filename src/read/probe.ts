@@ -1,5 +1,6 @@
 import { type MediaInfo, type ProbeOptions, probeMedia } from '../engine/index.js';
 import { invalidOption } from '../errors.js';
+import { resolveAllowPlaylists } from '../options/input-options.js';
 
 /**
  * Describes a media file: container, duration, and every stream (video: codec, profile,
@@ -10,5 +11,5 @@ import { invalidOption } from '../errors.js';
  */
 export async function probe(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
   if (options.countFrames !== undefined && typeof options.countFrames !== 'boolean') throw invalidOption('countFrames', 'true or false', options.countFrames);
-  return probeMedia(file, options);
+  return probeMedia(file, { ...options, allowPlaylists: resolveAllowPlaylists(options) });
 }

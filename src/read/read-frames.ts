@@ -45,7 +45,7 @@ export function readFrames(video: string, options: ReadFramesOptions = {}): Asyn
 
 async function* decodeFrames(video: string, selection: ResolvedSelection, layout: PixelLayout, fit: ReadFit, options: ReadFramesOptions): AsyncGenerator<VideoFrame> {
   throwIfAborted(options.signal);
-  const source = await VideoSource.open(video);
+  const source = await VideoSource.open(video, { allowPlaylists: selection.allowPlaylists });
   const shown = { width: source.video.displayWidth, height: source.video.displayHeight };
   const shape = frameShape(selection, fit, shown);
   const reader = new PixelReader({

@@ -2,7 +2,8 @@
  * A 5x7 pixel font for the timestamps of a contact sheet: digits, colon and dot. Drawing text
  * this way needs no font file and no FFmpeg text filter (whose build and fonts vary).
  */
-const GLYPHS: Readonly<Record<string, readonly string[]>> = {
+/** @internal exported for the tests that read labels back from a sheet's pixels. */
+export const GLYPHS: Readonly<Record<string, readonly string[]>> = {
   '0': ['01110', '10001', '10011', '10101', '11001', '10001', '01110'],
   '1': ['00100', '01100', '00100', '00100', '00100', '00100', '01110'],
   '2': ['01110', '10001', '00001', '00010', '00100', '01000', '11111'],
@@ -20,20 +21,32 @@ const GLYPHS: Readonly<Record<string, readonly string[]>> = {
 const GLYPH_WIDTH = 5;
 const GLYPH_HEIGHT = 7;
 
-/** A time as a label: `m:ss.d` under an hour, `h:mm:ss` from an hour on. */
-export function formatTimestamp(seconds: number): string {
-  const t = Math.max(0, seconds);
-  if (t >= 3600) {
-    const whole = Math.floor(t);
-    const h = Math.floor(whole / 3600);
-    const m = Math.floor((whole % 3600) / 60);
-    const s = whole % 60;
-    return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
-  }
-  const tenths = Math.floor(t * 10 + 1e-6);
-  const m = Math.floor(tenths / 600);
-  const s = (tenths % 600) / 10;
-  return `${m}:${s.toFixed(1).padStart(4, '0')}`;
+/**
+ * A time as a label: `m:ss.d` under an hour, `h:mm:ss.d` from an hour on, with `decimals`
+ * digits after the seconds (0 to 3). The time is cut, not rounded, so a frame's label never
+ * shows a later time than the frame's own.
+ */
+export function formatTimestamp(seconds: number, decimals = 1): string {
+  const places = Math.max(0, Math.min(3, Math.floor(decimals)));
+  const unit = 10 ** places;
+  const ticks = Math.floor(Math.max(0, seconds) * unit + 1e-6);
+  const whole = Math.floor(ticks / unit);
+  const fraction = places ? `.${String(ticks % unit).padStart(places, '0')}` : '';
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}${fraction}` : `${m}:${s}${fraction}`;
+}
+
+/**
+ * How many decimals a label needs so that two frames of a video never share one: the smallest
+ * number (1 to 3) whose unit is no longer than the time between frames (tenths up to 10 fps,
+ * hundredths up to 100 fps, milliseconds beyond). `frameStep` in seconds; undefined: tenths.
+ */
+export function labelDecimals(frameStep: number | undefined): number {
+  if (frameStep === undefined || !(frameStep > 0)) return 1;
+  for (let d = 1; d < 3; d++) if (10 ** -d <= frameStep + 1e-9) return d;
+  return 3;
 }
 
 /** Size of a label's box in pixels at a scale. */

@@ -16,7 +16,7 @@ import {
   probeMedia,
 } from '../engine/index.js';
 import { FlipbookError, invalidOption, text, opt } from '../errors.js';
-import { FrameFiles } from '../output/frame-files.js';
+import { FrameFiles, recoverInterruptedCommits } from '../output/frame-files.js';
 import { FramePattern } from '../output/frame-pattern.js';
 import { type ManifestEntry, manifestFormatFor, manifestText } from '../output/manifest.js';
 import { checkOutput } from '../output/safe-output.js';
@@ -135,7 +135,7 @@ export async function planSplit(video: string, output: string | undefined, optio
     throw invalidOption('depth', `8 for ${pattern.format} files (16 bits need .png or .tiff)`, options.depth);
   }
 
-  const info = await probeMedia(video, { countFrames: false });
+  const info = await probeMedia(video, { countFrames: false, allowPlaylists: selection.allowPlaylists });
   const track = info.video;
   if (!track) throw noVideoError(video, info.streams);
   const warnings: string[] = [...info.warnings];
@@ -151,6 +151,8 @@ export async function planSplit(video: string, output: string | undefined, optio
   const estimatedFrames = estimateFrames(track, duration, selection);
 
   await checkOutput(pattern.fileFor(startNumber), { overwrite: true, inputs: [video] });
+  // A split killed while committing into this folder: finish or undo it before looking at what exists.
+  warnings.push(...recoverInterruptedCommits(pattern.directory));
   if (!options.overwrite) {
     const existing = (await pattern.existingNumbers()).filter((n) => n >= startNumber && (estimatedFrames === undefined || n < startNumber + estimatedFrames));
     if (existing.length > 0) {
@@ -214,7 +216,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
   // The plan's own warnings reached onWarning while planning (as planStitch's do); they are kept in the result.
   const warnings = [...plan.warnings];
   const pattern = FramePattern.parse(plan.output);
-  const source = await VideoSource.open(plan.video);
+  const source = await VideoSource.open(plan.video, { allowPlaylists: plan.selection.allowPlaylists });
   const spec: ImageSpec = {
     format: plan.imageFormat,
     width: plan.width,

@@ -7,9 +7,11 @@ import { formatBytes } from '../reporter.js';
 import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
+import { ALLOW_PLAYLISTS_HELP } from './selection-flags.js';
 
 interface InfoFlags extends CommonOptions {
   count?: boolean;
+  allowPlaylists?: boolean;
 }
 
 export function registerInfo(program: Command, setExitCode: (code: number) => void): void {
@@ -20,12 +22,13 @@ export function registerInfo(program: Command, setExitCode: (code: number) => vo
       'Describe a media file: container, duration, and every stream (codec, profile, pixel format, stored and shown size, exact frame rates such as 30000/1001, frame count, colour tags; audio codec, sample rate, channels). The video frames are counted by reading the file (no decoding), so the count is right even when the header lacks it or lies.',
     )
     .argument('<file>', 'the video (or any media file) to describe')
-    .option('--no-count', 'trust the header\'s frame count instead of counting (faster on huge files) (default: count)');
+    .option('--no-count', 'trust the header\'s frame count instead of counting (faster on huge files) (default: count)')
+    .option('--allow-playlists', ALLOW_PLAYLISTS_HELP, false);
   addCommonOptions(command);
   command.action(async (file: string, flags: InfoFlags) => {
     setExitCode(
       await runCommand(flags, async ({ reporter }) => {
-        const info = await probe(file, { countFrames: flags.count !== false });
+        const info = await probe(file, { countFrames: flags.count !== false, allowPlaylists: flags.allowPlaylists === true });
         for (const warning of info.warnings) reporter.warning(warning);
         reporter.event('info', infoJson(info));
         reporter.info(describeInfo(info));

@@ -15,7 +15,11 @@ export interface SelectionFlags {
   height?: string;
   scale?: string;
   maxFrames?: string;
+  allowPlaylists?: boolean;
 }
+
+/** The help of --allow-playlists, for every command that reads a video. */
+export const ALLOW_PLAYLISTS_HELP = 'read a concat script or an HLS/DASH playlist: the local files it lists (never the network or a protocol) (default: refused)';
 
 /** The frame selection options split shares with other commands that read frames. */
 export function addSelectionOptions(command: Command): Command {
@@ -30,7 +34,8 @@ export function addSelectionOptions(command: Command): Command {
     .option('--width <px>', 'output width; the height keeps the aspect ratio (default: the video\'s, upright)')
     .option('--height <px>', 'output height; the width keeps the aspect ratio (with --width: fit inside both) (default: the video\'s)')
     .option('--scale <factor>', 'scale both sides, such as 0.5 (default: 1)')
-    .option('--max-frames <n>', 'stop after this many frames (default: no limit)');
+    .option('--max-frames <n>', 'stop after this many frames (default: no limit)')
+    .option('--allow-playlists', ALLOW_PLAYLISTS_HELP, false);
 }
 
 export function selectionFromFlags(flags: SelectionFlags): SelectionOptions {
@@ -41,5 +46,6 @@ export function selectionFromFlags(flags: SelectionFlags): SelectionOptions {
     if (value !== undefined) options[key] = value;
   }
   if (flags.keyframesOnly) options.keyframesOnly = true;
+  if (flags.allowPlaylists) options.allowPlaylists = true;
   return options;
 }

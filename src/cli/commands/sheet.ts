@@ -6,6 +6,7 @@ import { formatBytes } from '../reporter.js';
 import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
+import { ALLOW_PLAYLISTS_HELP } from './selection-flags.js';
 
 interface SheetFlags extends CommonOptions {
   output: string;
@@ -16,6 +17,7 @@ interface SheetFlags extends CommonOptions {
   labels?: boolean;
   imageQuality?: string;
   overwrite?: boolean;
+  allowPlaylists?: boolean;
 }
 
 export function registerSheet(program: Command, setExitCode: (code: number) => void): void {
@@ -31,7 +33,8 @@ export function registerSheet(program: Command, setExitCode: (code: number) => v
     .option('--width <px>', `width of the whole sheet (default: ${SHEET_DEFAULTS.width})`)
     .option('--no-labels', 'leave out the timestamps (default: print them)')
     .option('--image-quality <n>', 'JPEG quality, 1 to 100 (default: 90)')
-    .option('-y, --overwrite', 'replace the output if it exists', false);
+    .option('-y, --overwrite', 'replace the output if it exists', false)
+    .option('--allow-playlists', ALLOW_PLAYLISTS_HELP, false);
   addCommonOptions(command);
   command.action(async (video: string, flags: SheetFlags) => {
     setExitCode(
@@ -39,6 +42,7 @@ export function registerSheet(program: Command, setExitCode: (code: number) => v
         const options: ContactSheetOptions = {
           overwrite: flags.overwrite === true,
           labels: flags.labels !== false,
+          allowPlaylists: flags.allowPlaylists === true,
           signal,
           onWarning: (message) => reporter.warning(message),
           onProgress: (p) => reporter.progress(p, 'thumbnails'),

@@ -54,6 +54,7 @@ interface StitchFlags extends CommonOptions {
   audioFade?: string;
   audioOffset?: string;
   volume?: string;
+  allowPlaylists?: boolean;
   dither?: StitchOptions['dither'];
   colors?: string;
   loop?: string;
@@ -99,6 +100,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--audio-fade <time>', 'fade the music out over its last seconds (1s) (default: none)')
     .option('--audio-offset <time>', 'start the music this far into the video (2s); negative skips into the track (--audio-offset=-10s) (default: 0)')
     .option('--volume <gain>', 'music volume: 0.5, 150%, -6dB (default: 1)')
+    .option('--allow-playlists', 'the --audio file may be a concat script or an HLS/DASH playlist: the local files it lists (never the network or a protocol) (default: refused)', false)
     .addOption(new Option('--dither <mode>', `GIF: dithering to the palette (default: ${ANIMATION_DEFAULTS.dither})`).choices(DITHERS))
     .option('--colors <n>', `GIF: palette size, 2-256, computed from the frames (default: ${ANIMATION_DEFAULTS.colors})`)
     .option('--loop <n>', `GIF, WebP, APNG: times the animation plays, 0 forever (default: ${ANIMATION_DEFAULTS.loop})`)
@@ -151,6 +153,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             audioFade: flags.audioFade,
             audioOffset: flags.audioOffset,
             volume: flags.volume,
+            allowPlaylists: flags.allowPlaylists === true,
             dither: flags.dither,
             colors: flags.colors,
             loop: flags.loop,
