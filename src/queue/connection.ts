@@ -25,7 +25,8 @@ export class Connections {
     const address = parseQueueUrl(url, option);
     const { Redis: RedisClass } = await import('ioredis');
     const probe = new RedisClass(address.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    probe.on('error', () => {});
+    let lastError: Error | undefined;
+    probe.on('error', (error: Error) => (lastError = error));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -35,7 +36,7 @@ export class Connections {
         }),
       ]);
     } catch (error) {
-      throw new FlipbookError('QUEUE', text`Cannot reach the Redis server of ${opt(option)} at ${address.shown}: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new FlipbookError('QUEUE', text`Cannot reach the Redis server of ${opt(option)} at ${address.shown} (${(lastError ?? (error as Error)).message})`, {
         option,
         hint: 'Start redis-server there (or check the host, the port and the password), then run again',
         cause: error,

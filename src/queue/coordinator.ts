@@ -72,7 +72,7 @@ function checkTasks(tasks: readonly SegmentTask[]): void {
   const settings = settingsHash(first);
   tasks.forEach((t, i) => {
     if (t.index !== i || t.segments !== tasks.length) throw invalidOption('tasks', `segment ${i} of ${tasks.length} at position ${i}`, t.index);
-    if (settingsHash(t) !== settings) throw invalidOption('tasks', 'segments of one output with one source and its options', `segment ${i}`);
+    if (settingsHash(t) !== settings) throw invalidOption('tasks', 'segments of one output with the same options', `segment ${i}`);
   });
 }
 
@@ -134,7 +134,7 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
     const result = value as { frames?: unknown; bytes?: unknown; name?: unknown } | undefined;
     const name = segmentName(run, settings, index, ext);
     if (!result || typeof result.frames !== 'number' || typeof result.bytes !== 'number' || result.name !== name) {
-      settle?.reject(new FlipbookError('QUEUE', `Segment ${index + 1} of ${tasks.length} came back from its worker without a result`));
+      settle?.reject(new FlipbookError('QUEUE', `Segment ${index + 1} of ${tasks.length} came back from its worker without a result: ${JSON.stringify(value)?.slice(0, 200)}`));
       return;
     }
     done[index] = { frames: result.frames, bytes: result.bytes, name };
@@ -147,9 +147,10 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
   };
   /** The job's state, read when an event may have been missed (and as a check on each event). */
   const check = async (index: number): Promise<void> => {
+    // The state first, then the job: a job read before its state could miss a result written between the two reads.
+    const state = await queue.getJobState(ids[index] as string);
     const job = await queue.getJob(ids[index] as string);
-    if (!job) return void settle?.reject(new FlipbookError('QUEUE', `Segment ${index + 1} of ${tasks.length} was removed from the queue by someone else`));
-    const state = await job.getState();
+    if (!job || state === 'unknown') return void settle?.reject(new FlipbookError('QUEUE', `Segment ${index + 1} of ${tasks.length} was removed from the queue by someone else`));
     if (state === 'completed') complete(index, job.returnvalue);
     else if (state === 'failed') await fail(index, job, job.failedReason);
   };

@@ -52,12 +52,15 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** A hash of what every segment of an output shares (output, segment count, source and its options): 16 hex digits. */
+/**
+ * A hash of the settings every segment of an output shares (the output, the segment count, the
+ * kind of source, its module and its options; not the inputs, which a plan may give each segment
+ * its own share of): 16 hex digits.
+ */
 export function settingsHash(task: Pick<SegmentTask, 'output' | 'segments' | 'source'>): string {
-  return createHash('sha256')
-    .update(JSON.stringify(canonical({ output: task.output, segments: task.segments, source: task.source })))
-    .digest('hex')
-    .slice(0, 16);
+  const { source } = task;
+  const shared = { output: task.output, segments: task.segments, kind: source.kind, module: source.kind === 'animate' ? source.module : null, options: source.options };
+  return createHash('sha256').update(JSON.stringify(canonical(shared))).digest('hex').slice(0, 16);
 }
 
 /** The stored name of every file of a run starts with this. */

@@ -21,12 +21,12 @@ export interface SegmentStorage {
   readPath(name: string): Promise<string>;
   /** Removes `name`; a missing one is not an error. */
   remove(name: string): Promise<void>;
-  /** The names (stored and temporary) that belong to a job: those starting with `prefix`. */
+  /** The names that belong to a job: those starting with `prefix`, and temporary ones (dots before it). */
   list(prefix: string): Promise<string[]>;
 }
 
-/** A stored name, or a temporary one (a leading dot). */
-const NAME = /^\.?[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A stored name, or a temporary one (leading dots: ours, and a renderer's own temporary name beside it). */
+const NAME = /^\.{0,2}[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Temporary names start with a dot and end with `.part` before the extension. */
 export function temporaryName(name: string): string {
@@ -88,6 +88,6 @@ export class DirectoryStorage implements SegmentStorage {
     } catch {
       return [];
     }
-    return names.filter((n) => n.startsWith(prefix) || n.startsWith(`.${prefix}`)).sort();
+    return names.filter((n) => n.replace(/^\.{1,2}/, '').startsWith(prefix)).sort();
   }
 }
