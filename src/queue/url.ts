@@ -1,3 +1,5 @@
+import { resolve as resolvePath } from 'node:path';
+
 import { FlipbookError, describeValue, opt, text } from '../errors.js';
 
 /** A Redis address for the queue, checked: `redis://[user:password@]host[:port][/db]`. */
@@ -44,4 +46,25 @@ function redacted(url: URL): string {
   const copy = new URL(url.href);
   copy.password = '***';
   return copy.href;
+}
+
+/** The queue options of an output, checked (the server is reached only when the run starts). */
+export interface ResolvedQueue {
+  address: QueueAddress;
+  /** Absolute. */
+  workDir: string;
+}
+
+/** `queue` and `workDir` go together; undefined when neither is given. */
+export function resolveQueueOptions(options: { queue?: unknown; workDir?: unknown }): ResolvedQueue | undefined {
+  const given = (v: unknown) => v !== undefined && v !== null;
+  if (!given(options.queue)) {
+    if (given(options.workDir)) throw new FlipbookError('INVALID_OPTION', text`${opt('workDir')} is for rendering on a queue, and no ${opt('queue')} was given`, { option: 'workDir', hint: text`Pass ${opt('queue', 'redis://host:6379')} too, or leave out ${opt('workDir')}` });
+    return undefined;
+  }
+  const address = parseQueueUrl(options.queue, 'queue');
+  if (typeof options.workDir !== 'string' || options.workDir === '') {
+    throw new FlipbookError('INVALID_OPTION', text`Rendering on a queue needs ${opt('workDir')}, the directory the workers write the segments to`, { option: 'workDir', hint: text`Pass ${opt('workDir', '/shared/flipbook')}, a directory every worker mounts` });
+  }
+  return { address, workDir: resolvePath(options.workDir) };
 }
