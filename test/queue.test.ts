@@ -50,6 +50,8 @@ interface LogLine {
   what: string;
   index: number;
   pid: number;
+  /** Date.now() in the worker. */
+  at: number;
 }
 
 describe('segments on a BullMQ queue', { skip }, () => {
@@ -65,8 +67,8 @@ describe('segments on a BullMQ queue', { skip }, () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => {
-        const [what, index, pid] = line.split(' ');
-        return { what: what as string, index: Number(index), pid: Number(pid) };
+        const [what, index, pid, at] = line.split(' ');
+        return { what: what as string, index: Number(index), pid: Number(pid), at: Number(at) };
       });
   /** What is in the work directory besides the input frames. */
   const leftovers = async () => (await readdir(workDir)).filter((n) => n !== 'frames').sort();
@@ -112,7 +114,7 @@ describe('segments on a BullMQ queue', { skip }, () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  test('three workers, one killed mid-segment: every segment done once, into its own file, and nothing left', async () => {
+  test('three workers, one killed mid-segment: every segment done once, into its own file, and nothing left', async (t) => {
     const tasks = tasksFor(inputs, join(root, 'out.mp4'), 3);
     const progress: number[] = [];
     const running = runOnQueue(tasks, { queue: redis.url, workDir, onProgress: (p) => progress.push(p.frame), cancelWait: 3000 });
@@ -125,6 +127,7 @@ describe('segments on a BullMQ queue', { skip }, () => {
     const killed = workers.find((w) => w.pid === victim.pid);
     assert.ok(killed, `the pid ${victim.pid} in the log is one of the workers`);
     killed.kill('SIGKILL');
+    const killedAt = Date.now();
     const run = await running;
 
     const log = await readLog();
@@ -134,7 +137,12 @@ describe('segments on a BullMQ queue', { skip }, () => {
       assert.equal(stored.length, 1, `segment ${task.index} stored exactly once (${JSON.stringify(log)})`);
     }
     const retaken = log.filter((l) => l.what === 'start' && l.index === victim.index);
-    assert.ok(retaken.length >= 2 && retaken.some((l) => l.pid !== victim.pid), `segment ${victim.index} started again by another worker: ${JSON.stringify(retaken)}`);
+    const again = retaken.find((l) => l.pid !== victim.pid);
+    assert.ok(again, `segment ${victim.index} started again by another worker: ${JSON.stringify(retaken)}`);
+    // Taken again by the stalled-job check, once the dead worker's 2 s lock expired (it is checked every 1 s).
+    const after = again.at - killedAt;
+    t.diagnostic(`segment ${victim.index} retaken ${after} ms after the kill`);
+    assert.ok(after >= 1000 && after <= 6000, `retaken ${after} ms after the kill: after the lock (2 s, less the time it already held it) expired, within lock + check + load`);
 
     assert.equal(run.files.length, tasks.length, 'one file a segment');
     for (const [i, file] of run.files.entries()) {
