@@ -41,7 +41,7 @@ export function registerWorker(program: Command, setExitCode: (code: number) => 
     .command('worker')
     .summary('render segments for stitch --queue and render --queue, on this machine')
     .description(
-      'Take segments from a Redis queue and render them into the shared work directory, until stopped (Ctrl-C or SIGTERM: a segment in progress goes back to the queue at once). Start one or more on every machine; each reads its inputs from the work directory, or from the directories given with --allow-read, and never runs code it was sent: render jobs import a module only from a --modules directory.',
+      'Take segments from a Redis queue and render them into the shared work directory, until stopped (Ctrl-C or SIGTERM: a segment in progress goes back to the queue at once, and the command exits 0). Start one or more on every machine; each reads its inputs from the work directory, or from the directories given with --allow-read, and never runs code it was sent: render jobs import a module only from a --modules directory.',
     )
     .requiredOption('--queue <url>', 'the Redis server: redis://host:6379')
     .requiredOption('--work-dir <dir>', 'the directory every worker and coordinator shares: segments are written here')
@@ -74,7 +74,9 @@ export function registerWorker(program: Command, setExitCode: (code: number) => 
             reporter.event(`worker-${event.type}`, error ? { ...rest, message: error.message } : rest);
           },
         });
-        reporter.info(`worker taking segments from ${parseQueueUrl(flags.queue).shown} into ${flags.workDir} (Ctrl-C to stop)`);
+        const queue = parseQueueUrl(flags.queue).shown;
+        reporter.event('worker-ready', { queue, workDir: flags.workDir });
+        reporter.info(`worker taking segments from ${queue} into ${flags.workDir} (Ctrl-C to stop)`);
         await worker.closed;
       }),
     );
