@@ -24,7 +24,9 @@ export class Connections {
   static async connect(url: unknown, option = 'queue', timeoutMs = CONNECT_TIMEOUT_MS): Promise<Connections> {
     const address = parseQueueUrl(url, option);
     const { Redis: RedisClass } = await import('ioredis');
-    const probe = new RedisClass(address.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    // disconnectTimeout: ioredis waits that long (2 s by default) to destroy a socket that never
+    // connected, which would hold a failed command open for 2 s after its error.
+    const probe = new RedisClass(address.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, disconnectTimeout: 100 });
     let lastError: Error | undefined;
     probe.on('error', (error: Error) => (lastError = error));
     let timer: NodeJS.Timeout | undefined;
