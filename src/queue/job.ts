@@ -32,9 +32,10 @@ export interface SegmentJobData {
 
 /**
  * Options a segment never carries: music is encoded and muxed once over the whole output by
- * the coordinator, and a path in an option would be a read outside the checked inputs.
+ * the coordinator; a path in an option would be a read or a write outside the checked inputs;
+ * a segment is never itself put on a queue; callbacks do not cross machines.
  */
-const REFUSED_OPTIONS = ['audio', 'signal', 'onProgress', 'onWarning'];
+const REFUSED_OPTIONS = ['audio', 'manifest', 'queue', 'workDir', 'signal', 'onProgress', 'onWarning'];
 
 const HEX = /^[0-9a-f]{16}$/;
 const EXT = /^\.[a-z0-9]{1,8}$/;

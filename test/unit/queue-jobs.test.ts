@@ -30,6 +30,7 @@ test('a worker accepts flipbook\'s own job shape and nothing else', () => {
   refused(job({ task: { ...task, count: 0 } }), /frame count/);
   refused(job({ task: { ...task, source: { kind: 'exec', inputs: [], options: {} } } }), /neither stitch nor animate/);
   refused(job({ task: { ...task, source: { ...task.source, options: { audio: '/etc/passwd' } } } }), /carry audio/);
+  refused(job({ task: { ...task, source: { ...task.source, options: { queue: 'redis://elsewhere', workDir: '/' } } } }), /carry queue, workDir/);
   refused(job({ task: { ...task, source: { ...task.source, options: { crf: 30 } } } }), /settings hash does not match/);
   // Settings hash: key order does not matter; the options do.
   assert.equal(settingsHash({ ...task, source: { ...task.source, options: { crf: 20, fps: 12 } } }), settingsHash(task), 'key order');
