@@ -22,7 +22,9 @@ export async function bundleCli(outfile = `${ROOT}dist/cli/flipbook.js`) {
     target: 'node20',
     format: 'esm',
     // @xmldom/xmldom: exifreader's XMP parser, never reached (flipbook reads the orientation alone).
-    external: ['node-av', '@napi-rs/canvas', '@xmldom/xmldom'],
+    // bullmq and ioredis: loaded only by --queue and `flipbook worker` (a dynamic import), left out
+    // so that every other command does not parse them at start-up.
+    external: ['node-av', '@napi-rs/canvas', '@xmldom/xmldom', 'bullmq', 'ioredis'],
     // CommonJS dependencies (commander) require Node's built-ins: give the ES module a require.
     banner: { js: "import { createRequire as flipbookCreateRequire } from 'node:module'; const require = flipbookCreateRequire(import.meta.url);" },
     logLevel: 'warning',

@@ -29,7 +29,9 @@ export type ErrorCode =
   /** The file system refused a read or a write. */
   | 'IO'
   /** An optional package a feature needs is not installed (`@napi-rs/canvas` for animate). */
-  | 'MISSING_PACKAGE';
+  | 'MISSING_PACKAGE'
+  /** The queue (`queue`: Redis) cannot be reached, or a queue job was refused or failed. */
+  | 'QUEUE';
 
 /** A reference to an option inside an error's or a warning's text: `fit`, or `fit: 'contain'`. */
 export interface OptionRef {

@@ -94,6 +94,8 @@ describe('cli: help and version', () => {
       ['--vfr', 'default: every frame of --fps exists)'],
       ['--frame-limit <n>', 'default: "900000"'],
       ['--memory-limit <bytes>', 'default: "4GB"'],
+      ['--queue <url>', 'default: on this machine'],
+      ['--work-dir <dir>', 'with --queue'],
       ['--skip-invalid', 'default: false'],
       ['-y, --overwrite', 'default: false'],
       ['--dry-run', 'default: false'],
@@ -255,7 +257,7 @@ describe('cli: exit codes and errors', () => {
     assert.deepEqual(await listDir(dir), [], 'nothing written');
   });
 
-  for (const command of ['split', 'info', 'sheet', 'html']) {
+  for (const command of ['split', 'info', 'sheet', 'html', 'worker']) {
     it(`flipbook ${command} --help keeps its full option list`, async () => {
       const result = await runCli([command, '--help']);
       assert.equal(result.code, 0);

@@ -8,6 +8,7 @@ import { registerSplit } from './commands/split.js';
 import { registerInfo } from './commands/info.js';
 import { registerSheet } from './commands/sheet.js';
 import { registerHtml } from './commands/html.js';
+import { registerWorker } from './commands/worker.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +37,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerInfo(program, setExitCode);
   registerSheet(program, setExitCode);
   registerHtml(program, setExitCode);
+  registerWorker(program, setExitCode);
   for (const command of [program, ...program.commands]) {
     // A usage error is one line, like every other error: what is wrong and where to look.
     command.configureOutput({

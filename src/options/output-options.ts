@@ -1,6 +1,7 @@
 import { type FitMode, type Quality, type VideoCodec, VIDEO_CODECS, X264_PRESETS } from '../engine/index.js';
 import { FlipbookError, type WarningHandler, invalidOption } from '../errors.js';
 import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
+import { type ResolvedQueue, resolveQueueOptions } from '../queue/url.js';
 import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
 import { type AudioOptions, type ResolvedAudioOptions, audioCodecFor, resolveAudioOptions } from './audio-options.js';
 import { type CodecOptions, resolveCodecOptions, settleCodec } from './codec-options.js';
@@ -113,6 +114,13 @@ export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOpti
    * run is refused before anything is decoded. Default 4 GB.
    */
   memoryLimit?: number | string | false;
+  /**
+   * Render the segments on `flipbook worker`s through this Redis server (`redis://host:6379`),
+   * with `workDir`; its server must answer within a few seconds. Default: on this machine.
+   */
+  queue?: string;
+  /** With `queue`: the directory this machine and every worker share, where the segments are written. */
+  workDir?: string;
   /** Cancels the run; it then rejects with code `ABORTED` and leaves no output. */
   signal?: AbortSignal;
   /** Called after every frame. */
@@ -178,6 +186,8 @@ export interface ResolvedOutput {
   slideshow: ResolvedSlideshowOptions;
   /** Transitions and fades in frames; undefined: cuts. */
   slides: SlideshowPlan | undefined;
+  /** Render on a queue (`queue`, `workDir`); undefined: on this machine. */
+  queue: ResolvedQueue | undefined;
 }
 
 export interface ResolvedStitchOptions extends ResolvedOutput {
@@ -249,6 +259,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     audio,
     slideshow,
     slides: planSlideshow(slideshow, fractionToNumber(fps), []),
+    queue: resolveQueueOptions(options),
   };
 }
 

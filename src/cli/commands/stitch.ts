@@ -61,6 +61,8 @@ interface StitchFlags extends CommonOptions {
   lossless?: boolean;
   tolerance?: string;
   maxSize?: string;
+  queue?: string;
+  workDir?: string;
 }
 
 export function registerStitch(program: Command, setExitCode: (code: number) => void): void {
@@ -110,6 +112,8 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)')
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
     .option('--memory-limit <bytes>', 'refuse images whose decoding would take more memory, estimated from their headers: 12 bytes a pixel, 2 images at once (0: no limit)', '4GB')
+    .option('--queue <url>', 'render the segments on flipbook workers through this Redis server: redis://host:6379 (with --work-dir) (default: on this machine)')
+    .option('--work-dir <dir>', 'with --queue: the directory this machine and every worker share, where the segments are written')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
@@ -160,6 +164,8 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             lossless: flags.lossless,
             maxSize: flags.maxSize,
             tolerance: flags.tolerance,
+            queue: flags.queue,
+            workDir: flags.workDir,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);
