@@ -8,6 +8,7 @@ import { registerSplit } from './commands/split.js';
 import { registerInfo } from './commands/info.js';
 import { registerSheet } from './commands/sheet.js';
 import { registerHtml } from './commands/html.js';
+import { registerRender } from './commands/render.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,6 +21,7 @@ Examples:
   flipbook stitch a.jpg b.jpg c.jpg -o show.mp4 --hold 2s --crossfade 0.5s
   flipbook split movie.mp4 -o 'frames/%05d.png'
   flipbook info movie.mp4
+  flipbook render draw.mjs -o out.mp4 --frames 600 --jobs 4
 
 Every option of a command: flipbook <command> --help (flipbook stitch --help).
 More (the library, the choices flipbook makes for you): README.md, shipped in the package.`;
@@ -36,6 +38,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerInfo(program, setExitCode);
   registerSheet(program, setExitCode);
   registerHtml(program, setExitCode);
+  registerRender(program, setExitCode);
   for (const command of [program, ...program.commands]) {
     // A usage error is one line, like every other error: what is wrong and where to look.
     command.configureOutput({

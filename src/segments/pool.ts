@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { type ErrorCode, FlipbookError, type Text } from '../errors.js';
+import { type ErrorCode, FlipbookError, type Text, opt, text } from '../errors.js';
 import type { SegmentDone, SegmentTask } from './task.js';
 
 /** What the parent tells a worker process. */
@@ -114,7 +114,7 @@ export async function runPool(run: PoolRun): Promise<SegmentDone[]> {
       if (current && !failed) {
         const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
         const last = stderr.trim().split('\n').slice(-3).join(' | ');
-        fail(new FlipbookError('ENGINE', `The worker rendering ${segmentName(current)} ${how}${last ? `: ${last}` : ''}`, { hint: 'Run with jobs: 1 to see the error in one process' }));
+        fail(new FlipbookError('ENGINE', `The worker rendering ${segmentName(current)} ${how}${last ? `: ${last}` : ''}`, { hint: text`Run with ${opt('jobs', 1)} to see the error in one process` }));
       }
     });
     give();

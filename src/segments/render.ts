@@ -121,9 +121,11 @@ async function addEarlier(shown: readonly { image: PlannedImage; index: number }
 
 async function renderAnimateSegment(task: SegmentTask, source: { module: string; options: Record<string, unknown> }, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
   const animation = await loadAnimationModule(source.module);
-  const width = parseDimension(animation.width, 'width');
-  const height = parseDimension(animation.height, 'height');
-  const fps = parseFps(animation.fps ?? 25);
+  // The coordinator's size and rate (the caller's, else the module's) win.
+  const given = source.options as { width?: number; height?: number; fps?: string | number };
+  const width = parseDimension(given.width ?? animation.width, 'width');
+  const height = parseDimension(given.height ?? animation.height, 'height');
+  const fps = parseFps(given.fps ?? animation.fps ?? 25);
   const resolved = resolveWriterOptions(task.output, { ...(source.options as OutputOptions), overwrite: true, width, height, fps: `${fps.num}/${fps.den}` });
   const layout = settleLayout(resolved, { width, height }, () => undefined);
   const canvas: DrawingCanvas = await createCanvas(width, height);
@@ -137,7 +139,7 @@ async function renderAnimateSegment(task: SegmentTask, source: { module: string;
       try {
         await animation.draw(ctx, { index, t: index / rate, progress, datum: index, canvas });
       } catch (cause) {
-        throw new FlipbookError('ENGINE', `draw() threw at frame ${index} (segment ${task.index + 1} of ${task.segments}, frames ${task.first} to ${task.first + task.count - 1}): ${cause instanceof Error ? cause.message : String(cause)}`, { file: source.module, option: 'module', cause });
+        throw new FlipbookError('ENGINE', `draw() threw at frame ${index}: ${cause instanceof Error ? cause.message : String(cause)}`, { file: source.module, option: 'module', cause });
       }
       const prepared = prepareFrame(canvas, { index: index + 1, layout: undefined, size: { width, height } });
       if (prepared.kind !== 'pixels') throw new FlipbookError('ENGINE', 'The canvas gave no pixels');

@@ -60,6 +60,7 @@ interface StitchFlags extends CommonOptions {
   lossless?: boolean;
   tolerance?: string;
   maxSize?: string;
+  jobs?: string;
 }
 
 export function registerStitch(program: Command, setExitCode: (code: number) => void): void {
@@ -108,6 +109,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)')
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
     .option('--memory-limit <bytes>', 'refuse images whose decoding would take more memory, estimated from their headers: 12 bytes a pixel, 2 images at once (0: no limit)', '4GB')
+    .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (video at a constant rate, without transitions) (default: 1)')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
@@ -157,6 +159,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             lossless: flags.lossless,
             maxSize: flags.maxSize,
             tolerance: flags.tolerance,
+            jobs: flags.jobs,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);
@@ -236,7 +239,7 @@ function describeAnimation(plan: StitchPlan): string {
   return parts.join(', ');
 }
 
-function summaryLine(r: OutputResult, seconds: number): string {
+export function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
   const rate = r.vfr ? `variable frame rate (time base 1/${formatFraction(r.fps)} s)` : `${formatFraction(r.fps)} fps`;
   return `Wrote ${r.output}: ${plural(r.frames, 'frame')}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
