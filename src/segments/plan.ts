@@ -15,13 +15,17 @@ export interface SegmentSpan {
 /**
  * Cuts `frames` output frames into segments for `jobs` workers: each a few seconds
  * (SEGMENT_SECONDS, fewer when the output is short, so that every worker gets one) and at
- * least MIN_SEGMENT_FRAMES, of equal length within a frame. Each segment is encoded by an
+ * least MIN_SEGMENT_FRAMES, of equal length within a frame, and as many as a multiple of the
+ * workers where the length allows. Each segment is encoded by an
  * encoder of its own, so it is a run of whole closed GOPs whose first frame is a keyframe.
  * One segment (a one-piece encode) when the output is too short to cut.
  */
 export function planSegments(frames: number, fps: number, jobs: number, minFrames = MIN_SEGMENT_FRAMES): SegmentSpan[] {
   const target = Math.max(minFrames, Math.min(Math.round(SEGMENT_SECONDS * fps), Math.ceil(frames / Math.max(1, jobs))));
-  const n = Math.max(1, Math.floor(frames / target));
+  let n = Math.max(1, Math.floor(frames / target));
+  // A multiple of the workers, so that none idles at the end while another renders a last one.
+  if (n > jobs) n = Math.max(jobs, Math.round(n / jobs) * jobs);
+  while (n > 1 && frames / n < minFrames) n--;
   const spans: SegmentSpan[] = [];
   let first = 0;
   for (let i = 0; i < n; i++) {
