@@ -1,9 +1,9 @@
 /**
  * The parallel benchmark (issue 12): `--jobs 2` against `--jobs 1` on this machine.
- * - VP9 and AV1 stitch of 200 PNG frames of 640x360 (ffmpeg's testsrc2) at 25 fps, against the
+ * - VP9 and AV1 stitch of 600 PNG frames of 640x360 (ffmpeg's testsrc2) at 25 fps, against the
  *   ffmpeg CLI on the same job (settings as in bench/codecs.ts);
  * - `flipbook render` of an animation module whose draw() costs about as much CPU as the encode
- *   (a 12 ms busy loop and a full-frame fill a frame, 200 frames of 640x360, H.264 medium).
+ *   (a 12 ms busy loop and a full-frame fill a frame, 600 frames of 640x360, H.264 medium).
  * Runs are interleaved (jobs 1, jobs 2, CLI, then again), each a child process timed by GNU
  * time (wall, user + sys CPU of the process and its workers); medians reported, with CPU time
  * over wall time (how many cores were busy) for each row and the load average around the run.
@@ -22,7 +22,7 @@ const WORK = join(RESULTS, 'jobs');
 const WIDTH = 640;
 const HEIGHT = 360;
 const FPS = 25;
-const FRAMES = 200;
+const FRAMES = 600;
 
 const DRAW_MODULE = `
 export const width = ${WIDTH}, height = ${HEIGHT}, fps = ${FPS};
