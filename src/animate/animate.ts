@@ -13,7 +13,7 @@ import { MAX_JOBS, resolveWriterOptions } from '../options/output-options.js';
 import { settleLayout } from '../core/layout.js';
 import { probeAudio } from '../core/audio-plan.js';
 import { codecPixelFormat, codecProfileName } from '../engine/index.js';
-import { runSegmented, segmentsRefused } from '../segments/run.js';
+import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
 import { jsonOptions } from '../stitch/plan.js';
 import { loadAnimationModule } from './module.js';
 
@@ -97,6 +97,7 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
     warnings.push(said);
     options.onWarning?.(said, message);
   };
+  if (!worthSegments(resolved, total)) return animateSpec(animation, output, options);
   const refused = segmentsRefused(resolved, { alpha: resolved.alphaPossible });
   if (refused) {
     warn(refused);

@@ -45,6 +45,7 @@ export interface SegmentedResult {
  * files do not carry) run in one piece.
  */
 export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean }): Text | undefined {
+  // (A video too short for two segments also runs in one piece, silently: see worthSegments.)
   const why = options.animation
     ? `${options.format.extension} is an animated image`
     : options.vfr
@@ -55,6 +56,11 @@ export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean
           ? 'the video keeps an alpha channel'
           : undefined;
   return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
+}
+
+/** Whether a video of `frames` frames is cut into two segments or more (else it runs in one piece, without starting workers). */
+export function worthSegments(options: ResolvedOutput, frames: number): boolean {
+  return planSegments(frames, fractionToNumber(options.fps), options.jobs).length >= 2;
 }
 
 /**

@@ -7,7 +7,7 @@ import { decodeAhead } from './decode-ahead.js';
 import { type StitchPlan, planStitch, skippedWarning } from './plan.js';
 import { ReadBuffers } from './read-buffers.js';
 import { renderText, text } from '../errors.js';
-import { runSegmented, segmentsRefused } from '../segments/run.js';
+import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
 import { codecProfileName, codecPixelFormat } from '../engine/index.js';
 
 
@@ -27,7 +27,7 @@ export async function stitch(inputs: string | readonly string[], output: string,
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<OutputResult> {
   const { signal } = options;
   throwIfAborted(signal);
-  if (plan.options.jobs > 1) {
+  if (plan.options.jobs > 1 && worthSegments(plan.options, plan.frameCount)) {
     const refused = segmentsRefused(plan.options, { alpha: plan.alpha });
     if (!refused) return runStitchSegmented(plan, options);
     const said = renderText(refused);
