@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { onExit } from 'signal-exit';
 
 import { type AudioResult, joinSegments } from '../engine/index.js';
-import { type Text, opt, text } from '../errors.js';
+import { FlipbookError, type Text, opt, text } from '../errors.js';
 import { type AudioPlan, fitAudio } from '../core/audio-plan.js';
 import type { OutputHooks, SkippedFile } from '../core/output.js';
 import type { ResolvedOutput } from '../options/output-options.js';
@@ -14,8 +14,8 @@ import { SafeOutput, temporaryName } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { planSegments } from './plan.js';
-import { runPool } from './pool.js';
-import type { SegmentSource, SegmentTask } from './task.js';
+import { type PoolRun, runPool } from './pool.js';
+import type { SegmentDone, SegmentSource, SegmentTask } from './task.js';
 
 export interface SegmentedRun {
   options: ResolvedOutput;
@@ -26,6 +26,11 @@ export interface SegmentedRun {
   /** The music, probed; fitted to the video here and encoded once by the join. */
   audio: AudioPlan | undefined;
   source: SegmentSource;
+  /**
+   * Renders the tasks into their files: the local pool (runPool, the default), or another
+   * executor with the same contract (the queue's), which must write each file whole or reject.
+   */
+  executor?: (run: PoolRun) => Promise<SegmentDone[]>;
 }
 
 export interface SegmentedResult {
@@ -89,7 +94,7 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
     await mkdir(dir, { recursive: true });
     const tasks: SegmentTask[] = spans.map((span) => ({ output: options.output, index: span.index, segments: spans.length, first: span.first, count: span.count, total: run.frames, source: run.source }));
     const files = tasks.map((task) => join(dir, `segment-${String(task.index).padStart(5, '0')}.nut`));
-    const done = await runPool({
+    const done = await (run.executor ?? runPool)({
       tasks,
       files,
       jobs: options.jobs,
@@ -100,7 +105,7 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
     });
     throwIfAborted(signal);
     const { format } = options;
-    if (format.kind !== 'video') throw new Error('unreachable: segments of an animated image');
+    if (format.kind !== 'video') throw new FlipbookError('UNSUPPORTED_OUTPUT', `${format.extension} is not joined from segments`);
     const duration = run.frames / fps;
     const joined = await joinSegments({
       file: out.temporary,
