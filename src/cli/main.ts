@@ -21,7 +21,6 @@ Examples:
   flipbook stitch a.jpg b.jpg c.jpg -o show.mp4 --hold 2s --crossfade 0.5s
   flipbook split movie.mp4 -o 'frames/%05d.png'
   flipbook info movie.mp4
-  flipbook render draw.mjs -o out.mp4 --frames 600 --jobs 4
 
 Every option of a command: flipbook <command> --help (flipbook stitch --help).
 More (the library, the choices flipbook makes for you): README.md, shipped in the package.`;
