@@ -39,7 +39,7 @@ export interface JoinResult {
  * same settings), every packet copied with its timestamps (the segments carry the output's
  * own), each frame's duration one frame, and the music encoded once over the whole length
  * and interleaved as the pictures are copied. No concat list, no second tool.
- * @internal engine use only.
+ * (Imported by src/segments/run.ts through the engine's index.)
  */
 export async function joinSegments(spec: JoinSpec): Promise<JoinResult> {
   const out = new FormatContext();
