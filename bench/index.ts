@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 
 import { benchCodecs } from './codecs.js';
 import { benchGif } from './gif.js';
+import { benchJobs } from './jobs.js';
 import { RESULTS, ROOT, benchStitch, stitchMarkdown } from './stitch.js';
 
 interface SplitModule {
@@ -52,7 +53,12 @@ async function main(): Promise<void> {
   markdown.push(gif.markdown);
   log(`\n${gif.markdown}`);
 
-  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ stitch, ...(split === undefined ? {} : { split }), codecs, gif }, null, 2)}\n`);
+  // --jobs 2 against --jobs 1: VP9, AV1, an animation with a costly draw() (issue 12).
+  const jobs = await benchJobs({ runs, log });
+  markdown.push(jobs.markdown);
+  log(`\n${jobs.markdown}`);
+
+  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ stitch, ...(split === undefined ? {} : { split }), codecs, gif, jobs }, null, 2)}\n`);
   await writeFile(join(RESULTS, 'latest.md'), `${markdown.join('\n')}\n`);
   log('Wrote bench/results/latest.json and bench/results/latest.md');
 }

@@ -7,6 +7,7 @@
  *
  * `node scripts/bundle-cli.mjs [outfile]`; run by `npm run build` after tsc.
  */
+import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,8 +15,16 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export async function bundleCli(outfile = `${ROOT}dist/cli/flipbook.js`) {
+  // The command, and the segment worker it forks for --jobs (src/segments/pool.ts looks for
+  // ../segments/worker.js beside the command): one file each, started as fast as the other.
+  await bundle(`${ROOT}src/cli/bin.ts`, outfile);
+  await bundle(`${ROOT}src/segments/worker.ts`, join(dirname(outfile), '..', 'segments', 'worker.js'));
+  return outfile;
+}
+
+async function bundle(entry, outfile) {
   await build({
-    entryPoints: [`${ROOT}src/cli/bin.ts`],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -29,7 +38,6 @@ export async function bundleCli(outfile = `${ROOT}dist/cli/flipbook.js`) {
     banner: { js: "import { createRequire as flipbookCreateRequire } from 'node:module'; const require = flipbookCreateRequire(import.meta.url);" },
     logLevel: 'warning',
   });
-  return outfile;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundleCli(process.argv[2]);

@@ -13,7 +13,7 @@ export { type Fraction, type Size, type PixelLayout, PIXEL_LAYOUTS } from './opt
 export type { FitMode, VideoCodec } from './engine/index.js';
 export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './writer/frame-writer.js';
 export type { FrameInput, PixelFrame, PixelData, CanvasLike, Context2DLike } from './writer/frame-input.js';
-export { animate, type AnimateSpec, type AnimateFrame, type AnimateOptions } from './animate/animate.js';
+export { animate, type AnimateSpec, type AnimateModuleSpec, type AnimateFrame, type AnimateOptions } from './animate/animate.js';
 export type { DrawingCanvas, DrawingContext2D, DrawingGradient, DrawingImageData, DrawingTextMetrics } from './animate/drawing-context.js';
 export { toHTML, EMBED_MODES, DEFAULT_EMBED_LIMIT, type EmbedMode, type HtmlOptions } from './html/to-html.js';
 export { display, JUPYTER_DISPLAY, type Displayed } from './html/display.js';

@@ -93,6 +93,7 @@ describe('cli: help and version', () => {
       ['--tolerance <n>', 'default: 0'],
       ['--vfr', 'default: every frame of --fps exists)'],
       ['--frame-limit <n>', 'default: "900000"'],
+      ['--jobs <n>', 'default: 1'],
       ['--memory-limit <bytes>', 'default: "4GB"'],
       ['--queue <url>', 'default: on this machine'],
       ['--work-dir <dir>', 'with --queue'],

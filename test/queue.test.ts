@@ -18,6 +18,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 
 import { FlipbookError } from '../src/errors.js';
+import { probe } from '../src/index.js';
 import { Connections } from '../src/queue/connection.js';
 import { JOB_NAME, JOB_SHAPE, QUEUE_NAME, QUEUE_PREFIX, segmentJobId, settingsHash } from '../src/queue/job.js';
 import { SegmentFailedError, parseQueueUrl, runOnQueue } from '../src/queue/index.js';
@@ -43,6 +44,7 @@ function tasksFor(inputs: string[], output: string, size: number): SegmentTask[]
     segments,
     first: index * size,
     count: Math.min(size, inputs.length - index * size),
+    total: inputs.length,
     source: { kind: 'stitch' as const, inputs, options: { fps: 12 } },
   }));
 }
@@ -248,7 +250,7 @@ describe('segments on a BullMQ queue', { skip }, () => {
     try {
       const outside = join(root, 'outside.png');
       await copyFile(inputs[0] as string, outside);
-      const task: SegmentTask = { output: 'x.mp4', index: 0, segments: 1, first: 0, count: 1, source: { kind: 'stitch', inputs: ['../outside.png'], options: {} } };
+      const task: SegmentTask = { output: 'x.mp4', index: 0, segments: 1, first: 0, count: 1, total: 1, source: { kind: 'stitch', inputs: ['../outside.png'], options: {} } };
       const run = 'a'.repeat(16);
       const settings = settingsHash(task);
       const cases = [
@@ -277,12 +279,21 @@ describe('segments on a BullMQ queue', { skip }, () => {
     }
   });
 
-  test('flipbook worker: takes segments, reports them as JSON events, stops on SIGTERM', async () => {
-    const task: SegmentTask = { output: join(cliDir, 'out.mp4'), index: 0, segments: 1, first: 0, count: 1, source: { kind: 'stitch', inputs: [join(cliDir, 'a.png')], options: {} } };
-    // WIRING: until the segment renderer is wired into the command, every job fails with this error.
-    await assert.rejects(runOnQueue([task], { queue: cliRedis.url, workDir: cliDir, attempts: 1 }), /Segment 1 of 1 \(frames 0-0\) failed on its only try on the queue: This flipbook build has no segment renderer yet/);
+  test('flipbook worker: renders a segment with the real renderer, reports it as JSON events, stops on SIGTERM', async () => {
+    const task: SegmentTask = { output: join(cliDir, 'out.mp4'), index: 0, segments: 1, first: 0, count: 3, total: 3, source: { kind: 'stitch', inputs: [join(cliDir, 'a.png')], options: { fps: 12, preset: 'ultrafast' } } };
+    const run = await runOnQueue([task], { queue: cliRedis.url, workDir: cliDir, attempts: 1, segmentExtension: '.nut' });
+    try {
+      assert.equal(run.files.length, 1);
+      assert.deepEqual(run.segments.map((s) => s.frames), [3], 'the worker reports 3 frames');
+      // The segment as the join reads it: 3 frames of the image's size (the one image held for the whole segment).
+      const info = await probe(run.files[0] as string);
+      assert.equal(info.video?.frames, 3, 'three frames in the segment file');
+      assert.deepEqual([info.video?.width, info.video?.height], [64, 48]);
+    } finally {
+      await run.remove();
+    }
     const events = cliOut.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; index?: number });
-    assert.deepEqual(events.map((e) => e.event), ['worker-ready', 'worker-started', 'worker-failed'], `the events: ${cliOut}`);
+    assert.deepEqual(events.map((e) => e.event).filter((e) => e !== 'worker-progress'), ['worker-ready', 'worker-started', 'worker-done'], `the events: ${cliOut}`);
     assert.equal(events[1]?.index, 0, 'the segment started');
     cliWorker.kill('SIGTERM');
     assert.equal(await cliExited, 0, 'SIGTERM: a clean stop, exit 0');

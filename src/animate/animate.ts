@@ -6,6 +6,16 @@ import { throwIfAborted } from '../util/abort.js';
 import { createCanvas } from './canvas-package.js';
 import { createWriter } from '../writer/frame-writer.js';
 import type { OutputResult } from '../core/output.js';
+import { resolve } from 'node:path';
+import { type Text, renderText } from '../errors.js';
+import { isGiven, parseInteger } from '../options/values.js';
+import { MAX_JOBS, resolveWriterOptions } from '../options/output-options.js';
+import { settleLayout } from '../core/layout.js';
+import { probeAudio } from '../core/audio-plan.js';
+import { codecPixelFormat, codecProfileName } from '../engine/index.js';
+import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
+import { jsonOptions } from '../stitch/plan.js';
+import { loadAnimationModule } from './module.js';
 
 /** What draw() is told about the frame it draws. */
 export interface AnimateFrame<T> {
@@ -42,6 +52,16 @@ export interface AnimateSpec<T = number> {
   draw(ctx: DrawingContext2D, frame: AnimateFrame<T>): void | Promise<void>;
 }
 
+/**
+ * An animation in a module (`animate({ module: './draw.mjs' }, ...)`, `flipbook render`): the
+ * module exports `width`, `height`, `fps` and `draw(ctx, frame)` (and may export `frames` or
+ * `duration`), as named exports or as its default export; what is given here wins over what
+ * it exports. With `jobs` above 1 each worker process imports the module itself.
+ */
+export interface AnimateModuleSpec extends Partial<Omit<AnimateSpec<number>, 'draw' | 'data'>> {
+  module: string;
+}
+
 /** The writer's output options; size, rate and frame count come from the animation. */
 export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'expectedFrames'>;
 
@@ -51,7 +71,70 @@ export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'e
  * only the canvas and the frame being encoded are in memory. An exception in draw() (or the
  * signal) stops the run and leaves no output; draw's own error is rethrown as it is.
  */
-export async function animate<T = number>(animation: AnimateSpec<T>, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
+export async function animate<T = number>(animation: AnimateSpec<T> | AnimateModuleSpec, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
+  if (animation !== null && typeof animation === 'object' && 'module' in animation && animation.module !== undefined) return animateModule(animation, output, options);
+  return animateSpec(animation as AnimateSpec<T>, output, options);
+}
+
+async function animateModule(spec: AnimateModuleSpec, output: string, options: AnimateOptions): Promise<OutputResult> {
+  const loaded = await loadAnimationModule(spec.module);
+  const given = Object.fromEntries(Object.entries(spec).filter(([key, value]) => key !== 'module' && value !== undefined));
+  // frames and duration: the caller's choice replaces the module's, whichever it gave.
+  const length = 'frames' in given || 'duration' in given ? {} : { ...(loaded.frames === undefined ? {} : { frames: loaded.frames }), ...(loaded.duration === undefined ? {} : { duration: loaded.duration }) };
+  const animation: AnimateSpec = { ...loaded, frames: undefined, duration: undefined, ...length, ...given, draw: loaded.draw } as AnimateSpec;
+  if (animation.frames === undefined) delete animation.frames;
+  if (animation.duration === undefined) delete animation.duration;
+  const jobs = isGiven(options.jobs) ? parseInteger(options.jobs, 'jobs', 1, MAX_JOBS) : 1;
+  if (jobs <= 1) return animateSpec(animation, output, options);
+  const width = parseDimension(animation.width, 'width');
+  const height = parseDimension(animation.height, 'height');
+  const fps = parseFps(animation.fps ?? 25);
+  const total = frameSource(animation, fps).total!;
+  const resolved = resolveWriterOptions(output, { ...options, width, height, fps: `${fps.num}/${fps.den}`, expectedFrames: total });
+  const warnings: string[] = [];
+  const warn = (message: Text): void => {
+    const said = renderText(message);
+    warnings.push(said);
+    options.onWarning?.(said, message);
+  };
+  if (!worthSegments(resolved, total)) return animateSpec(animation, output, options);
+  const refused = segmentsRefused(resolved, { alpha: resolved.alphaPossible });
+  if (refused) {
+    warn(refused);
+    return animateSpec(animation, output, { ...options, onWarning: undefined }).then((r) => ({ ...r, warnings: [...warnings, ...r.warnings] }));
+  }
+  const layout = settleLayout(resolved, { width, height }, warn);
+  const audio = resolved.audio ? await probeAudio(resolved.audio, resolved.format) : undefined;
+  const given2 = { ...spec, module: resolve(spec.module) };
+  const written = await runSegmented(
+    {
+      options: resolved,
+      inputs: audio ? [audio.file, given2.module] : [given2.module],
+      frames: total,
+      audio,
+      source: { kind: 'animate', module: given2.module, options: { ...jsonOptions(options), width, height, fps: `${fps.num}/${fps.den}` } },
+    },
+    options,
+  );
+  return {
+    output,
+    frames: written.frames,
+    width: layout.width,
+    height: layout.height,
+    fps: resolved.fps,
+    duration: written.duration,
+    codec: resolved.codec,
+    profile: codecProfileName(resolved.codec, { quality: resolved.encoder.quality, alpha: false }),
+    pixelFormat: codecPixelFormat(resolved.codec, false),
+    bytes: written.bytes,
+    fitted: 0,
+    skipped: [],
+    warnings,
+    ...(written.audio && audio ? { audio: { file: audio.file, ...written.audio } } : {}),
+  };
+}
+
+async function animateSpec<T>(animation: AnimateSpec<T>, output: string, options: AnimateOptions): Promise<OutputResult> {
   if (animation === null || typeof animation !== 'object') throw invalidOption('animation', 'an object { width, height, fps, frames (or duration or data), draw }', animation);
   if (typeof animation.draw !== 'function') throw invalidOption('draw', 'a function (ctx, { index, t, progress, datum }) => void', animation.draw);
   const width = parseDimension(animation.width, 'width');

@@ -9,6 +9,7 @@ import { registerInfo } from './commands/info.js';
 import { registerSheet } from './commands/sheet.js';
 import { registerHtml } from './commands/html.js';
 import { registerWorker } from './commands/worker.js';
+import { registerRender } from './commands/render.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -38,6 +39,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerSheet(program, setExitCode);
   registerHtml(program, setExitCode);
   registerWorker(program, setExitCode);
+  registerRender(program, setExitCode);
   for (const command of [program, ...program.commands]) {
     // A usage error is one line, like every other error: what is wrong and where to look.
     command.configureOutput({

@@ -8,7 +8,7 @@ import { AnimationSpool } from './animation-spool.js';
 import { type AudioPlan, fitAudio } from './audio-plan.js';
 import type { FrameLayout } from './layout.js';
 import { Slideshow } from './slideshow.js';
-import { VideoOutput } from './video-output.js';
+import { type SessionSpec, VideoOutput } from './video-output.js';
 
 /** A file left out of the output, and why. */
 export interface SkippedFile {
@@ -148,27 +148,7 @@ export class Output {
         ticksPerSecond: (options.fps.num * spec.ticksPerFrame) / options.fps.den,
       });
     } else {
-      sink = await VideoOutput.open({
-        output: options.output,
-        overwrite: options.overwrite,
-        inputs: spec.inputs,
-        format: options.format,
-        codec: options.codec,
-        width: layout.width,
-        height: layout.height,
-        fitSize: layout.fitSize,
-        fit: options.fit,
-        background: options.background,
-        fps: options.fps,
-        ticksPerFrame: spec.ticksPerFrame,
-        // At a constant rate every frame lasts as long. At a variable one, B-frames would delay
-        // the decode times by whole held pictures (seconds of negative dts) and leave MP4's
-        // track short of the last picture's end (see VideoEncoder): none.
-        encoder: { ...options.encoder, bFrames: !options.vfr },
-        alpha: options.alphaPossible && spec.transparency,
-        audio: spec.audio,
-        vfr: options.vfr,
-      });
+      sink = await VideoOutput.open(videoSessionSpec(spec));
       sink.notices.forEach(warn);
     }
     return new Output(spec, hooks, sink, warnings);
@@ -298,6 +278,35 @@ export class Output {
     const progress = this.clock.tick();
     this.hooks.onProgress?.(progress);
   }
+}
+
+/**
+ * What the video end is opened with, for an output spec: one function, so that a segment of a
+ * parallel run (src/segments/) is encoded with exactly the settings of a one-piece run.
+ */
+export function videoSessionSpec(spec: Pick<OutputSpec, 'options' | 'layout' | 'transparency' | 'ticksPerFrame' | 'inputs' | 'audio'>): SessionSpec {
+  const { options, layout } = spec;
+  return {
+    output: options.output,
+    overwrite: options.overwrite,
+    inputs: spec.inputs,
+    format: options.format,
+    codec: options.codec,
+    width: layout.width,
+    height: layout.height,
+    fitSize: layout.fitSize,
+    fit: options.fit,
+    background: options.background,
+    fps: options.fps,
+    ticksPerFrame: spec.ticksPerFrame,
+    // At a constant rate every frame lasts as long. At a variable one, B-frames would delay
+    // the decode times by whole held pictures (seconds of negative dts) and leave MP4's
+    // track short of the last picture's end (see VideoEncoder): none.
+    encoder: { ...options.encoder, bFrames: !options.vfr },
+    alpha: options.alphaPossible && spec.transparency,
+    audio: spec.audio,
+    vfr: options.vfr,
+  };
 }
 
 /**

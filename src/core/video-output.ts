@@ -42,6 +42,13 @@ export interface SessionSpec extends VideoSpec {
    * cost the encoder little).
    */
   vfr?: boolean;
+  /**
+   * A segment of a parallel run (src/segments/): the video stream alone (no music), in a raw
+   * NUT file that keeps the time base exactly, for the join to copy. Its first picture starts
+   * where the segment does, so its timestamps are the output's; its first frame is a keyframe
+   * (each segment has an encoder of its own, which starts with one).
+   */
+  segment?: boolean;
 }
 
 export interface SessionResult {
@@ -92,7 +99,7 @@ export class VideoOutput {
         file: out.temporary,
         sizeFrom: spec.inputs[0],
         name: spec.output,
-        container: format.container,
+        container: spec.segment ? 'nut' : format.container,
         codec: spec.codec,
         width: spec.width,
         height: spec.height,
@@ -105,8 +112,8 @@ export class VideoOutput {
         quality: spec.encoder.quality,
         hwaccel: spec.encoder.hwaccel,
         alpha: spec.alpha === true,
-        faststart: format.faststart,
-        audio: spec.audio,
+        faststart: spec.segment ? false : format.faststart,
+        audio: spec.segment ? undefined : spec.audio,
       });
       const normaliser = new Normaliser({
         fitWidth: spec.fitSize.width,

@@ -48,3 +48,4 @@ export {
   type Dither,
 } from './animation-encoder.js';
 export { TRANSITIONS, transitionPictures, type Transition } from './transition.js';
+export { joinSegments, type JoinSpec, type JoinResult } from './segment-join.js';

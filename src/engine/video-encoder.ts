@@ -20,7 +20,8 @@ import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
-export type Container = 'mp4' | 'mov' | 'matroska' | 'webm';
+/** nut: a parallel run's segments (exact time base, no index to write at the end). */
+export type Container = 'mp4' | 'mov' | 'matroska' | 'webm' | 'nut';
 
 export interface EncodeSpec {
   /** Where the muxer writes (the temporary file). */

@@ -50,6 +50,9 @@ export const OUTPUT_DEFAULTS = {
   sort: 'natural',
 } as const;
 
+/** The most worker processes `jobs` starts. */
+export const MAX_JOBS = 64;
+
 /** Progress of a run, reported after every frame. */
 export interface Progress {
   /** Frames done so far. */
@@ -121,6 +124,14 @@ export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOpti
   queue?: string;
   /** With `queue`: the directory this machine and every worker share, where the segments are written. */
   workDir?: string;
+  /**
+   * Render in parallel: cut the video into segments of a few seconds (each starting on a
+   * keyframe, all encoded with the same settings), render them on this many worker processes,
+   * each with an engine of its own, and join them by stream copy (the music encoded once over
+   * the whole length). Default 1: one piece, in this process. Video outputs at a constant rate
+   * without transitions, fades or kept alpha; anything else runs in one piece with a warning.
+   */
+  jobs?: number | string;
   /** Cancels the run; it then rejects with code `ABORTED` and leaves no output. */
   signal?: AbortSignal;
   /** Called after every frame. */
@@ -183,6 +194,8 @@ export interface ResolvedOutput {
   memoryLimit: number;
   /** The music, checked against the output (GIF, WebP, APNG refuse it); its file is probed later. */
   audio: ResolvedAudioOptions | undefined;
+  /** Worker processes rendering segments; 1: one piece, in this process. */
+  jobs: number;
   slideshow: ResolvedSlideshowOptions;
   /** Transitions and fades in frames; undefined: cuts. */
   slides: SlideshowPlan | undefined;
@@ -257,6 +270,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     frameLimit: isGiven(options.frameLimit) ? parseInteger(options.frameLimit, 'frameLimit', 0, Number.MAX_SAFE_INTEGER) || Infinity : OUTPUT_DEFAULTS.frameLimit,
     memoryLimit: options.memoryLimit === false || options.memoryLimit === 0 || options.memoryLimit === '0' ? Infinity : isGiven(options.memoryLimit) ? parseBytes(options.memoryLimit, 'memoryLimit') : OUTPUT_DEFAULTS.memoryLimit,
     audio,
+    jobs: isGiven(options.jobs) ? parseInteger(options.jobs, 'jobs', 1, MAX_JOBS) : 1,
     slideshow,
     slides: planSlideshow(slideshow, fractionToNumber(fps), []),
     queue: resolveQueueOptions(options),

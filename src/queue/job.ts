@@ -156,7 +156,7 @@ export function parseSegmentJob(data: unknown): SegmentJobData {
   if (typeof settings !== 'string' || !HEX.test(settings)) throw refusedJob('the settings hash is not 16 hex digits');
   if (typeof ext !== 'string' || !EXT.test(ext)) throw refusedJob('the segment extension is not a plain extension');
   if (!isPlainObject(task)) throw refusedJob('the task is not an object');
-  onlyKeys(task, ['output', 'index', 'segments', 'first', 'count', 'source'], 'the task');
+  onlyKeys(task, ['output', 'index', 'segments', 'first', 'count', 'total', 'source'], 'the task');
   const segments = wholeNumber(task.segments, 'the segment count', 1, LIMITS.segments);
   const parsed: SegmentTask = {
     output: pathString(task.output, 'the output'),
@@ -164,8 +164,10 @@ export function parseSegmentJob(data: unknown): SegmentJobData {
     segments,
     first: wholeNumber(task.first, 'the first frame', 0, LIMITS.frames),
     count: wholeNumber(task.count, 'the frame count', 1, LIMITS.frames),
+    total: wholeNumber(task.total, 'the frames of the output', 1, LIMITS.frames),
     source: parseSource(task.source),
   };
+  if (parsed.first + parsed.count > parsed.total) throw refusedJob('the segment ends after the output');
   if (settingsHash(parsed) !== settings) throw refusedJob('the settings hash does not match the task');
   return { flipbook: JOB_SHAPE, run, settings, ext, task: parsed };
 }

@@ -13,11 +13,13 @@ export interface SegmentTask {
   /** Output frames [first, first + count) on the output's frame grid. */
   first: number;
   count: number;
+  /** Frames of the whole output (the last picture is held until it ends; animate's `progress`). */
+  total: number;
   /** How the pictures are made. */
   source: SegmentSource;
 }
 
-/** Where the pictures of a segment come from. Options are the library's, resolved, as JSON. */
+/** Where the pictures of a segment come from. Options are the library's, as JSON (no signal, no callbacks); the worker resolves them again, as the coordinator did. */
 export type SegmentSource =
   | { kind: 'stitch'; inputs: string[]; options: Record<string, unknown> }
   | { kind: 'animate'; module: string; options: Record<string, unknown> };
@@ -26,6 +28,8 @@ export type SegmentSource =
 export interface SegmentDone {
   frames: number;
   bytes: number;
+  /** Stitch with `skipInvalid`: inputs of this segment that did not decode and were left out. */
+  skipped?: { file: string; position: number; reason: string }[];
 }
 
 /**

@@ -79,6 +79,8 @@ export interface StitchPlan {
   animation: AnimationPlan | undefined;
   /** What the encoder is told. */
   encoder: ResolvedStitchOptions['encoder'];
+  /** @internal The inputs and options as given (JSON, no callbacks): what a segment worker plans again from. */
+  request: { inputs: string[]; options: Record<string, unknown> };
   /** @internal The resolved options and the frame layout the output core is opened with. */
   options: ResolvedStitchOptions;
   /** @internal */
@@ -242,9 +244,20 @@ export async function planStitch(inputs: string | readonly string[], output: str
     slideshow,
     animation,
     encoder: opts.encoder,
+    request: { inputs: typeof inputs === 'string' ? [inputs] : [...inputs], options: jsonOptions(options) },
     options: opts,
     layout,
   };
+}
+
+/** The options a worker can be sent: the caller's, without the signal and the callbacks. */
+export function jsonOptions(options: object): Record<string, unknown> {
+  const json: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'function' || key === 'signal' || value === undefined) continue;
+    json[key] = value;
+  }
+  return json;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import { ImageDecoders } from '../engine/index.js';
 import { Output, type OutputResult, type SkippedFile } from '../core/output.js';
 import type { StitchOptions } from '../options/output-options.js';
@@ -6,6 +8,9 @@ import { throwIfAborted } from '../util/abort.js';
 import { decodeAhead } from './decode-ahead.js';
 import { type StitchPlan, planStitch, skippedWarning } from './plan.js';
 import { ReadBuffers } from './read-buffers.js';
+import { renderText, text } from '../errors.js';
+import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
+import { codecProfileName, codecPixelFormat } from '../engine/index.js';
 
 
 /**
@@ -24,6 +29,13 @@ export async function stitch(inputs: string | readonly string[], output: string,
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<OutputResult> {
   const { signal } = options;
   throwIfAborted(signal);
+  if ((plan.options.jobs > 1 || plan.options.queue) && worthSegments(plan.options, plan.frameCount)) {
+    const refused = segmentsRefused(plan.options, { alpha: plan.alpha });
+    if (!refused) return runStitchSegmented(plan, options);
+    const said = renderText(refused);
+    plan = { ...plan, warnings: [...plan.warnings, said] };
+    options.onWarning?.(said, refused);
+  }
   const skipped: SkippedFile[] = [...plan.skipped];
   const output = await Output.open(
     {
@@ -64,4 +76,45 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   } finally {
     decoders.close();
   }
+}
+
+/** A stitch in segments on `jobs` worker processes (src/segments/), joined by stream copy. */
+async function runStitchSegmented(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'>): Promise<OutputResult> {
+  const warnings = [...plan.warnings];
+  const audio = plan.audio ? { ...plan.audio, end: undefined } : undefined;
+  const written = await runSegmented(
+    {
+      options: plan.options,
+      inputs: [...plan.images.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
+      frames: plan.frameCount,
+      audio,
+      // On a queue, the files the plan found (a worker checks each path it reads; it expands no
+      // pattern): the same images, so the same plan.
+      source: { kind: 'stitch', inputs: plan.options.queue ? plan.images.map((f) => resolve(f.file)) : plan.request.inputs, options: plan.request.options },
+    },
+    options,
+  );
+  const skipped = [...plan.skipped, ...written.skipped].sort((a, b) => a.position - b.position);
+  for (const s of written.skipped) {
+    const said = renderText(text`Skipped an invalid input: ${s.reason}`);
+    warnings.push(said);
+    options.onWarning?.(said, said);
+  }
+  const { options: opts } = plan;
+  return {
+    output: plan.output,
+    frames: written.frames,
+    width: plan.width,
+    height: plan.height,
+    fps: plan.fps,
+    duration: written.duration,
+    codec: opts.codec,
+    profile: codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha: false }),
+    pixelFormat: codecPixelFormat(opts.codec, false),
+    bytes: written.bytes,
+    fitted: plan.fitted,
+    skipped,
+    warnings,
+    ...(written.audio && plan.audio ? { audio: { file: plan.audio.file, ...written.audio } } : {}),
+  };
 }

@@ -25,6 +25,15 @@ export interface WriteOptions {
   hold?: number;
   /** The layout of a bare typed array of raw pixels, which has the writer's size. */
   layout?: PixelLayout;
+  /**
+   * The frame's 0-based place in the video, for frames made out of order (by workers of your
+   * own, say). Give it on every write or on none. A frame that comes before its turn is kept
+   * (its pixels copied at once) until every frame before it has come, then encoded in order;
+   * its write() resolves once it is encoded. So as many frames wait as you have writes in
+   * flight: await them in batches to bound memory. close() with a frame missing fails and
+   * leaves no output.
+   */
+  index?: number;
 }
 
 /** What `writer.stream()` takes: a frame, or `{ frame, time, hold, layout }`. */
@@ -68,6 +77,10 @@ export class FrameWriter {
   private nextPts = 0;
   private fitted = 0;
   private readonly removeAbortListener: () => void;
+  /** Frames written with `index`: whether the writer takes them so, the next to encode, and those early. */
+  private ordered: boolean | undefined;
+  private nextIndex = 0;
+  private readonly early_: Map<number, { prepared: PreparedFrame; options: WriteOptions; resolve: () => void; reject: (error: unknown) => void }> = new Map();
 
   /** Use createWriter(). */
   constructor(output: string, options: WriterOptions = {}) {
@@ -97,6 +110,17 @@ export class FrameWriter {
    */
   async write(frame: FrameInput, options: WriteOptions = {}): Promise<void> {
     if (this.state !== 'open') throw this.refusal();
+    const indexed = options !== null && typeof options === 'object' && options.index !== undefined;
+    if (this.ordered !== undefined && this.ordered !== indexed) {
+      const error = new FlipbookError('INVALID_OPTION', indexed ? 'A frame came with an index after frames without one' : 'A frame came without an index after frames with one', {
+        option: 'index',
+        hint: 'Give index on every write() or on none',
+      });
+      await this.abortWith(error);
+      throw error;
+    }
+    this.ordered = indexed;
+    if (indexed) return this.writeAt(frame, options);
     const index = ++this.accepted;
     let prepared: PreparedFrame;
     let timing: Timing;
@@ -114,6 +138,55 @@ export class FrameWriter {
       throw error;
     }
     return this.queue.run(() => this.encode(prepared, timing, index));
+  }
+
+  /** A frame with its place: kept until its turn, then timed and queued like any other. */
+  private async writeAt(frame: FrameInput, options: WriteOptions): Promise<void> {
+    const place = options.index;
+    let prepared: PreparedFrame;
+    try {
+      if (typeof place !== 'number' || !Number.isInteger(place) || place < 0) throw invalidOption('index', 'a whole number, 0 or more', place);
+      if (place < this.nextIndex || this.early_.has(place)) {
+        throw new FlipbookError('INVALID_OPTION', `Frame index ${place} was written twice`, { option: 'index', position: place + 1, hint: 'Write each index once' });
+      }
+      prepared = prepareFrame(frame, { index: place + 1, layout: options.layout, size: this.size });
+    } catch (error) {
+      await this.abortWith(error);
+      throw error;
+    }
+    const waiting = new Promise<void>((resolve, reject) => {
+      this.early_.set(place, { prepared, options, resolve, reject });
+    });
+    this.release();
+    return waiting;
+  }
+
+  /** Queues the frames whose turn has come, in order. */
+  private release(): void {
+    for (let next = this.early_.get(this.nextIndex); next && this.state === 'open'; next = this.early_.get(this.nextIndex)) {
+      this.early_.delete(this.nextIndex);
+      this.nextIndex++;
+      const index = ++this.accepted;
+      let timing: Timing;
+      try {
+        timing = this.timing(next.options, index);
+      } catch (error) {
+        discardFrame(next.prepared);
+        this.abortWith(error).catch(() => undefined);
+        next.reject(error);
+        continue;
+      }
+      this.queue.run(() => this.encode(next.prepared, timing, index)).then(next.resolve, next.reject);
+    }
+  }
+
+  /** Drops the frames still waiting for their turn, rejecting their writes. */
+  private dropEarly(error: unknown): void {
+    for (const waiting of this.early_.values()) {
+      discardFrame(waiting.prepared);
+      waiting.reject(error);
+    }
+    this.early_.clear();
   }
 
   /** Finishes the file and moves it into place; the result is stitch's. Calling it again returns the same result. */
@@ -261,6 +334,16 @@ export class FrameWriter {
 
   private async finish(): Promise<OutputResult> {
     if (this.state !== 'open') throw this.refusal();
+    if (this.early_.size > 0) {
+      const first = Math.min(...this.early_.keys());
+      const error = new FlipbookError('INVALID_INPUT', `close() came while frame index ${this.nextIndex} was missing (${this.early_.size} later ${this.early_.size === 1 ? 'frame waits' : 'frames wait'} for it, from index ${first})`, {
+        option: 'index',
+        position: this.nextIndex + 1,
+        hint: 'Write every index from 0 up before close()',
+      });
+      await this.abortWith(error);
+      throw error;
+    }
     this.state = 'closing';
     return this.queue.run(async () => {
       if (this.failure !== undefined) throw this.failure;
@@ -304,6 +387,7 @@ export class FrameWriter {
     this.state = 'failed';
     this.failure = error;
     this.removeAbortListener();
+    this.dropEarly(error);
   }
 
   /** Why a write or close is refused now. */

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,10 +13,11 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'src');
 const BUNDLER = join(ROOT, 'scripts', 'bundle-cli.mjs');
 /**
- * Two folders below the project, like dist/cli/flipbook.js: the bundle reads `../../package.json`,
+ * Laid out like dist/: `.test-cache/<hash>/cli/flipbook.js` and `.test-cache/<hash>/segments/worker.js`
+ * (the --jobs worker). The bundle reads `../../package.json` (`.test-cache/package.json`, a copy),
  * and its `node-av` and `@napi-rs/canvas` imports resolve from the project's node_modules.
  */
-const CACHE = join(ROOT, '.test-cache', 'cli');
+const CACHE = join(ROOT, '.test-cache');
 
 let bundled: string | undefined;
 
@@ -29,13 +30,20 @@ export function cliBundle(): string {
     hash.update(file).update(readFileSync(join(SRC, file)));
   }
   hash.update(readFileSync(BUNDLER));
-  const file = join(CACHE, `flipbook-${hash.digest('hex').slice(0, 16)}.js`);
+  const dir = join(CACHE, hash.digest('hex').slice(0, 16));
+  const file = join(dir, 'cli', 'flipbook.js');
   if (!existsSync(file)) {
     mkdirSync(CACHE, { recursive: true });
-    // Built under a name of its own, then renamed: test files running at once never see half a bundle.
-    const temporary = `${file}.${process.pid}.tmp.js`;
-    execFileSync(process.execPath, [BUNDLER, temporary], { stdio: 'inherit' });
-    renameSync(temporary, file);
+    copyFileSync(join(ROOT, 'package.json'), join(CACHE, 'package.json'));
+    // Built in a folder of its own, then renamed: test files running at once never see half a bundle.
+    const temporary = `${dir}.${process.pid}.tmp`;
+    execFileSync(process.execPath, [BUNDLER, join(temporary, 'cli', 'flipbook.js')], { stdio: 'inherit' });
+    try {
+      renameSync(temporary, dir);
+    } catch {
+      // Another test file built the same bundle first.
+      rmSync(temporary, { recursive: true, force: true });
+    }
   }
   bundled = file;
   return file;

@@ -14,7 +14,7 @@ import { DirectoryStorage } from '../../src/queue/storage.js';
 import type { SegmentTask } from '../../src/segments/task.js';
 import { tempDir } from '../helpers/temp.js';
 
-const task: SegmentTask = { output: 'out.mp4', index: 1, segments: 2, first: 3, count: 3, source: { kind: 'stitch', inputs: ['frames/a.png'], options: { fps: 12, crf: 20 } } };
+const task: SegmentTask = { output: 'out.mp4', index: 1, segments: 2, first: 3, count: 3, total: 6, source: { kind: 'stitch', inputs: ['frames/a.png'], options: { fps: 12, crf: 20 } } };
 const job = (over: Record<string, unknown> = {}) => ({ flipbook: JOB_SHAPE, run: '0123456789abcdef', settings: settingsHash(task), ext: '.mp4', task, ...over });
 const refused = (data: unknown, reason: RegExp) =>
   assert.throws(() => parseSegmentJob(data), (e: unknown) => e instanceof FlipbookError && e.code === 'QUEUE' && reason.test(e.message), `refused: ${reason}`);

@@ -63,6 +63,7 @@ interface StitchFlags extends CommonOptions {
   maxSize?: string;
   queue?: string;
   workDir?: string;
+  jobs?: string;
 }
 
 export function registerStitch(program: Command, setExitCode: (code: number) => void): void {
@@ -114,6 +115,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--memory-limit <bytes>', 'refuse images whose decoding would take more memory, estimated from their headers: 12 bytes a pixel, 2 images at once (0: no limit)', '4GB')
     .option('--queue <url>', 'render the segments on flipbook workers through this Redis server: redis://host:6379 (with --work-dir) (default: on this machine)')
     .option('--work-dir <dir>', 'with --queue: the directory this machine and every worker share, where the segments are written')
+    .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (video at a constant rate, without transitions) (default: 1)')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
@@ -166,6 +168,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             tolerance: flags.tolerance,
             queue: flags.queue,
             workDir: flags.workDir,
+            jobs: flags.jobs,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);
@@ -245,7 +248,7 @@ function describeAnimation(plan: StitchPlan): string {
   return parts.join(', ');
 }
 
-function summaryLine(r: OutputResult, seconds: number): string {
+export function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
   const rate = r.vfr ? `variable frame rate (time base 1/${formatFraction(r.fps)} s)` : `${formatFraction(r.fps)} fps`;
   return `Wrote ${r.output}: ${plural(r.frames, 'frame')}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;

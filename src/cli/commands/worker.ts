@@ -16,13 +16,15 @@ interface WorkerFlags extends CommonOptions {
 }
 
 /**
- * WIRING POINT: the renderer the command's worker uses. Until the segment renderer is merged it
- * refuses every job (the job fails on its first try with this error); once merged this becomes
- * `return (await import('../../segments/render.js')).renderSegment;` (whatever its module is).
+ * The renderer the command's worker uses: the one the local pool's workers use
+ * (src/segments/render.ts), loaded when a worker starts. It says each frame as it is encoded;
+ * the queue takes the count of frames done.
  */
 async function loadRenderer(): Promise<ProgressingRenderer> {
-  return async () => {
-    throw new Error('This flipbook build has no segment renderer yet (flipbook worker is not wired to one)');
+  const { renderSegment } = await import('../../segments/render.js');
+  return (task, file, signal, onFrames) => {
+    let done = 0;
+    return renderSegment(task, file, signal, () => onFrames?.(++done));
   };
 }
 

@@ -1,0 +1,37 @@
+/** How a parallel run cuts the output's timeline: segments of whole closed GOPs. */
+
+/** A segment is at least this many frames (a keyframe and the encoder's start cost are paid per segment). */
+export const MIN_SEGMENT_FRAMES = 25;
+/** And at most this many seconds: short enough to balance the work between the workers. */
+export const SEGMENT_SECONDS = 4;
+
+export interface SegmentSpan {
+  index: number;
+  /** Output frames [first, first + count). */
+  first: number;
+  count: number;
+}
+
+/**
+ * Cuts `frames` output frames into segments for `jobs` workers: each a few seconds
+ * (SEGMENT_SECONDS, fewer when the output is short, so that every worker gets one) and at
+ * least MIN_SEGMENT_FRAMES, of equal length within a frame, and as many as a multiple of the
+ * workers where the length allows. Each segment is encoded by an
+ * encoder of its own, so it is a run of whole closed GOPs whose first frame is a keyframe.
+ * One segment (a one-piece encode) when the output is too short to cut.
+ */
+export function planSegments(frames: number, fps: number, jobs: number, minFrames = MIN_SEGMENT_FRAMES): SegmentSpan[] {
+  const target = Math.max(minFrames, Math.min(Math.round(SEGMENT_SECONDS * fps), Math.ceil(frames / Math.max(1, jobs))));
+  let n = Math.max(1, Math.floor(frames / target));
+  // A multiple of the workers, so that none idles at the end while another renders a last one.
+  if (n > jobs) n = Math.max(jobs, Math.round(n / jobs) * jobs);
+  while (n > 1 && frames / n < minFrames) n--;
+  const spans: SegmentSpan[] = [];
+  let first = 0;
+  for (let i = 0; i < n; i++) {
+    const count = Math.floor((frames * (i + 1)) / n) - Math.floor((frames * i) / n);
+    spans.push({ index: i, first, count });
+    first += count;
+  }
+  return spans;
+}

@@ -1,0 +1,154 @@
+import { stat } from 'node:fs/promises';
+
+import { ImageDecoders, type Picture } from '../engine/index.js';
+import { FlipbookError, isFlipbookError } from '../errors.js';
+import { videoSessionSpec } from '../core/output.js';
+import { VideoOutput } from '../core/video-output.js';
+import { settleLayout } from '../core/layout.js';
+import { type OutputOptions, type StitchOptions, resolveWriterOptions } from '../options/output-options.js';
+import { fractionToNumber, parseDimension, parseFps } from '../options/values.js';
+import { decodeAhead } from '../stitch/decode-ahead.js';
+import { type PlannedImage, planStitch } from '../stitch/plan.js';
+import { ReadBuffers } from '../stitch/read-buffers.js';
+import { createCanvas } from '../animate/canvas-package.js';
+import { loadAnimationModule } from '../animate/module.js';
+import type { DrawingCanvas, DrawingContext2D } from '../animate/drawing-context.js';
+import { prepareFrame } from '../writer/frame-input.js';
+import { throwIfAborted } from '../util/abort.js';
+import type { SegmentDone, SegmentTask } from './task.js';
+
+/**
+ * Renders one segment, frames [first, first + count) of the output, into `file`: a raw video
+ * stream (NUT) encoded by the output core's VideoOutput with the settings a one-piece run
+ * would use, its timestamps the output's, its first frame a keyframe. Stitch decodes only the
+ * images shown in the segment; animate imports the module and draws only its frames.
+ * `onFrame` is told of every frame encoded (the pool's progress).
+ */
+export async function renderSegment(task: SegmentTask, file: string, signal?: AbortSignal, onFrame?: () => void): Promise<SegmentDone> {
+  throwIfAborted(signal);
+  checkTask(task);
+  return task.source.kind === 'stitch' ? renderStitchSegment(task, task.source, file, signal, onFrame) : renderAnimateSegment(task, task.source, file, signal, onFrame);
+}
+
+function checkTask(task: SegmentTask): void {
+  const whole = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (!whole(task.first) || !whole(task.count) || !whole(task.total) || task.count < 1 || task.first + task.count > task.total) {
+    throw new FlipbookError('INVALID_OPTION', `Segment ${task.index + 1} asks for frames ${task.first} to ${task.first + task.count} of ${task.total}`);
+  }
+}
+
+/** The VideoOutput of a segment: the output's settings, the segment's file, no music. */
+async function openSegmentOutput(file: string, spec: Parameters<typeof videoSessionSpec>[0]): Promise<VideoOutput> {
+  return VideoOutput.open({ ...videoSessionSpec(spec), output: file, overwrite: true, inputs: [], audio: undefined, segment: true });
+}
+
+async function finishSegment(video: VideoOutput, file: string, task: SegmentTask): Promise<{ frames: number; bytes: number }> {
+  const written = await video.finish();
+  if (written.frames !== task.count) {
+    throw new FlipbookError('ENGINE', `Segment ${task.index + 1} of ${task.segments} has ${written.frames} frames, not the ${task.count} planned`);
+  }
+  return { frames: written.frames, bytes: (await stat(file)).size };
+}
+
+async function renderStitchSegment(task: SegmentTask, source: { inputs: string[]; options: Record<string, unknown> }, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
+  // The plan again, from the same inputs and options: the same images, sizes and timing. The
+  // music is the join's, and the output is the coordinator's to check and write.
+  const options = { ...(source.options as StitchOptions), overwrite: true, audio: undefined, jobs: 1, signal };
+  const plan = await planStitch(source.inputs, task.output, options);
+  const end = task.first + task.count;
+  // Each image from where the previous ends; the last held until the output ends (holdLast,
+  // music that extends the video).
+  const shown: { image: PlannedImage; index: number; start: number; end: number }[] = [];
+  let at = 0;
+  plan.images.forEach((image, index) => {
+    const last = index === plan.images.length - 1;
+    shown.push({ image, index, start: at, end: last ? Math.max(task.total, at + image.ticks) : at + image.ticks });
+    at += image.ticks;
+  });
+  const inWindow = shown.filter((s) => s.end > task.first && s.start < end);
+  const video = await openSegmentOutput(file, { options: plan.options, layout: plan.layout, transparency: plan.alpha, ticksPerFrame: 1, inputs: [], audio: undefined });
+  const decoders = new ImageDecoders();
+  const buffers = new ReadBuffers();
+  const skipped: NonNullable<SegmentDone['skipped']> = [];
+  let added = 0;
+  const add = async (picture: Picture, orientation: number, from: number, to: number): Promise<void> => {
+    const pts = Math.max(from, task.first);
+    await video.add(picture, orientation, Math.min(to, end) - pts, pts);
+    added++;
+  };
+  try {
+    const byFile = new Map(inWindow.map((s) => [s.image, s]));
+    for await (const item of decodeAhead(inWindow.map((s) => s.image), decoders, buffers)) {
+      throwIfAborted(signal);
+      const span = byFile.get(item.frame)!;
+      if ('error' in item) {
+        if (!plan.options.skipInvalid) throw item.error;
+        skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.message });
+        // The picture before holds on; at the segment's start, that is an image before it.
+        if (added === 0) await addEarlier(shown, span.index, decoders, buffers, async (picture, orientation) => add(picture, orientation, task.first, span.end));
+        continue;
+      }
+      await add(item.picture, item.frame.orientation, span.start, span.end);
+      for (let i = 0; i < frameCount(span, task); i++) onFrame?.();
+    }
+    if (added === 0) throw new FlipbookError('NO_INPUT', `No image of segment ${task.index + 1} could be decoded`);
+    throwIfAborted(signal);
+    return { ...(await finishSegment(video, file, task)), ...(skipped.length ? { skipped } : {}) };
+  } catch (error) {
+    await video.abort();
+    throw error;
+  } finally {
+    decoders.close();
+  }
+}
+
+/** Frames of the segment an image covers. */
+function frameCount(span: { start: number; end: number }, task: SegmentTask): number {
+  return Math.max(0, Math.min(span.end, task.first + task.count) - Math.max(span.start, task.first));
+}
+
+/** skipInvalid, when the segment's first image does not decode: the nearest earlier image that does is held. */
+async function addEarlier(shown: readonly { image: PlannedImage; index: number }[], index: number, decoders: ImageDecoders, buffers: ReadBuffers, use: (picture: Picture, orientation: number) => Promise<void>): Promise<void> {
+  for (let i = index - 1; i >= 0; i--) {
+    const image = shown[i]!.image;
+    const picture = await buffers.read(image.file, (bytes) => decoders.decode(bytes, image.type, image.file, image.position)).catch((error: unknown) => {
+      if (isFlipbookError(error)) return undefined;
+      throw error;
+    });
+    if (picture) return use(picture, image.orientation);
+  }
+}
+
+async function renderAnimateSegment(task: SegmentTask, source: { module: string; options: Record<string, unknown> }, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
+  const animation = await loadAnimationModule(source.module);
+  // The coordinator's size and rate (the caller's, else the module's) win.
+  const given = source.options as { width?: number; height?: number; fps?: string | number };
+  const width = parseDimension(given.width ?? animation.width, 'width');
+  const height = parseDimension(given.height ?? animation.height, 'height');
+  const fps = parseFps(given.fps ?? animation.fps ?? 25);
+  const resolved = resolveWriterOptions(task.output, { ...(source.options as OutputOptions), overwrite: true, width, height, fps: `${fps.num}/${fps.den}` });
+  const layout = settleLayout(resolved, { width, height }, () => undefined);
+  const canvas: DrawingCanvas = await createCanvas(width, height);
+  const ctx: DrawingContext2D = canvas.getContext('2d');
+  const video = await openSegmentOutput(file, { options: resolved, layout, transparency: false, ticksPerFrame: 1, inputs: [], audio: undefined });
+  const rate = fractionToNumber(fps);
+  try {
+    for (let index = task.first; index < task.first + task.count; index++) {
+      throwIfAborted(signal);
+      const progress = task.total > 1 ? index / (task.total - 1) : 0;
+      try {
+        await animation.draw(ctx, { index, t: index / rate, progress, datum: index, canvas });
+      } catch (cause) {
+        throw new FlipbookError('ENGINE', `draw() threw at frame ${index}: ${cause instanceof Error ? cause.message : String(cause)}`, { file: source.module, option: 'module', cause });
+      }
+      const prepared = prepareFrame(canvas, { index: index + 1, layout: undefined, size: { width, height } });
+      if (prepared.kind !== 'pixels') throw new FlipbookError('ENGINE', 'The canvas gave no pixels');
+      await video.add(prepared.picture, 1, 1, index);
+      onFrame?.();
+    }
+    return await finishSegment(video, file, task);
+  } catch (error) {
+    await video.abort();
+    throw error;
+  }
+}

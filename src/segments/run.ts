@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { onExit } from 'signal-exit';
+
+import { type AudioResult, joinSegments } from '../engine/index.js';
+import { FlipbookError, type Text, opt, text } from '../errors.js';
+import { type AudioPlan, fitAudio } from '../core/audio-plan.js';
+import type { OutputHooks, SkippedFile } from '../core/output.js';
+import type { ResolvedOutput } from '../options/output-options.js';
+import { fractionToNumber } from '../options/values.js';
+import { SafeOutput, temporaryName } from '../output/safe-output.js';
+import { throwIfAborted } from '../util/abort.js';
+import { ProgressClock } from '../util/progress.js';
+import { planSegments } from './plan.js';
+import { type PoolRun, runPool } from './pool.js';
+import { queueExecutor } from '../queue/executor.js';
+import type { SegmentDone, SegmentSource, SegmentTask } from './task.js';
+
+export interface SegmentedRun {
+  options: ResolvedOutput;
+  /** Files the output must never replace. */
+  inputs: readonly string[];
+  /** Frames of the whole output. */
+  frames: number;
+  /** The music, probed; fitted to the video here and encoded once by the join. */
+  audio: AudioPlan | undefined;
+  source: SegmentSource;
+  /**
+   * Renders the tasks into their files: the local pool (runPool, the default), or another
+   * executor with the same contract (the queue's), which must write each file whole or reject.
+   */
+  executor?: (run: PoolRun) => Promise<SegmentDone[]>;
+}
+
+export interface SegmentedResult {
+  frames: number;
+  /** Seconds. */
+  duration: number;
+  bytes: number;
+  segments: number;
+  audio?: AudioResult;
+  skipped: SkippedFile[];
+}
+
+/**
+ * Why a run cannot be cut into segments (it then runs in one piece), or undefined when it can:
+ * the segments are joined by copying one video stream at a constant rate, so animated images,
+ * a variable rate, transitions (which span two images) and kept alpha (side data the segment
+ * files do not carry) run in one piece.
+ */
+export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean }): Text | undefined {
+  // (A video too short for two segments also runs in one piece, silently: see worthSegments.)
+  const why = options.animation
+    ? `${options.format.extension} is an animated image`
+    : options.vfr
+      ? text`${opt('vfr', true)} holds pictures by timestamp`
+      : options.slides
+        ? 'transitions and fades span two images'
+        : facts.alpha
+          ? 'the video keeps an alpha channel'
+          : undefined;
+  return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
+}
+
+/** Whether a video of `frames` frames is cut into two segments or more (else it runs in one piece, without starting workers). */
+export function worthSegments(options: ResolvedOutput, frames: number): boolean {
+  return planSegments(frames, fractionToNumber(options.fps), options.jobs).length >= 2;
+}
+
+/**
+ * A parallel run: cuts the output into segments (planSegments), renders them on `jobs` worker
+ * processes (runPool) into a hidden directory beside the output, joins them by stream copy
+ * with the music encoded once (joinSegments) into a temporary file, and renames it into place.
+ * On any failure, a cancel or the process ending, the directory and the temporary file are
+ * removed: nothing is left.
+ */
+export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): Promise<SegmentedResult> {
+  const { options, signal } = { ...run, signal: hooks.signal };
+  throwIfAborted(signal);
+  const fps = fractionToNumber(options.fps);
+  const spans = planSegments(run.frames, fps, options.jobs);
+  const out = await SafeOutput.create(options.output, { overwrite: options.overwrite, inputs: run.inputs });
+  const dir = temporaryName(options.output, `${randomBytes(4).toString('hex')}.segments`);
+  const removeDir = onExit(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Nothing more can be done while exiting.
+    }
+  });
+  const clock = new ProgressClock(run.frames);
+  try {
+    await mkdir(dir, { recursive: true });
+    const tasks: SegmentTask[] = spans.map((span) => ({ output: options.output, index: span.index, segments: spans.length, first: span.first, count: span.count, total: run.frames, source: run.source }));
+    const files = tasks.map((task) => join(dir, `segment-${String(task.index).padStart(5, '0')}.nut`));
+    const done = await (run.executor ?? (options.queue ? queueExecutor(options.queue) : runPool))({
+      tasks,
+      files,
+      jobs: options.jobs,
+      signal,
+      onFrames: (frames) => {
+        for (let i = 0; i < frames; i++) hooks.onProgress?.(clock.tick());
+      },
+    });
+    throwIfAborted(signal);
+    const { format } = options;
+    if (format.kind !== 'video') throw new FlipbookError('UNSUPPORTED_OUTPUT', `${format.extension} is not joined from segments`);
+    const duration = run.frames / fps;
+    const joined = await joinSegments({
+      file: out.temporary,
+      name: options.output,
+      container: format.container,
+      codec: options.codec,
+      faststart: format.faststart,
+      frameRate: options.fps,
+      segments: files,
+      frames: run.frames,
+      audio: run.audio ? { ...run.audio, end: fitAudio(run.audio, duration).end } : undefined,
+    });
+    throwIfAborted(signal);
+    await out.commit();
+    const { size } = await stat(options.output);
+    return {
+      frames: joined.frames,
+      duration,
+      bytes: size,
+      segments: spans.length,
+      ...(joined.audio ? { audio: joined.audio } : {}),
+      skipped: done.flatMap((d) => d.skipped ?? []),
+    };
+  } catch (error) {
+    await out.discard();
+    throw error;
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    removeDir();
+  }
+}
