@@ -26,6 +26,12 @@ export interface FrameReplay {
   /** Whether a frame may have transparent pixels (a GIF then keeps a palette slot for them). */
   readonly transparent: boolean;
   frames(size: Size): AsyncIterable<ReplayFrame>;
+  /**
+   * A GIF palette of at most `colors` entries counted before the replay (while spooling), when
+   * there is one for frames of this size: the palette pass is then skipped. It counts every
+   * frame, also those a frame-rate cap drops.
+   */
+  palette?(size: Size, colors: number): Palette | undefined;
 }
 
 export interface AnimationJob {
@@ -184,7 +190,8 @@ async function encodeOnce(
 ): Promise<{ frames: number; duration: number }> {
   const { settings } = job;
   let palette: Palette | undefined;
-  if (settings.codec === 'gif') {
+  if (settings.codec === 'gif') palette = replay.palette?.(choice.size, choice.colors);
+  if (settings.codec === 'gif' && !palette) {
     const generator = new PaletteGenerator(choice.colors, replay.transparent);
     for await (const frame of replay.frames(choice.size)) {
       try {

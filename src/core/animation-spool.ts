@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type FitMode, FrameConverter, Normaliser, type Picture, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
+import { type FitMode, FrameConverter, Normaliser, PaletteGenerator, type Picture, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import type { AnimationPlan } from '../options/animation-options.js';
@@ -26,7 +26,8 @@ export interface AnimationSpoolSpec {
  * The output core's end for GIF, WebP and APNG. A GIF's palette needs every frame before the
  * first can be written, and frames must not pile up in memory: each picture is normalised to
  * the animation's size and spooled to a temporary lossless file (FFV1), which is read back
- * for the palette pass and again for the frames (and again for each try of a size search).
+ * for the frames (and again for each try of a size search). A GIF's colours are counted as the
+ * frames are spooled, so the palette needs no pass of its own at the spooled size.
  * Each source picture is decoded once, at whatever size it has. The spool is removed
  * afterwards, on abort, and when the process ends.
  */
@@ -41,6 +42,8 @@ export class AnimationSpool {
   private endTicks = 0;
   private transparent = false;
   private done = false;
+  /** A GIF's colour counts at the spooled size. */
+  private readonly colors: PaletteGenerator | undefined;
 
   private constructor(job: AnimationSpoolSpec, spoolFile: SafeOutput, spool: SpoolWriter) {
     this.job = job;
@@ -48,6 +51,7 @@ export class AnimationSpool {
     this.spoolFile = spoolFile;
     this.spool = spool;
     const { size } = job.plan;
+    this.colors = job.plan.codec === 'gif' ? new PaletteGenerator(job.plan.colors, false) : undefined;
     this.normaliser = new Normaliser({
       fitWidth: size.width,
       fitHeight: size.height,
@@ -71,8 +75,13 @@ export class AnimationSpool {
     }
   }
 
-  /** Passes over the spool when writing (a GIF: the palette, then the frames). */
+  /** Passes over the spool when writing: one (a GIF's colours are counted while spooling). */
   get passes(): number {
+    return 1;
+  }
+
+  /** Passes over the spool for each try of a size search after the first (a GIF at another size: the palette, then the frames). */
+  get passesPerTry(): number {
     return this.plan.codec === 'gif' ? 2 : 1;
   }
 
@@ -104,6 +113,7 @@ export class AnimationSpool {
   async addNormalised(rgba: Picture, ticks: number, pts: number): Promise<void> {
     try {
       if (!this.transparent && pictureHasTransparency(rgba)) this.transparent = true;
+      this.colors?.add(rgba);
       await this.spool.write(rgba);
     } finally {
       rgba.release();
@@ -119,11 +129,13 @@ export class AnimationSpool {
     try {
       this.normaliser.close();
       await this.spool.finish();
-      const { times } = this;
+      const { times, colors, transparent } = this;
+      const spooled = this.plan.size;
       const spoolPath = this.spoolFile.temporary;
       const replay: FrameReplay = {
         count: this.frameCount,
-        transparent: this.transparent,
+        transparent,
+        palette: (size, n) => (colors && this.frameCount > 0 && size.width === spooled.width && size.height === spooled.height ? colors.palette(n, transparent) : undefined),
         async *frames(size: Size): AsyncGenerator<ReplayFrame> {
           const source = await VideoSource.open(spoolPath);
           const converter = new FrameConverter({ filters: [], width: size.width, height: size.height, pixelFormat: 'rgba' });

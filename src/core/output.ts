@@ -233,7 +233,7 @@ export class Output {
       if (this.sink instanceof AnimationSpool) {
         const spool = this.sink;
         const animation = spool.plan;
-        const written = await spool.finish({ signal: this.hooks.signal, onWarning: (message) => this.warn(message), onFrame: () => this.progress(), onTry: () => this.clock.grow(spool.count * spool.passes) });
+        const written = await spool.finish({ signal: this.hooks.signal, onWarning: (message) => this.warn(message), onFrame: () => this.progress(), onTry: () => this.clock.grow(spool.count * spool.passesPerTry) });
         return {
           ...common,
           frames: written.frames,

@@ -63,15 +63,17 @@ export class ColorHistogram {
   private readonly sumB = new Float64Array(CELLS);
   private readonly sumSq = new Float64Array(CELLS);
   private pixels = 0;
-  private spent = false;
 
-  /** Counts a picture's opaque pixels (transparent ones need no colour). */
-  add(picture: RgbaRows): void {
-    if (this.spent) throw new Error('The histogram has already made its palette');
+  /**
+   * Counts a picture's opaque pixels (transparent ones need no colour). With `every` n > 1, only
+   * the rows y with y % n === phase % n: a frame in n costs 1/n, and with the phase turning
+   * from frame to frame every row of a still picture is counted once in n frames.
+   */
+  add(picture: RgbaRows, every = 1, phase = 0): void {
     const { data, width, height, stride } = picture;
     const { weight, sumR, sumG, sumB, sumSq } = this;
     let counted = 0;
-    for (let y = 0; y < height; y++) {
+    for (let y = ((phase % every) + every) % every; y < height; y += every) {
       const end = y * stride + width * 4;
       for (let i = y * stride; i < end; i += 4) {
         if ((data[i + 3] ?? 0) < ALPHA_THRESHOLD) continue;
@@ -92,12 +94,10 @@ export class ColorHistogram {
 
   /**
    * At most `colors` colours as RGB triplets (fewer when the frames have fewer distinct cells;
-   * none when no pixel was opaque): Wu's quantizer, then k-means rounds over the cells. Once
-   * only: the histogram is spent (turned into running sums).
+   * none when no pixel was opaque): Wu's quantizer, then k-means rounds over the cells. The
+   * counts are kept: a palette of another size can follow.
    */
   palette(colors: number): Uint8Array {
-    if (this.spent) throw new Error('The histogram has already made its palette');
-    this.spent = true;
     if (this.pixels === 0) return new Uint8Array(0);
     const cells = this.cells();
     const means = this.cut(colors);
@@ -119,7 +119,8 @@ export class ColorHistogram {
    * there are `colors` boxes or none can be cut. The boxes' mean colours.
    */
   private cut(colors: number): Float64Array {
-    const moments = [this.weight, this.sumR, this.sumG, this.sumB, this.sumSq] as const;
+    // Copies, turned into running sums (the counts stay for another palette).
+    const moments = [this.weight, this.sumR, this.sumG, this.sumB, this.sumSq].map((m) => m.slice()) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     // Running sums over the three axes: a box's sum is then 8 lookups.
     for (const m of moments) {
       for (let r = 1; r < SIDE; r++) {
