@@ -216,7 +216,7 @@ describe('GIF --max-size', () => {
 });
 
 describe('GIF from the frame writer', () => {
-  it('spools frames to a temporary lossless file, reads it twice, and removes it', async (t) => {
+  it('spools frames to a temporary file, reads them back, and removes it', async (t) => {
     const dir = await tempDir(t);
     const spoolDir = await mkdtemp(join(tmpdir(), 'flipbook-spool-test-'));
     t.after(() => rm(spoolDir, { recursive: true, force: true }));
