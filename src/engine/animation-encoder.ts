@@ -144,13 +144,6 @@ class FrameFile {
 }
 
 /**
- * Rows of a frame counted for the palette: one in HISTOGRAM_ROWS, the row turning from frame
- * to frame. Half the histogram's CPU; the palettes of the bench's sets moved by less than
- * 0.0005 SSIM.
- */
-const HISTOGRAM_ROWS = 2;
-
-/**
  * The first pass of a GIF: every frame's colours are counted (a fixed-size histogram, not the
  * frames), and the palette is cut from the counts at the end (see quantizer.ts). The counts
  * are kept, so palettes of other sizes can be cut from them too.
@@ -169,7 +162,8 @@ export class PaletteGenerator {
 
   /** Adds a frame's colours (an RGBA picture); `picture` stays the caller's. */
   add(picture: Picture): void {
-    this.histogram.add(rgbaRows(picture), HISTOGRAM_ROWS, this.frames);
+    // Half the pixels, a checkerboard turning from frame to frame (see ColorHistogram.add).
+    this.histogram.add(rgbaRows(picture), true, this.frames);
     this.frames++;
   }
 
@@ -438,7 +432,16 @@ export class SpoolWriter {
 /** Whether an RGBA picture has a pixel that is not fully opaque. */
 export function pictureHasTransparency(picture: Picture): boolean {
   if (!picture.hasAlpha) return false;
-  const data = picture.frame.toBuffer();
-  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+  if (picture.pixelFormat !== 'rgba') {
+    const data = picture.frame.toBuffer();
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+    return false;
+  }
+  // RGBA (the animation spool's): a scan of FFmpeg's rows where they are, no copy.
+  const { data, width, height, stride } = rgbaRows(picture);
+  for (let y = 0; y < height; y++) {
+    const end = y * stride + width * 4;
+    for (let i = y * stride + 3; i < end; i += 4) if (data[i] !== 255) return true;
+  }
   return false;
 }
