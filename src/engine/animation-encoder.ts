@@ -227,6 +227,8 @@ export interface AnimationEncodeSpec {
   dither?: Dither | undefined;
   /** GIF: largest change of a pixel's colour (0-255 a channel) drawn as unchanged; default GIF_TOLERANCE. */
   tolerance?: number | undefined;
+  /** GIF: lossy LZW's largest colour distance (0: exact). */
+  lossy?: number | undefined;
   /** WebP: lossless instead of lossy. */
   lossless?: boolean | undefined;
   /** WebP: quality 0-100 (lossy) or effort (lossless). */
@@ -263,8 +265,9 @@ export class AnimationEncoder {
         loop: spec.loop,
         colors: spec.palette.colors,
         alpha: spec.palette.transparent,
-        dither: spec.dither ?? 'sierra2_4a',
+        dither: spec.dither ?? 'floyd_steinberg',
         tolerance: spec.tolerance ?? GIF_TOLERANCE,
+        lossy: spec.lossy ?? 0,
       });
       return new AnimationEncoder(spec, out, undefined);
     }

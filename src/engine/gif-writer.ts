@@ -17,7 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, diffuseError, loadRgbRow } from './quantizer.js';
+import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -37,7 +37,16 @@ export interface GifWriterSpec {
    * colour. 0: only identical pixels are kept.
    */
   tolerance: number;
+  /**
+   * Lossy LZW (gifsicle's `--lossy` in spirit): a pixel may be written as another palette entry
+   * at most this far from the one it was mapped to (RGB distance, 0-441) when that continues a
+   * string the LZW dictionary already has, so codes cover longer runs. 0: exact.
+   */
+  lossy?: number | undefined;
 }
+
+/** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
+const LOSSY_CANDIDATES = 8;
 
 /** Disposal methods of the graphic control extension. */
 const KEEP = 1;
@@ -61,7 +70,7 @@ export class GifWriter {
   private readonly reference: Uint32Array;
   private readonly drawn: Uint8Array;
   private readonly indices: Uint8Array;
-  private readonly lzw = new LzwEncoder();
+  private readonly lzw: LzwEncoder;
   /** Working rows of the error diffusion, and the frame's bytes: kept from frame to frame. */
   private here: Int32Array;
   private next: Int32Array;
@@ -80,6 +89,7 @@ export class GifWriter {
     this.palG = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 1] ?? 0);
     this.palB = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 2] ?? 0);
     this.tableBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+    this.lzw = new LzwEncoder(spec.lossy ? lossyCandidates(spec.colors, n, spec.lossy) : undefined);
     const pixels = spec.width * spec.height;
     this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
@@ -310,7 +320,28 @@ export class GifWriter {
           const eg = g - (palG[index] as number);
           const eb = b - (palB[index] as number);
           if (er === 0 && eg === 0 && eb === 0) continue;
-          diffuseError(here, next, x, w, down, er, eg, eb, true);
+          // Floyd-Steinberg: 7/16 right, 3/16 down-left, 5/16 down, 1/16 down-right.
+          const right = x + 1 < w;
+          if (right) {
+            here[k + 3] = clamp((here[k + 3] as number) + (((er * 7) / 16) | 0));
+            here[k + 4] = clamp((here[k + 4] as number) + (((eg * 7) / 16) | 0));
+            here[k + 5] = clamp((here[k + 5] as number) + (((eb * 7) / 16) | 0));
+          }
+          if (down) {
+            if (x > 0) {
+              next[k - 3] = clamp((next[k - 3] as number) + (((er * 3) / 16) | 0));
+              next[k - 2] = clamp((next[k - 2] as number) + (((eg * 3) / 16) | 0));
+              next[k - 1] = clamp((next[k - 1] as number) + (((eb * 3) / 16) | 0));
+            }
+            next[k] = clamp((next[k] as number) + (((er * 5) / 16) | 0));
+            next[k + 1] = clamp((next[k + 1] as number) + (((eg * 5) / 16) | 0));
+            next[k + 2] = clamp((next[k + 2] as number) + (((eb * 5) / 16) | 0));
+            if (right) {
+              next[k + 3] = clamp((next[k + 3] as number) + ((er / 16) | 0));
+              next[k + 4] = clamp((next[k + 4] as number) + ((eg / 16) | 0));
+              next[k + 5] = clamp((next[k + 5] as number) + ((eb / 16) | 0));
+            }
+          }
         }
       }
     }
@@ -368,6 +399,26 @@ function wordsOf(picture: RgbaRows): Uint32Array {
 
 /** paletteuse's 8x8 Bayer matrix at scale 3. */
 const BAYER = bayerMatrix(3);
+
+/**
+ * For each palette entry, the entries within `distance` of it (RGB), nearest first, at most
+ * LOSSY_CANDIDATES, 255 ending a list: rows of LOSSY_CANDIDATES.
+ */
+export function lossyCandidates(colors: Uint8Array, n: number, distance: number): Uint8Array {
+  const out = new Uint8Array(256 * LOSSY_CANDIDATES).fill(255);
+  const limit = distance * distance;
+  for (let i = 0; i < n; i++) {
+    const near: [number, number][] = [];
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const d = ((colors[i * 3] ?? 0) - (colors[j * 3] ?? 0)) ** 2 + ((colors[i * 3 + 1] ?? 0) - (colors[j * 3 + 1] ?? 0)) ** 2 + ((colors[i * 3 + 2] ?? 0) - (colors[j * 3 + 2] ?? 0)) ** 2;
+      if (d <= limit) near.push([d, j]);
+    }
+    near.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    near.slice(0, LOSSY_CANDIDATES).forEach(([, j], c) => (out[i * LOSSY_CANDIDATES + c] = j));
+  }
+  return out;
+}
 
 /** A growing byte buffer. */
 class ByteWriter {
@@ -427,10 +478,19 @@ export class LzwEncoder {
   private readonly codes = new Int16Array(1 << HASH_BITS);
   private generation = 0;
   private out = new Uint8Array(1 << 16);
+  /** Lossy: per index the indices it may be written as instead (see lossyCandidates), or none. */
+  private readonly swaps: Uint8Array | undefined;
 
-  /** The LZW code stream of `indices` (not yet cut into sub-blocks). */
+  constructor(swaps?: Uint8Array) {
+    this.swaps = swaps;
+  }
+
+  /**
+   * The LZW code stream of `indices` (not yet cut into sub-blocks). Lossy: an index may be
+   * swapped, in `indices`, for one of its candidates that continues a known string.
+   */
   encode(indices: Uint8Array, minCode: number): Uint8Array {
-    const { stamps, codes } = this;
+    const { stamps, codes, swaps } = this;
     const clearCode = 1 << minCode;
     const eoi = clearCode + 1;
     let size = minCode + 1;
@@ -472,6 +532,33 @@ export class LzwEncoder {
       if (found) {
         prefix = codes[slot] as number;
         continue;
+      }
+      if (swaps && k !== 255) {
+        // A near colour whose string is known: written instead, the run goes on.
+        let swapped = -1;
+        for (let c = k * LOSSY_CANDIDATES, end = c + LOSSY_CANDIDATES; c < end; c++) {
+          const alt = swaps[c] as number;
+          if (alt === 255) break;
+          const altStamp = (gen << 20) | (prefix << 8) | alt;
+          let at = Math.imul((prefix << 8) | alt, 0x9e3779b1) >>> (32 - HASH_BITS);
+          for (;;) {
+            const there = stamps[at] as number;
+            if (there === altStamp) {
+              swapped = at;
+              break;
+            }
+            if (there >>> 20 !== gen) break;
+            at = (at + 1) & HASH_MASK;
+          }
+          if (swapped >= 0) {
+            indices[i] = alt;
+            break;
+          }
+        }
+        if (swapped >= 0) {
+          prefix = codes[swapped] as number;
+          continue;
+        }
       }
       acc |= prefix << bits;
       bits += size;
