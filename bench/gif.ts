@@ -10,7 +10,7 @@
  *     colours, a still area most of the frame);
  *   - alpha: a gradient disc moving over a transparent background, with a still opaque bar.
  * Each encoder is run at its default, then sizes are matched: the target is gifski's default
- * size (quality 90), and flipbook (its `tolerance`, then `colors`) and the recipe
+ * size (quality 90), and flipbook (its `lossy`, then `colors`) and the recipe
  * (`palettegen=max_colors`) are bisected to the largest file at most that size. Where an encoder
  * cannot reach the target from below (its largest file is smaller) it is compared with fewer bytes.
  * SSIM and PSNR (ffmpeg 5.1's ssim and psnr filters, gbrp, mean over every frame) are against the
@@ -169,16 +169,17 @@ function encoders(dir: string, bin: string): Encoder[] {
 }
 
 /**
- * flipbook's one size knob for the bench, 0-100 (100: the default GIF). With `--tolerance` (the
- * temporal tolerance of the GIF writer), 100-30 raise it from 0 to 21 and below 30 the colours
- * halve in steps at tolerance 21; without it (before issue 13), the colours alone.
+ * flipbook's one size knob for the bench, 0-100 (100: the default GIF). With `--lossy` (lossy
+ * LZW), 100-30 raise it from 0 to 28 and below 30 the colours halve in steps at lossy 28;
+ * without it (before issue 13), the colours alone.
  */
-let flipbookHasTolerance = false;
+let flipbookHasLossy = false;
 function flipbookKnob(value: number): string[] {
   const colors = (v: number, span: number): string[] => ['--colors', String(Math.max(2, Math.round(2 ** (1 + (7 * v) / span))))];
-  if (!flipbookHasTolerance) return colors(value, 100);
-  if (value >= 30) return ['--tolerance', String(Math.round((100 - value) * 0.3))];
-  return ['--tolerance', '21', ...colors(value, 30)];
+  if (!flipbookHasLossy) return colors(value, 100);
+  if (value >= 100) return [];
+  if (value >= 30) return ['--lossy', String(Math.round((100 - value) * 0.4))];
+  return ['--lossy', '28', ...colors(value, 30)];
 }
 
 function settingOf(encoder: Encoder, value: number): string {
@@ -293,7 +294,7 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void; s
   requireTools('GIF');
   if (!existsSync(GIFSKI)) throw new Error(`${GIFSKI} is missing: npm ci installs the gifski devDependency`);
   const { bin } = await builtFlipbook(opts.log);
-  flipbookHasTolerance = (await run(process.execPath, [bin, 'stitch', '--help'])).stdout.includes('--tolerance');
+  flipbookHasLossy = (await run(process.execPath, [bin, 'stitch', '--help'])).stdout.includes('--lossy');
   await mkdir(WORK, { recursive: true });
   const sets: GifSetResult[] = [];
   for (const set of opts.sets ?? GIF_SETS) sets.push(await benchSet(set, bin, opts.runs, opts.log));
@@ -303,7 +304,7 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void; s
   const markdown = [
     '## GIF quality at equal size, and speed',
     '',
-    `Each set: ${FRAMES} PNG frames at 640x360, ${FPS} fps, made by bench/gif.ts with Debian's ffmpeg. SSIM (All) and PSNR (average) by ffmpeg 5.1's ssim and psnr filters in gbrp against the source frames (the alpha set composited onto grey on both sides). Sizes matched to gifski's default (quality 90): flipbook's knob (\`tolerance\`, then \`colors\`) and the recipe's max_colors bisected to the largest file at most that size. Times: medians of ${opts.runs} interleaved runs, child processes under GNU time, on a shared 2-core machine (noisy).`,
+    `Each set: ${FRAMES} PNG frames at 640x360, ${FPS} fps, made by bench/gif.ts with Debian's ffmpeg. SSIM (All) and PSNR (average) by ffmpeg 5.1's ssim and psnr filters in gbrp against the source frames (the alpha set composited onto grey on both sides). Sizes matched to gifski's default (quality 90): flipbook's knob (\`lossy\`, then \`colors\`) and the recipe's max_colors bisected to the largest file at most that size. Times: medians of ${opts.runs} interleaved runs, child processes under GNU time, on a shared 2-core machine (noisy).`,
     ...sets.flatMap((set) => [
       '',
       `### ${set.name}: ${set.about}`,

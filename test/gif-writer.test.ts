@@ -159,6 +159,41 @@ describe('GIF writer', () => {
     }
   });
 
+  it('makes grainy footage smaller with lossy LZW, each pixel within the lossy distance of the exact GIF', async (t) => {
+    const dir = await tempDir(t);
+    const next = random(23);
+    const images = Array.from({ length: 6 }, (_, n) =>
+      paint(160, 90, (x, y) => {
+        const g = Math.round((next() - 0.5) * 12);
+        return [40 + x + n * 3 + g, 70 + y * 2 + g, 160 - ((x + y) >> 1) + g];
+      }),
+    );
+    await writeFrames(dir, images.map((image, i) => ({ name: `l_${i}.png`, image })));
+    const exact = await stitch(join(dir, 'l_*.png'), join(dir, 'exact.gif'), { fps: 10 });
+    const lossy = await stitch(join(dir, 'l_*.png'), join(dir, 'lossy.gif'), { fps: 10, lossy: 20 });
+    assert.equal(lossy.animation?.lossy, 20, 'the result says the lossy distance');
+    assert.ok(lossy.bytes < exact.bytes * 0.9, `lossy 20 saves at least a tenth on grain (${lossy.bytes} against ${exact.bytes} bytes)`);
+    if (referenceDecodes(t, join(dir, 'lossy.gif'))) {
+      // Same palette, same dithering, same pixels drawn: only the LZW may swap a colour, for one
+      // at most 20 away (RGB distance).
+      const a = await readAnimation(join(dir, 'exact.gif'));
+      const b = await readAnimation(join(dir, 'lossy.gif'));
+      assert.equal(b.frames.length, 6);
+      let swapped = 0;
+      for (const [n, frame] of b.frames.entries()) {
+        const reference = a.frames[n]?.data ?? assert.fail(`no exact frame ${n}`);
+        let worst = 0;
+        for (let p = 0; p < 160 * 90; p++) {
+          const d = Math.hypot((frame.data[p * 4] ?? 0) - (reference[p * 4] ?? 0), (frame.data[p * 4 + 1] ?? 0) - (reference[p * 4 + 1] ?? 0), (frame.data[p * 4 + 2] ?? 0) - (reference[p * 4 + 2] ?? 0));
+          if (d > 0) swapped++;
+          worst = Math.max(worst, d);
+        }
+        assert.ok(worst <= 20, `frame ${n}: a pixel ${worst.toFixed(1)} from the exact GIF's`);
+      }
+      assert.ok(swapped > 160 * 90 * 0.05, `lossy swapped colours (${swapped} pixels)`);
+    }
+  });
+
   it('keeps transparency of a sprite that moves: pixels it leaves become transparent again', async (t) => {
     const dir = await tempDir(t);
     const width = 96;
@@ -185,7 +220,7 @@ describe('GIF writer', () => {
     referenceDecodes(t, out);
   });
 
-  it('fits maxSize and says so, the tolerance kept', async (t) => {
+  it('fits maxSize, raising the tolerance before anything else', async (t) => {
     const dir = await tempDir(t);
     const next = random(5);
     const images = Array.from({ length: 12 }, (_, n) => paint(160, 100, (x, y) => [(x * 2 + n * 11 + next() * 30) % 256, (y * 2 + next() * 30) % 256, (x + y + n * 7) % 256]));
@@ -197,5 +232,15 @@ describe('GIF writer', () => {
     assert.ok(bytes <= limit, `${bytes} bytes within the limit of ${limit}`);
     assert.equal(result.bytes, bytes, 'the result says the bytes written');
     assert.ok((await readAnimation(join(dir, 'fit.gif'))).frames.length > 0, 'the fitted GIF decodes');
+    const attempts = result.animation?.maxSize?.attempts ?? assert.fail('no attempts');
+    assert.deepEqual(
+      attempts.slice(0, 2).map((a) => [a.width, a.height, a.colors, a.fps, a.tolerance]),
+      [
+        [160, 100, 256, undefined, 4],
+        [160, 100, 256, undefined, 8],
+      ],
+      'the first try as asked, the second with the tolerance raised to 8 and nothing else',
+    );
+    assert.equal(result.animation?.tolerance, attempts.at(-1)?.tolerance, 'the result says the tolerance written with');
   });
 });

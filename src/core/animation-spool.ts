@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type FitMode, FrameConverter, Normaliser, type Picture, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
+import { type FitMode, FrameConverter, Normaliser, PaletteGenerator, type Picture, RawSpool, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import type { AnimationPlan } from '../options/animation-options.js';
@@ -23,31 +23,52 @@ export interface AnimationSpoolSpec {
 }
 
 /**
+ * Bytes of raw frames the spool keeps before it turns to FFV1: 512 MiB, some 550 frames of
+ * 640x360 (FFV1 beyond costs 4 ms to 12 ms more CPU a 640x360 frame, for a file several
+ * times smaller).
+ */
+export const RAW_SPOOL_BYTES = 512 * 1024 * 1024;
+
+/** A temporary spool file: where it is, what errors call it. */
+function spoolName(kind: string, output: string): { path: string; name: (temporary: string) => string } {
+  return {
+    path: join(tmpdir(), `flipbook-spool-${randomBytes(4).toString('hex')}.${kind}`),
+    name: (temporary) => `${temporary} (the frames of ${output}, spooled in the temporary folder)`,
+  };
+}
+
+/**
  * The output core's end for GIF, WebP and APNG. A GIF's palette needs every frame before the
  * first can be written, and frames must not pile up in memory: each picture is normalised to
- * the animation's size and spooled to a temporary lossless file (FFV1), which is read back
- * for the palette pass and again for the frames (and again for each try of a size search).
- * Each source picture is decoded once, at whatever size it has. The spool is removed
- * afterwards, on abort, and when the process ends.
+ * the animation's size and spooled to temporary files, raw RGBA up to RAW_SPOOL_BYTES and
+ * lossless FFV1 beyond, which are read back for the frames (and again for each try of a size
+ * search). A GIF's colours are counted as the frames are spooled, so the palette needs no pass
+ * of its own at the spooled size. Each source picture is decoded once, at whatever size it
+ * has. The spool files are removed afterwards, on abort, and when the process ends.
  */
 export class AnimationSpool {
   readonly plan: AnimationPlan;
   private readonly job: AnimationSpoolSpec;
-  private readonly spoolFile: SafeOutput;
-  private readonly spool: SpoolWriter;
+  private readonly rawFile: SafeOutput;
+  private readonly raw: RawSpool;
+  /** FFV1 for the frames past the raw budget, opened at the first of them. */
+  private ffv1: { file: SafeOutput; spool: SpoolWriter } | undefined;
   private readonly normaliser: Normaliser;
   /** Start and end (seconds) of each spooled frame: 16 bytes a frame, not its pixels. */
   private readonly times: number[] = [];
   private endTicks = 0;
   private transparent = false;
   private done = false;
+  /** A GIF's colour counts at the spooled size. */
+  private readonly colors: PaletteGenerator | undefined;
 
-  private constructor(job: AnimationSpoolSpec, spoolFile: SafeOutput, spool: SpoolWriter) {
+  private constructor(job: AnimationSpoolSpec, rawFile: SafeOutput, raw: RawSpool) {
     this.job = job;
     this.plan = job.plan;
-    this.spoolFile = spoolFile;
-    this.spool = spool;
+    this.rawFile = rawFile;
+    this.raw = raw;
     const { size } = job.plan;
+    this.colors = job.plan.codec === 'gif' ? new PaletteGenerator(job.plan.colors, false) : undefined;
     this.normaliser = new Normaliser({
       fitWidth: size.width,
       fitHeight: size.height,
@@ -61,18 +82,24 @@ export class AnimationSpool {
   }
 
   static async open(job: AnimationSpoolSpec): Promise<AnimationSpool> {
-    const spoolFile = await SafeOutput.create(join(tmpdir(), `flipbook-spool-${randomBytes(4).toString('hex')}.mkv`), { overwrite: true, inputs: [] });
+    const where = spoolName('rgba', job.output);
+    const rawFile = await SafeOutput.create(where.path, { overwrite: true, inputs: [] });
     try {
-      const spool = await SpoolWriter.open(spoolFile.temporary, job.plan.size.width, job.plan.size.height, `${spoolFile.temporary} (the frames of ${job.output}, spooled in the temporary folder)`);
-      return new AnimationSpool(job, spoolFile, spool);
+      const raw = await RawSpool.open(rawFile.temporary, job.plan.size.width, job.plan.size.height, where.name(rawFile.temporary));
+      return new AnimationSpool(job, rawFile, raw);
     } catch (error) {
-      await spoolFile.discard();
+      await rawFile.discard();
       throw error;
     }
   }
 
-  /** Passes over the spool when writing (a GIF: the palette, then the frames). */
+  /** Passes over the spool when writing: one (a GIF's colours are counted while spooling). */
   get passes(): number {
+    return 1;
+  }
+
+  /** Passes over the spool for each try of a size search after the first (a GIF at another size: the palette, then the frames). */
+  get passesPerTry(): number {
     return this.plan.codec === 'gif' ? 2 : 1;
   }
 
@@ -104,7 +131,9 @@ export class AnimationSpool {
   async addNormalised(rgba: Picture, ticks: number, pts: number): Promise<void> {
     try {
       if (!this.transparent && pictureHasTransparency(rgba)) this.transparent = true;
-      await this.spool.write(rgba);
+      this.colors?.add(rgba);
+      if (!this.ffv1 && (this.raw.frames + 1) * this.raw.frameBytes <= RAW_SPOOL_BYTES) await this.raw.write(rgba);
+      else await (await this.ffv1Spool()).write(rgba);
     } finally {
       rgba.release();
     }
@@ -113,41 +142,68 @@ export class AnimationSpool {
     this.endTicks = pts + ticks;
   }
 
-  /** Writes the animation from the spool (two passes for a GIF) and moves it into place. */
+  private async ffv1Spool(): Promise<SpoolWriter> {
+    if (this.ffv1) return this.ffv1.spool;
+    const where = spoolName('mkv', this.job.output);
+    const file = await SafeOutput.create(where.path, { overwrite: true, inputs: [] });
+    try {
+      const spool = await SpoolWriter.open(file.temporary, this.plan.size.width, this.plan.size.height, where.name(file.temporary));
+      this.ffv1 = { file, spool };
+      return spool;
+    } catch (error) {
+      await file.discard();
+      throw error;
+    }
+  }
+
+  /** Writes the animation from the spool and moves it into place. */
   async finish(hooks: AnimationHooks): Promise<AnimationWritten> {
     this.done = true;
     try {
       this.normaliser.close();
-      await this.spool.finish();
-      const { times } = this;
-      const spoolPath = this.spoolFile.temporary;
+      await this.raw.finish();
+      await this.ffv1?.spool.finish();
+      const { times, colors, transparent, raw } = this;
+      const spooled = this.plan.size;
+      const ffv1Path = this.ffv1?.file.temporary;
       const replay: FrameReplay = {
         count: this.frameCount,
-        transparent: this.transparent,
+        transparent,
+        palette: (size, n) => (colors && this.frameCount > 0 && size.width === spooled.width && size.height === spooled.height ? colors.palette(n, transparent) : undefined),
         async *frames(size: Size): AsyncGenerator<ReplayFrame> {
-          const source = await VideoSource.open(spoolPath);
+          const same = size.width === spooled.width && size.height === spooled.height;
           const converter = new FrameConverter({ filters: [], width: size.width, height: size.height, pixelFormat: 'rgba' });
           let index = 0;
+          const timed = (picture: Picture): ReplayFrame => {
+            const start = times[index * 2];
+            const end = times[index * 2 + 1];
+            index++;
+            if (start === undefined || end === undefined) {
+              picture.release();
+              throw new FlipbookError('ENGINE', 'The spool file holds more frames than were written');
+            }
+            return { picture, start, end };
+          };
+          // FFV1 frames are BGRA: converted to RGBA (and scaled) always; raw ones only when scaled.
+          const converted = async (picture: Picture): Promise<Picture> => {
+            try {
+              return await converter.convert(picture);
+            } finally {
+              picture.release();
+            }
+          };
           try {
-            for await (const frame of source.decode()) {
-              let out: Picture;
+            for await (const picture of raw.read()) yield timed(same ? picture : await converted(picture));
+            if (ffv1Path) {
+              const source = await VideoSource.open(ffv1Path);
               try {
-                out = await converter.convert(frame.picture);
+                for await (const frame of source.decode()) yield timed(await converted(frame.picture));
               } finally {
-                frame.picture.release();
+                await source.close();
               }
-              const start = times[index * 2];
-              const end = times[index * 2 + 1];
-              index++;
-              if (start === undefined || end === undefined) {
-                out.release();
-                throw new FlipbookError('ENGINE', 'The spool file holds more frames than were written');
-              }
-              yield { picture: out, start, end };
             }
           } finally {
             converter.close();
-            await source.close();
           }
         },
       };
@@ -157,8 +213,17 @@ export class AnimationSpool {
         hooks,
       );
     } finally {
-      await this.spool.close();
-      await this.spoolFile.discard();
+      await this.discardSpool();
+    }
+  }
+
+  private async discardSpool(): Promise<void> {
+    try {
+      await this.raw.finish();
+      await this.ffv1?.spool.close();
+    } finally {
+      await this.rawFile.discard();
+      await this.ffv1?.file.discard();
     }
   }
 
@@ -167,7 +232,6 @@ export class AnimationSpool {
     if (this.done) return;
     this.done = true;
     this.normaliser.close();
-    await this.spool.close();
-    await this.spoolFile.discard();
+    await this.discardSpool();
   }
 }

@@ -29,8 +29,10 @@ export interface AnimationResult {
   lossless: boolean | undefined;
   /** GIF: how far (0-255) a pixel may move and still count as unchanged. */
   tolerance: number | undefined;
+  /** GIF: lossy LZW's largest colour distance (0: exact). */
+  lossy: number | undefined;
   /** With maxSize: the limit and every size tried (the last one is the file). */
-  maxSize: { limit: number; attempts: { width: number; height: number; fps: number | undefined; colors: number | undefined; bytes: number }[] } | undefined;
+  maxSize: { limit: number; attempts: { width: number; height: number; fps: number | undefined; colors: number | undefined; tolerance?: number | undefined; bytes: number }[] } | undefined;
 }
 
 /** What was written: the result of stitch, of the frame writer's close() and of animate. */
@@ -213,7 +215,7 @@ export class Output {
       if (this.sink instanceof AnimationSpool) {
         const spool = this.sink;
         const animation = spool.plan;
-        const written = await spool.finish({ signal: this.hooks.signal, onWarning: (message) => this.warn(message), onFrame: () => this.progress(), onTry: () => this.clock.grow(spool.count * spool.passes) });
+        const written = await spool.finish({ signal: this.hooks.signal, onWarning: (message) => this.warn(message), onFrame: () => this.progress(), onTry: () => this.clock.grow(spool.count * spool.passesPerTry) });
         return {
           ...common,
           frames: written.frames,
@@ -231,7 +233,8 @@ export class Output {
             loop: written.loop,
             dither: animation.codec === 'gif' ? animation.dither : undefined,
             lossless: animation.codec === 'webp' ? animation.lossless : undefined,
-            tolerance: animation.codec === 'gif' ? animation.tolerance : undefined,
+            tolerance: animation.codec === 'gif' ? written.tolerance : undefined,
+            lossy: animation.codec === 'gif' ? animation.lossy : undefined,
             maxSize: animation.maxSize === undefined ? undefined : { limit: animation.maxSize, attempts: written.attempts },
           },
           ...transitions,

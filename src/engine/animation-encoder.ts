@@ -145,7 +145,8 @@ class FrameFile {
 
 /**
  * The first pass of a GIF: every frame's colours are counted (a fixed-size histogram, not the
- * frames), and the palette is cut from the counts at the end (see quantizer.ts).
+ * frames), and the palette is cut from the counts at the end (see quantizer.ts). The counts
+ * are kept, so palettes of other sizes can be cut from them too.
  */
 export class PaletteGenerator {
   private readonly histogram = new ColorHistogram();
@@ -161,20 +162,26 @@ export class PaletteGenerator {
 
   /** Adds a frame's colours (an RGBA picture); `picture` stays the caller's. */
   add(picture: Picture): void {
-    this.histogram.add(rgbaRows(picture));
+    // Half the pixels, a checkerboard turning from frame to frame (see ColorHistogram.add).
+    this.histogram.add(rgbaRows(picture), true, this.frames);
     this.frames++;
   }
 
   /** Ends the pass: the palette. */
   finish(): Palette {
+    return this.palette(this.colors, this.transparent);
+  }
+
+  /** A palette of at most `colors` entries (with a slot for transparency when `transparent`) from the frames so far. */
+  palette(colors: number, transparent: boolean): Palette {
     if (this.frames === 0) throw new FlipbookError('NO_INPUT', 'No frame reached the palette pass');
     // A slot is kept for transparency only when the frames can have it: otherwise it would
     // cost one of the colours.
     // The GIF writer always keeps one index for transparency (the pixels a frame leaves as they
     // were, and transparent ones): 255 colours at most.
-    const colors = this.histogram.palette(Math.min(255, this.colors - (this.transparent ? 1 : 0)));
+    const cut = this.histogram.palette(Math.min(255, colors - (transparent ? 1 : 0)));
     // Every pixel transparent: one colour all the same, so the palette is never empty.
-    return new Palette(colors.length ? colors : new Uint8Array(3), this.transparent);
+    return new Palette(cut.length ? cut : new Uint8Array(3), transparent);
   }
 }
 
@@ -220,6 +227,8 @@ export interface AnimationEncodeSpec {
   dither?: Dither | undefined;
   /** GIF: largest change of a pixel's colour (0-255 a channel) drawn as unchanged; default GIF_TOLERANCE. */
   tolerance?: number | undefined;
+  /** GIF: lossy LZW's largest colour distance (0: exact). */
+  lossy?: number | undefined;
   /** WebP: lossless instead of lossy. */
   lossless?: boolean | undefined;
   /** WebP: quality 0-100 (lossy) or effort (lossless). */
@@ -256,8 +265,9 @@ export class AnimationEncoder {
         loop: spec.loop,
         colors: spec.palette.colors,
         alpha: spec.palette.transparent,
-        dither: spec.dither ?? 'sierra2_4a',
+        dither: spec.dither ?? 'floyd_steinberg',
         tolerance: spec.tolerance ?? GIF_TOLERANCE,
+        lossy: spec.lossy ?? 0,
       });
       return new AnimationEncoder(spec, out, undefined);
     }
@@ -425,7 +435,16 @@ export class SpoolWriter {
 /** Whether an RGBA picture has a pixel that is not fully opaque. */
 export function pictureHasTransparency(picture: Picture): boolean {
   if (!picture.hasAlpha) return false;
-  const data = picture.frame.toBuffer();
-  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+  if (picture.pixelFormat !== 'rgba') {
+    const data = picture.frame.toBuffer();
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+    return false;
+  }
+  // RGBA (the animation spool's): a scan of FFmpeg's rows where they are, no copy.
+  const { data, width, height, stride } = rgbaRows(picture);
+  for (let y = 0; y < height; y++) {
+    const end = y * stride + width * 4;
+    for (let i = y * stride + 3; i < end; i += 4) if (data[i] !== 255) return true;
+  }
   return false;
 }

@@ -17,7 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, diffuseError, loadRgbRow } from './quantizer.js';
+import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -37,7 +37,16 @@ export interface GifWriterSpec {
    * colour. 0: only identical pixels are kept.
    */
   tolerance: number;
+  /**
+   * Lossy LZW (gifsicle's `--lossy` in spirit): a pixel may be written as another palette entry
+   * at most this far from the one it was mapped to (RGB distance, 0-441) when that continues a
+   * string the LZW dictionary already has, so codes cover longer runs. 0: exact.
+   */
+  lossy?: number | undefined;
 }
+
+/** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
+const LOSSY_CANDIDATES = 8;
 
 /** Disposal methods of the graphic control extension. */
 const KEEP = 1;
@@ -54,11 +63,18 @@ export class GifWriter {
   private readonly clear: number;
   /** Bits of the colour table (its size is 2^bits). */
   private readonly tableBits: number;
-  /** Per pixel the source colour it was last drawn from (RGB), and whether it was drawn at all. */
-  private readonly reference: Uint8Array;
+  /**
+   * Per pixel the source colour it was last drawn from: its RGBA word with alpha cleared
+   * (NEVER_DRAWN before the first time), and what this frame does with it (DRAW or not).
+   */
+  private readonly reference: Uint32Array;
   private readonly drawn: Uint8Array;
   private readonly indices: Uint8Array;
-  private readonly lzw = new LzwEncoder();
+  private readonly lzw: LzwEncoder;
+  /** Working rows of the error diffusion, and the frame's bytes: kept from frame to frame. */
+  private here: Int32Array;
+  private next: Int32Array;
+  private readonly out = new ByteWriter(1 << 16);
   private frames = 0;
   private closed = false;
 
@@ -73,10 +89,13 @@ export class GifWriter {
     this.palG = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 1] ?? 0);
     this.palB = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 2] ?? 0);
     this.tableBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+    this.lzw = new LzwEncoder(spec.lossy ? lossyCandidates(spec.colors, n, spec.lossy) : undefined);
     const pixels = spec.width * spec.height;
-    this.reference = new Uint8Array(pixels * 3);
+    this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
     this.indices = new Uint8Array(pixels);
+    this.here = new Int32Array(spec.width * 3);
+    this.next = new Int32Array(spec.width * 3);
   }
 
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
@@ -134,7 +153,8 @@ export class GifWriter {
     const h = y1 - y0;
     if (rect) this.mapRect(picture, rect);
     else this.indices[0] = this.clear;
-    const out = new ByteWriter(w * h + 1024);
+    const out = this.out;
+    out.reset();
     // Graphic control extension: disposal, transparent index, delay.
     out.bytes([0x21, 0xf9, 0x04, (disposal << 2) | 1]);
     out.u16(Math.max(0, Math.min(65535, Math.round(delay))));
@@ -166,32 +186,36 @@ export class GifWriter {
    * with 2 (to draw) and leaves the others at 1.
    */
   private changedRect(picture: RgbaRows): [number, number, number, number] | undefined {
-    const { data, width, height, stride } = picture;
+    const { width, height, stride } = picture;
+    const words = wordsOf(picture);
     const { reference, drawn } = this;
     const tol = this.spec.tolerance;
     let x0 = width;
     let y0 = height;
     let x1 = 0;
     let y1 = 0;
+    const rowWords = stride >> 2;
     for (let y = 0; y < height; y++) {
-      let i = y * stride;
-      let p = y * width;
-      for (let x = 0; x < width; x++, i += 4, p++) {
-        const q = p * 3;
-        let change = drawn[p] === 0;
-        if (!change) {
-          const dr = (data[i] ?? 0) - (reference[q] ?? 0);
-          const dg = (data[i + 1] ?? 0) - (reference[q + 1] ?? 0);
-          const db = (data[i + 2] ?? 0) - (reference[q + 2] ?? 0);
-          change = dr > tol || dr < -tol || dg > tol || dg < -tol || db > tol || db < -tol;
-        }
-        if (change) {
-          drawn[p] = 2;
-          if (x < x0) x0 = x;
-          if (x >= x1) x1 = x + 1;
-          if (y < y0) y0 = y;
-          y1 = y + 1;
-        }
+      const row = y * rowWords;
+      const p0 = y * width;
+      let first = -1;
+      let last = -1;
+      for (let x = 0; x < width; x++) {
+        const p = p0 + x;
+        const v = (words[row + x] as number) & RGB_MASK;
+        const ref = reference[p] as number;
+        if (v === ref) continue;
+        // Never drawn (ref has bits no colour has), or past the tolerance in a channel.
+        if (tol > 0 && ref !== NEVER_DRAWN && withinTolerance(v, ref, tol)) continue;
+        drawn[p] = DRAW;
+        if (first < 0) first = x;
+        last = x;
+      }
+      if (first >= 0) {
+        if (first < x0) x0 = first;
+        if (last >= x1) x1 = last + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
       }
     }
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
@@ -208,7 +232,7 @@ export class GifWriter {
     for (let y = 0; y < height; y++) {
       for (let x = 0, i = y * stride + 3, p = y * width; x < width; x++, i += 4, p++) {
         if ((data[i] ?? 0) >= ALPHA_THRESHOLD) {
-          drawn[p] = 2;
+          drawn[p] = DRAW;
           if (x < x0) x0 = x;
           if (x >= x1) x1 = x + 1;
           if (y < y0) y0 = y;
@@ -220,21 +244,24 @@ export class GifWriter {
   }
 
   /**
-   * Maps the rectangle into `indices` (rows of its width): the pixels marked 2 in `drawn` to the
+   * Maps the rectangle into `indices` (rows of its width): the pixels marked DRAW to the
    * palette (dithered), the others to the transparent index. Marked pixels become references.
+   * The diffusion is paletteuse's to the integer (see diffuseError), inlined for Sierra-2-4A.
    */
   private mapRect(picture: RgbaRows, [x0, y0, x1, y1]: readonly [number, number, number, number]): void {
     const { data, width, stride } = picture;
+    const words = wordsOf(picture);
+    const rowWords = stride >> 2;
     const { drawn, reference, indices, mapper, palR, palG, palB } = this;
     const clear = this.clear;
     const w = x1 - x0;
     const dither = this.spec.dither;
-    const diffuse = dither === 'sierra2_4a' || dither === 'floyd_steinberg';
+    const sierra = dither === 'sierra2_4a';
     const floyd = dither === 'floyd_steinberg';
     const bayer = dither === 'bayer' ? BAYER : undefined;
     // Working colours with the diffused error: this row and the next (paletteuse's integer diffusion).
-    let here = new Int32Array(w * 3);
-    let next = new Int32Array(w * 3);
+    let here = this.here;
+    let next = this.next;
     const load = (row: Int32Array, y: number): void => loadRgbRow(row, data, stride, x0, w, y);
     load(next, y0);
     let o = 0;
@@ -242,20 +269,20 @@ export class GifWriter {
       [here, next] = [next, here];
       const down = y + 1 < y1;
       if (down) load(next, y + 1);
+      const p0 = y * width + x0;
+      const row = y * rowWords + x0;
       for (let x = 0; x < w; x++, o++) {
-        const p = y * width + x0 + x;
-        if (drawn[p] !== 2) {
+        const p = p0 + x;
+        if (drawn[p] !== DRAW) {
           indices[o] = clear;
           continue;
         }
-        drawn[p] = 1;
-        const i = y * stride + (x0 + x) * 4;
-        reference[p * 3] = data[i] ?? 0;
-        reference[p * 3 + 1] = data[i + 1] ?? 0;
-        reference[p * 3 + 2] = data[i + 2] ?? 0;
-        let r = here[x * 3] ?? 0;
-        let g = here[x * 3 + 1] ?? 0;
-        let b = here[x * 3 + 2] ?? 0;
+        drawn[p] = 0;
+        reference[p] = (words[row + x] as number) & RGB_MASK;
+        const k = x * 3;
+        let r = here[k] as number;
+        let g = here[k + 1] as number;
+        let b = here[k + 2] as number;
         if (bayer) {
           const d = bayer[((y & 7) << 3) | ((x0 + x) & 7)] ?? 0;
           r = clamp(r + d);
@@ -264,14 +291,62 @@ export class GifWriter {
         }
         const index = mapper.nearest(r, g, b);
         indices[o] = index;
-        if (!diffuse) continue;
-        const er = r - (palR[index] ?? 0);
-        const eg = g - (palG[index] ?? 0);
-        const eb = b - (palB[index] ?? 0);
-        if (er === 0 && eg === 0 && eb === 0) continue;
-        diffuseError(here, next, x, w, down, er, eg, eb, floyd);
+        if (sierra) {
+          const er = r - (palR[index] as number);
+          const eg = g - (palG[index] as number);
+          const eb = b - (palB[index] as number);
+          if (er === 0 && eg === 0 && eb === 0) continue;
+          // Sierra-2-4A: 2/4 right, 1/4 down-left, 1/4 down, each truncated and clipped at once.
+          if (x + 1 < w) {
+            here[k + 3] = clamp((here[k + 3] as number) + ((er / 2) | 0));
+            here[k + 4] = clamp((here[k + 4] as number) + ((eg / 2) | 0));
+            here[k + 5] = clamp((here[k + 5] as number) + ((eb / 2) | 0));
+          }
+          if (down) {
+            const qr = (er / 4) | 0;
+            const qg = (eg / 4) | 0;
+            const qb = (eb / 4) | 0;
+            if (x > 0) {
+              next[k - 3] = clamp((next[k - 3] as number) + qr);
+              next[k - 2] = clamp((next[k - 2] as number) + qg);
+              next[k - 1] = clamp((next[k - 1] as number) + qb);
+            }
+            next[k] = clamp((next[k] as number) + qr);
+            next[k + 1] = clamp((next[k + 1] as number) + qg);
+            next[k + 2] = clamp((next[k + 2] as number) + qb);
+          }
+        } else if (floyd) {
+          const er = r - (palR[index] as number);
+          const eg = g - (palG[index] as number);
+          const eb = b - (palB[index] as number);
+          if (er === 0 && eg === 0 && eb === 0) continue;
+          // Floyd-Steinberg: 7/16 right, 3/16 down-left, 5/16 down, 1/16 down-right.
+          const right = x + 1 < w;
+          if (right) {
+            here[k + 3] = clamp((here[k + 3] as number) + (((er * 7) / 16) | 0));
+            here[k + 4] = clamp((here[k + 4] as number) + (((eg * 7) / 16) | 0));
+            here[k + 5] = clamp((here[k + 5] as number) + (((eb * 7) / 16) | 0));
+          }
+          if (down) {
+            if (x > 0) {
+              next[k - 3] = clamp((next[k - 3] as number) + (((er * 3) / 16) | 0));
+              next[k - 2] = clamp((next[k - 2] as number) + (((eg * 3) / 16) | 0));
+              next[k - 1] = clamp((next[k - 1] as number) + (((eb * 3) / 16) | 0));
+            }
+            next[k] = clamp((next[k] as number) + (((er * 5) / 16) | 0));
+            next[k + 1] = clamp((next[k + 1] as number) + (((eg * 5) / 16) | 0));
+            next[k + 2] = clamp((next[k + 2] as number) + (((eb * 5) / 16) | 0));
+            if (right) {
+              next[k + 3] = clamp((next[k + 3] as number) + ((er / 16) | 0));
+              next[k + 4] = clamp((next[k + 4] as number) + ((eg / 16) | 0));
+              next[k + 5] = clamp((next[k + 5] as number) + ((eb / 16) | 0));
+            }
+          }
+        }
       }
     }
+    this.here = here;
+    this.next = next;
   }
 
   /** Writes the trailer and closes the file. */
@@ -297,8 +372,53 @@ function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+/** `drawn`: the pixel is drawn in this frame. */
+const DRAW = 2;
+/** The RGB bits of an RGBA word (little-endian: R in the low byte). */
+const RGB_MASK = 0x00ffffff;
+/** A reference no colour has: the pixel was never drawn. */
+const NEVER_DRAWN = 0xff000000;
+
+/** Whether each of R, G, B of two RGB words differs by at most `tol`. */
+function withinTolerance(a: number, b: number, tol: number): boolean {
+  const dr = (a & 0xff) - (b & 0xff);
+  const dg = ((a >> 8) & 0xff) - ((b >> 8) & 0xff);
+  const db = ((a >> 16) & 0xff) - ((b >> 16) & 0xff);
+  return dr <= tol && dr >= -tol && dg <= tol && dg >= -tol && db <= tol && db >= -tol;
+}
+
+/** The picture's pixels as 32-bit words (a view when aligned, else a copy). Rows are stride/4 words apart. */
+function wordsOf(picture: RgbaRows): Uint32Array {
+  const { data, stride, height } = picture;
+  const length = (stride * (height - 1)) / 4 + picture.width;
+  if (data.byteOffset % 4 === 0 && stride % 4 === 0) return new Uint32Array(data.buffer, data.byteOffset, length);
+  const copy = new Uint8Array(length * 4);
+  copy.set(data.subarray(0, length * 4));
+  return new Uint32Array(copy.buffer);
+}
+
 /** paletteuse's 8x8 Bayer matrix at scale 3. */
 const BAYER = bayerMatrix(3);
+
+/**
+ * For each palette entry, the entries within `distance` of it (RGB), nearest first, at most
+ * LOSSY_CANDIDATES, 255 ending a list: rows of LOSSY_CANDIDATES.
+ */
+export function lossyCandidates(colors: Uint8Array, n: number, distance: number): Uint8Array {
+  const out = new Uint8Array(256 * LOSSY_CANDIDATES).fill(255);
+  const limit = distance * distance;
+  for (let i = 0; i < n; i++) {
+    const near: [number, number][] = [];
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const d = ((colors[i * 3] ?? 0) - (colors[j * 3] ?? 0)) ** 2 + ((colors[i * 3 + 1] ?? 0) - (colors[j * 3 + 1] ?? 0)) ** 2 + ((colors[i * 3 + 2] ?? 0) - (colors[j * 3 + 2] ?? 0)) ** 2;
+      if (d <= limit) near.push([d, j]);
+    }
+    near.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    near.slice(0, LOSSY_CANDIDATES).forEach(([, j], c) => (out[i * LOSSY_CANDIDATES + c] = j));
+  }
+  return out;
+}
 
 /** A growing byte buffer. */
 class ByteWriter {
@@ -336,22 +456,41 @@ class ByteWriter {
   view(): Uint8Array {
     return this.buf.subarray(0, this.n);
   }
+
+  reset(): void {
+    this.n = 0;
+  }
 }
+
+/** Slots of the LZW dictionary's hash table: 4 x the 4096 codes, 96 kB, so it stays in the cache. */
+const HASH_BITS = 14;
+const HASH_MASK = (1 << HASH_BITS) - 1;
 
 /**
  * GIF's variable-width LZW (codes up to 12 bits, a clear code when the table is full). The
- * dictionary is a direct table indexed by (prefix code, next index), 4096 x 256 entries, each
- * valid only when stamped with the current generation, so a clear costs nothing.
+ * dictionary is an open-addressing hash table of (prefix code, next index) keys, each valid
+ * only when stamped with the current generation, so a clear costs nothing. (A direct table of
+ * 4096 x 256 entries, 6 MB, was a cache miss a pixel: 40% slower.)
  */
 export class LzwEncoder {
-  private readonly stamps = new Int32Array(4096 * 256);
-  private readonly codes = new Int16Array(4096 * 256);
+  /** Per slot: generation << 20 | key, where key = prefix << 8 | index (20 bits). */
+  private readonly stamps = new Int32Array(1 << HASH_BITS);
+  private readonly codes = new Int16Array(1 << HASH_BITS);
   private generation = 0;
   private out = new Uint8Array(1 << 16);
+  /** Lossy: per index the indices it may be written as instead (see lossyCandidates), or none. */
+  private readonly swaps: Uint8Array | undefined;
 
-  /** The LZW code stream of `indices` (not yet cut into sub-blocks). */
+  constructor(swaps?: Uint8Array) {
+    this.swaps = swaps;
+  }
+
+  /**
+   * The LZW code stream of `indices` (not yet cut into sub-blocks). Lossy: an index may be
+   * swapped, in `indices`, for one of its candidates that continues a known string.
+   */
   encode(indices: Uint8Array, minCode: number): Uint8Array {
-    const { stamps, codes } = this;
+    const { stamps, codes, swaps } = this;
     const clearCode = 1 << minCode;
     const eoi = clearCode + 1;
     let size = minCode + 1;
@@ -376,9 +515,50 @@ export class LzwEncoder {
     for (let i = 1; i < length; i++) {
       const k = indices[i] as number;
       const key = (prefix << 8) | k;
-      if (stamps[key] === gen) {
-        prefix = codes[key] as number;
+      const stamp = (gen << 20) | key;
+      let slot = Math.imul(key, 0x9e3779b1) >>> (32 - HASH_BITS);
+      let found = false;
+      for (;;) {
+        const there = stamps[slot] as number;
+        if (there === stamp) {
+          found = true;
+          break;
+        }
+        // Another generation's entry (or none) ends the probe: entries of this generation are
+        // never removed, so a key is before the first slot that is not of this generation.
+        if (there >>> 20 !== gen) break;
+        slot = (slot + 1) & HASH_MASK;
+      }
+      if (found) {
+        prefix = codes[slot] as number;
         continue;
+      }
+      if (swaps && k !== 255) {
+        // A near colour whose string is known: written instead, the run goes on.
+        let swapped = -1;
+        for (let c = k * LOSSY_CANDIDATES, end = c + LOSSY_CANDIDATES; c < end; c++) {
+          const alt = swaps[c] as number;
+          if (alt === 255) break;
+          const altStamp = (gen << 20) | (prefix << 8) | alt;
+          let at = Math.imul((prefix << 8) | alt, 0x9e3779b1) >>> (32 - HASH_BITS);
+          for (;;) {
+            const there = stamps[at] as number;
+            if (there === altStamp) {
+              swapped = at;
+              break;
+            }
+            if (there >>> 20 !== gen) break;
+            at = (at + 1) & HASH_MASK;
+          }
+          if (swapped >= 0) {
+            indices[i] = alt;
+            break;
+          }
+        }
+        if (swapped >= 0) {
+          prefix = codes[swapped] as number;
+          continue;
+        }
       }
       acc |= prefix << bits;
       bits += size;
@@ -400,8 +580,8 @@ export class LzwEncoder {
         size = minCode + 1;
       } else {
         if (nextCode >= 1 << size) size++;
-        stamps[key] = gen;
-        codes[key] = nextCode++;
+        stamps[slot] = stamp;
+        codes[slot] = nextCode++;
       }
       prefix = k;
     }
@@ -423,7 +603,8 @@ export class LzwEncoder {
   }
 
   private nextGeneration(): number {
-    if (this.generation === 0x7fffffff) {
+    // 11 bits of generation beside the 20-bit key, never 0 (the empty slots').
+    if (this.generation === 0x7ff) {
       this.stamps.fill(0);
       this.generation = 0;
     }

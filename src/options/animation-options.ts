@@ -5,7 +5,7 @@ import { type Size, parseBytes, parseChoice, parseInteger, isGiven } from './val
 
 /** The options of animated outputs (`.gif`, `.webp`, `.apng`), shared by stitch, the writer and the CLI. */
 export interface AnimationOptions {
-  /** GIF: how colours between palette entries are dithered. Default `sierra2_4a`. */
+  /** GIF: how colours between palette entries are dithered. Default `floyd_steinberg`. */
   dither?: Dither;
   /** GIF: palette size, 2 to 256. Default 256. */
   colors?: number | string;
@@ -19,6 +19,12 @@ export interface AnimationOptions {
    * that did not change. A size knob for grainy or noisy footage (6: a third smaller on film grain).
    */
   tolerance?: number | string;
+  /**
+   * GIF: lossy LZW, a size knob in the manner of gifsicle's `--lossy`: a pixel may be written as
+   * another palette colour at most this far from its own (RGB distance, 0-441) when that makes
+   * a longer LZW string. 0 (the default): exact. 20 to 40: some 10% to 25% smaller.
+   */
+  lossy?: number | string;
   /** GIF: the largest file (`"8MB"`, bytes): smaller sizes, frame rates and palettes are tried until it fits. */
   maxSize?: number | string;
 }
@@ -32,10 +38,11 @@ export interface AnimationSettings {
   loop: number;
   lossless: boolean;
   tolerance: number;
+  lossy: number;
   maxSize: number | undefined;
 }
 
-export const ANIMATION_DEFAULTS = { dither: 'sierra2_4a', colors: 256, loop: 0, lossless: false, tolerance: 0 } as const;
+export const ANIMATION_DEFAULTS = { dither: 'floyd_steinberg', colors: 256, loop: 0, lossless: false, tolerance: 0, lossy: 0 } as const;
 
 /** GIF players cap delays near 50 fps (2 hundredths): faster frames are dropped. */
 export const GIF_MAX_FPS = 50;
@@ -50,6 +57,7 @@ const TAKES: Readonly<Record<keyof AnimationOptions, readonly AnimationCodec[]>>
   loop: ['gif', 'webp', 'apng'],
   lossless: ['webp'],
   tolerance: ['gif'],
+  lossy: ['gif'],
   maxSize: ['gif'],
 };
 
@@ -105,6 +113,7 @@ export function resolveAnimationOptions(
     loop: given(options.loop) ? parseInteger(options.loop, 'loop', 0, 65535) : ANIMATION_DEFAULTS.loop,
     lossless: options.lossless === true,
     tolerance: given(options.tolerance) ? parseInteger(options.tolerance, 'tolerance', 0, 255) : ANIMATION_DEFAULTS.tolerance,
+    lossy: given(options.lossy) ? parseInteger(options.lossy, 'lossy', 0, 441) : ANIMATION_DEFAULTS.lossy,
     maxSize: given(options.maxSize) ? parseBytes(options.maxSize, 'maxSize') : undefined,
   };
 }

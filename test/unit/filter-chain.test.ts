@@ -69,4 +69,13 @@ describe('buildFilterChain', () => {
     assert.equal(deep[0], 'format=rgba64le');
     assert.equal(steps(buildFilterChain({ ...RGB, pixelFormat: 'yuv420p' }, keep))[1], 'format=gbrap', 'a YUV source gets an opaque alpha plane');
   });
+
+  it('alpha kept, an RGB source without alpha: scaled down first, alpha added right before the padding', () => {
+    const keep = { ...TARGET, pixelFormat: 'rgba', flattenAlpha: false };
+    const s = steps(buildFilterChain({ ...RGB, width: 640, height: 360 }, keep));
+    assert.deepEqual(s.slice(0, 3), ['scale=320:240:force_original_aspect_ratio=decrease', 'format=rgba', 'pad=320:240:(ow-iw)/2:(oh-ih)/2:color=0x000000@0']);
+    const cover = steps(buildFilterChain({ ...RGB, width: 640, height: 360 }, { ...keep, fit: 'cover' }));
+    assert.deepEqual(cover.slice(0, 2), ['scale=320:240:force_original_aspect_ratio=increase', 'crop=320:240'], 'no padding: no early alpha');
+    assert.ok(cover.includes('format=rgba'), 'RGBA at the end');
+  });
 });

@@ -60,6 +60,7 @@ interface StitchFlags extends CommonOptions {
   loop?: string;
   lossless?: boolean;
   tolerance?: string;
+  lossy?: string;
   maxSize?: string;
   queue?: string;
   workDir?: string;
@@ -109,6 +110,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--loop <n>', `GIF, WebP, APNG: times the animation plays, 0 forever (default: ${ANIMATION_DEFAULTS.loop})`)
     .option('--lossless', 'WebP: lossless instead of lossy (default: lossy)')
     .option('--tolerance <n>', `GIF: a pixel whose colour moved by at most this much (0-255) keeps its old colour; a size knob for grainy footage (default: ${ANIMATION_DEFAULTS.tolerance})`)
+    .option('--lossy <n>', `GIF: lossy LZW, a pixel may be written as a colour at most this far (RGB distance, 0-441) from its own when that compresses better; a size knob (default: ${ANIMATION_DEFAULTS.lossy})`)
     .option('--max-size <size>', 'GIF: the largest file (8MB, 500kB): smaller widths, frame rates and palettes are tried until it fits (default: no limit)')
     .option('--vfr', 'variable frame rate: each image one sample held by its timestamp (smaller, faster slideshows; but `ffmpeg -ss` and some editors cannot find a held image) (default: every frame of --fps exists)')
     .option('--frame-limit <n>', 'refuse a plan of more frames (0: no limit)', String(OUTPUT_DEFAULTS.frameLimit))
@@ -169,6 +171,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             queue: flags.queue,
             workDir: flags.workDir,
             jobs: flags.jobs,
+            lossy: flags.lossy,
           }),
         };
         const plan = await planStitch(inputs, flags.output, options);
