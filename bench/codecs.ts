@@ -10,12 +10,11 @@
  * The two sides link different library versions (SVT-AV1 3.x in node-av's FFmpeg 8.1, Debian's
  * 1.4 in ffmpeg 5.1; libvpx likewise): the result records both.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 
-import { type BenchOptions, FFMPEG, GNU_TIME, RESULTS, type Sample, builtFlipbook, describe, medianSample, requireTools, run, timed } from './support.js';
+import { type BenchOptions, FFMPEG, GNU_TIME, RESULTS, type Sample, builtFlipbook, describe, medianSample, requireTools, run, timed, testsrcFrames } from './support.js';
 
 const WORK = join(RESULTS, 'codecs');
 const WIDTH = 640;
@@ -53,17 +52,8 @@ function measure(command: string, args: readonly string[]): Promise<Sample> {
   return timed(command, args, { cwd: WORK, env: { ...process.env, SVT_LOG: '1' } });
 }
 
-async function frameCache(log: (line: string) => void): Promise<string> {
-  const dir = join(WORK, `frames-${WIDTH}x${HEIGHT}`);
-  if (existsSync(join(dir, `f_${String(FRAMES).padStart(5, '0')}.png`))) return dir;
-  log(`Generating ${FRAMES} PNG frames of ${WIDTH}x${HEIGHT} (once)...`);
-  const partial = `${dir}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(partial, { recursive: true });
-  await run(FFMPEG, ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=${FPS}`, '-frames:v', String(FRAMES), join(partial, 'f_%05d.png')]);
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
-  return dir;
+function frameCache(log: (line: string) => void): Promise<string> {
+  return testsrcFrames(join(WORK, `frames-${WIDTH}x${HEIGHT}`), { width: WIDTH, height: HEIGHT, fps: FPS, frames: FRAMES }, log);
 }
 
 export async function benchCodecs({ runs, log }: CodecBenchOptions): Promise<CodecBenchResult> {

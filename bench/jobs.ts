@@ -10,13 +10,12 @@
  *
  *   npx tsx bench/jobs.ts [--runs N]
  */
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { type BenchOptions, FFMPEG, GNU_TIME, RESULTS, type Sample, builtFlipbook, describe, medianSample, requireTools, run, timed } from './support.js';
+import { type BenchOptions, FFMPEG, GNU_TIME, RESULTS, type Sample, builtFlipbook, describe, medianSample, requireTools, timed, testsrcFrames } from './support.js';
 
 const WORK = join(RESULTS, 'jobs');
 const WIDTH = 640;
@@ -65,17 +64,8 @@ export interface JobsBenchResult {
   markdown: string;
 }
 
-async function frameCache(log: (line: string) => void): Promise<string> {
-  const dir = join(WORK, `frames-${WIDTH}x${HEIGHT}-${FRAMES}`);
-  if (existsSync(join(dir, `f_${String(FRAMES).padStart(5, '0')}.png`))) return dir;
-  log(`Generating ${FRAMES} PNG frames of ${WIDTH}x${HEIGHT} (once)...`);
-  const partial = `${dir}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(partial, { recursive: true });
-  await run(FFMPEG, ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=${FPS}`, '-frames:v', String(FRAMES), join(partial, 'f_%05d.png')]);
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
-  return dir;
+function frameCache(log: (line: string) => void): Promise<string> {
+  return testsrcFrames(join(WORK, `frames-${WIDTH}x${HEIGHT}-${FRAMES}`), { width: WIDTH, height: HEIGHT, fps: FPS, frames: FRAMES }, log);
 }
 
 export async function benchJobs({ runs, log }: BenchOptions): Promise<JobsBenchResult> {

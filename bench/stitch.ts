@@ -6,13 +6,12 @@
  * Each run is a child process measured by GNU time (wall, user + sys CPU, peak RSS), so both
  * sides are counted the same way, start-up included.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { type BenchOptions, FFMPEG, FFPROBE, GNU_TIME, MB, RESULTS, ROOT, type Sample, builtFlipbook, describe, mb, medianSample, requireTools, run, timed } from './support.js';
+import { type BenchOptions, FFMPEG, FFPROBE, GNU_TIME, MB, RESULTS, ROOT, type Sample, builtFlipbook, describe, mb, medianSample, requireTools, run, timed, testsrcFrames } from './support.js';
 
 export { ROOT, RESULTS, type BenchOptions, type Sample };
 
@@ -162,17 +161,8 @@ export function stitchMarkdown(r: StitchBenchResult): string {
 // --- inputs ---------------------------------------------------------------------------------
 
 /** bench/results/frames-1920x1080/f_00001.png ... f_00300.png, made once with ffmpeg's testsrc2. */
-export async function frameCache(log: (line: string) => void): Promise<string> {
-  const dir = join(RESULTS, `frames-${WIDTH}x${HEIGHT}`);
-  if (existsSync(join(dir, `f_${String(FRAMES).padStart(5, '0')}.png`))) return dir;
-  log(`Generating ${FRAMES} PNG frames of ${WIDTH}x${HEIGHT} into ${relative(ROOT, dir)} (once)...`);
-  const partial = `${dir}.partial`;
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(partial, { recursive: true });
-  await output(FFMPEG, ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${WIDTH}x${HEIGHT}:r=${FPS}`, '-frames:v', String(FRAMES), join(partial, 'f_%05d.png')]);
-  await rm(dir, { recursive: true, force: true });
-  await rename(partial, dir);
-  return dir;
+export function frameCache(log: (line: string) => void): Promise<string> {
+  return testsrcFrames(join(RESULTS, `frames-${WIDTH}x${HEIGHT}`), { width: WIDTH, height: HEIGHT, fps: FPS, frames: FRAMES }, log);
 }
 
 async function listFile(name: string, frames: string, repeats: number): Promise<string> {

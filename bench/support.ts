@@ -4,9 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -108,4 +108,20 @@ export async function builtFlipbook(log: (line: string) => void): Promise<{ bin:
     if (!existsSync(bin)) throw new Error('The build did not produce dist/cli/flipbook.js');
   }
   return { bin, index };
+}
+
+/**
+ * `dir`/f_00001.png ... PNG frames of ffmpeg's testsrc2, made once (into a partial folder renamed
+ * when complete) and reused by every later run.
+ */
+export async function testsrcFrames(dir: string, { width, height, fps, frames }: { width: number; height: number; fps: number; frames: number }, log: (line: string) => void): Promise<string> {
+  if (existsSync(join(dir, `f_${String(frames).padStart(5, '0')}.png`))) return dir;
+  log(`Generating ${frames} PNG frames of ${width}x${height} into ${relative(ROOT, dir)} (once)...`);
+  const partial = `${dir}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(partial, { recursive: true });
+  await run(FFMPEG, ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=${fps}`, '-frames:v', String(frames), join(partial, 'f_%05d.png')]);
+  await rm(dir, { recursive: true, force: true });
+  await rename(partial, dir);
+  return dir;
 }
