@@ -2,8 +2,7 @@
  * stitch on a queue, end to end: a real redis-server, three `flipbook worker` processes (the
  * shipped command), one of them SIGKILLed while it renders a segment. The joined output has the
  * frame count and timestamps of the plan, and every frame's pixels equal those of the same plan
- * run on this machine with `jobs: 3` (the retaken segment: see below); the work directory is
- * left as it was.
+ * run on this machine with `jobs: 3`; the work directory is left as it was.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -17,13 +16,24 @@ import { writeFrames } from './helpers/frames.js';
 import { type RedisServer, redisSkipReason, startRedis } from './helpers/redis.js';
 import { spawnCli } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
-import { psnr, readVideo } from './helpers/video.js';
+import { readVideo } from './helpers/video.js';
 
 const WIDTH = 160;
 const HEIGHT = 96;
 /** At 10 fps, segments of 4 s: 3 segments of 40 frames. */
 const FRAMES = 120;
 const FPS = 10;
+
+/**
+ * x264 at preset medium reads memory it did not write: its bytes depend on what that memory
+ * held. In a fresh process that is zeros, so one encode per process repeats exactly (the ffmpeg
+ * CLI too: Debian's ffmpeg 5.1 gives 36,058, 36,107 and 36,135 bytes for one job under three
+ * MALLOC_PERTURB_ values; at ultrafast all three are the same). A worker that renders a second
+ * segment finds used memory. glibc's MALLOC_PERTURB_ fills every allocation with one pattern,
+ * so every encode, first or not, repeats exactly: the pool's and the queue's workers (children
+ * of this process) inherit it, and their outputs can be compared byte for byte.
+ */
+process.env.MALLOC_PERTURB_ = '165';
 
 /** A moving gradient with texture: each frame differs, so a misplaced frame shows. */
 function frame(n: number): Image {
@@ -79,7 +89,6 @@ describe('stitch on a queue: three flipbook workers, one killed mid-segment', { 
     const local = await stitch(inputs, join(out, 'local.mp4'), options);
     assert.equal(local.frames, FRAMES);
 
-    let victimOut: string;
     const workers = [startWorker(redis.url, workDir), startWorker(redis.url, workDir), startWorker(redis.url, workDir)];
     try {
       await Promise.all(workers.map((w) => until(w, 'worker-ready')));
@@ -87,7 +96,6 @@ describe('stitch on a queue: three flipbook workers, one killed mid-segment', { 
       // The first worker to start a segment is killed while it renders it.
       const victim = await Promise.race(workers.map((w) => until(w, 'worker-started').then(() => w)));
       victim.child.kill('SIGKILL');
-      victimOut = victim.out;
       const result = await queued;
       assert.equal(result.frames, FRAMES);
       assert.ok(!victim.out.includes('"event":"worker-done"'), 'the killed worker had finished no segment');
@@ -102,17 +110,8 @@ describe('stitch on a queue: three flipbook workers, one killed mid-segment', { 
     assert.equal(b.frames.length, FRAMES, 'frame count');
     assert.deepEqual(b.frames.map((f) => f.pts), a.frames.map((f) => f.pts), 'timestamps');
     assert.deepEqual([b.video.width, b.video.height], [WIDTH, HEIGHT]);
-    // The segments rendered once are byte for byte the jobs: 3 run's. The killed worker's segment,
-    // taken again by a worker that has rendered another segment in the same process, is not:
-    // x264 at preset medium gives a second encode in one process other bytes (measured: three
-    // identical stitches in one process, 20710, 20949 and 20795 bytes; in fresh processes,
-    // identical). Its frames are held to 30 dB of the jobs: 3 run's (34 dB seen).
-    const retaken = Number(/"event":"worker-started"[^\n]*"index":(\d+)/.exec(victimOut)?.[1] ?? /"index":(\d+)[^\n]*"event":"worker-started"/.exec(victimOut)?.[1]);
-    assert.ok(Number.isInteger(retaken), `the killed worker's segment: ${victimOut}`);
     for (const [n, f] of b.frames.entries()) {
-      const other = a.frames[n]?.data ?? new Uint8Array();
-      if (Math.floor(n / (FRAMES / 3)) === retaken) assert.ok(psnr(f.data, other) >= 30, `frame ${n} (retaken segment ${retaken}): ${psnr(f.data, other).toFixed(1)} dB from the jobs: 3 run`);
-      else assert.ok(Buffer.from(f.data).equals(Buffer.from(other)), `frame ${n}: the same pixels as the jobs: 3 run`);
+      assert.ok(Buffer.from(f.data).equals(Buffer.from(a.frames[n]?.data ?? [])), `frame ${n}: the same pixels as the jobs: 3 run`);
     }
     assert.deepEqual((await readdir(workDir)).sort(), before, 'nothing left in the work directory');
   });
