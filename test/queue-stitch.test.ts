@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { stitch } from '../src/index.js';
+import { animate, stitch } from '../src/index.js';
 import { type Image, paint } from './helpers/images.js';
 import { writeFrames } from './helpers/frames.js';
 import { type RedisServer, redisSkipReason, startRedis } from './helpers/redis.js';
@@ -46,9 +46,9 @@ interface Worker {
   exited: Promise<number | null>;
 }
 
-function startWorker(url: string, workDir: string): Worker {
+function startWorker(url: string, workDir: string, extra: string[] = []): Worker {
   // Short lock and stalled check, so a killed worker's segment is taken again within seconds.
-  const child = spawnCli(['worker', '--queue', url, '--work-dir', workDir, '--json', '--lock-duration', '2000', '--stalled-interval', '1000']);
+  const child = spawnCli(['worker', '--queue', url, '--work-dir', workDir, '--json', '--lock-duration', '2000', '--stalled-interval', '1000', ...extra]);
   const worker: Worker = { child, out: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   child.stdout?.setEncoding('utf8').on('data', (s: string) => (worker.out += s));
   child.stderr?.resume();
@@ -70,7 +70,7 @@ function until(worker: Worker, event: string, timeout = 30_000): Promise<void> {
   });
 }
 
-describe('stitch on a queue: three flipbook workers, one killed mid-segment', { skip: redisSkipReason() }, () => {
+describe('rendering on a queue with flipbook workers (stitch, with one worker killed mid-segment; render)', { skip: redisSkipReason() }, () => {
   let redis: RedisServer;
   before(async () => {
     redis = await startRedis();
@@ -114,5 +114,40 @@ describe('stitch on a queue: three flipbook workers, one killed mid-segment', { 
       assert.ok(Buffer.from(f.data).equals(Buffer.from(a.frames[n]?.data ?? [])), `frame ${n}: the same pixels as the jobs: 3 run`);
     }
     assert.deepEqual((await readdir(workDir)).sort(), before, 'nothing left in the work directory');
+  });
+  it('flipbook render on a queue: a worker imports the module from its --modules directory; the video equals the jobs: 2 run', { timeout: 120_000 }, async (t) => {
+    const workDir = await tempDir(t);
+    const modules = join(workDir, 'modules');
+    await mkdir(modules);
+    const module = join(modules, 'bars.mjs');
+    // 90 frames at 10 fps: two segments. A bar that moves, on a colour that changes with the index.
+    await writeFile(module, `export const width = 96, height = 64, fps = 10, frames = 90;
+export function draw(ctx, { index }) {
+  ctx.fillStyle = 'rgb(' + (index * 7 % 256) + ',80,' + (255 - index * 5 % 256) + ')';
+  ctx.fillRect(0, 0, 96, 64);
+  ctx.fillStyle = 'white';
+  ctx.fillRect(index % 80, 10, 16, 44);
+}
+`);
+    const out = await tempDir(t);
+    const local = await animate({ module }, join(out, 'local.mp4'), { jobs: 2 });
+    assert.equal(local.frames, 90);
+    const worker = startWorker(redis.url, workDir, ['--modules', modules]);
+    try {
+      await until(worker, 'worker-ready');
+      const queued = await animate({ module }, join(out, 'queued.mp4'), { jobs: 2, queue: redis.url, workDir });
+      assert.equal(queued.frames, 90);
+      assert.equal((worker.out.match(/"event":"worker-done"/g) ?? []).length, 2, `the worker rendered both segments: ${worker.out}`);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    const [a, b] = await Promise.all([readVideo(join(out, 'local.mp4')), readVideo(join(out, 'queued.mp4'))]);
+    assert.equal(b.frames.length, 90, 'frame count');
+    assert.deepEqual(b.frames.map((f) => f.pts), a.frames.map((f) => f.pts), 'timestamps');
+    for (const [n, f] of b.frames.entries()) {
+      assert.ok(Buffer.from(f.data).equals(Buffer.from(a.frames[n]?.data ?? [])), `frame ${n}: the same pixels as the jobs: 2 run`);
+    }
+    assert.deepEqual((await readdir(workDir)).sort(), ['modules'], 'nothing left in the work directory');
   });
 });

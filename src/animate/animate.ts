@@ -85,7 +85,8 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
   if (animation.frames === undefined) delete animation.frames;
   if (animation.duration === undefined) delete animation.duration;
   const jobs = isGiven(options.jobs) ? parseInteger(options.jobs, 'jobs', 1, MAX_JOBS) : 1;
-  if (jobs <= 1) return animateSpec(animation, output, options);
+  // One worker and no queue: drawn here, in one piece.
+  if (jobs <= 1 && !isGiven(options.queue)) return animateSpec(animation, output, options);
   const width = parseDimension(animation.width, 'width');
   const height = parseDimension(animation.height, 'height');
   const fps = parseFps(animation.fps ?? 25);
