@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { benchCodecs } from './codecs.js';
 import { benchGif } from './gif.js';
 import { benchJobs } from './jobs.js';
+import { benchQueue } from './queue.js';
 import { RESULTS, ROOT, benchStitch, stitchMarkdown } from './stitch.js';
 
 interface SplitModule {
@@ -58,7 +59,12 @@ async function main(): Promise<void> {
   markdown.push(jobs.markdown);
   log(`\n${jobs.markdown}`);
 
-  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ stitch, ...(split === undefined ? {} : { split }), codecs, gif, jobs }, null, 2)}\n`);
+  // The distributed mode: two flipbook workers on a real redis-server against --jobs 2 (issue 12).
+  const queue = await benchQueue({ runs, log });
+  markdown.push(queue.markdown);
+  log(`\n${queue.markdown}`);
+
+  await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify({ stitch, ...(split === undefined ? {} : { split }), codecs, gif, jobs, queue }, null, 2)}\n`);
   await writeFile(join(RESULTS, 'latest.md'), `${markdown.join('\n')}\n`);
   log('Wrote bench/results/latest.json and bench/results/latest.md');
 }
