@@ -9,12 +9,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { REDIS_SERVER, startRedis } from '../test/helpers/redis.js';
 import { type BenchOptions, GNU_TIME, RESULTS, type Sample, builtFlipbook, describe, medianSample, requireTools, testsrcFrames, timed } from './support.js';
 
 const WORK = join(RESULTS, 'jobs');
@@ -22,7 +21,6 @@ const WIDTH = 640;
 const HEIGHT = 360;
 const FPS = 25;
 const FRAMES = 600;
-const REDIS = '/usr/bin/redis-server';
 
 export interface QueueBenchResult {
   date: string;
@@ -34,18 +32,6 @@ export interface QueueBenchResult {
   markdown: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** User + system CPU seconds a live process has used (Linux /proc). */
 function cpuOf(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -53,11 +39,11 @@ function cpuOf(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function waitFor(child: ChildProcess, text: string, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
+function waitFor(child: ChildProcess, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`no "${text}" in 20 s: ${seen}`)), 20_000);
-    child[stream]?.setEncoding('utf8').on('data', (s: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
       seen += s;
       if (seen.includes(text)) {
         clearTimeout(timer);
@@ -68,35 +54,33 @@ function waitFor(child: ChildProcess, text: string, stream: 'stdout' | 'stderr' 
 }
 
 export async function benchQueue({ runs, log }: BenchOptions): Promise<QueueBenchResult> {
-  requireTools('queue', [GNU_TIME, REDIS]);
+  requireTools('queue', [GNU_TIME, REDIS_SERVER]);
   const { bin } = await builtFlipbook(log);
   const frames = relative(WORK, await testsrcFrames(join(WORK, `frames-${WIDTH}x${HEIGHT}-${FRAMES}`), { width: WIDTH, height: HEIGHT, fps: FPS, frames: FRAMES }, log));
-  const port = await freePort();
-  const redisDir = await mkdtemp(join(os.tmpdir(), 'flipbook-bench-redis-'));
+  // A real redis-server on a free loopback port, as the tests start it.
+  const redis = await startRedis();
   const children: ChildProcess[] = [];
   try {
-    const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(redis);
-    await waitFor(redis, 'Ready to accept connections');
-    const url = `redis://127.0.0.1:${port}`;
+    const { url } = redis;
     for (let i = 0; i < 2; i++) {
       const worker = spawn(process.execPath, [bin, 'worker', '--queue', url, '--work-dir', WORK, '--json'], { cwd: WORK, stdio: ['ignore', 'pipe', 'ignore'] });
       children.push(worker);
       await waitFor(worker, 'worker-ready');
     }
-    const workers = children.slice(1);
     const common = ['stitch', `${frames}/f_*.png`, '--fps', String(FPS), '--preset', 'medium', '--jobs', '2', '-y', '--quiet'];
     const variants = [
       { label: '--jobs 2', args: [bin, ...common, '-o', 'queue-j2.mp4'], workers: false },
       { label: '--queue, 2 workers', args: [bin, ...common, '-o', 'queue-q.mp4', '--queue', url, '--work-dir', WORK], workers: true },
     ];
     log(`\nqueue: H.264 medium stitch of ${FRAMES} frames of ${WIDTH}x${HEIGHT}, --jobs 2 against two flipbook workers on this machine, ${runs} interleaved run(s)`);
+    // One warm-up run of each, not counted: the workers load the renderer at their first segment.
+    for (const variant of variants) await timed(process.execPath, variant.args, { cwd: WORK });
     const samples: Sample[][] = variants.map(() => []);
     for (let r = 1; r <= runs; r++) {
       for (const [v, variant] of variants.entries()) {
-        const before = workers.reduce((sum, w) => sum + cpuOf(w.pid), 0);
+        const before = children.reduce((sum, w) => sum + cpuOf(w.pid), 0);
         const sample = await timed(process.execPath, variant.args, { cwd: WORK });
-        const workerCpu = variant.workers ? workers.reduce((sum, w) => sum + cpuOf(w.pid), 0) - before : 0;
+        const workerCpu = variant.workers ? children.reduce((sum, w) => sum + cpuOf(w.pid), 0) - before : 0;
         const counted = { ...sample, cpu: sample.cpu + workerCpu };
         samples[v]!.push(counted);
         log(`  run ${r}/${runs} ${variant.label.padEnd(20)} ${describe(counted)}${variant.workers ? ` (workers ${workerCpu.toFixed(2)} s CPU)` : ''}`);
@@ -117,8 +101,8 @@ export async function benchQueue({ runs, log }: BenchOptions): Promise<QueueBenc
     ].join('\n');
     return { date: new Date().toISOString(), runs, jobs2, queue, ratio, markdown };
   } finally {
-    for (const child of children.reverse()) child.kill('SIGTERM');
-    await rm(redisDir, { recursive: true, force: true });
+    for (const child of children) child.kill('SIGTERM');
+    await redis.stop();
   }
 }
 

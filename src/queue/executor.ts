@@ -8,14 +8,13 @@ import { copyFile, rename } from 'node:fs/promises';
 import type { PoolRun } from '../segments/pool.js';
 import type { SegmentDone, SegmentTask } from '../segments/task.js';
 import { runOnQueue } from './coordinator.js';
+import { REFUSED_OPTIONS } from './job.js';
 import type { ResolvedQueue } from './url.js';
 
-/** Options a worker never takes from a job (it refuses them): the music is muxed by the join, here. */
-const COORDINATOR_ONLY = ['audio', 'queue', 'workDir', 'manifest', 'jobs', 'signal', 'onProgress', 'onWarning'];
 
-/** The task as a worker may take it: options as plain JSON without the coordinator's own (runOnQueue makes the inputs relative to the work directory). */
+/** The task as a worker may take it: options as plain JSON without the coordinator's own (the music is muxed by the join, here) (runOnQueue makes the inputs relative to the work directory). */
 export function queueTask(task: SegmentTask): SegmentTask {
-  const options = Object.fromEntries(Object.entries(task.source.options).filter(([key, value]) => !COORDINATOR_ONLY.includes(key) && value !== undefined));
+  const options = Object.fromEntries(Object.entries(task.source.options).filter(([key, value]) => !REFUSED_OPTIONS.includes(key) && value !== undefined));
   return { ...task, source: { ...task.source, options } };
 }
 

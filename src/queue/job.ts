@@ -35,7 +35,8 @@ export interface SegmentJobData {
  * the coordinator; a path in an option would be a read or a write outside the checked inputs;
  * a segment is never itself put on a queue; callbacks do not cross machines.
  */
-const REFUSED_OPTIONS = ['audio', 'manifest', 'queue', 'workDir', 'signal', 'onProgress', 'onWarning'];
+/** Options that belong to the coordinator: a segment job never carries them (the coordinator strips them, a worker refuses them). */
+export const REFUSED_OPTIONS: readonly string[] = ['audio', 'manifest', 'queue', 'workDir', 'signal', 'onProgress', 'onWarning'];
 
 const HEX = /^[0-9a-f]{16}$/;
 const EXT = /^\.[a-z0-9]{1,8}$/;
