@@ -7,6 +7,7 @@
  *
  * `node scripts/bundle-cli.mjs [outfile]`; run by `npm run build` after tsc.
  */
+import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
@@ -40,4 +41,5 @@ async function bundle(entry, outfile) {
   });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundleCli(process.argv[2]);
+// Run as a command (argv[1] may be a link to this file, as in the tests' compiled mirror).
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) await bundleCli(process.argv[2]);

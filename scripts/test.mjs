@@ -1,0 +1,28 @@
+/**
+ * `npm test` and `npm run test:unit`: compiles the tests once (scripts/build-tests.mjs, about
+ * 0.7 s) and runs them as JavaScript with Node's own runner, two files at a time.
+ *
+ *   node scripts/test.mjs                      every test file
+ *   node scripts/test.mjs --unit               test/unit/ alone (seconds)
+ *   node scripts/test.mjs test/gif.test.ts ... the named files (npm test -- test/gif.test.ts)
+ *
+ * One file alone also runs from its source: `node --import tsx --test test/gif.test.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import process from 'node:process';
+import { buildTests } from './build-tests.mjs';
+
+const args = process.argv.slice(2);
+const unit = args.includes('--unit');
+const named = args.filter((a) => !a.startsWith('--'));
+const options = args.filter((a) => a.startsWith('--') && a !== '--unit');
+
+const mirror = await buildTests();
+const inFolder = (folder) => readdirSync(join(mirror, folder)).filter((n) => n.endsWith('.test.js')).sort().map((n) => `${folder}/${n}`);
+const files = named.length > 0 ? named.map((f) => f.replace(/\.ts$/, '.js')) : [...(unit ? [] : inFolder('test')), ...inFolder('test/unit')];
+
+const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...options, ...files], { cwd: mirror, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
