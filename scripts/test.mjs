@@ -6,10 +6,13 @@
  *   node scripts/test.mjs --unit               test/unit/ alone (seconds)
  *   node scripts/test.mjs test/gif.test.ts ... the named files (npm test -- test/gif.test.ts)
  *
+ * One Chromium serves every browser test (a Playwright browser server started here, its address in
+ * FLIPBOOK_TEST_CHROMIUM; test/helpers/browser.ts connects to it), instead of one start per file.
+ *
  * One file alone also runs from its source: `node --import tsx --test test/gif.test.ts`.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { buildTests } from './build-tests.mjs';
@@ -23,6 +26,22 @@ const mirror = await buildTests();
 const inFolder = (folder) => readdirSync(join(mirror, folder)).filter((n) => n.endsWith('.test.js')).sort().map((n) => `${folder}/${n}`);
 const files = named.length > 0 ? named.map((f) => f.replace(/\.ts$/, '.js')) : [...(unit ? [] : inFolder('test')), ...inFolder('test/unit')];
 
-const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...options, ...files], { cwd: mirror, stdio: 'inherit' });
+// The same executable and flags as test/helpers/browser.ts (CHROMIUM, CHROMIUM_FLAGS).
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+let browser;
+if (existsSync(CHROMIUM)) {
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+}
+
+const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...options, ...files], {
+  cwd: mirror,
+  stdio: 'inherit',
+  env: { ...process.env, ...(browser ? { FLIPBOOK_TEST_CHROMIUM: browser.wsEndpoint() } : {}) },
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', async (code, signal) => {
+  await browser?.close();
+  process.exit(code ?? (signal ? 1 : 0));
+});

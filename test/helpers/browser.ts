@@ -26,7 +26,16 @@ export function chromiumSkipReason(): string | false {
   return `${CHROMIUM} not installed (apt-get install -y chromium)`;
 }
 
+/**
+ * The browser for a suite. Under `npm test`, scripts/test.mjs starts one Chromium for every test
+ * file (a Playwright browser server, at `FLIPBOOK_TEST_CHROMIUM`) and this connects to it: a
+ * Chromium start costs about 2 s of CPU, and nine files use one. `close()` on a connected browser
+ * closes the suite's pages and disconnects; the server stays for the other files. A file run
+ * alone launches its own.
+ */
 export function launchChromium(): Promise<Browser> {
+  const shared = process.env.FLIPBOOK_TEST_CHROMIUM;
+  if (shared) return chromium.connect(shared);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
 }
 
