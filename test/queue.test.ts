@@ -18,7 +18,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 
 import { FlipbookError } from '../src/errors.js';
-import { probe } from '../src/index.js';
+import { probe, stitch } from '../src/index.js';
 import { Connections } from '../src/queue/connection.js';
 import { JOB_NAME, JOB_SHAPE, QUEUE_NAME, QUEUE_PREFIX, segmentJobId, settingsHash } from '../src/queue/job.js';
 import { SegmentFailedError, parseQueueUrl, runOnQueue } from '../src/queue/index.js';
@@ -325,3 +325,34 @@ test('a queue URL other than redis:// is refused, and an unreachable Redis fails
   assert.ok(performance.now() - started < 4000, 'within a few seconds');
 });
 
+
+test('with no worker on the queue, stitch fails after queueWait naming the option, and leaves no job, no segment and no output', { skip, timeout: 30_000 }, async (t) => {
+  const server = await startRedis();
+  t.after(() => server.stop());
+  const dir = await mkdtemp(join(tmpdir(), 'flipbook-queue-wait-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const workDir = join(dir, 'work');
+  await mkdir(workDir);
+  const frames = await writeSolidFrames(dir, Array.from({ length: 80 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.png`, colour: i % 4 })));
+  const output = join(dir, 'out.mp4');
+  const started = performance.now();
+  await assert.rejects(stitch(frames, output, { fps: 10, preset: 'ultrafast', jobs: 2, queue: server.url, workDir, queueWait: '1s' }), (e: unknown) => {
+    assert.ok(e instanceof FlipbookError, `a FlipbookError: ${String(e)}`);
+    assert.equal(e.code, 'QUEUE', 'code');
+    assert.equal(e.option, 'queueWait', 'names the option');
+    assert.match(e.message, /No worker took a segment of this run within 1 s/, e.message);
+    return true;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(seconds >= 1 && seconds < 6, `failed after the wait, not before and not much after: ${seconds.toFixed(2)} s`);
+  const keys = new Redis(server.url);
+  try {
+    const jobs = (await keys.keys(`${QUEUE_PREFIX}:${QUEUE_NAME}:*`)).filter((k) => /:[0-9a-f]{16}-/.test(k));
+    assert.deepEqual(jobs, [], 'no job of the run is left on the queue');
+  } finally {
+    keys.disconnect();
+  }
+  assert.deepEqual(await readdir(workDir), [], 'nothing left in the work directory');
+  assert.equal((await readdir(dir)).includes('out.mp4'), false, 'no output');
+  await assert.rejects(stitch(frames, output, { queueWait: 5 }), (e: unknown) => e instanceof FlipbookError && e.option === 'queueWait', 'queueWait without queue is refused');
+});

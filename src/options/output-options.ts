@@ -48,6 +48,8 @@ export const OUTPUT_DEFAULTS = {
   /** The memory decoding may take, estimated from the headers (see estimateDecodeBytes): 4 GB. */
   memoryLimit: 4_000_000_000,
   sort: 'natural',
+  /** With `queue`: seconds the run waits for a worker to take its first segment before it fails. */
+  queueWait: 300,
 } as const;
 
 /** The most worker processes `jobs` starts. */
@@ -124,6 +126,12 @@ export interface OutputOptions extends CodecOptions, AnimationOptions, AudioOpti
   queue?: string;
   /** With `queue`: the directory this machine and every worker share, where the segments are written. */
   workDir?: string;
+  /**
+   * With `queue`: how long to wait for a worker to take the run's first segment (seconds, or
+   * `"5m"`) before the run fails, removing its segments from the queue; 0 waits for ever. Default
+   * 300 (5 minutes): a run whose workers are not started, or watch another queue or Redis, says so.
+   */
+  queueWait?: number | string;
   /**
    * Render in parallel: cut the video into segments of a few seconds (each starting on a
    * keyframe, all encoded with the same settings), render them on this many worker processes,
@@ -273,7 +281,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     jobs: isGiven(options.jobs) ? parseInteger(options.jobs, 'jobs', 1, MAX_JOBS) : 1,
     slideshow,
     slides: planSlideshow(slideshow, fractionToNumber(fps), []),
-    queue: resolveQueueOptions(options),
+    queue: resolveQueueOptions(options, isGiven(options.queueWait) ? parseDuration(options.queueWait, 'queueWait', { allowZero: true }) : OUTPUT_DEFAULTS.queueWait),
   };
 }
 

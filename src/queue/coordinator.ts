@@ -4,7 +4,7 @@ import { extname, resolve } from 'node:path';
 
 import type { Job, Queue, QueueEvents } from 'bullmq';
 
-import { FlipbookError, type ErrorCode, type Text, invalidOption } from '../errors.js';
+import { FlipbookError, type ErrorCode, type Text, invalidOption, opt, text } from '../errors.js';
 import type { Progress } from '../options/output-options.js';
 import type { SegmentDone, SegmentTask } from '../segments/task.js';
 import { throwIfAborted } from '../util/abort.js';
@@ -14,7 +14,7 @@ import { DirectoryStorage, type SegmentStorage } from './storage.js';
 import { type LoggedError, WORKER_DEFAULTS, cancelKeyFor } from './worker.js';
 
 /** Retries of a failing segment: `attempts` tries in all, waiting `backoff` ms, then twice that, ... between them. */
-export const QUEUE_DEFAULTS = { attempts: 3, backoff: 1000, pollMs: 1000 } as const;
+export const QUEUE_DEFAULTS = { attempts: 3, backoff: 1000, pollMs: 1000, workerWait: 300_000 } as const;
 
 export interface QueueRunOptions {
   /** The Redis server: `redis://host:6379`. */
@@ -29,6 +29,11 @@ export interface QueueRunOptions {
   attempts?: number;
   /** Milliseconds before the first retry of a segment, doubled for each next. Default 1000. */
   backoff?: number;
+  /**
+   * Milliseconds to wait for a worker to take the first segment; past it the run fails (QUEUE) and
+   * removes its segments. 0 waits for ever. Default 300,000 (5 minutes).
+   */
+  workerWait?: number;
   /** The segment files' extension. Default: the output's (`.mp4`). */
   segmentExtension?: string;
   /**
@@ -100,6 +105,8 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
   if (!/^\.[a-z0-9]{1,8}$/.test(ext)) throw invalidOption('segmentExtension', 'an extension such as .mp4', ext);
   const storage = options.storage ?? new DirectoryStorage(workDir);
   const cancelWait = options.cancelWait ?? WORKER_DEFAULTS.lockDuration + 1000;
+  const workerWait = options.workerWait ?? QUEUE_DEFAULTS.workerWait;
+  if (!Number.isFinite(workerWait) || workerWait < 0) throw invalidOption('workerWait', 'milliseconds, 0 (for ever) or more', workerWait);
 
   const connections = await Connections.connect(options.queue, 'queue');
   const bullmq = await import('bullmq');
@@ -151,6 +158,7 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
     const state = await queue.getJobState(ids[index] as string);
     const job = await queue.getJob(ids[index] as string);
     if (!job || state === 'unknown') return void settle?.reject(new FlipbookError('QUEUE', `Segment ${index + 1} of ${tasks.length} was removed from the queue by someone else`));
+    if (state !== 'waiting' && state !== 'prioritized') takenNow();
     if (state === 'completed') complete(index, job.returnvalue);
     else if (state === 'failed') await fail(index, job, job.failedReason);
   };
@@ -162,8 +170,16 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
     frames[index] = Math.min(n, (tasks[index] as SegmentTask).count);
     report();
   });
+  // Until a worker takes a segment, nothing says whether any worker watches this queue.
+  let taken = false;
+  let idle: NodeJS.Timeout | undefined;
+  const takenNow = () => {
+    taken = true;
+    clearTimeout(idle);
+  };
   events.on('active', ({ jobId }) => {
     const index = indexOf.get(jobId);
+    if (index !== undefined) takenNow();
     // A new try of a segment starts from its first frame.
     if (index !== undefined && !done[index] && frames[index] !== 0) {
       frames[index] = 0;
@@ -213,6 +229,18 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
       }),
     );
     report();
+    if (workerWait > 0 && !taken) {
+      idle = setTimeout(() => {
+        if (taken) return;
+        const wait = workerWait % 1000 === 0 ? `${workerWait / 1000} s` : `${workerWait} ms`;
+        settle?.reject(
+          new FlipbookError('QUEUE', `No worker took a segment of this run within ${wait}: none is watching queue ${QUEUE_NAME} on ${options.queue.replace(/\/\/[^@/]*@/, '//')}`, {
+            option: 'queueWait',
+            hint: text`Start a flipbook worker with the same Redis server and work directory (${workDir}), or give ${opt('queueWait')} more time (0: wait for ever)`,
+          }),
+        );
+      }, workerWait);
+    }
     await finished;
     // A segment counts only once its file is there, whole (workers rename it into place).
     const files: string[] = [];
@@ -236,6 +264,7 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
     throw error;
   } finally {
     clearInterval(poll);
+    clearTimeout(idle);
     options.signal?.removeEventListener('abort', onAbort);
     await events.close().catch(() => {});
     await queue.close().catch(() => {});

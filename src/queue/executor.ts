@@ -27,6 +27,7 @@ export function queueExecutor(queue: ResolvedQueue): (run: PoolRun) => Promise<S
       {
         queue: queue.address.url,
         workDir: queue.workDir,
+        workerWait: queue.wait * 1000,
         ...(run.signal ? { signal: run.signal } : {}),
         // The queue says frames done over all segments (a retried segment starts again from 0):
         // the pool's contract is frames newly done, so only the growth is passed on.

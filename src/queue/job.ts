@@ -36,7 +36,7 @@ export interface SegmentJobData {
  * a segment is never itself put on a queue; callbacks do not cross machines.
  */
 /** Options that belong to the coordinator: a segment job never carries them (the coordinator strips them, a worker refuses them). */
-export const REFUSED_OPTIONS: readonly string[] = ['audio', 'manifest', 'queue', 'workDir', 'signal', 'onProgress', 'onWarning'];
+export const REFUSED_OPTIONS: readonly string[] = ['audio', 'manifest', 'queue', 'workDir', 'queueWait', 'signal', 'onProgress', 'onWarning'];
 
 const HEX = /^[0-9a-f]{16}$/;
 const EXT = /^\.[a-z0-9]{1,8}$/;

@@ -53,12 +53,15 @@ export interface ResolvedQueue {
   address: QueueAddress;
   /** Absolute. */
   workDir: string;
+  /** Seconds to wait for a worker to take the first segment; 0: for ever. */
+  wait: number;
 }
 
 /** `queue` and `workDir` go together; undefined when neither is given. */
-export function resolveQueueOptions(options: { queue?: unknown; workDir?: unknown }): ResolvedQueue | undefined {
+export function resolveQueueOptions(options: { queue?: unknown; workDir?: unknown; queueWait?: unknown }, wait: number): ResolvedQueue | undefined {
   const given = (v: unknown) => v !== undefined && v !== null;
   if (!given(options.queue)) {
+    if (given(options.queueWait)) throw new FlipbookError('INVALID_OPTION', text`${opt('queueWait')} is for rendering on a queue, and no ${opt('queue')} was given`, { option: 'queueWait', hint: text`Pass ${opt('queue', 'redis://host:6379')} too, or leave out ${opt('queueWait')}` });
     if (given(options.workDir)) throw new FlipbookError('INVALID_OPTION', text`${opt('workDir')} is for rendering on a queue, and no ${opt('queue')} was given`, { option: 'workDir', hint: text`Pass ${opt('queue', 'redis://host:6379')} too, or leave out ${opt('workDir')}` });
     return undefined;
   }
@@ -66,5 +69,5 @@ export function resolveQueueOptions(options: { queue?: unknown; workDir?: unknow
   if (typeof options.workDir !== 'string' || options.workDir === '') {
     throw new FlipbookError('INVALID_OPTION', text`Rendering on a queue needs ${opt('workDir')}, the directory the workers write the segments to`, { option: 'workDir', hint: text`Pass ${opt('workDir', '/shared/flipbook')}, a directory every worker mounts` });
   }
-  return { address, workDir: resolvePath(options.workDir) };
+  return { address, workDir: resolvePath(options.workDir), wait };
 }

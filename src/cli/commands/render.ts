@@ -18,6 +18,7 @@ interface RenderFlags extends CommonOptions {
   fps?: string;
   jobs?: string;
   queue?: string;
+  queueWait?: string;
   workDir?: string;
   codec?: AnimateOptions['codec'];
   crf?: string;
@@ -48,6 +49,7 @@ export function registerRender(program: Command, setExitCode: (code: number) => 
     .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (default: 1)')
     .option('--queue <url>', 'render the segments on flipbook workers through this Redis server: redis://host:6379 (with --work-dir; each worker needs the module under one of its --modules directories) (default: on this machine)')
     .option('--work-dir <dir>', 'with --queue: the directory this machine and every worker share, where the segments are written')
+    .option('--queue-wait <time>', `with --queue: how long to wait for a worker to take the first segment before failing (seconds, 5m; 0: for ever) (default: ${OUTPUT_DEFAULTS.queueWait})`)
     .addOption(new Option('--codec <codec>', 'video codec (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
     .option('--crf <n>', `constant quality, lower is better (default: ${RECIPES.h264.crf?.default} for h264)`)
     .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(OUTPUT_DEFAULTS.preset))
@@ -65,7 +67,7 @@ export function registerRender(program: Command, setExitCode: (code: number) => 
     setExitCode(
       await runCommand(flags, async ({ reporter, signal }) => {
         const given = Object.fromEntries(
-          Object.entries({ codec: flags.codec, crf: flags.crf, quality: flags.quality, bitrate: flags.bitrate, hwaccel: flags.hwaccel, audio: flags.audio, audioFit: flags.audioFit, audioFade: flags.audioFade, audioOffset: flags.audioOffset, volume: flags.volume, jobs: flags.jobs, queue: flags.queue, workDir: flags.workDir }).filter(([, v]) => v !== undefined),
+          Object.entries({ codec: flags.codec, crf: flags.crf, quality: flags.quality, bitrate: flags.bitrate, hwaccel: flags.hwaccel, audio: flags.audio, audioFit: flags.audioFit, audioFade: flags.audioFade, audioOffset: flags.audioOffset, volume: flags.volume, jobs: flags.jobs, queue: flags.queue, workDir: flags.workDir, queueWait: flags.queueWait }).filter(([, v]) => v !== undefined),
         );
         const options: AnimateOptions = {
           ...given,
