@@ -45,8 +45,8 @@ interface Pending {
 export class FrameFiles {
   private readonly options: FrameFilesOptions;
   private readonly pending: Pending[] = [];
-  /** Directories known to exist (made or checked by write). */
-  private readonly directories = new Set<string>();
+  /** Directories made (or being made) ready by write, with their lock file. */
+  private readonly directories = new Map<string, Promise<void>>();
   /** Directories created for the output, deepest last. */
   private readonly created: string[] = [];
   private removeExitHook: (() => void) | undefined;
@@ -87,18 +87,13 @@ export class FrameFiles {
     checkNameLength(file);
     await checkOutput(file, { overwrite: this.options.overwrite, inputs: this.options.inputs });
     const dir = resolve(dirname(file));
-    if (!this.directories.has(dir)) {
-      await this.directory(dir);
-      this.directories.add(dir);
-      // Before the first temporary file there: whoever finds them can tell whether this process still runs.
-      const lock = join(dir, lockName(this.tag));
-      this.locks.push(lock);
-      try {
-        await writeFile(lock, JSON.stringify(ownLock()), { flag: 'wx' });
-      } catch (cause) {
-        throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
-      }
+    // Once a directory, also for writes that run side by side: the first one prepares it, the others wait.
+    let ready = this.directories.get(dir);
+    if (!ready) {
+      ready = this.prepare(dir, file);
+      this.directories.set(dir, ready);
     }
+    await ready;
     const entry = { file, temporary: temporaryName(resolve(file), `${this.tag}-${this.pending.length}`) };
     // Listed before it is written: whatever happens next, clean-up knows the name.
     this.pending.push(entry);
@@ -106,6 +101,18 @@ export class FrameFiles {
       await writeFile(entry.temporary, bytes, { flag: 'wx' });
     } catch (cause) {
       removeQuietly(entry.temporary);
+      throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+    }
+  }
+
+  /** Makes the directory and, before the first temporary file there, the lock that says whose they are. */
+  private async prepare(dir: string, file: string): Promise<void> {
+    await this.directory(dir);
+    const lock = join(dir, lockName(this.tag));
+    this.locks.push(lock);
+    try {
+      await writeFile(lock, JSON.stringify(ownLock()), { flag: 'wx' });
+    } catch (cause) {
       throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
     }
   }
