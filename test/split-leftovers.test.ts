@@ -7,13 +7,14 @@
  * touched. One real child process, killed mid-write.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { createWriter, planSplit, readImage, split } from '../src/index.js';
+import { createWriter, planSplit, readImage, runSplit, split } from '../src/index.js';
 import { solid } from './helpers/images.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -111,5 +112,38 @@ describe('split after a split killed while writing', () => {
       const centre = (12 * 32 + 16) * 3;
       for (let c = 0; c < 3; c++) assert.ok(Math.abs((image.data[centre + c] as number) - colour[c]!) <= 6, `${name(101 + i)} channel ${c}: ${image.data[centre + c]} ~ ${colour[c]}`);
     }
+  });
+
+  it('tells a gone process by its pid and start time, leaves another host\'s alone, and a dry-run plan when run removes them first', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'v.mp4');
+    const writer = createWriter(video, { width: 32, height: 24, fps: 10, preset: 'ultrafast' });
+    for (const colour of COLOURS.slice(0, 2)) await writer.write(solid(32, 24, colour).data, { layout: 'rgb' });
+    await writer.close();
+    const out = join(dir, 'frames');
+    await mkdir(out);
+    // A pid that no longer runs: a finished child's.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const locks = {
+      aaaaaaaa: { pid: gone, host: hostname(), start: '1' }, // no such process
+      bbbbbbbb: { pid: process.pid, host: hostname(), start: 'another' }, // this pid, started at another time: reused
+      cccccccc: { pid: gone, host: `not-${hostname()}`, start: '1' }, // another host's: cannot be checked
+    };
+    for (const [tag, lock] of Object.entries(locks)) {
+      await writeFile(join(out, `.flipbook-split.${tag}.lock`), JSON.stringify(lock));
+      await writeFile(join(out, `.${name(1)}.${tag}-0.flipbook.part`), 'left');
+      await writeFile(join(out, `.${name(2)}.${tag}-1.flipbook.part`), 'left');
+    }
+    const found = await contents(out);
+    const dryWarned: string[] = [];
+    const plan = await planSplit(video, join(out, 'frame_%06d.png'), { dryRun: true, onWarning: (w) => dryWarned.push(w) });
+    assert.deepEqual(await contents(out), found, 'the dry-run plan changed nothing');
+    assert.ok(dryWarned.some((w) => w.startsWith(`4 temporary file(s) (.flipbook.part) in ${out}`) && w.includes('would remove them')), `the dry run counts the 4 of the gone processes: ${JSON.stringify(dryWarned)}`);
+    const warned: string[] = [];
+    const result = await runSplit(plan, { onWarning: (w) => warned.push(w) });
+    assert.equal(result.frames, 2, 'the split ran');
+    assert.ok(warned.some((w) => w.startsWith(`Removed 4 temporary file(s) (.flipbook.part) from ${out}`)), `running the plan removed them: ${JSON.stringify(warned)}`);
+    const left = Object.keys(await contents(out));
+    assert.deepEqual(left, ['.flipbook-split.cccccccc.lock', `.${name(1)}.cccccccc-0.flipbook.part`, `.${name(2)}.cccccccc-1.flipbook.part`, name(1), name(2)], 'only the other host\'s files are left, beside the new frames');
   });
 });
