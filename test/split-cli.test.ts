@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { type CliResult, runCli } from './helpers/cli.js';
@@ -75,6 +76,30 @@ describe('flipbook split', () => {
     const again = await runIn(dir, ['split', video]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /5 frame files would be overwritten .*--overwrite/);
+  });
+
+  test('--dry-run after a split killed mid-write: says once what a split would remove, and removes nothing', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 2, W, H);
+    const out = join(dir, 'frames');
+    await mkdir(out);
+    // What a split killed before its commit leaves: its lock (a process that no longer runs) and temporaries.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const left = {
+      '.flipbook-split.0badf00d.lock': JSON.stringify({ pid: gone, host: hostname(), start: '1' }),
+      '.frame_000001.png.0badf00d-0.flipbook.part': 'left',
+      '.frame_000002.png.0badf00d-1.flipbook.part': 'left',
+      'frame_000001.png': 'the user\'s frame',
+    };
+    for (const [name, text] of Object.entries(left)) await writeFile(join(out, name), text);
+    const dry = await runCli(['split', video, '-o', `${out}/`, '--dry-run', '--overwrite']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(dry.stderr.split('temporary file(s)').length - 1, 1, `one warning on stderr: ${dry.stderr}`);
+    assert.match(dry.stderr, /2 temporary file\(s\) \(\.flipbook\.part\) in .*frames were left by a split killed while writing \(process \d+, no longer running\): a split would remove them \(dry run: nothing was changed\)/);
+    const now: Record<string, string> = {};
+    for (const name of await readdir(out)) now[name] = await readFile(join(out, name), 'utf8');
+    assert.deepEqual(now, left, 'the folder is as it was');
   });
 
   test('a bad option value exits with 2 and names the flag', async (t) => {

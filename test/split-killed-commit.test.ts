@@ -45,10 +45,10 @@ describe('split after a split killed during its commit', () => {
     // removed. Killed at 1 (the record written, not yet in place), 5 (frame 2 moved aside, not
     // replaced), 12 (every file moved, not yet marked) and 13 (marked, backups still there).
     const cases = [
-      { at: 1, expected: OLD, said: /undid it, 0 replaced file\(s\) restored .* and 0 new file\(s\) removed/ },
-      { at: 5, expected: OLD, said: /undid it, 2 replaced file\(s\) restored .* and 0 new file\(s\) removed/ },
-      { at: 12, expected: OLD, said: /undid it, 4 replaced file\(s\) restored .* and 1 new file\(s\) removed/ },
-      { at: 13, expected: NEW, said: /after it had put all 5 new files in place: finished it, removing 4 backup file\(s\)/ },
+      { at: 1, expected: OLD, said: /undid it, 0 replaced file\(s\) restored .* and 0 new file\(s\) removed/, wouldSay: /a split would undo it, restoring 0 replaced file\(s\) .* and removing 0 new file\(s\) \(dry run: nothing was changed\)/ },
+      { at: 5, expected: OLD, said: /undid it, 2 replaced file\(s\) restored .* and 0 new file\(s\) removed/, wouldSay: /a split would undo it, restoring 2 replaced file\(s\) .* and removing 0 new file\(s\) \(dry run/ },
+      { at: 12, expected: OLD, said: /undid it, 4 replaced file\(s\) restored .* and 1 new file\(s\) removed/, wouldSay: /a split would undo it, restoring 4 replaced file\(s\) .* and removing 1 new file\(s\) \(dry run/ },
+      { at: 13, expected: NEW, said: /after it had put all 5 new files in place: finished it, removing 4 backup file\(s\)/, wouldSay: /in place: a split would finish it, removing 4 backup file\(s\) .*\(dry run: nothing was changed\)/ },
     ];
     await Promise.all(
       cases.map(async ({ at }) => {
@@ -62,10 +62,19 @@ describe('split after a split killed during its commit', () => {
         assert.equal(killed, 'SIGKILL', `the child was killed at call ${at}`);
       }),
     );
-    for (const { at, expected, said } of cases) {
+    for (const { at, expected, said, wouldSay } of cases) {
       const out = join(dir, `killed-at-${at}`);
-      const left = Object.keys(await contents(out));
+      const found = await contents(out);
+      const left = Object.keys(found);
       assert.ok(left.some((f) => f.endsWith(at === 1 ? '.flipbook.part' : '.flipbook.old')), `killed at ${at}: ${at === 1 ? 'temporaries' : 'backups'} were left (${left.join(', ')})`);
+      // A dry run changes nothing on disk: it says what the split would do, once.
+      const dryWarned: string[] = [];
+      const dry = await planSplit(video, join(out, 'frame_%06d.png'), { overwrite: true, dryRun: true, onWarning: (w) => dryWarned.push(w) });
+      assert.deepEqual(await contents(out), found, `killed at ${at}: a dry run left every file as found`);
+      const would = dryWarned.filter((w) => w.includes('was stopped (killed)'));
+      assert.equal(would.length, 1, `killed at ${at}: one warning from the dry run, among ${JSON.stringify(dryWarned)}`);
+      assert.match(would[0] as string, wouldSay, `killed at ${at}, dry run`);
+      assert.deepEqual(dry.warnings, dryWarned, 'the plan keeps what onWarning heard');
       const warned: string[] = [];
       const plan = await planSplit(video, join(out, 'frame_%06d.png'), { overwrite: true, onWarning: (w) => warned.push(w) });
       const notice = plan.warnings.find((w) => w.includes('was stopped (killed)'));

@@ -60,6 +60,12 @@ export interface SplitOptions extends SelectionOptions {
   manifest?: string;
   /** Replace existing frame files (and manifest). Default false. */
   overwrite?: boolean;
+  /**
+   * Plan only (`--dry-run`): planSplit changes nothing on disk. The recovery of a split killed
+   * into the folder (its commit undone or finished, its temporary files removed) is only
+   * described in a warning; runSplit does it if the plan is run. Default false.
+   */
+  dryRun?: boolean;
   /** Called after every frame written. */
   onProgress?: (progress: Progress) => void;
 }

@@ -2,10 +2,11 @@ import { existsSync, linkSync, readFileSync, readdirSync, renameSync, rmdirSync,
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { onExit } from 'signal-exit';
 
 import { FlipbookError } from '../errors.js';
-import { NAME_MAX, checkNameLength, checkOutput, removeQuietly, temporaryName } from './safe-output.js';
+import { NAME_MAX, PART_SUFFIX, checkNameLength, checkOutput, removeQuietly, temporaryName } from './safe-output.js';
 
 export interface FrameFilesOptions {
   overwrite: boolean;
@@ -34,21 +35,30 @@ interface Pending {
  * writes a journal beside the files (`.flipbook-commit.<tag>.json`: every move, and whether all
  * were made), and the next split into that folder finishes or undoes the commit from it
  * (recoverInterruptedCommits).
+ *
+ * A SIGKILL before the commit leaves temporary files that nothing removes. So that the next
+ * split can tell them from those of a split still running, every directory gets a lock file
+ * (`.flipbook-split.<tag>.lock`: the writing process's id, host and start time) before the
+ * first temporary file of the run is written there, and the temporary names carry the same
+ * tag; removeLeftovers() removes the temporaries of a tag whose process is gone.
  */
 export class FrameFiles {
   private readonly options: FrameFilesOptions;
   private readonly pending: Pending[] = [];
-  /** Directories known to exist (made or checked by write). */
-  private readonly directories = new Set<string>();
+  /** Directories made (or being made) ready by write, with their lock file. */
+  private readonly directories = new Map<string, Promise<void>>();
   /** Directories created for the output, deepest last. */
   private readonly created: string[] = [];
   private removeExitHook: (() => void) | undefined;
   private state: 'open' | 'committed' | 'removed' = 'open';
   /** Makes this run's temporary and backup names unique, also when long names are cut. */
   private readonly tag = randomBytes(4).toString('hex');
+  /** The lock files written, one per directory (removed after the temporaries). */
+  private readonly locks: string[] = [];
 
   constructor(options: FrameFilesOptions) {
     this.options = options;
+    liveTags.add(this.tag);
     this.removeExitHook = onExit(() => {
       this.removeSync();
     });
@@ -77,10 +87,13 @@ export class FrameFiles {
     checkNameLength(file);
     await checkOutput(file, { overwrite: this.options.overwrite, inputs: this.options.inputs });
     const dir = resolve(dirname(file));
-    if (!this.directories.has(dir)) {
-      await this.directory(dir);
-      this.directories.add(dir);
+    // Once a directory, also for writes that run side by side: the first one prepares it, the others wait.
+    let ready = this.directories.get(dir);
+    if (!ready) {
+      ready = this.prepare(dir, file);
+      this.directories.set(dir, ready);
     }
+    await ready;
     const entry = { file, temporary: temporaryName(resolve(file), `${this.tag}-${this.pending.length}`) };
     // Listed before it is written: whatever happens next, clean-up knows the name.
     this.pending.push(entry);
@@ -88,6 +101,18 @@ export class FrameFiles {
       await writeFile(entry.temporary, bytes, { flag: 'wx' });
     } catch (cause) {
       removeQuietly(entry.temporary);
+      throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+    }
+  }
+
+  /** Makes the directory and, before the first temporary file there, the lock that says whose they are. */
+  private async prepare(dir: string, file: string): Promise<void> {
+    await this.directory(dir);
+    const lock = join(dir, lockName(this.tag));
+    this.locks.push(lock);
+    try {
+      await writeFile(lock, JSON.stringify(ownLock()), { flag: 'wx' });
+    } catch (cause) {
       throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
     }
   }
@@ -167,6 +192,7 @@ export class FrameFiles {
     }
     for (const { backup } of placed) if (backup !== undefined) removeQuietly(backup);
     if (journalFile) removeQuietly(journalFile);
+    for (const lock of this.locks.splice(0)) removeQuietly(lock);
     this.release('committed');
   }
 
@@ -174,12 +200,14 @@ export class FrameFiles {
   async rollback(): Promise<void> {
     if (this.state !== 'open') return;
     for (const { temporary } of this.pending.splice(0)) removeQuietly(temporary);
+    for (const lock of this.locks.splice(0)) removeQuietly(lock);
     for (const dir of this.created.splice(0).reverse()) await rmdir(dir).catch(() => undefined);
     this.release('removed');
   }
 
   private release(state: 'committed' | 'removed'): void {
     this.state = state;
+    liveTags.delete(this.tag);
     this.removeExitHook?.();
     this.removeExitHook = undefined;
   }
@@ -187,6 +215,7 @@ export class FrameFiles {
   /** The exit hook's clean-up: synchronous, and it never throws. */
   private removeSync(): void {
     for (const { temporary } of this.pending.splice(0)) removeQuietly(temporary);
+    for (const lock of this.locks.splice(0)) removeQuietly(lock);
     for (const dir of this.created.splice(0).reverse()) {
       try {
         rmdirSync(dir);
@@ -269,29 +298,37 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Undoes a commit stopped while moving: the replaced files back, the new ones out. */
-function undoCommit(journal: Journal): { restored: number; removed: number } {
+/** Undoes a commit stopped while moving: the replaced files back, the new ones out (with `act` false, only counts). */
+function undoCommit(journal: Journal, act: boolean): { restored: number; removed: number } {
   let restored = 0;
   let removed = 0;
   for (const { file, temporary, backup } of journal.entries) {
     const pending = exists(temporary);
     if (backup !== undefined && exists(backup)) {
       // The user's file, moved aside: back to its name (over the new file, if it was placed).
-      renameSync(backup, file);
+      if (act) renameSync(backup, file);
       restored++;
     } else if (!pending && exists(file)) {
       // Moved into place where no file was: the new file goes.
-      unlinkSync(file);
+      if (act) unlinkSync(file);
       removed++;
     } else if (pending && sameFile(temporary, file)) {
       // Linked into place (no overwrite), its temporary name not yet removed.
-      unlinkSync(file);
+      if (act) unlinkSync(file);
       removed++;
     }
-    if (pending) removeQuietly(temporary);
+    if (pending && act) removeQuietly(temporary);
   }
   return { restored, removed };
 }
+
+/** What the recoveries are told: with `dryRun`, they only say what they would do. */
+export interface RecoveryOptions {
+  dryRun?: boolean;
+}
+
+/** The dry run's words at the end of a sentence. */
+const NOTHING_CHANGED = ' (dry run: nothing was changed)';
 
 /**
  * After a split was killed (SIGKILL) while it committed its frames: finishes or undoes that
@@ -301,15 +338,17 @@ function undoCommit(journal: Journal): { restored: number; removed: number } {
  * after every file was in place is finished (the replaced files' backups are removed, as the
  * run meant). A backup without a journal (`.name.<tag>.flipbook.old`, left by an older
  * version) is moved back when its file is missing, and otherwise left beside it. A journal of a
- * live process is left alone. Returns what was done, a sentence per commit, for a warning.
+ * live process is left alone. Returns what was done, a sentence per commit, for a warning;
+ * with `dryRun`, changes nothing and says what it would do.
  */
-export function recoverInterruptedCommits(dir: string): string[] {
+export function recoverInterruptedCommits(dir: string, { dryRun = false }: RecoveryOptions = {}): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return [];
   }
+  const act = !dryRun;
   const said: string[] = [];
   const handled = new Set<string>();
   for (const name of names) {
@@ -324,7 +363,7 @@ export function recoverInterruptedCommits(dir: string): string[] {
     } catch {
       if (first) {
         // Cut short while written: the moves had not begun.
-        removeQuietly(journalFile);
+        if (act) removeQuietly(journalFile);
         continue;
       }
       said.push(`${journalFile} is the record of an interrupted split but cannot be read; it was left in place with the files beside it`);
@@ -333,20 +372,26 @@ export function recoverInterruptedCommits(dir: string): string[] {
     for (const entry of journal.entries) if (entry.backup) handled.add(entry.backup);
     if (processAlive(journal.pid)) continue;
     // The next version of the record, if the kill came while it was written.
-    if (!first) removeQuietly(`${journalFile}.part`);
+    if (!first && act) removeQuietly(`${journalFile}.part`);
     try {
       if (journal.phase === 'placed') {
         const backups = journal.entries.filter((e) => e.backup !== undefined && exists(e.backup));
-        for (const e of backups) removeQuietly(e.backup as string);
-        removeQuietly(journalFile);
+        if (act) {
+          for (const e of backups) removeQuietly(e.backup as string);
+          removeQuietly(journalFile);
+        }
         said.push(
-          `A split into ${dir} was stopped (killed) after it had put all ${journal.entries.length} new files in place: finished it, removing ${backups.length} backup file(s) of the files it replaced`,
+          act
+            ? `A split into ${dir} was stopped (killed) after it had put all ${journal.entries.length} new files in place: finished it, removing ${backups.length} backup file(s) of the files it replaced`
+            : `A split into ${dir} was stopped (killed) after it had put all ${journal.entries.length} new files in place: a split would finish it, removing ${backups.length} backup file(s) of the files it replaced${NOTHING_CHANGED}`,
         );
       } else {
-        const { restored, removed } = undoCommit(journal);
-        removeQuietly(journalFile);
+        const { restored, removed } = undoCommit(journal, act);
+        if (act) removeQuietly(journalFile);
         said.push(
-          `A split into ${dir} was stopped (killed) while it moved its files into place: undid it, ${restored} replaced file(s) restored from their backups (.flipbook.old) and ${removed} new file(s) removed; the folder is as it was before that split`,
+          act
+            ? `A split into ${dir} was stopped (killed) while it moved its files into place: undid it, ${restored} replaced file(s) restored from their backups (.flipbook.old) and ${removed} new file(s) removed; the folder is as it was before that split`
+            : `A split into ${dir} was stopped (killed) while it moved its files into place: a split would undo it, restoring ${restored} replaced file(s) from their backups (.flipbook.old) and removing ${removed} new file(s)${NOTHING_CHANGED}`,
         );
       }
     } catch (cause) {
@@ -362,7 +407,7 @@ export function recoverInterruptedCommits(dir: string): string[] {
     const file = match ? join(dir, match[1] as string) : undefined;
     if (file !== undefined && !exists(file)) {
       try {
-        renameSync(join(dir, name), file);
+        if (act) renameSync(join(dir, name), file);
         moved++;
         continue;
       } catch {
@@ -371,7 +416,128 @@ export function recoverInterruptedCommits(dir: string): string[] {
     }
     left.push(join(dir, name));
   }
-  if (moved) said.push(`${moved} file(s) in ${dir} were found under backup names (.flipbook.old) left by an interrupted split, with their own names free: moved back`);
+  if (moved) {
+    said.push(
+      `${moved} file(s) in ${dir} were found under backup names (.flipbook.old) left by an interrupted split, with their own names free: ${act ? 'moved back' : `a split would move them back${NOTHING_CHANGED}`}`,
+    );
+  }
   if (left.length) said.push(`${left.length} backup file(s) left by an interrupted split are in ${dir}, beside files of the same name, and were left alone: ${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}`);
   return said;
+}
+
+/** The lock file of a run's temporary files in one directory. */
+function lockName(tag: string): string {
+  return `${LOCK_PREFIX}${tag}${LOCK_SUFFIX}`;
+}
+
+const LOCK_PREFIX = '.flipbook-split.';
+const LOCK_SUFFIX = '.lock';
+
+/** Who writes a run's temporary files: enough to tell, later, whether that process still runs. */
+interface Lock {
+  pid: number;
+  host: string;
+  /** When the process started, as the kernel counts it (Linux); a reused pid has another. */
+  start: string | undefined;
+}
+
+/** Tags of this process's runs still open: the pid is ours, and only these are alive. */
+const liveTags = new Set<string>();
+
+/** A process's start time in clock ticks since boot (`/proc/<pid>/stat`, field 22), where there is a /proc. */
+function startTime(pid: number | 'self'): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let ownStart: string | undefined | null = null;
+function ownLock(): Lock {
+  if (ownStart === null) ownStart = startTime('self');
+  return { pid: process.pid, host: hostname(), start: ownStart };
+}
+
+/**
+ * Whether the run that wrote `lock` may still be writing. Another host's process cannot be
+ * checked from here: it counts as running. A pid that exists counts as running unless its
+ * start time differs from the one recorded (the pid was reused). This process's own pid is a
+ * run of this process only while that run is open.
+ */
+function lockHolderAlive(lock: Lock, tag: string): boolean {
+  const own = ownLock();
+  if (lock.host !== own.host) return true;
+  const sameStart = (start: string | undefined): boolean => lock.start === undefined || start === undefined || lock.start === start;
+  if (lock.pid === own.pid) return sameStart(own.start) && liveTags.has(tag);
+  try {
+    process.kill(lock.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return sameStart(startTime(lock.pid));
+}
+
+/** A lock file that cannot be read this long after it was made was cut short by a kill, not being written. */
+const UNREADABLE_LOCK_AGE_MS = 60_000;
+
+/**
+ * Removes the temporary files (`.name.<tag>-<n>.flipbook.part`) that a split killed before its
+ * commit (SIGKILL, a crash) left in `dir`, with their lock files. Temporaries whose lock names a
+ * process that still runs (or one on another host) are left alone, and so are those of a commit
+ * with a journal (recoverInterruptedCommits' work, which runs first) and those without a lock
+ * (older versions, other tools). Returns one sentence for a warning, or nothing when no
+ * temporary file was found; with `dryRun`, removes nothing and says what it would remove.
+ */
+export function removeLeftovers(dir: string, { dryRun = false }: RecoveryOptions = {}): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  let removed = 0;
+  const pids = new Set<number>();
+  for (const name of names) {
+    if (!name.startsWith(LOCK_PREFIX) || !name.endsWith(LOCK_SUFFIX)) continue;
+    const tag = name.slice(LOCK_PREFIX.length, -LOCK_SUFFIX.length);
+    if (!/^[0-9a-f]{8}$/.test(tag)) continue;
+    // A commit's journal of this run is still there: the commit recovery's (it is live or failed).
+    if (names.some((n) => n.startsWith(`${JOURNAL_PREFIX}${tag}${JOURNAL_SUFFIX}`))) continue;
+    const lockFile = join(dir, name);
+    let lock: Lock | undefined;
+    try {
+      lock = JSON.parse(readFileSync(lockFile, 'utf8')) as Lock;
+      if (typeof lock.pid !== 'number' || typeof lock.host !== 'string') throw new Error('not a lock');
+    } catch {
+      lock = undefined;
+      // Empty or cut: being written this instant, or cut by a kill as it was; only age tells.
+      const made = statSync(lockFile, { throwIfNoEntry: false });
+      if (!made || Date.now() - made.mtimeMs < UNREADABLE_LOCK_AGE_MS) continue;
+    }
+    if (lock && lockHolderAlive(lock, tag)) continue;
+    // temporaryName()'s `.name.<tag>-<n>.flipbook.part`, the name cut or not (the tag is hex).
+    const partOfTag = new RegExp(`^\\.[^]*\\.${tag}-\\d+${PART_SUFFIX.replaceAll('.', '\\.')}$`);
+    const parts = names.filter((n) => partOfTag.test(n));
+    if (!dryRun) {
+      for (const part of parts) removeQuietly(join(dir, part));
+      removeQuietly(lockFile);
+    }
+    removed += parts.length;
+    if (parts.length && lock) pids.add(lock.pid);
+  }
+  if (removed === 0) return [];
+  const who = pids.size ? ` (process ${[...pids].join(', ')}, no longer running)` : '';
+  return [
+    dryRun
+      ? `${removed} temporary file(s) (.flipbook.part) in ${dir} were left by a split killed while writing${who}: a split would remove them${NOTHING_CHANGED}`
+      : `Removed ${removed} temporary file(s) (.flipbook.part) from ${dir}, left by a split killed while writing${who}`,
+  ];
+}
+
+/** Both recoveries of a folder, in order: an interrupted commit first, then the leftovers of an interrupted write. */
+export function recoverInterruptedSplits(dir: string, options: RecoveryOptions = {}): string[] {
+  return [...recoverInterruptedCommits(dir, options), ...removeLeftovers(dir, options)];
 }

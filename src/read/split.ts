@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 
 import {
   FrameConverter,
@@ -16,7 +16,7 @@ import {
   probeMedia,
 } from '../engine/index.js';
 import { FlipbookError, invalidOption, text, opt } from '../errors.js';
-import { FrameFiles, recoverInterruptedCommits } from '../output/frame-files.js';
+import { FrameFiles, recoverInterruptedSplits } from '../output/frame-files.js';
 import { FramePattern } from '../output/frame-pattern.js';
 import { type ManifestEntry, manifestFormatFor, manifestText } from '../output/manifest.js';
 import { checkOutput } from '../output/safe-output.js';
@@ -66,6 +66,8 @@ export interface SplitPlan {
   warnings: string[];
   /** @internal */
   overwrite: boolean;
+  /** @internal Planned with `dryRun`: the folder's recovery was only described, runSplit does it. */
+  dryRun: boolean;
 }
 
 export interface SplitResult {
@@ -151,8 +153,10 @@ export async function planSplit(video: string, output: string | undefined, optio
   const estimatedFrames = estimateFrames(track, duration, selection);
 
   await checkOutput(pattern.fileFor(startNumber), { overwrite: true, inputs: [video] });
-  // A split killed while committing into this folder: finish or undo it before looking at what exists.
-  warnings.push(...recoverInterruptedCommits(pattern.directory));
+  // A split killed into this folder: finish or undo its commit, remove what it left while
+  // writing, before looking at what exists. A dry run only says what would be done.
+  const dryRun = options.dryRun === true;
+  for (const dir of recoveryDirectories(pattern.directory, manifest)) warnings.push(...recoverInterruptedSplits(dir, { dryRun }));
   if (!options.overwrite) {
     const existing = (await pattern.existingNumbers()).filter((n) => n >= startNumber && (estimatedFrames === undefined || n < startNumber + estimatedFrames));
     if (existing.length > 0) {
@@ -188,7 +192,15 @@ export async function planSplit(video: string, output: string | undefined, optio
     selection,
     warnings,
     overwrite: options.overwrite === true,
+    dryRun,
   };
+}
+
+/** The folders a split writes into: the frames', and the manifest's if it is elsewhere. */
+function recoveryDirectories(frames: string, manifest: string | undefined): string[] {
+  const dirs = [frames];
+  if (manifest !== undefined && resolve(dirname(manifest)) !== resolve(frames)) dirs.push(dirname(manifest));
+  return dirs;
 }
 
 /** Without -o: a directory named after the video, in the working directory. */
@@ -215,6 +227,15 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
   throwIfAborted(signal);
   // The plan's own warnings reached onWarning while planning (as planStitch's do); they are kept in the result.
   const warnings = [...plan.warnings];
+  if (plan.dryRun) {
+    // A dry run's plan only described the recovery of the folder: it is done now, before writing.
+    for (const dir of recoveryDirectories(plan.directory, plan.manifest)) {
+      for (const warning of recoverInterruptedSplits(dir)) {
+        warnings.push(warning);
+        options.onWarning?.(warning);
+      }
+    }
+  }
   const pattern = FramePattern.parse(plan.output);
   const source = await VideoSource.open(plan.video, { allowPlaylists: plan.selection.allowPlaylists });
   const spec: ImageSpec = {

@@ -43,6 +43,7 @@ export function registerSplit(program: Command, setExitCode: (code: number) => v
         const options: SplitOptions = {
           ...selectionFromFlags(flags),
           overwrite: flags.overwrite === true,
+          dryRun: flags.dryRun === true,
           signal,
           onWarning: (message) => reporter.warning(message),
           onProgress: (p) => reporter.progress(p),
