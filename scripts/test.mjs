@@ -31,8 +31,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 let browser;
 if (existsSync(CHROMIUM)) {
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  try {
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  } catch (error) {
+    // Each browser test file then launches its own, and says why if that fails too.
+    process.stderr.write(`scripts/test.mjs: no shared Chromium (${error instanceof Error ? error.message.split('\n')[0] : error}); each browser test launches its own\n`);
+  }
 }
 
 const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...options, ...files], {
