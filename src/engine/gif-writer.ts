@@ -17,6 +17,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
+import { LocalPaletteBuilder } from './local-palette.js';
 import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
@@ -43,6 +44,47 @@ export interface GifWriterSpec {
    * string the LZW dictionary already has, so codes cover longer runs. 0: exact.
    */
   lossy?: number | undefined;
+  /**
+   * A frame may carry its own palette (a local colour table), cut from the pixels it draws, when
+   * that lowers its squared error by more than LOCAL_GAIN_PER_BYTE a byte of the table. Default
+   * true; false: every frame uses the global palette.
+   */
+  localPalettes?: boolean | undefined;
+}
+
+/**
+ * A frame's palette is its own when it lowers the frame's summed squared RGB error by at least
+ * this much for each byte of its colour table.
+ */
+const LOCAL_GAIN_PER_BYTE = Number(process.env.FLIPBOOK_GIF_LAMBDA ?? 20);
+
+/** A palette a frame is mapped to: the global one or its own. */
+interface FramePalette {
+  colors: Uint8Array;
+  /** Its colours; the transparent index is right after them. */
+  n: number;
+  /** Bits of its colour table (2^bits entries). */
+  bits: number;
+  mapper: PaletteMapper;
+  palR: Int32Array;
+  palG: Int32Array;
+  palB: Int32Array;
+  /** Lossy LZW's swap lists (see lossyCandidates), or none. */
+  swaps: Uint8Array | undefined;
+}
+
+function framePalette(colors: Uint8Array, dither: Dither, lossy: number): FramePalette {
+  const n = Math.floor(colors.length / 3);
+  return {
+    colors,
+    n,
+    bits: Math.max(1, Math.ceil(Math.log2(n + 1))),
+    mapper: new PaletteMapper(colors, n, dither),
+    palR: Int32Array.from({ length: n }, (_, i) => colors[i * 3] ?? 0),
+    palG: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 1] ?? 0),
+    palB: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 2] ?? 0),
+    swaps: lossy > 0 ? lossyCandidates(colors, n, lossy) : undefined,
+  };
 }
 
 /** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
@@ -55,14 +97,13 @@ const CLEAR = 2;
 export class GifWriter {
   private readonly spec: GifWriterSpec;
   private readonly handle: FileHandle;
-  private readonly mapper: PaletteMapper;
-  private readonly palR: Int32Array;
-  private readonly palG: Int32Array;
-  private readonly palB: Int32Array;
-  /** The transparent index: right after the colours. */
-  private readonly clear: number;
-  /** Bits of the colour table (its size is 2^bits). */
-  private readonly tableBits: number;
+  /** The global palette (the transparent index right after its colours). */
+  private readonly global: FramePalette;
+  private readonly local = new LocalPaletteBuilder();
+  /** Pixels marked DRAW by the last changedRect or opaqueRect. */
+  private marked = 0;
+  /** Frames written with their own palette. */
+  localFrames = 0;
   /**
    * Per pixel the source colour it was last drawn from: its RGBA word with alpha cleared
    * (NEVER_DRAWN before the first time), and what this frame does with it (DRAW or not).
@@ -83,13 +124,8 @@ export class GifWriter {
     this.handle = handle;
     const n = Math.floor(spec.colors.length / 3);
     if (n < 1 || n > 255) throw new RangeError(`A GIF palette here has 1 to 255 colours, not ${n}`);
-    this.clear = n;
-    this.mapper = new PaletteMapper(spec.colors, n, spec.dither);
-    this.palR = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3] ?? 0);
-    this.palG = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 1] ?? 0);
-    this.palB = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 2] ?? 0);
-    this.tableBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-    this.lzw = new LzwEncoder(spec.lossy ? lossyCandidates(spec.colors, n, spec.lossy) : undefined);
+    this.global = framePalette(spec.colors.subarray(0, n * 3), spec.dither, spec.lossy ?? 0);
+    this.lzw = new LzwEncoder();
     const pixels = spec.width * spec.height;
     this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
@@ -123,15 +159,16 @@ export class GifWriter {
   /** The header: logical screen, global colour table, loop block. */
   private header(): Uint8Array {
     const { width, height, colors, loop } = this.spec;
-    const out = new ByteWriter(64 + 3 * (1 << this.tableBits));
+    const { bits, n } = this.global;
+    const out = new ByteWriter(64 + 3 * (1 << bits));
     out.bytes([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // GIF89a
     out.u16(width);
     out.u16(height);
-    out.byte(0x80 | ((this.tableBits - 1) << 4) | (this.tableBits - 1)); // global table, its size
-    out.byte(this.clear); // background: the transparent index
+    out.byte(0x80 | ((bits - 1) << 4) | (bits - 1)); // global table, its size
+    out.byte(n); // background: the transparent index
     out.byte(0);
-    const table = new Uint8Array(3 * (1 << this.tableBits));
-    table.set(colors.subarray(0, this.clear * 3));
+    const table = new Uint8Array(3 * (1 << bits));
+    table.set(colors.subarray(0, n * 3));
     out.bytes(table);
     if (loop !== 1) {
       // NETSCAPE2.0: 0 plays forever, n repeats n times after the first play.
@@ -151,25 +188,32 @@ export class GifWriter {
     const [x0, y0, x1, y1] = rect ?? [0, 0, 1, 1];
     const w = x1 - x0;
     const h = y1 - y0;
-    if (rect) this.mapRect(picture, rect);
-    else this.indices[0] = this.clear;
+    const palette = rect ? this.paletteFor(picture, rect) : this.global;
+    if (rect) this.mapRect(picture, rect, palette);
+    else this.indices[0] = palette.n;
     const out = this.out;
     out.reset();
     // Graphic control extension: disposal, transparent index, delay.
     out.bytes([0x21, 0xf9, 0x04, (disposal << 2) | 1]);
     out.u16(Math.max(0, Math.min(65535, Math.round(delay))));
-    out.byte(this.clear);
+    out.byte(palette.n);
     out.byte(0);
-    // Image descriptor: the rectangle, no local table.
+    // Image descriptor: the rectangle, and the frame's own colour table if it has one.
     out.byte(0x2c);
     out.u16(x0);
     out.u16(y0);
     out.u16(w);
     out.u16(h);
-    out.byte(0);
-    const minCode = Math.max(2, this.tableBits);
+    if (palette === this.global) out.byte(0);
+    else {
+      out.byte(0x80 | (palette.bits - 1));
+      const table = new Uint8Array(3 * (1 << palette.bits));
+      table.set(palette.colors);
+      out.bytes(table);
+    }
+    const minCode = Math.max(2, palette.bits);
     out.byte(minCode);
-    const data = this.lzw.encode(this.indices.subarray(0, w * h), minCode);
+    const data = this.lzw.encode(this.indices.subarray(0, w * h), minCode, palette.swaps);
     for (let i = 0; i < data.length; i += 255) {
       const n = Math.min(255, data.length - i);
       out.byte(n);
@@ -178,6 +222,25 @@ export class GifWriter {
     out.byte(0);
     await this.put(out.view());
     this.frames++;
+  }
+
+  /**
+   * The palette a frame's drawn pixels are mapped to: its own (cut from them) when that lowers
+   * their squared error by LOCAL_GAIN_PER_BYTE a byte of its colour table, else the global one.
+   */
+  private paletteFor(picture: RgbaRows, rect: readonly [number, number, number, number]): FramePalette {
+    const global = this.global;
+    if (this.spec.localPalettes === false || this.marked === 0) return global;
+    const { local } = this;
+    const step = Math.max(1, Math.ceil(this.marked / (1 << 16)));
+    local.count(wordsOf(picture), picture.stride >> 2, this.drawn, this.spec.width, DRAW, rect, this.marked);
+    const cut = local.palette(global.n, (r, g, b) => global.mapper.nearest(r, g, b), global.colors, step);
+    const n = cut.colors.length / 3;
+    if (n < 1) return global;
+    const bytes = 3 << Math.max(1, Math.ceil(Math.log2(n + 1)));
+    if ((cut.globalError - cut.error) * step < LOCAL_GAIN_PER_BYTE * bytes) return global;
+    this.localFrames++;
+    return framePalette(cut.colors, this.spec.dither, this.spec.lossy ?? 0);
   }
 
   /**
@@ -190,6 +253,7 @@ export class GifWriter {
     const words = wordsOf(picture);
     const { reference, drawn } = this;
     const tol = this.spec.tolerance;
+    let marked = 0;
     let x0 = width;
     let y0 = height;
     let x1 = 0;
@@ -208,6 +272,7 @@ export class GifWriter {
         // Never drawn (ref has bits no colour has), or past the tolerance in a channel.
         if (tol > 0 && ref !== NEVER_DRAWN && withinTolerance(v, ref, tol)) continue;
         drawn[p] = DRAW;
+        marked++;
         if (first < 0) first = x;
         last = x;
       }
@@ -218,6 +283,7 @@ export class GifWriter {
         y1 = y + 1;
       }
     }
+    this.marked = marked;
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
   }
 
@@ -225,6 +291,7 @@ export class GifWriter {
   private opaqueRect(picture: RgbaRows): [number, number, number, number] | undefined {
     const { data, width, height, stride } = picture;
     const { drawn } = this;
+    let marked = 0;
     let x0 = width;
     let y0 = height;
     let x1 = 0;
@@ -233,6 +300,7 @@ export class GifWriter {
       for (let x = 0, i = y * stride + 3, p = y * width; x < width; x++, i += 4, p++) {
         if ((data[i] ?? 0) >= ALPHA_THRESHOLD) {
           drawn[p] = DRAW;
+          marked++;
           if (x < x0) x0 = x;
           if (x >= x1) x1 = x + 1;
           if (y < y0) y0 = y;
@@ -240,6 +308,7 @@ export class GifWriter {
         } else drawn[p] = 0;
       }
     }
+    this.marked = marked;
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
   }
 
@@ -248,12 +317,13 @@ export class GifWriter {
    * palette (dithered), the others to the transparent index. Marked pixels become references.
    * The diffusion is paletteuse's to the integer (see diffuseError), inlined for Sierra-2-4A.
    */
-  private mapRect(picture: RgbaRows, [x0, y0, x1, y1]: readonly [number, number, number, number]): void {
+  private mapRect(picture: RgbaRows, [x0, y0, x1, y1]: readonly [number, number, number, number], palette: FramePalette): void {
     const { data, width, stride } = picture;
     const words = wordsOf(picture);
     const rowWords = stride >> 2;
-    const { drawn, reference, indices, mapper, palR, palG, palB } = this;
-    const clear = this.clear;
+    const { drawn, reference, indices } = this;
+    const { mapper, palR, palG, palB } = palette;
+    const clear = palette.n;
     const w = x1 - x0;
     const dither = this.spec.dither;
     const sierra = dither === 'sierra2_4a';
@@ -489,8 +559,8 @@ export class LzwEncoder {
    * The LZW code stream of `indices` (not yet cut into sub-blocks). Lossy: an index may be
    * swapped, in `indices`, for one of its candidates that continues a known string.
    */
-  encode(indices: Uint8Array, minCode: number): Uint8Array {
-    const { stamps, codes, swaps } = this;
+  encode(indices: Uint8Array, minCode: number, swaps: Uint8Array | undefined = this.swaps): Uint8Array {
+    const { stamps, codes } = this;
     const clearCode = 1 << minCode;
     const eoi = clearCode + 1;
     let size = minCode + 1;
