@@ -7,11 +7,17 @@
  *   a change). A pixel within `tolerance` of it stays as shown: it is written as the transparent
  *   index, inside the smallest rectangle that holds every changed pixel. Still regions cost
  *   nothing and never shimmer, and a slow drift is redrawn once it has moved past the tolerance.
- * - **Transparency** of the source (alpha below ALPHA_THRESHOLD): such frames are drawn over a
- *   cleared canvas (disposal "restore to background"), only the rectangle of their opaque pixels.
+ * - **Transparency** of the source (alpha below ALPHA_THRESHOLD) with frame differences too: a
+ *   frame is held until the next one comes; if the next one has transparent pixels where
+ *   something is shown, the held frame's rectangle grows to hold them and is cleared after it is
+ *   shown (disposal "restore to background"), and the next frame draws again what it needs there.
+ *   Otherwise frames are kept (disposal "do not dispose"), so an unchanged pixel is left as the
+ *   viewer shows it, exactly as without transparency.
+ * - **Local palettes.** A frame whose drawn pixels a palette of their own fits much better than
+ *   the global one carries it (see local-palette.ts).
  *
- * Memory is a few frames' worth (the reference colours, the working rows, one frame's indices and
- * its LZW output), whatever the number of frames. Bytes go to the file frame by frame.
+ * Memory is a few frames' worth (the reference colours, the working rows, two frames' indices and
+ * the LZW output), whatever the number of frames. Bytes go to the file frame by frame.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
@@ -56,7 +62,7 @@ export interface GifWriterSpec {
  * A frame's palette is its own when it lowers the frame's summed squared RGB error by at least
  * this much for each byte of its colour table.
  */
-const LOCAL_GAIN_PER_BYTE = Number(process.env.FLIPBOOK_GIF_LAMBDA ?? 20);
+const LOCAL_GAIN_PER_BYTE = 20;
 
 /** A palette a frame is mapped to: the global one or its own. */
 interface FramePalette {
@@ -90,6 +96,9 @@ function framePalette(colors: Uint8Array, dither: Dither, lossy: number): FrameP
 /** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
 const LOSSY_CANDIDATES = 8;
 
+/** A rectangle of pixels: [x0, y0, x1, y1), the ends exclusive. */
+type Rect = readonly [number, number, number, number];
+
 /** Disposal methods of the graphic control extension. */
 const KEEP = 1;
 const CLEAR = 2;
@@ -110,7 +119,11 @@ export class GifWriter {
    */
   private readonly reference: Uint32Array;
   private readonly drawn: Uint8Array;
-  private readonly indices: Uint8Array;
+  /** The held frame's indices (rows of its rectangle's width), and a spare to grow them into. */
+  private indices: Uint8Array;
+  private spare: Uint8Array;
+  /** The frame written last, held until the next one says how it must be disposed of. */
+  private pending: { rect: Rect; palette: FramePalette; delay: number } | undefined;
   private readonly lzw: LzwEncoder;
   /** Working rows of the error diffusion, and the frame's bytes: kept from frame to frame. */
   private here: Int32Array;
@@ -130,6 +143,7 @@ export class GifWriter {
     this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
     this.indices = new Uint8Array(pixels);
+    this.spare = new Uint8Array(pixels);
     this.here = new Int32Array(spec.width * 3);
     this.next = new Int32Array(spec.width * 3);
   }
@@ -179,18 +193,82 @@ export class GifWriter {
     return out.view();
   }
 
-  /** Encodes an RGBA frame shown for `delay` hundredths of a second. */
+  /**
+   * Encodes an RGBA frame shown for `delay` hundredths of a second. The frame is held until the
+   * next one comes (or finish()): only then is it known whether its rectangle must be cleared
+   * after it is shown (disposal "restore to background"), because the next frame has
+   * transparent pixels where something is drawn now.
+   */
   async write(picture: RgbaRows, delay: number): Promise<void> {
     const { width, height } = this.spec;
     if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
-    const rect = this.spec.alpha ? this.opaqueRect(picture) : this.changedRect(picture);
-    const disposal = this.spec.alpha ? CLEAR : KEEP;
-    const [x0, y0, x1, y1] = rect ?? [0, 0, 1, 1];
-    const w = x1 - x0;
-    const h = y1 - y0;
+    if (this.pending) await this.flush(this.spec.alpha ? this.toClear(picture) : undefined);
+    const rect = this.changedRect(picture);
     const palette = rect ? this.paletteFor(picture, rect) : this.global;
     if (rect) this.mapRect(picture, rect, palette);
     else this.indices[0] = palette.n;
+    this.pending = { rect: rect ?? [0, 0, 1, 1], palette, delay };
+    this.frames++;
+  }
+
+  /**
+   * The rectangle of pixels shown opaque now that are transparent in `picture` (undefined when
+   * none): the held frame must clear them.
+   */
+  private toClear(picture: RgbaRows): Rect | undefined {
+    const { width, height } = picture;
+    const words = wordsOf(picture);
+    const rowWords = picture.stride >> 2;
+    const { reference } = this;
+    let x0 = width;
+    let y0 = height;
+    let x1 = 0;
+    let y1 = 0;
+    for (let y = 0; y < height; y++) {
+      const row = y * rowWords;
+      const p0 = y * width;
+      for (let x = 0; x < width; x++) {
+        if ((reference[p0 + x] as number) === NEVER_DRAWN || (words[row + x] as number) >>> 24 >= ALPHA_THRESHOLD) continue;
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
+      }
+    }
+    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
+  }
+
+  /**
+   * Writes the held frame. With `clear`, its rectangle grows to hold `clear` (the new part
+   * transparent: it leaves those pixels as they are) and is cleared after it is shown; what it
+   * covered then shows nothing, and the next frame draws it again.
+   */
+  private async flush(clear: Rect | undefined): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    const { palette, delay } = pending;
+    let rect = pending.rect;
+    let disposal = KEEP;
+    if (clear) {
+      disposal = CLEAR;
+      const grown: Rect = [Math.min(rect[0], clear[0]), Math.min(rect[1], clear[1]), Math.max(rect[2], clear[2]), Math.max(rect[3], clear[3])];
+      if (grown.some((v, i) => v !== rect[i])) {
+        const [x0, y0, x1, y1] = rect;
+        const w = x1 - x0;
+        const gw = grown[2] - grown[0];
+        const spare = this.spare.subarray(0, gw * (grown[3] - grown[1]));
+        spare.fill(palette.n);
+        for (let y = y0; y < y1; y++) spare.set(this.indices.subarray((y - y0) * w, (y - y0 + 1) * w), (y - grown[1]) * gw + (x0 - grown[0]));
+        [this.indices, this.spare] = [this.spare, this.indices];
+        rect = grown;
+      }
+      const { width } = this.spec;
+      for (let y = rect[1]; y < rect[3]; y++) this.reference.fill(NEVER_DRAWN, y * width + rect[0], y * width + rect[2]);
+    }
+    const [x0, y0, x1, y1] = rect;
+    const w = x1 - x0;
+    const h = y1 - y0;
     const out = this.out;
     out.reset();
     // Graphic control extension: disposal, transparent index, delay.
@@ -221,7 +299,6 @@ export class GifWriter {
     }
     out.byte(0);
     await this.put(out.view());
-    this.frames++;
   }
 
   /**
@@ -233,7 +310,7 @@ export class GifWriter {
     if (this.spec.localPalettes === false || this.marked === 0) return global;
     const { local } = this;
     const step = Math.max(1, Math.ceil(this.marked / (1 << 16)));
-    local.count(wordsOf(picture), picture.stride >> 2, this.drawn, this.spec.width, DRAW, rect, this.marked);
+    if (!local.count(wordsOf(picture), picture.stride >> 2, this.drawn, this.spec.width, DRAW, rect, this.marked)) return global;
     const cut = local.palette(global.n, (r, g, b) => global.mapper.nearest(r, g, b), global.colors, step);
     const n = cut.colors.length / 3;
     if (n < 1) return global;
@@ -253,6 +330,7 @@ export class GifWriter {
     const words = wordsOf(picture);
     const { reference, drawn } = this;
     const tol = this.spec.tolerance;
+    const alpha = this.spec.alpha;
     let marked = 0;
     let x0 = width;
     let y0 = height;
@@ -266,7 +344,10 @@ export class GifWriter {
       let last = -1;
       for (let x = 0; x < width; x++) {
         const p = p0 + x;
-        const v = (words[row + x] as number) & RGB_MASK;
+        const word = words[row + x] as number;
+        // A transparent pixel shows nothing already (toClear and flush saw to that).
+        if (alpha && word >>> 24 < ALPHA_THRESHOLD) continue;
+        const v = word & RGB_MASK;
         const ref = reference[p] as number;
         if (v === ref) continue;
         // Never drawn (ref has bits no colour has), or past the tolerance in a channel.
@@ -281,31 +362,6 @@ export class GifWriter {
         if (last >= x1) x1 = last + 1;
         if (y < y0) y0 = y;
         y1 = y + 1;
-      }
-    }
-    this.marked = marked;
-    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
-  }
-
-  /** The rectangle of opaque pixels, every one of them to draw (the canvas is cleared after each frame). */
-  private opaqueRect(picture: RgbaRows): [number, number, number, number] | undefined {
-    const { data, width, height, stride } = picture;
-    const { drawn } = this;
-    let marked = 0;
-    let x0 = width;
-    let y0 = height;
-    let x1 = 0;
-    let y1 = 0;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0, i = y * stride + 3, p = y * width; x < width; x++, i += 4, p++) {
-        if ((data[i] ?? 0) >= ALPHA_THRESHOLD) {
-          drawn[p] = DRAW;
-          marked++;
-          if (x < x0) x0 = x;
-          if (x >= x1) x1 = x + 1;
-          if (y < y0) y0 = y;
-          y1 = y + 1;
-        } else drawn[p] = 0;
       }
     }
     this.marked = marked;
@@ -419,9 +475,10 @@ export class GifWriter {
     this.next = next;
   }
 
-  /** Writes the trailer and closes the file. */
+  /** Writes the held frame and the trailer, and closes the file. */
   async finish(): Promise<void> {
     if (this.closed) return;
+    await this.flush(undefined);
     await this.put(Uint8Array.of(0x3b));
     await this.close();
   }
