@@ -238,6 +238,26 @@ export class GifWriter {
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
   }
 
+  /** The rectangle of every pixel shown opaque (undefined when none is). */
+  private shownRect(): Rect | undefined {
+    const { width, height } = this.spec;
+    const { reference } = this;
+    let x0 = width;
+    let y0 = height;
+    let x1 = 0;
+    let y1 = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0, p = y * width; x < width; x++, p++) {
+        if ((reference[p] as number) === NEVER_DRAWN) continue;
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
+      }
+    }
+    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
+  }
+
   /**
    * Writes the held frame. With `clear`, its rectangle grows to hold `clear` (the new part
    * transparent: it leaves those pixels as they are) and is cleared after it is shown; what it
@@ -475,10 +495,14 @@ export class GifWriter {
     this.next = next;
   }
 
-  /** Writes the held frame and the trailer, and closes the file. */
+  /**
+   * Writes the held frame and the trailer, and closes the file. With transparency the last frame
+   * clears all it shows, so that the canvas is clear again where the animation starts over (or
+   * where another writer's frames are joined on).
+   */
   async finish(): Promise<void> {
     if (this.closed) return;
-    await this.flush(undefined);
+    await this.flush(this.spec.alpha ? this.shownRect() : undefined);
     await this.put(Uint8Array.of(0x3b));
     await this.close();
   }
