@@ -109,10 +109,8 @@ export class GifWriter {
   /** The global palette (the transparent index right after its colours). */
   private readonly global: FramePalette;
   private readonly local = new LocalPaletteBuilder();
-  /** Pixels marked DRAW by the last changedRect or opaqueRect. */
+  /** Pixels marked DRAW by the last changedRect. */
   private marked = 0;
-  /** Frames written with their own palette. */
-  localFrames = 0;
   /**
    * Per pixel the source colour it was last drawn from: its RGBA word with alpha cleared
    * (NEVER_DRAWN before the first time), and what this frame does with it (DRAW or not).
@@ -336,7 +334,6 @@ export class GifWriter {
     if (n < 1) return global;
     const bytes = 3 << Math.max(1, Math.ceil(Math.log2(n + 1)));
     if ((cut.globalError - cut.error) * step < LOCAL_GAIN_PER_BYTE * bytes) return global;
-    this.localFrames++;
     return framePalette(cut.colors, this.spec.dither, this.spec.lossy ?? 0);
   }
 
