@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { createWriter, stitch } from '../src/index.js';
 import { loopCount, paintRgba, readAnimation } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
-import { ffmpegFrames, gifBlocks } from './helpers/gif-blocks.js';
+import { SPRITE_SCENE, ffmpegFrames, gifBlocks } from './helpers/gif-blocks.js';
 import { type Image, paint } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
@@ -223,18 +223,10 @@ describe('GIF writer', () => {
 
   it('writes frame differences with transparency: a still bar is drawn once, a sprite that moves leaves nothing', async (t) => {
     const dir = await tempDir(t);
-    const width = 64;
-    const height = 48;
-    // A still bar (rows 0-3); a sprite that changes colour in place (frames 0-2), then moves
-    // (3-5); a square that appears at frame 4. Opaque pixels become transparent only where the
-    // sprite leaves: the frame before must be cleared there, and only there.
-    const spriteX = (n: number): number => (n < 3 ? 8 : 8 + (n - 2) * 10);
-    const colourAt = (n: number, x: number, y: number): readonly [number, number, number, number] => {
-      if (y < 4) return [x * 4, 20, 200, 255];
-      if (x >= spriteX(n) && x < spriteX(n) + 8 && y >= 20 && y < 28) return [200, 40 + n * 30, 40, 255];
-      if (n >= 4 && x >= 50 && x < 56 && y >= 38 && y < 44) return [30, 180, 60, 255];
-      return [0, 0, 0, 0];
-    };
+    // SPRITE_SCENE: opaque pixels become transparent only where the sprite leaves: the frame
+    // before must be cleared there, and only there.
+    const { width, height } = SPRITE_SCENE;
+    const colourAt = SPRITE_SCENE.rgba;
     const sources = Array.from({ length: 6 }, (_, n) => paintRgba(width, height, (x, y) => colourAt(n, x, y)));
     for (const [i, image] of sources.entries()) await writePng(join(dir, `a_${i}.png`), image);
     const out = join(dir, 'diff.gif');

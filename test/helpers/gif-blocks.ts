@@ -1,7 +1,8 @@
 /**
  * A GIF's blocks as the file has them (no decoding of pixels): each image's rectangle, its own
  * colour table's size, and its graphic control (disposal, delay, transparent index); and the
- * frames as Debian's ffmpeg 5.1 decodes them (an independent decoder from node-av's FFmpeg 8).
+ * frames as Debian's ffmpeg 5.1 decodes them (an independent decoder from node-av's FFmpeg 8); and
+ * a small scene over transparency whose GIF needs frames kept and frames cleared.
  */
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -69,3 +70,20 @@ export function ffmpegFrames(file: string, width: number, height: number): Uint8
   for (let at = 0; at + size <= run.stdout.length; at += size) out.push(new Uint8Array(run.stdout.subarray(at, at + size)));
   return out;
 }
+
+/**
+ * 64x48, 6 frames: a still opaque bar (rows 0-3); a sprite that changes colour in place (frames
+ * 0-2), then moves (3-5); a square that appears at frame 4; transparent elsewhere. RGBA of a pixel.
+ */
+export const SPRITE_SCENE = {
+  width: 64,
+  height: 48,
+  frames: 6,
+  rgba(n: number, x: number, y: number): readonly [number, number, number, number] {
+    const spriteX = n < 3 ? 8 : 8 + (n - 2) * 10;
+    if (y < 4) return [x * 4, 20, 200, 255];
+    if (x >= spriteX && x < spriteX + 8 && y >= 20 && y < 28) return [200, 40 + n * 30, 40, 255];
+    if (n >= 4 && x >= 50 && x < 56 && y >= 38 && y < 44) return [30, 180, 60, 255];
+    return [0, 0, 0, 0];
+  },
+};
