@@ -67,7 +67,7 @@ export const GIF_SETS: readonly FrameSet[] = [
     name: 'alpha',
     about: 'transparency: a gradient disc moving over a transparent background and a still opaque bar, 640x360 (compared on grey)',
     graph:
-      `gradients=s=640x360:c0=0xe0ac69:c1=0x2050c0:c2=0xf0f0f0:c3=0x8d5524:nb_colors=4:speed=0.03:r=${FPS},format=rgba,` +
+      `gradients=s=640x360:c0=0xe0ac69:c1=0x2050c0:c2=0xf0f0f0:c3=0x8d5524:nb_colors=4:seed=5:speed=0.03:r=${FPS},format=rgba,` +
       "geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='255*(lt(hypot(X-320-160*sin(N/8),Y-180),110)+between(Y,20,60))'",
     alpha: true,
   },

@@ -2,7 +2,8 @@
  * flipbook's GIF, animated WebP and APNG play in a real browser (Debian's Chromium, headless,
  * through playwright-core): the image loads at its size, WebCodecs' ImageDecoder counts its
  * frames and their total duration, and a pixel drawn to a canvas has the source colour
- * (for the alpha outputs, a transparent pixel too).
+ * (for the alpha outputs, a transparent pixel too); a GIF with frame differences over
+ * transparency (frames kept and frames cleared) shows every frame's pixels as the source.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { describe, it } from 'node:test';
 import { stitch } from '../src/index.js';
 import { paintRgba } from './helpers/animation.js';
 import { assertPixel, chromiumSkipReason, useBrowser } from './helpers/browser.js';
+import { SPRITE_SCENE } from './helpers/gif-blocks.js';
 import { writePng } from './helpers/png.js';
 
 const skip = chromiumSkipReason();
@@ -81,4 +83,47 @@ describe('GIF, WebP and APNG play in headless Chromium', { skip }, () => {
       }
     });
   }
+
+  it('shows every frame of a GIF with frame differences over transparency as the source: colour and alpha', async () => {
+    const { width, height, frames } = SPRITE_SCENE;
+    await Promise.all(Array.from({ length: frames }, (_, n) => writePng(join(env.dir, `s${n}.png`), paintRgba(width, height, (x, y) => SPRITE_SCENE.rgba(n, x, y)))));
+    await stitch(join(env.dir, 's*.png'), join(env.dir, 'sprite.gif'), { fps: 10, overwrite: true });
+    await writeFile(join(env.dir, 'sprite.html'), '<!doctype html><img src="sprite.gif">');
+    const page = await env.browser.newPage();
+    try {
+      await page.goto(`${env.base}/sprite.html`);
+      // ImageDecoder gives each frame as shown: composed over the ones before, after their disposal.
+      const shown = (await page.evaluate(`(async () => {
+        const decoder = new ImageDecoder({ data: (await fetch('sprite.gif')).body, type: 'image/gif' });
+        await decoder.completed;
+        const canvas = document.createElement('canvas');
+        canvas.width = ${width}; canvas.height = ${height};
+        const g = canvas.getContext('2d', { willReadFrequently: true });
+        const out = [];
+        for (let i = 0; i < decoder.tracks.selectedTrack.frameCount; i++) {
+          g.clearRect(0, 0, ${width}, ${height});
+          g.drawImage((await decoder.decode({ frameIndex: i })).image, 0, 0);
+          out.push(Array.from(g.getImageData(0, 0, ${width}, ${height}).data));
+        }
+        return out;
+      })()`)) as number[][];
+      assert.equal(shown.length, frames, `Chromium shows ${frames} frames`);
+      for (const [n, data] of shown.entries()) {
+        let wrongAlpha = 0;
+        let wrongColour = 0;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            const [r, g, b, a] = SPRITE_SCENE.rgba(n, x, y);
+            const i = (y * width + x) * 4;
+            if (data[i + 3] !== a) wrongAlpha++;
+            else if (a === 255 && [r, g, b].some((v, c) => Math.abs((data[i + c] ?? 0) - v) > 6)) wrongColour++;
+          }
+        }
+        assert.equal(wrongAlpha, 0, `Chromium, frame ${n}: opaque exactly where the source is (${wrongAlpha} pixels wrong)`);
+        assert.equal(wrongColour, 0, `Chromium, frame ${n}: opaque pixels within 6 of the source colour (${wrongColour} wrong)`);
+      }
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -12,6 +12,7 @@ import { ColorHistogram, PaletteMapper, type RgbaRows } from '../src/engine/quan
 import { stitch } from '../src/index.js';
 import { paintRgba, readAnimation } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
+import { gifBlocks } from './helpers/gif-blocks.js';
 import { PALETTE, type Rgb, paint } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
@@ -117,6 +118,8 @@ describe('GIF colours end to end', () => {
     const opaque = await readAnimation(join(dir, 'opaque.gif'));
     const seen = new Set<number>();
     for (const frame of opaque.frames) for (let i = 0; i < frame.data.length; i += 4) seen.add(((frame.data[i] ?? 0) << 16) | ((frame.data[i + 1] ?? 0) << 8) | (frame.data[i + 2] ?? 0));
+    // Over 4096 colours a frame: every frame takes the global palette (none of its own).
+    for (const [n, image] of (await gifBlocks(join(dir, 'opaque.gif'))).images.entries()) assert.equal(image.localTable, 0, `frame ${n} uses the global palette`);
     // The 256th index is the transparent one: the GIF writer leaves unchanged pixels transparent.
     assert.equal(seen.size, 255, `an opaque GIF shows 255 colours (${seen.size})`);
 

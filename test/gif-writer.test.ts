@@ -2,7 +2,7 @@
  * flipbook's own GIF writer (src/engine/gif-writer.ts): LZW and blocks that two decoders read
  * (FFmpeg 8's through node-av, Debian's ffmpeg 5.1 where installed), delays, loop blocks, still
  * regions identical frame to frame, the temporal tolerance, transparency with a moving sprite,
- * and maxSize with it.
+ * frame differences with transparency (disposal per frame), and maxSize with it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import { createWriter, stitch } from '../src/index.js';
 import { loopCount, paintRgba, readAnimation } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
+import { SPRITE_SCENE, ffmpegFrames, gifBlocks } from './helpers/gif-blocks.js';
 import { type Image, paint } from './helpers/images.js';
 import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
@@ -218,6 +219,51 @@ describe('GIF writer', () => {
       assert.equal(wrong, 0, `frame ${n}: opaque exactly on the sprite and the bar, transparent elsewhere (${wrong} pixels wrong)`);
     }
     referenceDecodes(t, out);
+  });
+
+  it('writes frame differences with transparency: a still bar is drawn once, a sprite that moves leaves nothing', async (t) => {
+    const dir = await tempDir(t);
+    // SPRITE_SCENE: opaque pixels become transparent only where the sprite leaves: the frame
+    // before must be cleared there, and only there.
+    const { width, height } = SPRITE_SCENE;
+    const colourAt = SPRITE_SCENE.rgba;
+    const sources = Array.from({ length: 6 }, (_, n) => paintRgba(width, height, (x, y) => colourAt(n, x, y)));
+    for (const [i, image] of sources.entries()) await writePng(join(dir, `a_${i}.png`), image);
+    const out = join(dir, 'diff.gif');
+    await stitch(join(dir, 'a_*.png'), out, { fps: 10 });
+
+    const blocks = await gifBlocks(out);
+    assert.equal(blocks.images.length, 6, 'six images');
+    for (const [n, image] of blocks.images.entries()) {
+      assert.equal(image.delay, 10, `frame ${n}: 10 hundredths`);
+      // After the first, no frame draws the still bar again (the last one's rectangle grows to clear all).
+      if (n > 0 && n < 5) assert.ok(image.y >= 4, `frame ${n} leaves the still bar as shown (its rectangle starts at row ${image.y})`);
+      // Kept, except where the next frame has transparent pixels over something shown (the
+      // frames before a move), and the last, which clears all it shows for the next loop.
+      const clears = n === 2 || n === 3 || n === 4 || n === 5;
+      assert.equal(image.disposal, clears ? 2 : 1, `frame ${n}: disposal ${clears ? 'restore to background' : 'keep'}`);
+    }
+
+    const check = (decoder: string, frames: readonly Uint8Array[]): void => {
+      assert.equal(frames.length, 6, `${decoder}: six frames`);
+      for (const [n, data] of frames.entries()) {
+        let wrongAlpha = 0;
+        let wrongColour = 0;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            const [r, g, b, a] = colourAt(n, x, y);
+            const i = (y * width + x) * 4;
+            if ((data[i + 3] === 255) !== (a === 255) || ((data[i + 3] ?? 0) % 255) !== 0) wrongAlpha++;
+            else if (a === 255 && (data[i] !== r || data[i + 1] !== g || data[i + 2] !== b)) wrongColour++;
+          }
+        }
+        assert.equal(wrongAlpha, 0, `${decoder}, frame ${n}: opaque exactly where the source is (${wrongAlpha} pixels wrong)`);
+        assert.equal(wrongColour, 0, `${decoder}, frame ${n}: opaque pixels are their source colour (${wrongColour} wrong)`);
+      }
+    };
+    const back = await readAnimation(out);
+    check('FFmpeg 8', back.frames.map((f) => f.data));
+    if (referenceDecodes(t, out)) check('ffmpeg 5.1', ffmpegFrames(out, width, height));
   });
 
   it('fits maxSize, raising the tolerance before anything else', async (t) => {

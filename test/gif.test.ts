@@ -13,6 +13,7 @@ import { type FlipbookError, createWriter, stitch } from '../src/index.js';
 import { loopCount, meanRgba, paintRgba, readAnimation, rgbOf, blockErrors } from './helpers/animation.js';
 import { runCli } from './helpers/cli.js';
 import { writeFrames } from './helpers/frames.js';
+import { gifBlocks } from './helpers/gif-blocks.js';
 import { type Image, scene, solid } from './helpers/images.js';
 import { fixture } from './helpers/fixtures.js';
 import { writePng } from './helpers/png.js';
@@ -158,8 +159,12 @@ describe('GIF from stitch', () => {
     assert.equal(await loopCount(join(dir, 'once.gif')), 1);
     const back = await readAnimation(join(dir, 'c.gif'));
     const colours = new Set<number>();
-    for (const frame of back.frames) for (let i = 0; i < frame.data.length; i += 4) colours.add(((frame.data[i] ?? 0) << 16) | ((frame.data[i + 1] ?? 0) << 8) | (frame.data[i + 2] ?? 0));
-    assert.ok(colours.size <= 16, `${colours.size} colours`);
+    const first = back.frames[0]?.data ?? new Uint8Array(0);
+    for (let i = 0; i < first.length; i += 4) colours.add(((first[i] ?? 0) << 16) | ((first[i + 1] ?? 0) << 8) | (first[i + 2] ?? 0));
+    assert.ok(colours.size > 1 && colours.size <= 16, `the first frame shows ${colours.size} colours`);
+    // Every palette (the global one and a frame's own) holds at most 16 colours: the transparent index comes right after them.
+    const blocks = await gifBlocks(join(dir, 'c.gif'));
+    for (const [n, image] of blocks.images.entries()) assert.ok(image.transparent >= 1 && image.transparent <= 16, `frame ${n}: a palette of ${image.transparent} colours`);
     for (const [options, option] of [
       [{ crf: 20 }, 'crf'],
       [{ bitrate: '1M' }, 'bitrate'],

@@ -7,16 +7,23 @@
  *   a change). A pixel within `tolerance` of it stays as shown: it is written as the transparent
  *   index, inside the smallest rectangle that holds every changed pixel. Still regions cost
  *   nothing and never shimmer, and a slow drift is redrawn once it has moved past the tolerance.
- * - **Transparency** of the source (alpha below ALPHA_THRESHOLD): such frames are drawn over a
- *   cleared canvas (disposal "restore to background"), only the rectangle of their opaque pixels.
+ * - **Transparency** of the source (alpha below ALPHA_THRESHOLD) with frame differences too: a
+ *   frame is held until the next one comes; if the next one has transparent pixels where
+ *   something is shown, the held frame's rectangle grows to hold them and is cleared after it is
+ *   shown (disposal "restore to background"), and the next frame draws again what it needs there.
+ *   Otherwise frames are kept (disposal "do not dispose"), so an unchanged pixel is left as the
+ *   viewer shows it, exactly as without transparency.
+ * - **Local palettes.** A frame whose drawn pixels a palette of their own fits much better than
+ *   the global one carries it (see local-palette.ts).
  *
- * Memory is a few frames' worth (the reference colours, the working rows, one frame's indices and
- * its LZW output), whatever the number of frames. Bytes go to the file frame by frame.
+ * Memory is a few frames' worth (the reference colours, the working rows, two frames' indices and
+ * the LZW output), whatever the number of frames. Bytes go to the file frame by frame.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
+import { LocalPaletteBuilder } from './local-palette.js';
 import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
@@ -43,10 +50,54 @@ export interface GifWriterSpec {
    * string the LZW dictionary already has, so codes cover longer runs. 0: exact.
    */
   lossy?: number | undefined;
+  /**
+   * A frame may carry its own palette (a local colour table), cut from the pixels it draws, when
+   * that lowers its squared error by more than LOCAL_GAIN_PER_BYTE a byte of the table. Default
+   * true; false: every frame uses the global palette.
+   */
+  localPalettes?: boolean | undefined;
+}
+
+/**
+ * A frame's palette is its own when it lowers the frame's summed squared RGB error by at least
+ * this much for each byte of its colour table.
+ */
+const LOCAL_GAIN_PER_BYTE = 20;
+
+/** A palette a frame is mapped to: the global one or its own. */
+interface FramePalette {
+  colors: Uint8Array;
+  /** Its colours; the transparent index is right after them. */
+  n: number;
+  /** Bits of its colour table (2^bits entries). */
+  bits: number;
+  mapper: PaletteMapper;
+  palR: Int32Array;
+  palG: Int32Array;
+  palB: Int32Array;
+  /** Lossy LZW's swap lists (see lossyCandidates), or none. */
+  swaps: Uint8Array | undefined;
+}
+
+function framePalette(colors: Uint8Array, dither: Dither, lossy: number): FramePalette {
+  const n = Math.floor(colors.length / 3);
+  return {
+    colors,
+    n,
+    bits: Math.max(1, Math.ceil(Math.log2(n + 1))),
+    mapper: new PaletteMapper(colors, n, dither),
+    palR: Int32Array.from({ length: n }, (_, i) => colors[i * 3] ?? 0),
+    palG: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 1] ?? 0),
+    palB: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 2] ?? 0),
+    swaps: lossy > 0 ? lossyCandidates(colors, n, lossy) : undefined,
+  };
 }
 
 /** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
 const LOSSY_CANDIDATES = 8;
+
+/** A rectangle of pixels: [x0, y0, x1, y1), the ends exclusive. */
+type Rect = readonly [number, number, number, number];
 
 /** Disposal methods of the graphic control extension. */
 const KEEP = 1;
@@ -55,21 +106,22 @@ const CLEAR = 2;
 export class GifWriter {
   private readonly spec: GifWriterSpec;
   private readonly handle: FileHandle;
-  private readonly mapper: PaletteMapper;
-  private readonly palR: Int32Array;
-  private readonly palG: Int32Array;
-  private readonly palB: Int32Array;
-  /** The transparent index: right after the colours. */
-  private readonly clear: number;
-  /** Bits of the colour table (its size is 2^bits). */
-  private readonly tableBits: number;
+  /** The global palette (the transparent index right after its colours). */
+  private readonly global: FramePalette;
+  private readonly local = new LocalPaletteBuilder();
+  /** Pixels marked DRAW by the last changedRect. */
+  private marked = 0;
   /**
    * Per pixel the source colour it was last drawn from: its RGBA word with alpha cleared
    * (NEVER_DRAWN before the first time), and what this frame does with it (DRAW or not).
    */
   private readonly reference: Uint32Array;
   private readonly drawn: Uint8Array;
-  private readonly indices: Uint8Array;
+  /** The held frame's indices (rows of its rectangle's width), and a spare to grow them into. */
+  private indices: Uint8Array;
+  private spare: Uint8Array;
+  /** The frame written last, held until the next one says how it must be disposed of. */
+  private pending: { rect: Rect; palette: FramePalette; delay: number } | undefined;
   private readonly lzw: LzwEncoder;
   /** Working rows of the error diffusion, and the frame's bytes: kept from frame to frame. */
   private here: Int32Array;
@@ -83,17 +135,13 @@ export class GifWriter {
     this.handle = handle;
     const n = Math.floor(spec.colors.length / 3);
     if (n < 1 || n > 255) throw new RangeError(`A GIF palette here has 1 to 255 colours, not ${n}`);
-    this.clear = n;
-    this.mapper = new PaletteMapper(spec.colors, n, spec.dither);
-    this.palR = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3] ?? 0);
-    this.palG = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 1] ?? 0);
-    this.palB = Int32Array.from({ length: n }, (_, i) => spec.colors[i * 3 + 2] ?? 0);
-    this.tableBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-    this.lzw = new LzwEncoder(spec.lossy ? lossyCandidates(spec.colors, n, spec.lossy) : undefined);
+    this.global = framePalette(spec.colors.subarray(0, n * 3), spec.dither, spec.lossy ?? 0);
+    this.lzw = new LzwEncoder();
     const pixels = spec.width * spec.height;
     this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
     this.indices = new Uint8Array(pixels);
+    this.spare = new Uint8Array(pixels);
     this.here = new Int32Array(spec.width * 3);
     this.next = new Int32Array(spec.width * 3);
   }
@@ -123,15 +171,16 @@ export class GifWriter {
   /** The header: logical screen, global colour table, loop block. */
   private header(): Uint8Array {
     const { width, height, colors, loop } = this.spec;
-    const out = new ByteWriter(64 + 3 * (1 << this.tableBits));
+    const { bits, n } = this.global;
+    const out = new ByteWriter(64 + 3 * (1 << bits));
     out.bytes([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // GIF89a
     out.u16(width);
     out.u16(height);
-    out.byte(0x80 | ((this.tableBits - 1) << 4) | (this.tableBits - 1)); // global table, its size
-    out.byte(this.clear); // background: the transparent index
+    out.byte(0x80 | ((bits - 1) << 4) | (bits - 1)); // global table, its size
+    out.byte(n); // background: the transparent index
     out.byte(0);
-    const table = new Uint8Array(3 * (1 << this.tableBits));
-    table.set(colors.subarray(0, this.clear * 3));
+    const table = new Uint8Array(3 * (1 << bits));
+    table.set(colors.subarray(0, n * 3));
     out.bytes(table);
     if (loop !== 1) {
       // NETSCAPE2.0: 0 plays forever, n repeats n times after the first play.
@@ -142,34 +191,125 @@ export class GifWriter {
     return out.view();
   }
 
-  /** Encodes an RGBA frame shown for `delay` hundredths of a second. */
+  /**
+   * Encodes an RGBA frame shown for `delay` hundredths of a second. The frame is held until the
+   * next one comes (or finish()): only then is it known whether its rectangle must be cleared
+   * after it is shown (disposal "restore to background"), because the next frame has
+   * transparent pixels where something is drawn now.
+   */
   async write(picture: RgbaRows, delay: number): Promise<void> {
     const { width, height } = this.spec;
     if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
-    const rect = this.spec.alpha ? this.opaqueRect(picture) : this.changedRect(picture);
-    const disposal = this.spec.alpha ? CLEAR : KEEP;
-    const [x0, y0, x1, y1] = rect ?? [0, 0, 1, 1];
+    if (this.pending) await this.flush(this.spec.alpha ? this.toClear(picture) : undefined);
+    const rect = this.changedRect(picture);
+    const palette = rect ? this.paletteFor(picture, rect) : this.global;
+    if (rect) this.mapRect(picture, rect, palette);
+    else this.indices[0] = palette.n;
+    this.pending = { rect: rect ?? [0, 0, 1, 1], palette, delay };
+    this.frames++;
+  }
+
+  /**
+   * The rectangle of pixels shown opaque now that are transparent in `picture` (undefined when
+   * none): the held frame must clear them.
+   */
+  private toClear(picture: RgbaRows): Rect | undefined {
+    const { width, height } = picture;
+    const words = wordsOf(picture);
+    const rowWords = picture.stride >> 2;
+    const { reference } = this;
+    let x0 = width;
+    let y0 = height;
+    let x1 = 0;
+    let y1 = 0;
+    for (let y = 0; y < height; y++) {
+      const row = y * rowWords;
+      const p0 = y * width;
+      for (let x = 0; x < width; x++) {
+        if ((reference[p0 + x] as number) === NEVER_DRAWN || (words[row + x] as number) >>> 24 >= ALPHA_THRESHOLD) continue;
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
+      }
+    }
+    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
+  }
+
+  /** The rectangle of every pixel shown opaque (undefined when none is). */
+  private shownRect(): Rect | undefined {
+    const { width, height } = this.spec;
+    const { reference } = this;
+    let x0 = width;
+    let y0 = height;
+    let x1 = 0;
+    let y1 = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0, p = y * width; x < width; x++, p++) {
+        if ((reference[p] as number) === NEVER_DRAWN) continue;
+        if (x < x0) x0 = x;
+        if (x >= x1) x1 = x + 1;
+        if (y < y0) y0 = y;
+        y1 = y + 1;
+      }
+    }
+    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
+  }
+
+  /**
+   * Writes the held frame. With `clear`, its rectangle grows to hold `clear` (the new part
+   * transparent: it leaves those pixels as they are) and is cleared after it is shown; what it
+   * covered then shows nothing, and the next frame draws it again.
+   */
+  private async flush(clear: Rect | undefined): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    const { palette, delay } = pending;
+    let rect = pending.rect;
+    let disposal = KEEP;
+    if (clear) {
+      disposal = CLEAR;
+      const grown: Rect = [Math.min(rect[0], clear[0]), Math.min(rect[1], clear[1]), Math.max(rect[2], clear[2]), Math.max(rect[3], clear[3])];
+      if (grown.some((v, i) => v !== rect[i])) {
+        const [x0, y0, x1, y1] = rect;
+        const w = x1 - x0;
+        const gw = grown[2] - grown[0];
+        const spare = this.spare.subarray(0, gw * (grown[3] - grown[1]));
+        spare.fill(palette.n);
+        for (let y = y0; y < y1; y++) spare.set(this.indices.subarray((y - y0) * w, (y - y0 + 1) * w), (y - grown[1]) * gw + (x0 - grown[0]));
+        [this.indices, this.spare] = [this.spare, this.indices];
+        rect = grown;
+      }
+      const { width } = this.spec;
+      for (let y = rect[1]; y < rect[3]; y++) this.reference.fill(NEVER_DRAWN, y * width + rect[0], y * width + rect[2]);
+    }
+    const [x0, y0, x1, y1] = rect;
     const w = x1 - x0;
     const h = y1 - y0;
-    if (rect) this.mapRect(picture, rect);
-    else this.indices[0] = this.clear;
     const out = this.out;
     out.reset();
     // Graphic control extension: disposal, transparent index, delay.
     out.bytes([0x21, 0xf9, 0x04, (disposal << 2) | 1]);
     out.u16(Math.max(0, Math.min(65535, Math.round(delay))));
-    out.byte(this.clear);
+    out.byte(palette.n);
     out.byte(0);
-    // Image descriptor: the rectangle, no local table.
+    // Image descriptor: the rectangle, and the frame's own colour table if it has one.
     out.byte(0x2c);
     out.u16(x0);
     out.u16(y0);
     out.u16(w);
     out.u16(h);
-    out.byte(0);
-    const minCode = Math.max(2, this.tableBits);
+    if (palette === this.global) out.byte(0);
+    else {
+      out.byte(0x80 | (palette.bits - 1));
+      const table = new Uint8Array(3 * (1 << palette.bits));
+      table.set(palette.colors);
+      out.bytes(table);
+    }
+    const minCode = Math.max(2, palette.bits);
     out.byte(minCode);
-    const data = this.lzw.encode(this.indices.subarray(0, w * h), minCode);
+    const data = this.lzw.encode(this.indices.subarray(0, w * h), minCode, palette.swaps);
     for (let i = 0; i < data.length; i += 255) {
       const n = Math.min(255, data.length - i);
       out.byte(n);
@@ -177,7 +317,24 @@ export class GifWriter {
     }
     out.byte(0);
     await this.put(out.view());
-    this.frames++;
+  }
+
+  /**
+   * The palette a frame's drawn pixels are mapped to: its own (cut from them) when that lowers
+   * their squared error by LOCAL_GAIN_PER_BYTE a byte of its colour table, else the global one.
+   */
+  private paletteFor(picture: RgbaRows, rect: readonly [number, number, number, number]): FramePalette {
+    const global = this.global;
+    if (this.spec.localPalettes === false || this.marked === 0) return global;
+    const { local } = this;
+    const step = Math.max(1, Math.ceil(this.marked / (1 << 16)));
+    if (!local.count(wordsOf(picture), picture.stride >> 2, this.drawn, this.spec.width, DRAW, rect, this.marked)) return global;
+    const cut = local.palette(global.n, (r, g, b) => global.mapper.nearest(r, g, b), global.colors, step);
+    const n = cut.colors.length / 3;
+    if (n < 1) return global;
+    const bytes = 3 << Math.max(1, Math.ceil(Math.log2(n + 1)));
+    if ((cut.globalError - cut.error) * step < LOCAL_GAIN_PER_BYTE * bytes) return global;
+    return framePalette(cut.colors, this.spec.dither, this.spec.lossy ?? 0);
   }
 
   /**
@@ -190,6 +347,8 @@ export class GifWriter {
     const words = wordsOf(picture);
     const { reference, drawn } = this;
     const tol = this.spec.tolerance;
+    const alpha = this.spec.alpha;
+    let marked = 0;
     let x0 = width;
     let y0 = height;
     let x1 = 0;
@@ -202,12 +361,16 @@ export class GifWriter {
       let last = -1;
       for (let x = 0; x < width; x++) {
         const p = p0 + x;
-        const v = (words[row + x] as number) & RGB_MASK;
+        const word = words[row + x] as number;
+        // A transparent pixel shows nothing already (toClear and flush saw to that).
+        if (alpha && word >>> 24 < ALPHA_THRESHOLD) continue;
+        const v = word & RGB_MASK;
         const ref = reference[p] as number;
         if (v === ref) continue;
         // Never drawn (ref has bits no colour has), or past the tolerance in a channel.
         if (tol > 0 && ref !== NEVER_DRAWN && withinTolerance(v, ref, tol)) continue;
         drawn[p] = DRAW;
+        marked++;
         if (first < 0) first = x;
         last = x;
       }
@@ -218,28 +381,7 @@ export class GifWriter {
         y1 = y + 1;
       }
     }
-    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
-  }
-
-  /** The rectangle of opaque pixels, every one of them to draw (the canvas is cleared after each frame). */
-  private opaqueRect(picture: RgbaRows): [number, number, number, number] | undefined {
-    const { data, width, height, stride } = picture;
-    const { drawn } = this;
-    let x0 = width;
-    let y0 = height;
-    let x1 = 0;
-    let y1 = 0;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0, i = y * stride + 3, p = y * width; x < width; x++, i += 4, p++) {
-        if ((data[i] ?? 0) >= ALPHA_THRESHOLD) {
-          drawn[p] = DRAW;
-          if (x < x0) x0 = x;
-          if (x >= x1) x1 = x + 1;
-          if (y < y0) y0 = y;
-          y1 = y + 1;
-        } else drawn[p] = 0;
-      }
-    }
+    this.marked = marked;
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
   }
 
@@ -248,12 +390,13 @@ export class GifWriter {
    * palette (dithered), the others to the transparent index. Marked pixels become references.
    * The diffusion is paletteuse's to the integer (see diffuseError), inlined for Sierra-2-4A.
    */
-  private mapRect(picture: RgbaRows, [x0, y0, x1, y1]: readonly [number, number, number, number]): void {
+  private mapRect(picture: RgbaRows, [x0, y0, x1, y1]: readonly [number, number, number, number], palette: FramePalette): void {
     const { data, width, stride } = picture;
     const words = wordsOf(picture);
     const rowWords = stride >> 2;
-    const { drawn, reference, indices, mapper, palR, palG, palB } = this;
-    const clear = this.clear;
+    const { drawn, reference, indices } = this;
+    const { mapper, palR, palG, palB } = palette;
+    const clear = palette.n;
     const w = x1 - x0;
     const dither = this.spec.dither;
     const sierra = dither === 'sierra2_4a';
@@ -349,9 +492,14 @@ export class GifWriter {
     this.next = next;
   }
 
-  /** Writes the trailer and closes the file. */
+  /**
+   * Writes the held frame and the trailer, and closes the file. With transparency the last frame
+   * clears all it shows, so that the canvas is clear again where the animation starts over (or
+   * where another writer's frames are joined on).
+   */
   async finish(): Promise<void> {
     if (this.closed) return;
+    await this.flush(this.spec.alpha ? this.shownRect() : undefined);
     await this.put(Uint8Array.of(0x3b));
     await this.close();
   }
@@ -489,8 +637,8 @@ export class LzwEncoder {
    * The LZW code stream of `indices` (not yet cut into sub-blocks). Lossy: an index may be
    * swapped, in `indices`, for one of its candidates that continues a known string.
    */
-  encode(indices: Uint8Array, minCode: number): Uint8Array {
-    const { stamps, codes, swaps } = this;
+  encode(indices: Uint8Array, minCode: number, swaps: Uint8Array | undefined = this.swaps): Uint8Array {
+    const { stamps, codes } = this;
     const clearCode = 1 << minCode;
     const eoi = clearCode + 1;
     let size = minCode + 1;
