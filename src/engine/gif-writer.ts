@@ -43,6 +43,12 @@ export interface GifWriterSpec {
    * string the LZW dictionary already has, so codes cover longer runs. 0: exact.
    */
   lossy?: number | undefined;
+  /**
+   * Only the frames' blocks: no header before them, no trailer after (a segment of a GIF
+   * rendered in parallel; the join writes GifWriter.headerBytes() before the segments and the
+   * trailer after them).
+   */
+  blocksOnly?: boolean | undefined;
 }
 
 /** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
@@ -102,7 +108,7 @@ export class GifWriter {
     const handle = await open(spec.file, 'w');
     const writer = new GifWriter(spec, handle);
     try {
-      await writer.put(writer.header());
+      if (!spec.blocksOnly) await writer.put(writer.header());
     } catch (error) {
       await handle.close();
       throw error;
@@ -118,6 +124,28 @@ export class GifWriter {
       const name = this.spec.name ?? this.spec.file;
       throw new FlipbookError('IO', `Cannot write ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
     }
+  }
+
+  /** The header open() writes (logical screen, global colour table, loop block), alone: for the join of a GIF rendered in segments. */
+  static headerBytes(spec: Omit<GifWriterSpec, 'file'>): Uint8Array {
+    return new GifWriter({ ...spec, file: '' }, undefined as unknown as FileHandle).header().slice();
+  }
+
+  /**
+   * Takes `picture` as the frame shown before the first one written (a segment of a GIF
+   * rendered in parallel: the last frame written before the segment): every pixel counts as
+   * drawn from its colour, so the first frame holds only what changed since, as in one piece.
+   * The same bytes as in one piece when the tolerance is 0 (a pixel's reference is then always
+   * the previous frame's colour); with a tolerance, a pixel may in one piece still refer to an
+   * older colour within it. Nothing to do with transparency (each frame is drawn whole then).
+   */
+  prime(picture: RgbaRows): void {
+    const { width, height } = this.spec;
+    if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
+    if (this.spec.alpha) return;
+    const words = wordsOf(picture);
+    const rowWords = picture.stride >> 2;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.reference[y * width + x] = (words[y * rowWords + x] as number) & RGB_MASK;
   }
 
   /** The header: logical screen, global colour table, loop block. */
@@ -352,7 +380,7 @@ export class GifWriter {
   /** Writes the trailer and closes the file. */
   async finish(): Promise<void> {
     if (this.closed) return;
-    await this.put(Uint8Array.of(0x3b));
+    if (!this.spec.blocksOnly) await this.put(Uint8Array.of(GIF_TRAILER));
     await this.close();
   }
 
@@ -367,6 +395,9 @@ export class GifWriter {
     return this.frames;
   }
 }
+
+/** The byte that ends a GIF. */
+export const GIF_TRAILER = 0x3b;
 
 function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
