@@ -15,6 +15,7 @@ import { loadAnimationModule } from '../animate/module.js';
 import type { DrawingCanvas, DrawingContext2D } from '../animate/drawing-context.js';
 import { prepareFrame } from '../writer/frame-input.js';
 import { throwIfAborted } from '../util/abort.js';
+import { renderGifSegment } from './gif.js';
 import type { SegmentDone, SegmentTask } from './task.js';
 
 /**
@@ -27,6 +28,7 @@ import type { SegmentDone, SegmentTask } from './task.js';
 export async function renderSegment(task: SegmentTask, file: string, signal?: AbortSignal, onFrame?: () => void): Promise<SegmentDone> {
   throwIfAborted(signal);
   checkTask(task);
+  if (task.gif) return renderGifSegment(task, task.gif, file, signal, onFrame);
   return task.source.kind === 'stitch' ? renderStitchSegment(task, task.source, file, signal, onFrame) : renderAnimateSegment(task, task.source, file, signal, onFrame);
 }
 

@@ -52,15 +52,23 @@ export interface SegmentedResult {
  */
 export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean }): Text | undefined {
   // (A video too short for two segments also runs in one piece, silently: see worthSegments.)
-  const why = options.animation
-    ? `${options.format.extension} is an animated image`
-    : options.vfr
-      ? text`${opt('vfr', true)} holds pictures by timestamp`
-      : options.slides
-        ? 'transitions and fades span two images'
-        : facts.alpha
-          ? 'the video keeps an alpha channel'
-          : undefined;
+  const gif = options.animation?.codec === 'gif';
+  if (gif && options.queue) {
+    throw new FlipbookError('INVALID_OPTION', "A GIF is not rendered on a queue: its palette needs the colours of every segment before any frame is mapped, and the queue's workers do not share them", {
+      option: 'queue',
+      hint: text`Leave out ${opt('queue')}: ${opt('jobs', 2)} renders a GIF on this machine's cores`,
+    });
+  }
+  const why = (() => {
+    if (options.animation && !gif) return `${options.format.extension} is an animated image`;
+    if (gif && options.animation?.maxSize !== undefined) return text`a GIF that must fit ${opt('maxSize')} is encoded again at other sizes`;
+    if (gif && 'skipInvalid' in options && options.skipInvalid === true) return text`with ${opt('skipInvalid', true)}, an image left out of a GIF moves every later frame`;
+    if (options.vfr) return text`${opt('vfr', true)} holds pictures by timestamp`;
+    if (options.slides) return 'transitions and fades span two images';
+    // A GIF's transparency is its palette's: the segments share it.
+    if (facts.alpha && !gif) return 'the video keeps an alpha channel';
+    return undefined;
+  })();
   return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
 }
 
