@@ -21,7 +21,7 @@ import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { histogramFile } from './gif.js';
 import { planSegments } from './plan.js';
-import { type PoolRun, runPool } from './pool.js';
+import { type PoolRun, WorkerPool } from './pool.js';
 import type { GifPhase, SegmentDone, SegmentSource, SegmentTask } from './task.js';
 
 export interface GifSegmentedRun {
@@ -64,7 +64,9 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
   throwIfAborted(signal);
   const fps = fractionToNumber(options.fps);
   const spans = planSegments(run.pictures, fps, options.jobs);
-  const execute = run.executor ?? runPool;
+  // One set of workers for both rounds: each process starts once.
+  const pool = run.executor ? undefined : new WorkerPool(options.jobs);
+  const execute = run.executor ?? ((r: PoolRun) => pool!.run(r));
   const warnings: Text[] = [];
   const out = await SafeOutput.create(options.output, { overwrite: options.overwrite, inputs: run.inputs });
   const dir = temporaryName(options.output, `${randomBytes(4).toString('hex')}.segments`);
@@ -166,6 +168,7 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
     await out.discard();
     throw error;
   } finally {
+    await pool?.close();
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     removeDir();
   }
