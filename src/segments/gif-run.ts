@@ -20,7 +20,7 @@ import { SafeOutput, temporaryName } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { histogramFile } from './gif.js';
-import { planSegments } from './plan.js';
+import { MIN_SEGMENT_FRAMES, planSegments } from './plan.js';
 import { type PoolRun, WorkerPool } from './pool.js';
 import type { GifPhase, SegmentDone, SegmentSource, SegmentTask } from './task.js';
 
@@ -63,7 +63,10 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
   const { options, plan, signal } = { ...run, signal: hooks.signal };
   throwIfAborted(signal);
   const fps = fractionToNumber(options.fps);
-  const spans = planSegments(run.pictures, fps, options.jobs);
+  // One segment a worker (at least MIN_SEGMENT_FRAMES pictures each): a GIF's pictures cost
+  // about the same each, and every segment pays a colour-count file, a cold nearest-colour cache
+  // and a priming frame.
+  const spans = planSegments(run.pictures, fps, options.jobs, Math.max(MIN_SEGMENT_FRAMES, Math.ceil(run.pictures / options.jobs)));
   // One set of workers for both rounds: each process starts once.
   const pool = run.executor ? undefined : new WorkerPool(options.jobs);
   const execute = run.executor ?? ((r: PoolRun) => pool!.run(r));

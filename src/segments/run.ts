@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { onExit } from 'signal-exit';
 
 import { type AudioResult, joinSegments } from '../engine/index.js';
@@ -101,7 +102,10 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
   const clock = new ProgressClock(run.frames);
   try {
     await mkdir(dir, { recursive: true });
-    const tasks: SegmentTask[] = spans.map((span) => ({ output: options.output, index: span.index, segments: spans.length, first: span.first, count: span.count, total: run.frames, source: run.source }));
+    // On this machine's pool, each worker's encoder gets its share of the cores (see encoderThreads).
+    const local = !run.executor && !options.queue;
+    const threads = local ? encoderThreads(options.jobs) : undefined;
+    const tasks: SegmentTask[] = spans.map((span) => ({ output: options.output, index: span.index, segments: spans.length, first: span.first, count: span.count, total: run.frames, source: run.source, ...(threads ? { threads } : {}) }));
     const files = tasks.map((task) => join(dir, `segment-${String(task.index).padStart(5, '0')}.nut`));
     const done = await (run.executor ?? (options.queue ? queueExecutor(options.queue) : runPool))({
       tasks,
@@ -145,4 +149,14 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     removeDir();
   }
+}
+
+/**
+ * Encoder threads for each of `jobs` workers on this machine: its share of the cores, at least
+ * one (undefined: the encoder's own choice, as many as the machine has).
+ * FLIPBOOK_SEGMENT_THREADS=auto leaves it to the encoder (for measuring).
+ */
+export function encoderThreads(jobs: number): number | undefined {
+  if (jobs <= 1 || process.env.FLIPBOOK_SEGMENT_THREADS === 'auto') return undefined;
+  return Math.max(1, Math.floor(availableParallelism() / jobs));
 }

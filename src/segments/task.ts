@@ -17,6 +17,8 @@ export interface SegmentTask {
   total: number;
   /** How the pictures are made. */
   source: SegmentSource;
+  /** Encoder threads for this segment (the local pool: the worker's share of the cores); default the encoder's own choice. */
+  threads?: number;
   /**
    * A GIF's segment (src/segments/gif.ts): its pictures counted and spooled, or mapped to the
    * palette of all segments. `first` and `count` then number pictures (stitch's images,
