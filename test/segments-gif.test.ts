@@ -59,6 +59,15 @@ function sameTiming(one: AnimationBack, jobs: AnimationBack, what: string): void
   );
 }
 
+/** Options that record warnings, and a check that the run was not said to run in one piece (it then was not cut). */
+function watched(): { onWarning: (w: string) => void; check: (what: string) => void } {
+  const warnings: string[] = [];
+  return {
+    onWarning: (w) => warnings.push(w),
+    check: (what) => assert.ok(!warnings.some((w) => w.includes('one piece')), `${what}: rendered in segments, not in one piece: ${JSON.stringify(warnings)}`),
+  };
+}
+
 describe('GIF with jobs', () => {
   let dir: string;
   let pattern: string;
@@ -96,7 +105,9 @@ describe('GIF with jobs', () => {
     const cuts = planSegments(FRAMES, 25, 3, Math.max(25, Math.ceil(FRAMES / 3))).map((s) => s.first);
     assert.ok(cuts.length >= 2, `cut at ${cuts.join(', ')}`);
     await stitch(pattern, join(dir, 'tol-one.gif'), options);
-    await stitch(pattern, join(dir, 'tol-three.gif'), { ...options, jobs: 3 });
+    const seen = watched();
+    await stitch(pattern, join(dir, 'tol-three.gif'), { ...options, jobs: 3, onWarning: seen.onWarning });
+    seen.check('jobs 3, tolerance 6');
     const [one, three] = await Promise.all([readAnimation(join(dir, 'tol-one.gif')), readAnimation(join(dir, 'tol-three.gif'))]);
     sameTiming(one, three, 'jobs 3, tolerance 6');
     let worst = { max: 0, mean: 0 };
@@ -119,7 +130,9 @@ describe('GIF with jobs', () => {
     await writeFrames(alphaDir, Array.from({ length: 50 }, (_, n) => ({ name: `a_${String(n).padStart(3, '0')}.png`, image: alphaFrame(n % 7) })));
     const options = { fps: 25, overwrite: true };
     await stitch(join(alphaDir, 'a_*.png'), join(dir, 'alpha-one.gif'), options);
-    await stitch(join(alphaDir, 'a_*.png'), join(dir, 'alpha-two.gif'), { ...options, jobs: 2 });
+    const seen = watched();
+    await stitch(join(alphaDir, 'a_*.png'), join(dir, 'alpha-two.gif'), { ...options, jobs: 2, onWarning: seen.onWarning });
+    seen.check('transparency');
     const [a, b] = await Promise.all([readFile(join(dir, 'alpha-one.gif')), readFile(join(dir, 'alpha-two.gif'))]);
     assert.ok(a.equals(b), `the same bytes (${b.length} against ${a.length})`);
   });
@@ -141,7 +154,9 @@ export function draw(ctx, { index }) {
 `,
     );
     const one = await animate({ module, frames: 50 }, join(dir, 'anim-one.gif'), { overwrite: true });
-    const two = await animate({ module, frames: 50 }, join(dir, 'anim-two.gif'), { overwrite: true, jobs: 2 });
+    const seen = watched();
+    const two = await animate({ module, frames: 50 }, join(dir, 'anim-two.gif'), { overwrite: true, jobs: 2, onWarning: seen.onWarning });
+    seen.check('animation module');
     assert.equal(two.frames, 50, `50 frames, not ${two.frames}`);
     assert.equal(two.duration, one.duration, `the same length: ${two.duration} s against ${one.duration} s`);
     const [a, b] = await Promise.all([readFile(join(dir, 'anim-one.gif')), readFile(join(dir, 'anim-two.gif'))]);
