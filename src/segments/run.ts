@@ -47,9 +47,11 @@ export interface SegmentedResult {
 
 /**
  * Why a run cannot be cut into segments (it then runs in one piece), or undefined when it can:
- * the segments are joined by copying one video stream at a constant rate, so animated images,
+ * the segments are joined by copying one video stream at a constant rate, so WebP and APNG,
  * a variable rate, transitions (which span two images) and kept alpha (side data the segment
- * files do not carry) run in one piece.
+ * files do not carry) run in one piece. A GIF is cut (gif-run.ts) unless it must fit maxSize
+ * (tried again at other sizes) or skips invalid images (which moves the later frames); a GIF
+ * on a queue is refused (its palette needs every segment's colours first).
  */
 export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean }): Text | undefined {
   // (A video too short for two segments also runs in one piece, silently: see worthSegments.)

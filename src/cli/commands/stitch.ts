@@ -117,7 +117,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--memory-limit <bytes>', 'refuse images whose decoding would take more memory, estimated from their headers: 12 bytes a pixel, 2 images at once (0: no limit)', '4GB')
     .option('--queue <url>', 'render the segments on flipbook workers through this Redis server: redis://host:6379 (with --work-dir) (default: on this machine)')
     .option('--work-dir <dir>', 'with --queue: the directory this machine and every worker share, where the segments are written')
-    .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (video at a constant rate, without transitions) (default: 1)')
+    .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (video at a constant rate, without transitions; a GIF: one palette, joined under one header) (default: 1)')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
