@@ -99,29 +99,17 @@ describe('GIF with jobs', () => {
     assert.deepEqual(left, [], 'no segment directory is left beside the output');
   });
 
-  it('with a tolerance, differs from the one-piece GIF only from a cut on, by little', async (t) => {
+  it('with a tolerance, gives the bytes of the one-piece GIF too (each segment starts from the colours one piece compares with)', async () => {
+    // Tolerance 6 on grain of +-8: many pixels keep a colour older than the previous frame's.
     const options = { fps: 25, overwrite: true, tolerance: 6, dither: 'sierra2_4a' as const, colors: 64 };
-    // As gif-run.ts cuts a GIF: one segment a worker, at least 25 pictures each.
-    const cuts = planSegments(FRAMES, 25, 3, Math.max(25, Math.ceil(FRAMES / 3))).map((s) => s.first);
-    assert.ok(cuts.length >= 2, `cut at ${cuts.join(', ')}`);
     await stitch(pattern, join(dir, 'tol-one.gif'), options);
     const seen = watched();
     await stitch(pattern, join(dir, 'tol-three.gif'), { ...options, jobs: 3, onWarning: seen.onWarning });
     seen.check('jobs 3, tolerance 6');
+    const [a, b] = await Promise.all([readFile(join(dir, 'tol-one.gif')), readFile(join(dir, 'tol-three.gif'))]);
+    assert.ok(a.equals(b), `the same bytes (${b.length} against ${a.length})`);
     const [one, three] = await Promise.all([readAnimation(join(dir, 'tol-one.gif')), readAnimation(join(dir, 'tol-three.gif'))]);
     sameTiming(one, three, 'jobs 3, tolerance 6');
-    let worst = { max: 0, mean: 0 };
-    three.frames.forEach((f, i) => {
-      const d = difference(f.data, one.frames[i]!.data);
-      if (i < (cuts[1] ?? FRAMES)) assert.equal(d.max, 0, `frame ${i}, before the first cut, is the one-piece frame`);
-      // The bound: a pixel kept within the tolerance in one piece may be redrawn (or the
-      // reverse) at a cut: its shown colour moves by the tolerance and the dither's error.
-      assert.ok(d.mean <= 5, `frame ${i}: mean difference ${d.mean.toFixed(3)} (at most 5 of 255)`);
-      assert.ok(d.max <= 255, `frame ${i}: largest difference ${d.max}`);
-      if (d.max > 0) t.diagnostic(`frame ${i}: largest ${d.max}, mean ${d.mean.toFixed(3)}`);
-      if (d.mean > worst.mean) worst = d;
-    });
-    t.diagnostic(`worst frame: largest ${worst.max}, mean ${worst.mean.toFixed(3)}; cuts at ${cuts.join(', ')}`);
   });
 
   it('keeps transparency exactly (each frame drawn over a cleared canvas)', async () => {

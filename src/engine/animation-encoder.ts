@@ -322,6 +322,12 @@ export class AnimationEncoder {
     this.out.prime(rgbaRows(picture));
   }
 
+  /** GIF: starts from the references of a GifReferences tracker (see GifWriter.primeReferences). */
+  primeReferences(references: Uint32Array): void {
+    if (!(this.out instanceof GifWriter)) throw new FlipbookError('ENGINE', `A ${this.spec.codec} encoder is not primed`);
+    this.out.primeReferences(references);
+  }
+
   /** Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership. */
   async write(picture: Picture, pts: number, duration: number): Promise<void> {
     const out = this.out;
@@ -380,6 +386,29 @@ export class AnimationEncoder {
     if (this.freed) return;
     this.freed = true;
     this.convert?.free();
+  }
+}
+
+/**
+ * Follows a GIF's frames without writing them (see GifWriter.track): the colours its writer
+ * compares the next frame with. A GIF rendered in parallel with a tolerance finds each
+ * segment's start this way, in one pass over the frames before the cut.
+ */
+export class GifReferences {
+  private readonly writer: GifWriter;
+
+  constructor(spec: { width: number; height: number; palette: Palette; tolerance: number }) {
+    this.writer = GifWriter.tracker({ width: spec.width, height: spec.height, loop: 0, colors: spec.palette.colors, alpha: spec.palette.transparent, dither: 'none', tolerance: spec.tolerance });
+  }
+
+  /** A frame written (an RGBA picture; the caller keeps it). */
+  add(picture: Picture): void {
+    this.writer.track(rgbaRows(picture));
+  }
+
+  /** The references so far. */
+  state(): Uint32Array {
+    return this.writer.references();
   }
 }
 

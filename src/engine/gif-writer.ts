@@ -126,6 +126,11 @@ export class GifWriter {
     }
   }
 
+  /** A writer that writes nothing: it only tracks frames (see track). */
+  static tracker(spec: Omit<GifWriterSpec, 'file'>): GifWriter {
+    return new GifWriter({ ...spec, file: '' }, undefined as unknown as FileHandle);
+  }
+
   /** The header open() writes (logical screen, global colour table, loop block), alone: for the join of a GIF rendered in segments. */
   static headerBytes(spec: Omit<GifWriterSpec, 'file'>): Uint8Array {
     return new GifWriter({ ...spec, file: '' }, undefined as unknown as FileHandle).header().slice();
@@ -146,6 +151,41 @@ export class GifWriter {
     const words = wordsOf(picture);
     const rowWords = picture.stride >> 2;
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.reference[y * width + x] = (words[y * rowWords + x] as number) & RGB_MASK;
+  }
+
+  /**
+   * Follows a frame without writing it: the pixels it would draw take its colours as their
+   * references, as write() leaves them (a GIF rendered in parallel finds, in one pass over the
+   * frames before each cut, the references its segment starts from).
+   */
+  track(picture: RgbaRows): void {
+    if (this.spec.alpha) return;
+    const rect = this.changedRect(picture);
+    if (!rect) return;
+    const [x0, y0, x1, y1] = rect;
+    const words = wordsOf(picture);
+    const rowWords = picture.stride >> 2;
+    const { drawn, reference } = this;
+    const { width } = this.spec;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const p = y * width + x;
+        if (drawn[p] !== DRAW) continue;
+        drawn[p] = 0;
+        reference[p] = (words[y * rowWords + x] as number) & RGB_MASK;
+      }
+    }
+  }
+
+  /** The colour every pixel was last drawn from (see track), to start another writer from (primeReferences). */
+  references(): Uint32Array {
+    return this.reference.slice();
+  }
+
+  /** Starts from references saved by references(): the first frame written then holds what one piece would. */
+  primeReferences(references: Uint32Array): void {
+    if (references.length !== this.reference.length) throw new RangeError(`${references.length} references for ${this.reference.length} pixels`);
+    this.reference.set(references);
   }
 
   /** The header: logical screen, global colour table, loop block. */

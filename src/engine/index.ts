@@ -42,6 +42,7 @@ export {
   SpoolWriter,
   pictureHasTransparency,
   gifHeaderBytes,
+  GifReferences,
   ANIMATION_TICKS,
   ANIMATION_PIXEL_FORMATS,
   DITHERS,

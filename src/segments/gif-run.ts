@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onExit } from 'signal-exit';
 
-import { ANIMATION_TICKS, Palette, PaletteGenerator, gifHeaderBytes } from '../engine/index.js';
+import { ANIMATION_TICKS, GifReferences, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
 import { FlipbookError, type Text } from '../errors.js';
 import { placeFrame } from '../core/animation-output.js';
 import type { OutputHooks, OutputResult } from '../core/output.js';
@@ -99,7 +99,8 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
     const generator = new PaletteGenerator(plan.colors, transparent);
     for (const [i, done] of counted.entries()) {
       const bytes = await readFile(histogramFile(spools[i] as string));
-      generator.merge(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8), done.frames);
+      // (A copy: a typed array of doubles needs an aligned start.)
+      generator.merge(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), done.frames);
     }
     const palette: Palette = generator.finish();
 
@@ -133,9 +134,32 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
     }
     if (frames === 0) throw new FlipbookError('NO_INPUT', 'No frame was left to write', { hint: 'See the warnings for each file' });
 
+    // With a tolerance, a pixel's reference may be a colour older than the previous frame's: one
+    // pass over the frames written before the last cut finds each segment's references (the
+    // frame differences alone, no mapping: what write() would leave).
+    const { size } = plan;
+    const references: (string | undefined)[] = spans.map(() => undefined);
+    if (plan.tolerance > 0 && !palette.transparent && spans.length > 1) {
+      const tracker = new GifReferences({ width: size.width, height: size.height, palette, tolerance: plan.tolerance });
+      for (let s = 0; s < spans.length - 1; s++) {
+        const placed = placements[s] ?? [];
+        let i = 0;
+        for await (const picture of readRawPictures(spools[s] as string, size.width, size.height, 0, placed.length)) {
+          try {
+            throwIfAborted(signal);
+            if (placed[i++]) tracker.add(picture);
+          } finally {
+            picture.release();
+          }
+        }
+        const state = tracker.state();
+        references[s + 1] = name(s + 1, 'ref');
+        await writeFile(references[s + 1] as string, new Uint8Array(state.buffer, state.byteOffset, state.byteLength));
+      }
+    }
+
     // 3. Map each segment to the palette.
     const blocks = spans.map((span) => name(span.index, 'gif'));
-    const { size } = plan;
     await execute({
       tasks: tasks((index) => {
         const prime = primes[index];
@@ -152,6 +176,7 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
           lossy: plan.lossy,
           frames: placements[index] ?? [],
           ...(prime ? { prime: { file: spools[prime[0]] as string, frame: prime[1] } } : {}),
+          ...(references[index] ? { references: references[index] } : {}),
         };
       }),
       files: blocks,

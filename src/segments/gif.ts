@@ -12,7 +12,7 @@
  *    with the last frame written before the segment, so frame differences continue across the
  *    cut.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 
 import { AnimationEncoder, ImageDecoders, Normaliser, Palette, PaletteGenerator, type Picture, RawSpool, pictureHasTransparency, readRawPictures } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
@@ -201,7 +201,11 @@ async function mapSegment(task: SegmentTask, phase: Extract<GifPhase, { phase: '
     blocksOnly: true,
   });
   try {
-    if (phase.prime) {
+    if (phase.references) {
+      const bytes = await readFile(phase.references);
+      // (A copy: a typed array of words needs an aligned start.)
+      encoder.primeReferences(new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+    } else if (phase.prime) {
       for await (const picture of readRawPictures(phase.prime.file, width, height, phase.prime.frame, 1)) {
         try {
           encoder.prime(picture);

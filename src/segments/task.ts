@@ -48,6 +48,8 @@ export type GifPhase =
       frames: ({ pts: number; duration: number } | null)[];
       /** The last picture written before the segment: a spool and its index there. */
       prime?: { file: string; frame: number };
+      /** With a tolerance: the colours each pixel was last drawn from when the segment starts (a file of 32-bit RGBA words), used instead of `prime`. */
+      references?: string;
     };
 
 /** Where the pictures of a segment come from. Options are the library's, as JSON (no signal, no callbacks); the worker resolves them again, as the coordinator did. */
