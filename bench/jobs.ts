@@ -8,7 +8,9 @@
  * time (wall, user + sys CPU of the process and its workers); medians reported, with CPU time
  * over wall time (how many cores were busy) for each row and the load average around the run.
  *
- *   npx tsx bench/jobs.ts [--runs N]
+ * - GIF stitch of the same frames (palette from the merged colour counts of the segments).
+ *
+ *   npx tsx bench/jobs.ts [--runs N] [--only NAME]  (NAME: part of a row's name, e.g. gif)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -68,7 +70,7 @@ function frameCache(log: (line: string) => void): Promise<string> {
   return testsrcFrames(join(WORK, `frames-${WIDTH}x${HEIGHT}-${FRAMES}`), { width: WIDTH, height: HEIGHT, fps: FPS, frames: FRAMES }, log);
 }
 
-export async function benchJobs({ runs, log }: BenchOptions): Promise<JobsBenchResult> {
+export async function benchJobs({ runs, log }: BenchOptions, only?: string): Promise<JobsBenchResult> {
   requireTools('jobs', [FFMPEG, GNU_TIME]);
   await mkdir(WORK, { recursive: true });
   const { bin } = await builtFlipbook(log);
@@ -83,14 +85,21 @@ export async function benchJobs({ runs, log }: BenchOptions): Promise<JobsBenchR
       { label: 'ffmpeg CLI', command: FFMPEG, args: ['-y', '-loglevel', 'error', ...input, ...colour, ...ffmpeg, 'out-ffmpeg.webm'] },
     ],
   });
-  const rows = [
+  const all = [
     stitchRow('VP9 stitch (libvpx good, cpu-used 3, row-mt, crf 32)', ['--codec', 'vp9', '--preset', 'medium', '--crf', '32'], ['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '3', '-row-mt', '1', '-crf', '32', '-b:v', '0']),
     stitchRow('AV1 stitch (SVT-AV1 preset 8, crf 35)', ['--codec', 'av1', '--preset', 'medium', '--crf', '35'], ['-c:v', 'libsvtav1', '-preset', '8', '-crf', '35']),
+    {
+      // The palette from every segment's colours, each segment mapped on its worker (no ffmpeg CLI
+      // row: bench/gif.ts compares flipbook's GIF with the palettegen/paletteuse recipe).
+      name: 'GIF stitch (256 colours, floyd_steinberg)',
+      variants: [1, 2].map((jobs) => ({ label: `--jobs ${jobs}`, command: process.execPath, args: [bin, 'stitch', `${frames}/f_*.png`, '-o', `out-j${jobs}.gif`, '--fps', String(FPS), '--jobs', String(jobs), '-y', '--quiet'] })),
+    },
     {
       name: 'render, draw() about one core (H.264 medium)',
       variants: [1, 2].map((jobs) => ({ label: `--jobs ${jobs}`, command: process.execPath, args: [bin, 'render', 'draw.mjs', '-o', `render-j${jobs}.mp4`, '--frames', String(FRAMES), '--jobs', String(jobs), '-y', '--quiet'] })),
     },
   ];
+  const rows = only ? all.filter((row) => row.name.toLowerCase().includes(only.toLowerCase())) : all;
   const before = os.loadavg();
   const results: RowResult[] = [];
   for (const row of rows) {
@@ -125,8 +134,8 @@ export async function benchJobs({ runs, log }: BenchOptions): Promise<JobsBenchR
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
-  const result = await benchJobs({ runs: Number(values.runs), log: (line) => console.log(line) });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, only: { type: 'string' } } });
+  const result = await benchJobs({ runs: Number(values.runs), log: (line) => console.log(line) }, values.only);
   console.log(`\n${result.markdown}`);
   await writeFile(join(RESULTS, 'jobs.json'), `${JSON.stringify(result, null, 2)}\n`);
 }

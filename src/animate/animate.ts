@@ -14,6 +14,7 @@ import { settleLayout } from '../core/layout.js';
 import { probeAudio } from '../core/audio-plan.js';
 import { codecPixelFormat, codecProfileName } from '../engine/index.js';
 import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
+import { gifSegmentedResult, runSegmentedGif } from '../segments/gif-run.js';
 import { jsonOptions } from '../stitch/plan.js';
 import { loadAnimationModule } from './module.js';
 
@@ -105,6 +106,16 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
     return animateSpec(animation, output, { ...options, onWarning: undefined }).then((r) => ({ ...r, warnings: [...warnings, ...r.warnings] }));
   }
   const layout = settleLayout(resolved, { width, height }, warn);
+  if (layout.animation) {
+    // A GIF (the only animation cut into segments): palette from every segment's colours.
+    const module = resolve(spec.module);
+    const gif = await runSegmentedGif(
+      { options: resolved, plan: layout.animation, inputs: [module], pictures: total, source: { kind: 'animate', module, options: { ...jsonOptions(options), width, height, fps: `${fps.num}/${fps.den}` } } },
+      options,
+    );
+    gif.warnings.forEach(warn);
+    return gifSegmentedResult(output, layout.animation, gif, { fitted: 0, skipped: [], warnings });
+  }
   const audio = resolved.audio ? await probeAudio(resolved.audio, resolved.format) : undefined;
   const given2 = { ...spec, module: resolve(spec.module) };
   const written = await runSegmented(

@@ -20,7 +20,7 @@ export interface VideoSpec {
   background: string;
   fps: Fraction;
   /** bFrames: false for pictures of unequal durations (see VideoEncoder); default on. */
-  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; bFrames?: boolean; quality?: Quality | undefined; hwaccel?: string | undefined };
+  encoder: { crf: number | undefined; preset: string; bitrate: number | undefined; bFrames?: boolean; quality?: Quality | undefined; hwaccel?: string | undefined; threads?: number | undefined };
   /** Keep an alpha channel (the codec's alpha pixel format) instead of flattening onto the background. */
   alpha?: boolean;
 }
@@ -111,6 +111,7 @@ export class VideoOutput {
         bFrames: spec.encoder.bFrames,
         quality: spec.encoder.quality,
         hwaccel: spec.encoder.hwaccel,
+        threads: spec.encoder.threads,
         alpha: spec.alpha === true,
         faststart: spec.segment ? false : format.faststart,
         audio: spec.segment ? undefined : spec.audio,

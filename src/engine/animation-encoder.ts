@@ -7,7 +7,7 @@ import type { Fraction } from '../options/values.js';
 import { SimpleGraph } from './filter-graph.js';
 import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
-import { GifWriter } from './gif-writer.js';
+import { GIF_TRAILER, GifWriter } from './gif-writer.js';
 import { ColorHistogram, type Dither, type RgbaRows } from './quantizer.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -160,11 +160,26 @@ export class PaletteGenerator {
     this.transparent = transparent;
   }
 
-  /** Adds a frame's colours (an RGBA picture); `picture` stays the caller's. */
-  add(picture: Picture): void {
+  /**
+   * Adds a frame's colours (an RGBA picture); `picture` stays the caller's. `position`: the
+   * frame's place in the whole animation (default: the frames added so far), which turns the
+   * sampling checkerboard; a segment of a parallel run gives its frames' own.
+   */
+  add(picture: Picture, position = this.frames): void {
     // Half the pixels, a checkerboard turning from frame to frame (see ColorHistogram.add).
-    this.histogram.add(rgbaRows(picture), true, this.frames);
+    this.histogram.add(rgbaRows(picture), true, position);
     this.frames++;
+  }
+
+  /** The colour counts so far, as one array (see ColorHistogram.counts): another process merges them. */
+  counts(): Float64Array {
+    return this.histogram.counts();
+  }
+
+  /** Adds the counts of `frames` frames counted elsewhere (another segment's). */
+  merge(counts: Float64Array, frames: number): void {
+    this.histogram.merge(counts);
+    this.frames += frames;
   }
 
   /** Ends the pass: the palette. */
@@ -231,6 +246,8 @@ export interface AnimationEncodeSpec {
   lossy?: number | undefined;
   /** WebP: lossless instead of lossy. */
   lossless?: boolean | undefined;
+  /** GIF: the frames' blocks only, no header or trailer (a segment; see gifHeaderBytes). */
+  blocksOnly?: boolean | undefined;
   /** WebP: quality 0-100 (lossy) or effort (lossless). */
   quality?: number | undefined;
 }
@@ -268,6 +285,7 @@ export class AnimationEncoder {
         dither: spec.dither ?? 'floyd_steinberg',
         tolerance: spec.tolerance ?? GIF_TOLERANCE,
         lossy: spec.lossy ?? 0,
+        blocksOnly: spec.blocksOnly,
       });
       return new AnimationEncoder(spec, out, undefined);
     }
@@ -296,6 +314,18 @@ export class AnimationEncoder {
       convert?.free();
       throw error;
     }
+  }
+
+  /** GIF: takes an RGBA picture as the frame shown before the first one written (see GifWriter.prime). Does not take ownership. */
+  prime(picture: Picture): void {
+    if (!(this.out instanceof GifWriter)) throw new FlipbookError('ENGINE', `A ${this.spec.codec} encoder is not primed`);
+    this.out.prime(rgbaRows(picture));
+  }
+
+  /** GIF: starts from the references of a GifReferences tracker (see GifWriter.primeReferences). */
+  primeReferences(references: Uint32Array): void {
+    if (!(this.out instanceof GifWriter)) throw new FlipbookError('ENGINE', `A ${this.spec.codec} encoder is not primed`);
+    this.out.primeReferences(references);
   }
 
   /** Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership. */
@@ -357,6 +387,36 @@ export class AnimationEncoder {
     this.freed = true;
     this.convert?.free();
   }
+}
+
+/**
+ * Follows a GIF's frames without writing them (see GifWriter.track): the colours its writer
+ * compares the next frame with. A GIF rendered in parallel with a tolerance finds each
+ * segment's start this way, in one pass over the frames before the cut.
+ */
+export class GifReferences {
+  private readonly writer: GifWriter;
+
+  constructor(spec: { width: number; height: number; palette: Palette; tolerance: number }) {
+    this.writer = GifWriter.tracker({ width: spec.width, height: spec.height, loop: 0, colors: spec.palette.colors, alpha: spec.palette.transparent, dither: 'none', tolerance: spec.tolerance });
+  }
+
+  /** A frame written (an RGBA picture; the caller keeps it). */
+  add(picture: Picture): void {
+    this.writer.track(rgbaRows(picture));
+  }
+
+  /** The references so far. */
+  state(): Uint32Array {
+    return this.writer.references();
+  }
+}
+
+/** The header of a GIF whose frames' blocks were written by encoders opened with `blocksOnly` (the join of a GIF rendered in segments), and its trailer. */
+export function gifHeaderBytes(spec: { width: number; height: number; loop: number; palette: Palette }): { header: Uint8Array; trailer: Uint8Array } {
+  const { width, height, loop, palette } = spec;
+  const header = GifWriter.headerBytes({ width, height, loop, colors: palette.colors, alpha: palette.transparent, dither: 'none', tolerance: 0 });
+  return { header, trailer: Uint8Array.of(GIF_TRAILER) };
 }
 
 /**

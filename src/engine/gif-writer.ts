@@ -56,6 +56,12 @@ export interface GifWriterSpec {
    * true; false: every frame uses the global palette.
    */
   localPalettes?: boolean | undefined;
+  /**
+   * Only the frames' blocks: no header before them, no trailer after (a segment of a GIF
+   * rendered in parallel; the join writes GifWriter.headerBytes() before the segments and the
+   * trailer after them).
+   */
+  blocksOnly?: boolean | undefined;
 }
 
 /**
@@ -150,7 +156,7 @@ export class GifWriter {
     const handle = await open(spec.file, 'w');
     const writer = new GifWriter(spec, handle);
     try {
-      await writer.put(writer.header());
+      if (!spec.blocksOnly) await writer.put(writer.header());
     } catch (error) {
       await handle.close();
       throw error;
@@ -166,6 +172,68 @@ export class GifWriter {
       const name = this.spec.name ?? this.spec.file;
       throw new FlipbookError('IO', `Cannot write ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
     }
+  }
+
+  /** A writer that writes nothing: it only tracks frames (see track). */
+  static tracker(spec: Omit<GifWriterSpec, 'file'>): GifWriter {
+    return new GifWriter({ ...spec, file: '' }, undefined as unknown as FileHandle);
+  }
+
+  /** The header open() writes (logical screen, global colour table, loop block), alone: for the join of a GIF rendered in segments. */
+  static headerBytes(spec: Omit<GifWriterSpec, 'file'>): Uint8Array {
+    return new GifWriter({ ...spec, file: '' }, undefined as unknown as FileHandle).header().slice();
+  }
+
+  /**
+   * Takes `picture` as the frame shown before the first one written (a segment of a GIF
+   * rendered in parallel: the last frame written before the segment): every pixel counts as
+   * drawn from its colour, so the first frame holds only what changed since, as in one piece.
+   * The same bytes as in one piece when the tolerance is 0 (a pixel's reference is then always
+   * the previous frame's colour); with a tolerance, a pixel may in one piece still refer to an
+   * older colour within it. Nothing to do with transparency (each frame is drawn whole then).
+   */
+  prime(picture: RgbaRows): void {
+    const { width, height } = this.spec;
+    if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
+    if (this.spec.alpha) return;
+    const words = wordsOf(picture);
+    const rowWords = picture.stride >> 2;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.reference[y * width + x] = (words[y * rowWords + x] as number) & RGB_MASK;
+  }
+
+  /**
+   * Follows a frame without writing it: the pixels it would draw take its colours as their
+   * references, as write() leaves them (a GIF rendered in parallel finds, in one pass over the
+   * frames before each cut, the references its segment starts from).
+   */
+  track(picture: RgbaRows): void {
+    if (this.spec.alpha) return;
+    const rect = this.changedRect(picture);
+    if (!rect) return;
+    const [x0, y0, x1, y1] = rect;
+    const words = wordsOf(picture);
+    const rowWords = picture.stride >> 2;
+    const { drawn, reference } = this;
+    const { width } = this.spec;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const p = y * width + x;
+        if (drawn[p] !== DRAW) continue;
+        drawn[p] = 0;
+        reference[p] = (words[y * rowWords + x] as number) & RGB_MASK;
+      }
+    }
+  }
+
+  /** The colour every pixel was last drawn from (see track), to start another writer from (primeReferences). */
+  references(): Uint32Array {
+    return this.reference.slice();
+  }
+
+  /** Starts from references saved by references(): the first frame written then holds what one piece would. */
+  primeReferences(references: Uint32Array): void {
+    if (references.length !== this.reference.length) throw new RangeError(`${references.length} references for ${this.reference.length} pixels`);
+    this.reference.set(references);
   }
 
   /** The header: logical screen, global colour table, loop block. */
@@ -500,7 +568,7 @@ export class GifWriter {
   async finish(): Promise<void> {
     if (this.closed) return;
     await this.flush(this.spec.alpha ? this.shownRect() : undefined);
-    await this.put(Uint8Array.of(0x3b));
+    if (!this.spec.blocksOnly) await this.put(Uint8Array.of(GIF_TRAILER));
     await this.close();
   }
 
@@ -515,6 +583,9 @@ export class GifWriter {
     return this.frames;
   }
 }
+
+/** The byte that ends a GIF. */
+export const GIF_TRAILER = 0x3b;
 
 function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;

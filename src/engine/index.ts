@@ -32,7 +32,7 @@ export { ImageEncoder, imageTarget, jpegQscale, type ImageFormat, type ImageSpec
 export { probeMedia, type ProbeOptions } from './media-probe.js';
 export { noVideoError, type MediaInfo, type VideoTrackInfo, type AudioTrackInfo, type OtherTrackInfo, type TrackInfo, type FrameCountSource } from './media-input.js';
 export { PixelCopier, copyPixels } from './pixels.js';
-export { RawSpool } from './raw-spool.js';
+export { RawSpool, readRawPictures } from './raw-spool.js';
 export { hasAlpha as pixelFormatHasAlpha } from './color-tags.js';
 export { type AudioCodec, type AudioFit, type AudioResult, type AudioSpec } from './audio-track.js';
 export {
@@ -41,6 +41,8 @@ export {
   Palette,
   SpoolWriter,
   pictureHasTransparency,
+  gifHeaderBytes,
+  GifReferences,
   ANIMATION_TICKS,
   ANIMATION_PIXEL_FORMATS,
   DITHERS,

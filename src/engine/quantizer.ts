@@ -94,6 +94,25 @@ export class ColorHistogram {
     this.pixels += counted;
   }
 
+  /**
+   * The counts as one array, to carry to another process (a segment's worker): every cell's
+   * moments, then the pixel count. Sums of whole numbers, so merging them loses nothing.
+   */
+  counts(): Float64Array {
+    const out = new Float64Array(this.moments.length + 1);
+    out.set(this.moments);
+    out[this.moments.length] = this.pixels;
+    return out;
+  }
+
+  /** Adds the counts of another histogram (from counts()): the palette is then the one of both sets of frames. */
+  merge(counts: Float64Array): void {
+    const { moments } = this;
+    if (counts.length !== moments.length + 1) throw new RangeError(`Colour counts of ${counts.length} values, not ${moments.length + 1}`);
+    for (let k = 0; k < moments.length; k++) moments[k] = (moments[k] as number) + (counts[k] as number);
+    this.pixels += counts[moments.length] as number;
+  }
+
   /** One moment (0 count, 1-3 sums of R, G, B, 4 sum of squares) of every cell, in a new array. */
   private moment(m: number): Float64Array {
     const out = new Float64Array(CELLS);

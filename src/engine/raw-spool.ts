@@ -82,30 +82,41 @@ export class RawSpool {
   }
 
   /** The pictures in order, each new (the receiver releases it). */
-  async *read(): AsyncGenerator<Picture> {
-    const handle = await open(this.file, 'r');
-    const row = this.width * 4;
+  read(): AsyncGenerator<Picture> {
+    return readRawPictures(this.file, this.width, this.height, 0, this.count, this.name);
+  }
+}
+
+/**
+ * Pictures [first, first + count) of a raw spool file (RawSpool's, written by this process or
+ * another: a segment of a GIF rendered in parallel), in order, each new (the receiver releases it).
+ */
+export async function* readRawPictures(file: string, width: number, height: number, first: number, count: number, name = file): AsyncGenerator<Picture> {
+  const frameBytes = width * height * 4;
+  {
+    const handle = await open(file, 'r');
+    const row = width * 4;
     let scratch: Buffer | undefined;
     try {
-      for (let i = 0; i < this.count; i++) {
+      for (let i = first; i < first + count; i++) {
         const frame = new Frame();
         frame.alloc();
         frame.format = AV_PIX_FMT_RGBA;
-        frame.width = this.width;
-        frame.height = this.height;
+        frame.width = width;
+        frame.height = height;
         let picture: Picture | undefined = new Picture(frame);
         try {
           check(frame.getBuffer(0), 'allocate a frame');
           const plane = frame.data?.[0];
           const linesize = frame.linesize[0];
           if (!plane || linesize === undefined) throw new FlipbookError('ENGINE', 'FFmpeg returned a frame without pixel memory');
-          const position = i * this.frameBytes;
+          const position = i * frameBytes;
           if (linesize === row) {
-            await readFully(handle, plane, this.frameBytes, position, this.name);
+            await readFully(handle, plane, frameBytes, position, name);
           } else {
-            scratch ??= Buffer.allocUnsafe(this.frameBytes);
-            await readFully(handle, scratch, this.frameBytes, position, this.name);
-            for (let y = 0; y < this.height; y++) plane.set(scratch.subarray(y * row, (y + 1) * row), y * linesize);
+            scratch ??= Buffer.allocUnsafe(frameBytes);
+            await readFully(handle, scratch, frameBytes, position, name);
+            for (let y = 0; y < height; y++) plane.set(scratch.subarray(y * row, (y + 1) * row), y * linesize);
           }
           const out = picture;
           picture = undefined;

@@ -56,6 +56,11 @@ export interface EncodeSpec {
   hwaccel?: string | undefined;
   /** A music track muxed beside the video, interleaved as the pictures are written. */
   audio?: AudioSpec | undefined;
+  /**
+   * Encoder threads (default: as many as the machine has, FFmpeg's auto). A segment worker of a
+   * parallel run asks for its share of the cores (SVT-AV1: its level of parallelism, `lp`).
+   */
+  threads?: number | undefined;
 }
 
 /**
@@ -249,8 +254,8 @@ async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: bo
     if (globalHeader) ctx.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
     // Threads auto, as the ffmpeg CLI sets for every encoder: libx264 defaults to it already,
     // libvpx-vp9 would otherwise run on one thread (row-mt then buys nothing).
-    ctx.threadCount = 0;
-    const options = hardware ? hardwareOptions(name, crf) : recipe.options(input);
+    ctx.threadCount = spec.threads ?? 0;
+    const options = hardware ? hardwareOptions(name, crf) : withThreads(name, recipe.options(input), spec.threads);
     const ret = await ctx.open2(codec, Dictionary.fromObject(options));
     if (ret >= 0) {
       if (hardware || failures.length === 0) return { ctx, name, pixelFormat, notices };
@@ -274,4 +279,11 @@ async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: bo
     }
   }
   throw new FlipbookError('ENGINE', `No encoder for ${spec.codec} opened`);
+}
+
+/** An encoder's options with a thread count where the encoder does not take the codec context's (SVT-AV1: `lp` in svtav1-params). */
+function withThreads(encoder: string, options: Record<string, string>, threads: number | undefined): Record<string, string> {
+  if (threads === undefined || encoder !== 'libsvtav1') return options;
+  const params = [options['svtav1-params'], `lp=${threads}`].filter(Boolean).join(':');
+  return { ...options, 'svtav1-params': params };
 }

@@ -57,84 +57,137 @@ export function segmentName(task: SegmentTask): string {
  * names the segment; the caller removes the files.
  */
 export async function runPool(run: PoolRun): Promise<SegmentDone[]> {
-  const { tasks, files, signal } = run;
-  const entry = workerEntry();
-  const results: SegmentDone[] = new Array(tasks.length);
-  const children = new Set<ChildProcess>();
-  let next = 0;
-  let failed = false;
-  let settle!: { resolve: () => void; reject: (error: unknown) => void };
-  const finished = new Promise<void>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  let remaining = tasks.length;
-
-  const fail = (error: unknown): void => {
-    if (failed) return;
-    failed = true;
-    for (const child of children) child.kill('SIGTERM');
-    settle.reject(error);
-  };
-  const onAbort = (): void => fail(new FlipbookError('ABORTED', 'The run was cancelled'));
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const start = (): void => {
-    const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-    children.add(child);
-    let current: SegmentTask | undefined;
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    });
-    const give = (): void => {
-      const task = tasks[next];
-      if (task === undefined || failed) {
-        current = undefined;
-        child.disconnect();
-        return;
-      }
-      current = task;
-      child.send({ type: 'task', task, file: files[next]! } satisfies ToWorker);
-      next++;
-    };
-    child.on('message', (message: FromWorker) => {
-      if (message.type === 'frames') run.onFrames?.(message.frames);
-      else if (message.type === 'done') {
-        results[message.index] = message.done;
-        if (--remaining === 0) settle.resolve();
-        give();
-      } else if (message.type === 'error') {
-        const task = tasks[message.index]!;
-        fail(segmentError(task, message.error));
-      }
-    });
-    child.on('error', (error) => fail(new FlipbookError('ENGINE', `A segment worker could not start: ${error.message}`, { cause: error })));
-    child.on('exit', (code, sig) => {
-      children.delete(child);
-      if (current && !failed) {
-        const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
-        const last = stderr.trim().split('\n').slice(-3).join(' | ');
-        fail(new FlipbookError('ENGINE', `The worker rendering ${segmentName(current)} ${how}${last ? `: ${last}` : ''}`, { hint: text`Run with ${opt('jobs', 1)} to see the error in one process` }));
-      }
-    });
-    give();
-  };
-
+  const pool = new WorkerPool(run.jobs);
   try {
-    const workers = Math.max(1, Math.min(run.jobs, tasks.length));
-    for (let i = 0; i < workers; i++) start();
-    await finished;
-    return results;
+    return await pool.run(run);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    // Wait for every worker to be gone, so that none still writes when the caller cleans up.
+    await pool.close();
+  }
+}
+
+/**
+ * Worker processes kept between runs (a GIF's two rounds: count, then map), so that each
+ * starts once (Node, node-av and flipbook: some 0.4 s of CPU). A run as runPool's; after a
+ * failed run the pool has no workers left and starts new ones. close() ends them.
+ */
+export class WorkerPool {
+  private readonly jobs: number;
+  private readonly entry = workerEntry();
+  /** Workers waiting for the next run. */
+  private readonly idle: ChildProcess[] = [];
+  /** Every live worker, and the last lines of its standard error. */
+  private readonly live = new Map<ChildProcess, { stderr: string }>();
+
+  constructor(jobs: number) {
+    this.jobs = jobs;
+  }
+
+  private fork(): ChildProcess {
+    const child = fork(this.entry.path, [], { execArgv: this.entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    const state = { stderr: '' };
+    this.live.set(child, state);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      state.stderr = (state.stderr + chunk.toString()).slice(-2000);
+    });
+    child.on('exit', () => {
+      this.live.delete(child);
+      const at = this.idle.indexOf(child);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    return child;
+  }
+
+  async run(run: PoolRun): Promise<SegmentDone[]> {
+    const { tasks, files, signal } = run;
+    const results: SegmentDone[] = new Array(tasks.length);
+    const busy = new Set<ChildProcess>();
+    const detach: (() => void)[] = [];
+    let next = 0;
+    let failed = false;
+    let settle!: { resolve: () => void; reject: (error: unknown) => void };
+    const finished = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    let remaining = tasks.length;
+    if (remaining === 0) return results;
+
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      for (const child of this.live.keys()) child.kill('SIGTERM');
+      settle.reject(error);
+    };
+    const onAbort = (): void => fail(new FlipbookError('ABORTED', 'The run was cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const use = (child: ChildProcess): void => {
+      busy.add(child);
+      let current: SegmentTask | undefined;
+      const give = (): void => {
+        const task = tasks[next];
+        if (task === undefined || failed) {
+          current = undefined;
+          busy.delete(child);
+          this.idle.push(child);
+          return;
+        }
+        current = task;
+        child.send({ type: 'task', task, file: files[next]! } satisfies ToWorker);
+        next++;
+      };
+      const onMessage = (message: FromWorker): void => {
+        if (message.type === 'frames') run.onFrames?.(message.frames);
+        else if (message.type === 'done') {
+          results[message.index] = message.done;
+          if (--remaining === 0) settle.resolve();
+          give();
+        } else if (message.type === 'error') {
+          fail(segmentError(tasks[message.index]!, message.error));
+        }
+      };
+      const onError = (error: Error): void => fail(new FlipbookError('ENGINE', `A segment worker could not start: ${error.message}`, { cause: error }));
+      const onExit = (code: number | null, sig: NodeJS.Signals | null): void => {
+        busy.delete(child);
+        if (current && !failed) {
+          const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+          const last = (this.live.get(child)?.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+          fail(new FlipbookError('ENGINE', `The worker rendering ${segmentName(current)} ${how}${last ? `: ${last}` : ''}`, { hint: text`Run with ${opt('jobs', 1)} to see the error in one process` }));
+        }
+      };
+      child.on('message', onMessage);
+      child.on('error', onError);
+      child.on('exit', onExit);
+      detach.push(() => {
+        child.off('message', onMessage);
+        child.off('error', onError);
+        child.off('exit', onExit);
+      });
+      give();
+    };
+
+    try {
+      const workers = Math.max(1, Math.min(this.jobs, tasks.length));
+      for (let i = 0; i < workers; i++) use(this.idle.shift() ?? this.fork());
+      await finished;
+      return results;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (failed) await this.close();
+      detach.forEach((off) => off());
+    }
+  }
+
+  /** Ends every worker (they exit once disconnected) and waits for them to be gone, so that none still writes when the caller cleans up. */
+  async close(): Promise<void> {
+    this.idle.length = 0;
     await Promise.all(
-      [...children].map(
+      [...this.live.keys()].map(
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
             child.once('exit', () => resolve());
-            if (failed) child.kill('SIGTERM');
+            if (child.connected) child.disconnect();
+            else child.kill('SIGTERM');
           }),
       ),
     );

@@ -15,6 +15,7 @@ import { loadAnimationModule } from '../animate/module.js';
 import type { DrawingCanvas, DrawingContext2D } from '../animate/drawing-context.js';
 import { prepareFrame } from '../writer/frame-input.js';
 import { throwIfAborted } from '../util/abort.js';
+import { renderGifSegment } from './gif.js';
 import type { SegmentDone, SegmentTask } from './task.js';
 
 /**
@@ -27,6 +28,7 @@ import type { SegmentDone, SegmentTask } from './task.js';
 export async function renderSegment(task: SegmentTask, file: string, signal?: AbortSignal, onFrame?: () => void): Promise<SegmentDone> {
   throwIfAborted(signal);
   checkTask(task);
+  if (task.gif) return renderGifSegment(task, task.gif, file, signal, onFrame);
   return task.source.kind === 'stitch' ? renderStitchSegment(task, task.source, file, signal, onFrame) : renderAnimateSegment(task, task.source, file, signal, onFrame);
 }
 
@@ -38,8 +40,9 @@ function checkTask(task: SegmentTask): void {
 }
 
 /** The VideoOutput of a segment: the output's settings, the segment's file, no music. */
-async function openSegmentOutput(file: string, spec: Parameters<typeof videoSessionSpec>[0]): Promise<VideoOutput> {
-  return VideoOutput.open({ ...videoSessionSpec(spec), output: file, overwrite: true, inputs: [], audio: undefined, segment: true });
+async function openSegmentOutput(file: string, spec: Parameters<typeof videoSessionSpec>[0], threads: number | undefined): Promise<VideoOutput> {
+  const session = videoSessionSpec(spec);
+  return VideoOutput.open({ ...session, encoder: { ...session.encoder, threads }, output: file, overwrite: true, inputs: [], audio: undefined, segment: true });
 }
 
 async function finishSegment(video: VideoOutput, file: string, task: SegmentTask): Promise<{ frames: number; bytes: number }> {
@@ -66,7 +69,7 @@ async function renderStitchSegment(task: SegmentTask, source: { inputs: string[]
     at += image.ticks;
   });
   const inWindow = shown.filter((s) => s.end > task.first && s.start < end);
-  const video = await openSegmentOutput(file, { options: plan.options, layout: plan.layout, transparency: plan.alpha, ticksPerFrame: 1, inputs: [], audio: undefined });
+  const video = await openSegmentOutput(file, { options: plan.options, layout: plan.layout, transparency: plan.alpha, ticksPerFrame: 1, inputs: [], audio: undefined }, task.threads);
   const decoders = new ImageDecoders();
   const buffers = new ReadBuffers();
   const skipped: NonNullable<SegmentDone['skipped']> = [];
@@ -130,7 +133,7 @@ async function renderAnimateSegment(task: SegmentTask, source: { module: string;
   const layout = settleLayout(resolved, { width, height }, () => undefined);
   const canvas: DrawingCanvas = await createCanvas(width, height);
   const ctx: DrawingContext2D = canvas.getContext('2d');
-  const video = await openSegmentOutput(file, { options: resolved, layout, transparency: false, ticksPerFrame: 1, inputs: [], audio: undefined });
+  const video = await openSegmentOutput(file, { options: resolved, layout, transparency: false, ticksPerFrame: 1, inputs: [], audio: undefined }, task.threads);
   const rate = fractionToNumber(fps);
   try {
     for (let index = task.first; index < task.first + task.count; index++) {

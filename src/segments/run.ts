@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { onExit } from 'signal-exit';
 
 import { type AudioResult, joinSegments } from '../engine/index.js';
@@ -46,21 +47,31 @@ export interface SegmentedResult {
 
 /**
  * Why a run cannot be cut into segments (it then runs in one piece), or undefined when it can:
- * the segments are joined by copying one video stream at a constant rate, so animated images,
+ * the segments are joined by copying one video stream at a constant rate, so WebP and APNG,
  * a variable rate, transitions (which span two images) and kept alpha (side data the segment
- * files do not carry) run in one piece.
+ * files do not carry) run in one piece. A GIF is cut (gif-run.ts) unless it must fit maxSize
+ * (tried again at other sizes) or skips invalid images (which moves the later frames); a GIF
+ * on a queue is refused (its palette needs every segment's colours first).
  */
 export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean }): Text | undefined {
   // (A video too short for two segments also runs in one piece, silently: see worthSegments.)
-  const why = options.animation
-    ? `${options.format.extension} is an animated image`
-    : options.vfr
-      ? text`${opt('vfr', true)} holds pictures by timestamp`
-      : options.slides
-        ? 'transitions and fades span two images'
-        : facts.alpha
-          ? 'the video keeps an alpha channel'
-          : undefined;
+  const gif = options.animation?.codec === 'gif';
+  if (gif && options.queue) {
+    throw new FlipbookError('INVALID_OPTION', "A GIF is not rendered on a queue: its palette needs the colours of every segment before any frame is mapped, and the queue's workers do not share them", {
+      option: 'queue',
+      hint: text`Leave out ${opt('queue')}: ${opt('jobs', 2)} renders a GIF on this machine's cores`,
+    });
+  }
+  const why = (() => {
+    if (options.animation && !gif) return `${options.format.extension} is an animated image`;
+    if (gif && options.animation?.maxSize !== undefined) return text`a GIF that must fit ${opt('maxSize')} is encoded again at other sizes`;
+    if (gif && 'skipInvalid' in options && options.skipInvalid === true) return text`with ${opt('skipInvalid', true)}, an image left out of a GIF moves every later frame`;
+    if (options.vfr) return text`${opt('vfr', true)} holds pictures by timestamp`;
+    if (options.slides) return 'transitions and fades span two images';
+    // A GIF's transparency is its palette's: the segments share it.
+    if (facts.alpha && !gif) return 'the video keeps an alpha channel';
+    return undefined;
+  })();
   return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
 }
 
@@ -93,7 +104,10 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
   const clock = new ProgressClock(run.frames);
   try {
     await mkdir(dir, { recursive: true });
-    const tasks: SegmentTask[] = spans.map((span) => ({ output: options.output, index: span.index, segments: spans.length, first: span.first, count: span.count, total: run.frames, source: run.source }));
+    // On this machine's pool, each worker's encoder gets its share of the cores (see encoderThreads).
+    const local = !run.executor && !options.queue;
+    const threads = local ? encoderThreads(options.jobs) : undefined;
+    const tasks: SegmentTask[] = spans.map((span) => ({ output: options.output, index: span.index, segments: spans.length, first: span.first, count: span.count, total: run.frames, source: run.source, ...(threads ? { threads } : {}) }));
     const files = tasks.map((task) => join(dir, `segment-${String(task.index).padStart(5, '0')}.nut`));
     const done = await (run.executor ?? (options.queue ? queueExecutor(options.queue) : runPool))({
       tasks,
@@ -137,4 +151,14 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     removeDir();
   }
+}
+
+/**
+ * Encoder threads for each of `jobs` workers on this machine: its share of the cores, at least
+ * one (undefined: the encoder's own choice, as many as the machine has).
+ * FLIPBOOK_SEGMENT_THREADS=auto leaves it to the encoder (for measuring).
+ */
+export function encoderThreads(jobs: number): number | undefined {
+  if (jobs <= 1 || process.env.FLIPBOOK_SEGMENT_THREADS === 'auto') return undefined;
+  return Math.max(1, Math.floor(availableParallelism() / jobs));
 }

@@ -10,6 +10,7 @@ import { type StitchPlan, planStitch, skippedWarning } from './plan.js';
 import { ReadBuffers } from './read-buffers.js';
 import { renderText, text } from '../errors.js';
 import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
+import { gifSegmentedResult, runSegmentedGif } from '../segments/gif-run.js';
 import { codecProfileName, codecPixelFormat } from '../engine/index.js';
 
 
@@ -31,7 +32,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   throwIfAborted(signal);
   if ((plan.options.jobs > 1 || plan.options.queue) && worthSegments(plan.options, plan.frameCount)) {
     const refused = segmentsRefused(plan.options, { alpha: plan.alpha });
-    if (!refused) return runStitchSegmented(plan, options);
+    if (!refused) return plan.layout.animation ? runStitchGif(plan, options) : runStitchSegmented(plan, options);
     const said = renderText(refused);
     plan = { ...plan, warnings: [...plan.warnings, said] };
     options.onWarning?.(said, refused);
@@ -117,4 +118,26 @@ async function runStitchSegmented(plan: StitchPlan, options: Pick<StitchOptions,
     warnings,
     ...(written.audio && plan.audio ? { audio: { file: plan.audio.file, ...written.audio } } : {}),
   };
+}
+
+/** A GIF stitched in segments on `jobs` worker processes (src/segments/gif-run.ts). */
+async function runStitchGif(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'>): Promise<OutputResult> {
+  const animation = plan.layout.animation!;
+  const written = await runSegmentedGif(
+    {
+      options: plan.options,
+      plan: animation,
+      inputs: plan.images.map((f) => f.file),
+      pictures: plan.images.length,
+      source: { kind: 'stitch', inputs: plan.request.inputs, options: plan.request.options },
+    },
+    options,
+  );
+  const warnings = [...plan.warnings];
+  for (const message of written.warnings) {
+    const said = renderText(message);
+    warnings.push(said);
+    options.onWarning?.(said, message);
+  }
+  return gifSegmentedResult(plan.output, animation, written, { fitted: plan.fitted, skipped: [...plan.skipped], warnings });
 }

@@ -119,7 +119,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--queue <url>', 'render the segments on flipbook workers through this Redis server: redis://host:6379 (with --work-dir) (default: on this machine)')
     .option('--work-dir <dir>', 'with --queue: the directory this machine and every worker share, where the segments are written')
     .option('--queue-wait <time>', `with --queue: how long to wait for a worker to take the first segment before failing (seconds, 5m; 0: for ever) (default: ${OUTPUT_DEFAULTS.queueWait})`)
-    .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (video at a constant rate, without transitions) (default: 1)')
+    .option('--jobs <n>', 'render in parallel: segments of a few seconds on this many worker processes, joined by stream copy (video at a constant rate, without transitions; a GIF: one palette, joined under one header) (default: 1)')
     .option('-y, --overwrite', 'replace the output if it exists', false)
     .option('--dry-run', 'print the plan and write nothing', false);
   addCommonOptions(command);
