@@ -68,8 +68,10 @@ export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean
     if (gif && 'skipInvalid' in options && options.skipInvalid === true) return text`with ${opt('skipInvalid', true)}, an image left out of a GIF moves every later frame`;
     if (options.vfr) return text`${opt('vfr', true)} holds pictures by timestamp`;
     if (options.slides) return 'transitions and fades span two images';
-    // A GIF's transparency is its palette's: the segments share it.
     if (facts.alpha && !gif) return 'the video keeps an alpha channel';
+    // The GIF writer holds each transparent frame until the next says what it must clear, and the
+    // last clears all it shows: a cut would clear the canvas where one piece does not.
+    if (facts.alpha && gif) return 'a GIF with transparency clears each frame by what the next one shows, across any cut';
     return undefined;
   })();
   return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;

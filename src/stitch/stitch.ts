@@ -6,7 +6,8 @@ import type { StitchOptions } from '../options/output-options.js';
 import { STITCH_WORDS } from '../options/slideshow-options.js';
 import { throwIfAborted } from '../util/abort.js';
 import { decodeAhead } from './decode-ahead.js';
-import { type StitchPlan, planStitch, skippedWarning } from './plan.js';
+import { type PlannedImage, type StitchPlan, planStitch, skippedWarning } from './plan.js';
+import { imageMayHaveAlpha } from '../inputs/alpha.js';
 import { ReadBuffers } from './read-buffers.js';
 import { renderText, text } from '../errors.js';
 import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
@@ -26,12 +27,19 @@ export async function stitch(inputs: string | readonly string[], output: string,
   return runStitch(plan, options);
 }
 
+async function anyMayHaveAlpha(images: readonly PlannedImage[]): Promise<boolean> {
+  for (const image of images) if (await imageMayHaveAlpha(image.file, image.type)) return true;
+  return false;
+}
+
 /** Runs a plan made by planStitch: stitch's images, decoded, are the output core's pictures. */
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<OutputResult> {
   const { signal } = options;
   throwIfAborted(signal);
   if ((plan.options.jobs > 1 || plan.options.queue) && worthSegments(plan.options, plan.frameCount)) {
-    const refused = segmentsRefused(plan.options, { alpha: plan.alpha });
+    // A GIF's transparency comes from its pictures (plan.alpha is the video's alpha channel).
+    const alpha = plan.layout.animation ? await anyMayHaveAlpha(plan.images) : plan.alpha;
+    const refused = segmentsRefused(plan.options, { alpha });
     if (!refused) return plan.layout.animation ? runStitchGif(plan, options) : runStitchSegmented(plan, options);
     const said = renderText(refused);
     plan = { ...plan, warnings: [...plan.warnings, said] };
