@@ -98,6 +98,7 @@ describe('cli: help and version', () => {
       ['--memory-limit <bytes>', 'default: "4GB"'],
       ['--queue <url>', 'default: on this machine'],
       ['--work-dir <dir>', 'with --queue'],
+      ['--queue-wait <time>', 'default: 300'],
       ['--skip-invalid', 'default: false'],
       ['-y, --overwrite', 'default: false'],
       ['--dry-run', 'default: false'],
