@@ -16,20 +16,15 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 
 import { AnimationEncoder, ImageDecoders, Normaliser, Palette, PaletteGenerator, type Picture, RawSpool, pictureHasTransparency, readRawPictures } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
-import { settleLayout } from '../core/layout.js';
 import type { FrameLayout } from '../core/layout.js';
-import { createCanvas } from '../animate/canvas-package.js';
-import { loadAnimationModule } from '../animate/module.js';
-import type { DrawingCanvas, DrawingContext2D } from '../animate/drawing-context.js';
-import { type OutputOptions, type ResolvedOutput, type StitchOptions, resolveWriterOptions } from '../options/output-options.js';
-import { fractionToNumber, parseDimension, parseFps } from '../options/values.js';
+import { type ResolvedOutput, type StitchOptions } from '../options/output-options.js';
 import { decodeAhead } from '../stitch/decode-ahead.js';
 import { type StitchPlan, planStitch } from '../stitch/plan.js';
 import { ReadBuffers } from '../stitch/read-buffers.js';
-import { prepareFrame } from '../writer/frame-input.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { Dither } from '../engine/index.js';
 import type { GifPhase, SegmentDone, SegmentTask } from './task.js';
+import { moduleFrames } from './module-frames.js';
 
 /** Where a segment's colour counts are written, beside its spool. */
 export function histogramFile(spool: string): string {
@@ -111,32 +106,14 @@ async function stitchPictures(task: SegmentTask, source: { inputs: string[]; opt
 
 /** Animate: the module imported, its frames [first, first + count) drawn on a fresh canvas. */
 async function animatePictures(task: SegmentTask, source: { module: string; options: Record<string, unknown> }, signal: AbortSignal | undefined): Promise<PictureSource> {
-  const animation = await loadAnimationModule(source.module);
-  const given = source.options as { width?: number; height?: number; fps?: string | number };
-  const width = parseDimension(given.width ?? animation.width, 'width');
-  const height = parseDimension(given.height ?? animation.height, 'height');
-  const fps = parseFps(given.fps ?? animation.fps ?? 25);
-  const resolved = resolveWriterOptions(task.output, { ...(source.options as OutputOptions), overwrite: true, width, height, fps: `${fps.num}/${fps.den}` });
-  const layout = settleLayout(resolved, { width, height }, () => undefined);
-  const canvas: DrawingCanvas = await createCanvas(width, height);
-  const ctx: DrawingContext2D = canvas.getContext('2d');
-  const rate = fractionToNumber(fps);
+  const { resolved, layout, frames } = await moduleFrames(task, source, signal);
   // As the frame writer: frame i from i x ticksPerFrame, for ticksPerFrame; the last held for holdLast.
   const tpf = resolved.ticksPerFrame;
   const tps = (resolved.fps.num * tpf) / resolved.fps.den;
   const hold = Math.round(resolved.slideshow.holdLast * tps);
   async function* pictures(): AsyncGenerator<SegmentPicture> {
-    for (let index = task.first; index < task.first + task.count; index++) {
-      throwIfAborted(signal);
-      const progress = task.total > 1 ? index / (task.total - 1) : 0;
-      try {
-        await animation.draw(ctx, { index, t: index / rate, progress, datum: index, canvas });
-      } catch (cause) {
-        throw new FlipbookError('ENGINE', `draw() threw at frame ${index}: ${cause instanceof Error ? cause.message : String(cause)}`, { file: source.module, option: 'module', cause });
-      }
-      const prepared = prepareFrame(canvas, { index: index + 1, layout: undefined, size: { width, height } });
-      if (prepared.kind !== 'pixels') throw new FlipbookError('ENGINE', 'The canvas gave no pixels');
-      yield { picture: prepared.picture, orientation: 1, pts: index * tpf, ticks: tpf + (index === task.total - 1 ? hold : 0) };
+    for await (const { index, picture } of frames) {
+      yield { picture, orientation: 1, pts: index * tpf, ticks: tpf + (index === task.total - 1 ? hold : 0) };
     }
   }
   return { options: resolved, layout, tps, pictures: pictures(), close: () => undefined };

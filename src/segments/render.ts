@@ -4,19 +4,14 @@ import { ImageDecoders, type Picture } from '../engine/index.js';
 import { FlipbookError, isFlipbookError } from '../errors.js';
 import { videoSessionSpec } from '../core/output.js';
 import { VideoOutput } from '../core/video-output.js';
-import { settleLayout } from '../core/layout.js';
-import { type OutputOptions, type StitchOptions, resolveWriterOptions } from '../options/output-options.js';
-import { fractionToNumber, parseDimension, parseFps } from '../options/values.js';
+import { type StitchOptions } from '../options/output-options.js';
 import { decodeAhead } from '../stitch/decode-ahead.js';
 import { type PlannedImage, planStitch } from '../stitch/plan.js';
 import { ReadBuffers } from '../stitch/read-buffers.js';
-import { createCanvas } from '../animate/canvas-package.js';
-import { loadAnimationModule } from '../animate/module.js';
-import type { DrawingCanvas, DrawingContext2D } from '../animate/drawing-context.js';
-import { prepareFrame } from '../writer/frame-input.js';
 import { throwIfAborted } from '../util/abort.js';
 import { renderGifSegment } from './gif.js';
 import type { SegmentDone, SegmentTask } from './task.js';
+import { moduleFrames } from './module-frames.js';
 
 /**
  * Renders one segment, frames [first, first + count) of the output, into `file`: a raw video
@@ -123,30 +118,11 @@ async function addEarlier(shown: readonly { image: PlannedImage; index: number }
 }
 
 async function renderAnimateSegment(task: SegmentTask, source: { module: string; options: Record<string, unknown> }, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
-  const animation = await loadAnimationModule(source.module);
-  // The coordinator's size and rate (the caller's, else the module's) win.
-  const given = source.options as { width?: number; height?: number; fps?: string | number };
-  const width = parseDimension(given.width ?? animation.width, 'width');
-  const height = parseDimension(given.height ?? animation.height, 'height');
-  const fps = parseFps(given.fps ?? animation.fps ?? 25);
-  const resolved = resolveWriterOptions(task.output, { ...(source.options as OutputOptions), overwrite: true, width, height, fps: `${fps.num}/${fps.den}` });
-  const layout = settleLayout(resolved, { width, height }, () => undefined);
-  const canvas: DrawingCanvas = await createCanvas(width, height);
-  const ctx: DrawingContext2D = canvas.getContext('2d');
+  const { resolved, layout, frames } = await moduleFrames(task, source, signal);
   const video = await openSegmentOutput(file, { options: resolved, layout, transparency: false, ticksPerFrame: 1, inputs: [], audio: undefined }, task.threads);
-  const rate = fractionToNumber(fps);
   try {
-    for (let index = task.first; index < task.first + task.count; index++) {
-      throwIfAborted(signal);
-      const progress = task.total > 1 ? index / (task.total - 1) : 0;
-      try {
-        await animation.draw(ctx, { index, t: index / rate, progress, datum: index, canvas });
-      } catch (cause) {
-        throw new FlipbookError('ENGINE', `draw() threw at frame ${index}: ${cause instanceof Error ? cause.message : String(cause)}`, { file: source.module, option: 'module', cause });
-      }
-      const prepared = prepareFrame(canvas, { index: index + 1, layout: undefined, size: { width, height } });
-      if (prepared.kind !== 'pixels') throw new FlipbookError('ENGINE', 'The canvas gave no pixels');
-      await video.add(prepared.picture, 1, 1, index);
+    for await (const { index, picture } of frames) {
+      await video.add(picture, 1, 1, index);
       onFrame?.();
     }
     return await finishSegment(video, file, task);
