@@ -3,11 +3,9 @@
  * segments, counted and spooled on the workers, one palette is cut from the merged counts, the
  * segments are mapped to it on the workers, and their image blocks are joined under one header.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, rmSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { onExit } from 'signal-exit';
 
 import { ANIMATION_TICKS, GifReferences, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
 import { FlipbookError, type Text } from '../errors.js';
@@ -16,12 +14,13 @@ import type { OutputHooks, OutputResult } from '../core/output.js';
 import { type AnimationPlan, GIF_MAX_FPS } from '../options/animation-options.js';
 import type { ResolvedOutput } from '../options/output-options.js';
 import { fractionToNumber, type Fraction } from '../options/values.js';
-import { SafeOutput, temporaryName } from '../output/safe-output.js';
+import { SafeOutput } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { histogramFile } from './gif.js';
 import { MIN_SEGMENT_FRAMES, planSegments } from './plan.js';
 import { type PoolRun, WorkerPool } from './pool.js';
+import { segmentDirectory } from './run.js';
 import type { GifPhase, SegmentDone, SegmentSource, SegmentTask } from './task.js';
 
 export interface GifSegmentedRun {
@@ -72,14 +71,7 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
   const execute = run.executor ?? ((r: PoolRun) => pool!.run(r));
   const warnings: Text[] = [];
   const out = await SafeOutput.create(options.output, { overwrite: options.overwrite, inputs: run.inputs });
-  const dir = temporaryName(options.output, `${randomBytes(4).toString('hex')}.segments`);
-  const removeDir = onExit(() => {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Nothing more can be done while exiting.
-    }
-  });
+  const { dir, removeDir } = segmentDirectory(options.output);
   // Each picture twice: counted and spooled, then mapped and written.
   const clock = new ProgressClock(run.pictures * 2);
   const onFrames = (frames: number): void => {

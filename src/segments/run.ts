@@ -95,14 +95,7 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
   const fps = fractionToNumber(options.fps);
   const spans = planSegments(run.frames, fps, options.jobs);
   const out = await SafeOutput.create(options.output, { overwrite: options.overwrite, inputs: run.inputs });
-  const dir = temporaryName(options.output, `${randomBytes(4).toString('hex')}.segments`);
-  const removeDir = onExit(() => {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Nothing more can be done while exiting.
-    }
-  });
+  const { dir, removeDir } = segmentDirectory(options.output);
   const clock = new ProgressClock(run.frames);
   try {
     await mkdir(dir, { recursive: true });
@@ -163,4 +156,20 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
 export function encoderThreads(jobs: number): number | undefined {
   if (jobs <= 1 || process.env.FLIPBOOK_SEGMENT_THREADS === 'auto') return undefined;
   return Math.max(1, Math.floor(availableParallelism() / jobs));
+}
+
+/**
+ * A hidden folder beside the output for its segments, removed if the process exits first
+ * (`removeDir()` drops that hook once the run has removed it itself).
+ */
+export function segmentDirectory(output: string): { dir: string; removeDir: () => void } {
+  const dir = temporaryName(output, `${randomBytes(4).toString('hex')}.segments`);
+  const removeDir = onExit(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Nothing more can be done while exiting.
+    }
+  });
+  return { dir, removeDir };
 }
