@@ -1,6 +1,7 @@
 /**
  * `npm test` and `npm run test:unit`: compiles the tests once (scripts/build-tests.mjs, about
- * 0.7 s) and runs them as JavaScript with Node's own runner, two files at a time.
+ * 0.7 s) and runs them as JavaScript with Node's own runner (scripts/run-files.mjs), two files at a
+ * time, the slowest first, the quick ones together in one process.
  *
  *   node scripts/test.mjs                      every test file
  *   node scripts/test.mjs --unit               test/unit/ alone (seconds)
@@ -12,8 +13,9 @@
  * One file alone also runs from its source: `node --import tsx --test test/gif.test.ts`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import process from 'node:process';
 import { buildTests } from './build-tests.mjs';
 
@@ -24,7 +26,27 @@ const options = args.filter((a) => a.startsWith('--') && a !== '--unit');
 
 const mirror = await buildTests();
 const inFolder = (folder) => readdirSync(join(mirror, folder)).filter((n) => n.endsWith('.test.js')).sort().map((n) => `${folder}/${n}`);
-const files = named.length > 0 ? named.map((f) => f.replace(/\.ts$/, '.js')) : [...(unit ? [] : inFolder('test')), ...inFolder('test/unit')];
+const all = named.length > 0 ? named.map((f) => f.replace(/\.ts$/, '.js')) : [...(unit ? [] : inFolder('test')), ...inFolder('test/unit')];
+// The slowest files first (scripts/test-weights.json, measured by scripts/test-weights.mjs): with
+// two at a time, a long file that starts last keeps one core idle until it ends. A file without a
+// weight (a new one) counts as 2 s.
+const { seconds: weights } = JSON.parse(readFileSync(new URL('./test-weights.json', import.meta.url), 'utf8'));
+const weight = (file) => weights[file.replace(/\.js$/, '.ts')] ?? 2;
+// Files that take under QUICK seconds alone run together in one process (a generated file that
+// imports them all): starting Node, the library and FFmpeg for each cost more than most of them
+// test (36 files: 28.5 s wall and 32.7 s CPU one by one, 13.2 s and 12.8 s together). Named
+// files always run on their own.
+const QUICK = 1.5;
+const quick = named.length > 0 ? [] : all.filter((file) => file.replace(/\.js$/, '.ts') in weights && weight(file) <= QUICK);
+const files = all.filter((file) => !quick.includes(file));
+if (quick.length > 1) {
+  writeFileSync(join(mirror, 'quick-files.test.js'), quick.map((file) => `import './${file}';\n`).join(''));
+  files.push('quick-files.test.js');
+  weights['quick-files.test.ts'] = quick.reduce((sum, file) => sum + weight(file), 0) / 2;
+} else {
+  files.push(...quick);
+}
+files.sort((a, b) => weight(b) - weight(a));
 
 // The same executable and flags as test/helpers/browser.ts (CHROMIUM, CHROMIUM_FLAGS).
 const CHROMIUM = '/usr/bin/chromium';
@@ -40,7 +62,9 @@ if (existsSync(CHROMIUM)) {
   }
 }
 
-const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-reporter=spec', ...options, ...files], {
+// Two files at a time on this 2-core machine; FLIPBOOK_TEST_CONCURRENCY changes it.
+const CONCURRENCY = Number(process.env.FLIPBOOK_TEST_CONCURRENCY ?? 2);
+const child = spawn(process.execPath, ['--enable-source-maps', fileURLToPath(new URL('./run-files.mjs', import.meta.url)), `--concurrency=${CONCURRENCY}`, ...options, ...files], {
   cwd: mirror,
   stdio: 'inherit',
   env: { ...process.env, ...(browser ? { FLIPBOOK_TEST_CHROMIUM: browser.wsEndpoint() } : {}) },
