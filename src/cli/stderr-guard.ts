@@ -20,6 +20,9 @@ import { GUARD_MARK, type GuardRecord, TERMINAL_FD_ENV } from './terminal.js';
 /** `FLIPBOOK_GUARD_STDERR=1` guards every run, `0` none; unset, the CLI decides (guardReason). */
 export const GUARD_ENV = 'FLIPBOOK_GUARD_STDERR';
 
+/** The engine's lines kept at most. */
+const KEPT_LINES = 20;
+
 /** The descriptor the child is given the terminal's standard error on. */
 const CHILD_TERMINAL_FD = 3;
 
@@ -107,9 +110,11 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
   process.on('SIGINT', ignore);
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
-  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
 
   const kept: string[] = [];
   let command: Extract<GuardRecord, { type: 'command' }> | undefined;
@@ -123,6 +128,11 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
       if (record.type === 'command') command = record;
       else failure = record.line;
     } else if (isEngineLine(line)) {
+      // The last few (a long-running `flipbook worker` keeps no more), and every failed allocation.
+      if (kept.length >= KEPT_LINES) {
+        const oldest = kept.findIndex((l) => failedAllocation([l]) === undefined);
+        kept.splice(oldest === -1 ? 0 : oldest, 1);
+      }
       kept.push(line);
     } else {
       say(line);
