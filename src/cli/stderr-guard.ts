@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { opt, renderText, text, type Text } from '../errors.js';
 import { formatBytes } from '../util/format.js';
 import { flagStyle } from './flags.js';
-import { GUARD_MARK, type GuardRecord, TERMINAL_FD_ENV } from './terminal.js';
+import { GUARD_MARK, type GuardRecord, TERMINAL_FD_ENV } from './guard-protocol.js';
 
 /**
  * The stderr guard. Where a memory allocation can fail, x264 says so itself, with no handle to

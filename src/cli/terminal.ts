@@ -3,25 +3,14 @@ import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { isatty, WriteStream } from 'node:tty';
 
+import { GUARD_MARK, type GuardRecord, TERMINAL_FD_ENV } from './guard-protocol.js';
 import type { Streams } from './reporter.js';
 
 /**
- * Set by the guarding parent (stderr-guard.ts) in its child: the number of the descriptor that
- * is the terminal's standard error. The child's own fd 2 is then a pipe to the parent, where
- * whatever the engine writes there itself (x264's `malloc of size ... failed`) ends up.
+ * The command's own standard error. In the guarded child (see stderr-guard.ts) that is the
+ * descriptor named by FLIPBOOK_TERMINAL_FD, the terminal's, not fd 2, which is the pipe to the
+ * parent where x264's own lines go.
  */
-export const TERMINAL_FD_ENV = 'FLIPBOOK_TERMINAL_FD';
-
-/** What the guarded child tells its parent through the pipe, one line each, after this mark. */
-export const GUARD_MARK = '\u0000flipbook-guard ';
-
-/** A message from the guarded child to its parent. */
-export type GuardRecord =
-  /** At the start of a command: how it reports, and the file it writes. */
-  | { type: 'command'; output?: string; json: boolean; quiet: boolean; verbose: boolean }
-  /** The command failed: its error line (with --verbose, the stack after it), for the parent to print. */
-  | { type: 'error'; line: string };
-
 function terminalFd(): number | undefined {
   const value = process.env[TERMINAL_FD_ENV];
   if (value === undefined || !/^\d+$/.test(value)) return undefined;
