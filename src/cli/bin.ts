@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { guardReason, runGuarded } from './stderr-guard.js';
 
-// A closed pipe (`flipbook ... --json | head -1`) is not an error of the job: stop printing, carry on.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
-}
-
-process.exitCode = await main(process.argv.slice(2));
+// Where an allocation can fail (an address-space limit, strict overcommit), x264 prints its
+// failure straight to fd 2: run the command as a child that cannot reach the terminal through
+// fd 2 (stderr-guard.ts). Everywhere else, this process is the command. The command is loaded
+// only then (and bundled apart, scripts/bundle-cli.mjs): the guarding parent never parses it.
+const reason = guardReason();
+if (reason) runGuarded(reason);
+else await (await import('./run.js')).run();

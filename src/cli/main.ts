@@ -10,6 +10,7 @@ import { registerSheet } from './commands/sheet.js';
 import { registerHtml } from './commands/html.js';
 import { registerWorker } from './commands/worker.js';
 import { registerRender } from './commands/render.js';
+import { terminal } from './terminal.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,6 +44,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   for (const command of [program, ...program.commands]) {
     // A usage error is one line, like every other error: what is wrong and where to look.
     command.configureOutput({
+      // The terminal's standard error: in a guarded child (terminal.ts) that is not fd 2.
+      writeErr: (text) => terminal.stderr.write(text),
+      getErrHelpWidth: () => (terminal.stderr.isTTY && terminal.stderr.columns ? terminal.stderr.columns : 80),
       outputError: (text, write) => write(`flipbook: error: ${text.trim().replace(/^error: /, '')} (see ${command === program ? 'flipbook' : `flipbook ${command.name()}`} --help)\n`),
     });
   }
@@ -63,7 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = program.commands.find((c) => c.name() === argv[0]);
   const ffmpeg = command && !argv.includes('--help') && !argv.includes('-h') ? translateFfmpeg(command, argv.slice(1)) : undefined;
   if (ffmpeg) {
-    process.stderr.write(`flipbook: error: ${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)\n`);
+    terminal.stderr.write(`flipbook: error: ${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)\n`);
     return EXIT.usage;
   }
   try {

@@ -16,6 +16,8 @@ export interface ReporterOptions {
 export interface Streams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where the error line goes instead of stderr: the guarded child hands it to its parent (terminal.ts). */
+  errorLine?: (line: string) => void;
 }
 
 /**
@@ -80,10 +82,13 @@ export class Reporter {
     this.bar = undefined;
   }
 
-  error(message: string, data: Record<string, unknown>): void {
+  /** The error line; `detail` (a stack trace, with --verbose) follows it. */
+  error(message: string, data: Record<string, unknown>, detail?: string): void {
     this.stop();
     this.event('error', { message, ...data });
-    this.line(this.streams.stderr, `flipbook: error: ${message}`);
+    const said = `flipbook: error: ${message}${detail === undefined ? '' : `\n${detail}`}`;
+    if (this.streams.errorLine) this.streams.errorLine(said);
+    else this.line(this.streams.stderr, said);
   }
 
   private line(stream: NodeJS.WritableStream, text: string): void {

@@ -2,12 +2,15 @@ import { isFlipbookError } from '../errors.js';
 import { flagStyle } from './flags.js';
 import { exitCodeFor } from './exit-codes.js';
 import { Reporter, type Streams } from './reporter.js';
+import { guardedChild, tellGuard, terminal } from './terminal.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  /** The file the command writes, where it has one (named in an out-of-memory error by the stderr guard). */
+  output?: string;
 }
 
 export interface CommandContext {
@@ -20,8 +23,11 @@ export interface CommandContext {
  * Runs one command's work: turns SIGINT and SIGTERM into a clean abort, and any error into
  * one readable line and an exit code. Returns the exit code.
  */
-export async function runCommand(options: CommonOptions, work: (ctx: CommandContext) => Promise<void>, streams: Streams = process): Promise<number> {
+export async function runCommand(options: CommonOptions, work: (ctx: CommandContext) => Promise<void>, streams: Streams = terminal): Promise<number> {
   const reporter = new Reporter(options, streams);
+  if (guardedChild && streams === terminal) {
+    tellGuard({ type: 'command', ...(options.output === undefined ? {} : { output: options.output }), json: options.json === true, quiet: options.quiet === true, verbose: options.verbose === true });
+  }
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -39,14 +45,14 @@ export async function runCommand(options: CommonOptions, work: (ctx: CommandCont
     return 0;
   } catch (error) {
     const code = exitCodeFor(error, received);
+    const stack = options.verbose && error instanceof Error && error.stack ? error.stack : undefined;
     if (received) {
-      reporter.error(`interrupted by ${received}; no output was left behind`, { code: 'ABORTED', signal: received });
+      reporter.error(`interrupted by ${received}; no output was left behind`, { code: 'ABORTED', signal: received }, stack);
     } else if (isFlipbookError(error)) {
-      reporter.error(error.render(flagStyle), { code: error.code, file: error.file ?? null, position: error.position ?? null, option: error.option ?? null });
+      reporter.error(error.render(flagStyle), { code: error.code, file: error.file ?? null, position: error.position ?? null, option: error.option ?? null }, stack);
     } else {
-      reporter.error(error instanceof Error ? error.message : String(error), { code: 'INTERNAL' });
+      reporter.error(error instanceof Error ? error.message : String(error), { code: 'INTERNAL' }, stack);
     }
-    if (options.verbose && error instanceof Error && error.stack) streams.stderr.write(`${error.stack}\n`);
     return code;
   } finally {
     reporter.stop();
