@@ -334,6 +334,40 @@ describe('output: nothing lost', () => {
     assert.deepEqual(await leftoverParts(dir), []);
   });
 
+  it('an abort while a held picture repeats (the last one, in finish) stops between two frames', async (t) => {
+    // Two pictures held 600 s each at 25 fps: 30,000 encodes of two pictures, where no new
+    // picture comes to check the signal at. The abort comes 50 ms after the last picture.
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(dir, [
+      { name: 'a.png', colour: 0 },
+      { name: 'b.png', colour: 1 },
+    ]);
+    const out = join(dir, 'held.mp4');
+    const controller = new AbortController();
+    let abortedAt = 0;
+    await assert.rejects(
+      stitch(files, out, {
+        ...FAST,
+        hold: 600,
+        fps: 25,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.frame === p.total) {
+            setTimeout(() => {
+              abortedAt = performance.now();
+              controller.abort();
+            }, 50);
+          }
+        },
+      }),
+      code('ABORTED', 'Cancelled'),
+    );
+    const late = performance.now() - abortedAt;
+    assert.ok(abortedAt > 0 && late < 2000, `stopped ${late.toFixed(0)} ms after the abort`);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual(await leftoverParts(dir), []);
+  });
+
   it('an already aborted signal writes nothing at all', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);

@@ -150,7 +150,7 @@ export class Output {
         ticksPerSecond: (options.fps.num * spec.ticksPerFrame) / options.fps.den,
       });
     } else {
-      sink = await VideoOutput.open(videoSessionSpec(spec));
+      sink = await VideoOutput.open(videoSessionSpec(spec), hooks.signal);
       sink.notices.forEach(warn);
     }
     return new Output(spec, hooks, sink, warnings);

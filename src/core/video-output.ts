@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 
 import { type AudioResult, type AudioSpec, type FitMode, Normaliser, type Picture, type Quality, VideoEncoder, type VideoCodec } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
+import { throwIfAborted } from '../util/abort.js';
 import { SafeOutput } from '../output/safe-output.js';
 import type { OutputFormat } from '../options/output-formats.js';
 import type { Fraction, Size } from '../options/values.js';
@@ -81,15 +82,23 @@ export class VideoOutput {
    */
   private waiting: { picture: Picture; pts: number; ticks: number } | undefined;
   private done = false;
+  /** Set by abort: a held picture's repeats stop at the next frame. */
+  private stopped = false;
+  private readonly signal: AbortSignal | undefined;
 
-  private constructor(spec: SessionSpec, out: SafeOutput, encoder: VideoEncoder, normaliser: Normaliser) {
+  private constructor(spec: SessionSpec, out: SafeOutput, encoder: VideoEncoder, normaliser: Normaliser, signal: AbortSignal | undefined) {
     this.spec = spec;
     this.out = out;
     this.encoder = encoder;
     this.normaliser = normaliser;
+    this.signal = signal;
   }
 
-  static async open(spec: SessionSpec): Promise<VideoOutput> {
+  /**
+   * `signal` stops the encoding of a held picture's repeats between two frames (a 30 s hold at
+   * 30 fps is 900 encodes from one picture, with no new picture to check the signal at).
+   */
+  static async open(spec: SessionSpec, signal?: AbortSignal): Promise<VideoOutput> {
     const { format } = spec;
     // Animated images (GIF, WebP, APNG) go through writeAnimation, never here.
     if (format.kind !== 'video') throw new FlipbookError('ENGINE', `${format.extension} is not written by the video encoder`);
@@ -126,7 +135,7 @@ export class VideoOutput {
         pixelFormat: encoder.pixelFormat,
         flattenAlpha: spec.alpha !== true,
       });
-      return new VideoOutput(spec, out, encoder, normaliser);
+      return new VideoOutput(spec, out, encoder, normaliser, signal);
     } catch (error) {
       await out.discard();
       throw error;
@@ -226,7 +235,11 @@ export class VideoOutput {
     const { picture } = held;
     this.encoding = (async () => {
       try {
-        for (let n = first; n < end; n++) await this.encoder.write(picture, n * tpf, tpf);
+        for (let n = first; n < end; n++) {
+          if (this.stopped) throw new FlipbookError('ABORTED', 'Cancelled');
+          throwIfAborted(this.signal);
+          await this.encoder.write(picture, n * tpf, tpf);
+        }
       } finally {
         picture.release();
       }
@@ -281,6 +294,7 @@ export class VideoOutput {
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    this.stopped = true;
     await this.settle();
     this.releaseWaiting();
     await this.encoder.close();
