@@ -8,7 +8,7 @@
  * vfr) unless vfr keeps them. frameLimit refuses a runaway plan; the plan states its frame count.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type TestContext, describe, it } from 'node:test';
 
@@ -89,15 +89,24 @@ async function streamInfo(file: string): Promise<{ rFrameRate: string; avgFrameR
 }
 
 /**
- * The frame the most common thumbnail command picks (`ffmpeg -ss T -i file -frames:v 1 thumb.png`),
- * written as raw RGB instead of PNG (the same frame, without a second run to decode the PNG); its
- * mean colour, or undefined when no frame came out.
+ * The frames the most common thumbnail command picks (`ffmpeg -ss T -i file -frames:v 1 thumb.png`)
+ * at each time, written as raw RGB instead of PNG (the same frame, without a second run to decode
+ * the PNG); their mean colours, undefined where no frame came out. One ffmpeg run for all the
+ * times: each is an input of its own with its own `-ss` (the same input seek as the command),
+ * mapped to an output file of its own.
  */
-async function thumbnail(file: string, at: number): Promise<Rgb | undefined> {
-  const { stdout } = await run(FFMPEG, ['-v', 'error', '-nostdin', '-ss', String(at), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
-  if (stdout.length === 0) return undefined;
-  assert.equal(stdout.length, W * H * 3, `ffmpeg -ss ${at}: ${W}x${H} RGB`);
-  return meanColour({ data: stdout, width: W }, INNER);
+async function thumbnails(file: string, times: readonly number[], dir: string): Promise<(Rgb | undefined)[]> {
+  const inputs = times.flatMap((at) => ['-ss', String(at), '-i', file]);
+  const outputs = times.flatMap((_, i) => ['-map', `${i}:v:0`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', join(dir, `thumb-${i}.rgb`)]);
+  await run(FFMPEG, ['-v', 'error', '-nostdin', '-y', ...inputs, ...outputs]);
+  return Promise.all(
+    times.map(async (at, i) => {
+      const data = await readFile(join(dir, `thumb-${i}.rgb`));
+      if (data.length === 0) return undefined;
+      assert.equal(data.length, W * H * 3, `ffmpeg -ss ${at}: ${W}x${H} RGB`);
+      return meanColour({ data, width: W }, INNER);
+    }),
+  );
 }
 
 /** Within 6 levels a channel of the palette colour, and nearest to it (H.264 at crf 10 keeps flat colours within 2-3). */
@@ -121,9 +130,9 @@ describe('timing: constant frame rate by default', () => {
       assert.equal(info.avgFrameRate, `${FPS}/1`, `${name}: avg_frame_rate`);
       assert.equal(info.nbFrames, seconds * FPS, `${name}: nb_frames`);
       assert.equal(info.nbReadFrames, seconds * FPS, `${name}: frames decoded (nb_read_frames)`);
-      for (const span of spans) {
-        for (const at of timesInside(span)) assertImage(await thumbnail(file, at), span.colour, `${name}: ffmpeg -ss ${at}`);
-      }
+      const times = spans.flatMap((span) => timesInside(span).map((at) => ({ at, colour: span.colour })));
+      const seen = await thumbnails(file, times.map((t) => t.at), dir);
+      times.forEach(({ at, colour }, i) => assertImage(seen[i], colour, `${name}: ffmpeg -ss ${at}`));
     }
   });
 });
