@@ -1,5 +1,5 @@
 /**
- * The real command, spawned as a child process (`node --import tsx src/cli/bin.ts`), so stdout
+ * The real command, spawned as a child process (the bundle the package ships, test/helpers/cli.ts), so stdout
  * and stderr are pipes, not a terminal: help and version, exit codes, one-line errors, JSON
  * lines, quiet, dry run, and SIGINT/SIGTERM in the middle of an encode.
  */

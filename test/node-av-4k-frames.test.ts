@@ -1,3 +1,4 @@
+// npm test: a process of its own (it collects garbage and reuses freed memory on purpose).
 /**
  * The 4K frame-lifetime regression (node-av 6.1.1): Frame.fromVideoBuffer wraps a JavaScript
  * buffer without copying it, and when the buffer was collected while FFmpeg still held the

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import '../src/engine/index.js';
 import { stitch } from '../src/index.js';
 import { pictureFromPixels } from '../src/engine/index.js';
+import { cliBundle } from './helpers/cli.js';
 import { VideoReader } from './helpers/video-reader.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -90,7 +91,7 @@ describe('node-av traps', () => {
     // A truncated PNG makes FFmpeg's PNG decoder log an error; only flipbook's lines may show.
     const cli = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/bin.ts', 'stitch', red, join(root, 'test/assets/truncated-for-log.png'), red, '-o', join(dir, 'log.mp4'), '--skip-invalid', '--preset', 'ultrafast'],
+      [cliBundle(), 'stitch', red, join(root, 'test/assets/truncated-for-log.png'), red, '-o', join(dir, 'log.mp4'), '--skip-invalid', '--preset', 'ultrafast'],
       { cwd: root, encoding: 'utf8' },
     );
     assert.equal(cli.status, 0, cli.stderr);

@@ -1,3 +1,4 @@
+// npm test: a process of its own (it measures its own memory and open files).
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

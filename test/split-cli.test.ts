@@ -5,28 +5,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
-import { type CliResult, runCli } from './helpers/cli.js';
+import { runCli } from './helpers/cli.js';
 import { imagePixels, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;
-
-/**
- * The command run in another working directory: `--import tsx` would resolve tsx from there,
- * so it is given as the resolved file.
- */
-function runIn(cwd: string, args: readonly string[]): Promise<CliResult> {
-  const tsx = import.meta.resolve('tsx');
-  const bin = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', tsx, bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, signal: null, stdout, stderr });
-    });
-  });
-}
 
 function events(stdout: string): Record<string, unknown>[] {
   return stdout
@@ -62,18 +47,18 @@ describe('flipbook split', () => {
     const dir = await tempDir(t);
     const video = join(dir, 'clip.mkv');
     await stitchedVideo(dir, video, 5, W, H);
-    const dry = await runIn(dir, ['split', video, '--dry-run', '--width', '48']);
+    const dry = await runCli(['split', video, '--dry-run', '--width', '48'], { cwd: dir });
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /dry run: nothing written/);
     assert.match(dry.stdout, /about 5 files/);
     assert.match(dry.stdout, /clip_frames\/frame_%06d\.png/);
     assert.match(dry.stdout, /png 48x32/);
     assert.equal(existsSync(join(dir, 'clip_frames')), false);
-    const real = await runIn(dir, ['split', video, '--quiet']);
+    const real = await runCli(['split', video, '--quiet'], { cwd: dir });
     assert.equal(real.code, 0, real.stderr);
     assert.equal(real.stdout, '');
     assert.equal((await readdir(join(dir, 'clip_frames'))).length, 5);
-    const again = await runIn(dir, ['split', video]);
+    const again = await runCli(['split', video], { cwd: dir });
     assert.equal(again.code, 1);
     assert.match(again.stderr, /5 frame files would be overwritten .*--overwrite/);
   });

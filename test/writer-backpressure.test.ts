@@ -1,3 +1,4 @@
+// npm test: a process of its own (it measures its own memory).
 /**
  * Backpressure: a producer that makes 720p frames far faster than the encoder takes them
  * (a fresh 3.7 MB RGBA buffer each, as a renderer would hand over) is held back by the writer,
