@@ -75,7 +75,7 @@ if (existsSync(CHROMIUM)) {
 
 // Two files at a time on this 2-core machine; FLIPBOOK_TEST_CONCURRENCY changes it.
 const CONCURRENCY = Number(process.env.FLIPBOOK_TEST_CONCURRENCY ?? 2);
-const child = spawn(process.execPath, [...(process.env.TL ? ['--import', process.env.TL] : []), '--enable-source-maps', fileURLToPath(new URL('./run-files.mjs', import.meta.url)), `--concurrency=${CONCURRENCY}`, ...options, ...files], {
+const child = spawn(process.execPath, ['--enable-source-maps', fileURLToPath(new URL('./run-files.mjs', import.meta.url)), `--concurrency=${CONCURRENCY}`, ...options, ...files], {
   cwd: mirror,
   stdio: 'inherit',
   env: { ...process.env, ...(browser ? { FLIPBOOK_TEST_CHROMIUM: browser.wsEndpoint() } : {}) },
