@@ -13,6 +13,11 @@ import { spec } from 'node:test/reporters';
 
 const args = process.argv.slice(2);
 const value = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const unknown = args.filter((a) => a.startsWith('--') && !/^--(concurrency|test-name-pattern)=/.test(a));
+if (unknown.length > 0) {
+  process.stderr.write(`run-files: unknown option ${unknown.join(' ')} (known: --concurrency=N, --test-name-pattern=RE)\n`);
+  process.exit(2);
+}
 const files = args.filter((a) => !a.startsWith('--')).map((f) => resolve(f));
 const patterns = args.filter((a) => a.startsWith('--test-name-pattern=')).map((a) => new RegExp(a.slice('--test-name-pattern='.length)));
 
