@@ -20,9 +20,11 @@ describe('planSegments', () => {
   });
 
   it('cuts a few seconds each, as many as a multiple of the workers, of equal length within a frame', () => {
-    assert.deepEqual(counts(1000, 2), Array(10).fill(100), '4 s at 25 fps');
-    assert.deepEqual(counts(300, 2), [75, 75, 75, 75], 'not 3 of 100: one worker would idle');
-    assert.deepEqual(counts(601, 4), [75, 75, 75, 75, 75, 75, 75, 76]);
+    assert.deepEqual(counts(2000, 2), Array(8).fill(250), '10 s at 25 fps');
+    assert.deepEqual(counts(1000, 2), Array(4).fill(250));
+    assert.deepEqual(counts(1250, 2), [208, 208, 209, 208, 208, 209], 'six, not five of 250: one worker would idle');
+    assert.deepEqual(counts(300, 2), [150, 150], 'one a worker when the output is short');
+    assert.deepEqual(counts(601, 4), [150, 150, 150, 151], 'not 3 of about 200: a worker would idle');
     assert.deepEqual(counts(200, 2), [100, 100]);
   });
 
