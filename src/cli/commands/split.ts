@@ -72,40 +72,39 @@ export function registerSplit(program: Command, setExitCode: (code: number) => v
   });
 }
 
+/** What the plan and the result of `--json` both say, the same way. */
+function commonSummary(x: SplitPlan | SplitResult): Record<string, unknown> {
+  return {
+    video: x.video,
+    output: x.output,
+    imageFormat: x.imageFormat,
+    mode: x.mode,
+    fps: x.fps ? formatFraction(x.fps) : null,
+    width: x.width,
+    height: x.height,
+    depth: x.depth,
+    manifest: x.manifest ?? null,
+  };
+}
+
 function planSummary(plan: SplitPlan): Record<string, unknown> {
   return {
-    video: plan.video,
-    output: plan.output,
-    imageFormat: plan.imageFormat,
-    mode: plan.mode,
-    fps: plan.fps ? formatFraction(plan.fps) : null,
-    width: plan.width,
-    height: plan.height,
+    ...commonSummary(plan),
     rotation: plan.rotation,
-    depth: plan.depth,
     imageQuality: plan.imageQuality ?? null,
     start: plan.selection.start,
     end: plan.selection.end ?? null,
     estimatedFrames: plan.estimatedFrames ?? null,
     firstFile: plan.firstFile,
-    manifest: plan.manifest ?? null,
   };
 }
 
 function resultSummary(r: SplitResult): Record<string, unknown> {
   return {
-    video: r.video,
-    output: r.output,
+    ...commonSummary(r),
     frames: r.frames,
     first: r.files[0] ?? null,
     last: r.files.at(-1) ?? null,
-    mode: r.mode,
-    fps: r.fps ? formatFraction(r.fps) : null,
-    width: r.width,
-    height: r.height,
-    imageFormat: r.imageFormat,
-    depth: r.depth,
-    manifest: r.manifest ?? null,
     bytes: r.bytes,
     warnings: r.warnings,
   };
