@@ -58,6 +58,30 @@ describe('GIF palette (quantizer.ts)', () => {
     }
   });
 
+  it('merges the sparse counts of two segments into the palette of both (a parallel GIF)', () => {
+    const next = random(0x5e6);
+    const noise = (): RgbaRows => rows(80, 60, () => [Math.floor(next() * 256), Math.floor(next() * 64), Math.floor(next() * 256), 255]);
+    const frames = [noise(), noise(), noise(), noise()];
+    const whole = new ColorHistogram();
+    frames.forEach((frame, i) => whole.add(frame, true, i));
+    const first = new ColorHistogram();
+    const second = new ColorHistogram();
+    frames.forEach((frame, i) => (i < 2 ? first : second).add(frame, true, i));
+    const a = first.counts();
+    const b = second.counts();
+    // Only the used cells travel: six numbers each and the pixel count, far below the 65^3 grid's five moments.
+    assert.equal((a.length - 1) % 6, 0);
+    assert.ok(a.length < 65 ** 3, `${a.length} numbers for two frames of 4800 pixels`);
+    const merged = new ColorHistogram();
+    merged.merge(a);
+    merged.merge(b);
+    assert.deepEqual([...merged.palette(255)], [...whole.palette(255)], 'the merged counts cut the palette of all four frames');
+    assert.throws(() => merged.merge(a.subarray(0, a.length - 1)), RangeError);
+    const outside = Float64Array.from(a);
+    outside[1] = 65 ** 3;
+    assert.throws(() => merged.merge(outside), /outside the grid/);
+  });
+
   it('finds the nearest entry in RGB, the lowest index on a tie, as a full search does', () => {
     const next = random(7);
     const palette = Uint8Array.from({ length: 256 * 3 }, () => Math.floor(next() * 256));

@@ -95,22 +95,39 @@ export class ColorHistogram {
   }
 
   /**
-   * The counts as one array, to carry to another process (a segment's worker): every cell's
-   * moments, then the pixel count. Sums of whole numbers, so merging them loses nothing.
+   * The counts to carry to another process (a segment's worker), the non-empty cells only:
+   * the pixel count, then each used cell's index and its five moments (six numbers a cell). A
+   * picture of a few thousand colours gives some 100 kB instead of the whole grid's 11 MB, which
+   * took the coordinator of a parallel GIF about 0.25 s to read and add up. Sums of whole
+   * numbers, so merging them loses nothing.
    */
   counts(): Float64Array {
-    const out = new Float64Array(this.moments.length + 1);
-    out.set(this.moments);
-    out[this.moments.length] = this.pixels;
+    const { moments } = this;
+    let used = 0;
+    for (let k = 0; k < moments.length; k += 5) if ((moments[k] as number) > 0) used++;
+    const out = new Float64Array(1 + used * 6);
+    out[0] = this.pixels;
+    let o = 1;
+    for (let k = 0; k < moments.length; k += 5) {
+      if (!((moments[k] as number) > 0)) continue;
+      out[o] = k / 5;
+      out.set(moments.subarray(k, k + 5), o + 1);
+      o += 6;
+    }
     return out;
   }
 
   /** Adds the counts of another histogram (from counts()): the palette is then the one of both sets of frames. */
   merge(counts: Float64Array): void {
     const { moments } = this;
-    if (counts.length !== moments.length + 1) throw new RangeError(`Colour counts of ${counts.length} values, not ${moments.length + 1}`);
-    for (let k = 0; k < moments.length; k++) moments[k] = (moments[k] as number) + (counts[k] as number);
-    this.pixels += counts[moments.length] as number;
+    if (counts.length % 6 !== 1) throw new RangeError(`Colour counts of ${counts.length} values, not 1 + 6 a cell`);
+    for (let o = 1; o < counts.length; o += 6) {
+      const cell = counts[o] as number;
+      if (!Number.isInteger(cell) || cell < 0 || cell >= CELLS) throw new RangeError(`Colour counts name cell ${cell}, outside the grid of ${CELLS}`);
+      const k = cell * 5;
+      for (let m = 0; m < 5; m++) moments[k + m] = (moments[k + m] as number) + (counts[o + 1 + m] as number);
+    }
+    this.pixels += counts[0] as number;
   }
 
   /** One moment (0 count, 1-3 sums of R, G, B, 4 sum of squares) of every cell, in a new array. */

@@ -18,17 +18,29 @@ export async function imageMayHaveAlpha(path: string, type: ImageType): Promise<
   try {
     const buffer = Buffer.alloc(type === 'png' ? HEAD_BYTES : 64);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, bytesRead);
-    if (type === 'png') return pngHasAlpha(head);
-    if (type === 'webp') return webpHasAlpha(head);
-    // BMP: 32 bits a pixel may hold alpha (BITMAPV4/V5 headers mostly do).
-    return head.length >= 30 && head.readUInt16LE(28) === 32;
+    // A PNG whose chunks before its image data outrun HEAD_BYTES: taken as opaque.
+    return alphaFromHead(buffer.subarray(0, bytesRead), type) ?? false;
   } finally {
     await handle.close();
   }
 }
 
-function pngHasAlpha(head: Buffer): boolean {
+/**
+ * imageMayHaveAlpha from the first bytes of the file, as the header pass reads them: undefined
+ * when they end before they can tell (a PNG's chunks before its image data run past them).
+ */
+export function alphaFromHead(head: Buffer, type: ImageType): boolean | undefined {
+  if (type === 'jpg') return false;
+  if (type === 'gif' || type === 'tiff') return true;
+  if (type === 'png') return pngHasAlpha(head);
+  if (type === 'webp') return head.length >= 25 ? webpHasAlpha(head) : undefined;
+  // BMP: 32 bits a pixel may hold alpha (BITMAPV4/V5 headers mostly do).
+  return head.length >= 30 ? head.readUInt16LE(28) === 32 : undefined;
+}
+
+/** Colour type 4 or 6, or a tRNS chunk before the image data; undefined when `head` ends first. */
+function pngHasAlpha(head: Buffer): boolean | undefined {
+  if (head.length < 26) return undefined;
   const colourType = head[25];
   if (colourType === 4 || colourType === 6) return true;
   let offset = 8;
@@ -39,7 +51,7 @@ function pngHasAlpha(head: Buffer): boolean {
     if (name === 'IDAT' || name === 'IEND') return false;
     offset += 12 + length;
   }
-  return false;
+  return undefined;
 }
 
 function webpHasAlpha(head: Buffer): boolean {

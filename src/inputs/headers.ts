@@ -5,6 +5,7 @@ import type ExifReaderModule from 'exifreader';
 import { imageSize } from 'image-size';
 
 import { FlipbookError, SKIP_HINT, opt, text } from '../errors.js';
+import { alphaFromHead } from './alpha.js';
 import { type ImageType, HEIF_TYPES, IMAGE_TYPES, isImageType } from './image-types.js';
 
 /**
@@ -31,6 +32,8 @@ export interface ImageHeader {
   displayWidth: number;
   displayHeight: number;
   bytes: number;
+  /** Whether it may carry transparency (alphaFromHead); undefined when the bytes read for the header cannot tell. */
+  alpha: boolean | undefined;
 }
 
 /**
@@ -115,6 +118,7 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
       displayWidth: swap ? info.height : info.width,
       displayHeight: swap ? info.width : info.height,
       bytes: size,
+      alpha: alphaFromHead(head, info.type),
     };
   } finally {
     closeSync(fd);

@@ -45,6 +45,51 @@ function workerEntry(): { path: string; execArgv: string[] } {
   throw new FlipbookError('ENGINE', `The segment worker (${candidates.join(' or ')} beside ${fileURLToPath(here)}) is missing from this installation`);
 }
 
+/** Workers started ahead of their pool (startWorkers), waiting for the first pool to take them. */
+const spares: ChildProcess[] = [];
+
+/** How long a spare worker waits for a pool before it is ended (a plan that failed or chose one piece). */
+const SPARE_SECONDS = 20;
+
+/**
+ * Starts `count` worker processes now, for a pool that this process creates soon: a worker's
+ * start (Node, node-av, flipbook: about 0.25 s) then overlaps the plan's header pass instead of
+ * following it. Until a pool takes them they keep nothing alive, and those no pool takes within
+ * SPARE_SECONDS end.
+ */
+export function startWorkers(count: number): void {
+  const entry = workerEntry();
+  while (spares.length < count) {
+    const child = forkWorker(entry);
+    child.unref();
+    child.channel?.unref();
+    (child.stderr as { unref?: () => void } | null)?.unref?.();
+    child.once('exit', () => {
+      const at = spares.indexOf(child);
+      if (at >= 0) spares.splice(at, 1);
+    });
+    spares.push(child);
+  }
+  setTimeout(() => {
+    for (const child of spares.splice(0)) if (child.connected) child.disconnect();
+  }, SPARE_SECONDS * 1000).unref();
+}
+
+/** A spare worker (startWorkers), held by the caller from now on; undefined when none is left. */
+function takeSpare(): ChildProcess | undefined {
+  let child = spares.shift();
+  while (child && (child.exitCode !== null || child.signalCode !== null || !child.connected)) child = spares.shift();
+  if (!child) return undefined;
+  child.ref();
+  child.channel?.ref();
+  (child.stderr as { ref?: () => void } | null)?.ref?.();
+  return child;
+}
+
+function forkWorker(entry: { path: string; execArgv: string[] }): ChildProcess {
+  return fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+}
+
 /** "segment 2 of 4 (frames 30 to 59)" */
 export function segmentName(task: SegmentTask): string {
   return `segment ${task.index + 1} of ${task.segments} (frames ${task.first} to ${task.first + task.count - 1})`;
@@ -83,7 +128,7 @@ export class WorkerPool {
   }
 
   private fork(): ChildProcess {
-    const child = fork(this.entry.path, [], { execArgv: this.entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    const child = takeSpare() ?? forkWorker(this.entry);
     const state = { stderr: '' };
     this.live.set(child, state);
     child.stderr?.on('data', (chunk: Buffer) => {

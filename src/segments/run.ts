@@ -15,7 +15,7 @@ import { SafeOutput, temporaryName } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { planSegments } from './plan.js';
-import { type PoolRun, runPool } from './pool.js';
+import { type PoolRun, runPool, startWorkers } from './pool.js';
 import { queueExecutor } from '../queue/executor.js';
 import type { SegmentDone, SegmentSource, SegmentTask } from './task.js';
 
@@ -80,6 +80,17 @@ export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean
 /** Whether a video of `frames` frames is cut into two segments or more (else it runs in one piece, without starting workers). */
 export function worthSegments(options: ResolvedOutput, frames: number): boolean {
   return planSegments(frames, fractionToNumber(options.fps), options.jobs).length >= 2;
+}
+
+/**
+ * Starts the worker processes a run of about `pictures` pictures will render on (startWorkers),
+ * when it will run in segments on this machine: their start then overlaps the rest of the plan.
+ * Whether it does is settled later (worthSegments, segmentsRefused with what the images hold);
+ * workers started for a run that then goes in one piece end unused.
+ */
+export function startWorkersFor(options: ResolvedOutput, pictures: number): void {
+  if (options.jobs <= 1 || options.queue || !worthSegments(options, pictures) || segmentsRefused(options, { alpha: false })) return;
+  startWorkers(Math.min(options.jobs, planSegments(pictures, fractionToNumber(options.fps), options.jobs).length));
 }
 
 /**

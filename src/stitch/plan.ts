@@ -18,6 +18,7 @@ import { DECODE_AHEAD } from './decode-ahead.js';
 import type { SkippedFile } from '../core/output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { mapConcurrent } from '../util/concurrency.js';
+import { startWorkersFor } from '../segments/run.js';
 
 export type { SkippedFile };
 
@@ -34,6 +35,18 @@ export interface PlannedImage {
   ticks: number;
   /** Whether it is fitted to another size. */
   fitted: boolean;
+  /** Whether it may carry transparency, as its header pass saw (undefined: it could not tell; see mayHaveAlpha). */
+  alpha: boolean | undefined;
+}
+
+/**
+ * Whether any image may carry transparency: from what the header pass read, and a file read
+ * again only where that could not tell (600 files read again cost some 0.15 s).
+ */
+export async function anyMayHaveAlpha(images: readonly PlannedImage[]): Promise<boolean> {
+  if (images.some((image) => image.alpha === true)) return true;
+  for (const image of images) if (image.alpha === undefined && (await imageMayHaveAlpha(image.file, image.type))) return true;
+  return false;
 }
 
 /** What a run will do, before it does it: inspect it, print it (`--dry-run`), or run it. */
@@ -87,6 +100,12 @@ export interface StitchPlan {
   layout: FrameLayout;
 }
 
+/** How the plan will be used (not part of the public options). */
+export interface PlanFor {
+  /** The plan is run at once (stitch(), the CLI without --dry-run): worker processes may start early. */
+  running?: boolean;
+}
+
 /** Concurrent header reads: enough to hide disk latency, few enough to keep file handles low. */
 const HEADER_CONCURRENCY = 16;
 
@@ -95,7 +114,7 @@ const HEADER_CONCURRENCY = 16;
  * every header (type, size, orientation), checks the pixel limit and the output path, and
  * settles the frame size, the timing and the codec. Nothing is written.
  */
-export async function planStitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<StitchPlan> {
+export async function planStitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}, run: PlanFor = {}): Promise<StitchPlan> {
   const opts = resolveStitchOptions(output, options);
   const warnings: string[] = [];
   const warn = (message: Text): void => {
@@ -107,6 +126,8 @@ export async function planStitch(inputs: string | readonly string[], output: str
   const discovered = await discoverInputs(typeof inputs === 'string' ? [inputs] : inputs, { sort: opts.sort, startNumber: opts.startNumber });
   discovered.notices.forEach(warn);
   await checkOutput(output, { overwrite: opts.overwrite, inputs: discovered.files });
+  // A plan about to run in segments on this machine: its workers start now, while the headers are read.
+  if (run.running) startWorkersFor(opts, discovered.files.length);
 
   const headerCache = new Map<string, Promise<ImageHeader>>();
   const results = await mapConcurrent(discovered.files, HEADER_CONCURRENCY, async (file, i) => {
@@ -184,6 +205,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     orientation: header.orientation,
     ticks: listed(position) ?? ticksEach,
     fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
+    alpha: header.alpha,
   }));
   if (!opts.size && !opts.width && !opts.height) {
     const small = smallFirst(frames);
@@ -200,7 +222,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   // Alpha is kept or flattened once, for the whole video: kept when any input has transparency.
   let alpha = false;
   if (opts.alphaPossible && !layout.animation) {
-    for (const { header } of valid) if ((alpha = await imageMayHaveAlpha(header.path, header.type))) break;
+    alpha = await anyMayHaveAlpha(frames);
   }
 
   const slideshow = planSlideshow(opts.slideshow, fps, frames.map((f, i) => f.ticks + (i === frames.length - 1 ? Math.round(opts.slideshow.holdLast * fps) : 0)));

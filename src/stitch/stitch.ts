@@ -6,8 +6,7 @@ import type { StitchOptions } from '../options/output-options.js';
 import { STITCH_WORDS } from '../options/slideshow-options.js';
 import { throwIfAborted } from '../util/abort.js';
 import { decodeAhead } from './decode-ahead.js';
-import { type PlannedImage, type StitchPlan, planStitch, skippedWarning } from './plan.js';
-import { imageMayHaveAlpha } from '../inputs/alpha.js';
+import { type StitchPlan, anyMayHaveAlpha, planStitch, skippedWarning } from './plan.js';
 import { ReadBuffers } from './read-buffers.js';
 import { renderText, text } from '../errors.js';
 import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
@@ -23,13 +22,8 @@ import { codecProfileName, codecPixelFormat } from '../engine/index.js';
  */
 export async function stitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<OutputResult> {
   throwIfAborted(options.signal);
-  const plan = await planStitch(inputs, output, options);
+  const plan = await planStitch(inputs, output, options, { running: true });
   return runStitch(plan, options);
-}
-
-async function anyMayHaveAlpha(images: readonly PlannedImage[]): Promise<boolean> {
-  for (const image of images) if (await imageMayHaveAlpha(image.file, image.type)) return true;
-  return false;
 }
 
 /** Runs a plan made by planStitch: stitch's images, decoded, are the output core's pictures. */

@@ -177,7 +177,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
             lossy: flags.lossy,
           }),
         };
-        const plan = await planStitch(inputs, flags.output, options);
+        const plan = await planStitch(inputs, flags.output, options, { running: !flags.dryRun });
         reporter.event('plan', planSummary(plan));
         if (flags.dryRun) {
           reporter.info(describePlan(plan));
