@@ -196,7 +196,7 @@ export async function benchSplit({ runs, log }: SplitBenchOptions): Promise<Reco
     row('ffmpeg -i v.mp4 out_%05d.png', split.ffmpeg),
     `| **flipbook/ffmpeg** | **${splitRatio.toFixed(2)}** | **${(split.flipbook.median.cpu / split.ffmpeg.median.cpu).toFixed(2)}** | | |`,
     '',
-    `PNG files: flipbook ${mb(fbFiles.bytes)}, ffmpeg ${mb(ffFiles.bytes)} (flipbook: paeth prediction, zlib level 1, one encoder per core; ` +
+    `PNG files: flipbook ${mb(fbFiles.bytes)}, ffmpeg ${mb(ffFiles.bytes)} (flipbook: up prediction, zlib level 1, one encoder per core; ` +
       'ffmpeg 5.1: no prediction, level 6, one encoder). Both convert with swscale\'s default YUV to RGB (bit-identical).',
     '',
     '| RGBA pixels in Node | wall | CPU (user+sys) | frames/s | peak RSS |',
