@@ -10,6 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { planStitch } from '../src/index.js';
+import { readImageHeaderSync } from '../src/inputs/headers.js';
 import { writeSolidFrames } from './helpers/frames.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -27,7 +29,35 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('workers started with the plan', () => {
+describe('segment workers: started with the plan, planning from its headers', () => {
+  it("a worker's plan takes the coordinator's headers instead of reading those files again, and reads the others", async (t) => {
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(dir, [0, 1, 2].map((i) => ({ name: `f_${i}.png`, colour: i })), 32, 24);
+    // The headers as the coordinator read them, the first one saying 64x48: a plan that used
+    // them fits the other two to 64x48; one that read the files again would see 32x24 only.
+    const headers = files.slice(0, 2).map((file) => readImageHeaderSync(file));
+    headers[0] = { ...headers[0]!, width: 64, height: 48, displayWidth: 64, displayHeight: 48 };
+    const plan = await planStitch(join(dir, 'f_*.png'), join(dir, 'out.mp4'), {}, { headers });
+    assert.deepEqual([plan.width, plan.height], [64, 48], 'the size from the given header');
+    assert.deepEqual(
+      plan.images.map((image) => [image.width, image.height]),
+      [
+        [64, 48],
+        [32, 24],
+        [32, 24],
+      ],
+      'the second from its given header, the third read from its file',
+    );
+    // Without them, the files say 32x24.
+    const own = await planStitch(join(dir, 'f_*.png'), join(dir, 'out.mp4'));
+    assert.deepEqual([own.width, own.height], [32, 24]);
+    assert.deepEqual(
+      own.headers.map((h) => h.path),
+      files,
+      'the plan keeps the headers it read, for its workers',
+    );
+  });
+
   it('a plan that is not run: its early workers keep nothing alive and end with the process', async (t) => {
     const dir = await tempDir(t);
     // 60 pictures at 25 fps with jobs 2: two segments of 30, so two workers are worth starting.

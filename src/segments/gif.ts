@@ -23,7 +23,7 @@ import { type StitchPlan, planStitch } from '../stitch/plan.js';
 import { ReadBuffers } from '../stitch/read-buffers.js';
 import { throwIfAborted } from '../util/abort.js';
 import type { Dither } from '../engine/index.js';
-import type { GifPhase, SegmentDone, SegmentTask } from './task.js';
+import type { GifPhase, SegmentDone, SegmentSource, SegmentTask } from './task.js';
 import { moduleFrames } from './module-frames.js';
 
 /** Where a segment's colour counts are written, beside its spool. */
@@ -55,15 +55,16 @@ interface PictureSource {
 
 /**
  * The last plan this worker made, by its inputs and options: a worker renders several segments
- * of one output, and a plan reads every image's header (some 0.1 to 0.2 s of CPU for 600 PNGs).
+ * of one output. (On this machine's pool the task carries the coordinator's headers, so a plan
+ * reads no image again: 600 PNG headers cost some 0.1 s.)
  */
 let lastPlan: { key: string; plan: Promise<StitchPlan> } | undefined;
 
-function stitchPlan(task: SegmentTask, source: { inputs: string[]; options: Record<string, unknown> }): Promise<StitchPlan> {
+function stitchPlan(task: SegmentTask, source: Extract<SegmentSource, { kind: 'stitch' }>): Promise<StitchPlan> {
   const key = JSON.stringify([task.output, source.inputs, source.options]);
   if (lastPlan?.key !== key) {
     const options = { ...(source.options as StitchOptions), overwrite: true, audio: undefined, jobs: 1 };
-    const plan = planStitch(source.inputs, task.output, options);
+    const plan = planStitch(source.inputs, task.output, options, source.headers ? { headers: source.headers } : {});
     // A failed plan is not kept: the next task plans again (and fails the same way, naming its segment).
     plan.catch(() => {
       if (lastPlan?.plan === plan) lastPlan = undefined;
@@ -74,7 +75,7 @@ function stitchPlan(task: SegmentTask, source: { inputs: string[]; options: Reco
 }
 
 /** Stitch: the plan again, then the segment's images [first, first + count), decoded. */
-async function stitchPictures(task: SegmentTask, source: { inputs: string[]; options: Record<string, unknown> }, signal: AbortSignal | undefined): Promise<PictureSource> {
+async function stitchPictures(task: SegmentTask, source: Extract<SegmentSource, { kind: 'stitch' }>, signal: AbortSignal | undefined): Promise<PictureSource> {
   const plan = await stitchPlan(task, source);
   throwIfAborted(signal);
   if (plan.images.length !== task.total) throw new FlipbookError('ENGINE', `Segment ${task.index + 1} found ${plan.images.length} images, not the ${task.total} planned`);

@@ -10,7 +10,7 @@ import { type PlannedImage, planStitch } from '../stitch/plan.js';
 import { ReadBuffers } from '../stitch/read-buffers.js';
 import { throwIfAborted } from '../util/abort.js';
 import { renderGifSegment } from './gif.js';
-import type { SegmentDone, SegmentTask } from './task.js';
+import type { SegmentDone, SegmentSource, SegmentTask } from './task.js';
 import { moduleFrames } from './module-frames.js';
 
 /**
@@ -48,11 +48,11 @@ async function finishSegment(video: VideoOutput, file: string, task: SegmentTask
   return { frames: written.frames, bytes: (await stat(file)).size };
 }
 
-async function renderStitchSegment(task: SegmentTask, source: { inputs: string[]; options: Record<string, unknown> }, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
+async function renderStitchSegment(task: SegmentTask, source: Extract<SegmentSource, { kind: 'stitch' }>, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
   // The plan again, from the same inputs and options: the same images, sizes and timing. The
   // music is the join's, and the output is the coordinator's to check and write.
   const options = { ...(source.options as StitchOptions), overwrite: true, audio: undefined, jobs: 1, signal };
-  const plan = await planStitch(source.inputs, task.output, options);
+  const plan = await planStitch(source.inputs, task.output, options, source.headers ? { headers: source.headers } : {});
   const end = task.first + task.count;
   // Each image from where the previous ends; the last held until the output ends (holdLast,
   // music that extends the video).

@@ -52,9 +52,17 @@ export type GifPhase =
       references?: string;
     };
 
+import type { ImageHeader } from '../inputs/headers.js';
+
 /** Where the pictures of a segment come from. Options are the library's, as JSON (no signal, no callbacks); the worker resolves them again, as the coordinator did. */
 export type SegmentSource =
-  | { kind: 'stitch'; inputs: string[]; options: Record<string, unknown> }
+  | {
+      kind: 'stitch';
+      inputs: string[];
+      options: Record<string, unknown>;
+      /** The headers the coordinator read (this machine's pool only): the worker's plan reads no file twice. A queue's worker reads its own. */
+      headers?: ImageHeader[];
+    }
   | { kind: 'animate'; module: string; options: Record<string, unknown> };
 
 /** What a finished segment reports. */

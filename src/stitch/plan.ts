@@ -94,6 +94,8 @@ export interface StitchPlan {
   encoder: ResolvedStitchOptions['encoder'];
   /** @internal The inputs and options as given (JSON, no callbacks): what a segment worker plans again from. */
   request: { inputs: string[]; options: Record<string, unknown> };
+  /** @internal The headers read, for the workers of a run in segments (their plans read no file again). */
+  headers: ImageHeader[];
   /** @internal The resolved options and the frame layout the output core is opened with. */
   options: ResolvedStitchOptions;
   /** @internal */
@@ -104,6 +106,8 @@ export interface StitchPlan {
 export interface PlanFor {
   /** The plan is run at once (stitch(), the CLI without --dry-run): worker processes may start early. */
   running?: boolean;
+  /** Headers read before (a segment worker's plan: the coordinator's), used instead of reading those files again. */
+  headers?: readonly ImageHeader[];
 }
 
 /** Concurrent header reads: enough to hide disk latency, few enough to keep file handles low. */
@@ -130,6 +134,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   if (run.running) startWorkersFor(opts, discovered.files.length);
 
   const headerCache = new Map<string, Promise<ImageHeader>>();
+  for (const header of run.headers ?? []) headerCache.set(header.path, Promise.resolve(header));
   const results = await mapConcurrent(discovered.files, HEADER_CONCURRENCY, async (file, i) => {
     // Header reads are synchronous (cheaper than the thread pool for a few kB): let signals
     // and timers in between batches.
@@ -267,6 +272,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     animation,
     encoder: opts.encoder,
     request: { inputs: typeof inputs === 'string' ? [inputs] : [...inputs], options: jsonOptions(options) },
+    headers: valid.map((v) => v.header),
     options: opts,
     layout,
   };

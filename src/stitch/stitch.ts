@@ -93,7 +93,9 @@ async function runStitchSegmented(plan: StitchPlan, options: Pick<StitchOptions,
       audio,
       // On a queue, the files the plan found (a worker checks each path it reads; it expands no
       // pattern): the same images, so the same plan.
-      source: { kind: 'stitch', inputs: plan.options.queue ? plan.images.map((f) => resolve(f.file)) : plan.request.inputs, options: plan.request.options },
+      source: plan.options.queue
+        ? { kind: 'stitch', inputs: plan.images.map((f) => resolve(f.file)), options: plan.request.options }
+        : { kind: 'stitch', inputs: plan.request.inputs, options: plan.request.options, headers: plan.headers },
     },
     options,
   );
@@ -131,7 +133,7 @@ async function runStitchGif(plan: StitchPlan, options: Pick<StitchOptions, 'sign
       plan: animation,
       inputs: plan.images.map((f) => f.file),
       pictures: plan.images.length,
-      source: { kind: 'stitch', inputs: plan.request.inputs, options: plan.request.options },
+      source: { kind: 'stitch', inputs: plan.request.inputs, options: plan.request.options, headers: plan.headers },
     },
     options,
   );
