@@ -106,7 +106,7 @@ export interface StitchPlan {
 export interface PlanFor {
   /** The plan is run at once (stitch(), the CLI without --dry-run): worker processes may start early. */
   running?: boolean;
-  /** Headers read before (a segment worker's plan: the coordinator's), used instead of reading those files again. */
+  /** @internal Headers read before (a segment worker's plan: the coordinator's), used instead of reading those files again. */
   headers?: readonly ImageHeader[];
 }
 
