@@ -64,10 +64,13 @@ export function startWorkers(count: number): void {
     child.unref();
     child.channel?.unref();
     (child.stderr as { unref?: () => void } | null)?.unref?.();
-    child.once('exit', () => {
+    const drop = (): void => {
       const at = spares.indexOf(child);
       if (at >= 0) spares.splice(at, 1);
-    });
+    };
+    child.once('exit', drop);
+    // A worker that could not start is dropped; the pool then starts its own (and reports it).
+    child.on('error', drop);
     spares.push(child);
   }
   setTimeout(() => {
