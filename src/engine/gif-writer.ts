@@ -278,8 +278,9 @@ export class GifWriter {
   }
 
   /**
-   * The rectangle of pixels shown opaque now that are transparent in `picture` (undefined when
-   * none): the held frame must clear them.
+   * The rectangle of the pixels shown opaque now that are transparent in `picture` (undefined
+   * when none): what the held frame must clear before it is shown. At the end, with a wholly
+   * transparent picture, every pixel shown opaque.
    */
   private toClear(picture: RgbaRows): Rect | undefined {
     const { width, height } = picture;
@@ -295,26 +296,6 @@ export class GifWriter {
       const p0 = y * width;
       for (let x = 0; x < width; x++) {
         if ((reference[p0 + x] as number) === NEVER_DRAWN || (words[row + x] as number) >>> 24 >= ALPHA_THRESHOLD) continue;
-        if (x < x0) x0 = x;
-        if (x >= x1) x1 = x + 1;
-        if (y < y0) y0 = y;
-        y1 = y + 1;
-      }
-    }
-    return x1 > x0 ? [x0, y0, x1, y1] : undefined;
-  }
-
-  /** The rectangle of every pixel shown opaque (undefined when none is). */
-  private shownRect(): Rect | undefined {
-    const { width, height } = this.spec;
-    const { reference } = this;
-    let x0 = width;
-    let y0 = height;
-    let x1 = 0;
-    let y1 = 0;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0, p = y * width; x < width; x++, p++) {
-        if ((reference[p] as number) === NEVER_DRAWN) continue;
         if (x < x0) x0 = x;
         if (x >= x1) x1 = x + 1;
         if (y < y0) y0 = y;
@@ -567,7 +548,8 @@ export class GifWriter {
    */
   async finish(): Promise<void> {
     if (this.closed) return;
-    await this.flush(this.spec.alpha ? this.shownRect() : undefined);
+    const { width, height } = this.spec;
+    await this.flush(this.spec.alpha ? this.toClear({ data: new Uint8Array(width * height * 4), width, height, stride: width * 4 }) : undefined);
     if (!this.spec.blocksOnly) await this.put(Uint8Array.of(GIF_TRAILER));
     await this.close();
   }
@@ -686,6 +668,22 @@ const HASH_BITS = 14;
 const HASH_MASK = (1 << HASH_BITS) - 1;
 
 /**
+ * The slot of `key` (stamped `stamp`) in the LZW dictionary's hash table, or, when it is not
+ * there, ~slot of the empty (or older-generation) slot where its probe ended, for adding it.
+ * Entries of this generation are never removed, so a key lies before the first slot that is
+ * not of this generation.
+ */
+function probe(stamps: Int32Array, key: number, stamp: number, gen: number): number {
+  let slot = Math.imul(key, 0x9e3779b1) >>> (32 - HASH_BITS);
+  for (;;) {
+    const there = stamps[slot] as number;
+    if (there === stamp) return slot;
+    if (there >>> 20 !== gen) return ~slot;
+    slot = (slot + 1) & HASH_MASK;
+  }
+}
+
+/**
  * GIF's variable-width LZW (codes up to 12 bits, a clear code when the table is full). The
  * dictionary is an open-addressing hash table of (prefix code, next index) keys, each valid
  * only when stamped with the current generation, so a clear costs nothing. (A direct table of
@@ -697,6 +695,8 @@ export class LzwEncoder {
   private readonly codes = new Int16Array(1 << HASH_BITS);
   private generation = 0;
   private out = new Uint8Array(1 << 16);
+  /** encode's codes before packing: width << 16 | code. */
+  private sent = new Uint32Array(1 << 16);
   /** Lossy: per index the indices it may be written as instead (see lossyCandidates), or none. */
   private readonly swaps: Uint8Array | undefined;
 
@@ -714,41 +714,22 @@ export class LzwEncoder {
     const eoi = clearCode + 1;
     let size = minCode + 1;
     let nextCode = eoi + 1;
-    let acc = 0;
-    let bits = 0;
-    let n = 0;
-    // Worst case: 12 bits a pixel plus the clear codes.
-    if (this.out.length < indices.length * 2 + 64) this.out = new Uint8Array(indices.length * 2 + 64);
-    const out = this.out;
+    // The codes first, each with its width (width << 16 | code), packed into bytes at the end: at
+    // most one a pixel, a clear code every 3800 or more, and the first clear and the end.
+    const room = indices.length + (indices.length >> 10) + 8;
+    if (this.sent.length < room) this.sent = new Uint32Array(room);
+    const sent = this.sent;
+    let m = 0;
     let gen = this.nextGeneration();
-    // Emits `code` at the current size (inlined below for the hot path).
-    acc |= clearCode << bits;
-    bits += size;
-    while (bits >= 8) {
-      out[n++] = acc & 0xff;
-      acc >>>= 8;
-      bits -= 8;
-    }
+    sent[m++] = (size << 16) | clearCode;
     const length = indices.length;
     let prefix = length > 0 ? (indices[0] as number) : -1;
     for (let i = 1; i < length; i++) {
       const k = indices[i] as number;
       const key = (prefix << 8) | k;
       const stamp = (gen << 20) | key;
-      let slot = Math.imul(key, 0x9e3779b1) >>> (32 - HASH_BITS);
-      let found = false;
-      for (;;) {
-        const there = stamps[slot] as number;
-        if (there === stamp) {
-          found = true;
-          break;
-        }
-        // Another generation's entry (or none) ends the probe: entries of this generation are
-        // never removed, so a key is before the first slot that is not of this generation.
-        if (there >>> 20 !== gen) break;
-        slot = (slot + 1) & HASH_MASK;
-      }
-      if (found) {
+      const slot = probe(stamps, key, stamp, gen);
+      if (slot >= 0) {
         prefix = codes[slot] as number;
         continue;
       }
@@ -758,17 +739,7 @@ export class LzwEncoder {
         for (let c = k * LOSSY_CANDIDATES, end = c + LOSSY_CANDIDATES; c < end; c++) {
           const alt = swaps[c] as number;
           if (alt === 255) break;
-          const altStamp = (gen << 20) | (prefix << 8) | alt;
-          let at = Math.imul((prefix << 8) | alt, 0x9e3779b1) >>> (32 - HASH_BITS);
-          for (;;) {
-            const there = stamps[at] as number;
-            if (there === altStamp) {
-              swapped = at;
-              break;
-            }
-            if (there >>> 20 !== gen) break;
-            at = (at + 1) & HASH_MASK;
-          }
+          swapped = probe(stamps, (prefix << 8) | alt, (gen << 20) | (prefix << 8) | alt, gen);
           if (swapped >= 0) {
             indices[i] = alt;
             break;
@@ -779,38 +750,42 @@ export class LzwEncoder {
           continue;
         }
       }
-      acc |= prefix << bits;
-      bits += size;
-      while (bits >= 8) {
-        out[n++] = acc & 0xff;
-        acc >>>= 8;
-        bits -= 8;
-      }
+      sent[m++] = (size << 16) | prefix;
       if (nextCode === 4096) {
-        acc |= clearCode << bits;
-        bits += size;
-        while (bits >= 8) {
-          out[n++] = acc & 0xff;
-          acc >>>= 8;
-          bits -= 8;
-        }
+        sent[m++] = (size << 16) | clearCode;
         gen = this.nextGeneration();
         nextCode = eoi + 1;
         size = minCode + 1;
       } else {
         if (nextCode >= 1 << size) size++;
-        stamps[slot] = stamp;
-        codes[slot] = nextCode++;
+        stamps[~slot] = stamp;
+        codes[~slot] = nextCode++;
       }
       prefix = k;
     }
-    const tail = prefix >= 0 ? [prefix, eoi] : [eoi];
-    for (const [j, code] of tail.entries()) {
+    if (prefix >= 0) {
+      sent[m++] = (size << 16) | prefix;
       // The decoder grows its code size one code later than the encoder adds an entry: the end
       // code is read at the size in force once the last code has added its entry.
-      if (j === 1 && nextCode < 4096 && nextCode >= 1 << size) size++;
-      acc |= code << bits;
-      bits += size;
+      if (nextCode < 4096 && nextCode >= 1 << size) size++;
+    }
+    sent[m++] = (size << 16) | eoi;
+    return this.pack(m);
+  }
+
+  /** The first `m` codes of `sent` as GIF's bit stream: each at its width, least significant bit first. */
+  private pack(m: number): Uint8Array {
+    const { sent } = this;
+    // 12 bits a code at most.
+    if (this.out.length < Math.ceil((m * 12) / 8) + 8) this.out = new Uint8Array(Math.ceil((m * 12) / 8) + 8);
+    const out = this.out;
+    let acc = 0;
+    let bits = 0;
+    let n = 0;
+    for (let j = 0; j < m; j++) {
+      const word = sent[j] as number;
+      acc |= (word & 0xffff) << bits;
+      bits += word >>> 16;
       while (bits >= 8) {
         out[n++] = acc & 0xff;
         acc >>>= 8;

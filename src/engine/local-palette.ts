@@ -153,7 +153,8 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
     end: number;
     sse: number;
   }
-  const sse = (start: number, end: number): number => {
+  /** The weighted sums of the cells order[start, end): pixels, R, G, B, and R² + G² + B². */
+  const sums = (start: number, end: number): { W: number; R: number; G: number; B: number; Q: number } => {
     let W = 0;
     let R = 0;
     let G = 0;
@@ -171,6 +172,10 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
       B += wi * bi;
       Q += wi * (ri * ri + gi * gi + bi * bi);
     }
+    return { W, R, G, B, Q };
+  };
+  const sse = (start: number, end: number): number => {
+    const { W, R, G, B, Q } = sums(start, end);
     return W > 0 ? Q - (R * R + G * G + B * B) / W : 0;
   };
   const counts = new Int32Array(257);
@@ -194,18 +199,7 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
   /** The best cut of a box on a channel: [score, position] (position -1: none). */
   const bestOn = (channel: Float64Array, start: number, end: number): [number, number] => {
     sortBy(channel, start, end);
-    let W = 0;
-    let R = 0;
-    let G = 0;
-    let B = 0;
-    for (let k = start; k < end; k++) {
-      const i = order[k] as number;
-      const wi = w[i] as number;
-      W += wi;
-      R += wi * (r[i] as number);
-      G += wi * (g[i] as number);
-      B += wi * (b[i] as number);
-    }
+    const { W, R, G, B } = sums(start, end);
     let lw = 0;
     let lr = 0;
     let lg = 0;
@@ -250,18 +244,7 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
   }
   const means = new Float64Array(boxes.length * 3);
   for (const [j, box] of boxes.entries()) {
-    let W = 0;
-    let R = 0;
-    let G = 0;
-    let B = 0;
-    for (let k = box.start; k < box.end; k++) {
-      const i = order[k] as number;
-      const wi = w[i] as number;
-      W += wi;
-      R += wi * (r[i] as number);
-      G += wi * (g[i] as number);
-      B += wi * (b[i] as number);
-    }
+    const { W, R, G, B } = sums(box.start, box.end);
     means[j * 3] = R / W;
     means[j * 3 + 1] = G / W;
     means[j * 3 + 2] = B / W;
