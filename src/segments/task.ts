@@ -3,6 +3,8 @@
  * (`jobs`), or a worker on another machine through the queue (`queue`). Everything here is plain
  * JSON, because it crosses thread, process and machine boundaries.
  */
+import type { ImageHeader } from '../inputs/headers.js';
+
 export interface SegmentTask {
   /** The final output this segment belongs to (the same for every segment of it). */
   output: string;
@@ -51,8 +53,6 @@ export type GifPhase =
       /** With a tolerance: the colours each pixel was last drawn from when the segment starts (a file of 32-bit RGBA words), used instead of `prime`. */
       references?: string;
     };
-
-import type { ImageHeader } from '../inputs/headers.js';
 
 /** Where the pictures of a segment come from. Options are the library's, as JSON (no signal, no callbacks); the worker resolves them again, as the coordinator did. */
 export type SegmentSource =

@@ -35,7 +35,7 @@ export interface PlannedImage {
   ticks: number;
   /** Whether it is fitted to another size. */
   fitted: boolean;
-  /** Whether it may carry transparency, as its header pass saw (undefined: it could not tell; see mayHaveAlpha). */
+  /** Whether it may carry transparency, as its header pass saw (undefined: it could not tell; see anyMayHaveAlpha). */
   alpha: boolean | undefined;
 }
 
@@ -102,7 +102,7 @@ export interface StitchPlan {
   layout: FrameLayout;
 }
 
-/** How the plan will be used (not part of the public options). */
+/** How the plan will be used: planStitch's fourth argument, beside the options. */
 export interface PlanFor {
   /** The plan is run at once (stitch(), the CLI without --dry-run): worker processes may start early. */
   running?: boolean;
