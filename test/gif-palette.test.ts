@@ -84,20 +84,27 @@ describe('GIF palette (quantizer.ts)', () => {
 
   it('finds the nearest entry in RGB, the lowest index on a tie, as a full search does', () => {
     const next = random(7);
-    const palette = Uint8Array.from({ length: 256 * 3 }, () => Math.floor(next() * 256));
-    palette.set([10, 10, 10, 10, 10, 10], 0); // a duplicate: the tie goes to index 0
-    const mapper = new PaletteMapper(palette, -1, 'none');
-    for (let n = 0; n < 20000; n++) {
-      const [r, g, b] = [Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256)];
-      let best = Infinity;
-      let expected = -1;
-      for (let i = 0; i < 256; i++) {
-        const d = ((palette[i * 3] ?? 0) - r) ** 2 + ((palette[i * 3 + 1] ?? 0) - g) ** 2 + ((palette[i * 3 + 2] ?? 0) - b) ** 2;
-        if (d < best) [best, expected] = [d, i];
+    const spread = Uint8Array.from({ length: 256 * 3 }, () => Math.floor(next() * 256));
+    spread.set([10, 10, 10, 10, 10, 10], 0); // a duplicate: the tie goes to index 0
+    // Few entries far apart, and many packed in a corner: the candidate lists of cells and of
+    // their parents (4x4x4 cells) then differ most from the whole palette.
+    const few = Uint8Array.from([0, 0, 0, 255, 255, 255, 250, 3, 7]);
+    const packed = Uint8Array.from({ length: 60 * 3 }, () => 100 + Math.floor(next() * 24));
+    for (const palette of [spread, few, packed]) {
+      const colors = palette.length / 3;
+      const mapper = new PaletteMapper(palette, -1, 'none');
+      for (let n = 0; n < 20000; n++) {
+        const [r, g, b] = [Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256)];
+        let best = Infinity;
+        let expected = -1;
+        for (let i = 0; i < colors; i++) {
+          const d = ((palette[i * 3] ?? 0) - r) ** 2 + ((palette[i * 3 + 1] ?? 0) - g) ** 2 + ((palette[i * 3 + 2] ?? 0) - b) ** 2;
+          if (d < best) [best, expected] = [d, i];
+        }
+        assert.equal(mapper.nearest(r, g, b), expected, `${colors} colours: nearest of ${r},${g},${b}`);
       }
-      assert.equal(mapper.nearest(r, g, b), expected, `nearest of ${r},${g},${b}`);
     }
-    assert.equal(mapper.nearest(10, 10, 10), 0, 'a tie goes to the lowest index');
+    assert.equal(new PaletteMapper(spread, -1, 'none').nearest(10, 10, 10), 0, 'a tie goes to the lowest index');
   });
 
   it('keeps the indices of still areas from frame to frame (only the changed rectangle is mapped again)', () => {

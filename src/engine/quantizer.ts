@@ -336,6 +336,9 @@ const CACHE_BITS = 16;
 /** The nearest-colour search looks only at the entries that can be nearest somewhere in an 8x8x8 cell. */
 const CELL_SHIFT = 3;
 const CELL_SIDE = 256 >> CELL_SHIFT;
+/** A parent cell holds 2^PARENT_SHIFT cells a side; listCell takes its entries from the parent's list. */
+const PARENT_SHIFT = 2;
+const PARENT_SIDE = CELL_SIDE >> PARENT_SHIFT;
 
 /**
  * Maps RGBA frames to palette indices: the nearest entry in RGB (squared distance), with the
@@ -361,6 +364,11 @@ export class PaletteMapper {
   /** Per cell: where its candidates start in `candidates` (-1: not listed yet), and how many. */
   private readonly cellStart = new Int32Array(CELL_SIDE ** 3).fill(-1);
   private readonly cellCount = new Uint16Array(CELL_SIDE ** 3);
+  /** The same for the parent cells (PARENT_SHIFT). */
+  private readonly parentStart = new Int32Array(PARENT_SIDE ** 3).fill(-1);
+  private readonly parentCount = new Uint16Array(PARENT_SIDE ** 3);
+  /** How many entries the last list() call listed. */
+  private listed = 0;
   private candidates = new Uint8Array(4096);
   /** listCell's scratch: each entry's squared distance to the cell. */
   private readonly near = new Float64Array(256);
@@ -420,31 +428,62 @@ export class PaletteMapper {
   /**
    * Lists the entries that can be the nearest for some colour of a cell: those whose distance
    * to the cell is at most the smallest distance within which some entry covers all of it.
-   * In index order, so a tie goes to the lowest index as with a full search.
+   * In index order, so a tie goes to the lowest index as with a full search. The entries are
+   * taken from the list of the cell's parent (PARENT_SHIFT: 4x4x4 cells), listed the same way
+   * from the whole palette once for its 64 cells: an entry that cannot be nearest anywhere in the
+   * parent cannot be in the cell, and a cover found among fewer entries is only larger, so the
+   * list holds every entry a full search could pick.
    */
   private listCell(c: number, cr: number, cg: number, cb: number): number {
-    const size = 1 << CELL_SHIFT;
-    const { palR, palG, palB, colors, near } = this;
-    let cover = Infinity;
-    for (let i = 0; i < colors; i++) {
-      const [inR, farR] = reach(palR[i] ?? 0, cr * size, size);
-      const [inG, farG] = reach(palG[i] ?? 0, cg * size, size);
-      const [inB, farB] = reach(palB[i] ?? 0, cb * size, size);
-      near[i] = inR + inG + inB;
-      const far = farR + farG + farB;
-      if (far < cover) cover = far;
+    const p = ((cr >> PARENT_SHIFT) * PARENT_SIDE + (cg >> PARENT_SHIFT)) * PARENT_SIDE + (cb >> PARENT_SHIFT);
+    let from = this.parentStart[p] ?? -1;
+    if (from < 0) {
+      from = this.list(-1, this.colors, (cr >> PARENT_SHIFT) << (CELL_SHIFT + PARENT_SHIFT), (cg >> PARENT_SHIFT) << (CELL_SHIFT + PARENT_SHIFT), (cb >> PARENT_SHIFT) << (CELL_SHIFT + PARENT_SHIFT), 1 << (CELL_SHIFT + PARENT_SHIFT));
+      this.parentStart[p] = from;
+      this.parentCount[p] = this.listed;
     }
+    const start = this.list(from, this.parentCount[p] ?? 0, cr << CELL_SHIFT, cg << CELL_SHIFT, cb << CELL_SHIFT, 1 << CELL_SHIFT);
+    this.cellStart[c] = start;
+    this.cellCount[c] = this.listed;
+    return start;
+  }
+
+  /**
+   * Appends to `candidates` the entries among `count` (the palette's first `count` when `from`
+   * is -1, else `candidates[from...]`) that can be nearest somewhere in the cube of side `size`
+   * at r0, g0, b0; returns where they start, their number in `listed`.
+   */
+  private list(from: number, count: number, r0: number, g0: number, b0: number, size: number): number {
+    const { palR, palG, palB, near } = this;
     const start = this.candidatesUsed;
-    if (start + colors > this.candidates.length) {
-      const grown = new Uint8Array(Math.max(this.candidates.length * 2, start + colors));
+    if (start + count > this.candidates.length) {
+      const grown = new Uint8Array(Math.max(this.candidates.length * 2, start + count));
       grown.set(this.candidates);
       this.candidates = grown;
     }
+    const candidates = this.candidates;
+    let cover = Infinity;
+    const last = size - 1;
+    for (let k = 0; k < count; k++) {
+      const i = from < 0 ? k : (candidates[from + k] ?? 0);
+      // Per channel: the distance from the entry to the cube (0 inside it) and to its far side.
+      const r = (palR[i] ?? 0) - r0;
+      const g = (palG[i] ?? 0) - g0;
+      const b = (palB[i] ?? 0) - b0;
+      const inR = r < 0 ? -r : r > last ? r - last : 0;
+      const inG = g < 0 ? -g : g > last ? g - last : 0;
+      const inB = b < 0 ? -b : b > last ? b - last : 0;
+      near[k] = inR * inR + inG * inG + inB * inB;
+      const farR = r > last - r ? r : last - r;
+      const farG = g > last - g ? g : last - g;
+      const farB = b > last - b ? b : last - b;
+      const far = farR * farR + farG * farG + farB * farB;
+      if (far < cover) cover = far;
+    }
     let n = 0;
-    for (let i = 0; i < colors; i++) if ((near[i] ?? 0) <= cover) this.candidates[start + n++] = i;
+    for (let k = 0; k < count; k++) if ((near[k] ?? 0) <= cover) candidates[start + n++] = from < 0 ? k : (candidates[from + k] ?? 0);
     this.candidatesUsed += n;
-    this.cellStart[c] = start;
-    this.cellCount[c] = n;
+    this.listed = n;
     return start;
   }
 
@@ -529,15 +568,6 @@ export class PaletteMapper {
   }
 }
 
-/** The squared distances on one axis from `v` to the nearest and the farthest value of [lo, lo + size). */
-function reach(v: number, lo: number, size: number): [number, number] {
-  const hi = lo + size - 1;
-  const out = v < lo ? lo - v : v > hi ? v - hi : 0;
-  const far = v - lo > hi - v ? v - lo : hi - v;
-  return [out * out, far * far];
-}
-
-/** v + d clipped to 0-255. */
 /** Loads the RGB of `width` pixels of RGBA row `y` from column `x0` into a row of working colours. */
 export function loadRgbRow(row: Int32Array, data: Uint8Array, stride: number, x0: number, width: number, y: number): void {
   for (let x = 0, i = y * stride + x0 * 4; x < width; x++, i += 4) {
