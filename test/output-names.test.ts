@@ -143,8 +143,10 @@ describe('clean-up never throws', () => {
 
   it('the exit hook after the folder became a file ends the process quietly', async (t) => {
     const dir = await tempDir(t);
-    const script = join(dir, 'exit.mts');
-    const module = new URL('../src/output/safe-output.ts', import.meta.url).href;
+    // Compiled (npm test), the child imports JavaScript; from source, TypeScript under tsx.
+    const compiled = import.meta.url.endsWith('.js');
+    const script = join(dir, compiled ? 'exit.mjs' : 'exit.mts');
+    const module = new URL(`../src/output/safe-output.${compiled ? 'js' : 'ts'}`, import.meta.url).href;
     await writeFile(
       script,
       `import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -157,7 +159,7 @@ process.exit(3);
 `,
     );
     await mkdir(join(dir, 'd'), { recursive: true });
-    const result = await finished(spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const result = await finished(spawn(process.execPath, [...(compiled ? [] : ['--import', import.meta.resolve('tsx')]), script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     assert.equal(result.stderr, '', 'nothing thrown at exit');
     assert.equal(result.code, 3, 'the process ends with its own exit code');
   });

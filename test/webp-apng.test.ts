@@ -121,19 +121,19 @@ describe('animated WebP options', () => {
   });
 });
 
-/** Enough that holding every frame (0.9 MB each) would pass the 40 MB bound three times over. */
-const GIF_FRAMES = 150;
+/** Enough that holding every frame (0.9 MB each) would pass the 40 MB bound twice over. */
+const GIF_FRAMES = 100;
 
 describe('GIF palette pass in constant memory', () => {
   it(`${GIF_FRAMES} frames of 640x360: in each pass, peak RSS stays within 40 MB of what its first 30 frames took`, async (t) => {
     const dir = await tempDir(t);
-    // Ten distinct PNGs written 15 times each: 150 inputs.
+    // Ten distinct PNGs written 10 times each: 100 inputs.
     const pngs = Array.from({ length: 10 }, (_, i) => encodePng(scene(640, 360, i * 3)));
     await Promise.all(Array.from({ length: GIF_FRAMES }, (_, i) => writeFile(join(dir, `f_${String(i).padStart(3, '0')}.png`), pngs[i % 10] ?? Buffer.alloc(0))));
-    // Progress counts both passes (the spool with the colour count, then the mapping: 300
+    // Progress counts both passes (the spool with the colour count, then the mapping: 200
     // steps). Each pass is measured against the peak over its own first 30 frames (its decoders,
     // graphs, buffers and files open): holding the frames would cost 640x360x4 = 0.9 MB each,
-    // some 110 MB more by the end of either pass.
+    // some 65 MB more by the end of either pass.
     const passes = [
       { from: 0, warm: 0, peak: 0 },
       { from: GIF_FRAMES, warm: 0, peak: 0 },
