@@ -82,6 +82,21 @@ describe('GIF palette (quantizer.ts)', () => {
     assert.throws(() => merged.merge(outside), /outside the grid/);
   });
 
+  it('keeps its counts through a palette: the same palette twice, and another size after it', () => {
+    const next = random(0xc0de);
+    const noise = (): RgbaRows => rows(80, 60, () => [Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256), 255]);
+    const histogram = new ColorHistogram();
+    [noise(), noise()].forEach((frame) => histogram.add(frame));
+    const counts = histogram.counts();
+    const first = histogram.palette(255);
+    // The cut turns the counts into running sums in place and back: nothing of them may change.
+    assert.deepEqual([...histogram.counts()], [...counts], 'the counts after a palette are the counts before it');
+    assert.deepEqual([...histogram.palette(255)], [...first], 'the same palette again');
+    const fresh = new ColorHistogram();
+    fresh.merge(counts);
+    assert.deepEqual([...histogram.palette(16)], [...fresh.palette(16)], 'a smaller palette after it, as from fresh counts');
+  });
+
   it('finds the nearest entry in RGB, the lowest index on a tie, as a full search does', () => {
     const next = random(7);
     const spread = Uint8Array.from({ length: 256 * 3 }, () => Math.floor(next() * 256));

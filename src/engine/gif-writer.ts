@@ -24,7 +24,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { FlipbookError } from '../errors.js';
 
 import { LocalPaletteBuilder } from './local-palette.js';
-import { ALPHA_THRESHOLD, type Dither, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
+import { ALPHA_THRESHOLD, type Dither, MapperTables, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -85,13 +85,14 @@ interface FramePalette {
   swaps: Uint8Array | undefined;
 }
 
-function framePalette(colors: Uint8Array, dither: Dither, lossy: number): FramePalette {
+/** A palette to map frames to; `tables`: the lookup tables of the previous local palette's mapper, taken over. */
+function framePalette(colors: Uint8Array, dither: Dither, lossy: number, tables?: MapperTables): FramePalette {
   const n = Math.floor(colors.length / 3);
   return {
     colors,
     n,
     bits: Math.max(1, Math.ceil(Math.log2(n + 1))),
-    mapper: new PaletteMapper(colors, n, dither),
+    mapper: new PaletteMapper(colors, n, dither, undefined, tables),
     palR: Int32Array.from({ length: n }, (_, i) => colors[i * 3] ?? 0),
     palG: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 1] ?? 0),
     palB: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 2] ?? 0),
@@ -115,6 +116,8 @@ export class GifWriter {
   /** The global palette (the transparent index right after its colours). */
   private readonly global: FramePalette;
   private readonly local = new LocalPaletteBuilder();
+  /** The lookup tables of the local palettes' mappers (framePalette). */
+  private localTables: MapperTables | undefined;
   /** Pixels marked DRAW by the last changedRect. */
   private marked = 0;
   /**
@@ -383,7 +386,8 @@ export class GifWriter {
     if (n < 1) return global;
     const bytes = 3 << Math.max(1, Math.ceil(Math.log2(n + 1)));
     if ((cut.globalError - cut.error) * step < LOCAL_GAIN_PER_BYTE * bytes) return global;
-    return framePalette(cut.colors, this.spec.dither, this.spec.lossy ?? 0);
+    // One set of lookup tables for every local palette: only the latest one's mapper is used.
+    return framePalette(cut.colors, this.spec.dither, this.spec.lossy ?? 0, (this.localTables ??= new MapperTables()));
   }
 
   /**

@@ -13,6 +13,7 @@
  * the one that lowers the squared error the most, on the axis where it does), then a few k-means
  * rounds. All in constant memory, whatever the number of frames.
  */
+import { kmeans } from './quantizer.js';
 
 /** Distinct colours a frame's palette is cut from, at most. */
 const MAX_CELLS = 4096;
@@ -133,7 +134,7 @@ export class LocalPaletteBuilder {
       return { colors: out, error: 0, globalError, counted, pixels };
     }
     const means = cut(cw, cr, cg, cb, colors);
-    const error = kmeans(means, cw, cr, cg, cb, ROUNDS);
+    const error = kmeans(means, { w: cw, r: cr, g: cg, b: cb }, ROUNDS, true);
     return { colors: Uint8Array.from(means, (v) => Math.round(v)), error, globalError, counted, pixels };
   }
 }
@@ -142,6 +143,10 @@ export class LocalPaletteBuilder {
  * Wu's criterion on sparse cells: the box with the largest squared error is cut where the two
  * halves' weighted squared means add up to the most, on the best of the three axes; until there
  * are `colors` boxes or none can be cut. The boxes' mean colours.
+ *
+ * Each box carries its weighted sums (pixels, R, G, B and R² + G² + B²), and a cut hands the
+ * running sums at its position to the lower half and the rest to the upper: no pass over a box
+ * only to add it up. The sums are of whole numbers far below 2^53, so exact in any order.
  */
 function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array, colors: number): Float64Array {
   const n = w.length;
@@ -151,36 +156,33 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
   interface Box {
     start: number;
     end: number;
+    W: number;
+    R: number;
+    G: number;
+    B: number;
+    Q: number;
     sse: number;
   }
-  /** The weighted sums of the cells order[start, end): pixels, R, G, B, and R² + G² + B². */
-  const sums = (start: number, end: number): { W: number; R: number; G: number; B: number; Q: number } => {
-    let W = 0;
-    let R = 0;
-    let G = 0;
-    let B = 0;
-    let Q = 0;
-    for (let k = start; k < end; k++) {
-      const i = order[k] as number;
-      const wi = w[i] as number;
-      const ri = r[i] as number;
-      const gi = g[i] as number;
-      const bi = b[i] as number;
-      W += wi;
-      R += wi * ri;
-      G += wi * gi;
-      B += wi * bi;
-      Q += wi * (ri * ri + gi * gi + bi * bi);
-    }
-    return { W, R, G, B, Q };
-  };
-  const sse = (start: number, end: number): number => {
-    const { W, R, G, B, Q } = sums(start, end);
-    return W > 0 ? Q - (R * R + G * G + B * B) / W : 0;
-  };
+  const box = (start: number, end: number, W: number, R: number, G: number, B: number, Q: number): Box => ({ start, end, W, R, G, B, Q, sse: W > 0 ? Q - (R * R + G * G + B * B) / W : 0 });
   const counts = new Int32Array(257);
-  /** Sorts order[start, end) by a channel (counting sort on the rounded value, stable). */
+  /**
+   * Sorts order[start, end) by a channel's rounded value, stably: a counting sort, or an
+   * insertion sort where the box is too small to pay for the 257 counters.
+   */
   const sortBy = (channel: Float64Array, start: number, end: number): void => {
+    if (end - start < 64) {
+      for (let k = start + 1; k < end; k++) {
+        const i = order[k] as number;
+        const v = Math.round(channel[i] as number);
+        let at = k - 1;
+        while (at >= start && Math.round(channel[order[at] as number] as number) > v) {
+          order[at + 1] = order[at] as number;
+          at--;
+        }
+        order[at + 1] = i;
+      }
+      return;
+    }
     counts.fill(0);
     for (let k = start; k < end; k++) {
       const v = Math.round(channel[order[k] as number] as number) + 1;
@@ -196,108 +198,76 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
     }
     order.set(scratch.subarray(0, end - start), start);
   };
-  /** The best cut of a box on a channel: [score, position] (position -1: none). */
-  const bestOn = (channel: Float64Array, start: number, end: number): [number, number] => {
+  /** The best cut of a box on a channel (sorting the box by it): its score, position and lower half's sums (position -1: none). */
+  const bestOn = (channel: Float64Array, { start, end, W, R, G, B }: Box): { score: number; at: number; sums: [number, number, number, number, number] } => {
     sortBy(channel, start, end);
-    const { W, R, G, B } = sums(start, end);
     let lw = 0;
     let lr = 0;
     let lg = 0;
     let lb = 0;
-    let best: [number, number] = [-1, -1];
+    let lq = 0;
+    let best = { score: -1, at: -1, sums: [0, 0, 0, 0, 0] as [number, number, number, number, number] };
     for (let k = start; k < end - 1; k++) {
       const i = order[k] as number;
       const wi = w[i] as number;
+      const ri = r[i] as number;
+      const gi = g[i] as number;
+      const bi = b[i] as number;
       lw += wi;
-      lr += wi * (r[i] as number);
-      lg += wi * (g[i] as number);
-      lb += wi * (b[i] as number);
+      lr += wi * ri;
+      lg += wi * gi;
+      lb += wi * bi;
+      lq += wi * (ri * ri + gi * gi + bi * bi);
       // Only between different values of the channel.
       if (Math.round(channel[i] as number) === Math.round(channel[order[k + 1] as number] as number)) continue;
       const score = (lr * lr + lg * lg + lb * lb) / lw + ((R - lr) ** 2 + (G - lg) ** 2 + (B - lb) ** 2) / (W - lw);
-      if (score > best[0]) best = [score, k + 1];
+      if (score > best.score) best = { score, at: k + 1, sums: [lw, lr, lg, lb, lq] };
     }
     return best;
   };
-  const boxes: Box[] = [{ start: 0, end: n, sse: sse(0, n) }];
+  let W = 0;
+  let R = 0;
+  let G = 0;
+  let B = 0;
+  let Q = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i] as number;
+    const ri = r[i] as number;
+    const gi = g[i] as number;
+    const bi = b[i] as number;
+    W += wi;
+    R += wi * ri;
+    G += wi * gi;
+    B += wi * bi;
+    Q += wi * (ri * ri + gi * gi + bi * bi);
+  }
+  const boxes: Box[] = [box(0, n, W, R, G, B, Q)];
   while (boxes.length < colors) {
     let next = -1;
     for (let i = 0; i < boxes.length; i++) if ((boxes[i]?.sse ?? 0) > 0 && (next < 0 || (boxes[i]?.sse ?? 0) > (boxes[next]?.sse ?? 0))) next = i;
-    const box = boxes[next];
-    if (!box) break;
+    const chosen = boxes[next];
+    if (!chosen) break;
     let axis = -1;
-    let at = -1;
-    let score = -1;
+    let best: ReturnType<typeof bestOn> | undefined;
     for (let c = 0; c < 3; c++) {
-      const [s, k] = bestOn(channels[c] as Float64Array, box.start, box.end);
-      if (k >= 0 && s > score) [axis, at, score] = [c, k, s];
+      const found = bestOn(channels[c] as Float64Array, chosen);
+      if (found.at >= 0 && found.score > (best?.score ?? -1)) [axis, best] = [c, found];
     }
-    if (axis < 0) {
-      box.sse = 0;
+    if (!best) {
+      chosen.sse = 0;
       continue;
     }
-    sortBy(channels[axis] as Float64Array, box.start, box.end);
-    const upper: Box = { start: at, end: box.end, sse: sse(at, box.end) };
-    box.end = at;
-    box.sse = sse(box.start, at);
-    boxes.push(upper);
+    // The box is sorted by the last channel tried (blue); by the chosen one again if another.
+    if (axis !== 2) sortBy(channels[axis] as Float64Array, chosen.start, chosen.end);
+    const [lw, lr, lg, lb, lq] = best.sums;
+    boxes.push(box(best.at, chosen.end, chosen.W - lw, chosen.R - lr, chosen.G - lg, chosen.B - lb, chosen.Q - lq));
+    boxes[next] = box(chosen.start, best.at, lw, lr, lg, lb, lq);
   }
   const means = new Float64Array(boxes.length * 3);
-  for (const [j, box] of boxes.entries()) {
-    const { W, R, G, B } = sums(box.start, box.end);
+  for (const [j, { W, R, G, B }] of boxes.entries()) {
     means[j * 3] = R / W;
     means[j * 3 + 1] = G / W;
     means[j * 3 + 2] = B / W;
   }
   return means;
-}
-
-/** k-means (Lloyd) rounds over the cells, in place; the squared error after the last assignment. */
-function kmeans(means: Float64Array, w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array, rounds: number): number {
-  const k = means.length / 3;
-  const n = w.length;
-  const owner = new Int32Array(n);
-  const acc = new Float64Array(k * 4);
-  let error = 0;
-  for (let round = 0; round <= rounds; round++) {
-    acc.fill(0);
-    error = 0;
-    for (let c = 0; c < n; c++) {
-      const cr = r[c] as number;
-      const cg = g[c] as number;
-      const cb = b[c] as number;
-      let nearest = owner[c] as number;
-      let best = ((means[nearest * 3] as number) - cr) ** 2 + ((means[nearest * 3 + 1] as number) - cg) ** 2 + ((means[nearest * 3 + 2] as number) - cb) ** 2;
-      for (let j = 0; j < k; j++) {
-        const dr = (means[j * 3] as number) - cr;
-        let d = dr * dr;
-        if (d >= best) continue;
-        const dg = (means[j * 3 + 1] as number) - cg;
-        d += dg * dg;
-        if (d >= best) continue;
-        const db = (means[j * 3 + 2] as number) - cb;
-        d += db * db;
-        if (d < best) {
-          best = d;
-          nearest = j;
-        }
-      }
-      owner[c] = nearest;
-      const wc = w[c] as number;
-      error += wc * best;
-      acc[nearest * 4] = (acc[nearest * 4] as number) + wc;
-      acc[nearest * 4 + 1] = (acc[nearest * 4 + 1] as number) + wc * cr;
-      acc[nearest * 4 + 2] = (acc[nearest * 4 + 2] as number) + wc * cg;
-      acc[nearest * 4 + 3] = (acc[nearest * 4 + 3] as number) + wc * cb;
-    }
-    if (round === rounds) break;
-    for (let j = 0; j < k; j++) {
-      const wj = acc[j * 4] as number;
-      if (wj <= 0) continue;
-      means[j * 3] = (acc[j * 4 + 1] as number) / wj;
-      means[j * 3 + 1] = (acc[j * 4 + 2] as number) / wj;
-      means[j * 3 + 2] = (acc[j * 4 + 3] as number) / wj;
-    }
-  }
-  return error;
 }

@@ -130,13 +130,6 @@ export class ColorHistogram {
     this.pixels += counts[0] as number;
   }
 
-  /** One moment (0 count, 1-3 sums of R, G, B, 4 sum of squares) of every cell, in a new array. */
-  private moment(m: number): Float64Array {
-    const out = new Float64Array(CELLS);
-    for (let k = 0; k < CELLS; k++) out[k] = this.moments[k * 5 + m] as number;
-    return out;
-  }
-
   /**
    * At most `colors` colours as RGB triplets (fewer when the frames have fewer distinct cells;
    * none when no pixel was opaque): Wu's quantizer, then k-means rounds over the cells. The
@@ -144,20 +137,30 @@ export class ColorHistogram {
    */
   palette(colors: number): Uint8Array {
     if (this.pixels === 0) return new Uint8Array(0);
-    const cells = this.cells();
+    // The cut first: it writes every page of the counts, which cells() then reads without a fault.
     const means = this.cut(colors);
+    const cells = this.cells();
     refine(means, cells, REFINE_ROUNDS);
     return Uint8Array.from(means, (v) => Math.round(v));
   }
 
   /** The non-empty cells: their pixel counts and mean colours. */
   private cells(): Cells {
-    const used: number[] = [];
     const { moments } = this;
-    for (let k = 0; k < CELLS; k++) if ((moments[k * 5] as number) > 0) used.push(k);
-    const w = Float64Array.from(used, (k) => moments[k * 5] as number);
-    const mean = (m: number): Float64Array => Float64Array.from(used, (k, i) => (moments[k * 5 + m] as number) / (w[i] ?? 1));
-    return { w, r: mean(1), g: mean(2), b: mean(3) };
+    let used = 0;
+    for (let k = 0; k < moments.length; k += 5) if ((moments[k] as number) > 0) used++;
+    const cells = { w: new Float64Array(used), r: new Float64Array(used), g: new Float64Array(used), b: new Float64Array(used) };
+    let i = 0;
+    for (let k = 0; k < moments.length; k += 5) {
+      const w = moments[k] as number;
+      if (!(w > 0)) continue;
+      cells.w[i] = w;
+      cells.r[i] = (moments[k + 1] as number) / w;
+      cells.g[i] = (moments[k + 2] as number) / w;
+      cells.b[i] = (moments[k + 3] as number) / w;
+      i++;
+    }
+    return cells;
   }
 
   /**
@@ -165,37 +168,28 @@ export class ColorHistogram {
    * there are `colors` boxes or none can be cut. The boxes' mean colours.
    */
   private cut(colors: number): Float64Array {
-    // Copies, turned into running sums (the counts stay for another palette).
-    const moments = [this.moment(0), this.moment(1), this.moment(2), this.moment(3), this.moment(4)] as const;
-    // Running sums over the three axes: a box's sum is then 8 lookups.
-    for (const m of moments) {
-      for (let r = 1; r < SIDE; r++) {
-        for (let g = 1; g < SIDE; g++) {
-          for (let b = 1; b < SIDE; b++) {
-            const k = r * R_STEP + g * G_STEP + b;
-            m[k] =
-              (m[k] ?? 0) +
-              (m[k - R_STEP] ?? 0) +
-              (m[k - G_STEP] ?? 0) +
-              (m[k - 1] ?? 0) -
-              (m[k - R_STEP - G_STEP] ?? 0) -
-              (m[k - R_STEP - 1] ?? 0) -
-              (m[k - G_STEP - 1] ?? 0) +
-              (m[k - R_STEP - G_STEP - 1] ?? 0);
-          }
-        }
-      }
-    }
-    const [wt, mr, mg, mb, m2] = moments;
-    const sum = (box: Box, m: Float64Array): number =>
-      (m[box.r1 * R_STEP + box.g1 * G_STEP + box.b1] ?? 0) -
-      (m[box.r1 * R_STEP + box.g1 * G_STEP + box.b0] ?? 0) -
-      (m[box.r1 * R_STEP + box.g0 * G_STEP + box.b1] ?? 0) +
-      (m[box.r1 * R_STEP + box.g0 * G_STEP + box.b0] ?? 0) -
-      (m[box.r0 * R_STEP + box.g1 * G_STEP + box.b1] ?? 0) +
-      (m[box.r0 * R_STEP + box.g1 * G_STEP + box.b0] ?? 0) +
-      (m[box.r0 * R_STEP + box.g0 * G_STEP + box.b1] ?? 0) -
-      (m[box.r0 * R_STEP + box.g0 * G_STEP + box.b0] ?? 0);
+    // The counts turned into running sums over the three axes, in place (a copy's 11 MB of
+    // fresh memory took some 35 ms of page faults here); the cut then turns them back, so the
+    // counts stay for another palette. A box's sum of a moment is then 8 lookups. The five
+    // moments stay side by side; one axis at a time, each a plain running sum (the grid's first
+    // layer on each axis is zero, so it stays so). Sums of whole numbers: exact both ways.
+    const m = this.moments;
+    const dg = G_STEP * 5;
+    const dr = R_STEP * 5;
+    for (let row = 0; row < m.length; row += dg) for (let i = row + 5; i < row + dg; i++) m[i] = (m[i] as number) + (m[i - 5] as number);
+    for (let plane = 0; plane < m.length; plane += dr) for (let i = plane + dg; i < plane + dr; i++) m[i] = (m[i] as number) + (m[i - dg] as number);
+    for (let i = dr; i < m.length; i++) m[i] = (m[i] as number) + (m[i - dr] as number);
+    const [wt, mr, mg, mb, m2] = [0, 1, 2, 3, 4] as const;
+    /** The sum of moment `t` (0 count, 1-3 sums of R, G, B, 4 sum of squares) over a box. */
+    const sum = (box: Box, t: number): number =>
+      (m[(box.r1 * R_STEP + box.g1 * G_STEP + box.b1) * 5 + t] as number) -
+      (m[(box.r1 * R_STEP + box.g1 * G_STEP + box.b0) * 5 + t] as number) -
+      (m[(box.r1 * R_STEP + box.g0 * G_STEP + box.b1) * 5 + t] as number) +
+      (m[(box.r1 * R_STEP + box.g0 * G_STEP + box.b0) * 5 + t] as number) -
+      (m[(box.r0 * R_STEP + box.g1 * G_STEP + box.b1) * 5 + t] as number) +
+      (m[(box.r0 * R_STEP + box.g1 * G_STEP + box.b0) * 5 + t] as number) +
+      (m[(box.r0 * R_STEP + box.g0 * G_STEP + box.b1) * 5 + t] as number) -
+      (m[(box.r0 * R_STEP + box.g0 * G_STEP + box.b0) * 5 + t] as number);
     const below = (box: Box, axis: Axis, at: number): Box => (axis === 0 ? { ...box, r1: at } : axis === 1 ? { ...box, g1: at } : { ...box, b1: at });
     const error = (box: Box): number => {
       const w = sum(box, wt);
@@ -249,12 +243,16 @@ export class ColorHistogram {
       const w = sum(box, wt);
       if (w > 0) means.push(sum(box, mr) / w, sum(box, mg) / w, sum(box, mb) / w);
     }
+    // The running sums back into counts: the passes undone in reverse order.
+    for (let i = m.length - 1; i >= dr; i--) m[i] = (m[i] as number) - (m[i - dr] as number);
+    for (let plane = 0; plane < m.length; plane += dr) for (let i = plane + dr - 1; i >= plane + dg; i--) m[i] = (m[i] as number) - (m[i - dg] as number);
+    for (let row = 0; row < m.length; row += dg) for (let i = row + dg - 1; i >= row + 5; i--) m[i] = (m[i] as number) - (m[i - 5] as number);
     return Float64Array.from(means);
   }
 }
 
 /** Histogram cells: pixel counts and mean colours. */
-interface Cells {
+export interface Cells {
   w: Float64Array;
   r: Float64Array;
   g: Float64Array;
@@ -266,52 +264,88 @@ interface Cells {
  * colour moves to the mean of its cells' pixels. Stops early when no cell changes colour.
  */
 function refine(means: Float64Array, cells: Cells, rounds: number): void {
+  kmeans(means, cells, rounds, false);
+}
+
+/**
+ * Lloyd's k-means over weighted colours, in place: up to `rounds` times, each cell goes to its
+ * nearest mean (the lowest index on a tie; a cell keeps its mean on a tie with it) and each mean
+ * moves to the weighted mean of its cells; it stops early when no cell changes mean. With
+ * `error`, the cells are assigned once more and their weighted squared error is returned (else
+ * NaN).
+ *
+ * The nearest mean: the means sorted by red, searched outwards from the cell's red, each side
+ * ending where red alone is further than the best so far; within, a mean is left as soon as
+ * one or two channels are further. Both only skip means that cannot be nearer, so the result
+ * is a full search's.
+ */
+export function kmeans(means: Float64Array, cells: Cells, rounds: number, error: boolean): number {
   const k = means.length / 3;
-  const owner = new Int32Array(cells.w.length).fill(-1);
+  const { w, r, g, b } = cells;
+  const n = w.length;
+  const owner = new Int32Array(n).fill(-1);
   const acc = new Float64Array(k * 4);
-  for (let round = 0; round < rounds; round++) {
+  const order = new Int32Array(k);
+  const sortedR = new Float64Array(k);
+  for (let round = 0; ; round++) {
+    for (let j = 0; j < k; j++) order[j] = j;
+    order.sort((x, y) => (means[x * 3] as number) - (means[y * 3] as number) || x - y);
+    for (let i = 0; i < k; i++) sortedR[i] = means[(order[i] as number) * 3] as number;
     acc.fill(0);
     let moved = 0;
-    for (let c = 0; c < owner.length; c++) {
-      const r = cells.r[c] ?? 0;
-      const g = cells.g[c] ?? 0;
-      const b = cells.b[c] ?? 0;
-      // Partial distances: start from the cell's last colour, skip a colour as soon as one or
-      // two channels alone are further.
-      let nearest = owner[c] ?? -1;
+    let total = 0;
+    for (let c = 0; c < n; c++) {
+      const cr = r[c] as number;
+      const cg = g[c] as number;
+      const cb = b[c] as number;
+      const start = owner[c] as number;
+      let nearest = start;
       let best = Infinity;
-      if (nearest >= 0) best = ((means[nearest * 3] ?? 0) - r) ** 2 + ((means[nearest * 3 + 1] ?? 0) - g) ** 2 + ((means[nearest * 3 + 2] ?? 0) - b) ** 2;
-      else nearest = 0;
-      for (let j = 0; j < k; j++) {
-        const dr = (means[j * 3] ?? 0) - r;
-        let d = dr * dr;
-        if (d >= best) continue;
-        const dg = (means[j * 3 + 1] ?? 0) - g;
-        d += dg * dg;
-        if (d >= best) continue;
-        const db = (means[j * 3 + 2] ?? 0) - b;
-        d += db * db;
-        if (d < best) {
-          best = d;
-          nearest = j;
+      if (start >= 0) best = ((means[start * 3] as number) - cr) ** 2 + ((means[start * 3 + 1] as number) - cg) ** 2 + ((means[start * 3 + 2] as number) - cb) ** 2;
+      // The first sorted mean whose red is at least the cell's.
+      let lo = 0;
+      let hi = k;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((sortedR[mid] as number) < cr) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let side = 0; side < 2; side++) {
+        const step = side === 0 ? 1 : -1;
+        for (let i = side === 0 ? lo : lo - 1; i >= 0 && i < k; i += step) {
+          const dr = (sortedR[i] as number) - cr;
+          let d = dr * dr;
+          if (d > best) break;
+          const j = order[i] as number;
+          const dg = (means[j * 3 + 1] as number) - cg;
+          d += dg * dg;
+          if (d > best) continue;
+          const db = (means[j * 3 + 2] as number) - cb;
+          d += db * db;
+          if (d < best || (d === best && j < nearest && nearest !== start)) {
+            best = d;
+            nearest = j;
+          }
         }
       }
-      if (owner[c] !== nearest) moved++;
+      if (nearest !== start) moved++;
       owner[c] = nearest;
-      const w = cells.w[c] ?? 0;
-      acc[nearest * 4] = (acc[nearest * 4] ?? 0) + w;
-      acc[nearest * 4 + 1] = (acc[nearest * 4 + 1] ?? 0) + w * r;
-      acc[nearest * 4 + 2] = (acc[nearest * 4 + 2] ?? 0) + w * g;
-      acc[nearest * 4 + 3] = (acc[nearest * 4 + 3] ?? 0) + w * b;
+      const wc = w[c] as number;
+      total += wc * best;
+      acc[nearest * 4] = (acc[nearest * 4] as number) + wc;
+      acc[nearest * 4 + 1] = (acc[nearest * 4 + 1] as number) + wc * cr;
+      acc[nearest * 4 + 2] = (acc[nearest * 4 + 2] as number) + wc * cg;
+      acc[nearest * 4 + 3] = (acc[nearest * 4 + 3] as number) + wc * cb;
     }
-    if (moved === 0) return;
+    if (round === rounds || moved === 0) return error ? total : NaN;
     for (let j = 0; j < k; j++) {
-      const w = acc[j * 4] ?? 0;
-      if (w <= 0) continue;
-      means[j * 3] = (acc[j * 4 + 1] ?? 0) / w;
-      means[j * 3 + 1] = (acc[j * 4 + 2] ?? 0) / w;
-      means[j * 3 + 2] = (acc[j * 4 + 3] ?? 0) / w;
+      const wj = acc[j * 4] as number;
+      if (wj <= 0) continue;
+      means[j * 3] = (acc[j * 4 + 1] as number) / wj;
+      means[j * 3 + 1] = (acc[j * 4 + 2] as number) / wj;
+      means[j * 3 + 2] = (acc[j * 4 + 3] as number) / wj;
     }
+    if (!error && round === rounds - 1) return NaN;
   }
 }
 
@@ -341,6 +375,28 @@ const PARENT_SHIFT = 2;
 const PARENT_SIDE = CELL_SIDE >> PARENT_SHIFT;
 
 /**
+ * A PaletteMapper's lookup tables (about 0.6 MB), handed from one mapper to the next (a GIF's
+ * frames with palettes of their own): fresh memory costs its page faults at first touch (here
+ * about 3 ms a MB), a reset a memset.
+ */
+export class MapperTables {
+  readonly cacheKey = new Int32Array(1 << CACHE_BITS);
+  readonly cacheValue = new Uint8Array(1 << CACHE_BITS);
+  readonly cellStart = new Int32Array(CELL_SIDE ** 3);
+  readonly cellCount = new Uint16Array(CELL_SIDE ** 3);
+  readonly parentStart = new Int32Array(PARENT_SIDE ** 3);
+  readonly parentCount = new Uint16Array(PARENT_SIDE ** 3);
+  candidates = new Uint8Array(4096);
+
+  /** Nothing cached, no cell listed. */
+  reset(): void {
+    this.cacheKey.fill(-1);
+    this.cellStart.fill(-1);
+    this.parentStart.fill(-1);
+  }
+}
+
+/**
  * Maps RGBA frames to palette indices: the nearest entry in RGB (squared distance), with the
  * error diffused to the neighbours (sierra2_4a, floyd_steinberg), an ordered pattern (bayer) or
  * nothing. Pixels with alpha below ALPHA_THRESHOLD take the transparent index when there is one.
@@ -359,17 +415,18 @@ export class PaletteMapper {
   private readonly transparent: number;
   private readonly dither: Dither;
   private readonly bayer: Int8Array;
-  private readonly cacheKey = new Int32Array(1 << CACHE_BITS).fill(-1);
-  private readonly cacheValue = new Uint8Array(1 << CACHE_BITS);
+  private readonly tables: MapperTables;
+  private readonly cacheKey: Int32Array;
+  private readonly cacheValue: Uint8Array;
   /** Per cell: where its candidates start in `candidates` (-1: not listed yet), and how many. */
-  private readonly cellStart = new Int32Array(CELL_SIDE ** 3).fill(-1);
-  private readonly cellCount = new Uint16Array(CELL_SIDE ** 3);
+  private readonly cellStart: Int32Array;
+  private readonly cellCount: Uint16Array;
   /** The same for the parent cells (PARENT_SHIFT). */
-  private readonly parentStart = new Int32Array(PARENT_SIDE ** 3).fill(-1);
-  private readonly parentCount = new Uint16Array(PARENT_SIDE ** 3);
+  private readonly parentStart: Int32Array;
+  private readonly parentCount: Uint16Array;
   /** How many entries the last list() call listed. */
   private listed = 0;
-  private candidates = new Uint8Array(4096);
+  private candidates: Uint8Array;
   /** listCell's scratch: each entry's squared distance to the cell. */
   private readonly near = new Float64Array(256);
   private candidatesUsed = 0;
@@ -379,9 +436,13 @@ export class PaletteMapper {
   /**
    * `palette`: RGB triplets (at most 256, with `transparent` not among them); `transparent`:
    * the index written for transparent pixels, or -1. `bayerScale` 3: the ffmpeg recipe's usual
-   * pick, the least visible pattern at GIF sizes.
+   * pick, the least visible pattern at GIF sizes. `tables`: another mapper's, taken over (that
+   * one must not be used after).
    */
-  constructor(palette: Uint8Array, transparent: number, dither: Dither, bayerScale = 3) {
+  constructor(palette: Uint8Array, transparent: number, dither: Dither, bayerScale = 3, tables = new MapperTables()) {
+    tables.reset();
+    this.tables = tables;
+    ({ cacheKey: this.cacheKey, cacheValue: this.cacheValue, cellStart: this.cellStart, cellCount: this.cellCount, parentStart: this.parentStart, parentCount: this.parentCount, candidates: this.candidates } = tables);
     this.colors = Math.floor(palette.length / 3);
     if (this.colors < 1 || this.colors > 256) throw new RangeError(`A palette has 1 to 256 colours, not ${this.colors}`);
     this.palR = new Int32Array(this.colors);
@@ -460,6 +521,7 @@ export class PaletteMapper {
       const grown = new Uint8Array(Math.max(this.candidates.length * 2, start + count));
       grown.set(this.candidates);
       this.candidates = grown;
+      this.tables.candidates = grown;
     }
     const candidates = this.candidates;
     let cover = Infinity;
