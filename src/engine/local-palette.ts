@@ -225,23 +225,17 @@ function cut(w: Float64Array, r: Float64Array, g: Float64Array, b: Float64Array,
     }
     return best;
   };
-  let W = 0;
-  let R = 0;
-  let G = 0;
-  let B = 0;
-  let Q = 0;
+  // The first box: every cell.
+  const whole: [number, number, number, number, number] = [0, 0, 0, 0, 0];
   for (let i = 0; i < n; i++) {
-    const wi = w[i] as number;
-    const ri = r[i] as number;
-    const gi = g[i] as number;
-    const bi = b[i] as number;
-    W += wi;
-    R += wi * ri;
-    G += wi * gi;
-    B += wi * bi;
-    Q += wi * (ri * ri + gi * gi + bi * bi);
+    const [wi, ri, gi, bi] = [w[i] as number, r[i] as number, g[i] as number, b[i] as number];
+    whole[0] += wi;
+    whole[1] += wi * ri;
+    whole[2] += wi * gi;
+    whole[3] += wi * bi;
+    whole[4] += wi * (ri ** 2 + gi ** 2 + bi ** 2);
   }
-  const boxes: Box[] = [box(0, n, W, R, G, B, Q)];
+  const boxes: Box[] = [box(0, n, ...whole)];
   while (boxes.length < colors) {
     let next = -1;
     for (let i = 0; i < boxes.length; i++) if ((boxes[i]?.sse ?? 0) > 0 && (next < 0 || (boxes[i]?.sse ?? 0) > (boxes[next]?.sse ?? 0))) next = i;
