@@ -108,12 +108,14 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
   let choice: Choice = { size: job.size, fpsCap, colors: settings.colors, tolerance: settings.tolerance };
   const attempts: AnimationWritten['attempts'] = [];
   const progress = (): void => hooks.onFrame?.();
+  // A GIF's palette pass of the try before, whose counts the next try clears and reuses.
+  const counts: { last?: PaletteGenerator } = {};
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(hooks.signal);
     const out = await SafeOutput.create(job.output, { overwrite: job.overwrite, inputs: job.inputs });
     let written: { frames: number; duration: number };
     try {
-      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress);
+      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress, counts);
     } catch (error) {
       await out.discard();
       throw error;
@@ -208,12 +210,14 @@ async function encodeOnce(
   choice: Choice,
   hooks: AnimationHooks,
   progress: () => void,
+  counts: { last?: PaletteGenerator },
 ): Promise<{ frames: number; duration: number }> {
   const { settings } = job;
   let palette: Palette | undefined;
   if (settings.codec === 'gif') palette = replay.palette?.(choice.size, choice.colors);
   if (settings.codec === 'gif' && !palette) {
-    const generator = new PaletteGenerator(choice.colors, replay.transparent);
+    const generator = new PaletteGenerator(choice.colors, replay.transparent, counts.last);
+    counts.last = generator;
     for await (const frame of replay.frames(choice.size)) {
       try {
         throwIfAborted(hooks.signal);

@@ -149,15 +149,21 @@ class FrameFile {
  * are kept, so palettes of other sizes can be cut from them too.
  */
 export class PaletteGenerator {
-  private readonly histogram = new ColorHistogram();
+  private readonly histogram: ColorHistogram;
   private readonly colors: number;
   private readonly transparent: boolean;
   private frames = 0;
 
-  /** `transparent`: the frames may have transparent pixels, so a palette slot is kept for them. */
-  constructor(colors: number, transparent: boolean) {
+  /**
+   * `transparent`: the frames may have transparent pixels, so a palette slot is kept for them.
+   * `reuse`: the generator of an earlier pass that is done with, whose counts are cleared and
+   * taken over (a GIF's tries under maxSize).
+   */
+  constructor(colors: number, transparent: boolean, reuse?: PaletteGenerator) {
     this.colors = colors;
     this.transparent = transparent;
+    if (reuse) reuse.histogram.clear();
+    this.histogram = reuse?.histogram ?? new ColorHistogram();
   }
 
   /**

@@ -65,6 +65,15 @@ export class ColorHistogram {
   private pixels = 0;
 
   /**
+   * Forgets every count: the same 11 MB again (a GIF's tries under maxSize), for a memset
+   * instead of fresh memory (some 35 ms of page faults here) and its garbage collection.
+   */
+  clear(): void {
+    this.moments.fill(0);
+    this.pixels = 0;
+  }
+
+  /**
    * Counts a picture's opaque pixels (transparent ones need no colour). With `sample` true,
    * every other pixel in a checkerboard (half the CPU) whose squares swap with `phase` from
    * frame to frame, so a still picture's pixels are all counted over two frames, and a line or
