@@ -78,6 +78,8 @@ describe('raw spool: pictures read back into reused frames', () => {
         others.push({ copy: new Picture(clone), index });
         picture.release();
       } else {
+        // Released twice: the frame must still go back once only (two pictures would share it).
+        picture.release();
         picture.release();
       }
       index++;

@@ -145,8 +145,10 @@ class FramePool {
 /** Frames a reader keeps: the one read ahead, the one in use and one being released. */
 const POOLED_FRAMES = 3;
 
-/** A spooled picture whose frame goes back to its reader's pool when released. */
+/** A spooled picture whose frame goes back to its reader's pool when released (once: a second release does nothing). */
 class SpooledPicture extends Picture {
+  private released = false;
+
   constructor(
     frame: Frame,
     private readonly pool: FramePool,
@@ -155,6 +157,8 @@ class SpooledPicture extends Picture {
   }
 
   override release(): void {
+    if (this.released) return;
+    this.released = true;
     this.pool.give(this.frame);
   }
 }
