@@ -149,7 +149,7 @@ export class ColorHistogram {
     // The cut first: it writes every page of the counts, which cells() then reads without a fault.
     const means = this.cut(colors);
     const cells = this.cells();
-    refine(means, cells, REFINE_ROUNDS);
+    kmeans(means, cells, REFINE_ROUNDS, false);
     return Uint8Array.from(means, (v) => Math.round(v));
   }
 
@@ -266,14 +266,6 @@ export interface Cells {
   r: Float64Array;
   g: Float64Array;
   b: Float64Array;
-}
-
-/**
- * k-means (Lloyd) rounds over the cells, in place: each cell goes to its nearest colour, each
- * colour moves to the mean of its cells' pixels. Stops early when no cell changes colour.
- */
-function refine(means: Float64Array, cells: Cells, rounds: number): void {
-  kmeans(means, cells, rounds, false);
 }
 
 /**
