@@ -59,6 +59,43 @@ describe('readFrames', () => {
     }
   });
 
+  test('release() hands a frame\'s memory to a later frame; frames not released keep their pixels', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 30, W, H, { fps: 10 });
+    // Straight YUV to RGBA (swscale into the buffer), and through the filter graph and the copier (a resize).
+    for (const options of [{ layout: 'rgba' as const }, { layout: 'rgb' as const, width: W * 2 }]) {
+      const channels = options.layout === 'rgba' ? 4 : 3;
+      const width = options.layout === 'rgba' ? W : W * 2;
+      const height = options.layout === 'rgba' ? H : H * 2;
+      const kept: { index: number; data: Uint8Array; copy: Buffer }[] = [];
+      const released = new Set<ArrayBufferLike>();
+      let reused = 0;
+      let seen = 0;
+      for await (const frame of readFrames(video, options)) {
+        assert.equal(frameNumber(frame.data, width, height, channels), frame.index, `frame ${frame.index} (${options.layout})`);
+        if (released.has(frame.data.buffer)) reused++;
+        released.delete(frame.data.buffer);
+        seen++;
+        if (frame.index % 5 === 0) {
+          kept.push({ index: frame.index, data: frame.data, copy: Buffer.from(frame.data) });
+        } else {
+          released.add(frame.data.buffer);
+          frame.release();
+          if (frame.index % 3 === 0) frame.release();
+        }
+      }
+      assert.equal(seen, 30);
+      // Released memory was read into again (most frames after the first few)...
+      assert.ok(reused >= 15, `${reused} of 30 frames were read into released memory (${options.layout})`);
+      // ...and a kept frame's never was.
+      for (const k of kept) {
+        assert.ok(Buffer.from(k.data).equals(k.copy), `kept frame ${k.index} was overwritten`);
+        assert.equal(frameNumber(k.data, width, height, channels), k.index);
+      }
+    }
+  });
+
   test('options are checked when readFrames is called, before any file is opened', () => {
     assert.throws(() => readFrames('whatever.mp4', { fps: 'fast' }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'fps');
     assert.throws(() => readFrames('whatever.mp4', { layout: 'bgr' as never }), (e: FlipbookError) => e.option === 'layout');

@@ -2,7 +2,7 @@ import { Frame, SoftwareScaleContext, avGetPixFmtFromName } from 'node-av/lib';
 
 import { type ConvertTarget, FrameConverter, type PictureConverter } from './frame-converter.js';
 import { Picture } from './picture.js';
-import { PACKED, PixelCopier } from './pixels.js';
+import { PACKED, PixelCopier, reuse } from './pixels.js';
 import { check } from './runtime.js';
 
 /** The packed layouts readFrames hands out, by FFmpeg's name. */
@@ -50,11 +50,15 @@ export class PixelReader implements PictureConverter {
     return this.converter.convert(input);
   }
 
-  /** The pixels of a picture from `convert`, tightly packed, in new memory. The picture stays the caller's. */
-  async pixels(picture: Picture): Promise<Buffer> {
-    if (picture.pixelFormat === this.output) return this.copier.copy(picture);
+  /**
+   * The pixels of a picture from `convert`, tightly packed: in `into` when it is exactly their
+   * size (a buffer handed back to be read into again), else in new memory. The picture stays
+   * the caller's.
+   */
+  async pixels(picture: Picture, into?: Buffer): Promise<Buffer> {
+    if (picture.pixelFormat === this.output) return this.copier.copy(picture, into);
     const { width, height } = picture;
-    const out = Buffer.allocUnsafe(width * height * (PACKED[this.output] ?? 4));
+    const out = reuse(into, width * height * (PACKED[this.output] ?? 4));
     const target = Frame.fromVideoBuffer(out, { width, height, format: avGetPixFmtFromName(this.output) });
     try {
       if (!this.sws) {

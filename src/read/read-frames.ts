@@ -20,13 +20,24 @@ export interface VideoFrame {
   width: number;
   height: number;
   layout: PixelLayout;
-  /** Tightly packed pixels, `width × height × (4 | 3 | 1)` bytes, top row first. Yours to keep. */
+  /** Tightly packed pixels, `width × height × (4 | 3 | 1)` bytes, top row first. Yours to keep, until `release()`. */
   data: Uint8Array;
   keyframe: boolean;
+  /**
+   * Optional: gives `data`'s memory back, for a later frame of the same loop to be read into.
+   * A loop that looks at each frame and lets it go reads faster this way (no new memory a
+   * frame, and none for the garbage collector to find). After it, neither `data` nor any other
+   * view of its memory may be used: a later frame overwrites it. A second call does nothing;
+   * a frame not released stays yours, as without it.
+   */
+  release(): void;
 }
 
 /** Frames converted and copied ahead of the consumer: a few, never more. */
 export const READ_AHEAD = 4;
+
+/** Released frames' memory kept for later frames, at most: what the read-ahead and the loop hold. */
+const SPARE_BUFFERS = READ_AHEAD + 2;
 
 const FFMPEG_FORMATS: Record<PixelLayout, PackedOutput> = { rgba: 'rgba', rgb: 'rgb24', gray: 'gray' };
 
@@ -55,6 +66,16 @@ async function* decodeFrames(video: string, selection: ResolvedSelection, layout
     pixelFormat: FFMPEG_FORMATS[layout],
   });
   let complete = false;
+  // Memory of released frames (VideoFrame.release), read into again while the loop runs.
+  let spares: Buffer[] | undefined = [];
+  const releaser = (data: Buffer): (() => void) => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (spares && spares.length < SPARE_BUFFERS) spares.push(data);
+    };
+  };
   try {
     // Converting runs two frames ahead of the pixels, so the two overlap on the thread pool.
     // 8-bit YUV (most videos) is converted straight into JavaScript memory: there `convert`
@@ -65,14 +86,15 @@ async function* decodeFrames(video: string, selection: ResolvedSelection, layout
       const { width, height } = frame.picture;
       let data: Buffer;
       try {
-        data = await reader.pixels(frame.picture);
+        data = await reader.pixels(frame.picture, spares?.pop());
       } finally {
         frame.picture.release();
       }
-      yield { index: frame.index, sourceIndex: frame.sourceIndex, time: frame.time, pts: frame.pts, width, height, layout, data, keyframe: frame.keyframe };
+      yield { index: frame.index, sourceIndex: frame.sourceIndex, time: frame.time, pts: frame.pts, width, height, layout, data, keyframe: frame.keyframe, release: releaser(data) };
     }
     complete = true;
   } finally {
+    spares = undefined;
     reader.close();
     await source.close();
     const warning = complete ? damageWarning(video, source.damage, rateOf(source.video)) : undefined;
