@@ -153,6 +153,14 @@ try {
     } else if (name === 'plot.ts') {
       example(name, ['plot.mp4']);
       check('plot.mp4', 120, 640, 360);
+    } else if (name === 'frame-stats.ts') {
+      const usage = example(name, [], { status: 2 });
+      if (!usage.includes('usage:')) fail(`frame-stats.ts without a video printed no usage: ${usage}`);
+      // The plot's frames: its red curve grows, so the share printed each second does too.
+      const out = example(name, ['plot.mp4']);
+      const shares = [...out.matchAll(/#d62728 ([\d.]+)%/g)].map((m) => Number(m[1]));
+      if (!out.includes('120 frames read') || shares.length < 4 || !(shares.at(-1) > 3 * shares[0])) fail(`frame-stats.ts plot.mp4 printed:\n${out}`);
+      say(`  frame-stats.ts: 120 frames, red ${shares[0]}% at the start, ${shares.at(-1)}% at the end`);
     } else if (name === 'slideshow.ts') {
       example(name, ['.']);
       check('slideshow-1fps.mp4', 6, 320, 180);

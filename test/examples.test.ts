@@ -1,7 +1,8 @@
 /**
  * The examples in examples/ run at small sizes and their videos are checked by decoding them:
  * the crossfade's every frame against the blend computed here from the decoded sources, the
- * plot's curve growing, the slideshow's order, repeats and timing at 1 and 3 fps.
+ * plot's curve growing, frame-stats' counts against the frames kept, the slideshow's order,
+ * repeats and timing at 1 and 3 fps.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,12 +14,14 @@ import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
 import { assertH264, meanColour, meanPsnr, nearest, readVideo } from './helpers/video.js';
 import './helpers/flipbook-from-source.js';
+import { readFrames } from '../src/index.js';
 
 // The examples import 'flipbook' by name: imported once the hook above makes that the source.
 const { crossfade } = await import('../examples/crossfade.js');
 const { crossfadePhotos } = await import('../examples/crossfade-photos.js');
 const { LINE_COLOUR, plot, plotArea } = await import('../examples/plot.js');
 const { slideshow } = await import('../examples/slideshow.js');
+const { colourShare, parseHex } = await import('../examples/frame-stats.js');
 
 /** An image file decoded to RGB by FFmpeg (not by the canvas the example uses). */
 async function decodeImageFile(file: string): Promise<Uint8Array> {
@@ -136,6 +139,37 @@ describe('examples', () => {
     assert.ok(reddest(8, Math.PI / 2) <= 40, 'by frame 8 (progress 0.42) the curve has passed x = π/2');
     assert.ok(reddest(8, (3 * Math.PI) / 2) > 100, 'but not x = 3π/2');
     assert.ok(reddest(19, (3 * Math.PI) / 2) <= 40, 'the last frame has the whole curve');
+  });
+
+  it('frame-stats: the red share of every frame of the plot, released frames counted as the same frames kept; it grows with the curve', async (t) => {
+    const dir = await tempDir(t);
+    const output = join(dir, 'plot.mp4');
+    const [width, height] = [320, 180];
+    await plot(output, { width, height, fps: 10, duration: 2 });
+    const red = parseHex(LINE_COLOUR);
+    assert.deepEqual(red, [0xd6, 0x27, 0x28]);
+    const stats = await colourShare(output, red);
+    assert.equal(stats.length, 20);
+    assert.deepEqual(
+      stats.map((s) => s.index),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    // The same count on every frame read again and kept (new memory each, nothing released): a
+    // frame read into released memory holds its own pixels, not a stale frame's.
+    const kept = [];
+    for await (const frame of readFrames(output, { layout: 'rgb' })) kept.push(frame);
+    assert.equal(kept.length, 20);
+    kept.forEach((frame, i) => {
+      let near = 0;
+      for (let p = 0; p < frame.data.length; p += 3) {
+        if (Math.abs((frame.data[p] ?? 0) - red[0]) <= 40 && Math.abs((frame.data[p + 1] ?? 0) - red[1]) <= 40 && Math.abs((frame.data[p + 2] ?? 0) - red[2]) <= 40) near++;
+      }
+      assert.ok(Math.abs(near / (width * height) - (stats[i]?.share ?? -1)) < 1e-9, `frame ${i}: ${near / (width * height)} against ${stats[i]?.share}`);
+    });
+    // The curve grows: the last frame has several times the red of the first (the dot alone).
+    const [first, last] = [stats[0]?.share ?? 0, stats[19]?.share ?? 0];
+    assert.ok(last > 3 * first && last > 0.005, `red share ${first} in the first frame, ${last} in the last`);
+    assert.throws(() => parseHex('red'), /not a colour/);
   });
 
   it('slideshow: a list with repeats at 1 fps and 3 fps, in order, one frame a file', async (t) => {
