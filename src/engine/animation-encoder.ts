@@ -292,6 +292,8 @@ export class AnimationEncoder {
         tolerance: spec.tolerance ?? GIF_TOLERANCE,
         lossy: spec.lossy ?? 0,
         blocksOnly: spec.blocksOnly,
+        // A segment's worker already has a core of its own: no second thread for its LZW.
+        lzwThread: spec.blocksOnly ? false : undefined,
       });
       return new AnimationEncoder(spec, out, undefined);
     }

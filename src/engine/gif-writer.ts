@@ -17,13 +17,17 @@
  *   the global one carries it (see local-palette.ts).
  *
  * Memory is a few frames' worth (the reference colours, the working rows, two frames' indices and
- * the LZW output), whatever the number of frames. Bytes go to the file frame by frame.
+ * the LZW output), whatever the number of frames. Bytes go to the file frame by frame. The LZW
+ * coding (lzw.ts) moves to a second thread once it has cost enough inline (see lzwThread()):
+ * a frame is then coded there while the next one is mapped here.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
 import { LocalPaletteBuilder } from './local-palette.js';
+import { LzwEncoder, lossyCandidates } from './lzw.js';
+import { LZW_THREAD_AFTER_MS, LZW_THREAD_PIXELS, LzwThread } from './lzw-thread.js';
 import { ALPHA_THRESHOLD, type Dither, MapperTables, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
 
 export interface GifWriterSpec {
@@ -62,6 +66,11 @@ export interface GifWriterSpec {
    * trailer after them).
    */
   blocksOnly?: boolean | undefined;
+  /**
+   * Code LZW on a thread of its own (lzw-thread.ts) while the next frame is mapped. Default:
+   * when a frame has LZW_THREAD_PIXELS pixels or more. The bytes are the same either way.
+   */
+  lzwThread?: boolean | undefined;
 }
 
 /**
@@ -100,9 +109,6 @@ function framePalette(colors: Uint8Array, dither: Dither, lossy: number, tables?
   };
 }
 
-/** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */
-const LOSSY_CANDIDATES = 8;
-
 /** A rectangle of pixels: [x0, y0, x1, y1), the ends exclusive. */
 type Rect = readonly [number, number, number, number];
 
@@ -132,6 +138,15 @@ export class GifWriter {
   /** The frame written last, held until the next one says how it must be disposed of. */
   private pending: { rect: Rect; palette: FramePalette; delay: number } | undefined;
   private readonly lzw: LzwEncoder;
+  /** The LZW thread (see lzwThread(); null: none, code inline). */
+  private thread: LzwThread | null = null;
+  /** Milliseconds of LZW coded inline so far (-1: no thread could start). */
+  private inlineMs = 0;
+  /** Frames coded on the thread. */
+  private threadFrames = 0;
+  /** The last frame handed to the thread, until its bytes are written (see flush), and the bytes it is written from. */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly threadOut = new ByteWriter(1 << 16);
   /** Working rows of the error diffusion, and the frame's bytes: kept from frame to frame. */
   private here: Int32Array;
   private next: Int32Array;
@@ -158,6 +173,7 @@ export class GifWriter {
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
     const handle = await open(spec.file, 'w');
     const writer = new GifWriter(spec, handle);
+
     try {
       if (!spec.blocksOnly) await writer.put(writer.header());
     } catch (error) {
@@ -237,6 +253,21 @@ export class GifWriter {
   primeReferences(references: Uint32Array): void {
     if (references.length !== this.reference.length) throw new RangeError(`${references.length} references for ${this.reference.length} pixels`);
     this.reference.set(references);
+  }
+
+  /**
+   * The LZW thread for a frame with a large rectangle, or null to code it inline. The thread
+   * starts once coding inline has taken LZW_THREAD_AFTER_MS: a GIF whose coding costs less in
+   * all (few frames, small or easily coded ones) never pays for the thread's start (a new
+   * isolate: some 40-50 ms of CPU here, and about 0.2 s of CPU over a run).
+   */
+  private lzwThread(): LzwThread | null {
+    if (this.thread || this.spec.lzwThread === false || this.inlineMs < 0) return this.thread;
+    if (this.spec.lzwThread !== true && this.inlineMs < LZW_THREAD_AFTER_MS) return null;
+    this.thread = LzwThread.start() ?? null;
+    // None could start: inline from now on.
+    if (!this.thread) this.inlineMs = -1;
+    return this.thread;
   }
 
   /** The header: logical screen, global colour table, loop block. */
@@ -361,14 +392,33 @@ export class GifWriter {
     }
     const minCode = Math.max(2, palette.bits);
     out.byte(minCode);
-    const data = this.lzw.encode(this.indices.subarray(0, w * h), minCode, palette.swaps);
-    for (let i = 0; i < data.length; i += 255) {
-      const n = Math.min(255, data.length - i);
-      out.byte(n);
-      out.bytes(data.subarray(i, i + n));
+    const indices = this.indices.subarray(0, w * h);
+    // A small rectangle (a sprite moving, a cursor) codes faster here than its message travels.
+    const thread = w * h >= LZW_THREAD_PIXELS ? this.lzwThread() : null;
+    if (!thread) {
+      // After the frame before, if that one is on the thread.
+      await this.tail;
+      const started = performance.now();
+      const data = this.lzw.encode(indices, minCode, palette.swaps);
+      if (this.inlineMs >= 0) this.inlineMs += performance.now() - started;
+      subBlocks(out, data);
+      await this.put(out.view());
+      return;
     }
-    out.byte(0);
-    await this.put(out.view());
+    // On the thread: this frame is coded while the next one is mapped. The frame before must be
+    // written first (its buffers are then free again, and a write's failure stops here).
+    await this.tail;
+    const coded = thread.encode(indices, minCode, palette.swaps);
+    coded.catch(() => undefined);
+    const frame = this.threadOut;
+    frame.reset();
+    frame.bytes(out.view());
+    this.threadFrames++;
+    this.tail = (async () => {
+      subBlocks(frame, await coded);
+      await this.put(frame.view());
+    })();
+    this.tail.catch(() => undefined);
   }
 
   /**
@@ -554,19 +604,28 @@ export class GifWriter {
     if (this.closed) return;
     const { width, height } = this.spec;
     await this.flush(this.spec.alpha ? this.toClear({ data: new Uint8Array(width * height * 4), width, height, stride: width * 4 }) : undefined);
+    await this.tail;
     if (!this.spec.blocksOnly) await this.put(Uint8Array.of(GIF_TRAILER));
     await this.close();
   }
 
-  /** Closes the file as it is (after an error). */
+  /** Closes the file as it is (after an error), and ends the LZW thread. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.thread?.close();
+    // A frame's write still under way ends (or fails) before the file is closed under it.
+    await this.tail.catch(() => undefined);
     await this.handle.close();
   }
 
   get written(): number {
     return this.frames;
+  }
+
+  /** Frames whose LZW was coded on the thread (the rest inline). */
+  get codedOnThread(): number {
+    return this.threadFrames;
   }
 }
 
@@ -605,24 +664,15 @@ function wordsOf(picture: RgbaRows): Uint32Array {
 /** paletteuse's 8x8 Bayer matrix at scale 3. */
 const BAYER = bayerMatrix(3);
 
-/**
- * For each palette entry, the entries within `distance` of it (RGB), nearest first, at most
- * LOSSY_CANDIDATES, 255 ending a list: rows of LOSSY_CANDIDATES.
- */
-export function lossyCandidates(colors: Uint8Array, n: number, distance: number): Uint8Array {
-  const out = new Uint8Array(256 * LOSSY_CANDIDATES).fill(255);
-  const limit = distance * distance;
-  for (let i = 0; i < n; i++) {
-    const near: [number, number][] = [];
-    for (let j = 0; j < n; j++) {
-      if (j === i) continue;
-      const d = ((colors[i * 3] ?? 0) - (colors[j * 3] ?? 0)) ** 2 + ((colors[i * 3 + 1] ?? 0) - (colors[j * 3 + 1] ?? 0)) ** 2 + ((colors[i * 3 + 2] ?? 0) - (colors[j * 3 + 2] ?? 0)) ** 2;
-      if (d <= limit) near.push([d, j]);
-    }
-    near.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    near.slice(0, LOSSY_CANDIDATES).forEach(([, j], c) => (out[i * LOSSY_CANDIDATES + c] = j));
+
+/** Appends an LZW code stream cut into GIF's sub-blocks (a length byte, at most 255 bytes), and the block terminator. */
+function subBlocks(out: ByteWriter, data: Uint8Array): void {
+  for (let i = 0; i < data.length; i += 255) {
+    const n = Math.min(255, data.length - i);
+    out.byte(n);
+    out.bytes(data.subarray(i, i + n));
   }
-  return out;
+  out.byte(0);
 }
 
 /** A growing byte buffer. */
@@ -667,145 +717,3 @@ class ByteWriter {
   }
 }
 
-/** Slots of the LZW dictionary's hash table: 4 x the 4096 codes, 96 kB, so it stays in the cache. */
-const HASH_BITS = 14;
-const HASH_MASK = (1 << HASH_BITS) - 1;
-
-/**
- * The slot of `key` (stamped `stamp`) in the LZW dictionary's hash table, or, when it is not
- * there, ~slot of the empty (or older-generation) slot where its probe ended, for adding it.
- * Entries of this generation are never removed, so a key lies before the first slot that is
- * not of this generation.
- */
-function probe(stamps: Int32Array, key: number, stamp: number, gen: number): number {
-  let slot = Math.imul(key, 0x9e3779b1) >>> (32 - HASH_BITS);
-  for (;;) {
-    const there = stamps[slot] as number;
-    if (there === stamp) return slot;
-    if (there >>> 20 !== gen) return ~slot;
-    slot = (slot + 1) & HASH_MASK;
-  }
-}
-
-/**
- * GIF's variable-width LZW (codes up to 12 bits, a clear code when the table is full). The
- * dictionary is an open-addressing hash table of (prefix code, next index) keys, each valid
- * only when stamped with the current generation, so a clear costs nothing. (A direct table of
- * 4096 x 256 entries, 6 MB, was a cache miss a pixel: 40% slower.)
- */
-export class LzwEncoder {
-  /** Per slot: generation << 20 | key, where key = prefix << 8 | index (20 bits). */
-  private readonly stamps = new Int32Array(1 << HASH_BITS);
-  private readonly codes = new Int16Array(1 << HASH_BITS);
-  private generation = 0;
-  private out = new Uint8Array(1 << 16);
-  /** encode's codes before packing: width << 16 | code. */
-  private sent = new Uint32Array(1 << 16);
-  /** Lossy: per index the indices it may be written as instead (see lossyCandidates), or none. */
-  private readonly swaps: Uint8Array | undefined;
-
-  constructor(swaps?: Uint8Array) {
-    this.swaps = swaps;
-  }
-
-  /**
-   * The LZW code stream of `indices` (not yet cut into sub-blocks). Lossy: an index may be
-   * swapped, in `indices`, for one of its candidates that continues a known string.
-   */
-  encode(indices: Uint8Array, minCode: number, swaps: Uint8Array | undefined = this.swaps): Uint8Array {
-    const { stamps, codes } = this;
-    const clearCode = 1 << minCode;
-    const eoi = clearCode + 1;
-    let size = minCode + 1;
-    let nextCode = eoi + 1;
-    // The codes first, each with its width (width << 16 | code), packed into bytes at the end: at
-    // most one a pixel, a clear code every 3800 or more, and the first clear and the end.
-    const room = indices.length + (indices.length >> 10) + 8;
-    if (this.sent.length < room) this.sent = new Uint32Array(room);
-    const sent = this.sent;
-    let m = 0;
-    let gen = this.nextGeneration();
-    sent[m++] = (size << 16) | clearCode;
-    const length = indices.length;
-    let prefix = length > 0 ? (indices[0] as number) : -1;
-    for (let i = 1; i < length; i++) {
-      const k = indices[i] as number;
-      const key = (prefix << 8) | k;
-      const stamp = (gen << 20) | key;
-      const slot = probe(stamps, key, stamp, gen);
-      if (slot >= 0) {
-        prefix = codes[slot] as number;
-        continue;
-      }
-      if (swaps && k !== 255) {
-        // A near colour whose string is known: written instead, the run goes on.
-        let swapped = -1;
-        for (let c = k * LOSSY_CANDIDATES, end = c + LOSSY_CANDIDATES; c < end; c++) {
-          const alt = swaps[c] as number;
-          if (alt === 255) break;
-          swapped = probe(stamps, (prefix << 8) | alt, (gen << 20) | (prefix << 8) | alt, gen);
-          if (swapped >= 0) {
-            indices[i] = alt;
-            break;
-          }
-        }
-        if (swapped >= 0) {
-          prefix = codes[swapped] as number;
-          continue;
-        }
-      }
-      sent[m++] = (size << 16) | prefix;
-      if (nextCode === 4096) {
-        sent[m++] = (size << 16) | clearCode;
-        gen = this.nextGeneration();
-        nextCode = eoi + 1;
-        size = minCode + 1;
-      } else {
-        if (nextCode >= 1 << size) size++;
-        stamps[~slot] = stamp;
-        codes[~slot] = nextCode++;
-      }
-      prefix = k;
-    }
-    if (prefix >= 0) {
-      sent[m++] = (size << 16) | prefix;
-      // The decoder grows its code size one code later than the encoder adds an entry: the end
-      // code is read at the size in force once the last code has added its entry.
-      if (nextCode < 4096 && nextCode >= 1 << size) size++;
-    }
-    sent[m++] = (size << 16) | eoi;
-    return this.pack(m);
-  }
-
-  /** The first `m` codes of `sent` as GIF's bit stream: each at its width, least significant bit first. */
-  private pack(m: number): Uint8Array {
-    const { sent } = this;
-    // 12 bits a code at most.
-    if (this.out.length < Math.ceil((m * 12) / 8) + 8) this.out = new Uint8Array(Math.ceil((m * 12) / 8) + 8);
-    const out = this.out;
-    let acc = 0;
-    let bits = 0;
-    let n = 0;
-    for (let j = 0; j < m; j++) {
-      const word = sent[j] as number;
-      acc |= (word & 0xffff) << bits;
-      bits += word >>> 16;
-      while (bits >= 8) {
-        out[n++] = acc & 0xff;
-        acc >>>= 8;
-        bits -= 8;
-      }
-    }
-    if (bits > 0) out[n++] = acc & 0xff;
-    return out.subarray(0, n);
-  }
-
-  private nextGeneration(): number {
-    // 11 bits of generation beside the 20-bit key, never 0 (the empty slots').
-    if (this.generation === 0x7ff) {
-      this.stamps.fill(0);
-      this.generation = 0;
-    }
-    return ++this.generation;
-  }
-}
