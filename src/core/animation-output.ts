@@ -244,6 +244,7 @@ async function encodeOnce(
       tolerance: choice.tolerance,
       lossy: settings.lossy,
       lossless: settings.lossless,
+      frames: replay.count,
     });
     let frames = 0;
     let end = 0;

@@ -254,6 +254,8 @@ export interface AnimationEncodeSpec {
   lossless?: boolean | undefined;
   /** GIF: the frames' blocks only, no header or trailer (a segment; see gifHeaderBytes). */
   blocksOnly?: boolean | undefined;
+  /** How many frames will be written, when known (a hint: the GIF writer's LZW thread). */
+  frames?: number | undefined;
   /** WebP: quality 0-100 (lossy) or effort (lossless). */
   quality?: number | undefined;
 }
@@ -294,6 +296,7 @@ export class AnimationEncoder {
         blocksOnly: spec.blocksOnly,
         // A segment's worker already has a core of its own: no second thread for its LZW.
         lzwThread: spec.blocksOnly ? false : undefined,
+        frames: spec.frames,
       });
       return new AnimationEncoder(spec, out, undefined);
     }

@@ -71,6 +71,8 @@ export interface GifWriterSpec {
    * when a frame has LZW_THREAD_PIXELS pixels or more. The bytes are the same either way.
    */
   lzwThread?: boolean | undefined;
+  /** How many frames will be written, when known: the LZW thread is then not started for the last few. */
+  frames?: number | undefined;
 }
 
 /**
@@ -257,13 +259,19 @@ export class GifWriter {
 
   /**
    * The LZW thread for a frame with a large rectangle, or null to code it inline. The thread
-   * starts once coding inline has taken LZW_THREAD_AFTER_MS: a GIF whose coding costs less in
-   * all (few frames, small or easily coded ones) never pays for the thread's start (a new
-   * isolate: some 40-50 ms of CPU here, and about 0.2 s of CPU over a run).
+   * starts once coding inline has taken LZW_THREAD_AFTER_MS and, when the number of frames is
+   * known, the frames left would take as long again: a GIF whose coding costs less in all (few
+   * frames, small or easily coded ones) never pays for the thread's start (a new isolate: some
+   * 40-50 ms of CPU here, more over a run).
    */
   private lzwThread(): LzwThread | null {
     if (this.thread || this.spec.lzwThread === false || this.inlineMs < 0) return this.thread;
-    if (this.spec.lzwThread !== true && this.inlineMs < LZW_THREAD_AFTER_MS) return null;
+    if (this.spec.lzwThread !== true) {
+      if (this.inlineMs < LZW_THREAD_AFTER_MS) return null;
+      // Nor for the last few frames: what is left to code must be worth as much again.
+      const { frames } = this.spec;
+      if (frames !== undefined && (this.inlineMs / this.frames) * (frames - this.frames) < LZW_THREAD_AFTER_MS) return null;
+    }
     this.thread = LzwThread.start() ?? null;
     // None could start: inline from now on.
     if (!this.thread) this.inlineMs = -1;
