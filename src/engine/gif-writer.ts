@@ -67,8 +67,9 @@ export interface GifWriterSpec {
    */
   blocksOnly?: boolean | undefined;
   /**
-   * Code LZW on a thread of its own (lzw-thread.ts) while the next frame is mapped. Default:
-   * when a frame has LZW_THREAD_PIXELS pixels or more. The bytes are the same either way.
+   * Code LZW on a thread of its own (lzw-thread.ts) while the next frame is mapped, for frames of
+   * LZW_THREAD_PIXELS or more. Default: once coding inline has cost enough (see lzwThread());
+   * true: from the first such frame; false: never. The bytes are the same either way.
    */
   lzwThread?: boolean | undefined;
   /** How many frames will be written, when known: the LZW thread is then not started for the last few. */
@@ -175,7 +176,6 @@ export class GifWriter {
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
     const handle = await open(spec.file, 'w');
     const writer = new GifWriter(spec, handle);
-
     try {
       if (!spec.blocksOnly) await writer.put(writer.header());
     } catch (error) {
