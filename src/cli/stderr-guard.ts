@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import { opt, renderText, text, type Text } from '../errors.js';
 import { formatBytes } from '../util/format.js';
+import { type MemoryLimit, memoryLimit } from '../util/memory-limit.js';
 import { flagStyle } from './flags.js';
 import { GUARD_MARK, type GuardRecord, TERMINAL_FD_ENV } from './guard-protocol.js';
 
@@ -26,13 +26,8 @@ const KEPT_LINES = 20;
 /** The descriptor the child is given the terminal's standard error on. */
 const CHILD_TERMINAL_FD = 3;
 
-/** Why an allocation can fail here, so why the run is guarded. */
-export type GuardReason =
-  | { kind: 'asked' }
-  /** `ulimit -v`: the soft limit on the address space, in bytes. */
-  | { kind: 'address-space'; bytes: number }
-  /** `vm.overcommit_memory = 2`: the kernel refuses allocations past its commit limit. */
-  | { kind: 'overcommit' };
+/** Why an allocation can fail here (see memoryLimit), or that the guard was asked for: why the run is guarded. */
+export type GuardReason = { kind: 'asked' } | MemoryLimit;
 
 /**
  * Whether this run needs the guard: only where malloc can fail (Linux, with an address-space
@@ -43,25 +38,7 @@ export function guardReason(env: NodeJS.ProcessEnv = process.env): GuardReason |
   if (env[TERMINAL_FD_ENV] !== undefined) return undefined;
   if (env[GUARD_ENV] === '0') return undefined;
   if (env[GUARD_ENV] === '1') return { kind: 'asked' };
-  if (process.platform !== 'linux') return undefined;
   return memoryLimit();
-}
-
-/** The address-space limit or strict overcommit, read from /proc; undefined when neither. */
-function memoryLimit(): GuardReason | undefined {
-  const limits = readProc('/proc/self/limits');
-  const soft = limits?.match(/^Max address space\s+(\S+)/m)?.[1];
-  if (soft !== undefined && /^\d+$/.test(soft)) return { kind: 'address-space', bytes: Number(soft) };
-  if (readProc('/proc/sys/vm/overcommit_memory')?.trim() === '2') return { kind: 'overcommit' };
-  return undefined;
-}
-
-function readProc(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /** A line the engine wrote itself: x264's (`x264 [error]: ...`), FFmpeg's (`[libx264 @ 0x...] ...`), SVT-AV1's (`Svt[error]: ...`). */

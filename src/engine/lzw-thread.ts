@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { memoryLimit } from '../util/memory-limit.js';
+
 /** A frame for the thread: its indices (the first `length`), code size, lossy's swap lists, and a buffer for the codes. */
 export interface LzwRequest {
   indices: Uint8Array;
@@ -34,14 +36,17 @@ export const LZW_THREAD_PIXELS = 64 * 1024;
  */
 export const LZW_THREAD_AFTER_MS = 100;
 
-/** The thread's entry: the TypeScript source under tsx, else the built file beside this one or, from a bundle, in ../engine. */
-function workerEntry(): { path: string; execArgv: string[] } | undefined {
+/**
+ * The thread's entry: the built file beside this one or, from a bundle, in ../engine. From the
+ * TypeScript source (under tsx) there is none: Node 20 does not run a worker's `--import tsx`,
+ * so the writer codes inline there.
+ */
+function workerEntry(): string | undefined {
   const here = import.meta.url;
-  const candidates = here.endsWith('.ts') ? ['./lzw-worker.ts'] : ['./lzw-worker.js', '../engine/lzw-worker.js'];
-  for (const candidate of candidates) {
+  if (here.endsWith('.ts')) return undefined;
+  for (const candidate of ['./lzw-worker.js', '../engine/lzw-worker.js']) {
     const path = fileURLToPath(new URL(candidate, here));
-    // None of the process's own flags (an --input-type or --eval would stop a file worker); tsx for the source.
-    if (existsSync(path)) return { path, execArgv: path.endsWith('.ts') ? ['--import', 'tsx'] : [] };
+    if (existsSync(path)) return path;
   }
   return undefined;
 }
@@ -80,10 +85,15 @@ export class LzwThread {
   }
 
   static start(): LzwThread | undefined {
+    // A worker is a new V8 isolate, which reserves address space as it starts; where that can be
+    // refused (ulimit -v, strict overcommit), V8 ends the whole process instead of failing the
+    // call (measured: a GIF under ulimit -v 1800000 died with SIGILL). Code inline there.
+    if (memoryLimit()) return undefined;
     const entry = workerEntry();
     if (!entry) return undefined;
     try {
-      return new LzwThread(new Worker(entry.path, { execArgv: entry.execArgv }));
+      // None of the process's own flags: an --input-type or --eval would stop a file worker.
+      return new LzwThread(new Worker(entry, { execArgv: [] }));
     } catch {
       return undefined;
     }
