@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { GifWriter, type GifWriterSpec } from '../src/engine/gif-writer.js';
+import { LzwEncoder } from '../src/engine/lzw.js';
+import { LzwThread } from '../src/engine/lzw-thread.js';
+import { type FlipbookError } from '../src/errors.js';
 import { fileURLToPath } from 'node:url';
 
 import { finished } from './helpers/cli.js';
@@ -91,6 +94,21 @@ describe('GIF LZW thread', () => {
     // Closed once: finish() after close() does nothing, and throws nothing.
     await writer.finish();
     assert.ok(writer.codedOnThread >= 3, `${writer.codedOnThread} frames on the thread before close`);
+  });
+
+  it('the thread codes what inline coding codes, in order; once closed it refuses with an engine error', { skip: FROM_SOURCE }, async () => {
+    const thread = LzwThread.start();
+    assert.ok(thread, 'a thread starts here');
+    const inputs = [new Uint8Array(5000).fill(3), Uint8Array.from({ length: 7000 }, (_, i) => (i * 7) & 127), new Uint8Array(1)];
+    const inline = new LzwEncoder();
+    // All three out at once: the answers come back in order, each its own frame's codes.
+    const answers = inputs.map((indices) => thread.encode(indices, 7, undefined));
+    for (const [i, answer] of answers.entries()) {
+      const expected = inline.encode(Uint8Array.from(inputs[i] ?? []), 7).slice();
+      assert.deepEqual(Buffer.from(await answer), Buffer.from(expected), `frame ${i}`);
+    }
+    await thread.close();
+    await assert.rejects(thread.encode(new Uint8Array(10), 7, undefined), (e: FlipbookError) => e.code === 'ENGINE' && /closed/.test(e.message));
   });
 
   it('under an address-space limit (ulimit -v) codes inline: a thread would end the process as it starts', { skip: (process.platform !== 'linux' && 'ulimit -v: Linux') || FROM_SOURCE }, async (t) => {

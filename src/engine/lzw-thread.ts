@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+import { FlipbookError } from '../errors.js';
 import { memoryLimit } from '../util/memory-limit.js';
 
 /** A frame for the thread: its indices (the first `length`), code size, lossy's swap lists, and a buffer for the codes. */
@@ -80,8 +81,9 @@ export class LzwThread {
       this.failed ??= error;
       for (const w of this.waiting.splice(0)) w.reject(error);
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`The GIF writer's LZW thread exited (code ${code})`)));
+    // A thread that fails mid-run (out of memory, say) fails the GIF with an engine error.
+    worker.on('error', (cause) => fail(new FlipbookError('ENGINE', `The GIF writer's LZW thread failed: ${cause.message}`, { cause })));
+    worker.on('exit', (code) => fail(new FlipbookError('ENGINE', `The GIF writer's LZW thread ended (exit code ${code})`)));
   }
 
   static start(): LzwThread | undefined {
@@ -118,7 +120,7 @@ export class LzwThread {
 
   /** Ends the thread; frames still out are rejected. */
   async close(): Promise<void> {
-    this.failed ??= new Error("The GIF writer's LZW thread was closed");
+    this.failed ??= new FlipbookError('ENGINE', "The GIF writer's LZW thread was closed");
     // Held until it has ended: an unreferenced worker would let the process end first.
     this.worker.ref();
     await this.worker.terminate();
