@@ -15,6 +15,7 @@ import { LzwThread } from '../src/engine/lzw-thread.js';
 import { type FlipbookError } from '../src/errors.js';
 import { fileURLToPath } from 'node:url';
 
+import { readAnimation } from './helpers/animation.js';
 import { finished } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -75,6 +76,15 @@ describe('GIF LZW thread', () => {
       assert.equal(threaded.onThread, 10, `frames coded on the thread (lossy ${lossy})`);
       assert.ok(threaded.bytes.length > 14 * 1000, `${threaded.bytes.length} bytes`);
       assert.ok(threaded.bytes.equals(inline.bytes), `lossy ${lossy}: the thread's file differs from the inline one (${threaded.bytes.length} against ${inline.bytes.length} bytes)`);
+    }
+    // Decoded, the exact file is the scene itself: every colour is in the palette, so every
+    // pixel of every frame comes back as it was written.
+    const back = await readAnimation(join(dir, 'thread-0.gif'));
+    const { pictures } = scene(14);
+    assert.equal(back.frames.length, 14);
+    for (const [i, frame] of back.frames.entries()) {
+      assert.deepEqual([frame.width, frame.height, frame.format], [W, H, 'rgba']);
+      assert.ok(Buffer.from(frame.data).equals(Buffer.from(pictures[i] ?? [])), `frame ${i} decodes to the pixels written`);
     }
   });
 

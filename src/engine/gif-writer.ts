@@ -403,9 +403,10 @@ export class GifWriter {
     const indices = this.indices.subarray(0, w * h);
     // A small rectangle (a sprite moving, a cursor) codes faster here than its message travels.
     const thread = w * h >= LZW_THREAD_PIXELS ? this.lzwThread() : null;
+    // The frame before is written first, if it went to the thread (its buffers are then free
+    // again, and a write's failure stops here).
+    await this.tail;
     if (!thread) {
-      // After the frame before, if that one is on the thread.
-      await this.tail;
       const started = performance.now();
       const data = this.lzw.encode(indices, minCode, palette.swaps);
       if (this.inlineMs >= 0) this.inlineMs += performance.now() - started;
@@ -413,9 +414,7 @@ export class GifWriter {
       await this.put(out.view());
       return;
     }
-    // On the thread: this frame is coded while the next one is mapped. The frame before must be
-    // written first (its buffers are then free again, and a write's failure stops here).
-    await this.tail;
+    // On the thread: this frame is coded while the next one is mapped.
     const coded = thread.encode(indices, minCode, palette.swaps);
     coded.catch(() => undefined);
     const frame = this.threadOut;
