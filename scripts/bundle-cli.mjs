@@ -29,8 +29,8 @@ export async function bundleCli(outfile = `${ROOT}dist/cli/flipbook.js`) {
   await bundle(`${ROOT}src/cli/bin.ts`, outfile, [commandBeside]);
   await bundle(`${ROOT}src/cli/run.ts`, join(dirname(outfile), COMMAND_FILE));
   await bundle(`${ROOT}src/segments/worker.ts`, join(dirname(outfile), '..', 'segments', 'worker.js'));
-  // The GIF writer's LZW thread (src/engine/lzw-thread.ts looks for ../engine/lzw-worker.js beside the command).
-  await bundle(`${ROOT}src/engine/lzw-worker.ts`, join(dirname(outfile), '..', 'engine', 'lzw-worker.js'));
+  // The GIF writer's coder threads (src/engine/gif-coder-pool.ts looks for ../engine/gif-coder-worker.js beside the command).
+  await bundle(`${ROOT}src/engine/gif-coder-worker.ts`, join(dirname(outfile), '..', 'engine', 'gif-coder-worker.js'));
   return outfile;
 }
 

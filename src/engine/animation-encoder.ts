@@ -254,7 +254,7 @@ export interface AnimationEncodeSpec {
   lossless?: boolean | undefined;
   /** GIF: the frames' blocks only, no header or trailer (a segment; see gifHeaderBytes). */
   blocksOnly?: boolean | undefined;
-  /** How many frames will be written, when known (a hint: the GIF writer's LZW thread). */
+  /** How many frames will be written, when known (a hint: the GIF writer's coder threads). */
   frames?: number | undefined;
   /** WebP: quality 0-100 (lossy) or effort (lossless). */
   quality?: number | undefined;
@@ -294,8 +294,8 @@ export class AnimationEncoder {
         tolerance: spec.tolerance ?? GIF_TOLERANCE,
         lossy: spec.lossy ?? 0,
         blocksOnly: spec.blocksOnly,
-        // A segment's worker already has a core of its own: no second thread for its LZW.
-        lzwThread: spec.blocksOnly ? false : undefined,
+        // A segment's worker already has a core of its own: no coder threads of its own.
+        threads: spec.blocksOnly ? false : undefined,
         frames: spec.frames,
       });
       return new AnimationEncoder(spec, out, undefined);

@@ -16,19 +16,22 @@
  * - **Local palettes.** A frame whose drawn pixels a palette of their own fits much better than
  *   the global one carries it (see local-palette.ts).
  *
- * Memory is a few frames' worth (the reference colours, the working rows, two frames' indices and
- * the LZW output), whatever the number of frames. Bytes go to the file frame by frame. The LZW
- * coding (lzw.ts) moves to a second thread once it has cost enough inline (see lzwThread()):
- * a frame is then coded there while the next one is mapped here.
+ * What each frame draws is decided here, frame after frame; the drawing itself (its palette, the
+ * mapping with dithering, the LZW coding: gif-frame-coder.ts) needs nothing but the frame's own
+ * job, so once it has cost enough on this thread it moves to coder threads (gif-coder-pool.ts),
+ * several frames at once, while this thread reads and compares the next frames. The bytes are
+ * the same either way.
+ *
+ * Memory is a few frames' worth (the reference colours, the marks, the jobs out and their
+ * bytes), whatever the number of frames. Bytes go to the file frame by frame, in order.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { LocalPaletteBuilder } from './local-palette.js';
-import { LzwEncoder, lossyCandidates } from './lzw.js';
-import { LZW_THREAD_AFTER_MS, LZW_THREAD_PIXELS, LzwThread } from './lzw-thread.js';
-import { ALPHA_THRESHOLD, type Dither, MapperTables, PaletteMapper, type RgbaRows, bayerMatrix, loadRgbRow } from './quantizer.js';
+import { CODER_THREADS_AFTER_FRAMES, CODER_THREADS, CODER_THREADS_AFTER_MS, CODER_THREADS_WORTH_MS, type CodedFrame, CoderPool } from './gif-coder-pool.js';
+import { ByteWriter, CLEAR, DRAW, FrameCoder, type FrameCoderSpec, type FrameJob, KEEP, type Rect, tableBits } from './gif-frame-coder.js';
+import { ALPHA_THRESHOLD, type Dither, type RgbaRows } from './quantizer.js';
 
 export interface GifWriterSpec {
   file: string;
@@ -67,66 +70,35 @@ export interface GifWriterSpec {
    */
   blocksOnly?: boolean | undefined;
   /**
-   * Code LZW on a thread of its own (lzw-thread.ts) while the next frame is mapped, for frames of
-   * LZW_THREAD_PIXELS or more. Default: once coding inline has cost enough (see lzwThread());
-   * true: from the first such frame; false: never. The bytes are the same either way.
+   * Code frames on coder threads (gif-coder-pool.ts) while this thread reads the next ones.
+   * Default: CODER_THREADS of them once coding here has cost enough (see coderPool()); true:
+   * from the first frame; a number: that many threads from the first frame; false or 0: never.
+   * The bytes are the same either way.
    */
-  lzwThread?: boolean | undefined;
-  /** How many frames will be written, when known: the LZW thread is then not started for the last few. */
+  threads?: boolean | number | undefined;
+  /** How many frames will be written, when known: the threads are then not started for the last few. */
   frames?: number | undefined;
 }
 
-/**
- * A frame's palette is its own when it lowers the frame's summed squared RGB error by at least
- * this much for each byte of its colour table.
- */
-const LOCAL_GAIN_PER_BYTE = 20;
-
-/** A palette a frame is mapped to: the global one or its own. */
-interface FramePalette {
-  colors: Uint8Array;
-  /** Its colours; the transparent index is right after them. */
-  n: number;
-  /** Bits of its colour table (2^bits entries). */
-  bits: number;
-  mapper: PaletteMapper;
-  palR: Int32Array;
-  palG: Int32Array;
-  palB: Int32Array;
-  /** Lossy LZW's swap lists (see lossyCandidates), or none. */
-  swaps: Uint8Array | undefined;
+/** A frame read and compared, held until the next one says how it is disposed of. */
+interface HeldFrame {
+  rect: Rect | undefined;
+  pixels: Uint8Array;
+  mask: Uint8Array;
+  marked: number;
+  delay: number;
 }
 
-/** A palette to map frames to; `tables`: the lookup tables of the previous local palette's mapper, taken over. */
-function framePalette(colors: Uint8Array, dither: Dither, lossy: number, tables?: MapperTables): FramePalette {
-  const n = Math.floor(colors.length / 3);
-  return {
-    colors,
-    n,
-    bits: Math.max(1, Math.ceil(Math.log2(n + 1))),
-    mapper: new PaletteMapper(colors, n, dither, undefined, tables),
-    palR: Int32Array.from({ length: n }, (_, i) => colors[i * 3] ?? 0),
-    palG: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 1] ?? 0),
-    palB: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 2] ?? 0),
-    swaps: lossy > 0 ? lossyCandidates(colors, n, lossy) : undefined,
-  };
-}
-
-/** A rectangle of pixels: [x0, y0, x1, y1), the ends exclusive. */
-type Rect = readonly [number, number, number, number];
-
-/** Disposal methods of the graphic control extension. */
-const KEEP = 1;
-const CLEAR = 2;
+/** Jobs out on the coder threads, at most, per thread: one coded while the next one waits. */
+const JOBS_PER_THREAD = 2;
 
 export class GifWriter {
   private readonly spec: GifWriterSpec;
   private readonly handle: FileHandle;
-  /** The global palette (the transparent index right after its colours). */
-  private readonly global: FramePalette;
-  private readonly local = new LocalPaletteBuilder();
-  /** The lookup tables of the local palettes' mappers (framePalette). */
-  private localTables: MapperTables | undefined;
+  /** What every frame is coded with (the global palette's colours, at most 255). */
+  private readonly coderSpec: FrameCoderSpec;
+  /** Codes frames on this thread (made at the first frame coded here). */
+  private coder: FrameCoder | undefined;
   /** Pixels marked DRAW by the last changedRect. */
   private marked = 0;
   /**
@@ -135,25 +107,19 @@ export class GifWriter {
    */
   private readonly reference: Uint32Array;
   private readonly drawn: Uint8Array;
-  /** The held frame's indices (rows of its rectangle's width), and a spare to grow them into. */
-  private indices: Uint8Array;
-  private spare: Uint8Array;
   /** The frame written last, held until the next one says how it must be disposed of. */
-  private pending: { rect: Rect; palette: FramePalette; delay: number } | undefined;
-  private readonly lzw: LzwEncoder;
-  /** The LZW thread (see lzwThread(); null: none, code inline). */
-  private thread: LzwThread | null = null;
-  /** Milliseconds of LZW coded inline so far (-1: no thread could start). */
-  private inlineMs = 0;
-  /** Frames coded on the thread. */
+  private pending: HeldFrame | undefined;
+  /** Buffers of jobs coded, for the next frames: [pixels, mask]. */
+  private readonly spares: [Uint8Array, Uint8Array][] = [];
+  /** The coder threads (see coderPool(); null: none, code here). */
+  private pool: CoderPool | null = null;
+  /** Milliseconds of coding on this thread so far (-1: no thread could start), and of each of the last few frames. */
+  private codingMs = 0;
+  private readonly recentMs: number[] = [];
+  /** Frames coded on the threads. */
   private threadFrames = 0;
-  /** The last frame handed to the thread, until its bytes are written (see flush), and the bytes it is written from. */
-  private tail: Promise<void> = Promise.resolve();
-  private readonly threadOut = new ByteWriter(1 << 16);
-  /** Working rows of the error diffusion, and the frame's bytes: kept from frame to frame. */
-  private here: Int32Array;
-  private next: Int32Array;
-  private readonly out = new ByteWriter(1 << 16);
+  /** Frames out on the threads, oldest first: written in this order. */
+  private readonly queue: Promise<CodedFrame>[] = [];
   private frames = 0;
   private closed = false;
 
@@ -162,15 +128,10 @@ export class GifWriter {
     this.handle = handle;
     const n = Math.floor(spec.colors.length / 3);
     if (n < 1 || n > 255) throw new RangeError(`A GIF palette here has 1 to 255 colours, not ${n}`);
-    this.global = framePalette(spec.colors.subarray(0, n * 3), spec.dither, spec.lossy ?? 0);
-    this.lzw = new LzwEncoder();
+    this.coderSpec = { colors: spec.colors.subarray(0, n * 3), dither: spec.dither, lossy: spec.lossy ?? 0, localPalettes: spec.localPalettes !== false };
     const pixels = spec.width * spec.height;
     this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
-    this.indices = new Uint8Array(pixels);
-    this.spare = new Uint8Array(pixels);
-    this.here = new Int32Array(spec.width * 3);
-    this.next = new Int32Array(spec.width * 3);
   }
 
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
@@ -232,18 +193,8 @@ export class GifWriter {
     const rect = this.changedRect(picture);
     if (!rect) return;
     const [x0, y0, x1, y1] = rect;
-    const words = wordsOf(picture);
-    const rowWords = picture.stride >> 2;
-    const { drawn, reference } = this;
     const { width } = this.spec;
-    for (let y = y0; y < y1; y++) {
-      for (let x = x0; x < x1; x++) {
-        const p = y * width + x;
-        if (drawn[p] !== DRAW) continue;
-        drawn[p] = 0;
-        reference[p] = (words[y * rowWords + x] as number) & RGB_MASK;
-      }
-    }
+    for (let y = y0; y < y1; y++) this.drawn.fill(0, y * width + x0, y * width + x1);
   }
 
   /** The colour every pixel was last drawn from (see track), to start another writer from (primeReferences). */
@@ -258,30 +209,34 @@ export class GifWriter {
   }
 
   /**
-   * The LZW thread for a frame with a large rectangle, or null to code it inline. The thread
-   * starts once coding inline has taken LZW_THREAD_AFTER_MS and, when the number of frames is
-   * known, the frames left would take as long again: a GIF whose coding costs less in all (few
-   * frames, small or easily coded ones) never pays for the thread's start (a new isolate: some
-   * 40-50 ms of CPU here, more over a run).
+   * The coder threads, or null to code on this thread. They start once coding here has taken
+   * CODER_THREADS_AFTER_MS and, when the number of frames is known, the frames left would take
+   * as long again: a GIF whose coding costs less in all (few frames, small or easily coded ones)
+   * never pays for their start.
    */
-  private lzwThread(): LzwThread | null {
-    if (this.thread || this.spec.lzwThread === false || this.inlineMs < 0) return this.thread;
-    if (this.spec.lzwThread !== true) {
-      if (this.inlineMs < LZW_THREAD_AFTER_MS) return null;
-      // Nor for the last few frames: what is left to code must be worth as much again.
-      const { frames } = this.spec;
-      if (frames !== undefined && (this.inlineMs / this.frames) * (frames - this.frames) < LZW_THREAD_AFTER_MS) return null;
+  private coderPool(): CoderPool | null {
+    const { threads, frames } = this.spec;
+    if (this.pool || threads === false || threads === 0 || this.codingMs < 0) return this.pool;
+    if (threads === undefined) {
+      if (this.codingMs < CODER_THREADS_AFTER_MS || this.frames < CODER_THREADS_AFTER_FRAMES) return null;
+      // What is left to code, at the cost of the cheapest of the last few frames (the first frames
+      // cost more: this thread's code is not yet optimised then; and one frame may have been
+      // slowed by the machine), must be worth the threads' start.
+      const left = frames === undefined ? this.codingMs : Math.min(...this.recentMs) * (frames - this.frames);
+      if (left < CODER_THREADS_WORTH_MS) return null;
     }
-    this.thread = LzwThread.start() ?? null;
-    // None could start: inline from now on.
-    if (!this.thread) this.inlineMs = -1;
-    return this.thread;
+    this.pool = CoderPool.start(this.coderSpec, typeof threads === 'number' ? threads : CODER_THREADS) ?? null;
+    // None could start: on this thread from now on.
+    if (!this.pool) this.codingMs = -1;
+    return this.pool;
   }
 
   /** The header: logical screen, global colour table, loop block. */
   private header(): Uint8Array {
-    const { width, height, colors, loop } = this.spec;
-    const { bits, n } = this.global;
+    const { width, height, loop } = this.spec;
+    const { colors } = this.coderSpec;
+    const n = colors.length / 3;
+    const bits = tableBits(n);
     const out = new ByteWriter(64 + 3 * (1 << bits));
     out.bytes([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // GIF89a
     out.u16(width);
@@ -290,7 +245,7 @@ export class GifWriter {
     out.byte(n); // background: the transparent index
     out.byte(0);
     const table = new Uint8Array(3 * (1 << bits));
-    table.set(colors.subarray(0, n * 3));
+    table.set(colors);
     out.bytes(table);
     if (loop !== 1) {
       // NETSCAPE2.0: 0 plays forever, n repeats n times after the first play.
@@ -311,12 +266,27 @@ export class GifWriter {
     const { width, height } = this.spec;
     if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
     if (this.pending) await this.flush(this.spec.alpha ? this.toClear(picture) : undefined);
-    const rect = this.changedRect(picture);
-    const palette = rect ? this.paletteFor(picture, rect) : this.global;
-    if (rect) this.mapRect(picture, rect, palette);
-    else this.indices[0] = palette.n;
-    this.pending = { rect: rect ?? [0, 0, 1, 1], palette, delay };
+    this.pending = this.hold(picture, this.changedRect(picture), delay);
     this.frames++;
+  }
+
+  /** The frame's pixels and marks in `rect`, copied for its job (the marks cleared for the next frame). */
+  private hold(picture: RgbaRows, rect: Rect | undefined, delay: number): HeldFrame {
+    const { width } = this.spec;
+    let [pixels, mask] = this.spares.pop() ?? [new Uint8Array(0), new Uint8Array(0)];
+    if (mask.length < this.drawn.length) [pixels, mask] = [new Uint8Array(this.drawn.length * 4), new Uint8Array(this.drawn.length)];
+    if (rect) {
+      const [x0, y0, x1, y1] = rect;
+      const w = x1 - x0;
+      const { data, stride } = picture;
+      for (let y = y0; y < y1; y++) {
+        const p0 = y * width;
+        pixels.set(data.subarray(y * stride + x0 * 4, y * stride + x1 * 4), (y - y0) * w * 4);
+        mask.set(this.drawn.subarray(p0 + x0, p0 + x1), (y - y0) * w);
+        this.drawn.fill(0, p0 + x0, p0 + x1);
+      }
+    }
+    return { rect, pixels, mask, marked: this.marked, delay };
   }
 
   /**
@@ -348,111 +318,60 @@ export class GifWriter {
   }
 
   /**
-   * Writes the held frame. With `clear`, its rectangle grows to hold `clear` (the new part
-   * transparent: it leaves those pixels as they are) and is cleared after it is shown; what it
-   * covered then shows nothing, and the next frame draws it again.
+   * Codes and writes the held frame (on this thread, or hands it to the coder threads). With
+   * `clear`, its rectangle grows to hold `clear` (the new part transparent: it leaves those
+   * pixels as they are) and is cleared after it is shown; what it covered then shows nothing,
+   * and the next frame draws it again.
    */
   private async flush(clear: Rect | undefined): Promise<void> {
-    const pending = this.pending;
-    if (!pending) return;
+    const held = this.pending;
+    if (!held) return;
     this.pending = undefined;
-    const { palette, delay } = pending;
-    let rect = pending.rect;
+    // A frame with nothing to draw is one transparent pixel at the top left.
+    let written: Rect = held.rect ?? [0, 0, 1, 1];
     let disposal = KEEP;
     if (clear) {
       disposal = CLEAR;
-      const grown: Rect = [Math.min(rect[0], clear[0]), Math.min(rect[1], clear[1]), Math.max(rect[2], clear[2]), Math.max(rect[3], clear[3])];
-      if (grown.some((v, i) => v !== rect[i])) {
-        const [x0, y0, x1, y1] = rect;
-        const w = x1 - x0;
-        const gw = grown[2] - grown[0];
-        const spare = this.spare.subarray(0, gw * (grown[3] - grown[1]));
-        spare.fill(palette.n);
-        for (let y = y0; y < y1; y++) spare.set(this.indices.subarray((y - y0) * w, (y - y0 + 1) * w), (y - grown[1]) * gw + (x0 - grown[0]));
-        [this.indices, this.spare] = [this.spare, this.indices];
-        rect = grown;
-      }
+      written = [Math.min(written[0], clear[0]), Math.min(written[1], clear[1]), Math.max(written[2], clear[2]), Math.max(written[3], clear[3])];
       const { width } = this.spec;
-      for (let y = rect[1]; y < rect[3]; y++) this.reference.fill(NEVER_DRAWN, y * width + rect[0], y * width + rect[2]);
+      for (let y = written[1]; y < written[3]; y++) this.reference.fill(NEVER_DRAWN, y * width + written[0], y * width + written[2]);
     }
-    const [x0, y0, x1, y1] = rect;
-    const w = x1 - x0;
-    const h = y1 - y0;
-    const out = this.out;
-    out.reset();
-    // Graphic control extension: disposal, transparent index, delay.
-    out.bytes([0x21, 0xf9, 0x04, (disposal << 2) | 1]);
-    out.u16(Math.max(0, Math.min(65535, Math.round(delay))));
-    out.byte(palette.n);
-    out.byte(0);
-    // Image descriptor: the rectangle, and the frame's own colour table if it has one.
-    out.byte(0x2c);
-    out.u16(x0);
-    out.u16(y0);
-    out.u16(w);
-    out.u16(h);
-    if (palette === this.global) out.byte(0);
-    else {
-      out.byte(0x80 | (palette.bits - 1));
-      const table = new Uint8Array(3 * (1 << palette.bits));
-      table.set(palette.colors);
-      out.bytes(table);
-    }
-    const minCode = Math.max(2, palette.bits);
-    out.byte(minCode);
-    const indices = this.indices.subarray(0, w * h);
-    // A small rectangle (a sprite moving, a cursor) codes faster here than its message travels.
-    const thread = w * h >= LZW_THREAD_PIXELS ? this.lzwThread() : null;
-    // The frame before is written first, if it went to the thread (its buffers are then free
-    // again, and a write's failure stops here).
-    await this.tail;
-    if (!thread) {
+    const job: FrameJob = { rect: held.rect, pixels: held.pixels, mask: held.mask, marked: held.marked, written, disposal, delay: held.delay };
+    const pool = this.coderPool();
+    if (!pool) {
       const started = performance.now();
-      const data = this.lzw.encode(indices, minCode, palette.swaps);
-      if (this.inlineMs >= 0) this.inlineMs += performance.now() - started;
-      subBlocks(out, data);
-      await this.put(out.view());
+      const bytes = (this.coder ??= new FrameCoder(this.coderSpec)).code(job);
+      if (this.codingMs >= 0) this.codingMs += performance.now() - started;
+      this.recentMs.push(performance.now() - started);
+      if (this.recentMs.length > 4) this.recentMs.shift();
+      this.spares.push([job.pixels, job.mask]);
+      await this.put(bytes);
       return;
     }
-    // On the thread: this frame is coded while the next one is mapped.
-    const coded = thread.encode(indices, minCode, palette.swaps);
+    const coded = pool.code(job);
     coded.catch(() => undefined);
-    const frame = this.threadOut;
-    frame.reset();
-    frame.bytes(out.view());
+    this.queue.push(coded);
     this.threadFrames++;
-    this.tail = (async () => {
-      subBlocks(frame, await coded);
-      await this.put(frame.view());
-    })();
-    this.tail.catch(() => undefined);
+    // Enough out: the oldest is written before the next frame is read.
+    while (this.queue.length >= JOBS_PER_THREAD * pool.threads) await this.writeOldest();
   }
 
-  /**
-   * The palette a frame's drawn pixels are mapped to: its own (cut from them) when that lowers
-   * their squared error by LOCAL_GAIN_PER_BYTE a byte of its colour table, else the global one.
-   */
-  private paletteFor(picture: RgbaRows, rect: readonly [number, number, number, number]): FramePalette {
-    const global = this.global;
-    if (this.spec.localPalettes === false || this.marked === 0) return global;
-    const { local } = this;
-    const step = Math.max(1, Math.ceil(this.marked / (1 << 16)));
-    if (!local.count(wordsOf(picture), picture.stride >> 2, this.drawn, this.spec.width, DRAW, rect, this.marked)) return global;
-    const cut = local.palette(global.n, (r, g, b) => global.mapper.nearest(r, g, b), global.colors, step);
-    const n = cut.colors.length / 3;
-    if (n < 1) return global;
-    const bytes = 3 << Math.max(1, Math.ceil(Math.log2(n + 1)));
-    if ((cut.globalError - cut.error) * step < LOCAL_GAIN_PER_BYTE * bytes) return global;
-    // One set of lookup tables for every local palette: only the latest one's mapper is used.
-    return framePalette(cut.colors, this.spec.dither, this.spec.lossy ?? 0, (this.localTables ??= new MapperTables()));
+  /** Waits for the oldest frame out on the threads and writes it. */
+  private async writeOldest(): Promise<void> {
+    const coded = this.queue.shift();
+    if (!coded) return;
+    const { bytes, pixels, mask } = await coded;
+    this.spares.push([pixels, mask]);
+    await this.put(bytes);
+    this.pool?.release(bytes);
   }
 
   /**
    * The rectangle of pixels whose source moved past the tolerance from the colour they were last
    * drawn from (all pixels on the first frame); undefined when none did. Marks them in `drawn`
-   * with 2 (to draw) and leaves the others at 1.
+   * with DRAW and takes their colours as their references.
    */
-  private changedRect(picture: RgbaRows): [number, number, number, number] | undefined {
+  private changedRect(picture: RgbaRows): Rect | undefined {
     const { width, height, stride } = picture;
     const words = wordsOf(picture);
     const { reference, drawn } = this;
@@ -480,6 +399,7 @@ export class GifWriter {
         // Never drawn (ref has bits no colour has), or past the tolerance in a channel.
         if (tol > 0 && ref !== NEVER_DRAWN && withinTolerance(v, ref, tol)) continue;
         drawn[p] = DRAW;
+        reference[p] = v;
         marked++;
         if (first < 0) first = x;
         last = x;
@@ -496,113 +416,6 @@ export class GifWriter {
   }
 
   /**
-   * Maps the rectangle into `indices` (rows of its width): the pixels marked DRAW to the
-   * palette (dithered), the others to the transparent index. Marked pixels become references.
-   * The diffusion is paletteuse's to the integer (see diffuseError), inlined for Sierra-2-4A.
-   */
-  private mapRect(picture: RgbaRows, [x0, y0, x1, y1]: readonly [number, number, number, number], palette: FramePalette): void {
-    const { data, width, stride } = picture;
-    const words = wordsOf(picture);
-    const rowWords = stride >> 2;
-    const { drawn, reference, indices } = this;
-    const { mapper, palR, palG, palB } = palette;
-    const clear = palette.n;
-    const w = x1 - x0;
-    const dither = this.spec.dither;
-    const sierra = dither === 'sierra2_4a';
-    const floyd = dither === 'floyd_steinberg';
-    const bayer = dither === 'bayer' ? BAYER : undefined;
-    // Working colours with the diffused error: this row and the next (paletteuse's integer diffusion).
-    let here = this.here;
-    let next = this.next;
-    const load = (row: Int32Array, y: number): void => loadRgbRow(row, data, stride, x0, w, y);
-    load(next, y0);
-    let o = 0;
-    for (let y = y0; y < y1; y++) {
-      [here, next] = [next, here];
-      const down = y + 1 < y1;
-      if (down) load(next, y + 1);
-      const p0 = y * width + x0;
-      const row = y * rowWords + x0;
-      for (let x = 0; x < w; x++, o++) {
-        const p = p0 + x;
-        if (drawn[p] !== DRAW) {
-          indices[o] = clear;
-          continue;
-        }
-        drawn[p] = 0;
-        reference[p] = (words[row + x] as number) & RGB_MASK;
-        const k = x * 3;
-        let r = here[k] as number;
-        let g = here[k + 1] as number;
-        let b = here[k + 2] as number;
-        if (bayer) {
-          const d = bayer[((y & 7) << 3) | ((x0 + x) & 7)] ?? 0;
-          r = clamp(r + d);
-          g = clamp(g + d);
-          b = clamp(b + d);
-        }
-        const index = mapper.nearest(r, g, b);
-        indices[o] = index;
-        if (sierra) {
-          const er = r - (palR[index] as number);
-          const eg = g - (palG[index] as number);
-          const eb = b - (palB[index] as number);
-          if (er === 0 && eg === 0 && eb === 0) continue;
-          // Sierra-2-4A: 2/4 right, 1/4 down-left, 1/4 down, each truncated and clipped at once.
-          if (x + 1 < w) {
-            here[k + 3] = clamp((here[k + 3] as number) + ((er / 2) | 0));
-            here[k + 4] = clamp((here[k + 4] as number) + ((eg / 2) | 0));
-            here[k + 5] = clamp((here[k + 5] as number) + ((eb / 2) | 0));
-          }
-          if (down) {
-            const qr = (er / 4) | 0;
-            const qg = (eg / 4) | 0;
-            const qb = (eb / 4) | 0;
-            if (x > 0) {
-              next[k - 3] = clamp((next[k - 3] as number) + qr);
-              next[k - 2] = clamp((next[k - 2] as number) + qg);
-              next[k - 1] = clamp((next[k - 1] as number) + qb);
-            }
-            next[k] = clamp((next[k] as number) + qr);
-            next[k + 1] = clamp((next[k + 1] as number) + qg);
-            next[k + 2] = clamp((next[k + 2] as number) + qb);
-          }
-        } else if (floyd) {
-          const er = r - (palR[index] as number);
-          const eg = g - (palG[index] as number);
-          const eb = b - (palB[index] as number);
-          if (er === 0 && eg === 0 && eb === 0) continue;
-          // Floyd-Steinberg: 7/16 right, 3/16 down-left, 5/16 down, 1/16 down-right.
-          const right = x + 1 < w;
-          if (right) {
-            here[k + 3] = clamp((here[k + 3] as number) + (((er * 7) / 16) | 0));
-            here[k + 4] = clamp((here[k + 4] as number) + (((eg * 7) / 16) | 0));
-            here[k + 5] = clamp((here[k + 5] as number) + (((eb * 7) / 16) | 0));
-          }
-          if (down) {
-            if (x > 0) {
-              next[k - 3] = clamp((next[k - 3] as number) + (((er * 3) / 16) | 0));
-              next[k - 2] = clamp((next[k - 2] as number) + (((eg * 3) / 16) | 0));
-              next[k - 1] = clamp((next[k - 1] as number) + (((eb * 3) / 16) | 0));
-            }
-            next[k] = clamp((next[k] as number) + (((er * 5) / 16) | 0));
-            next[k + 1] = clamp((next[k + 1] as number) + (((eg * 5) / 16) | 0));
-            next[k + 2] = clamp((next[k + 2] as number) + (((eb * 5) / 16) | 0));
-            if (right) {
-              next[k + 3] = clamp((next[k + 3] as number) + ((er / 16) | 0));
-              next[k + 4] = clamp((next[k + 4] as number) + ((eg / 16) | 0));
-              next[k + 5] = clamp((next[k + 5] as number) + ((eb / 16) | 0));
-            }
-          }
-        }
-      }
-    }
-    this.here = here;
-    this.next = next;
-  }
-
-  /**
    * Writes the held frame and the trailer, and closes the file. With transparency the last frame
    * clears all it shows, so that the canvas is clear again where the animation starts over (or
    * where another writer's frames are joined on).
@@ -611,18 +424,18 @@ export class GifWriter {
     if (this.closed) return;
     const { width, height } = this.spec;
     await this.flush(this.spec.alpha ? this.toClear({ data: new Uint8Array(width * height * 4), width, height, stride: width * 4 }) : undefined);
-    await this.tail;
+    while (this.queue.length) await this.writeOldest();
     if (!this.spec.blocksOnly) await this.put(Uint8Array.of(GIF_TRAILER));
     await this.close();
   }
 
-  /** Closes the file as it is (after an error), and ends the LZW thread. */
+  /** Closes the file as it is (after an error), and ends the coder threads. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.thread?.close();
-    // A frame's write still under way ends (or fails) before the file is closed under it.
-    await this.tail.catch(() => undefined);
+    await this.pool?.close();
+    // Frames out are given up (close() rejected them).
+    await Promise.allSettled(this.queue.splice(0));
     await this.handle.close();
   }
 
@@ -630,8 +443,8 @@ export class GifWriter {
     return this.frames;
   }
 
-  /** Frames whose LZW was coded on the thread (the rest inline). */
-  get codedOnThread(): number {
+  /** Frames coded on the coder threads (the rest on the writer's thread). */
+  get codedOnThreads(): number {
     return this.threadFrames;
   }
 }
@@ -639,12 +452,6 @@ export class GifWriter {
 /** The byte that ends a GIF. */
 export const GIF_TRAILER = 0x3b;
 
-function clamp(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-/** `drawn`: the pixel is drawn in this frame. */
-const DRAW = 2;
 /** The RGB bits of an RGBA word (little-endian: R in the low byte). */
 const RGB_MASK = 0x00ffffff;
 /** A reference no colour has: the pixel was never drawn. */
@@ -667,60 +474,3 @@ function wordsOf(picture: RgbaRows): Uint32Array {
   copy.set(data.subarray(0, length * 4));
   return new Uint32Array(copy.buffer);
 }
-
-/** paletteuse's 8x8 Bayer matrix at scale 3. */
-const BAYER = bayerMatrix(3);
-
-
-/** Appends an LZW code stream cut into GIF's sub-blocks (a length byte, at most 255 bytes), and the block terminator. */
-function subBlocks(out: ByteWriter, data: Uint8Array): void {
-  for (let i = 0; i < data.length; i += 255) {
-    const n = Math.min(255, data.length - i);
-    out.byte(n);
-    out.bytes(data.subarray(i, i + n));
-  }
-  out.byte(0);
-}
-
-/** A growing byte buffer. */
-class ByteWriter {
-  private buf: Uint8Array;
-  private n = 0;
-
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(16, capacity));
-  }
-
-  private room(k: number): void {
-    if (this.n + k <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
-    grown.set(this.buf.subarray(0, this.n));
-    this.buf = grown;
-  }
-
-  byte(v: number): void {
-    this.room(1);
-    this.buf[this.n++] = v;
-  }
-
-  u16(v: number): void {
-    this.room(2);
-    this.buf[this.n++] = v & 0xff;
-    this.buf[this.n++] = (v >> 8) & 0xff;
-  }
-
-  bytes(v: ArrayLike<number>): void {
-    this.room(v.length);
-    this.buf.set(v, this.n);
-    this.n += v.length;
-  }
-
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.n);
-  }
-
-  reset(): void {
-    this.n = 0;
-  }
-}
-

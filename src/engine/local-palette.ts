@@ -30,7 +30,7 @@ export interface LocalPalette {
   colors: Uint8Array;
   /** Squared RGB error of the counted pixels with this palette. */
   error: number;
-  /** Squared RGB error of the same pixels with the global palette. */
+  /** Squared RGB error of the same pixels with the global palette (at least: added up until `enough`). */
   globalError: number;
   /** Pixels counted. */
   counted: number;
@@ -79,10 +79,11 @@ export class LocalPaletteBuilder {
   /**
    * Counts the pixels of `words` (RGBA words, rows `rowWords` apart) marked `mark` in `drawn`
    * (one byte a pixel, rows `width` apart) inside [x0, x1) x [y0, y1); every `step`-th on
-   * diagonals when there are more than MAX_SAMPLES. False when they have more than MAX_CELLS
-   * colours (the count stops there).
+   * diagonals when there are more than MAX_SAMPLES (`phase` shifts them: a rectangle cut out of a
+   * frame at x, y is sampled as in the frame with phase x + y). False when they have more than
+   * MAX_CELLS colours (the count stops there).
    */
-  count(words: Uint32Array, rowWords: number, drawn: Uint8Array, width: number, mark: number, rect: readonly [number, number, number, number], marked: number): boolean {
+  count(words: Uint32Array, rowWords: number, drawn: Uint8Array, width: number, mark: number, rect: readonly [number, number, number, number], marked: number, phase = 0): boolean {
     this.reset();
     const [x0, y0, x1, y1] = rect;
     const step = Math.max(1, Math.ceil(marked / MAX_SAMPLES));
@@ -90,7 +91,7 @@ export class LocalPaletteBuilder {
       const row = y * rowWords;
       const p0 = y * width;
       let x = x0;
-      if (step > 1) x += (step - ((x0 + y) % step)) % step;
+      if (step > 1) x += (step - ((x0 + y + phase) % step)) % step;
       for (; x < x1; x += step) {
         if (drawn[p0 + x] === mark && !this.add(words[row + x] as number)) return false;
       }
@@ -101,16 +102,23 @@ export class LocalPaletteBuilder {
   /**
    * A palette of at most `colors` entries for the counted pixels: every colour exactly when they
    * are at most `colors` distinct ones, else Wu's cuts and k-means.
-   * `nearestGlobal` maps a colour to the global palette's RGB, for the comparison.
+   * `nearestGlobal` maps a colour to the global palette's RGB, for the comparison; the global
+   * palette's error is added up only until `enough(globalError, error, colours)` says the frame's
+   * own palette is worth it (that frame's lookups in the global palette are then spared).
    */
-  palette(colors: number, nearestGlobal: (r: number, g: number, b: number) => number, globalColors: Uint8Array, step: number): LocalPalette {
+  palette(
+    colors: number,
+    nearestGlobal: (r: number, g: number, b: number) => number,
+    globalColors: Uint8Array,
+    step: number,
+    enough: (globalError: number, error: number, colors: number) => boolean = () => false,
+  ): LocalPalette {
     const n = this.n;
     const cw = new Float64Array(n);
     const cr = new Float64Array(n);
     const cg = new Float64Array(n);
     const cb = new Float64Array(n);
     let counted = 0;
-    let globalError = 0;
     for (let i = 0; i < n; i++) {
       const s = this.used[i] as number;
       const key = this.keys[s] as number;
@@ -120,22 +128,31 @@ export class LocalPaletteBuilder {
       cg[i] = (key >> 8) & 0xff;
       cb[i] = (key >> 16) & 0xff;
       counted += w;
-      const j = nearestGlobal(Math.round(cr[i] as number), Math.round(cg[i] as number), Math.round(cb[i] as number));
-      globalError += w * (((globalColors[j * 3] ?? 0) - (cr[i] as number)) ** 2 + ((globalColors[j * 3 + 1] ?? 0) - (cg[i] as number)) ** 2 + ((globalColors[j * 3 + 2] ?? 0) - (cb[i] as number)) ** 2);
     }
     const pixels = counted * step;
+    let own: Uint8Array;
+    let error = 0;
     if (n <= colors) {
-      const out = new Uint8Array(n * 3);
+      own = new Uint8Array(n * 3);
       for (let i = 0; i < n; i++) {
-        out[i * 3] = cr[i] as number;
-        out[i * 3 + 1] = cg[i] as number;
-        out[i * 3 + 2] = cb[i] as number;
+        own[i * 3] = cr[i] as number;
+        own[i * 3 + 1] = cg[i] as number;
+        own[i * 3 + 2] = cb[i] as number;
       }
-      return { colors: out, error: 0, globalError, counted, pixels };
+    } else {
+      const means = cut(cw, cr, cg, cb, colors);
+      error = kmeans(means, { w: cw, r: cr, g: cg, b: cb }, ROUNDS, true);
+      own = Uint8Array.from(means, (v) => Math.round(v));
     }
-    const means = cut(cw, cr, cg, cb, colors);
-    const error = kmeans(means, { w: cw, r: cr, g: cg, b: cb }, ROUNDS, true);
-    return { colors: Uint8Array.from(means, (v) => Math.round(v)), error, globalError, counted, pixels };
+    const ownColors = own.length / 3;
+    let globalError = 0;
+    for (let i = 0; i < n; i++) {
+      const [w, r, g, b] = [cw[i] as number, cr[i] as number, cg[i] as number, cb[i] as number];
+      const j = nearestGlobal(r, g, b);
+      globalError += w * (((globalColors[j * 3] ?? 0) - r) ** 2 + ((globalColors[j * 3 + 1] ?? 0) - g) ** 2 + ((globalColors[j * 3 + 2] ?? 0) - b) ** 2);
+      if (enough(globalError, error, ownColors)) break;
+    }
+    return { colors: own, error, globalError, counted, pixels };
   }
 }
 

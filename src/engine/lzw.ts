@@ -1,6 +1,6 @@
 /**
- * GIF's LZW coding of palette indices, pure and self-contained (no imports): the GIF writer
- * runs it on its own thread when it can (lzw-thread.ts, lzw-worker.ts) and inline otherwise.
+ * GIF's LZW coding of palette indices, pure and self-contained (no imports): a frame's last step
+ * in gif-frame-coder.ts, on the writer's thread or on a coder thread (gif-coder-pool.ts).
  */
 
 /** Candidates a palette entry may be swapped for under `lossy`: its nearest entries, nearest first. */

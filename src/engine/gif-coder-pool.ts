@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+import { FlipbookError } from '../errors.js';
+import { memoryLimit } from '../util/memory-limit.js';
+
+import type { FrameCoderSpec, FrameJob } from './gif-frame-coder.js';
+
+/** A job for a coder thread, with a buffer for the frame's bytes. */
+export interface CoderRequest {
+  job: FrameJob;
+  out: Uint8Array;
+}
+
+/** A thread's answer: the job's buffers back, the frame's bytes in the first `length` bytes of `out`. */
+export interface CoderReply {
+  pixels: Uint8Array;
+  mask: Uint8Array;
+  out: Uint8Array;
+  length: number;
+}
+
+/** A coded frame: its bytes (lent until CoderPool.release), and the job's buffers, free again. */
+export interface CodedFrame {
+  bytes: Uint8Array;
+  pixels: Uint8Array;
+  mask: Uint8Array;
+}
+
+/**
+ * Threads a GIF's frames are coded on: one a core, two at most. Measured on the 2-core machine
+ * (see the README, "GIF frames on two threads"): with the writer's own thread deciding what each
+ * frame draws, two coder threads keep both cores busy.
+ */
+export const CODER_THREADS = Math.max(1, Math.min(2, availableParallelism()));
+
+/**
+ * The threads start once a GIF's frames have taken CODER_THREADS_AFTER_MS to code on the
+ * writer's thread, CODER_THREADS_AFTER_FRAMES of them at least (the first ones cost more: the
+ * code is not yet optimised), and only when those left would take CODER_THREADS_WORTH_MS more
+ * there, at the cost of the cheapest of the last four (one frame may have been slowed by the
+ * machine); with the number of frames unknown, once coding has cost that much. A thread starts
+ * cold: a new isolate whose code is not yet optimised, some 100 ms of CPU before it codes at
+ * full speed (measured: 640x360 frames took 64 and 51 ms, then 16-19 ms). Measured against no
+ * threads, interleaved: 48 frames at 4.5 ms (330 ms in all) and at 8.5 ms (500 ms) took longer
+ * with them; 48 frames at 19 ms took less (see the README, "GIF frames on coder threads").
+ */
+export const CODER_THREADS_AFTER_MS = 100;
+export const CODER_THREADS_WORTH_MS = 600;
+export const CODER_THREADS_AFTER_FRAMES = 6;
+
+/**
+ * The threads' entry: the built file beside this one or, from a bundle, in ../engine. From the
+ * TypeScript source (under tsx) there is none: Node 20 does not run a worker's `--import tsx`,
+ * so the writer codes on its own thread there.
+ */
+function workerEntry(): string | undefined {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return undefined;
+  for (const candidate of ['./gif-coder-worker.js', '../engine/gif-coder-worker.js']) {
+    const path = fileURLToPath(new URL(candidate, here));
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** One thread, and the answers it owes, oldest first. */
+interface Coder {
+  worker: Worker;
+  waiting: { resolve: (frame: CodedFrame) => void; reject: (error: Error) => void }[];
+}
+
+/**
+ * GIF frames coded on worker threads (gif-coder-worker.ts, a FrameCoder each), several at once.
+ * A job goes to the thread with the fewest jobs out; each thread answers in order, and the
+ * writer writes the answers in its own order. The job's buffers travel (moved, not copied) and
+ * come back with the answer. `start()` gives undefined where no thread can run.
+ */
+export class CoderPool {
+  private readonly coders: Coder[];
+  private readonly spareOut: Uint8Array[] = [];
+  private failed: Error | undefined;
+
+  private constructor(workers: Worker[]) {
+    this.coders = workers.map((worker) => ({ worker, waiting: [] }));
+    for (const coder of this.coders) {
+      const { worker, waiting } = coder;
+      // Idle, a thread keeps nothing alive; while a frame is out, it keeps the process alive for the answer.
+      worker.unref();
+      worker.on('message', ({ pixels, mask, out, length }: CoderReply) => {
+        waiting.shift()?.resolve({ bytes: out.subarray(0, length), pixels, mask });
+        if (waiting.length === 0 && !this.failed) worker.unref();
+      });
+      // A thread that fails mid-run (out of memory, say) fails the GIF with an engine error.
+      worker.on('error', (cause) => this.fail(new FlipbookError('ENGINE', `A GIF coder thread failed: ${cause.message}`, { cause })));
+      worker.on('exit', (code) => this.fail(new FlipbookError('ENGINE', `A GIF coder thread ended (exit code ${code})`)));
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failed ??= error;
+    for (const { waiting } of this.coders) for (const w of waiting.splice(0)) w.reject(error);
+  }
+
+  /** Starts `threads` coder threads for a GIF of `spec`, or none (undefined). */
+  static start(spec: FrameCoderSpec, threads: number): CoderPool | undefined {
+    // A worker is a new V8 isolate, which reserves address space as it starts; where that can be
+    // refused (ulimit -v, strict overcommit), V8 ends the whole process instead of failing the
+    // call (measured: a GIF under ulimit -v 1800000 died with SIGILL). Code on one thread there.
+    if (memoryLimit() || threads < 1) return undefined;
+    const entry = workerEntry();
+    if (!entry) return undefined;
+    const workers: Worker[] = [];
+    try {
+      // None of the process's own flags: an --input-type or --eval would stop a file worker.
+      for (let i = 0; i < threads; i++) workers.push(new Worker(entry, { execArgv: [], workerData: spec }));
+      return new CoderPool(workers);
+    } catch {
+      for (const worker of workers) void worker.terminate();
+      return undefined;
+    }
+  }
+
+  get threads(): number {
+    return this.coders.length;
+  }
+
+  /** Codes a job on a thread. Its buffers travel there: the caller gets them back with the answer. */
+  code(job: FrameJob): Promise<CodedFrame> {
+    if (this.failed) return Promise.reject(this.failed);
+    const coder = this.coders.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
+    const out = this.spareOut.pop() ?? new Uint8Array(Math.max(1 << 16, job.pixels.length >> 1));
+    return new Promise((resolve, reject) => {
+      if (coder.waiting.length === 0) coder.worker.ref();
+      coder.waiting.push({ resolve, reject });
+      coder.worker.postMessage({ job, out } satisfies CoderRequest, [job.pixels.buffer as ArrayBuffer, job.mask.buffer as ArrayBuffer, out.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Gives back the buffer of a coded frame's bytes, once they are written. */
+  release(bytes: Uint8Array): void {
+    this.spareOut.push(new Uint8Array(bytes.buffer));
+  }
+
+  /** Ends the threads; frames still out are rejected. */
+  async close(): Promise<void> {
+    this.fail(new FlipbookError('ENGINE', 'The GIF coder threads were closed'));
+    // Held until they have ended: an unreferenced worker would let the process end first.
+    await Promise.all(
+      this.coders.map(({ worker }) => {
+        worker.ref();
+        return worker.terminate();
+      }),
+    );
+  }
+}
