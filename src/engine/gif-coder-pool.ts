@@ -42,13 +42,15 @@ export const CODER_THREADS = Math.max(1, Math.min(2, availableParallelism()));
  * code is not yet optimised), and only when those left would take CODER_THREADS_WORTH_MS more
  * there, at the cost of the cheapest of the last four (one frame may have been slowed by the
  * machine); with the number of frames unknown, once coding has cost that much. A thread starts
- * cold: a new isolate whose code is not yet optimised, some 100 ms of CPU before it codes at
- * full speed (measured: 640x360 frames took 64 and 51 ms, then 16-19 ms). Measured against no
- * threads, interleaved: 48 frames at 4.5 ms (330 ms in all) and at 8.5 ms (500 ms) took longer
- * with them; 48 frames at 19 ms took less (see the README, "GIF frames on coder threads").
+ * cold: a new isolate whose code V8 has still to optimise. Measured: a thread's first 640x360
+ * frames of the UI-like set took 166 and 78 ms, then 5-15 ms (the writer's own, warm: 4-5 ms).
+ * On the bench's 48-frame sets, interleaved against no threads: the UI-like set (4.5 ms a frame)
+ * and the sprite set (8.5 ms; on a slower hour, with 540-600 ms left, 1.50 s -> 1.86 s) lost with
+ * them; the grainy set (19 ms, some 800 ms left) gained 8-12%. 1,000 ms keeps the losers out on
+ * a slow hour too; longer GIFs (600 frames, 300 1080p sources) gain 5-11%.
  */
 export const CODER_THREADS_AFTER_MS = 100;
-export const CODER_THREADS_WORTH_MS = 600;
+export const CODER_THREADS_WORTH_MS = 1000;
 export const CODER_THREADS_AFTER_FRAMES = 6;
 
 /**
