@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { CoderPool } from '../src/engine/gif-coder-pool.js';
+import { CODER_THREADS_AFTER_FRAMES, CoderPool } from '../src/engine/gif-coder-pool.js';
 import { DRAW, FrameCoder, type FrameCoderSpec, type FrameJob } from '../src/engine/gif-frame-coder.js';
 import { GifWriter, type GifWriterSpec } from '../src/engine/gif-writer.js';
 import { type FlipbookError } from '../src/errors.js';
@@ -152,6 +152,19 @@ describe('GIF coder threads', () => {
     assert.equal(short.onThreads, 0);
   });
 
+  it('by default start once the frames left would take CODER_THREADS_WORTH_MS more, as the frame count says', { skip: FROM_SOURCE }, async (t) => {
+    const dir = await tempDir(t);
+    // 60 frames of a few ms each: past CODER_THREADS_AFTER_MS of coding, but not by much.
+    const scene = noise(60);
+    // Told there are 60, the few left are not worth a thread's start.
+    const few = await write(join(dir, 'few.gif'), scene, { frames: 60 });
+    assert.equal(few.onThreads, 0, 'no threads for 60 frames of a few ms each');
+    // Told there are 100,000, the frames left are: the threads start after the sixth frame at the earliest.
+    const many = await write(join(dir, 'many.gif'), scene, { frames: 100_000 });
+    assert.ok(many.onThreads > 0 && many.onThreads <= 60 - CODER_THREADS_AFTER_FRAMES, `${many.onThreads} frames on the threads`);
+    assert.ok(many.bytes.equals(few.bytes), 'the same bytes');
+  });
+
   it('close() with frames on the threads ends them, and the file is closed', { skip: FROM_SOURCE }, async (t) => {
     const dir = await tempDir(t);
     const { colors, pictures } = noise(5);
@@ -186,6 +199,21 @@ describe('GIF coder threads', () => {
     }
     await pool.close();
     await assert.rejects(pool.code(job(pictures[0] ?? new Uint8Array(), 0)), (e: FlipbookError) => e.code === 'ENGINE' && /closed/.test(e.message));
+  });
+
+  it('a thread that fails fails its frame and every later one with an engine error naming the coder thread', { skip: FROM_SOURCE }, async () => {
+    const { colors } = noise(1);
+    const pool = CoderPool.start({ colors, dither: 'floyd_steinberg', lossy: 0, localPalettes: true }, 1);
+    assert.ok(pool, 'the threads start here');
+    try {
+      // A rectangle larger than the pixels sent: the coder throws on the thread.
+      const broken: FrameJob = { rect: [0, 0, W, H], pixels: new Uint8Array(16), mask: new Uint8Array(4), marked: W * H, written: [0, 0, W, H], disposal: 1, delay: 4 };
+      await assert.rejects(pool.code(broken), (e: FlipbookError) => e.code === 'ENGINE' && /GIF coder thread failed/.test(e.message));
+      const later: FrameJob = { rect: [0, 0, 1, 1], pixels: new Uint8Array(4), mask: new Uint8Array(1).fill(DRAW), marked: 1, written: [0, 0, 1, 1], disposal: 1, delay: 4 };
+      await assert.rejects(pool.code(later), (e: FlipbookError) => e.code === 'ENGINE');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('under an address-space limit (ulimit -v) the writer codes alone: a thread would end the process as it starts', { skip: (process.platform !== 'linux' && 'ulimit -v: Linux') || FROM_SOURCE }, async (t) => {
