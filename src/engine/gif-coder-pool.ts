@@ -40,17 +40,21 @@ export const CODER_THREADS = Math.max(1, Math.min(2, availableParallelism()));
  * The threads start once a GIF's frames have taken CODER_THREADS_AFTER_MS to code on the
  * writer's thread, CODER_THREADS_AFTER_FRAMES of them at least (the first ones cost more: the
  * code is not yet optimised), and only when those left would take CODER_THREADS_WORTH_MS more
- * there, at the cost of the cheapest of the last four (one frame may have been slowed by the
- * machine); with the number of frames unknown, once coding has cost that much. A thread starts
- * cold: a new isolate whose code V8 has still to optimise. Measured: a thread's first 640x360
- * frames of the UI-like set took 166 and 78 ms, then 5-15 ms (the writer's own, warm: 4-5 ms).
- * On the bench's 48-frame sets, interleaved against no threads: the UI-like set (4.5 ms a frame)
- * and the sprite set (8.5 ms; on a slower hour, with 540-600 ms left, 1.50 s -> 1.86 s) lost with
- * them; the grainy set (19 ms, some 800 ms left) gained 8-12%. 1,000 ms keeps the losers out on
- * a slow hour too; longer GIFs (600 frames, 300 1080p sources) gain 5-11%.
+ * there (CODER_THREADS_WORTH_MS_GLOBAL when none of the last four took a palette of its own), at
+ * the cost of the cheapest of the last four (one frame may have been slowed by the machine); with
+ * the number of frames unknown, once coding has cost that much. A thread starts cold: a new
+ * isolate whose code V8 has still to optimise, the longer with palettes of its own (cuts,
+ * k-means). Measured: a thread's first 640x360 frames took 166 and 78 ms, then 5-15 ms, on the
+ * UI-like set (own palettes; 4-5 ms on the writer's warm thread), and 64 and 51 ms, then 16-19 ms,
+ * on noise (the global palette). On the bench's 48-frame sets, interleaved against no threads:
+ * the UI-like set (4.5 ms a frame) and the sprite set (8.5 ms; on a slower hour, with 540-600 ms
+ * left, 1.50 s -> 1.86 s), both with palettes of their own, lost with them; the grainy set (the
+ * global palette, 19 ms a frame, some 800 ms left) gained 6-12%. Longer GIFs (600 frames, 300
+ * 1080p sources) gain 2-11%.
  */
 export const CODER_THREADS_AFTER_MS = 100;
 export const CODER_THREADS_WORTH_MS = 1000;
+export const CODER_THREADS_WORTH_MS_GLOBAL = 600;
 export const CODER_THREADS_AFTER_FRAMES = 6;
 
 /**

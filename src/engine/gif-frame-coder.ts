@@ -107,6 +107,8 @@ export class FrameCoder {
   private here = new Int32Array(0);
   private next = new Int32Array(0);
   private readonly out = new ByteWriter(1 << 16);
+  /** Whether the last frame coded took a palette of its own. */
+  ownPalette = false;
 
   constructor(spec: FrameCoderSpec) {
     const n = Math.floor(spec.colors.length / 3);
@@ -129,11 +131,15 @@ export class FrameCoder {
     let palette = this.global;
     if (rect) {
       palette = this.paletteFor(job, rect);
+      this.ownPalette = palette !== this.global;
       const grown = written.some((v, i) => v !== rect[i]);
       // The rectangle's pixels straight into their rows of the written one; around them transparent.
       if (grown) indices.fill(palette.n);
       this.mapRect(job, rect, palette, indices, w, (rect[1] - y0) * w + (rect[0] - x0));
-    } else indices.fill(palette.n);
+    } else {
+      this.ownPalette = false;
+      indices.fill(palette.n);
+    }
     const out = this.out;
     out.reset();
     // Graphic control extension: disposal, transparent index, delay.

@@ -29,7 +29,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 
 import { FlipbookError } from '../errors.js';
 
-import { CODER_THREADS_AFTER_FRAMES, CODER_THREADS, CODER_THREADS_AFTER_MS, CODER_THREADS_WORTH_MS, type CodedFrame, CoderPool } from './gif-coder-pool.js';
+import { CODER_THREADS_AFTER_FRAMES, CODER_THREADS, CODER_THREADS_AFTER_MS, CODER_THREADS_WORTH_MS, CODER_THREADS_WORTH_MS_GLOBAL, type CodedFrame, CoderPool } from './gif-coder-pool.js';
 import { ByteWriter, CLEAR, DRAW, FrameCoder, type FrameCoderSpec, type FrameJob, KEEP, type Rect, tableBits } from './gif-frame-coder.js';
 import { ALPHA_THRESHOLD, type Dither, type RgbaRows } from './quantizer.js';
 
@@ -116,6 +116,12 @@ export class GifWriter {
   /** Milliseconds of coding on this thread so far (-1: no thread could start), and of each of the last few frames. */
   private codingMs = 0;
   private readonly recentMs: number[] = [];
+  /** Whether each of the last few frames coded here took a palette of its own. */
+  private readonly recentOwn: boolean[] = [];
+
+  private get ownPalettes(): number {
+    return this.recentOwn.filter(Boolean).length;
+  }
   /** Frames coded on the threads. */
   private threadFrames = 0;
   /** Frames out on the threads, oldest first: written in this order. */
@@ -223,7 +229,8 @@ export class GifWriter {
       // cost more: this thread's code is not yet optimised then; and one frame may have been
       // slowed by the machine), must be worth the threads' start.
       const left = frames === undefined ? this.codingMs : Math.min(...this.recentMs) * (frames - this.frames);
-      if (left < CODER_THREADS_WORTH_MS) return null;
+      // A thread warms up later on frames with palettes of their own (more code to optimise).
+      if (left < (this.ownPalettes > 0 ? CODER_THREADS_WORTH_MS : CODER_THREADS_WORTH_MS_GLOBAL)) return null;
     }
     this.pool = CoderPool.start(this.coderSpec, typeof threads === 'number' ? threads : CODER_THREADS) ?? null;
     // None could start: on this thread from now on.
@@ -343,7 +350,9 @@ export class GifWriter {
       const bytes = (this.coder ??= new FrameCoder(this.coderSpec)).code(job);
       if (this.codingMs >= 0) this.codingMs += performance.now() - started;
       this.recentMs.push(performance.now() - started);
+      this.recentOwn.push(this.coder.ownPalette);
       if (this.recentMs.length > 4) this.recentMs.shift();
+      if (this.recentOwn.length > 4) this.recentOwn.shift();
       this.spares.push([job.pixels, job.mask]);
       await this.put(bytes);
       return;
