@@ -55,9 +55,8 @@ export class LocalPaletteBuilder {
     this.n = 0;
   }
 
-  /** Counts one pixel (an RGB word, R in the low byte); false when that is one colour too many. */
-  private add(rgb: number): boolean {
-    const key = rgb & 0xffffff;
+  /** Counts `n` pixels of one colour (an RGB word, R in the low byte); false when that is one colour too many. */
+  private add(key: number, n: number): boolean {
     const { keys } = this;
     let slot = Math.imul(key, 0x9e3779b1) >>> 19; // 13 bits: SLOTS
     for (;;) {
@@ -72,7 +71,7 @@ export class LocalPaletteBuilder {
       }
       slot = (slot + 1) & (SLOTS - 1);
     }
-    this.w[slot] = (this.w[slot] as number) + 1;
+    this.w[slot] = (this.w[slot] as number) + n;
     return true;
   }
 
@@ -87,16 +86,27 @@ export class LocalPaletteBuilder {
     this.reset();
     const [x0, y0, x1, y1] = rect;
     const step = Math.max(1, Math.ceil(marked / MAX_SAMPLES));
+    // A run of one colour (flat content) is counted once, with its length.
+    let last = -1;
+    let run = 0;
     for (let y = y0; y < y1; y++) {
       const row = y * rowWords;
       const p0 = y * width;
       let x = x0;
       if (step > 1) x += (step - ((x0 + y + phase) % step)) % step;
       for (; x < x1; x += step) {
-        if (drawn[p0 + x] === mark && !this.add(words[row + x] as number)) return false;
+        if (drawn[p0 + x] !== mark) continue;
+        const key = (words[row + x] as number) & 0xffffff;
+        if (key === last) {
+          run++;
+          continue;
+        }
+        if (run > 0 && !this.add(last, run)) return false;
+        last = key;
+        run = 1;
       }
     }
-    return true;
+    return run === 0 || this.add(last, run);
   }
 
   /**
