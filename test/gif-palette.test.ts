@@ -41,6 +41,34 @@ function random(seed: number): () => number {
 }
 
 describe('GIF palette (quantizer.ts)', () => {
+  it('counts runs of one colour as the same pixels counted one by one (checkerboard sampling, transparency)', () => {
+    // Stripes of 1 to 9 pixels, some transparent, some half-transparent with the same RGB.
+    const next = random(41);
+    let run = 0;
+    let colour: readonly [number, number, number, number] = [0, 0, 0, 255];
+    const picture = rows(97, 31, () => {
+      if (run-- <= 0) {
+        run = Math.floor(next() * 9);
+        const k = Math.floor(next() * 6);
+        colour = [k * 40, 255 - k * 30, (k * 77) & 255, next() < 0.15 ? 0 : next() < 0.1 ? 100 : 255];
+      }
+      return colour;
+    });
+    // The same pixels at an odd byte offset: counted pixel by pixel (no 32-bit words there).
+    const shifted = new Uint8Array(picture.data.length + 1);
+    shifted.set(picture.data, 1);
+    const odd: RgbaRows = { ...picture, data: shifted.subarray(1) };
+    for (const [sample, phase] of [[false, 0], [true, 0], [true, 1]] as const) {
+      const runs = new ColorHistogram();
+      const single = new ColorHistogram();
+      runs.add(picture, sample, phase);
+      single.add(odd, sample, phase);
+      const counted = runs.counts();
+      assert.ok((counted[0] ?? 0) > 97 * 31 * (sample ? 0.3 : 0.6), `${counted[0]} pixels counted`);
+      assert.deepEqual([...counted], [...single.counts()], `sample ${sample}, phase ${phase}`);
+    }
+  });
+
   it('keeps every colour when the frames have no more colours than the palette, and maps them exactly', () => {
     // The test palette's 10 colours, a dark blue-grey and a near white: 12, each a 10-pixel stripe.
     const colours: readonly Rgb[] = [...PALETTE, [17, 34, 51], [250, 250, 250]];
