@@ -113,15 +113,10 @@ export class GifWriter {
   private readonly spares: [Uint8Array, Uint8Array][] = [];
   /** The coder threads (see coderPool(); null: none, code here). */
   private pool: CoderPool | null = null;
-  /** Milliseconds of coding on this thread so far (-1: no thread could start), and of each of the last few frames. */
+  /** Milliseconds of coding on this thread so far (-1: no thread could start). */
   private codingMs = 0;
-  private readonly recentMs: number[] = [];
-  /** Whether each of the last few frames coded here took a palette of its own. */
-  private readonly recentOwn: boolean[] = [];
-
-  private get ownPalettes(): number {
-    return this.recentOwn.filter(Boolean).length;
-  }
+  /** The last four frames coded here: milliseconds each, and whether it took a palette of its own. */
+  private readonly recent: { ms: number; ownPalette: boolean }[] = [];
   /** Frames coded on the threads. */
   private threadFrames = 0;
   /** Frames out on the threads, oldest first: written in this order. */
@@ -228,9 +223,9 @@ export class GifWriter {
       // What is left to code, at the cost of the cheapest of the last few frames (the first frames
       // cost more: this thread's code is not yet optimised then; and one frame may have been
       // slowed by the machine), must be worth the threads' start.
-      const left = frames === undefined ? this.codingMs : Math.min(...this.recentMs) * (frames - this.frames);
+      const left = frames === undefined ? this.codingMs : Math.min(...this.recent.map((f) => f.ms)) * (frames - this.frames);
       // A thread warms up later on frames with palettes of their own (more code to optimise).
-      if (left < (this.ownPalettes > 0 ? CODER_THREADS_WORTH_MS : CODER_THREADS_WORTH_MS_GLOBAL)) return null;
+      if (left < (this.recent.some((f) => f.ownPalette) ? CODER_THREADS_WORTH_MS : CODER_THREADS_WORTH_MS_GLOBAL)) return null;
     }
     this.pool = CoderPool.start(this.coderSpec, typeof threads === 'number' ? threads : CODER_THREADS) ?? null;
     // None could start: on this thread from now on.
@@ -349,10 +344,8 @@ export class GifWriter {
       const started = performance.now();
       const bytes = (this.coder ??= new FrameCoder(this.coderSpec)).code(job);
       if (this.codingMs >= 0) this.codingMs += performance.now() - started;
-      this.recentMs.push(performance.now() - started);
-      this.recentOwn.push(this.coder.ownPalette);
-      if (this.recentMs.length > 4) this.recentMs.shift();
-      if (this.recentOwn.length > 4) this.recentOwn.shift();
+      this.recent.push({ ms: performance.now() - started, ownPalette: this.coder.ownPalette });
+      if (this.recent.length > 4) this.recent.shift();
       this.spares.push([job.pixels, job.mask]);
       await this.put(bytes);
       return;
