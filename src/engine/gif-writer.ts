@@ -30,7 +30,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { FlipbookError } from '../errors.js';
 
 import { CODER_THREADS_AFTER_FRAMES, CODER_THREADS, CODER_THREADS_AFTER_MS, CODER_THREADS_WORTH_MS, CODER_THREADS_WORTH_MS_GLOBAL, type CodedFrame, CoderPool } from './gif-coder-pool.js';
-import { ByteWriter, CLEAR, DRAW, FrameCoder, type FrameCoderSpec, type FrameJob, KEEP, type Rect, tableBits } from './gif-frame-coder.js';
+import { ByteWriter, CLEAR, DRAW, FrameCoder, type FrameCoderSpec, type FrameJob, KEEP, type Rect, tableBits, wordsOf } from './gif-frame-coder.js';
 import { ALPHA_THRESHOLD, type Dither, type RgbaRows } from './quantizer.js';
 
 export interface GifWriterSpec {
@@ -179,7 +179,7 @@ export class GifWriter {
     const { width, height } = this.spec;
     if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
     if (this.spec.alpha) return;
-    const words = wordsOf(picture);
+    const words = pictureWords(picture);
     const rowWords = picture.stride >> 2;
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.reference[y * width + x] = (words[y * rowWords + x] as number) & RGB_MASK;
   }
@@ -298,7 +298,7 @@ export class GifWriter {
    */
   private toClear(picture: RgbaRows): Rect | undefined {
     const { width, height } = picture;
-    const words = wordsOf(picture);
+    const words = pictureWords(picture);
     const rowWords = picture.stride >> 2;
     const { reference } = this;
     let x0 = width;
@@ -375,7 +375,7 @@ export class GifWriter {
    */
   private changedRect(picture: RgbaRows): Rect | undefined {
     const { width, height, stride } = picture;
-    const words = wordsOf(picture);
+    const words = pictureWords(picture);
     const { reference, drawn } = this;
     const tol = this.spec.tolerance;
     const alpha = this.spec.alpha;
@@ -468,11 +468,6 @@ function withinTolerance(a: number, b: number, tol: number): boolean {
 }
 
 /** The picture's pixels as 32-bit words (a view when aligned, else a copy). Rows are stride/4 words apart. */
-function wordsOf(picture: RgbaRows): Uint32Array {
-  const { data, stride, height } = picture;
-  const length = (stride * (height - 1)) / 4 + picture.width;
-  if (data.byteOffset % 4 === 0 && stride % 4 === 0) return new Uint32Array(data.buffer, data.byteOffset, length);
-  const copy = new Uint8Array(length * 4);
-  copy.set(data.subarray(0, length * 4));
-  return new Uint32Array(copy.buffer);
+function pictureWords(picture: RgbaRows): Uint32Array {
+  return wordsOf(picture.data, (picture.stride * (picture.height - 1)) / 4 + picture.width);
 }
