@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { ColorHistogram, PaletteMapper, type RgbaRows } from '../src/engine/quantizer.js';
+import { ColorHistogram, type GridCells, PaletteMapper, type RgbaRows, wuCut } from '../src/engine/quantizer.js';
 import { stitch } from '../src/index.js';
 import { paintRgba, readAnimation } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
@@ -110,6 +110,102 @@ describe('GIF palette (quantizer.ts)', () => {
     assert.throws(() => merged.merge(outside), /outside the grid/);
   });
 
+  it("cuts the cells as Wu's quantizer does on the whole grid (the same boxes, the first axis on a tie)", () => {
+    /** Wu's cuts the plain way: boxes of grid levels (lower bound exclusive), each sum over the cells inside. */
+    const reference = (cells: GridCells, colors: number): number[] => {
+      type Bounds = [number, number, number, number, number, number];
+      const sums = (box: Bounds): number[] => {
+        const out = [0, 0, 0, 0, 0];
+        for (let i = 0; i < cells.w.length; i++) {
+          const inside = [0, 1, 2].every((a) => (cells.levels[i * 3 + a] ?? 0) > box[a * 2]! && (cells.levels[i * 3 + a] ?? 0) <= box[a * 2 + 1]!);
+          if (inside) [cells.w, cells.r, cells.g, cells.b, cells.q].forEach((m, t) => (out[t]! += m[i] ?? 0));
+        }
+        return out;
+      };
+      const error = (box: Bounds): number => {
+        const [w, r, g, b, q] = sums(box) as [number, number, number, number, number];
+        return w > 0 ? q - (r * r + g * g + b * b) / w : 0;
+      };
+      const boxes: Bounds[] = [[0, 64, 0, 64, 0, 64]];
+      const errors = [error(boxes[0]!)];
+      while (boxes.length < colors) {
+        let next = -1;
+        errors.forEach((e, i) => {
+          if (e > 0 && (next < 0 || e > errors[next]!)) next = i;
+        });
+        if (next < 0) break;
+        const box = boxes[next]!;
+        const [W, R, G, B] = sums(box) as [number, number, number, number];
+        let cut = { axis: 0, at: -1, score: 0 };
+        for (let axis = 0; axis < 3; axis++) {
+          for (let at = box[axis * 2]! + 1; at < box[axis * 2 + 1]!; at++) {
+            const half = [...box] as Bounds;
+            half[axis * 2 + 1] = at;
+            const [w, r, g, b] = sums(half) as [number, number, number, number];
+            if (w <= 0 || w >= W) continue;
+            const score = (r * r + g * g + b * b) / w + ((R - r) ** 2 + (G - g) ** 2 + (B - b) ** 2) / (W - w);
+            if (score > cut.score) cut = { axis, at, score };
+          }
+        }
+        if (cut.at < 0) {
+          errors[next] = 0;
+          continue;
+        }
+        const upper = [...box] as Bounds;
+        box[cut.axis * 2 + 1] = cut.at;
+        upper[cut.axis * 2] = cut.at;
+        boxes.push(upper);
+        errors[next] = error(box);
+        errors.push(error(upper));
+      }
+      return boxes.flatMap((box) => {
+        const [w, r, g, b] = sums(box) as [number, number, number, number];
+        return w > 0 ? [r / w, g / w, b / w] : [];
+      });
+    };
+    /** Cells from pixels: each level holds 4 values of a channel, as in the histogram. */
+    const cellsOf = (pixels: [number, number, number, number][]): GridCells => {
+      const byCell = new Map<number, number[]>();
+      for (const [r, g, b, n] of pixels) {
+        const key = (((r >> 2) + 1) * 65 + (g >> 2) + 1) * 65 + (b >> 2) + 1;
+        const m = byCell.get(key) ?? [0, 0, 0, 0, 0];
+        [n, r * n, g * n, b * n, (r * r + g * g + b * b) * n].forEach((v, t) => (m[t]! += v));
+        byCell.set(key, m);
+      }
+      const keys = [...byCell.keys()].sort((a, b) => a - b);
+      const pick = (t: number): Float64Array => Float64Array.from(keys, (k) => byCell.get(k)![t]!);
+      return {
+        levels: Uint8Array.from(keys.flatMap((k) => [Math.floor(k / 65 ** 2), Math.floor(k / 65) % 65, k % 65])),
+        w: pick(0),
+        r: pick(1),
+        g: pick(2),
+        b: pick(3),
+        q: pick(4),
+      };
+    };
+    const next = random(0x3a7);
+    const value = (): number => Math.floor(next() * 256);
+    // Light noise with a few heavy colours (flat content's large areas), which cut unevenly.
+    const mixed: [number, number, number, number][] = Array.from({ length: 400 }, () => [value(), value(), value(), 1 + Math.floor(next() * 5)]);
+    for (let k = 0; k < 6; k++) mixed.push([value(), value(), value(), 5000 + k * 700]);
+    // A set symmetric in red and green: every cut on red ties with one on green.
+    const mirrored: [number, number, number, number][] = [];
+    for (let k = 0; k < 60; k++) {
+      const [a, b, c, n] = [value(), value(), value(), 1 + Math.floor(next() * 9)];
+      mirrored.push([a, b, c, n], [b, a, c, n]);
+    }
+    // Fewer cells than colours: every cell its own box.
+    const few: [number, number, number, number][] = [[0, 0, 0, 3], [255, 255, 255, 1], [128, 0, 64, 2], [130, 1, 66, 7]];
+    for (const [name, pixels] of [['mixed', mixed], ['mirrored', mirrored], ['few', few]] as const) {
+      const cells = cellsOf(pixels);
+      for (const colors of [2, 7, 32, 255]) {
+        const got = [...wuCut(cells, colors)];
+        assert.deepEqual(got, reference(cells, colors), `${name} into ${colors}`);
+        assert.equal(got.length / 3, Math.min(colors, cells.w.length), `${name} into ${colors}: a box a colour, as long as there are cells to cut`);
+      }
+    }
+  });
+
   it('keeps its counts through a palette: the same palette twice, and another size after it', () => {
     const next = random(0xc0de);
     const noise = (): RgbaRows => rows(80, 60, () => [Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256), 255]);
@@ -117,7 +213,7 @@ describe('GIF palette (quantizer.ts)', () => {
     [noise(), noise()].forEach((frame) => histogram.add(frame));
     const counts = histogram.counts();
     const first = histogram.palette(255);
-    // The cut turns the counts into running sums in place and back: nothing of them may change.
+    // A palette reads the counts and leaves them as they were.
     assert.deepEqual([...histogram.counts()], [...counts], 'the counts after a palette are the counts before it');
     assert.deepEqual([...histogram.palette(255)], [...first], 'the same palette again');
     const fresh = new ColorHistogram();

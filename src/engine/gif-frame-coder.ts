@@ -195,16 +195,11 @@ export class FrameCoder {
    */
   private mapRect(job: FrameJob, rect: Rect, palette: FramePalette, indices: Uint8Array, outStride: number, at: number): void {
     const { pixels: data, mask } = job;
-    const [rx0, ry0, rx1, ry1] = rect;
-    const w = rx1 - rx0;
-    const h = ry1 - ry0;
+    const w = rect[2] - rect[0];
+    const h = rect[3] - rect[1];
     const stride = w * 4;
-    const { mapper, palR, palG, palB } = palette;
-    const clear = palette.n;
     const dither = this.spec.dither;
-    const sierra = dither === 'sierra2_4a';
-    const floyd = dither === 'floyd_steinberg';
-    const bayer = dither === 'bayer' ? BAYER : undefined;
+    const kind = dither === 'sierra2_4a' ? SIERRA : dither === 'floyd_steinberg' ? FLOYD : dither === 'bayer' ? ORDERED : PLAIN;
     // Working colours with the diffused error: this row and the next (paletteuse's integer diffusion).
     if (this.here.length < w * 3) {
       this.here = new Int32Array(w * 3);
@@ -212,87 +207,105 @@ export class FrameCoder {
     }
     let here = this.here;
     let next = this.next;
-    const load = (row: Int32Array, y: number): void => loadRgbRow(row, data, stride, 0, w, y);
-    load(next, 0);
+    loadRgbRow(next, data, stride, 0, w, 0);
     for (let y = 0; y < h; y++) {
-      [here, next] = [next, here];
+      const row = next;
+      next = here;
+      here = row;
       const down = y + 1 < h;
-      if (down) load(next, y + 1);
-      const p0 = y * w;
-      let o = at + y * outStride;
-      for (let x = 0; x < w; x++, o++) {
-        if (mask[p0 + x] !== DRAW) {
-          indices[o] = clear;
-          continue;
-        }
-        const k = x * 3;
-        let r = here[k] as number;
-        let g = here[k + 1] as number;
-        let b = here[k + 2] as number;
-        if (bayer) {
-          const d = bayer[(((ry0 + y) & 7) << 3) | ((rx0 + x) & 7)] ?? 0;
-          r = clamp(r + d);
-          g = clamp(g + d);
-          b = clamp(b + d);
-        }
-        const index = mapper.nearest(r, g, b);
-        indices[o] = index;
-        if (sierra) {
-          const er = r - (palR[index] as number);
-          const eg = g - (palG[index] as number);
-          const eb = b - (palB[index] as number);
-          if (er === 0 && eg === 0 && eb === 0) continue;
-          // Sierra-2-4A: 2/4 right, 1/4 down-left, 1/4 down, each truncated and clipped at once.
-          if (x + 1 < w) {
-            here[k + 3] = clamp((here[k + 3] as number) + ((er / 2) | 0));
-            here[k + 4] = clamp((here[k + 4] as number) + ((eg / 2) | 0));
-            here[k + 5] = clamp((here[k + 5] as number) + ((eb / 2) | 0));
-          }
-          if (down) {
-            const qr = (er / 4) | 0;
-            const qg = (eg / 4) | 0;
-            const qb = (eb / 4) | 0;
-            if (x > 0) {
-              next[k - 3] = clamp((next[k - 3] as number) + qr);
-              next[k - 2] = clamp((next[k - 2] as number) + qg);
-              next[k - 1] = clamp((next[k - 1] as number) + qb);
-            }
-            next[k] = clamp((next[k] as number) + qr);
-            next[k + 1] = clamp((next[k + 1] as number) + qg);
-            next[k + 2] = clamp((next[k + 2] as number) + qb);
-          }
-        } else if (floyd) {
-          const er = r - (palR[index] as number);
-          const eg = g - (palG[index] as number);
-          const eb = b - (palB[index] as number);
-          if (er === 0 && eg === 0 && eb === 0) continue;
-          // Floyd-Steinberg: 7/16 right, 3/16 down-left, 5/16 down, 1/16 down-right.
-          const right = x + 1 < w;
-          if (right) {
-            here[k + 3] = clamp((here[k + 3] as number) + (((er * 7) / 16) | 0));
-            here[k + 4] = clamp((here[k + 4] as number) + (((eg * 7) / 16) | 0));
-            here[k + 5] = clamp((here[k + 5] as number) + (((eb * 7) / 16) | 0));
-          }
-          if (down) {
-            if (x > 0) {
-              next[k - 3] = clamp((next[k - 3] as number) + (((er * 3) / 16) | 0));
-              next[k - 2] = clamp((next[k - 2] as number) + (((eg * 3) / 16) | 0));
-              next[k - 1] = clamp((next[k - 1] as number) + (((eb * 3) / 16) | 0));
-            }
-            next[k] = clamp((next[k] as number) + (((er * 5) / 16) | 0));
-            next[k + 1] = clamp((next[k + 1] as number) + (((eg * 5) / 16) | 0));
-            next[k + 2] = clamp((next[k + 2] as number) + (((eb * 5) / 16) | 0));
-            if (right) {
-              next[k + 3] = clamp((next[k + 3] as number) + ((er / 16) | 0));
-              next[k + 4] = clamp((next[k + 4] as number) + ((eg / 16) | 0));
-              next[k + 5] = clamp((next[k + 5] as number) + ((eb / 16) | 0));
-            }
-          }
-        }
-      }
+      if (down) loadRgbRow(next, data, stride, 0, w, y + 1);
+      mapRow(palette, kind, here, next, down, mask, y * w, w, indices, at + y * outStride, rect[0], rect[1] + y);
     }
     this.here = here;
     this.next = next;
+  }
+}
+
+/** How mapRow dithers: error diffusion (Sierra-2-4A, Floyd-Steinberg), the Bayer pattern, or none. */
+const SIERRA = 0;
+const FLOYD = 1;
+const ORDERED = 2;
+const PLAIN = 3;
+
+/**
+ * Maps one row of a rectangle (`w` working colours in `here`, their marks from `mask[p0]`) into
+ * `indices[o...]`: marked pixels to the palette, dithered by `kind` (error diffused into the rest
+ * of `here` and, when `down`, into `next`), the others to the transparent index. `x0`, `y`: the
+ * row's place in the frame (the Bayer pattern's phase). A function of its own, called a row at a
+ * time: V8 optimises it after a few rows with the feedback of whole rows.
+ */
+function mapRow(palette: FramePalette, kind: number, here: Int32Array, next: Int32Array, down: boolean, mask: Uint8Array, p0: number, w: number, indices: Uint8Array, o: number, x0: number, y: number): void {
+  const { mapper, palR, palG, palB } = palette;
+  const clear = palette.n;
+  for (let x = 0; x < w; x++, o++) {
+    if (mask[p0 + x] !== DRAW) {
+      indices[o] = clear;
+      continue;
+    }
+    const k = x * 3;
+    let r = here[k] as number;
+    let g = here[k + 1] as number;
+    let b = here[k + 2] as number;
+    if (kind === ORDERED) {
+      const d = BAYER[((y & 7) << 3) | ((x0 + x) & 7)] as number;
+      r = clamp(r + d);
+      g = clamp(g + d);
+      b = clamp(b + d);
+    }
+    const index = mapper.nearest(r, g, b);
+    indices[o] = index;
+    if (kind === SIERRA) {
+      const er = r - (palR[index] as number);
+      const eg = g - (palG[index] as number);
+      const eb = b - (palB[index] as number);
+      if (er === 0 && eg === 0 && eb === 0) continue;
+      // Sierra-2-4A: 2/4 right, 1/4 down-left, 1/4 down, each truncated and clipped at once.
+      if (x + 1 < w) {
+        here[k + 3] = clamp((here[k + 3] as number) + ((er / 2) | 0));
+        here[k + 4] = clamp((here[k + 4] as number) + ((eg / 2) | 0));
+        here[k + 5] = clamp((here[k + 5] as number) + ((eb / 2) | 0));
+      }
+      if (down) {
+        const qr = (er / 4) | 0;
+        const qg = (eg / 4) | 0;
+        const qb = (eb / 4) | 0;
+        if (x > 0) {
+          next[k - 3] = clamp((next[k - 3] as number) + qr);
+          next[k - 2] = clamp((next[k - 2] as number) + qg);
+          next[k - 1] = clamp((next[k - 1] as number) + qb);
+        }
+        next[k] = clamp((next[k] as number) + qr);
+        next[k + 1] = clamp((next[k + 1] as number) + qg);
+        next[k + 2] = clamp((next[k + 2] as number) + qb);
+      }
+    } else if (kind === FLOYD) {
+      const er = r - (palR[index] as number);
+      const eg = g - (palG[index] as number);
+      const eb = b - (palB[index] as number);
+      if (er === 0 && eg === 0 && eb === 0) continue;
+      // Floyd-Steinberg: 7/16 right, 3/16 down-left, 5/16 down, 1/16 down-right.
+      const right = x + 1 < w;
+      if (right) {
+        here[k + 3] = clamp((here[k + 3] as number) + (((er * 7) / 16) | 0));
+        here[k + 4] = clamp((here[k + 4] as number) + (((eg * 7) / 16) | 0));
+        here[k + 5] = clamp((here[k + 5] as number) + (((eb * 7) / 16) | 0));
+      }
+      if (down) {
+        if (x > 0) {
+          next[k - 3] = clamp((next[k - 3] as number) + (((er * 3) / 16) | 0));
+          next[k - 2] = clamp((next[k - 2] as number) + (((eg * 3) / 16) | 0));
+          next[k - 1] = clamp((next[k - 1] as number) + (((eb * 3) / 16) | 0));
+        }
+        next[k] = clamp((next[k] as number) + (((er * 5) / 16) | 0));
+        next[k + 1] = clamp((next[k + 1] as number) + (((eg * 5) / 16) | 0));
+        next[k + 2] = clamp((next[k + 2] as number) + (((eb * 5) / 16) | 0));
+        if (right) {
+          next[k + 3] = clamp((next[k + 3] as number) + ((er / 16) | 0));
+          next[k + 4] = clamp((next[k + 4] as number) + ((eg / 16) | 0));
+          next[k + 5] = clamp((next[k + 5] as number) + ((eb / 16) | 0));
+        }
+      }
+    }
   }
 }
 

@@ -40,18 +40,6 @@ export interface RgbaRows {
   stride: number;
 }
 
-/** A box of the grid: lower bounds exclusive, upper inclusive (Wu's convention). */
-interface Box {
-  r0: number;
-  r1: number;
-  g0: number;
-  g1: number;
-  b0: number;
-  b1: number;
-}
-
-type Axis = 0 | 1 | 2;
-
 /**
  * Colour statistics of every frame, in constant memory: per grid cell the pixel count and the
  * sums of R, G, B and R²+G²+B² (Wu's moments), so box means and variances are exact.
@@ -187,118 +175,162 @@ export class ColorHistogram {
    */
   palette(colors: number): Uint8Array {
     if (this.pixels === 0) return new Uint8Array(0);
-    // The cut first: it writes every page of the counts, which cells() then reads without a fault.
-    const means = this.cut(colors);
-    const cells = this.cells();
+    const used = this.used();
+    const means = wuCut(used, colors);
+    const n = used.w.length;
+    const cells: Cells = { w: used.w, r: new Float64Array(n), g: new Float64Array(n), b: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const w = used.w[i] as number;
+      cells.r[i] = (used.r[i] as number) / w;
+      cells.g[i] = (used.g[i] as number) / w;
+      cells.b[i] = (used.b[i] as number) / w;
+    }
     kmeans(means, cells, REFINE_ROUNDS, false);
     return Uint8Array.from(means, (v) => Math.round(v));
   }
 
-  /** The non-empty cells: their pixel counts and mean colours. */
-  private cells(): Cells {
+  /** The non-empty cells: their grid levels and moments. */
+  private used(): GridCells {
     const { moments } = this;
-    let used = 0;
-    for (let k = 0; k < moments.length; k += 5) if ((moments[k] as number) > 0) used++;
-    const cells = { w: new Float64Array(used), r: new Float64Array(used), g: new Float64Array(used), b: new Float64Array(used) };
+    let n = 0;
+    for (let k = 0; k < moments.length; k += 5) if ((moments[k] as number) > 0) n++;
+    const cells: GridCells = { levels: new Uint8Array(n * 3), w: new Float64Array(n), r: new Float64Array(n), g: new Float64Array(n), b: new Float64Array(n), q: new Float64Array(n) };
     let i = 0;
     for (let k = 0; k < moments.length; k += 5) {
       const w = moments[k] as number;
       if (!(w > 0)) continue;
+      const cell = k / 5;
+      cells.levels[i * 3] = Math.floor(cell / R_STEP);
+      cells.levels[i * 3 + 1] = Math.floor(cell / G_STEP) % SIDE;
+      cells.levels[i * 3 + 2] = cell % SIDE;
       cells.w[i] = w;
-      cells.r[i] = (moments[k + 1] as number) / w;
-      cells.g[i] = (moments[k + 2] as number) / w;
-      cells.b[i] = (moments[k + 3] as number) / w;
+      cells.r[i] = moments[k + 1] as number;
+      cells.g[i] = moments[k + 2] as number;
+      cells.b[i] = moments[k + 3] as number;
+      cells.q[i] = moments[k + 4] as number;
       i++;
     }
     return cells;
   }
+}
 
-  /**
-   * Wu's cuts: the box whose best cut lowers the squared error the most is cut there, until
-   * there are `colors` boxes or none can be cut. The boxes' mean colours.
-   */
-  private cut(colors: number): Float64Array {
-    // The counts turned into running sums over the three axes, in place (a copy's 11 MB of
-    // fresh memory took some 35 ms of page faults here); the cut then turns them back, so the
-    // counts stay for another palette. A box's sum of a moment is then 8 lookups. The five
-    // moments stay side by side; one axis at a time, each a plain running sum (the grid's first
-    // layer on each axis is zero, so it stays so). Sums of whole numbers: exact both ways.
-    const m = this.moments;
-    const dg = G_STEP * 5;
-    const dr = R_STEP * 5;
-    for (let row = 0; row < m.length; row += dg) for (let i = row + 5; i < row + dg; i++) m[i] = (m[i] as number) + (m[i - 5] as number);
-    for (let plane = 0; plane < m.length; plane += dr) for (let i = plane + dg; i < plane + dr; i++) m[i] = (m[i] as number) + (m[i - dg] as number);
-    for (let i = dr; i < m.length; i++) m[i] = (m[i] as number) + (m[i - dr] as number);
-    const [wt, mr, mg, mb, m2] = [0, 1, 2, 3, 4] as const;
-    /** The sum of moment `t` (0 count, 1-3 sums of R, G, B, 4 sum of squares) over a box. */
-    const sum = (box: Box, t: number): number =>
-      (m[(box.r1 * R_STEP + box.g1 * G_STEP + box.b1) * 5 + t] as number) -
-      (m[(box.r1 * R_STEP + box.g1 * G_STEP + box.b0) * 5 + t] as number) -
-      (m[(box.r1 * R_STEP + box.g0 * G_STEP + box.b1) * 5 + t] as number) +
-      (m[(box.r1 * R_STEP + box.g0 * G_STEP + box.b0) * 5 + t] as number) -
-      (m[(box.r0 * R_STEP + box.g1 * G_STEP + box.b1) * 5 + t] as number) +
-      (m[(box.r0 * R_STEP + box.g1 * G_STEP + box.b0) * 5 + t] as number) +
-      (m[(box.r0 * R_STEP + box.g0 * G_STEP + box.b1) * 5 + t] as number) -
-      (m[(box.r0 * R_STEP + box.g0 * G_STEP + box.b0) * 5 + t] as number);
-    const below = (box: Box, axis: Axis, at: number): Box => (axis === 0 ? { ...box, r1: at } : axis === 1 ? { ...box, g1: at } : { ...box, b1: at });
-    const error = (box: Box): number => {
-      const w = sum(box, wt);
-      if (w <= 0) return 0;
-      return sum(box, m2) - (sum(box, mr) ** 2 + sum(box, mg) ** 2 + sum(box, mb) ** 2) / w;
-    };
-    // The best cut of `box` on `axis`: where the two halves' weighted squared means add up to
-    // the most, which is where their squared error is least.
-    const bestCut = (box: Box, axis: Axis): { axis: Axis; at: number; score: number } => {
-      const W = sum(box, wt);
-      const R = sum(box, mr);
-      const G = sum(box, mg);
-      const B = sum(box, mb);
-      const lo = axis === 0 ? box.r0 : axis === 1 ? box.g0 : box.b0;
-      const hi = axis === 0 ? box.r1 : axis === 1 ? box.g1 : box.b1;
-      let best = { axis, at: -1, score: 0 };
-      for (let at = lo + 1; at < hi; at++) {
-        const half = below(box, axis, at);
-        const w = sum(half, wt);
-        if (w <= 0 || w >= W) continue;
-        const r = sum(half, mr);
-        const g = sum(half, mg);
-        const b = sum(half, mb);
-        const score = (r * r + g * g + b * b) / w + ((R - r) ** 2 + (G - g) ** 2 + (B - b) ** 2) / (W - w);
-        if (score > best.score) best = { axis, at, score };
-      }
-      return best;
-    };
-    const boxes: Box[] = [{ r0: 0, r1: SIDE - 1, g0: 0, g1: SIDE - 1, b0: 0, b1: SIDE - 1 }];
-    const errors = [error(boxes[0] as Box)];
-    while (boxes.length < colors) {
-      let next = -1;
-      for (let i = 0; i < boxes.length; i++) if ((errors[i] ?? 0) > 0 && (next < 0 || (errors[i] ?? 0) > (errors[next] ?? 0))) next = i;
-      const box = boxes[next];
-      if (!box) break;
-      const cut = [bestCut(box, 0), bestCut(box, 1), bestCut(box, 2)].reduce((a, b) => (b.score > a.score ? b : a));
-      if (cut.at < 0) {
-        errors[next] = 0;
-        continue;
-      }
-      const upper: Box = { ...box };
-      if (cut.axis === 0) [box.r1, upper.r0] = [cut.at, cut.at];
-      else if (cut.axis === 1) [box.g1, upper.g0] = [cut.at, cut.at];
-      else [box.b1, upper.b0] = [cut.at, cut.at];
-      boxes.push(upper);
-      errors[next] = error(box);
-      errors.push(error(upper));
-    }
-    const means: number[] = [];
-    for (const box of boxes) {
-      const w = sum(box, wt);
-      if (w > 0) means.push(sum(box, mr) / w, sum(box, mg) / w, sum(box, mb) / w);
-    }
-    // The running sums back into counts: the passes undone in reverse order.
-    for (let i = m.length - 1; i >= dr; i--) m[i] = (m[i] as number) - (m[i - dr] as number);
-    for (let plane = 0; plane < m.length; plane += dr) for (let i = plane + dr - 1; i >= plane + dg; i--) m[i] = (m[i] as number) - (m[i - dg] as number);
-    for (let row = 0; row < m.length; row += dg) for (let i = row + dg - 1; i >= row + 5; i--) m[i] = (m[i] as number) - (m[i - 5] as number);
-    return Float64Array.from(means);
+/**
+ * The histogram's non-empty cells: each one's grid levels (R, G, B, 1 to 64, three a cell) and
+ * its moments: pixel count, sums of R, G and B, sum of R² + G² + B².
+ */
+export interface GridCells {
+  levels: Uint8Array;
+  w: Float64Array;
+  r: Float64Array;
+  g: Float64Array;
+  b: Float64Array;
+  q: Float64Array;
+}
+
+/**
+ * Wu's cuts over the grid's non-empty cells: the box of the largest squared error is cut where
+ * the two halves' weighted squared means add up to the most (which is where their squared error
+ * is least), at a level of the best of the three axes (the lowest level and the first axis on a
+ * tie), until there are `colors` boxes or none can be cut. The boxes' mean colours.
+ *
+ * A box is a range of the cells (kept in an order that a cut partitions) and its sums. To cut
+ * one, its cells' moments are added up per level on each axis (one pass), and the levels then
+ * scanned in order; only cells are visited, never the empty grid around them (the grid's 11 MB
+ * of running sums took some 70 ms to build and undo, most of it first touches of its pages).
+ * Sums of whole numbers far below 2^53: exact in any order.
+ */
+export function wuCut(cells: GridCells, colors: number): Float64Array {
+  const { levels, w, r, g, b, q } = cells;
+  const n = w.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  /** Per axis and level: the five moments of the box's cells at that level. */
+  const perLevel = new Float64Array(3 * SIDE * 5);
+  interface Box {
+    start: number;
+    end: number;
+    sums: Float64Array;
+    error: number;
   }
+  const errorOf = (sums: Float64Array): number => {
+    const W = sums[0] as number;
+    if (W <= 0) return 0;
+    return (sums[4] as number) - ((sums[1] as number) ** 2 + (sums[2] as number) ** 2 + (sums[3] as number) ** 2) / W;
+  };
+  const whole = new Float64Array(5);
+  for (let i = 0; i < n; i++) {
+    whole[0] = (whole[0] as number) + (w[i] as number);
+    whole[1] = (whole[1] as number) + (r[i] as number);
+    whole[2] = (whole[2] as number) + (g[i] as number);
+    whole[3] = (whole[3] as number) + (b[i] as number);
+    whole[4] = (whole[4] as number) + (q[i] as number);
+  }
+  const boxes: Box[] = [{ start: 0, end: n, sums: whole, error: errorOf(whole) }];
+  const lower = new Float64Array(5);
+  const best = new Float64Array(5);
+  while (boxes.length < colors) {
+    let next = -1;
+    for (let i = 0; i < boxes.length; i++) if ((boxes[i]?.error ?? 0) > 0 && (next < 0 || (boxes[i]?.error ?? 0) > (boxes[next]?.error ?? 0))) next = i;
+    const box = boxes[next];
+    if (!box) break;
+    const { start, end, sums } = box;
+    perLevel.fill(0);
+    for (let k = start; k < end; k++) {
+      const i = order[k] as number;
+      for (let axis = 0; axis < 3; axis++) {
+        const at = (axis * SIDE + (levels[i * 3 + axis] as number)) * 5;
+        perLevel[at] = (perLevel[at] as number) + (w[i] as number);
+        perLevel[at + 1] = (perLevel[at + 1] as number) + (r[i] as number);
+        perLevel[at + 2] = (perLevel[at + 2] as number) + (g[i] as number);
+        perLevel[at + 3] = (perLevel[at + 3] as number) + (b[i] as number);
+        perLevel[at + 4] = (perLevel[at + 4] as number) + (q[i] as number);
+      }
+    }
+    const [W, R, G, B] = [sums[0] as number, sums[1] as number, sums[2] as number, sums[3] as number];
+    let cutAxis = -1;
+    let cutAt = -1;
+    let cutScore = 0;
+    for (let axis = 0; axis < 3; axis++) {
+      lower.fill(0);
+      let axisAt = -1;
+      let axisScore = 0;
+      for (let level = 0; level < SIDE; level++) {
+        const at = (axis * SIDE + level) * 5;
+        for (let t = 0; t < 5; t++) lower[t] = (lower[t] as number) + (perLevel[at + t] as number);
+        const lw = lower[0] as number;
+        if (lw <= 0 || lw >= W) continue;
+        const [lr, lg, lb] = [lower[1] as number, lower[2] as number, lower[3] as number];
+        const score = (lr * lr + lg * lg + lb * lb) / lw + ((R - lr) ** 2 + (G - lg) ** 2 + (B - lb) ** 2) / (W - lw);
+        if (score > axisScore) {
+          axisScore = score;
+          axisAt = level;
+          if (axisScore > cutScore) best.set(lower);
+        }
+      }
+      if (axisScore > cutScore) [cutAxis, cutAt, cutScore] = [axis, axisAt, axisScore];
+    }
+    if (cutAxis < 0) {
+      box.error = 0;
+      continue;
+    }
+    // The cells at or below the cut's level first.
+    let split = start;
+    for (let k = start; k < end; k++) {
+      const i = order[k] as number;
+      if ((levels[i * 3 + cutAxis] as number) > cutAt) continue;
+      order[k] = order[split] as number;
+      order[split++] = i;
+    }
+    const upperSums = Float64Array.from(sums, (v, t) => v - (best[t] as number));
+    const lowerSums = Float64Array.from(best);
+    boxes[next] = { start, end: split, sums: lowerSums, error: errorOf(lowerSums) };
+    boxes.push({ start: split, end, sums: upperSums, error: errorOf(upperSums) });
+  }
+  const means: number[] = [];
+  for (const { sums } of boxes) {
+    const W = sums[0] as number;
+    if (W > 0) means.push((sums[1] as number) / W, (sums[2] as number) / W, (sums[3] as number) / W);
+  }
+  return Float64Array.from(means);
 }
 
 /** Histogram cells: pixel counts and mean colours. */
