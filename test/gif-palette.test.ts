@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { cutColors } from '../src/engine/local-palette.js';
 import { ColorHistogram, type GridCells, PaletteMapper, type RgbaRows, wuCut } from '../src/engine/quantizer.js';
 import { stitch } from '../src/index.js';
 import { paintRgba, readAnimation } from './helpers/animation.js';
@@ -37,6 +38,84 @@ function random(seed: number): () => number {
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Wu's cuts the plain way, for the quantizer's to equal: boxes of levels (0 to `top` on each axis,
+ * lower bounds exclusive), each sum taken over the cells inside, every level tried.
+ */
+function wuReference(cells: GridCells, colors: number, top: number): number[] {
+  type Bounds = [number, number, number, number, number, number];
+  const all = Array.from(cells.w, (_, i) => i);
+  const level = (i: number, axis: number): number => cells.levels[i * 3 + axis] ?? 0;
+  const within = (box: Bounds, among: number[]): number[] => among.filter((i) => [0, 1, 2].every((a) => level(i, a) > box[a * 2]! && level(i, a) <= box[a * 2 + 1]!));
+  const sums = (box: Bounds, among = all): number[] => {
+    const out = [0, 0, 0, 0, 0];
+    for (const i of within(box, among)) [cells.w, cells.r, cells.g, cells.b, cells.q].forEach((m, t) => (out[t]! += m[i] ?? 0));
+    return out;
+  };
+  const error = (box: Bounds): number => {
+    const [w, r, g, b, q] = sums(box) as [number, number, number, number, number];
+    return w > 0 ? q - (r * r + g * g + b * b) / w : 0;
+  };
+  const boxes: Bounds[] = [[-1, top, -1, top, -1, top]];
+  const errors = [error(boxes[0]!)];
+  while (boxes.length < colors) {
+    let next = -1;
+    errors.forEach((e, i) => {
+      if (e > 0 && (next < 0 || e > errors[next]!)) next = i;
+    });
+    if (next < 0) break;
+    const box = boxes[next]!;
+    const [W, R, G, B] = sums(box) as [number, number, number, number];
+    const inside = within(box, all);
+    let cut = { axis: 0, at: -1, score: 0 };
+    for (let axis = 0; axis < 3; axis++) {
+      for (let at = box[axis * 2]! + 1; at < box[axis * 2 + 1]!; at++) {
+        const half = [...box] as Bounds;
+        half[axis * 2 + 1] = at;
+        const [w, r, g, b] = sums(half, inside) as [number, number, number, number];
+        if (w <= 0 || w >= W) continue;
+        const score = (r * r + g * g + b * b) / w + ((R - r) ** 2 + (G - g) ** 2 + (B - b) ** 2) / (W - w);
+        if (score > cut.score) cut = { axis, at, score };
+      }
+    }
+    if (cut.at < 0) {
+      errors[next] = 0;
+      continue;
+    }
+    const upper = [...box] as Bounds;
+    box[cut.axis * 2 + 1] = cut.at;
+    upper[cut.axis * 2] = cut.at;
+    boxes.push(upper);
+    errors[next] = error(box);
+    errors.push(error(upper));
+  }
+  return boxes.flatMap((box) => {
+    const [w, r, g, b] = sums(box) as [number, number, number, number];
+    return w > 0 ? [r / w, g / w, b / w] : [];
+  });
+}
+
+/** The histogram's cells of weighted pixels (R, G, B, count): a level holds 4 values of a channel (1 to 64). */
+function gridCells(pixels: [number, number, number, number][]): GridCells {
+  const byCell = new Map<number, number[]>();
+  for (const [r, g, b, n] of pixels) {
+    const key = (((r >> 2) + 1) * 65 + (g >> 2) + 1) * 65 + (b >> 2) + 1;
+    const m = byCell.get(key) ?? [0, 0, 0, 0, 0];
+    [n, r * n, g * n, b * n, (r * r + g * g + b * b) * n].forEach((v, t) => (m[t]! += v));
+    byCell.set(key, m);
+  }
+  const keys = [...byCell.keys()].sort((a, b) => a - b);
+  const pick = (t: number): Float64Array => Float64Array.from(keys, (k) => byCell.get(k)![t]!);
+  return {
+    levels: Uint8Array.from(keys.flatMap((k) => [Math.floor(k / 65 ** 2), Math.floor(k / 65) % 65, k % 65])),
+    w: pick(0),
+    r: pick(1),
+    g: pick(2),
+    b: pick(3),
+    q: pick(4),
   };
 }
 
@@ -111,78 +190,6 @@ describe('GIF palette (quantizer.ts)', () => {
   });
 
   it("cuts the cells as Wu's quantizer does on the whole grid (the same boxes, the first axis on a tie)", () => {
-    /** Wu's cuts the plain way: boxes of grid levels (lower bound exclusive), each sum over the cells inside. */
-    const reference = (cells: GridCells, colors: number): number[] => {
-      type Bounds = [number, number, number, number, number, number];
-      const sums = (box: Bounds): number[] => {
-        const out = [0, 0, 0, 0, 0];
-        for (let i = 0; i < cells.w.length; i++) {
-          const inside = [0, 1, 2].every((a) => (cells.levels[i * 3 + a] ?? 0) > box[a * 2]! && (cells.levels[i * 3 + a] ?? 0) <= box[a * 2 + 1]!);
-          if (inside) [cells.w, cells.r, cells.g, cells.b, cells.q].forEach((m, t) => (out[t]! += m[i] ?? 0));
-        }
-        return out;
-      };
-      const error = (box: Bounds): number => {
-        const [w, r, g, b, q] = sums(box) as [number, number, number, number, number];
-        return w > 0 ? q - (r * r + g * g + b * b) / w : 0;
-      };
-      const boxes: Bounds[] = [[0, 64, 0, 64, 0, 64]];
-      const errors = [error(boxes[0]!)];
-      while (boxes.length < colors) {
-        let next = -1;
-        errors.forEach((e, i) => {
-          if (e > 0 && (next < 0 || e > errors[next]!)) next = i;
-        });
-        if (next < 0) break;
-        const box = boxes[next]!;
-        const [W, R, G, B] = sums(box) as [number, number, number, number];
-        let cut = { axis: 0, at: -1, score: 0 };
-        for (let axis = 0; axis < 3; axis++) {
-          for (let at = box[axis * 2]! + 1; at < box[axis * 2 + 1]!; at++) {
-            const half = [...box] as Bounds;
-            half[axis * 2 + 1] = at;
-            const [w, r, g, b] = sums(half) as [number, number, number, number];
-            if (w <= 0 || w >= W) continue;
-            const score = (r * r + g * g + b * b) / w + ((R - r) ** 2 + (G - g) ** 2 + (B - b) ** 2) / (W - w);
-            if (score > cut.score) cut = { axis, at, score };
-          }
-        }
-        if (cut.at < 0) {
-          errors[next] = 0;
-          continue;
-        }
-        const upper = [...box] as Bounds;
-        box[cut.axis * 2 + 1] = cut.at;
-        upper[cut.axis * 2] = cut.at;
-        boxes.push(upper);
-        errors[next] = error(box);
-        errors.push(error(upper));
-      }
-      return boxes.flatMap((box) => {
-        const [w, r, g, b] = sums(box) as [number, number, number, number];
-        return w > 0 ? [r / w, g / w, b / w] : [];
-      });
-    };
-    /** Cells from pixels: each level holds 4 values of a channel, as in the histogram. */
-    const cellsOf = (pixels: [number, number, number, number][]): GridCells => {
-      const byCell = new Map<number, number[]>();
-      for (const [r, g, b, n] of pixels) {
-        const key = (((r >> 2) + 1) * 65 + (g >> 2) + 1) * 65 + (b >> 2) + 1;
-        const m = byCell.get(key) ?? [0, 0, 0, 0, 0];
-        [n, r * n, g * n, b * n, (r * r + g * g + b * b) * n].forEach((v, t) => (m[t]! += v));
-        byCell.set(key, m);
-      }
-      const keys = [...byCell.keys()].sort((a, b) => a - b);
-      const pick = (t: number): Float64Array => Float64Array.from(keys, (k) => byCell.get(k)![t]!);
-      return {
-        levels: Uint8Array.from(keys.flatMap((k) => [Math.floor(k / 65 ** 2), Math.floor(k / 65) % 65, k % 65])),
-        w: pick(0),
-        r: pick(1),
-        g: pick(2),
-        b: pick(3),
-        q: pick(4),
-      };
-    };
     const next = random(0x3a7);
     const value = (): number => Math.floor(next() * 256);
     // Light noise with a few heavy colours (flat content's large areas), which cut unevenly.
@@ -197,11 +204,48 @@ describe('GIF palette (quantizer.ts)', () => {
     // Fewer cells than colours: every cell its own box.
     const few: [number, number, number, number][] = [[0, 0, 0, 3], [255, 255, 255, 1], [128, 0, 64, 2], [130, 1, 66, 7]];
     for (const [name, pixels] of [['mixed', mixed], ['mirrored', mirrored], ['few', few]] as const) {
-      const cells = cellsOf(pixels);
+      const cells = gridCells(pixels);
       for (const colors of [2, 7, 32, 255]) {
         const got = [...wuCut(cells, colors)];
-        assert.deepEqual(got, reference(cells, colors), `${name} into ${colors}`);
+        assert.deepEqual(got, wuReference(cells, colors, 64), `${name} into ${colors}`);
         assert.equal(got.length / 3, Math.min(colors, cells.w.length), `${name} into ${colors}: a box a colour, as long as there are cells to cut`);
+      }
+    }
+  });
+
+  it("cuts a frame's exact colours as Wu's quantizer does (a local palette: every value of a channel a level)", () => {
+    const next = random(0x10ca1);
+    const value = (): number => Math.floor(next() * 256);
+    // Distinct colours, most light, a few heavy (a UI frame's large flat areas), some sharing a channel's value.
+    const seen = new Set<number>();
+    const colours: [number, number, number, number][] = [];
+    while (colours.length < 600) {
+      const c: [number, number, number, number] = next() < 0.3 && colours.length > 0 ? [colours[colours.length - 1]![0], value(), value(), 1] : [value(), value(), value(), 1];
+      c[3] = next() < 0.02 ? 2000 + Math.floor(next() * 5000) : 1 + Math.floor(next() * 40);
+      const key = (c[0] << 16) | (c[1] << 8) | c[2];
+      if (seen.has(key)) continue;
+      seen.add(key);
+      colours.push(c);
+    }
+    // Mirrored in red and green: ties between the two axes.
+    const mirrored: [number, number, number, number][] = [];
+    for (let k = 0; k < 50; k++) {
+      const [a, b, c, n] = [value(), value(), value(), 1 + Math.floor(next() * 9)];
+      if (a !== b) mirrored.push([a, b, c, n], [b, a, c, n]);
+    }
+    for (const [name, set] of [['mixed', colours], ['mirrored', mirrored]] as const) {
+      const w = Float64Array.from(set, (c) => c[3]);
+      const [r, g, b] = [0, 1, 2].map((a) => Uint8Array.from(set, (c) => c[a]!)) as [Uint8Array, Uint8Array, Uint8Array];
+      const cells: GridCells = {
+        levels: Uint8Array.from(set.flatMap((c) => [c[0], c[1], c[2]])),
+        w,
+        r: Float64Array.from(set, (c) => c[0] * c[3]),
+        g: Float64Array.from(set, (c) => c[1] * c[3]),
+        b: Float64Array.from(set, (c) => c[2] * c[3]),
+        q: Float64Array.from(set, (c) => (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) * c[3]),
+      };
+      for (const colors of [2, 9, 64, 255]) {
+        assert.deepEqual([...cutColors(w, r, g, b, colors)], wuReference(cells, colors, 255), `${name} into ${colors}`);
       }
     }
   });

@@ -368,3 +368,8 @@ function cut(s: CutScratch, w: Float64Array, r: Uint8Array, g: Uint8Array, b: Ui
   }
   return means;
 }
+
+/** Wu's cuts over exact colours (`cut`, with working memory of its own): the boxes' mean colours. For the tests. */
+export function cutColors(w: Float64Array, r: Uint8Array, g: Uint8Array, b: Uint8Array, colors: number): Float64Array {
+  return cut(new CutScratch(), w, r, g, b, colors);
+}
