@@ -240,90 +240,40 @@ export interface GridCells {
  * Sums of whole numbers far below 2^53: exact in any order.
  */
 export function wuCut(cells: GridCells, colors: number): Float64Array {
-  const { levels, w, r, g, b, q } = cells;
-  const n = w.length;
+  const n = cells.w.length;
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  /** Per axis and level: the five moments of the box's cells at that level. */
   const perLevel = new Float64Array(3 * SIDE * 5);
-  interface Box {
-    start: number;
-    end: number;
-    sums: Float64Array;
-    error: number;
-  }
-  const errorOf = (sums: Float64Array): number => {
-    const W = sums[0] as number;
-    if (W <= 0) return 0;
-    return (sums[4] as number) - ((sums[1] as number) ** 2 + (sums[2] as number) ** 2 + (sums[3] as number) ** 2) / W;
-  };
+  const range = new Int32Array(6);
+  const lower = new Float64Array(5);
+  /** The best cut so far: score, axis, level, then the lower half's five sums. */
+  const best = new Float64Array(8);
   const whole = new Float64Array(5);
   for (let i = 0; i < n; i++) {
-    whole[0] = (whole[0] as number) + (w[i] as number);
-    whole[1] = (whole[1] as number) + (r[i] as number);
-    whole[2] = (whole[2] as number) + (g[i] as number);
-    whole[3] = (whole[3] as number) + (b[i] as number);
-    whole[4] = (whole[4] as number) + (q[i] as number);
+    whole[0] = (whole[0] as number) + (cells.w[i] as number);
+    whole[1] = (whole[1] as number) + (cells.r[i] as number);
+    whole[2] = (whole[2] as number) + (cells.g[i] as number);
+    whole[3] = (whole[3] as number) + (cells.b[i] as number);
+    whole[4] = (whole[4] as number) + (cells.q[i] as number);
   }
-  const boxes: Box[] = [{ start: 0, end: n, sums: whole, error: errorOf(whole) }];
-  const lower = new Float64Array(5);
-  const best = new Float64Array(5);
+  const boxes: WuBox[] = [{ start: 0, end: n, sums: whole, error: boxError(whole) }];
   while (boxes.length < colors) {
     let next = -1;
     for (let i = 0; i < boxes.length; i++) if ((boxes[i]?.error ?? 0) > 0 && (next < 0 || (boxes[i]?.error ?? 0) > (boxes[next]?.error ?? 0))) next = i;
     const box = boxes[next];
     if (!box) break;
-    const { start, end, sums } = box;
-    perLevel.fill(0);
-    for (let k = start; k < end; k++) {
-      const i = order[k] as number;
-      for (let axis = 0; axis < 3; axis++) {
-        const at = (axis * SIDE + (levels[i * 3 + axis] as number)) * 5;
-        perLevel[at] = (perLevel[at] as number) + (w[i] as number);
-        perLevel[at + 1] = (perLevel[at + 1] as number) + (r[i] as number);
-        perLevel[at + 2] = (perLevel[at + 2] as number) + (g[i] as number);
-        perLevel[at + 3] = (perLevel[at + 3] as number) + (b[i] as number);
-        perLevel[at + 4] = (perLevel[at + 4] as number) + (q[i] as number);
-      }
-    }
-    const [W, R, G, B] = [sums[0] as number, sums[1] as number, sums[2] as number, sums[3] as number];
-    let cutAxis = -1;
-    let cutAt = -1;
-    let cutScore = 0;
-    for (let axis = 0; axis < 3; axis++) {
-      lower.fill(0);
-      let axisAt = -1;
-      let axisScore = 0;
-      for (let level = 0; level < SIDE; level++) {
-        const at = (axis * SIDE + level) * 5;
-        for (let t = 0; t < 5; t++) lower[t] = (lower[t] as number) + (perLevel[at + t] as number);
-        const lw = lower[0] as number;
-        if (lw <= 0 || lw >= W) continue;
-        const [lr, lg, lb] = [lower[1] as number, lower[2] as number, lower[3] as number];
-        const score = (lr * lr + lg * lg + lb * lb) / lw + ((R - lr) ** 2 + (G - lg) ** 2 + (B - lb) ** 2) / (W - lw);
-        if (score > axisScore) {
-          axisScore = score;
-          axisAt = level;
-          if (axisScore > cutScore) best.set(lower);
-        }
-      }
-      if (axisScore > cutScore) [cutAxis, cutAt, cutScore] = [axis, axisAt, axisScore];
-    }
-    if (cutAxis < 0) {
+    addLevels(cells, order, box.start, box.end, perLevel, range);
+    best[0] = 0;
+    best[1] = -1;
+    for (let axis = 0; axis < 3; axis++) bestLevel(perLevel, axis, range[axis * 2] as number, range[axis * 2 + 1] as number, box.sums, lower, best);
+    if ((best[1] as number) < 0) {
       box.error = 0;
       continue;
     }
-    // The cells at or below the cut's level first.
-    let split = start;
-    for (let k = start; k < end; k++) {
-      const i = order[k] as number;
-      if ((levels[i * 3 + cutAxis] as number) > cutAt) continue;
-      order[k] = order[split] as number;
-      order[split++] = i;
-    }
-    const upperSums = Float64Array.from(sums, (v, t) => v - (best[t] as number));
-    const lowerSums = Float64Array.from(best);
-    boxes[next] = { start, end: split, sums: lowerSums, error: errorOf(lowerSums) };
-    boxes.push({ start: split, end, sums: upperSums, error: errorOf(upperSums) });
+    const split = partition(cells.levels, order, box.start, box.end, best[1] as number, best[2] as number);
+    const lowerSums = best.slice(3, 8);
+    const upperSums = Float64Array.from(box.sums, (v, t) => v - (lowerSums[t] as number));
+    boxes[next] = { start: box.start, end: split, sums: lowerSums, error: boxError(lowerSums) };
+    boxes.push({ start: split, end: box.end, sums: upperSums, error: boxError(upperSums) });
   }
   const means: number[] = [];
   for (const { sums } of boxes) {
@@ -331,6 +281,88 @@ export function wuCut(cells: GridCells, colors: number): Float64Array {
     if (W > 0) means.push((sums[1] as number) / W, (sums[2] as number) / W, (sums[3] as number) / W);
   }
   return Float64Array.from(means);
+}
+
+/** A box of wuCut: a range of the cells' order, their five sums, and their squared error. */
+interface WuBox {
+  start: number;
+  end: number;
+  sums: Float64Array;
+  error: number;
+}
+
+/** The squared error of cells with these sums (pixels, R, G, B, R² + G² + B²). */
+function boxError(sums: Float64Array): number {
+  const W = sums[0] as number;
+  if (W <= 0) return 0;
+  return (sums[4] as number) - ((sums[1] as number) ** 2 + (sums[2] as number) ** 2 + (sums[3] as number) ** 2) / W;
+}
+
+/**
+ * Adds up the moments of cells order[start, end) per level on each axis into `perLevel` (which
+ * is zero where they land), and their lowest and highest level on each axis into `range`.
+ */
+function addLevels(cells: GridCells, order: Int32Array, start: number, end: number, perLevel: Float64Array, range: Int32Array): void {
+  const { levels, w, r, g, b, q } = cells;
+  range.set([SIDE, -1, SIDE, -1, SIDE, -1]);
+  for (let k = start; k < end; k++) {
+    const i = order[k] as number;
+    for (let axis = 0; axis < 3; axis++) {
+      const level = levels[i * 3 + axis] as number;
+      if (level < (range[axis * 2] as number)) range[axis * 2] = level;
+      if (level > (range[axis * 2 + 1] as number)) range[axis * 2 + 1] = level;
+      const at = (axis * SIDE + level) * 5;
+      perLevel[at] = (perLevel[at] as number) + (w[i] as number);
+      perLevel[at + 1] = (perLevel[at + 1] as number) + (r[i] as number);
+      perLevel[at + 2] = (perLevel[at + 2] as number) + (g[i] as number);
+      perLevel[at + 3] = (perLevel[at + 3] as number) + (b[i] as number);
+      perLevel[at + 4] = (perLevel[at + 4] as number) + (q[i] as number);
+    }
+  }
+}
+
+/**
+ * Scans an axis's levels lo..hi of a box (sums `sums`) for the cut that beats `best` (score,
+ * axis, level, lower half's sums; a higher score only, so the lowest level and the first axis
+ * win a tie), and zeroes those levels of `perLevel` again. The box's other levels are empty.
+ */
+function bestLevel(perLevel: Float64Array, axis: number, lo: number, hi: number, sums: Float64Array, lower: Float64Array, best: Float64Array): void {
+  const W = sums[0] as number;
+  const R = sums[1] as number;
+  const G = sums[2] as number;
+  const B = sums[3] as number;
+  lower.fill(0);
+  for (let level = lo; level <= hi; level++) {
+    const at = (axis * SIDE + level) * 5;
+    for (let t = 0; t < 5; t++) {
+      lower[t] = (lower[t] as number) + (perLevel[at + t] as number);
+      perLevel[at + t] = 0;
+    }
+    const lw = lower[0] as number;
+    if (lw <= 0 || lw >= W) continue;
+    const lr = lower[1] as number;
+    const lg = lower[2] as number;
+    const lb = lower[3] as number;
+    const score = (lr * lr + lg * lg + lb * lb) / lw + ((R - lr) ** 2 + (G - lg) ** 2 + (B - lb) ** 2) / (W - lw);
+    if (score > (best[0] as number)) {
+      best[0] = score;
+      best[1] = axis;
+      best[2] = level;
+      best.set(lower, 3);
+    }
+  }
+}
+
+/** Puts the cells of order[start, end) at or below `level` on `axis` first; where the others start. */
+function partition(levels: Uint8Array, order: Int32Array, start: number, end: number, axis: number, level: number): number {
+  let split = start;
+  for (let k = start; k < end; k++) {
+    const i = order[k] as number;
+    if ((levels[i * 3 + axis] as number) > level) continue;
+    order[k] = order[split] as number;
+    order[split++] = i;
+  }
+  return split;
 }
 
 /** Histogram cells: pixel counts and mean colours. */
