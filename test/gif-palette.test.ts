@@ -265,7 +265,7 @@ describe('GIF palette (quantizer.ts)', () => {
     assert.deepEqual([...histogram.palette(16)], [...fresh.palette(16)], 'a smaller palette after it, as from fresh counts');
   });
 
-  it('finds the nearest entry in RGB, the lowest index on a tie, as a full search does', () => {
+  it('finds the nearest entry in RGB, the lowest index on a tie, as a full search does (both searches)', () => {
     const next = random(7);
     const spread = Uint8Array.from({ length: 256 * 3 }, () => Math.floor(next() * 256));
     spread.set([10, 10, 10, 10, 10, 10], 0); // a duplicate: the tie goes to index 0
@@ -273,9 +273,13 @@ describe('GIF palette (quantizer.ts)', () => {
     // their parents (4x4x4 cells) then differ most from the whole palette.
     const few = Uint8Array.from([0, 0, 0, 255, 255, 255, 250, 3, 7]);
     const packed = Uint8Array.from({ length: 60 * 3 }, () => 100 + Math.floor(next() * 24));
-    for (const palette of [spread, few, packed]) {
+    // Six entries 8 away from (128, 128, 128) on each side of each axis, after others: every
+    // colour near the centre has ties, some between entries of the same red.
+    const sides = Uint8Array.from([5, 5, 5, 128, 136, 128, 136, 128, 128, 128, 128, 120, 120, 128, 128, 128, 120, 128, 128, 128, 136, 250, 250, 250]);
+    const searches = ['cells', 'sorted'] as const;
+    for (const [palette, search] of [spread, few, packed, sides].flatMap((p) => searches.map((s) => [p, s] as const))) {
       const colors = palette.length / 3;
-      const mapper = new PaletteMapper(palette, -1, 'none');
+      const mapper = new PaletteMapper(palette, -1, 'none', undefined, undefined, search);
       for (let n = 0; n < 20000; n++) {
         const [r, g, b] = [Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256)];
         let best = Infinity;
@@ -284,10 +288,26 @@ describe('GIF palette (quantizer.ts)', () => {
           const d = ((palette[i * 3] ?? 0) - r) ** 2 + ((palette[i * 3 + 1] ?? 0) - g) ** 2 + ((palette[i * 3 + 2] ?? 0) - b) ** 2;
           if (d < best) [best, expected] = [d, i];
         }
-        assert.equal(mapper.nearest(r, g, b), expected, `${colors} colours: nearest of ${r},${g},${b}`);
+        assert.equal(mapper.nearest(r, g, b), expected, `${colors} colours, ${search} search: nearest of ${r},${g},${b}`);
+      }
+      if (palette === sides) {
+        for (let r = 118; r <= 138; r++) {
+          for (let g = 118; g <= 138; g++) {
+            for (let b = 118; b <= 138; b++) {
+              let best = Infinity;
+              let expected = -1;
+              for (let i = 0; i < colors; i++) {
+                const d = ((palette[i * 3] ?? 0) - r) ** 2 + ((palette[i * 3 + 1] ?? 0) - g) ** 2 + ((palette[i * 3 + 2] ?? 0) - b) ** 2;
+                if (d < best) [best, expected] = [d, i];
+              }
+              assert.equal(mapper.nearest(r, g, b), expected, `${search} search around the centre: nearest of ${r},${g},${b}`);
+            }
+          }
+        }
+        assert.equal(mapper.nearest(128, 128, 128), 1, `${search} search: six entries tie at the centre, the lowest index wins`);
       }
     }
-    assert.equal(new PaletteMapper(spread, -1, 'none').nearest(10, 10, 10), 0, 'a tie goes to the lowest index');
+    for (const search of searches) assert.equal(new PaletteMapper(spread, -1, 'none', undefined, undefined, search).nearest(10, 10, 10), 0, `${search} search: a tie goes to the lowest index`);
   });
 
   it('keeps the indices of still areas from frame to frame (only the changed rectangle is mapped again)', () => {

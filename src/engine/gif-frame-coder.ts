@@ -85,7 +85,8 @@ function framePalette(colors: Uint8Array, dither: Dither, lossy: number, tables?
     colors,
     n,
     bits: tableBits(n),
-    mapper: new PaletteMapper(colors, n, dither, undefined, tables),
+    // A frame's own palette maps that frame alone: a search with nothing to build (see MapperSearch).
+    mapper: new PaletteMapper(colors, n, dither, undefined, tables, tables ? 'sorted' : 'cells'),
     palR: Int32Array.from({ length: n }, (_, i) => colors[i * 3] ?? 0),
     palG: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 1] ?? 0),
     palB: Int32Array.from({ length: n }, (_, i) => colors[i * 3 + 2] ?? 0),

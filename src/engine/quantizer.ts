@@ -380,10 +380,8 @@ export interface Cells {
  * `error`, the cells are assigned once more and their weighted squared error is returned (else
  * NaN).
  *
- * The nearest mean: the means sorted by red, searched outwards from the cell's red, each side
- * ending where red alone is further than the best so far; within, a mean is left as soon as
- * one or two channels are further. Both only skip means that cannot be nearer, so the result
- * is a full search's.
+ * The nearest mean is found among the means sorted by red (SortedEntries), a full search's
+ * answer.
  */
 export function kmeans(means: Float64Array, cells: Cells, rounds: number, error: boolean): number {
   const k = means.length / 3;
@@ -391,12 +389,9 @@ export function kmeans(means: Float64Array, cells: Cells, rounds: number, error:
   const n = w.length;
   const owner = new Int32Array(n).fill(-1);
   const acc = new Float64Array(k * 4);
-  const order = new Int32Array(k);
-  const sortedR = new Float64Array(k);
+  const sorted = new SortedEntries(k);
   for (let round = 0; ; round++) {
-    for (let j = 0; j < k; j++) order[j] = j;
-    order.sort((x, y) => (means[x * 3] as number) - (means[y * 3] as number) || x - y);
-    for (let i = 0; i < k; i++) sortedR[i] = means[(order[i] as number) * 3] as number;
+    sorted.sortBy((j, c) => means[j * 3 + c] as number);
     acc.fill(0);
     let moved = 0;
     let total = 0;
@@ -405,35 +400,10 @@ export function kmeans(means: Float64Array, cells: Cells, rounds: number, error:
       const cg = g[c] as number;
       const cb = b[c] as number;
       const start = owner[c] as number;
-      let nearest = start;
       let best = Infinity;
       if (start >= 0) best = ((means[start * 3] as number) - cr) ** 2 + ((means[start * 3 + 1] as number) - cg) ** 2 + ((means[start * 3 + 2] as number) - cb) ** 2;
-      // The first sorted mean whose red is at least the cell's.
-      let lo = 0;
-      let hi = k;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((sortedR[mid] as number) < cr) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let side = 0; side < 2; side++) {
-        const step = side === 0 ? 1 : -1;
-        for (let i = side === 0 ? lo : lo - 1; i >= 0 && i < k; i += step) {
-          const dr = (sortedR[i] as number) - cr;
-          let d = dr * dr;
-          if (d > best) break;
-          const j = order[i] as number;
-          const dg = (means[j * 3 + 1] as number) - cg;
-          d += dg * dg;
-          if (d > best) continue;
-          const db = (means[j * 3 + 2] as number) - cb;
-          d += db * db;
-          if (d < best || (d === best && j < nearest && nearest !== start)) {
-            best = d;
-            nearest = j;
-          }
-        }
-      }
+      const nearest = sorted.nearest(cr, cg, cb, start, best);
+      best = sorted.found;
       if (nearest !== start) moved++;
       owner[c] = nearest;
       const wc = w[c] as number;
@@ -545,7 +515,7 @@ export class PaletteMapper {
    * pick, the least visible pattern at GIF sizes. `tables`: another mapper's, taken over (that
    * one must not be used after).
    */
-  constructor(palette: Uint8Array, transparent: number, dither: Dither, bayerScale = 3, tables = new MapperTables()) {
+  constructor(palette: Uint8Array, transparent: number, dither: Dither, bayerScale = 3, tables = new MapperTables(), search: MapperSearch = 'cells') {
     tables.reset();
     this.tables = tables;
     ({ cacheKey: this.cacheKey, cacheValue: this.cacheValue, cellStart: this.cellStart, cellCount: this.cellCount, parentStart: this.parentStart, parentCount: this.parentCount, candidates: this.candidates } = tables);
@@ -562,13 +532,29 @@ export class PaletteMapper {
     this.transparent = transparent;
     this.dither = dither;
     this.bayer = bayerMatrix(bayerScale);
+    if (search === 'sorted') {
+      const channels = [this.palR, this.palG, this.palB];
+      this.sorted = new SortedEntries(this.colors);
+      this.sorted.sortBy((j, c) => channels[c]?.[j] ?? 0);
+    }
   }
+
+  /** With the 'sorted' search: the entries in order of red. */
+  private readonly sorted: SortedEntries | undefined;
 
   /** The palette index nearest to r, g, b (integers 0-255) in squared RGB distance; the lowest index on a tie. */
   nearest(r: number, g: number, b: number): number {
     const key = (r << 16) | (g << 8) | b;
     const slot = Math.imul(key, 0x9e3779b1) >>> (32 - CACHE_BITS);
     if (this.cacheKey[slot] === key) return this.cacheValue[slot] ?? 0;
+    const index = this.sorted ? this.sorted.nearest(r, g, b, -1, Infinity) : this.searchCells(r, g, b);
+    this.cacheKey[slot] = key;
+    this.cacheValue[slot] = index;
+    return index;
+  }
+
+  /** The nearest entry by the cell lists (listCell), the lowest index on a tie. */
+  private searchCells(r: number, g: number, b: number): number {
     const c = ((r >> CELL_SHIFT) * CELL_SIDE + (g >> CELL_SHIFT)) * CELL_SIDE + (b >> CELL_SHIFT);
     let start = this.cellStart[c] ?? -1;
     if (start < 0) start = this.listCell(c, r >> CELL_SHIFT, g >> CELL_SHIFT, b >> CELL_SHIFT);
@@ -587,8 +573,6 @@ export class PaletteMapper {
         index = i;
       }
     }
-    this.cacheKey[slot] = key;
-    this.cacheValue[slot] = index;
     return index;
   }
 
@@ -733,6 +717,93 @@ export class PaletteMapper {
         diffuseError(here, next, x, w, down, er, eg, eb, floyd);
       }
     }
+  }
+}
+
+/**
+ * How a PaletteMapper finds the nearest entry of a colour not in its cache. 'cells': lists, per
+ * 8x8x8 cell of the colour cube, the entries that can be nearest in it (listCell), built as cells
+ * are met and kept: cheap once built, for a palette that maps many frames (the global one).
+ * 'sorted': the entries sorted by red, searched outwards from the colour's red until red alone is
+ * further than the best so far: nothing to build, for a palette that maps one frame (a frame's
+ * own). Both give a full search's answer, the lowest index on a tie.
+ */
+export type MapperSearch = 'cells' | 'sorted';
+
+/**
+ * Colours (palette entries, k-means' means) sorted by red, for the nearest of a colour in
+ * squared RGB distance: searched outwards from the colour's red, each side ending where red
+ * alone is further than the best so far; within, an entry is left as soon as one or two
+ * channels are further. Both only skip entries that cannot be nearer, so the answer is a full
+ * search's: the lowest index on a tie, except that a starting entry is kept on a tie with it.
+ */
+class SortedEntries {
+  /** The entries' indices in order of red, then index. */
+  private readonly order: Int32Array;
+  /** Their channels, in that order. */
+  private readonly sortedR: Float64Array;
+  private readonly sortedG: Float64Array;
+  private readonly sortedB: Float64Array;
+  /** The squared distance of the last nearest() answer. */
+  found = Infinity;
+
+  constructor(k: number) {
+    this.order = new Int32Array(k);
+    this.sortedR = new Float64Array(k);
+    this.sortedG = new Float64Array(k);
+    this.sortedB = new Float64Array(k);
+  }
+
+  /** Sorts the entries anew; `channel(j, c)` is channel c (0 R, 1 G, 2 B) of entry j. */
+  sortBy(channel: (j: number, c: number) => number): void {
+    const { order } = this;
+    const k = order.length;
+    for (let j = 0; j < k; j++) order[j] = j;
+    order.sort((x, y) => channel(x, 0) - channel(y, 0) || x - y);
+    for (let i = 0; i < k; i++) {
+      const j = order[i] as number;
+      this.sortedR[i] = channel(j, 0);
+      this.sortedG[i] = channel(j, 1);
+      this.sortedB[i] = channel(j, 2);
+    }
+  }
+
+  /**
+   * The entry nearest to r, g, b. `start`: an entry to keep on a tie (-1: none) and `best` its
+   * squared distance (Infinity with none). The answer's distance is left in `found`.
+   */
+  nearest(r: number, g: number, b: number, start: number, best: number): number {
+    const { order, sortedR, sortedG, sortedB } = this;
+    const k = order.length;
+    // The first entry whose red is at least r.
+    let lo = 0;
+    let hi = k;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sortedR[mid] as number) < r) lo = mid + 1;
+      else hi = mid;
+    }
+    let nearest = start;
+    for (let side = 0; side < 2; side++) {
+      const step = side === 0 ? 1 : -1;
+      for (let i = side === 0 ? lo : lo - 1; i >= 0 && i < k; i += step) {
+        const dr = (sortedR[i] as number) - r;
+        let d = dr * dr;
+        if (d > best) break;
+        const dg = (sortedG[i] as number) - g;
+        d += dg * dg;
+        if (d > best) continue;
+        const db = (sortedB[i] as number) - b;
+        d += db * db;
+        const j = order[i] as number;
+        if (d < best || (d === best && j < nearest && nearest !== start)) {
+          best = d;
+          nearest = j;
+        }
+      }
+    }
+    this.found = best;
+    return nearest;
   }
 }
 
