@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { cutColors } from '../src/engine/local-palette.js';
 import { ColorHistogram, type GridCells, PaletteMapper, type RgbaRows, wuCut } from '../src/engine/quantizer.js';
 import { stitch } from '../src/index.js';
 import { paintRgba, readAnimation } from './helpers/animation.js';
@@ -234,18 +233,16 @@ describe('GIF palette (quantizer.ts)', () => {
       if (a !== b) mirrored.push([a, b, c, n], [b, a, c, n]);
     }
     for (const [name, set] of [['mixed', colours], ['mirrored', mirrored]] as const) {
-      const w = Float64Array.from(set, (c) => c[3]);
-      const [r, g, b] = [0, 1, 2].map((a) => Uint8Array.from(set, (c) => c[a]!)) as [Uint8Array, Uint8Array, Uint8Array];
       const cells: GridCells = {
         levels: Uint8Array.from(set.flatMap((c) => [c[0], c[1], c[2]])),
-        w,
+        w: Float64Array.from(set, (c) => c[3]),
         r: Float64Array.from(set, (c) => c[0] * c[3]),
         g: Float64Array.from(set, (c) => c[1] * c[3]),
         b: Float64Array.from(set, (c) => c[2] * c[3]),
         q: Float64Array.from(set, (c) => (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) * c[3]),
       };
       for (const colors of [2, 9, 64, 255]) {
-        assert.deepEqual([...cutColors(w, r, g, b, colors)], wuReference(cells, colors, 255), `${name} into ${colors}`);
+        assert.deepEqual([...wuCut(cells, colors, 256)], wuReference(cells, colors, 255), `${name} into ${colors}`);
       }
     }
   });

@@ -215,8 +215,8 @@ export class ColorHistogram {
 }
 
 /**
- * The histogram's non-empty cells: each one's grid levels (R, G, B, 1 to 64, three a cell) and
- * its moments: pixel count, sums of R, G and B, sum of R² + G² + B².
+ * Cells to cut: each one's levels (R, G, B, three a cell: 1 to 64 on the histogram's grid, or a
+ * frame's exact values) and its moments: pixel count, sums of R, G and B, sum of R² + G² + B².
  */
 export interface GridCells {
   levels: Uint8Array;
@@ -231,7 +231,8 @@ export interface GridCells {
  * Wu's cuts over the grid's non-empty cells: the box of the largest squared error is cut where
  * the two halves' weighted squared means add up to the most (which is where their squared error
  * is least), at a level of the best of the three axes (the lowest level and the first axis on a
- * tie), until there are `colors` boxes or none can be cut. The boxes' mean colours.
+ * tie), until there are `colors` boxes or none can be cut. The boxes' mean colours. `side`:
+ * levels an axis has (the histogram's 65; 256 for a frame's exact colours, each value a level).
  *
  * A box is a range of the cells (kept in an order that a cut partitions) and its sums. To cut
  * one, its cells' moments are added up per level on each axis (one pass), and the levels then
@@ -239,10 +240,10 @@ export interface GridCells {
  * of running sums took some 70 ms to build and undo, most of it first touches of its pages).
  * Sums of whole numbers far below 2^53: exact in any order.
  */
-export function wuCut(cells: GridCells, colors: number): Float64Array {
+export function wuCut(cells: GridCells, colors: number, side = SIDE): Float64Array {
   const n = cells.w.length;
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  const perLevel = new Float64Array(3 * SIDE * 5);
+  const perLevel = new Float64Array(3 * side * 5);
   const range = new Int32Array(6);
   const lower = new Float64Array(5);
   /** The best cut so far: score, axis, level, then the lower half's five sums. */
@@ -261,10 +262,10 @@ export function wuCut(cells: GridCells, colors: number): Float64Array {
     for (let i = 0; i < boxes.length; i++) if ((boxes[i]?.error ?? 0) > 0 && (next < 0 || (boxes[i]?.error ?? 0) > (boxes[next]?.error ?? 0))) next = i;
     const box = boxes[next];
     if (!box) break;
-    addLevels(cells, order, box.start, box.end, perLevel, range);
+    addLevels(cells, order, box.start, box.end, perLevel, range, side);
     best[0] = 0;
     best[1] = -1;
-    for (let axis = 0; axis < 3; axis++) bestLevel(perLevel, axis, range[axis * 2] as number, range[axis * 2 + 1] as number, box.sums, lower, best);
+    for (let axis = 0; axis < 3; axis++) bestLevel(perLevel, axis * side, axis, range[axis * 2] as number, range[axis * 2 + 1] as number, box.sums, lower, best);
     if ((best[1] as number) < 0) {
       box.error = 0;
       continue;
@@ -302,16 +303,16 @@ function boxError(sums: Float64Array): number {
  * Adds up the moments of cells order[start, end) per level on each axis into `perLevel` (which
  * is zero where they land), and their lowest and highest level on each axis into `range`.
  */
-function addLevels(cells: GridCells, order: Int32Array, start: number, end: number, perLevel: Float64Array, range: Int32Array): void {
+function addLevels(cells: GridCells, order: Int32Array, start: number, end: number, perLevel: Float64Array, range: Int32Array, side: number): void {
   const { levels, w, r, g, b, q } = cells;
-  range.set([SIDE, -1, SIDE, -1, SIDE, -1]);
+  range.set([side, -1, side, -1, side, -1]);
   for (let k = start; k < end; k++) {
     const i = order[k] as number;
     for (let axis = 0; axis < 3; axis++) {
       const level = levels[i * 3 + axis] as number;
       if (level < (range[axis * 2] as number)) range[axis * 2] = level;
       if (level > (range[axis * 2 + 1] as number)) range[axis * 2 + 1] = level;
-      const at = (axis * SIDE + level) * 5;
+      const at = (axis * side + level) * 5;
       perLevel[at] = (perLevel[at] as number) + (w[i] as number);
       perLevel[at + 1] = (perLevel[at + 1] as number) + (r[i] as number);
       perLevel[at + 2] = (perLevel[at + 2] as number) + (g[i] as number);
@@ -326,14 +327,14 @@ function addLevels(cells: GridCells, order: Int32Array, start: number, end: numb
  * axis, level, lower half's sums; a higher score only, so the lowest level and the first axis
  * win a tie), and zeroes those levels of `perLevel` again. The box's other levels are empty.
  */
-function bestLevel(perLevel: Float64Array, axis: number, lo: number, hi: number, sums: Float64Array, lower: Float64Array, best: Float64Array): void {
+function bestLevel(perLevel: Float64Array, first: number, axis: number, lo: number, hi: number, sums: Float64Array, lower: Float64Array, best: Float64Array): void {
   const W = sums[0] as number;
   const R = sums[1] as number;
   const G = sums[2] as number;
   const B = sums[3] as number;
   lower.fill(0);
   for (let level = lo; level <= hi; level++) {
-    const at = (axis * SIDE + level) * 5;
+    const at = (first + level) * 5;
     for (let t = 0; t < 5; t++) {
       lower[t] = (lower[t] as number) + (perLevel[at + t] as number);
       perLevel[at + t] = 0;
