@@ -242,61 +242,68 @@ export interface GridCells {
  */
 export function wuCut(cells: GridCells, colors: number, side = SIDE): Float64Array {
   const n = cells.w.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   const perLevel = new Float64Array(3 * side * 5);
   const range = new Int32Array(6);
-  const lower = new Float64Array(5);
   /** The best cut so far: score, axis, level, then the lower half's five sums. */
   const best = new Float64Array(8);
-  const whole = new Float64Array(5);
-  for (let i = 0; i < n; i++) {
-    whole[0] = (whole[0] as number) + (cells.w[i] as number);
-    whole[1] = (whole[1] as number) + (cells.r[i] as number);
-    whole[2] = (whole[2] as number) + (cells.g[i] as number);
-    whole[3] = (whole[3] as number) + (cells.b[i] as number);
-    whole[4] = (whole[4] as number) + (cells.q[i] as number);
-  }
-  const boxes: WuBox[] = [{ start: 0, end: n, sums: whole, error: boxError(whole) }];
-  while (boxes.length < colors) {
+  // The boxes: a range of the order each, its five sums and its squared error.
+  const room = Math.max(1, colors);
+  const starts = new Int32Array(room);
+  const ends = new Int32Array(room);
+  const sums = new Float64Array(room * 5);
+  const errors = new Float64Array(room);
+  for (let i = 0; i < n; i++) addMoments(sums, 0, cells.w[i] as number, cells.r[i] as number, cells.g[i] as number, cells.b[i] as number, cells.q[i] as number);
+  ends[0] = n;
+  errors[0] = boxError(sums, 0);
+  let count = 1;
+  while (count < colors) {
     let next = -1;
-    for (let i = 0; i < boxes.length; i++) if ((boxes[i]?.error ?? 0) > 0 && (next < 0 || (boxes[i]?.error ?? 0) > (boxes[next]?.error ?? 0))) next = i;
-    const box = boxes[next];
-    if (!box) break;
-    addLevels(cells, order, box.start, box.end, perLevel, range, side);
+    let top = 0;
+    for (let i = 0; i < count; i++) {
+      const e = errors[i] as number;
+      if (e > 0 && (next < 0 || e > top)) {
+        next = i;
+        top = e;
+      }
+    }
+    if (next < 0) break;
+    const start = starts[next] as number;
+    const end = ends[next] as number;
+    addLevels(cells, order, start, end, perLevel, range, side);
     best[0] = 0;
     best[1] = -1;
-    for (let axis = 0; axis < 3; axis++) bestLevel(perLevel, axis * side, axis, range[axis * 2] as number, range[axis * 2 + 1] as number, box.sums, lower, best);
+    for (let axis = 0; axis < 3; axis++) bestLevel(perLevel, axis * side, axis, range[axis * 2] as number, range[axis * 2 + 1] as number, sums, next * 5, best);
     if ((best[1] as number) < 0) {
-      box.error = 0;
+      errors[next] = 0;
       continue;
     }
-    const split = partition(cells.levels, order, box.start, box.end, best[1] as number, best[2] as number);
-    const lowerSums = best.slice(3, 8);
-    const upperSums = Float64Array.from(box.sums, (v, t) => v - (lowerSums[t] as number));
-    boxes[next] = { start: box.start, end: split, sums: lowerSums, error: boxError(lowerSums) };
-    boxes.push({ start: split, end: box.end, sums: upperSums, error: boxError(upperSums) });
+    const split = partition(cells.levels, order, start, end, best[1] as number, best[2] as number);
+    for (let t = 0; t < 5; t++) {
+      sums[count * 5 + t] = (sums[next * 5 + t] as number) - (best[3 + t] as number);
+      sums[next * 5 + t] = best[3 + t] as number;
+    }
+    starts[count] = split;
+    ends[count] = end;
+    ends[next] = split;
+    errors[next] = boxError(sums, next * 5);
+    errors[count] = boxError(sums, count * 5);
+    count++;
   }
   const means: number[] = [];
-  for (const { sums } of boxes) {
-    const W = sums[0] as number;
-    if (W > 0) means.push((sums[1] as number) / W, (sums[2] as number) / W, (sums[3] as number) / W);
+  for (let j = 0; j < count; j++) {
+    const W = sums[j * 5] as number;
+    if (W > 0) means.push((sums[j * 5 + 1] as number) / W, (sums[j * 5 + 2] as number) / W, (sums[j * 5 + 3] as number) / W);
   }
   return Float64Array.from(means);
 }
 
-/** A box of wuCut: a range of the cells' order, their five sums, and their squared error. */
-interface WuBox {
-  start: number;
-  end: number;
-  sums: Float64Array;
-  error: number;
-}
-
-/** The squared error of cells with these sums (pixels, R, G, B, R² + G² + B²). */
-function boxError(sums: Float64Array): number {
-  const W = sums[0] as number;
+/** The squared error of cells whose five sums (pixels, R, G, B, R² + G² + B²) are at `at`. */
+function boxError(sums: Float64Array, at: number): number {
+  const W = sums[at] as number;
   if (W <= 0) return 0;
-  return (sums[4] as number) - ((sums[1] as number) ** 2 + (sums[2] as number) ** 2 + (sums[3] as number) ** 2) / W;
+  return (sums[at + 4] as number) - ((sums[at + 1] as number) ** 2 + (sums[at + 2] as number) ** 2 + (sums[at + 3] as number) ** 2) / W;
 }
 
 /**
@@ -305,51 +312,82 @@ function boxError(sums: Float64Array): number {
  */
 function addLevels(cells: GridCells, order: Int32Array, start: number, end: number, perLevel: Float64Array, range: Int32Array, side: number): void {
   const { levels, w, r, g, b, q } = cells;
-  range.set([side, -1, side, -1, side, -1]);
+  let r0 = side;
+  let r1 = -1;
+  let g0 = side;
+  let g1 = -1;
+  let b0 = side;
+  let b1 = -1;
   for (let k = start; k < end; k++) {
     const i = order[k] as number;
-    for (let axis = 0; axis < 3; axis++) {
-      const level = levels[i * 3 + axis] as number;
-      if (level < (range[axis * 2] as number)) range[axis * 2] = level;
-      if (level > (range[axis * 2 + 1] as number)) range[axis * 2 + 1] = level;
-      const at = (axis * side + level) * 5;
-      perLevel[at] = (perLevel[at] as number) + (w[i] as number);
-      perLevel[at + 1] = (perLevel[at + 1] as number) + (r[i] as number);
-      perLevel[at + 2] = (perLevel[at + 2] as number) + (g[i] as number);
-      perLevel[at + 3] = (perLevel[at + 3] as number) + (b[i] as number);
-      perLevel[at + 4] = (perLevel[at + 4] as number) + (q[i] as number);
-    }
+    const lr = levels[i * 3] as number;
+    const lg = levels[i * 3 + 1] as number;
+    const lb = levels[i * 3 + 2] as number;
+    if (lr < r0) r0 = lr;
+    if (lr > r1) r1 = lr;
+    if (lg < g0) g0 = lg;
+    if (lg > g1) g1 = lg;
+    if (lb < b0) b0 = lb;
+    if (lb > b1) b1 = lb;
+    addMoments(perLevel, lr * 5, w[i] as number, r[i] as number, g[i] as number, b[i] as number, q[i] as number);
+    addMoments(perLevel, (side + lg) * 5, w[i] as number, r[i] as number, g[i] as number, b[i] as number, q[i] as number);
+    addMoments(perLevel, (2 * side + lb) * 5, w[i] as number, r[i] as number, g[i] as number, b[i] as number, q[i] as number);
   }
+  range[0] = r0;
+  range[1] = r1;
+  range[2] = g0;
+  range[3] = g1;
+  range[4] = b0;
+  range[5] = b1;
+}
+
+/** Adds one cell's five moments at `at`. */
+function addMoments(perLevel: Float64Array, at: number, w: number, r: number, g: number, b: number, q: number): void {
+  perLevel[at] = (perLevel[at] as number) + w;
+  perLevel[at + 1] = (perLevel[at + 1] as number) + r;
+  perLevel[at + 2] = (perLevel[at + 2] as number) + g;
+  perLevel[at + 3] = (perLevel[at + 3] as number) + b;
+  perLevel[at + 4] = (perLevel[at + 4] as number) + q;
 }
 
 /**
- * Scans an axis's levels lo..hi of a box (sums `sums`) for the cut that beats `best` (score,
+ * Scans an axis's levels lo..hi of a box (its sums at `sums[box]`) for the cut that beats `best` (score,
  * axis, level, lower half's sums; a higher score only, so the lowest level and the first axis
- * win a tie), and zeroes those levels of `perLevel` again. The box's other levels are empty.
+ * win a tie), and zeroes those levels of `perLevel` again. The box's other levels are empty, and
+ * so are many between (a frame's exact colours): an empty level cuts as the one before it, so
+ * it is passed over.
  */
-function bestLevel(perLevel: Float64Array, first: number, axis: number, lo: number, hi: number, sums: Float64Array, lower: Float64Array, best: Float64Array): void {
-  const W = sums[0] as number;
-  const R = sums[1] as number;
-  const G = sums[2] as number;
-  const B = sums[3] as number;
-  lower.fill(0);
+function bestLevel(perLevel: Float64Array, first: number, axis: number, lo: number, hi: number, sums: Float64Array, box: number, best: Float64Array): void {
+  const W = sums[box] as number;
+  const R = sums[box + 1] as number;
+  const G = sums[box + 2] as number;
+  const B = sums[box + 3] as number;
+  let lw = 0;
+  let lr = 0;
+  let lg = 0;
+  let lb = 0;
+  let lq = 0;
   for (let level = lo; level <= hi; level++) {
     const at = (first + level) * 5;
-    for (let t = 0; t < 5; t++) {
-      lower[t] = (lower[t] as number) + (perLevel[at + t] as number);
-      perLevel[at + t] = 0;
-    }
-    const lw = lower[0] as number;
-    if (lw <= 0 || lw >= W) continue;
-    const lr = lower[1] as number;
-    const lg = lower[2] as number;
-    const lb = lower[3] as number;
+    const w = perLevel[at] as number;
+    if (w === 0) continue;
+    lw += w;
+    lr += perLevel[at + 1] as number;
+    lg += perLevel[at + 2] as number;
+    lb += perLevel[at + 3] as number;
+    lq += perLevel[at + 4] as number;
+    perLevel.fill(0, at, at + 5);
+    if (lw >= W) continue;
     const score = (lr * lr + lg * lg + lb * lb) / lw + ((R - lr) ** 2 + (G - lg) ** 2 + (B - lb) ** 2) / (W - lw);
     if (score > (best[0] as number)) {
       best[0] = score;
       best[1] = axis;
       best[2] = level;
-      best.set(lower, 3);
+      best[3] = lw;
+      best[4] = lr;
+      best[5] = lg;
+      best[6] = lb;
+      best[7] = lq;
     }
   }
 }
