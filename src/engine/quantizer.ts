@@ -787,21 +787,36 @@ class SortedEntries {
   found = Infinity;
 
   constructor(k: number) {
-    this.order = new Int32Array(k);
+    this.order = Int32Array.from({ length: k }, (_, j) => j);
     this.sortedR = new Float64Array(k);
     this.sortedG = new Float64Array(k);
     this.sortedB = new Float64Array(k);
   }
 
-  /** Sorts the entries anew; `channel(j, c)` is channel c (0 R, 1 G, 2 B) of entry j. */
+  /**
+   * Sorts the entries anew; `channel(j, c)` is channel c (0 R, 1 G, 2 B) of entry j. An
+   * insertion sort from the last order, by red then index: k-means' means move little from one
+   * round to the next, so it is nearly sorted already (Int32Array.sort with a comparator called
+   * two closures a comparison).
+   */
   sortBy(channel: (j: number, c: number) => number): void {
-    const { order } = this;
+    const { order, sortedR } = this;
     const k = order.length;
-    for (let j = 0; j < k; j++) order[j] = j;
-    order.sort((x, y) => channel(x, 0) - channel(y, 0) || x - y);
+    for (let i = 0; i < k; i++) sortedR[i] = channel(order[i] as number, 0);
+    for (let i = 1; i < k; i++) {
+      const j = order[i] as number;
+      const red = sortedR[i] as number;
+      let at = i - 1;
+      while (at >= 0 && ((sortedR[at] as number) > red || ((sortedR[at] as number) === red && (order[at] as number) > j))) {
+        order[at + 1] = order[at] as number;
+        sortedR[at + 1] = sortedR[at] as number;
+        at--;
+      }
+      order[at + 1] = j;
+      sortedR[at + 1] = red;
+    }
     for (let i = 0; i < k; i++) {
       const j = order[i] as number;
-      this.sortedR[i] = channel(j, 0);
       this.sortedG[i] = channel(j, 1);
       this.sortedB[i] = channel(j, 2);
     }
