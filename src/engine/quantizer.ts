@@ -333,12 +333,7 @@ function addLevels(cells: GridCells, order: Int32Array, start: number, end: numb
     addMoments(perLevel, (side + lg) * 5, w[i] as number, r[i] as number, g[i] as number, b[i] as number, q[i] as number);
     addMoments(perLevel, (2 * side + lb) * 5, w[i] as number, r[i] as number, g[i] as number, b[i] as number, q[i] as number);
   }
-  range[0] = r0;
-  range[1] = r1;
-  range[2] = g0;
-  range[3] = g1;
-  range[4] = b0;
-  range[5] = b1;
+  range.set([r0, r1, g0, g1, b0, b1]);
 }
 
 /** Adds one cell's five moments at `at`. */
