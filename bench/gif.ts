@@ -1,6 +1,6 @@
 /**
  * The GIF benchmark (issue 13): quality at equal size against gifski and the FFmpeg 5.1
- * palettegen/paletteuse recipe, and speed against the recipe on a 1080p job.
+ * palettegen/paletteuse recipe, and speed against the recipe on a 1080p job and by length.
  *
  * Quality: three kinds of content made here with Debian's ffmpeg (GIF_SETS), each 48 PNG frames
  * at the GIF's size (640x360), so every encoder reads the same pixels:
@@ -21,6 +21,8 @@
  *
  * Speed: 300 PNGs of 1920x1080 (the stitch benchmark's testsrc2 frames) to a 640 px GIF, the
  * flipbook command against `ffmpeg -i f_%05d.png -vf "scale=640:-2,split[a][b];[a]palettegen[p];[b][p]paletteuse"`.
+ * Length rows (benchLengths): the flat and alpha sets at 1, 48 and 192 frames, both at their
+ * defaults, for the start-up and the cost a frame of each.
  *
  * gifski (npm `gifski`, AGPL) is a devDependency used only here, as a separate program.
  */
@@ -103,6 +105,7 @@ export interface SpeedRow {
 export interface GifBench {
   sets: GifSetResult[];
   speed: SpeedRow[];
+  lengths: LengthRow[];
   markdown: string;
 }
 
@@ -114,15 +117,15 @@ async function ffmpeg(args: readonly string[]): Promise<string> {
 const frameInput = (dir: string): string[] => ['-framerate', String(FPS), '-start_number', '1', '-i', join(dir, 'frame_%d.png')];
 const framePaths = (dir: string): string[] => Array.from({ length: FRAMES }, (_, i) => join(dir, `frame_${i + 1}.png`));
 
-/** Makes a set's frames once (into a .partial folder renamed when complete). */
-async function frames(set: FrameSet, log: (l: string) => void): Promise<string> {
-  const dir = join(WORK, `frames-${set.name}`);
-  if (existsSync(join(dir, `frame_${FRAMES}.png`))) return dir;
-  log(`Making ${FRAMES} frames of ${set.name} (once)...`);
+/** Makes a set's first `count` frames once (into a .partial folder renamed when complete), in `frames-<name>` or `<prefix>-<name>`. */
+async function frames(set: FrameSet, log: (l: string) => void, count = FRAMES, prefix = 'frames'): Promise<string> {
+  const dir = join(WORK, `${prefix}-${set.name}`);
+  if (existsSync(join(dir, `frame_${count}.png`))) return dir;
+  log(`Making ${count} frames of ${set.name} (once)...`);
   const partial = `${dir}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
-  await ffmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', set.graph, '-frames:v', String(FRAMES), join(partial, 'frame_%d.png')]);
+  await ffmpeg(['-loglevel', 'error', '-f', 'lavfi', '-i', set.graph, '-frames:v', String(count), join(partial, 'frame_%d.png')]);
   await rm(dir, { recursive: true, force: true });
   await rename(partial, dir);
   return dir;
@@ -290,7 +293,84 @@ async function benchSpeed(bin: string, runs: number, gifskiSpeed: boolean, log: 
   return rows;
 }
 
-export async function benchGif(opts: { runs: number; log: (l: string) => void; sets?: readonly FrameSet[]; speed?: boolean; gifskiSpeed?: boolean }): Promise<GifBench> {
+/**
+ * The length rows: how the time grows with the number of frames, flipbook against the recipe, both
+ * at their defaults. A start-up costs flipbook more (Node, its bundle and node-av, and code V8 has
+ * yet to optimise: the first frame is coded cold), so short GIFs show it and long ones show the
+ * cost a frame. The flat and alpha sets again, LENGTHS[i] frames each in a folder of its own; the
+ * flat set's window wraps round (every frame moves, as in the 48 of the quality set).
+ */
+export const LENGTHS = [1, 48, 192] as const;
+const LENGTH_SETS: readonly FrameSet[] = GIF_SETS.filter((set) => set.name !== 'photo').map((set) =>
+  set.name === 'flat' ? { ...set, graph: set.graph.replace("x='40+n*6'", "x='40+mod(n*6,360)'") } : set,
+);
+
+export interface LengthRow {
+  set: string;
+  frames: number;
+  flipbook: Sample;
+  recipe: Sample;
+}
+
+async function benchLengths(bin: string, runs: number, log: (l: string) => void): Promise<LengthRow[]> {
+  const out = join(WORK, 'lengths');
+  await mkdir(out, { recursive: true });
+  const jobs: { set: string; frames: number; flipbook: [string, string[]]; recipe: [string, string[]] }[] = [];
+  for (const set of LENGTH_SETS) {
+    for (const count of LENGTHS) {
+      const dir = await frames(set, log, count, `length-${count}`);
+      const gif = (who: string): string => join(out, `${set.name}-${count}-${who}.gif`);
+      jobs.push({
+        set: set.name,
+        frames: count,
+        flipbook: [process.execPath, [bin, 'stitch', `${relative(ROOT, dir)}/`, '--fps', String(FPS), '-o', gif('flipbook'), '-y', '--quiet']],
+        recipe: [FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...frameInput(dir), '-vf', 'split[a][b];[a]palettegen[p];[b][p]paletteuse', gif('recipe')]],
+      });
+    }
+  }
+  log(`\nGIF time by length: ${LENGTHS.join(', ')} frames of ${LENGTH_SETS.map((s) => s.name).join(' and ')}, ${runs} interleaved run(s)`);
+  const samples = jobs.map(() => ({ flipbook: [] as Sample[], recipe: [] as Sample[] }));
+  for (let r = 0; r < runs; r++) {
+    for (const [i, job] of jobs.entries()) {
+      const f = await timed(...job.flipbook);
+      const e = await timed(...job.recipe);
+      samples[i]?.flipbook.push(f);
+      samples[i]?.recipe.push(e);
+      log(`  ${job.set} ${job.frames}: flipbook ${f.wall.toFixed(2)} s, recipe ${e.wall.toFixed(2)} s`);
+    }
+  }
+  return jobs.map((job, i) => ({ set: job.set, frames: job.frames, flipbook: medianSample(samples[i]?.flipbook ?? []), recipe: medianSample(samples[i]?.recipe ?? []) }));
+}
+
+/** The length rows as a table, and per set the start and the cost a frame of each (from the shortest and the longest row). */
+export function lengthMarkdown(rows: readonly LengthRow[], runs: number): string[] {
+  const lines = [
+    '',
+    `### Time by length: flipbook against the recipe, both at their defaults (medians of ${runs} interleaved runs)`,
+    '',
+    '| set | frames | flipbook wall | recipe wall | flipbook / recipe |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.set} | ${r.frames} | ${r.flipbook.wall.toFixed(2)} s | ${r.recipe.wall.toFixed(2)} s | ${(r.flipbook.wall / r.recipe.wall).toFixed(2)} |`),
+    '',
+  ];
+  for (const set of new Set(rows.map((r) => r.set))) {
+    const mine = rows.filter((r) => r.set === set).sort((a, b) => a.frames - b.frames);
+    const first = mine[0];
+    const last = mine[mine.length - 1];
+    if (!first || !last || last.frames === first.frames) continue;
+    const span = last.frames - first.frames;
+    const perF = (last.flipbook.wall - first.flipbook.wall) / span;
+    const perR = (last.recipe.wall - first.recipe.wall) / span;
+    const cross = perF < perR ? Math.ceil(first.frames + (first.flipbook.wall - first.recipe.wall) / (perR - perF)) : undefined;
+    lines.push(
+      `- ${set}: a ${first.frames}-frame GIF takes ${first.flipbook.wall.toFixed(2)} s against ${first.recipe.wall.toFixed(2)} s; each further frame ${(perF * 1000).toFixed(1)} ms against ${(perR * 1000).toFixed(1)} ms` +
+        (cross === undefined ? ': flipbook stays above the recipe at every length.' : cross <= first.frames ? ': flipbook is at or below the recipe at every length.' : `: flipbook reaches the recipe at about ${cross} frames.`),
+    );
+  }
+  return lines;
+}
+
+export async function benchGif(opts: { runs: number; log: (l: string) => void; sets?: readonly FrameSet[]; speed?: boolean; gifskiSpeed?: boolean; lengths?: boolean }): Promise<GifBench> {
   requireTools('GIF');
   if (!existsSync(GIFSKI)) throw new Error(`${GIFSKI} is missing: npm ci installs the gifski devDependency`);
   const { bin } = await builtFlipbook(opts.log);
@@ -299,6 +379,7 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void; s
   const sets: GifSetResult[] = [];
   for (const set of opts.sets ?? GIF_SETS) sets.push(await benchSet(set, bin, opts.runs, opts.log));
   const speed = opts.speed === false ? [] : await benchSpeed(bin, opts.runs, opts.gifskiSpeed ?? false, opts.log);
+  const lengths = opts.lengths === false ? [] : await benchLengths(bin, opts.runs, opts.log);
   const recipe = speed.find((s) => s.encoder.startsWith('ffmpeg'));
   const header = ['| encoder | setting | bytes | SSIM | PSNR | wall | CPU |', '| --- | --- | --- | --- | --- | --- | --- |'];
   const markdown = [
@@ -329,19 +410,20 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void; s
           ...speed.map((s) => `| ${s.encoder} | ${s.median.wall.toFixed(2)} s (${s.samples.map((x) => x.wall.toFixed(1)).join(', ')}) | ${s.median.cpu.toFixed(2)} s | ${mb(s.median.rss)} | ${(s.bytes / 1e6).toFixed(2)} MB | ${recipe ? (s.median.wall / recipe.median.wall).toFixed(2) : ''} |`),
         ]
       : []),
+    ...(lengths.length ? lengthMarkdown(lengths, opts.runs) : []),
     '',
   ].join('\n');
-  return { sets, speed, markdown };
+  return { sets, speed, lengths, markdown };
 }
 
 export { median };
 
-// `npx tsx bench/gif.ts [--runs N] [--sets photo,flat] [--no-speed] [--gifski-speed]`: this benchmark alone.
+// `npx tsx bench/gif.ts [--runs N] [--sets photo,flat] [--no-speed] [--no-lengths] [--gifski-speed]`: this benchmark alone.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, sets: { type: 'string' }, 'no-speed': { type: 'boolean', default: false }, 'gifski-speed': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, sets: { type: 'string' }, 'no-speed': { type: 'boolean', default: false }, 'no-lengths': { type: 'boolean', default: false }, 'gifski-speed': { type: 'boolean', default: false } } });
   const names = values.sets?.split(',');
   const log = (l: string): void => console.log(l);
-  benchGif({ runs: Number(values.runs), log, sets: names ? GIF_SETS.filter((s) => names.includes(s.name)) : GIF_SETS, speed: !values['no-speed'], gifskiSpeed: values['gifski-speed'] })
+  benchGif({ runs: Number(values.runs), log, sets: names ? GIF_SETS.filter((s) => names.includes(s.name)) : GIF_SETS, speed: !values['no-speed'], lengths: !values['no-lengths'], gifskiSpeed: values['gifski-speed'] })
     .then((r) => log(`\n${r.markdown}`))
     .catch((error: unknown) => {
       console.error(error);
