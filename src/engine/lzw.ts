@@ -51,12 +51,22 @@ function probe(stamps: Int32Array, key: number, stamp: number, gen: number): num
  * dictionary is an open-addressing hash table of (prefix code, next index) keys, each valid
  * only when stamped with the current generation, so a clear costs nothing. (A direct table of
  * 4096 x 256 entries, 6 MB, was a cache miss a pixel: 40% slower.)
+ *
+ * Runs of one index (a transparent area, a flat colour) skip the table: the codes of an index
+ * repeated 2, 3, ... times are kept in a list per index too (`runs`), and where a new string
+ * starts on a run it follows the repetitions the dictionary knows with one comparison a pixel.
+ * The dictionary's entries and the codes written are the same as without the lists.
  */
 export class LzwEncoder {
   /** Per slot: generation << 20 | key, where key = prefix << 8 | index (20 bits). */
   private readonly stamps = new Int32Array(1 << HASH_BITS);
   private readonly codes = new Int16Array(1 << HASH_BITS);
   private generation = 0;
+  /** Per index k: runs[k][r] is the code of k repeated r times (2 <= r <= runKnown[k]), of generation runGeneration[k]. */
+  private readonly runs: (Int16Array | undefined)[] = [];
+  /** Per index: the most repetitions of it the dictionary holds (1: the index alone), if runGeneration is the current one. */
+  private readonly runKnown = new Int32Array(256);
+  private readonly runGeneration = new Int32Array(256);
   private out = new Uint8Array(1 << 16);
   /** encode's codes before packing: width << 16 | code. */
   private sent = new Uint32Array(1 << 16);
@@ -86,7 +96,13 @@ export class LzwEncoder {
     let gen = this.nextGeneration();
     sent[m++] = (size << 16) | clearCode;
     const length = indices.length;
+    const { runs, runKnown, runGeneration } = this;
+    // Each string starts as `runOf` repeated `run` times; while no other index has been added to
+    // it, prefix is still `runEnd`, that run's code.
     let prefix = length > 0 ? (indices[0] as number) : -1;
+    let runOf = prefix;
+    let run = 1;
+    let runEnd = prefix;
     for (let i = 1; i < length; i++) {
       const k = indices[i] as number;
       const key = (prefix << 8) | k;
@@ -121,10 +137,28 @@ export class LzwEncoder {
         size = minCode + 1;
       } else {
         if (nextCode >= 1 << size) size++;
+        // The string was a run of k, as long as the dictionary knew: one longer goes on the list too.
+        if (prefix === runEnd && k === runOf && run === (runGeneration[k] === gen ? runKnown[k] : 1)) {
+          const list = (runs[k] ??= new Int16Array(4096));
+          list[run + 1] = nextCode;
+          runKnown[k] = run + 1;
+          runGeneration[k] = gen;
+        }
         stamps[~slot] = stamp;
         codes[~slot] = nextCode++;
       }
-      prefix = k;
+      // A new string from k, along the repetitions of k the dictionary knows.
+      runOf = k;
+      run = 1;
+      // (Past the end, indices[i + 1] is undefined.)
+      if (indices[i + 1] === k) {
+        const known = runGeneration[k] === gen ? (runKnown[k] as number) : 1;
+        while (run < known && i + 1 < length && indices[i + 1] === k) {
+          run++;
+          i++;
+        }
+      }
+      prefix = runEnd = run > 1 ? ((runs[k] as Int16Array)[run] as number) : k;
     }
     if (prefix >= 0) {
       sent[m++] = (size << 16) | prefix;
@@ -163,6 +197,7 @@ export class LzwEncoder {
     // 11 bits of generation beside the 20-bit key, never 0 (the empty slots').
     if (this.generation === 0x7ff) {
       this.stamps.fill(0);
+      this.runGeneration.fill(0);
       this.generation = 0;
     }
     return ++this.generation;
