@@ -82,6 +82,25 @@ export function fitFiltersFromAny(w: number, h: number, fit: FitMode, padColour:
   return ['scale=in_color_matrix=auto:in_range=auto:flags=bicubic+full_chroma_int', 'format=gbrap', ...fitFilters(w, h, fit, padColour)];
 }
 
+/**
+ * Whether buildFilterChain would leave the picture's pixels as they are: an RGBA source already
+ * upright at the output size, into RGBA with alpha kept (a canvas frame, a same-size RGBA PNG
+ * into an animation). The chain would then only tag the colours (COLOUR_TAGS); the normalise
+ * stage does that itself and skips the graph's two round trips on the thread pool.
+ */
+export function chainKeepsPixels(source: ChainSource, target: ChainTarget): boolean {
+  return (
+    source.pixelFormat === 'rgba' &&
+    target.pixelFormat === 'rgba' &&
+    !target.flattenAlpha &&
+    source.orientation === 1 &&
+    source.width === target.width &&
+    source.height === target.height &&
+    target.fitWidth === target.width &&
+    target.fitHeight === target.height
+  );
+}
+
 /** Returns a graph description with one input pad `[in]` and one output `[out]`. */
 export function buildFilterChain(source: ChainSource, target: ChainTarget): string {
   const steps: string[] = [];

@@ -1,5 +1,7 @@
 import { FlipbookError } from '../errors.js';
-import { type ChainTarget, buildFilterChain } from './filter-chain.js';
+import { AVCOL_PRI_BT709, AVCOL_RANGE_MPEG, AVCOL_SPC_BT709, AVCOL_TRC_BT709 } from 'node-av/constants';
+
+import { type ChainTarget, buildFilterChain, chainKeepsPixels } from './filter-chain.js';
 import { GraphCache, SimpleGraph, graphKey, pictureInput } from './filter-graph.js';
 import { Picture } from './picture.js';
 
@@ -22,13 +24,19 @@ export class Normaliser {
 
   /** Takes ownership of `input` (releases it) and returns the normalised picture. */
   async process(input: Picture, orientation: number): Promise<Picture> {
+    const { frame } = input;
+    const source = { width: frame.width, height: frame.height, pixelFormat: input.pixelFormat, hasAlpha: input.hasAlpha, orientation };
+    if (chainKeepsPixels(source, this.target)) {
+      // The chain's setparams, without the graph.
+      frame.colorSpace = AVCOL_SPC_BT709;
+      frame.colorPrimaries = AVCOL_PRI_BT709;
+      frame.colorTrc = AVCOL_TRC_BT709;
+      frame.colorRange = AVCOL_RANGE_MPEG;
+      return input;
+    }
     try {
-      const { frame } = input;
       const entry = await this.graphs.get(graphKey(frame, String(orientation)), async () => {
-        const description = buildFilterChain(
-          { width: frame.width, height: frame.height, pixelFormat: input.pixelFormat, hasAlpha: input.hasAlpha, orientation },
-          this.target,
-        );
+        const description = buildFilterChain(source, this.target);
         return { graph: await SimpleGraph.create(description, pictureInput(frame)), pictures: 0n };
       });
       // Each graph counts its own pictures one a second from 0, the clock of the background it

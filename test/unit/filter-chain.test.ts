@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { type ChainSource, type ChainTarget, ORIENTATION_FILTERS, buildFilterChain } from '../../src/engine/filter-chain.js';
+import { type ChainSource, type ChainTarget, ORIENTATION_FILTERS, buildFilterChain, chainKeepsPixels } from '../../src/engine/filter-chain.js';
 
 const RGB: ChainSource = { width: 320, height: 240, pixelFormat: 'rgb24', hasAlpha: false, orientation: 1 };
 const TARGET: ChainTarget = { fitWidth: 320, fitHeight: 240, width: 320, height: 240, fit: 'contain', background: '0x000000', pixelFormat: 'yuv420p', flattenAlpha: true };
@@ -77,5 +77,34 @@ describe('buildFilterChain', () => {
     const cover = steps(buildFilterChain({ ...RGB, width: 640, height: 360 }, { ...keep, fit: 'cover' }));
     assert.deepEqual(cover.slice(0, 2), ['scale=320:240:force_original_aspect_ratio=increase', 'crop=320:240'], 'no padding: no early alpha');
     assert.ok(cover.includes('format=rgba'), 'RGBA at the end');
+  });
+});
+
+describe('chainKeepsPixels', () => {
+  const RGBA: ChainSource = { ...RGB, pixelFormat: 'rgba', hasAlpha: true };
+  const KEEP: ChainTarget = { ...TARGET, pixelFormat: 'rgba', flattenAlpha: false };
+  /** The only chain the normalise stage may skip: RGBA to RGBA with nothing but the tags (test/normaliser.test.ts runs it). */
+  const IDENTITY = ['format=rgba', 'scale=out_color_matrix=bt709:out_range=tv:flags=bicubic', 'format=rgba', TAGS];
+
+  it('holds for an upright RGBA picture at the output size into RGBA, whose chain only tags it', () => {
+    assert.equal(chainKeepsPixels(RGBA, KEEP), true);
+    assert.equal(buildFilterChain(RGBA, KEEP), `[in]${IDENTITY.join(',')}[out]`);
+  });
+
+  it('fails wherever the chain would change a pixel, and agrees with the chain on every variant', () => {
+    const sources: ChainSource[] = [RGBA, RGB, { ...RGBA, pixelFormat: 'bgra' }, { ...RGBA, pixelFormat: 'rgba64le' }, { ...RGBA, pixelFormat: 'yuva420p' }, { ...RGBA, orientation: 2 }, { ...RGBA, orientation: 6 }, { ...RGBA, width: 321 }, { ...RGBA, height: 120 }];
+    const targets: ChainTarget[] = [KEEP, { ...KEEP, flattenAlpha: true }, { ...KEEP, pixelFormat: 'rgb24' }, { ...KEEP, pixelFormat: 'yuva420p' }, { ...KEEP, fitWidth: 319 }, { ...KEEP, width: 322, fitWidth: 322 }, { ...KEEP, fit: 'cover' }];
+    let kept = 0;
+    for (const source of sources) {
+      for (const target of targets) {
+        const chain = buildFilterChain(source, target);
+        // format=rgba converts any other source (BGRA gets this very chain).
+        const only = source.pixelFormat === 'rgba' && chain === `[in]${IDENTITY.join(',')}[out]`;
+        assert.equal(chainKeepsPixels(source, target), only, `${JSON.stringify(source)} into ${JSON.stringify(target)}: ${chain}`);
+        if (only) kept++;
+      }
+    }
+    // The first source into the first and the cover target (same size: nothing to cover).
+    assert.equal(kept, 2);
   });
 });
