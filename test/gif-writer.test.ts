@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { GifWriter } from '../src/engine/gif-writer.js';
 import { createWriter, stitch } from '../src/index.js';
 import { loopCount, paintRgba, readAnimation } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
@@ -134,6 +135,51 @@ describe('GIF writer', () => {
         if (n > 0) assert.ok(changedMoving > 500, `${name}, frame ${n}: the moving half did change (${changedMoving} pixels)`);
       }
       referenceDecodes(t, out);
+    }
+  });
+
+  it('passes over rows the same as the frame before and writes what comparing every pixel writes, with and without a tolerance', async (t) => {
+    const dir = await tempDir(t);
+    const W = 48;
+    const H = 40;
+    // Rows 0-9 still; 10-19 drift by 3 levels every other frame (within a tolerance of 4 once,
+    // past it twice) and hold between; 20-29 swap between two contents (the same as two frames
+    // before, never as the last); 30-39 a bar that moves every frame. Rows are padded (a stride
+    // past the width), the padding different in every frame.
+    const stride = W * 4 + 12;
+    const frame = (n: number): Uint8Array => {
+      const data = new Uint8Array(stride * H).fill(n * 21);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          let rgb: [number, number, number] = [20 + x * 4, 30 + y * 5, 120];
+          if (y >= 10 && y < 20) rgb = [40 + x * 3 + 3 * (n >> 1), 90 + y, 60 + 3 * (n >> 1)];
+          if (y >= 20 && y < 30) rgb = n % 2 ? [200 - x, 20 + y, 90] : [x * 2, 150, 30 + y];
+          if (y >= 30) rgb = Math.abs(x - n * 4) < 5 ? [250, 250, 20] : [10, 10, 10 + y];
+          data.set([...rgb, 255], y * stride + x * 4);
+        }
+      }
+      return data;
+    };
+    const frames = Array.from({ length: 12 }, (_, n) => frame(n));
+    const colors = new Uint8Array(64 * 3).map((_, i) => (i * 37 + (i % 3) * 71) & 255);
+    for (const tolerance of [0, 4]) {
+      const written: Buffer[] = [];
+      for (const compareAll of [false, true]) {
+        const file = join(dir, `rows-${tolerance}-${compareAll}.gif`);
+        const writer = await GifWriter.open({ file, width: W, height: H, loop: 0, colors, alpha: false, dither: 'floyd_steinberg', tolerance, threads: false });
+        for (const data of frames) {
+          // The same references again: the writer no longer knows the rows compared last, so it compares every pixel.
+          if (compareAll) writer.primeReferences(writer.references());
+          await writer.write({ data, width: W, height: H, stride }, 10);
+        }
+        await writer.finish();
+        written.push(await readFile(file));
+      }
+      const [skipping, full] = written as [Buffer, Buffer];
+      assert.ok(skipping.equals(full), `tolerance ${tolerance}: the same file as comparing every pixel (${skipping.length} against ${full.length} bytes)`);
+      const back = await readAnimation(join(dir, `rows-${tolerance}-false.gif`));
+      assert.equal(back.frames.length, 12);
+      referenceDecodes(t, join(dir, `rows-${tolerance}-false.gif`));
     }
   });
 

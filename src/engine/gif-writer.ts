@@ -107,6 +107,15 @@ export class GifWriter {
    */
   private readonly reference: Uint32Array;
   private readonly drawn: Uint8Array;
+  /**
+   * Without transparency, the rows of the frame compared last (packed, width x 4 bytes a row;
+   * made at the first frame), when `lastKnown`. A row the same there cannot change a reference
+   * (each of its pixels was then either taken as drawn or found within the tolerance of its
+   * reference, and nothing else changes references without transparency), so changedRect passes
+   * over it with one memcmp: a screen recording's still rows cost next to nothing.
+   */
+  private last: Buffer | undefined;
+  private lastKnown = false;
   /** The frame written last, held until the next one says how it must be disposed of. */
   private pending: HeldFrame | undefined;
   /** Buffers of jobs coded, for the next frames: [pixels, mask]. */
@@ -182,6 +191,10 @@ export class GifWriter {
     const words = pictureWords(picture);
     const rowWords = picture.stride >> 2;
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.reference[y * width + x] = (words[y * rowWords + x] as number) & RGB_MASK;
+    // Every reference is now this picture's colour: its rows are the last compared.
+    const last = (this.last ??= Buffer.alloc(width * height * 4));
+    for (let y = 0; y < height; y++) last.set(picture.data.subarray(y * picture.stride, y * picture.stride + width * 4), y * width * 4);
+    this.lastKnown = true;
   }
 
   /**
@@ -207,6 +220,7 @@ export class GifWriter {
   primeReferences(references: Uint32Array): void {
     if (references.length !== this.reference.length) throw new RangeError(`${references.length} references for ${this.reference.length} pixels`);
     this.reference.set(references);
+    this.lastKnown = false;
   }
 
   /**
@@ -385,8 +399,17 @@ export class GifWriter {
     let x1 = 0;
     let y1 = 0;
     const rowWords = stride >> 2;
+    const rowBytes = width * 4;
+    const lastRows = alpha ? undefined : (this.last ??= Buffer.alloc(rowBytes * height));
+    const known = this.lastKnown;
+    const bytes = Buffer.from(picture.data.buffer, picture.data.byteOffset, picture.data.byteLength);
     for (let y = 0; y < height; y++) {
       const row = y * rowWords;
+      if (lastRows) {
+        // The row as last compared: nothing in it can have changed.
+        if (known && lastRows.compare(bytes, y * stride, y * stride + rowBytes, y * rowBytes, (y + 1) * rowBytes) === 0) continue;
+        lastRows.set(bytes.subarray(y * stride, y * stride + rowBytes), y * rowBytes);
+      }
       const p0 = y * width;
       let first = -1;
       let last = -1;
@@ -414,6 +437,7 @@ export class GifWriter {
       }
     }
     this.marked = marked;
+    if (lastRows) this.lastKnown = true;
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
   }
 
