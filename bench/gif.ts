@@ -22,7 +22,8 @@
  * Speed: 300 PNGs of 1920x1080 (the stitch benchmark's testsrc2 frames) to a 640 px GIF, the
  * flipbook command against `ffmpeg -i f_%05d.png -vf "scale=640:-2,split[a][b];[a]palettegen[p];[b][p]paletteuse"`.
  * Length rows (benchLengths): the flat and alpha sets at 1, 48 and 192 frames, both at their
- * defaults, for the start-up and the cost a frame of each.
+ * defaults, for the start-up and the cost a frame of each; at 48 and 192 frames also the library
+ * called again in one process (warm: what a notebook or a service pays after the first call).
  *
  * gifski (npm `gifski`, AGPL) is a devDependency used only here, as a separate program.
  */
@@ -308,12 +309,36 @@ export interface LengthRow {
   frames: number;
   flipbook: Sample;
   recipe: Sample;
+  /** The library called WARM_CALLS times in one process: the last calls (code V8 has optimised), wall and CPU of one call. */
+  warm?: Sample | undefined;
+}
+
+/** Lengths with a warm row: the library's third call in one process (calls 1 and 2 warm V8 up). */
+const WARM_LENGTHS: readonly number[] = [48, 192];
+const WARM_CALLS = 3;
+
+/**
+ * A child process that calls the built library's stitch `calls` times on one folder and prints
+ * each call's wall and CPU seconds (process.cpuUsage: every thread of the process) as JSON.
+ */
+function warmChild(dir: string, gif: string, calls: number): [string, string[]] {
+  const code = [
+    `const { stitch } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'index.js')).href)});`,
+    'const out = [];',
+    `for (let i = 0; i < ${calls}; i++) {`,
+    '  const t = performance.now(); const c = process.cpuUsage();',
+    `  await stitch(${JSON.stringify(`${dir}/`)}, ${JSON.stringify(gif)}, { fps: ${FPS}, overwrite: true });`,
+    '  const u = process.cpuUsage(c); out.push({ wall: (performance.now() - t) / 1000, cpu: (u.user + u.system) / 1e6 });',
+    '}',
+    'console.log(JSON.stringify(out));',
+  ].join('\n');
+  return [process.execPath, ['--input-type=module', '-e', code]];
 }
 
 async function benchLengths(bin: string, runs: number, log: (l: string) => void): Promise<LengthRow[]> {
   const out = join(WORK, 'lengths');
   await mkdir(out, { recursive: true });
-  const jobs: { set: string; frames: number; flipbook: [string, string[]]; recipe: [string, string[]] }[] = [];
+  const jobs: { set: string; frames: number; flipbook: [string, string[]]; recipe: [string, string[]]; warm?: [string, string[]] }[] = [];
   for (const set of LENGTH_SETS) {
     for (const count of LENGTHS) {
       const dir = await frames(set, log, count, `length-${count}`);
@@ -323,21 +348,36 @@ async function benchLengths(bin: string, runs: number, log: (l: string) => void)
         frames: count,
         flipbook: [process.execPath, [bin, 'stitch', `${relative(ROOT, dir)}/`, '--fps', String(FPS), '-o', gif('flipbook'), '-y', '--quiet']],
         recipe: [FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...frameInput(dir), '-vf', 'split[a][b];[a]palettegen[p];[b][p]paletteuse', gif('recipe')]],
+        ...(WARM_LENGTHS.includes(count) ? { warm: warmChild(dir, gif('warm'), WARM_CALLS) } : {}),
       });
     }
   }
   log(`\nGIF time by length: ${LENGTHS.join(', ')} frames of ${LENGTH_SETS.map((s) => s.name).join(' and ')}, ${runs} interleaved run(s)`);
-  const samples = jobs.map(() => ({ flipbook: [] as Sample[], recipe: [] as Sample[] }));
+  const samples = jobs.map(() => ({ flipbook: [] as Sample[], recipe: [] as Sample[], warm: [] as Sample[] }));
   for (let r = 0; r < runs; r++) {
     for (const [i, job] of jobs.entries()) {
       const f = await timed(...job.flipbook);
       const e = await timed(...job.recipe);
       samples[i]?.flipbook.push(f);
       samples[i]?.recipe.push(e);
-      log(`  ${job.set} ${job.frames}: flipbook ${f.wall.toFixed(2)} s, recipe ${e.wall.toFixed(2)} s`);
+      let warm = '';
+      if (job.warm) {
+        const calls = JSON.parse((await run(...job.warm)).stdout) as { wall: number; cpu: number }[];
+        const last = calls[calls.length - 1];
+        if (!last || calls.length !== WARM_CALLS) throw new Error(`The warm child reported ${calls.length} calls, not ${WARM_CALLS}`);
+        samples[i]?.warm.push({ ...last, rss: 0 });
+        warm = `, library calls ${calls.map((c) => c.wall.toFixed(2)).join(' / ')} s`;
+      }
+      log(`  ${job.set} ${job.frames}: flipbook ${f.wall.toFixed(2)} s, recipe ${e.wall.toFixed(2)} s${warm}`);
     }
   }
-  return jobs.map((job, i) => ({ set: job.set, frames: job.frames, flipbook: medianSample(samples[i]?.flipbook ?? []), recipe: medianSample(samples[i]?.recipe ?? []) }));
+  return jobs.map((job, i) => ({
+    set: job.set,
+    frames: job.frames,
+    flipbook: medianSample(samples[i]?.flipbook ?? []),
+    recipe: medianSample(samples[i]?.recipe ?? []),
+    warm: samples[i]?.warm.length ? medianSample(samples[i]?.warm ?? []) : undefined,
+  }));
 }
 
 /** The length rows as a table, and per set the start and the cost a frame of each (from the shortest and the longest row). */
@@ -346,9 +386,15 @@ export function lengthMarkdown(rows: readonly LengthRow[], runs: number): string
     '',
     `### Time by length: flipbook against the recipe, both at their defaults (medians of ${runs} interleaved runs)`,
     '',
-    '| set | frames | flipbook wall | recipe wall | flipbook / recipe |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.set} | ${r.frames} | ${r.flipbook.wall.toFixed(2)} s | ${r.recipe.wall.toFixed(2)} s | ${(r.flipbook.wall / r.recipe.wall).toFixed(2)} |`),
+    `The command is a fresh process each time. "Library, warm": the built library's \`stitch\` called ${WARM_CALLS} times in one process (as a notebook or a service calls it), the last call's wall and CPU (every thread).`,
+    '',
+    '| set | frames | flipbook command wall (CPU) | recipe wall (CPU) | command / recipe | library, warm: wall (CPU) | warm / recipe |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.set} | ${r.frames} | ${r.flipbook.wall.toFixed(2)} s (${r.flipbook.cpu.toFixed(2)} s) | ${r.recipe.wall.toFixed(2)} s (${r.recipe.cpu.toFixed(2)} s) | ${(r.flipbook.wall / r.recipe.wall).toFixed(2)} | ` +
+        (r.warm ? `${r.warm.wall.toFixed(2)} s (${r.warm.cpu.toFixed(2)} s) | ${(r.warm.wall / r.recipe.wall).toFixed(2)} |` : ' | |'),
+    ),
     '',
   ];
   for (const set of new Set(rows.map((r) => r.set))) {
