@@ -138,6 +138,78 @@ describe('GIF writer', () => {
     }
   });
 
+  it('dithers as a plain reference does: Floyd-Steinberg and Sierra-2-4A to the integer, with a coarse and a fine palette', async (t) => {
+    const dir = await tempDir(t);
+    const W = 96;
+    const H = 64;
+    const next = random(21);
+    // Grey ramps with a little colour in each channel (up to 3 levels), and a colour gradient.
+    const data = new Uint8Array(W * H * 4);
+    for (let p = 0; p < W * H; p++) {
+      const x = p % W;
+      const y = Math.floor(p / W);
+      const grey = y < H / 2 ? (x * 3 + y) % 256 : -1;
+      const channel = (base: number): number => Math.min(255, Math.max(0, base + Math.floor(next() * 7) - 3));
+      data.set(grey >= 0 ? [channel(grey), channel(grey), channel(grey), 255] : [channel(x * 2 + 30), channel(y * 3 + 20), channel(180 - x + y), 255], p * 4);
+    }
+    // Distinct colours, so a shown colour names its index. Greys 6 to 32 levels apart: errors from
+    // a few levels to some 20, across each share's last zero (7/16 and 1/2 at 2, 5/16 at 3, 1/4 at
+    // 3, 3/16 at 5, 1/16 at 15), and entries close enough that a share of one level moves a pixel
+    // to another; a coarse colour grid: errors of tens of levels.
+    const greys = (step: number): Uint8Array => Uint8Array.from(Array.from({ length: Math.floor(255 / step) + 1 }, (_, i) => i * step).flatMap((v) => [v, v, v]));
+    const grid = (steps: number): Uint8Array => {
+      const out: number[] = [];
+      for (let r = 0; r < steps; r++) for (let g = 0; g < steps; g++) for (let b = 0; b < steps; b++) out.push(Math.round((r * 255) / (steps - 1)), Math.round((g * 255) / (steps - 1)), Math.round((b * 255) / (steps - 1)));
+      return Uint8Array.from(out);
+    };
+    for (const [name, colors] of [
+      ['greys 6 apart', greys(6)],
+      ['greys 10 apart', greys(10)],
+      ['greys 32 apart', greys(32)],
+      ['a colour grid', grid(4)],
+    ] as const) {
+      for (const [dither, shares] of [
+        ['floyd_steinberg', [[1, 0, 7], [-1, 1, 3], [0, 1, 5], [1, 1, 1]]],
+        ['sierra2_4a', [[1, 0, 8], [-1, 1, 4], [0, 1, 4]]],
+      ] as const) {
+        // The reference: whole rows of working colours, each share truncated and clipped at once.
+        const n = colors.length / 3;
+        const work = Int32Array.from({ length: W * H * 3 }, (_, i) => data[Math.floor(i / 3) * 4 + (i % 3)] as number);
+        const expected: number[] = [];
+        for (let p = 0; p < W * H; p++) {
+          const [r, g, b] = [work[p * 3] as number, work[p * 3 + 1] as number, work[p * 3 + 2] as number];
+          let best = 0;
+          let bestD = Infinity;
+          for (let i = 0; i < n; i++) {
+            const d = ((colors[i * 3] as number) - r) ** 2 + ((colors[i * 3 + 1] as number) - g) ** 2 + ((colors[i * 3 + 2] as number) - b) ** 2;
+            if (d < bestD) [best, bestD] = [i, d];
+          }
+          expected.push(best);
+          const x = p % W;
+          const y = Math.floor(p / W);
+          const error = [r - (colors[best * 3] as number), g - (colors[best * 3 + 1] as number), b - (colors[best * 3 + 2] as number)];
+          for (const [dx, dy, weight] of shares) {
+            if (x + dx < 0 || x + dx >= W || y + dy >= H) continue;
+            const q = (p + dy * W + dx) * 3;
+            for (let c = 0; c < 3; c++) work[q + c] = Math.min(255, Math.max(0, (work[q + c] as number) + Math.trunc(((error[c] as number) * weight) / 16)));
+          }
+        }
+        const file = join(dir, `${name}-${dither}.gif`);
+        const writer = await GifWriter.open({ file, width: W, height: H, loop: 0, colors, alpha: false, dither, tolerance: 0, threads: false, localPalettes: false });
+        await writer.write({ data, width: W, height: H, stride: W * 4 }, 10);
+        await writer.finish();
+        const [frame] = (await readAnimation(file)).frames;
+        assert.ok(frame, `${name}, ${dither}: a frame`);
+        let wrong = 0;
+        for (let p = 0; p < W * H; p++) {
+          const i = expected[p] as number;
+          if ([0, 1, 2].some((c) => frame.data[p * 4 + c] !== colors[i * 3 + c])) wrong++;
+        }
+        assert.equal(wrong, 0, `${name}, ${dither}: ${wrong} of ${W * H} pixels differ from the reference's dithering`);
+      }
+    }
+  });
+
   it('passes over rows the same as the frame before and writes what comparing every pixel writes, with and without a tolerance', async (t) => {
     const dir = await tempDir(t);
     const W = 48;
