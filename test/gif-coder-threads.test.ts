@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { CODER_THREADS_AFTER_FRAMES, CoderPool } from '../src/engine/gif-coder-pool.js';
+import { CODER_THREADS, CODER_THREADS_AFTER_FRAMES, CoderPool } from '../src/engine/gif-coder-pool.js';
 import { DRAW, FrameCoder, type FrameCoderSpec, type FrameJob } from '../src/engine/gif-frame-coder.js';
 import { GifWriter, type GifWriterSpec } from '../src/engine/gif-writer.js';
 import { type FlipbookError } from '../src/errors.js';
@@ -145,6 +145,25 @@ describe('GIF coder threads', () => {
     }
   });
 
+  it('keep their threads for the next GIF of the process: none starts, and that GIF is coded with its own palette and dither', { skip: FROM_SOURCE }, async (t) => {
+    const dir = await tempDir(t);
+    const first = await write(join(dir, 'first.gif'), noise(8), { threads: 2 });
+    assert.equal(first.onThreads, 8);
+    const before = CoderPool.started;
+    const scene = gradients(10, false);
+    for (const [name, spec] of [
+      ['sierra, lossy 12', { dither: 'sierra2_4a', lossy: 12 }],
+      ['the defaults', {}],
+    ] as const) {
+      const alone = await write(join(dir, 'alone.gif'), scene, { ...spec, threads: false });
+      const kept = await write(join(dir, 'kept.gif'), scene, { ...spec, threads: 2 });
+      assert.equal(kept.onThreads, 10, name);
+      // CODER_THREADS are kept (one a core, two at most): the rest of the two start anew.
+      assert.equal(CoderPool.started - before, 2 - CODER_THREADS, `${name}: threads started for it`);
+      assert.ok(kept.bytes.equals(alone.bytes), `${name}: the file differs from the writer's alone (${kept.bytes.length} against ${alone.bytes.length} bytes)`);
+    }
+  });
+
   it('by default start for no GIF whose coding costs little in all', async (t) => {
     const dir = await tempDir(t);
     // Three frames: well under CODER_THREADS_AFTER_MS of coding.
@@ -227,8 +246,11 @@ describe('GIF coder threads', () => {
       assert.equal(result.code, 0, `${limit ? 'under ulimit -v' : 'without a limit'}: exit ${result.code} ${result.signal ?? ''} ${result.stderr}`);
       return JSON.parse(result.stdout) as { onThreads: number; bytes: number };
     };
+    const started = Date.now();
     const free = await run('free.gif', false);
     assert.equal(free.onThreads, 12, 'without a limit the frames go to the threads');
+    // Its threads are kept when the GIF is done (for 30 s), but never keep the process alive.
+    assert.ok(Date.now() - started < 15_000, `the process ended ${Date.now() - started} ms after it started`);
     const limited = await run('limited.gif', true);
     assert.equal(limited.onThreads, 0, 'under the limit every frame is coded by the writer');
     assert.ok((await readFile(join(dir, 'limited.gif'))).equals(await readFile(join(dir, 'free.gif'))), 'the same bytes');
