@@ -84,10 +84,12 @@ interface Coder {
  * optimised by then, where a new one is a cold isolate (its first frames cost 5 to 30 times a
  * warm one's). At most CODER_THREADS, unreferenced (they never keep the process alive), ended
  * IDLE_MS after the last GIF that used threads. The next GIF's spec is sent to them first.
- * Measured: the third 192-frame sprite GIF in one process 1.97-2.20 s -> 1.43-1.78 s.
+ * Measured: the third 192-frame sprite GIF in one process 1.94-2.21 s -> 1.71-1.78 s (4 processes each, interleaved).
  */
 const IDLE_MS = 30_000;
 const parked: Worker[] = [];
+/** What forgets each kept thread when it ends or fails while kept (taken off when it is taken again). */
+const forgetting = new WeakMap<Worker, () => void>();
 let idleTimer: NodeJS.Timeout | undefined;
 /** Threads started (not taken from `parked`), for the tests. */
 let started = 0;
@@ -106,6 +108,7 @@ function park(worker: Worker): void {
   };
   worker.once('exit', forget);
   worker.once('error', forget);
+  forgetting.set(worker, forget);
   parked.push(worker);
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
@@ -118,8 +121,11 @@ function park(worker: Worker): void {
 function unpark(spec: FrameCoderSpec): Worker | undefined {
   const worker = parked.pop();
   if (!worker) return undefined;
-  worker.removeAllListeners('exit');
-  worker.removeAllListeners('error');
+  const forget = forgetting.get(worker);
+  if (forget) {
+    worker.off('exit', forget);
+    worker.off('error', forget);
+  }
   worker.postMessage({ spec } satisfies CoderSpecMessage);
   return worker;
 }
