@@ -384,6 +384,49 @@ describe('GIF writer', () => {
     if (referenceDecodes(t, out)) check('ffmpeg 5.1', ffmpegFrames(out, width, height));
   });
 
+  it('clears a still part that vanishes later, on the rows a sprite moves along; a frame that draws nothing clears only what it must', async (t) => {
+    const dir = await tempDir(t);
+    // A still block (x 0-7, rows 9-14), a sprite (6x6) on the same rows that stays for frames 0-2
+    // and then moves right 4 pixels a frame, a still bar at the bottom; at frame 5 the block
+    // vanishes. Frame 2 draws nothing but must clear what the sprite leaves at frame 3: only
+    // that, so the block beside it stays shown (and is not drawn again) until it must go.
+    const W = 48;
+    const H = 24;
+    const colors = Uint8Array.from([200, 40, 40, 40, 200, 40, 40, 40, 200]);
+    const at = (n: number, x: number, y: number): readonly [number, number, number, number] => {
+      const sprite = 20 + Math.max(0, n - 2) * 4;
+      if (n < 5 && x < 8 && y >= 9 && y < 15) return [200, 40, 40, 255];
+      if (x >= sprite && x < sprite + 6 && y >= 9 && y < 15) return [40, 200, 40, 255];
+      if (y >= 20) return [40, 40, 200, 255];
+      return [0, 0, 0, 0];
+    };
+    const frames = Array.from({ length: 8 }, (_, n) => {
+      const data = new Uint8Array(W * H * 4);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data.set(at(n, x, y), (y * W + x) * 4);
+      return data;
+    });
+    const file = join(dir, 'vanish.gif');
+    const writer = await GifWriter.open({ file, width: W, height: H, loop: 0, colors, alpha: true, dither: 'none', tolerance: 0, threads: false });
+    for (const data of frames) await writer.write({ data, width: W, height: H, stride: W * 4 }, 10);
+    await writer.finish();
+    const back = await readAnimation(file);
+    assert.equal(back.frames.length, 8);
+    for (const [n, frame] of back.frames.entries()) {
+      let wrong = 0;
+      for (let p = 0; p < W * H; p++) {
+        const [r, g, b, a] = at(n, p % W, Math.floor(p / W));
+        const shown = frame.data[p * 4 + 3] === 255;
+        if (shown !== (a === 255) || (shown && (frame.data[p * 4] !== r || frame.data[p * 4 + 1] !== g || frame.data[p * 4 + 2] !== b))) wrong++;
+      }
+      assert.equal(wrong, 0, `frame ${n}: ${wrong} pixels shown otherwise than the source`);
+    }
+    const { images } = await gifBlocks(file);
+    // Frame 2 draws nothing and clears the 4 columns the sprite leaves next: x 20-23, rows 9-14.
+    const cleared = images[2];
+    assert.deepEqual(cleared && [cleared.x, cleared.y, cleared.width, cleared.height, cleared.disposal], [20, 9, 4, 6, 2], 'frame 2: the rectangle it clears');
+    referenceDecodes(t, file);
+  });
+
   it('fits maxSize, raising the tolerance before anything else', async (t) => {
     const dir = await tempDir(t);
     const next = random(5);

@@ -116,6 +116,13 @@ export class GifWriter {
    */
   private last: Buffer | undefined;
   private lastKnown = false;
+  /**
+   * With transparency, per row the span [shownFrom, shownTo) that holds every pixel shown (its
+   * reference not NEVER_DRAWN), or a wider one: toClear looks there only. A sprite over a
+   * transparent background shows a few hundred pixels of a row, or none.
+   */
+  private readonly shownFrom: Int32Array;
+  private readonly shownTo: Int32Array;
   /** The frame written last, held until the next one says how it must be disposed of. */
   private pending: HeldFrame | undefined;
   /** Buffers of jobs coded, for the next frames: [pixels, mask]. */
@@ -142,6 +149,8 @@ export class GifWriter {
     const pixels = spec.width * spec.height;
     this.reference = new Uint32Array(pixels).fill(NEVER_DRAWN);
     this.drawn = new Uint8Array(pixels);
+    this.shownFrom = new Int32Array(spec.height).fill(spec.width);
+    this.shownTo = new Int32Array(spec.height);
   }
 
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
@@ -221,6 +230,9 @@ export class GifWriter {
     if (references.length !== this.reference.length) throw new RangeError(`${references.length} references for ${this.reference.length} pixels`);
     this.reference.set(references);
     this.lastKnown = false;
+    // Any pixel may be shown now.
+    this.shownFrom.fill(0);
+    this.shownTo.fill(this.spec.width);
   }
 
   /**
@@ -314,7 +326,7 @@ export class GifWriter {
     const { width, height } = picture;
     const words = pictureWords(picture);
     const rowWords = picture.stride >> 2;
-    const { reference } = this;
+    const { reference, shownFrom, shownTo } = this;
     let x0 = width;
     let y0 = height;
     let x1 = 0;
@@ -322,7 +334,9 @@ export class GifWriter {
     for (let y = 0; y < height; y++) {
       const row = y * rowWords;
       const p0 = y * width;
-      for (let x = 0; x < width; x++) {
+      // Outside the row's shown span every reference is NEVER_DRAWN.
+      const to = shownTo[y] as number;
+      for (let x = shownFrom[y] as number; x < to; x++) {
         if ((reference[p0 + x] as number) === NEVER_DRAWN || (words[row + x] as number) >>> 24 >= ALPHA_THRESHOLD) continue;
         if (x < x0) x0 = x;
         if (x >= x1) x1 = x + 1;
@@ -348,9 +362,19 @@ export class GifWriter {
     let disposal = KEEP;
     if (clear) {
       disposal = CLEAR;
-      written = [Math.min(written[0], clear[0]), Math.min(written[1], clear[1]), Math.max(written[2], clear[2]), Math.max(written[3], clear[3])];
+      // A frame that draws nothing clears just that (not from the top left pixel it would otherwise be).
+      const { rect } = held;
+      written = rect ? [Math.min(rect[0], clear[0]), Math.min(rect[1], clear[1]), Math.max(rect[2], clear[2]), Math.max(rect[3], clear[3])] : clear;
       const { width } = this.spec;
-      for (let y = written[1]; y < written[3]; y++) this.reference.fill(NEVER_DRAWN, y * width + written[0], y * width + written[2]);
+      const { shownFrom, shownTo } = this;
+      for (let y = written[1]; y < written[3]; y++) {
+        this.reference.fill(NEVER_DRAWN, y * width + written[0], y * width + written[2]);
+        // A shown span inside the cleared part is empty now (otherwise it is kept, wider than need be).
+        if ((shownFrom[y] as number) >= written[0] && (shownTo[y] as number) <= written[2]) {
+          shownFrom[y] = width;
+          shownTo[y] = 0;
+        }
+      }
     }
     const job: FrameJob = { rect: held.rect, pixels: held.pixels, mask: held.mask, marked: held.marked, written, disposal, delay: held.delay };
     const pool = this.coderPool();
@@ -390,7 +414,7 @@ export class GifWriter {
   private changedRect(picture: RgbaRows): Rect | undefined {
     const { width, height, stride } = picture;
     const words = pictureWords(picture);
-    const { reference, drawn } = this;
+    const { reference, drawn, shownFrom, shownTo } = this;
     const tol = this.spec.tolerance;
     const alpha = this.spec.alpha;
     let marked = 0;
@@ -434,6 +458,9 @@ export class GifWriter {
         if (last >= x1) x1 = last + 1;
         if (y < y0) y0 = y;
         y1 = y + 1;
+        // These pixels are shown from now on.
+        if (first < (shownFrom[y] as number)) shownFrom[y] = first;
+        if (last >= (shownTo[y] as number)) shownTo[y] = last + 1;
       }
     }
     this.marked = marked;
