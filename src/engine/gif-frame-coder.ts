@@ -188,6 +188,7 @@ export class FrameCoder {
     // Worth its colour table: the pixels' error falls by LOCAL_GAIN_PER_BYTE a byte of it.
     const worth = (globalError: number, error: number, n: number): boolean => (globalError - error) * step >= LOCAL_GAIN_PER_BYTE * (3 << tableBits(n));
     const cut = local.palette(global.n, (r, g, b) => global.mapper.nearest(r, g, b), global.colors, step, worth);
+    if (!cut) return global;
     const n = cut.colors.length / 3;
     if (n < 1 || !worth(cut.globalError, cut.error, n)) return global;
     // One set of lookup tables for every local palette: only the latest one's mapper is used.

@@ -111,18 +111,23 @@ export class LocalPaletteBuilder {
 
   /**
    * A palette of at most `colors` entries for the counted pixels: every colour exactly when they
-   * are at most `colors` distinct ones, else Wu's cuts and k-means.
-   * `nearestGlobal` maps a colour to the global palette's RGB, for the comparison; the global
-   * palette's error is added up only until `enough(globalError, error, colours)` says the frame's
-   * own palette is worth it (that frame's lookups in the global palette are then spared).
+   * are at most `colors` distinct ones, else Wu's cuts and k-means; or undefined when no palette
+   * of its own could be worth it.
+   * `nearestGlobal` maps a colour to the global palette's RGB, for the comparison. The global
+   * palette's error is added up first only until `enough(globalError, 0, colours)`: an own
+   * palette's error is at least 0, so when even the whole global error is not enough, nothing is
+   * cut (undefined). Then, after the cut, only until `enough(globalError, error, colours)` says
+   * the own palette is worth it (the rest of the lookups in the global palette are spared).
+   * `colours` is the own palette's size before it is cut: min(distinct colours, `colors`), which
+   * wuCut always gives (test/gif-palette.test.ts holds it to that).
    */
   palette(
     colors: number,
     nearestGlobal: (r: number, g: number, b: number) => number,
     globalColors: Uint8Array,
     step: number,
-    enough: (globalError: number, error: number, colors: number) => boolean = () => false,
-  ): LocalPalette {
+    enough: (globalError: number, error: number, colors: number) => boolean,
+  ): LocalPalette | undefined {
     const n = this.n;
     const cw = new Float64Array(n);
     const cr = new Float64Array(n);
@@ -140,6 +145,12 @@ export class LocalPaletteBuilder {
       counted += w;
     }
     const pixels = counted * step;
+    const ownColors = Math.min(n, colors);
+    let globalError = 0;
+    let i = 0;
+    // Until even an exact palette of its own could be worth it.
+    for (; i < n && !enough(globalError, 0, ownColors); i++) globalError += globalSquaredError(nearestGlobal, globalColors, cw, cr, cg, cb, i);
+    if (!enough(globalError, 0, ownColors)) return undefined;
     let own: Uint8Array;
     let error = 0;
     if (n <= colors) {
@@ -154,19 +165,27 @@ export class LocalPaletteBuilder {
       error = kmeans(means, { w: cw, r: cr, g: cg, b: cb }, ROUNDS, true);
       own = Uint8Array.from(means, (v) => Math.round(v));
     }
-    const ownColors = own.length / 3;
-    let globalError = 0;
-    for (let i = 0; i < n; i++) {
-      const w = cw[i] as number;
-      const r = cr[i] as number;
-      const g = cg[i] as number;
-      const b = cb[i] as number;
-      const j = nearestGlobal(r, g, b);
-      globalError += w * (((globalColors[j * 3] ?? 0) - r) ** 2 + ((globalColors[j * 3 + 1] ?? 0) - g) ** 2 + ((globalColors[j * 3 + 2] ?? 0) - b) ** 2);
-      if (enough(globalError, error, ownColors)) break;
-    }
+    // Then until it is worth it, with its own error known.
+    for (; i < n && !enough(globalError, error, own.length / 3); i++) globalError += globalSquaredError(nearestGlobal, globalColors, cw, cr, cg, cb, i);
     return { colors: own, error, globalError, counted, pixels };
   }
+}
+
+/** Colour `i`'s squared RGB error in the global palette, times its count. */
+function globalSquaredError(
+  nearestGlobal: (r: number, g: number, b: number) => number,
+  globalColors: Uint8Array,
+  cw: Float64Array,
+  cr: Float64Array,
+  cg: Float64Array,
+  cb: Float64Array,
+  i: number,
+): number {
+  const r = cr[i] as number;
+  const g = cg[i] as number;
+  const b = cb[i] as number;
+  const j = nearestGlobal(r, g, b);
+  return (cw[i] as number) * (((globalColors[j * 3] ?? 0) - r) ** 2 + ((globalColors[j * 3 + 1] ?? 0) - g) ** 2 + ((globalColors[j * 3 + 2] ?? 0) - b) ** 2);
 }
 
 /**
