@@ -22,8 +22,8 @@
  * several frames at once, while this thread reads and compares the next frames. The bytes are
  * the same either way.
  *
- * Memory is a few frames' worth (the reference colours, the marks, the jobs out and their
- * bytes), whatever the number of frames. Bytes go to the file frame by frame, in order.
+ * Memory is a few frames' worth (the reference colours, the marks, the rows compared last, the
+ * jobs out and their bytes), whatever the number of frames. Bytes go to the file frame by frame, in order.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
@@ -362,7 +362,7 @@ export class GifWriter {
     let disposal = KEEP;
     if (clear) {
       disposal = CLEAR;
-      // A frame that draws nothing clears just that (not from the top left pixel it would otherwise be).
+      // A frame that draws nothing (otherwise one pixel at the top left) is the clear rectangle alone.
       const { rect } = held;
       written = rect ? [Math.min(rect[0], clear[0]), Math.min(rect[1], clear[1]), Math.max(rect[2], clear[2]), Math.max(rect[3], clear[3])] : clear;
       const { width } = this.spec;
