@@ -11,7 +11,8 @@ const CACHED_GRAPHS = 4;
 /**
  * The normalise stage: one picture in, one picture out in the target size and pixel format.
  * A filter graph is built for each distinct input shape (size, pixel format, colour,
- * orientation) and kept, least recently used first out, for the next pictures of that shape.
+ * orientation) and kept, least recently used first out, for the next pictures of that shape;
+ * a picture the chain would leave as it is skips the graph.
  */
 export class Normaliser {
   private readonly target: ChainTarget;
@@ -22,7 +23,10 @@ export class Normaliser {
     this.target = target;
   }
 
-  /** Takes ownership of `input` (releases it) and returns the normalised picture. */
+  /**
+   * Takes ownership of `input` and returns the normalised picture: `input` itself, tagged, when
+   * the chain would keep its pixels (chainKeepsPixels), else a new picture (`input` released).
+   */
   async process(input: Picture, orientation: number): Promise<Picture> {
     const { frame } = input;
     const source = { width: frame.width, height: frame.height, pixelFormat: input.pixelFormat, hasAlpha: input.hasAlpha, orientation };
