@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { FlipbookError, animate, stitch } from '../src/index.js';
+import { OWN_PALETTE_WINDOW } from '../src/engine/gif-writer.js';
 import { planSegments } from '../src/segments/plan.js';
 import { alphaFrame } from './helpers/alpha.js';
 import { type AnimationBack, readAnimation } from './helpers/animation.js';
 import { writeFrames } from './helpers/frames.js';
+import { gifBlocks } from './helpers/gif-blocks.js';
 import { type Image, paint } from './helpers/images.js';
 
 const WIDTH = 64;
@@ -123,6 +125,48 @@ describe('GIF with jobs', () => {
     assert.ok(warnings.some((w) => /Rendered in one piece.*transparency/.test(w)), `the one-piece warning: ${JSON.stringify(warnings)}`);
     const [a, b] = await Promise.all([readFile(join(dir, 'alpha-one.gif')), readFile(join(dir, 'alpha-two.gif'))]);
     assert.ok(a.equals(b), `the same bytes (${b.length} against ${a.length})`);
+  });
+
+  it('cuts where the own-palette windows start: a window that gave up trying before the middle decides the same in the second segment', async () => {
+    // A gradient disc that moves (its palette of its own is cut and turned down: the global
+    // palette holds its colours nearly); pictures 40-47 and 64-79 also draw a 32x32 tile of
+    // colours of their own (a palette of its own is taken where it is tried). Window 1 (pictures
+    // 32-63) gives up after 32-36 turned theirs down, so 40-47 keep the global palette; a second
+    // segment starting at picture 40 (half of 80) would try them again.
+    const W = 320;
+    const H = 240;
+    const tile = (f: number): boolean => (f >= 40 && f < 48) || f >= 64;
+    const tileDir = join(dir, 'windows');
+    await mkdir(tileDir);
+    const pictureAt = (f: number): Image =>
+      paint(W, H, (x, y) => {
+        if (tile(f) && x >= 288 && y < 32) {
+          const k = ((x >> 4) & 1) + ((y >> 4) & 1) * 2 + f * 4;
+          return [(k * 37) & 255, (k * 91 + 40) & 255, 255 - ((k * 53) & 127)];
+        }
+        const cx = 60 + (f % 40) * 5;
+        const d = Math.floor(Math.hypot(x - cx, y - 120));
+        if (d >= 90) return [128, 128, 128];
+        return [40 + d * 2, Math.round(60 + d * 1.5 + Math.floor((Math.atan2(y - 120, x - cx) + 4) * 1.3) * 3), 200 - d];
+      });
+    await writeFrames(tileDir, Array.from({ length: 80 }, (_, f) => ({ name: `w_${String(f).padStart(3, '0')}.png`, image: pictureAt(f) })));
+    assert.deepEqual(
+      planSegments(80, 25, 2, 40, OWN_PALETTE_WINDOW).map((s) => s.first),
+      [0, 32],
+      'two segments, the second from picture 32 (a window start), not 40',
+    );
+    const options = { fps: 25, overwrite: true };
+    await stitch(join(tileDir, 'w_*.png'), join(dir, 'windows-one.gif'), options);
+    const seen = watched();
+    await stitch(join(tileDir, 'w_*.png'), join(dir, 'windows-two.gif'), { ...options, jobs: 2, onWarning: seen.onWarning });
+    seen.check('own-palette windows');
+    const [a, b] = await Promise.all([readFile(join(dir, 'windows-one.gif')), readFile(join(dir, 'windows-two.gif'))]);
+    assert.ok(a.equals(b), `the same bytes (${b.length} against ${a.length})`);
+    const tables = (await gifBlocks(join(dir, 'windows-one.gif'))).images.map((image) => image.localTable > 0);
+    assert.equal(tables.length, 80, '80 frames');
+    assert.deepEqual(tables.slice(40, 48), Array(8).fill(false), 'pictures 40-47: the global palette (window 1 gave up at 37)');
+    const tried = tables.slice(64).filter(Boolean).length;
+    assert.ok(tried >= 12, `pictures 64-79 (window 2 tries again): ${tried} of 16 with a palette of their own`);
   });
 
   it('renders an animation module in segments to the one-piece GIF', async () => {

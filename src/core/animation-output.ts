@@ -249,17 +249,20 @@ async function encodeOnce(
     let frames = 0;
     let end = 0;
     const state = { last: -1 };
+    // Each picture's place in the spool: a GIF segment of --jobs numbers its pictures the same way.
+    let index = 0;
     for await (const frame of replay.frames(choice.size)) {
       try {
         throwIfAborted(hooks.signal);
         const placed = placeFrame(frame, ticks, choice.fpsCap, state);
         if (placed) {
-          await encoder.write(frame.picture, placed.pts, placed.duration);
+          await encoder.write(frame.picture, placed.pts, placed.duration, index);
           frames++;
           end = placed.pts + placed.duration;
         }
       } finally {
         frame.picture.release();
+        index++;
       }
       progress();
     }

@@ -339,12 +339,16 @@ export class AnimationEncoder {
     this.out.primeReferences(references);
   }
 
-  /** Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership. */
-  async write(picture: Picture, pts: number, duration: number): Promise<void> {
+  /**
+   * Encodes an RGBA picture shown from `pts` for `duration` ticks. Does not take ownership.
+   * `index`: a GIF's picture's place among the animation's pictures (counting those not
+   * written), for the writer's own-palette windows; by default the pictures written before it.
+   */
+  async write(picture: Picture, pts: number, duration: number, index?: number): Promise<void> {
     const out = this.out;
     if (out instanceof GifWriter) {
       // GIF timestamps are already hundredths: the delay is the duration.
-      await out.write(rgbaRows(picture), duration);
+      await out.write(rgbaRows(picture), duration, index);
       return;
     }
     const graph = this.convert;

@@ -20,6 +20,8 @@ export interface CoderReply {
   mask: Uint8Array;
   out: Uint8Array;
   length: number;
+  /** What trying the frame's own palette came to (FrameCoder.own). */
+  own: number;
 }
 
 /** A coded frame: its bytes (lent until CoderPool.release), and the job's buffers, free again. */
@@ -27,6 +29,8 @@ export interface CodedFrame {
   bytes: Uint8Array;
   pixels: Uint8Array;
   mask: Uint8Array;
+  /** What trying the frame's own palette came to (FrameCoder.own). */
+  own: number;
 }
 
 /**
@@ -150,8 +154,8 @@ export class CoderPool {
     this.coders = workers.map((worker) => {
       const waiting: Coder['waiting'] = [];
       const listeners: Coder['listeners'] = {
-        message: ({ pixels, mask, out, length }: CoderReply) => {
-          waiting.shift()?.resolve({ bytes: out.subarray(0, length), pixels, mask });
+        message: ({ pixels, mask, out, length, own }: CoderReply) => {
+          waiting.shift()?.resolve({ bytes: out.subarray(0, length), pixels, mask, own });
           if (waiting.length === 0 && !this.failed) worker.unref();
         },
         // A thread that fails mid-run (out of memory, say) fails the GIF with an engine error.

@@ -24,5 +24,5 @@ port.on('message', (message: CoderRequest | CoderSpecMessage) => {
   const into = out.length >= bytes.length ? out : new Uint8Array(Math.max(bytes.length, out.length * 2));
   into.set(bytes);
   const { pixels, mask } = job;
-  port.postMessage({ pixels, mask, out: into, length: bytes.length } satisfies CoderReply, [pixels.buffer as ArrayBuffer, mask.buffer as ArrayBuffer, into.buffer as ArrayBuffer]);
+  port.postMessage({ pixels, mask, out: into, length: bytes.length, own: coder.own } satisfies CoderReply, [pixels.buffer as ArrayBuffer, mask.buffer as ArrayBuffer, into.buffer as ArrayBuffer]);
 });

@@ -43,7 +43,16 @@ export interface FrameJob {
   disposal: number;
   /** Hundredths of a second. */
   delay: number;
+  /** Whether a palette of its own is tried (see the writer's OWN_PALETTE_WINDOW); default true. */
+  tryOwnPalette?: boolean;
 }
+
+/** What trying a frame's own palette came to (FrameCoder.palettes): not tried, or nothing to decide. */
+export const OWN_NONE = 0;
+/** Taken. */
+export const OWN_TAKEN = 1;
+/** Cut, then turned down: worth less than its colour table (the costly way to keep the global one). */
+export const OWN_TURNED_DOWN = 2;
 
 /** `mask`: the pixel is drawn in this frame. */
 export const DRAW = 2;
@@ -115,6 +124,8 @@ export class FrameCoder {
   private readonly out = new ByteWriter(1 << 16);
   /** Whether the last frame coded took a palette of its own. */
   ownPalette = false;
+  /** What trying the last frame's own palette came to: OWN_NONE, OWN_TAKEN or OWN_TURNED_DOWN. */
+  own = OWN_NONE;
 
   constructor(spec: FrameCoderSpec) {
     const n = Math.floor(spec.colors.length / 3);
@@ -135,6 +146,7 @@ export class FrameCoder {
     if (this.indices.length < w * h) this.indices = new Uint8Array(w * h);
     const indices = this.indices.subarray(0, w * h);
     let palette = this.global;
+    this.own = OWN_NONE;
     if (rect) {
       palette = this.paletteFor(job, rect);
       this.ownPalette = palette !== this.global;
@@ -178,7 +190,7 @@ export class FrameCoder {
    */
   private paletteFor(job: FrameJob, rect: Rect): FramePalette {
     const global = this.global;
-    if (!this.spec.localPalettes || job.marked === 0) return global;
+    if (!this.spec.localPalettes || job.marked === 0 || job.tryOwnPalette === false) return global;
     const { local } = this;
     const w = rect[2] - rect[0];
     const h = rect[3] - rect[1];
@@ -190,7 +202,11 @@ export class FrameCoder {
     const cut = local.palette(global.n, (r, g, b) => global.mapper.nearest(r, g, b), global.colors, step, worth);
     if (!cut) return global;
     const n = cut.colors.length / 3;
-    if (n < 1 || !worth(cut.globalError, cut.error, n)) return global;
+    if (n < 1 || !worth(cut.globalError, cut.error, n)) {
+      this.own = OWN_TURNED_DOWN;
+      return global;
+    }
+    this.own = OWN_TAKEN;
     // One set of lookup tables for every local palette: only the latest one's mapper is used.
     return framePalette(cut.colors, this.spec.dither, this.spec.lossy, (this.localTables ??= new MapperTables()));
   }

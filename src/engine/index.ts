@@ -50,5 +50,6 @@ export {
   type AnimationEncodeSpec,
   type Dither,
 } from './animation-encoder.js';
+export { OWN_PALETTE_WINDOW } from './gif-writer.js';
 export { TRANSITIONS, transitionPictures, type Transition } from './transition.js';
 export { joinSegments, type JoinSpec, type JoinResult } from './segment-join.js';

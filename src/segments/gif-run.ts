@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ANIMATION_TICKS, GifReferences, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
+import { ANIMATION_TICKS, GifReferences, OWN_PALETTE_WINDOW, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
 import { FlipbookError, type Text } from '../errors.js';
 import { placeFrame } from '../core/animation-output.js';
 import type { OutputHooks, OutputResult } from '../core/output.js';
@@ -65,7 +65,8 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
   // One segment a worker (at least MIN_SEGMENT_FRAMES pictures each): a GIF's pictures cost
   // about the same each, and every segment pays a colour-count file, a cold nearest-colour cache
   // and a priming frame.
-  const spans = planSegments(run.pictures, fps, options.jobs, Math.max(MIN_SEGMENT_FRAMES, Math.ceil(run.pictures / options.jobs)));
+  // Cut where the writer's own-palette windows start, so that each segment decides as one piece does.
+  const spans = planSegments(run.pictures, fps, options.jobs, Math.max(MIN_SEGMENT_FRAMES, Math.ceil(run.pictures / options.jobs)), OWN_PALETTE_WINDOW);
   // One set of workers for both rounds: each process starts once.
   const pool = run.executor ? undefined : new WorkerPool(options.jobs);
   const execute = run.executor ?? ((r: PoolRun) => pool!.run(r));

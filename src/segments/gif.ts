@@ -199,7 +199,8 @@ async function mapSegment(task: SegmentTask, phase: Extract<GifPhase, { phase: '
         throwIfAborted(signal);
         const placed = phase.frames[index++];
         if (placed) {
-          await encoder.write(picture, placed.pts, placed.duration);
+          // Its place among the animation's pictures, as one piece numbers it (the writer's own-palette windows).
+          await encoder.write(picture, placed.pts, placed.duration, task.first + index - 1);
           frames++;
         }
       } finally {

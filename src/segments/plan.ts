@@ -24,20 +24,21 @@ export interface SegmentSpan {
  * least MIN_SEGMENT_FRAMES, of equal length within a frame, and as many as a multiple of the
  * workers where the length allows. Each segment is encoded by an
  * encoder of its own, so it is a run of whole closed GOPs whose first frame is a keyframe.
- * One segment (a one-piece encode) when the output is too short to cut.
+ * One segment (a one-piece encode) when the output is too short to cut. With `align`, each
+ * segment starts at a multiple of it (a GIF's own-palette windows, OWN_PALETTE_WINDOW).
  */
-export function planSegments(frames: number, fps: number, jobs: number, minFrames = MIN_SEGMENT_FRAMES): SegmentSpan[] {
+export function planSegments(frames: number, fps: number, jobs: number, minFrames = MIN_SEGMENT_FRAMES, align = 1): SegmentSpan[] {
   const target = Math.max(minFrames, Math.min(Math.round(SEGMENT_SECONDS * fps), Math.ceil(frames / Math.max(1, jobs))));
   let n = Math.max(1, Math.round(frames / target));
   // A multiple of the workers, so that none idles at the end while another renders a last one.
   if (n > jobs) n = Math.max(jobs, Math.round(n / jobs) * jobs);
   while (n > 1 && frames / n < minFrames) n--;
-  const spans: SegmentSpan[] = [];
-  let first = 0;
-  for (let i = 0; i < n; i++) {
-    const count = Math.floor((frames * (i + 1)) / n) - Math.floor((frames * i) / n);
-    spans.push({ index: i, first, count });
-    first += count;
+  // Where each segment starts: the nearest multiple of `align` (a cut that lands on the one
+  // before, or on the end, is dropped).
+  const starts = [0];
+  for (let i = 1; i < n; i++) {
+    const at = Math.round(Math.floor((frames * i) / n) / align) * align;
+    if (at > (starts.at(-1) as number) && at < frames) starts.push(at);
   }
-  return spans;
+  return starts.map((first, index) => ({ index, first, count: (starts[index + 1] ?? frames) - first }));
 }

@@ -34,4 +34,23 @@ describe('planSegments', () => {
     assert.deepEqual(counts(30, 2), [30], 'too short to cut');
     assert.deepEqual(counts(1, 8), [1]);
   });
+
+  it('with align, starts each segment at a multiple of it, still covering every frame once', () => {
+    const firsts = (frames: number, jobs: number, align: number, min = MIN_SEGMENT_FRAMES): number[] => planSegments(frames, 25, jobs, min, align).map((s) => s.first);
+    assert.deepEqual(firsts(80, 2, 32, 40), [0, 32], 'half of 80 is 40: the nearest multiple of 32');
+    assert.deepEqual(firsts(2000, 2, 32), [0, 256, 512, 736, 992, 1248, 1504, 1760], 'eight of about 250');
+    assert.deepEqual(firsts(60, 2, 64, 30), [0], 'a cut that rounds to the start or the end is dropped');
+    for (const [frames, jobs, align] of [[1000, 2, 32], [601, 4, 32], [75, 3, 16], [333, 2, 1]] as const) {
+      const spans = planSegments(frames, 25, jobs, MIN_SEGMENT_FRAMES, align);
+      let next = 0;
+      for (const s of spans) {
+        assert.equal(s.first, next, `${frames} frames, align ${align}: segment ${s.index} starts where the last ended`);
+        assert.equal(s.first % align, 0, `${frames} frames, align ${align}: segment ${s.index} starts at a multiple`);
+        assert.ok(s.count > 0, 'no empty segment');
+        next += s.count;
+      }
+      assert.equal(next, frames, `${frames} frames, align ${align}: all covered`);
+    }
+    assert.deepEqual(planSegments(1250, 25, 2, MIN_SEGMENT_FRAMES, 1), planSegments(1250, 25, 2), 'align 1: the plan without it');
+  });
 });
