@@ -317,7 +317,9 @@ export class GifWriter {
    * Encodes an RGBA frame shown for `delay` hundredths of a second. The frame is held until the
    * next one comes (or finish()): only then is it known whether its rectangle must be cleared
    * after it is shown (disposal "restore to background"), because the next frame has
-   * transparent pixels where something is drawn now.
+   * transparent pixels where something is drawn now. `index`: the picture's place among the
+   * animation's pictures (its own-palette window, OWN_PALETTE_WINDOW); by default the frames
+   * written before it.
    */
   async write(picture: RgbaRows, delay: number, index = this.frames): Promise<void> {
     const { width, height } = this.spec;
