@@ -47,7 +47,7 @@ export interface FrameJob {
   tryOwnPalette?: boolean;
 }
 
-/** What trying a frame's own palette came to (FrameCoder.palettes): not tried, or nothing to decide. */
+/** What trying a frame's own palette came to (FrameCoder.own): not tried, or nothing to decide. */
 export const OWN_NONE = 0;
 /** Taken. */
 export const OWN_TAKEN = 1;
