@@ -122,9 +122,7 @@ export class FrameCoder {
   private here = new Int32Array(0);
   private next = new Int32Array(0);
   private readonly out = new ByteWriter(1 << 16);
-  /** Whether the last frame coded took a palette of its own. */
-  ownPalette = false;
-  /** What trying the last frame's own palette came to: OWN_NONE, OWN_TAKEN or OWN_TURNED_DOWN. */
+  /** What trying the last frame's own palette came to: OWN_NONE, OWN_TAKEN (it took one) or OWN_TURNED_DOWN. */
   own = OWN_NONE;
 
   constructor(spec: FrameCoderSpec) {
@@ -149,13 +147,11 @@ export class FrameCoder {
     this.own = OWN_NONE;
     if (rect) {
       palette = this.paletteFor(job, rect);
-      this.ownPalette = palette !== this.global;
       const grown = written.some((v, i) => v !== rect[i]);
       // The rectangle's pixels straight into their rows of the written one; around them transparent.
       if (grown) indices.fill(palette.n);
       this.mapRect(job, rect, palette, indices, w, (rect[1] - y0) * w + (rect[0] - x0));
     } else {
-      this.ownPalette = false;
       indices.fill(palette.n);
     }
     const out = this.out;

@@ -416,7 +416,7 @@ export class GifWriter {
       const bytes = (this.coder ??= new FrameCoder(this.coderSpec)).code(job);
       this.ownOutcomes.push(this.coder.own);
       if (this.codingMs >= 0) this.codingMs += performance.now() - started;
-      this.recent.push({ ms: performance.now() - started, ownPalette: this.coder.ownPalette });
+      this.recent.push({ ms: performance.now() - started, ownPalette: this.coder.own === OWN_TAKEN });
       if (this.recent.length > 4) this.recent.shift();
       this.spares.push([job.pixels, job.mask]);
       await this.put(bytes);
