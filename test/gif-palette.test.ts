@@ -344,6 +344,19 @@ describe('GIF palette (quantizer.ts)', () => {
 });
 
 describe('GIF colours end to end', () => {
+  it("counts a still picture's every pixel over two frames: the checkerboard turns from picture to picture as they are spooled", async (t) => {
+    const dir = await tempDir(t);
+    // Grey, and 12 single pixels of 12 far colours, all where x + y is odd: the squares the
+    // first picture's checkerboard leaves out. Two pictures the same: the second counts them.
+    const dots = new Map<number, Rgb>(Array.from({ length: 12 }, (_, i) => [(4 + i * 4) * 64 + 5 + (i % 2) * 2, [i * 20, 255 - i * 20, (i * 97) % 256] as Rgb]));
+    const image = paint(64, 64, (x, y) => dots.get(y * 64 + x) ?? [128, 128, 128]);
+    for (const [p] of dots) assert.equal(((p % 64) + Math.floor(p / 64)) % 2, 1, 'a dot where the first checkerboard does not count');
+    await writeFrames(dir, [0, 1].map((i) => ({ name: `d_${i}.png`, image })));
+    await stitch(join(dir, 'd_*.png'), join(dir, 'dots.gif'), { fps: 5 });
+    // 13 colours: a global table of 16 (13 and the transparent index); grey alone would be 2.
+    assert.equal((await gifBlocks(join(dir, 'dots.gif'))).globalTable, 16);
+  });
+
   it('uses 255 entries for colours and one for transparency (frame differences, transparent pixels)', async (t) => {
     const dir = await tempDir(t);
     // Thousands of colours in a smooth field: a 256-colour palette is filled.

@@ -22,6 +22,15 @@ export interface AnimationSpoolSpec {
   ticksPerSecond: number;
 }
 
+/** What a GIF segment's count task keeps of its spool (AnimationSpool.segment). */
+export interface SpooledSegment {
+  /** Start and end (seconds) of each picture, two numbers a picture. */
+  times: number[];
+  transparent: boolean;
+  /** The colour counts (PaletteGenerator.counts), for the coordinator to merge. */
+  counts: Float64Array;
+}
+
 /**
  * Bytes of raw frames the spool keeps before it turns to FFV1: 512 MiB, some 550 frames of
  * 640x360 (FFV1 beyond costs 4 ms to 12 ms more CPU a 640x360 frame, for a file several
@@ -49,8 +58,11 @@ function spoolName(kind: string, output: string): { path: string; name: (tempora
 export class AnimationSpool {
   readonly plan: AnimationPlan;
   private readonly job: AnimationSpoolSpec;
-  private readonly rawFile: SafeOutput;
+  /** The raw spool's temporary file; none for a segment's spool (AnimationSpool.segment: its file is the pool's). */
+  private readonly rawFile: SafeOutput | undefined;
   private readonly raw: RawSpool;
+  /** The first picture's place in the whole animation (a segment's first; 0 in one piece): where its colours are sampled. */
+  private readonly first: number;
   /** FFV1 for the frames past the raw budget, opened at the first of them. */
   private ffv1: { file: SafeOutput; spool: SpoolWriter } | undefined;
   private readonly normaliser: Normaliser;
@@ -64,11 +76,12 @@ export class AnimationSpool {
   /** A GIF's colour counts at the spooled size. */
   private readonly colors: PaletteGenerator | undefined;
 
-  private constructor(job: AnimationSpoolSpec, rawFile: SafeOutput, raw: RawSpool) {
+  private constructor(job: AnimationSpoolSpec, rawFile: SafeOutput | undefined, raw: RawSpool, first = 0) {
     this.job = job;
     this.plan = job.plan;
     this.rawFile = rawFile;
     this.raw = raw;
+    this.first = first;
     const { size } = job.plan;
     this.colors = job.plan.codec === 'gif' ? new PaletteGenerator(job.plan.colors, false) : undefined;
     this.normaliser = new Normaliser({
@@ -93,6 +106,18 @@ export class AnimationSpool {
       await rawFile.discard();
       throw error;
     }
+  }
+
+  /**
+   * A GIF segment's spool (segments/gif.ts): the same normalising, colour counts and raw frames
+   * as one piece, into `file` (raw only, whatever its size: the segment's map task reads it
+   * back), the colours sampled as one piece samples the pictures from `first` on. End it with
+   * `counted`, or `abort`.
+   */
+  static async segment(job: AnimationSpoolSpec, file: string, name: string, first: number): Promise<AnimationSpool> {
+    if (job.plan.codec !== 'gif') throw new FlipbookError('ENGINE', `${name} is not a GIF's`);
+    const raw = await RawSpool.open(file, job.plan.size.width, job.plan.size.height, name);
+    return new AnimationSpool(job, undefined, raw, first);
   }
 
   /** Passes over the spool when writing: one (a GIF's colours are counted while spooling). */
@@ -140,9 +165,10 @@ export class AnimationSpool {
     let owned = true;
     try {
       if (!this.transparent && pictureHasTransparency(rgba)) this.transparent = true;
-      this.colors?.add(rgba);
+      this.colors?.add(rgba, this.first + this.frameCount);
       await this.settleWrite();
-      if (!this.ffv1 && (this.raw.frames + 1) * this.raw.frameBytes <= RAW_SPOOL_BYTES) {
+      // A segment's spool (no temporary file of its own) is raw whatever its size.
+      if (!this.ffv1 && (!this.rawFile || (this.raw.frames + 1) * this.raw.frameBytes <= RAW_SPOOL_BYTES)) {
         owned = false;
         this.writing = this.raw.write(rgba).finally(() => rgba.release());
         // Held until settleWrite: never an unhandled rejection in between.
@@ -246,9 +272,19 @@ export class AnimationSpool {
       await this.raw.finish();
       await this.ffv1?.spool.close();
     } finally {
-      await this.rawFile.discard();
+      await this.rawFile?.discard();
       await this.ffv1?.file.discard();
     }
+  }
+
+  /** Ends a segment's spool (AnimationSpool.segment): its file stays, for the map task; what it holds is returned. */
+  async counted(): Promise<SpooledSegment> {
+    this.done = true;
+    this.normaliser.close();
+    await this.settleWrite();
+    await this.raw.finish();
+    if (!this.colors) throw new FlipbookError('ENGINE', 'Only a GIF spool counts colours');
+    return { times: this.times, transparent: this.transparent, counts: this.colors.counts() };
   }
 
   /** Removes the spool; nothing is left. Safe after finish or twice. */

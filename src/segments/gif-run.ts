@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ANIMATION_TICKS, GifReferences, OWN_PALETTE_WINDOW, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
+import { ANIMATION_TICKS, GifReferences, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
 import { FlipbookError, type Text } from '../errors.js';
 import { placeFrame } from '../core/animation-output.js';
 import type { OutputHooks, OutputResult } from '../core/output.js';
@@ -18,9 +18,8 @@ import { SafeOutput } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { histogramFile } from './gif.js';
-import { MIN_SEGMENT_FRAMES, planSegments } from './plan.js';
 import { type PoolRun, WorkerPool } from './pool.js';
-import { segmentDirectory } from './run.js';
+import { segmentDirectory, segmentSpans } from './run.js';
 import type { GifPhase, SegmentDone, SegmentSource, SegmentTask } from './task.js';
 
 export interface GifSegmentedRun {
@@ -62,11 +61,7 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
   const { options, plan, signal } = { ...run, signal: hooks.signal };
   throwIfAborted(signal);
   const fps = fractionToNumber(options.fps);
-  // One segment a worker (at least MIN_SEGMENT_FRAMES pictures each): a GIF's pictures cost
-  // about the same each, and every segment pays a colour-count file, a cold nearest-colour cache
-  // and a priming frame.
-  // Cut where the writer's own-palette windows start, so that each segment decides as one piece does.
-  const spans = planSegments(run.pictures, fps, options.jobs, Math.max(MIN_SEGMENT_FRAMES, Math.ceil(run.pictures / options.jobs)), OWN_PALETTE_WINDOW);
+  const spans = segmentSpans(options, run.pictures);
   // One set of workers for both rounds: each process starts once.
   const pool = run.executor ? undefined : new WorkerPool(options.jobs);
   const execute = run.executor ?? ((r: PoolRun) => pool!.run(r));

@@ -14,7 +14,8 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 
-import { AnimationEncoder, ImageDecoders, Normaliser, Palette, PaletteGenerator, type Picture, RawSpool, pictureHasTransparency, readRawPictures } from '../engine/index.js';
+import { AnimationEncoder, ImageDecoders, Palette, type Picture, readRawPictures } from '../engine/index.js';
+import { AnimationSpool, type SpooledSegment } from '../core/animation-spool.js';
 import { FlipbookError } from '../errors.js';
 import type { FrameLayout } from '../core/layout.js';
 import { type ResolvedOutput, type StitchOptions } from '../options/output-options.js';
@@ -120,43 +121,34 @@ async function animatePictures(task: SegmentTask, source: { module: string; opti
   return { options: resolved, layout, tps, pictures: pictures(), close: () => undefined };
 }
 
-/** Task 1: pictures normalised, counted and spooled raw into `file`; the counts into histogramFile(file). */
+/** Task 1: pictures normalised, counted and spooled raw into `file` (the output core's spool, AnimationSpool.segment); the counts into histogramFile(file). */
 async function countSegment(task: SegmentTask, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
   const source = task.source.kind === 'stitch' ? await stitchPictures(task, task.source, signal) : await animatePictures(task, task.source, signal);
   const plan = source.layout.animation;
   try {
     if (plan?.codec !== 'gif') throw new FlipbookError('ENGINE', `Segment ${task.index + 1} is not a GIF's`);
-    const { size } = plan;
-    // The animation spool's normalise stage (AnimationSpool), so the pictures are the same.
-    const normaliser = new Normaliser({ fitWidth: size.width, fitHeight: size.height, width: size.width, height: size.height, fit: source.options.fit, background: source.options.background, pixelFormat: 'rgba', flattenAlpha: false });
-    const colors = new PaletteGenerator(plan.colors, false);
-    const raw = await RawSpool.open(file, size.width, size.height, `${file} (segment ${task.index + 1} of ${task.output}, spooled)`);
-    const times: number[] = [];
-    let transparent = false;
-    let position = task.first;
+    const { options } = source;
+    const spool = await AnimationSpool.segment(
+      { output: task.output, overwrite: true, inputs: [], plan, fit: options.fit, background: options.background, fps: options.fps, ticksPerSecond: source.tps },
+      file,
+      `${file} (segment ${task.index + 1} of ${task.output}, spooled)`,
+      task.first,
+    );
+    let spooled: SpooledSegment;
     try {
       for await (const item of source.pictures) {
-        const rgba = await normaliser.process(item.picture, item.orientation);
-        try {
-          if (!transparent && pictureHasTransparency(rgba)) transparent = true;
-          colors.add(rgba, position);
-          await raw.write(rgba);
-        } finally {
-          rgba.release();
-        }
-        times.push(item.pts / source.tps, (item.pts + item.ticks) / source.tps);
-        position++;
+        await spool.add(item.picture, item.orientation, item.ticks, item.pts);
         onFrame?.();
       }
+      spooled = await spool.counted();
     } finally {
-      normaliser.close();
-      await raw.finish();
+      await spool.abort();
     }
-    const frames = times.length / 2;
+    const frames = spooled.times.length / 2;
     if (frames !== task.count) throw new FlipbookError('ENGINE', `Segment ${task.index + 1} of ${task.segments} has ${frames} pictures, not the ${task.count} planned`);
-    const counts = colors.counts();
+    const { counts } = spooled;
     await writeFile(histogramFile(file), new Uint8Array(counts.buffer, counts.byteOffset, counts.byteLength));
-    return { frames, bytes: (await stat(file)).size, gif: { times, transparent } };
+    return { frames, bytes: (await stat(file)).size, gif: { times: spooled.times, transparent: spooled.transparent } };
   } finally {
     source.close();
   }

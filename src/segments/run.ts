@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { onExit } from 'signal-exit';
 
-import { type AudioResult, joinSegments } from '../engine/index.js';
+import { type AudioResult, OWN_PALETTE_WINDOW, joinSegments } from '../engine/index.js';
 import { FlipbookError, type Text, opt, text } from '../errors.js';
 import { type AudioPlan, fitAudio } from '../core/audio-plan.js';
 import type { OutputHooks, SkippedFile } from '../core/output.js';
@@ -14,7 +14,7 @@ import { fractionToNumber } from '../options/values.js';
 import { SafeOutput, temporaryName } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
-import { planSegments } from './plan.js';
+import { MIN_SEGMENT_FRAMES, type SegmentSpan, planSegments } from './plan.js';
 import { type PoolRun, runPool, startWorkers } from './pool.js';
 import { queueExecutor } from '../queue/executor.js';
 import type { SegmentDone, SegmentSource, SegmentTask } from './task.js';
@@ -77,9 +77,23 @@ export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean
   return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
 }
 
-/** Whether a video of `frames` frames is cut into two segments or more (else it runs in one piece, without starting workers). */
+/**
+ * The segments a run of `frames` output frames is cut into (a GIF: its pictures, stitch's images
+ * or animate's frames). A video: planSegments. A GIF: one segment a worker, at least
+ * MIN_SEGMENT_FRAMES pictures each (its pictures cost about the same each, and every segment
+ * pays a colour-count file, a cold nearest-colour cache and a priming frame), cut where the
+ * writer's own-palette windows start (OWN_PALETTE_WINDOW), so that each segment decides as one
+ * piece does. Every caller asks here: whether to cut, how many workers to start, the run itself.
+ */
+export function segmentSpans(options: ResolvedOutput, frames: number): SegmentSpan[] {
+  const fps = fractionToNumber(options.fps);
+  if (options.animation?.codec !== 'gif') return planSegments(frames, fps, options.jobs);
+  return planSegments(frames, fps, options.jobs, Math.max(MIN_SEGMENT_FRAMES, Math.ceil(frames / options.jobs)), OWN_PALETTE_WINDOW);
+}
+
+/** Whether a run of `frames` frames (a GIF: pictures) is cut into two segments or more (else it runs in one piece, without starting workers). */
 export function worthSegments(options: ResolvedOutput, frames: number): boolean {
-  return planSegments(frames, fractionToNumber(options.fps), options.jobs).length >= 2;
+  return segmentSpans(options, frames).length >= 2;
 }
 
 /**
@@ -90,7 +104,7 @@ export function worthSegments(options: ResolvedOutput, frames: number): boolean 
  */
 export function startWorkersFor(options: ResolvedOutput, pictures: number): void {
   if (options.jobs <= 1 || options.queue || !worthSegments(options, pictures) || segmentsRefused(options, { alpha: false })) return;
-  startWorkers(Math.min(options.jobs, planSegments(pictures, fractionToNumber(options.fps), options.jobs).length));
+  startWorkers(Math.min(options.jobs, segmentSpans(options, pictures).length));
 }
 
 /**
@@ -104,7 +118,7 @@ export async function runSegmented(run: SegmentedRun, hooks: OutputHooks = {}): 
   const { options, signal } = { ...run, signal: hooks.signal };
   throwIfAborted(signal);
   const fps = fractionToNumber(options.fps);
-  const spans = planSegments(run.frames, fps, options.jobs);
+  const spans = segmentSpans(options, run.frames);
   const out = await SafeOutput.create(options.output, { overwrite: options.overwrite, inputs: run.inputs });
   const { dir, removeDir } = segmentDirectory(options.output);
   const clock = new ProgressClock(run.frames);

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { OWN_PALETTE_WINDOW } from '../../src/engine/index.js';
+import { resolveStitchOptions } from '../../src/options/output-options.js';
 import { MIN_SEGMENT_FRAMES, planSegments } from '../../src/segments/plan.js';
+import { segmentSpans, worthSegments } from '../../src/segments/run.js';
 
 const counts = (frames: number, jobs: number, fps = 25): number[] => planSegments(frames, fps, jobs).map((s) => s.count);
 
@@ -52,5 +55,27 @@ describe('planSegments', () => {
       assert.equal(next, frames, `${frames} frames, align ${align}: all covered`);
     }
     assert.deepEqual(planSegments(1250, 25, 2, MIN_SEGMENT_FRAMES, 1), planSegments(1250, 25, 2), 'align 1: the plan without it');
+  });
+});
+
+describe('segmentSpans', () => {
+  const gif = (jobs: number) => resolveStitchOptions('out.gif', { fps: 25, jobs });
+  const mp4 = (jobs: number) => resolveStitchOptions('out.mp4', { fps: 25, jobs });
+
+  it('a GIF: one segment a worker, cut where the own-palette windows start', () => {
+    assert.equal(OWN_PALETTE_WINDOW, 32);
+    assert.deepEqual(segmentSpans(gif(2), 600).map((s) => s.first), [0, 288], 'two of about 300 (not the video plan of 250-frame segments)');
+    // 4 workers, 100 pictures: cuts at 25, 50 and 75 round to 32, 64 and 64: three segments, so
+    // three workers (startWorkersFor) where the video plan would start four.
+    assert.deepEqual(segmentSpans(gif(4), 100).map((s) => s.first), [0, 32, 64]);
+    assert.equal(planSegments(100, 25, 4).length, 4);
+    assert.equal(worthSegments(gif(2), 49), false, 'too short for two of MIN_SEGMENT_FRAMES');
+    assert.equal(worthSegments(gif(2), 64), true);
+  });
+
+  it('a video: the plan of planSegments', () => {
+    assert.deepEqual(segmentSpans(mp4(2), 1250), planSegments(1250, 25, 2));
+    assert.equal(worthSegments(mp4(2), 30), false);
+    assert.equal(worthSegments(mp4(2), 300), true);
   });
 });
