@@ -4,7 +4,7 @@
  * transparency, refusals of options that make no sense for a GIF, and the size search.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -146,6 +146,31 @@ describe('GIF from stitch', () => {
       if (i < 2) assert.deepEqual(right.slice(0, 4).map((v, c) => Math.abs(v - ([220, 30, 30, 255][c] ?? 0)) <= 6), [true, true, true, true], `frame ${i}: opaque red ${right.join(',')}`);
       assert.equal(meanRgba(frame, 36 + i * 4, 12, 8, 8)[3], 0, `frame ${i}: the moving square is transparent`);
     });
+  });
+
+  it('letterboxes opaque images with --background (default black), as a video does, and transparent when an image may have transparency', async (t) => {
+    const dir = await tempDir(t);
+    // A 64x48 frame sets the size; a 32x48 one is letterboxed left and right (16 px each side).
+    const wide = solid(64, 48, [40, 90, 200]);
+    const tall = solid(32, 48, [230, 200, 40]);
+    await mkdir(join(dir, 'opaque'));
+    await mkdir(join(dir, 'alpha'));
+    await writeFrames(join(dir, 'opaque'), [{ name: 'a.png', image: wide }, { name: 'b.png', image: tall }]);
+    await writeFrames(join(dir, 'alpha'), [{ name: 'a.png', image: wide }, { name: 'b.png', image: tall }]);
+    await writePng(join(dir, 'alpha', 'c.png'), paintRgba(64, 48, (x) => (x < 8 ? [0, 0, 0, 0] : [40, 90, 200, 255])));
+    const bar = async (file: string): Promise<number[]> => meanRgba((await readAnimation(file)).frames[1]!, 0, 0, 12, 48);
+    const near = (got: number[], want: readonly number[]): boolean => want.every((v, c) => Math.abs((got[c] ?? -99) - v) <= 2);
+    await stitch(join(dir, 'opaque', '*.png'), join(dir, 'black.gif'), { fps: 2 });
+    assert.ok(near(await bar(join(dir, 'black.gif')), [0, 0, 0, 255]), `default: black bars (${await bar(join(dir, 'black.gif'))})`);
+    await stitch(join(dir, 'opaque', '*.png'), join(dir, 'green.gif'), { fps: 2, background: '#00ff00' });
+    assert.ok(near(await bar(join(dir, 'green.gif')), [0, 255, 0, 255]), `--background #00ff00: green bars (${await bar(join(dir, 'green.gif'))})`);
+    await stitch(join(dir, 'opaque', '*.png'), join(dir, 'green.apng'), { fps: 2, background: '#00ff00' });
+    assert.ok(near(await bar(join(dir, 'green.apng')), [0, 255, 0, 255]), `APNG too (${await bar(join(dir, 'green.apng'))})`);
+    // The picture between the bars is the image, whatever the bars.
+    const middle = meanRgba((await readAnimation(join(dir, 'green.gif'))).frames[1]!, 24, 8, 16, 32);
+    assert.ok(near(middle, [230, 200, 40, 255]), `the letterboxed image (${middle})`);
+    await stitch(join(dir, 'alpha', '*.png'), join(dir, 'clear.gif'), { fps: 2, background: '#00ff00' });
+    assert.equal((await bar(join(dir, 'clear.gif')))[3], 0, 'an input with transparency: transparent bars, as a video that keeps alpha');
   });
 
   it('takes --colors, --dither and --loop; refuses video options and options of other formats', async (t) => {

@@ -20,6 +20,12 @@ export interface AnimationSpoolSpec {
   fps: Fraction;
   /** Timestamps count ticks of this many a second. */
   ticksPerSecond: number;
+  /**
+   * Whether a picture may have transparency (OutputSpec.transparency). Then letterboxing and
+   * padding are transparent, as in a video that keeps alpha; else they are `background`, as in
+   * any video. The pictures' own transparency is kept either way.
+   */
+  transparency: boolean;
 }
 
 /** What a GIF segment's count task keeps of its spool (AnimationSpool.segment). */
@@ -93,6 +99,7 @@ export class AnimationSpool {
       background: job.background,
       pixelFormat: 'rgba',
       flattenAlpha: false,
+      padTransparent: job.transparency,
     });
   }
 

@@ -148,6 +148,7 @@ export class Output {
         background: options.background,
         fps: options.fps,
         ticksPerSecond: (options.fps.num * spec.ticksPerFrame) / options.fps.den,
+        transparency: spec.transparency,
       });
     } else {
       sink = await VideoOutput.open(videoSessionSpec(spec), hooks.signal);

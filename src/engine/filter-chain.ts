@@ -37,6 +37,12 @@ export interface ChainTarget {
    * are transparent, and opaque sources get an opaque alpha plane.
    */
   flattenAlpha: boolean;
+  /**
+   * With alpha kept: letterboxing and padding transparent (the default), or `background` when
+   * false (an animation keeps its pictures' alpha, but letterboxes opaque pictures as a video
+   * does).
+   */
+  padTransparent?: boolean;
 }
 
 /** EXIF orientation to the filters that show the picture upright. */
@@ -115,7 +121,7 @@ export function buildFilterChain(source: ChainSource, target: ChainTarget): stri
   const alphaFormat = deepAlpha(source, target) ? 'format=rgba64le' : 'format=rgba';
   const lateAlpha = keepAlpha && !isYuv && !source.hasAlpha;
   if (keepAlpha && !isYuv && !lateAlpha) steps.push(alphaFormat);
-  const padColour = keepAlpha ? `${target.background}@0` : target.background;
+  const padColour = keepAlpha && target.padTransparent !== false ? `${target.background}@0` : target.background;
   steps.push(...(ORIENTATION_FILTERS[source.orientation] ?? []));
   const shown = source.orientation >= 5 ? { w: source.height, h: source.width } : { w: source.width, h: source.height };
   if (shown.w !== target.fitWidth || shown.h !== target.fitHeight) {

@@ -128,8 +128,12 @@ async function countSegment(task: SegmentTask, file: string, signal: AbortSignal
   try {
     if (plan?.codec !== 'gif') throw new FlipbookError('ENGINE', `Segment ${task.index + 1} is not a GIF's`);
     const { options } = source;
+    // Letterboxing as one piece: transparent when a picture may have transparency. Stitch runs in
+    // segments only when no image may (segmentsRefused); animate's canvas frames carry alpha
+    // (as the frame writer's first frame says in one piece).
+    const transparency = task.source.kind === 'animate';
     const spool = await AnimationSpool.segment(
-      { output: task.output, overwrite: true, inputs: [], plan, fit: options.fit, background: options.background, fps: options.fps, ticksPerSecond: source.tps },
+      { output: task.output, overwrite: true, inputs: [], plan, fit: options.fit, background: options.background, fps: options.fps, ticksPerSecond: source.tps, transparency },
       file,
       `${file} (segment ${task.index + 1} of ${task.output}, spooled)`,
       task.first,

@@ -30,10 +30,12 @@ export async function stitch(inputs: string | readonly string[], output: string,
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<OutputResult> {
   const { signal } = options;
   throwIfAborted(signal);
+  // An animation's transparency comes from its pictures (plan.alpha is the video's alpha
+  // channel): it decides how it letterboxes (AnimationSpoolSpec.transparency), and whether a GIF
+  // can be cut.
+  const transparency = plan.layout.animation ? await anyMayHaveAlpha(plan.images) : plan.alpha;
   if ((plan.options.jobs > 1 || plan.options.queue) && worthSegments(plan.options, plan.frameCount)) {
-    // A GIF's transparency comes from its pictures (plan.alpha is the video's alpha channel).
-    const alpha = plan.layout.animation ? await anyMayHaveAlpha(plan.images) : plan.alpha;
-    const refused = segmentsRefused(plan.options, { alpha });
+    const refused = segmentsRefused(plan.options, { alpha: transparency });
     if (!refused) return plan.layout.animation ? runStitchGif(plan, options) : runStitchSegmented(plan, options);
     const said = renderText(refused);
     plan = { ...plan, warnings: [...plan.warnings, said] };
@@ -44,7 +46,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
     {
       options: plan.options,
       layout: plan.layout,
-      transparency: plan.alpha,
+      transparency,
       ticksPerFrame: 1,
       inputs: [...plan.images.map((f) => f.file), ...(plan.audio ? [plan.audio.file] : [])],
       audio: plan.audio ? { ...plan.audio, end: undefined } : undefined,
