@@ -4,7 +4,7 @@
  * checks which picture landed where, not just how many.
  */
 import assert from 'node:assert/strict';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -253,5 +253,39 @@ describe('inputs: order', () => {
     const sorted = join(dir, 'sorted.mp4');
     await stitch(shellOrder, sorted, { ...FAST, sort: 'natural' });
     assert.deepEqual(await decodedColours(sorted, 4), [RED, GREEN, BLUE, YELLOW]);
+  });
+});
+
+describe('inputs: a video given as an image', () => {
+  it('says the file is a video (MP4, WebM) and how to get its frames as images, and leaves nothing', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [
+      { name: 'a.png', colour: RED },
+      { name: 'b.png', colour: GREEN },
+    ]);
+    const mp4 = join(dir, 'clip.mp4');
+    const webm = join(dir, 'clip.webm');
+    await stitch([join(dir, 'a.png'), join(dir, 'b.png')], mp4, FAST);
+    await stitch([join(dir, 'a.png'), join(dir, 'b.png')], webm, { quality: 'low' });
+    for (const [video, kind] of [
+      [mp4, /is an MP4 video \(ISO media\), not an image/],
+      [webm, /is a Matroska or WebM video, not an image/],
+    ] as const) {
+      const out = join(dir, 'out.gif');
+      await assert.rejects(stitch([join(dir, 'a.png'), video], out), (e: FlipbookError) => {
+        assert.equal(e.code, 'INVALID_INPUT');
+        assert.equal(e.file, video);
+        assert.match(e.message, kind);
+        assert.match(e.message, /\(input 2\)/);
+        assert.match(e.hint ?? '', /split .*frames\/%05d\.png.*readFrames/);
+        return true;
+      });
+      assert.deepEqual(await leftoverParts(dir), [], 'nothing left');
+      await assert.rejects(stat(out), 'no output');
+    }
+    // Under skipInvalid the video is skipped like any file that is not an image.
+    const skipped = await stitch([join(dir, 'a.png'), mp4, join(dir, 'b.png')], join(dir, 'skip.mp4'), { ...FAST, skipInvalid: true });
+    assert.equal(skipped.frames, 2);
+    assert.match(skipped.skipped[0]?.reason ?? '', /MP4 video/);
   });
 });

@@ -78,7 +78,17 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
         cause,
       });
     if (size === 0) throw fail('is empty (0 bytes)');
-    const notAnImage = 'is not an image flipbook reads: its header is not PNG, JPEG, WebP, TIFF, BMP or GIF';
+    /** Not an image: a video said to be one (stitch, readImage and the frame writer take images), anything else as not read. */
+    const notImage = (head: Buffer, cause?: unknown): FlipbookError => {
+      const video = signatureOf(head) ? undefined : videoSignatureOf(head);
+      if (!video) return fail('is not an image flipbook reads: its header is not PNG, JPEG, WebP, TIFF, BMP or GIF', cause);
+      return new FlipbookError('INVALID_INPUT', `${where} is ${video}, not an image`, {
+        file: path,
+        ...(position === undefined ? {} : { position }),
+        hint: `A video's frames come out as images with split (flipbook split ${path} -o 'frames/%05d.png'), or one by one with readFrames`,
+        cause,
+      });
+    };
     let info: ReturnType<typeof imageSize> | undefined;
     let head: Buffer = Buffer.alloc(0);
     for (const limit of READS) {
@@ -90,11 +100,11 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
         if (head.length >= size) {
           const kind = signatureOf(head);
           // A TIFF keeps its directory (and so its size) at the end: a cut one starts right.
-          throw fail(kind ? `is corrupt or truncated: it starts as a ${kind} but its header cannot be read (${size} bytes)` : notAnImage, cause);
+          throw kind ? fail(`is corrupt or truncated: it starts as a ${kind} but its header cannot be read (${size} bytes)`, cause) : notImage(head, cause);
         }
       }
     }
-    if (!info) throw fail(notAnImage);
+    if (!info) throw notImage(head);
     const heif = HEIF_TYPES[info.type ?? ''];
     if (heif !== undefined) {
       throw new FlipbookError('INVALID_INPUT', `${where} is an ${heif} image (the HEIF family), a format flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`, {
@@ -174,6 +184,16 @@ function signatureOf(b: Buffer): string | undefined {
   const tiff = b.toString('latin1', 0, 4);
   if (tiff === 'II*\0' || tiff === 'MM\0*') return 'TIFF';
   if (b.toString('latin1', 0, 2) === 'BM') return 'BMP';
+  return undefined;
+}
+
+/** What kind of video a file's first bytes say it is (a container FFmpeg reads), or undefined. */
+function videoSignatureOf(b: Buffer): string | undefined {
+  if (b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp') return b.toString('latin1', 8, 12) === 'qt  ' ? 'a QuickTime video' : 'an MP4 video (ISO media)';
+  if (b.length >= 4 && b.readUInt32BE(0) === 0x1a45dfa3) return 'a Matroska or WebM video';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'AVI ') return 'an AVI video';
+  if (b.length >= 3 && b.toString('latin1', 0, 3) === 'FLV') return 'an FLV video';
+  if (b.length >= 377 && b[0] === 0x47 && b[188] === 0x47 && b[376] === 0x47) return 'an MPEG transport stream';
   return undefined;
 }
 
