@@ -161,6 +161,12 @@ try {
       const shares = [...out.matchAll(/#d62728 ([\d.]+)%/g)].map((m) => Number(m[1]));
       if (!out.includes('120 frames read') || shares.length < 4 || !(shares.at(-1) > 3 * shares[0])) fail(`frame-stats.ts plot.mp4 printed:\n${out}`);
       say(`  frame-stats.ts: 120 frames, red ${shares[0]}% at the start, ${shares.at(-1)}% at the end`);
+    } else if (name === 'video-to-gif.ts') {
+      const usage = example(name, [], { status: 2 });
+      if (!usage.includes('usage:')) fail(`video-to-gif.ts without a video printed no usage: ${usage}`);
+      // The plot's 4 s at 30 fps, as a GIF of 10 fps and 320 px.
+      example(name, ['plot.mp4', 'plot.gif', '10', '320']);
+      check('plot.gif', 40, 320, 180);
     } else if (name === 'slideshow.ts') {
       example(name, ['.']);
       check('slideshow-1fps.mp4', 6, 320, 180);

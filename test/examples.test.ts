@@ -14,7 +14,8 @@ import { writePng } from './helpers/png.js';
 import { tempDir } from './helpers/temp.js';
 import { assertH264, meanColour, meanPsnr, nearest, readVideo } from './helpers/video.js';
 import './helpers/flipbook-from-source.js';
-import { readFrames } from '../src/index.js';
+import { createWriter, readFrames } from '../src/index.js';
+import { meanRgba, readAnimation } from './helpers/animation.js';
 
 // The examples import 'flipbook' by name: imported once the hook above makes that the source.
 const { crossfade } = await import('../examples/crossfade.js');
@@ -22,6 +23,7 @@ const { crossfadePhotos } = await import('../examples/crossfade-photos.js');
 const { LINE_COLOUR, plot, plotArea } = await import('../examples/plot.js');
 const { slideshow } = await import('../examples/slideshow.js');
 const { colourShare, parseHex } = await import('../examples/frame-stats.js');
+const { videoToGif } = await import('../examples/video-to-gif.js');
 
 /** An image file decoded to RGB by FFmpeg (not by the canvas the example uses). */
 async function decodeImageFile(file: string): Promise<Uint8Array> {
@@ -186,5 +188,34 @@ describe('examples', () => {
       const centre = back.frames.map((frame) => nearest(meanColour(frame, { x: 24, y: 16, width: 16, height: 16 }), [red, green, blue, yellow]));
       assert.deepEqual(centre, [0, 2, 0, 3, 1, 1], `colours in list order at ${fps} fps`);
     }
+  });
+  it('video-to-gif: an MP4 to a GIF at 5 fps and half the width, every frame at its time and colour; a part of it by start and end', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    // 3 s at 10 fps: a second each of red, green and blue.
+    const colours: Rgb[] = [PALETTE[0]!, PALETTE[1]!, PALETTE[2]!];
+    const writer = createWriter(video, { fps: 10, preset: 'ultrafast' });
+    for (let i = 0; i < 30; i++) await writer.write({ ...solid(64, 48, colours[Math.floor(i / 10)]!), layout: 'rgb' });
+    await writer.close();
+
+    const result = await videoToGif(video, join(dir, 'clip.gif'), { fps: 5, width: 32 });
+    assert.deepEqual([result.codec, result.frames, result.width, result.height], ['gif', 15, 32, 24]);
+    assert.ok(Math.abs(result.duration - 3) < 0.011, `3 s long: ${result.duration}`);
+    const back = await readAnimation(join(dir, 'clip.gif'));
+    assert.equal(back.frames.length, 15);
+    back.frames.forEach((frame, i) => assert.ok(Math.abs(frame.time - i * 0.2) < 0.011, `frame ${i} at ${frame.time} s, not ${i * 0.2}`));
+    // (RGBA frames: the mean's first three channels.)
+    const colourAt = (frame: { data: Uint8Array; width: number }, x: number, y: number, w: number, h: number): Rgb => meanRgba(frame, x, y, w, h).slice(0, 3) as unknown as Rgb;
+    const seen = back.frames.map((frame) => nearest(colourAt(frame, 8, 6, 16, 12), colours));
+    assert.deepEqual(seen, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2], 'a second of each colour, in order');
+
+    // The middle second alone: 5 green frames from 0 s.
+    const part = await videoToGif(video, join(dir, 'part.gif'), { fps: 5, start: 1, end: 2 });
+    assert.deepEqual([part.frames, part.width, part.height], [5, 64, 48]);
+    const middle = await readAnimation(join(dir, 'part.gif'));
+    assert.equal(middle.frames[0]?.time, 0);
+    assert.deepEqual(middle.frames.map((frame) => nearest(colourAt(frame, 16, 12, 32, 24), colours)), [1, 1, 1, 1, 1]);
+    // An existing GIF is kept unless overwrite is given.
+    await assert.rejects(videoToGif(video, join(dir, 'part.gif'), { fps: 5 }), /already exists/);
   });
 });
