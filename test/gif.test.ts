@@ -100,6 +100,18 @@ describe('GIF from stitch', () => {
     );
   });
 
+  it('goes on past 655.35 s, the longest delay a frame holds, with frames that change nothing (a 700 s slideshow hold)', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 2, 32, 32);
+    const result = await stitch(join(dir, '*.png'), join(dir, 'long.gif'), { hold: 700 });
+    assert.equal(result.duration, 1400);
+    const blocks = (await gifBlocks(join(dir, 'long.gif'))).images;
+    assert.deepEqual(blocks.map((b) => b.delay), [65535, 4465, 65535, 4465], 'each picture 700 s: 655.35 s, then 44.65 s more');
+    assert.deepEqual([blocks[1]?.width, blocks[1]?.height, blocks[3]?.width], [1, 1, 1], 'the rest held by a 1x1 frame that changes nothing');
+    const back = await readAnimation(join(dir, 'long.gif'));
+    assert.deepEqual(back.frames.map((f) => Math.round(f.time * 100)), [0, 65535, 70000, 135535]);
+  });
+
   it('clamps 60 fps to 50 with a warning, dropping the frames in between and keeping the length', async (t) => {
     const dir = await tempDir(t);
     await sceneFrames(dir, 30, 32, 32);

@@ -91,6 +91,9 @@ interface HeldFrame {
   index: number;
 }
 
+/** The longest delay of one frame: 655.35 s (a 16-bit count of hundredths). */
+const MAX_DELAY = 65535;
+
 /** Jobs out on the coder threads, at most, per thread: one coded while the next one waits. */
 const JOBS_PER_THREAD = 2;
 
@@ -324,9 +327,14 @@ export class GifWriter {
   async write(picture: RgbaRows, delay: number, index = this.frames): Promise<void> {
     const { width, height } = this.spec;
     if (picture.width !== width || picture.height !== height) throw new RangeError(`A ${picture.width}x${picture.height} frame in a ${width}x${height} GIF`);
-    if (this.pending) await this.flush(this.spec.alpha ? this.toClear(picture) : undefined);
-    this.pending = this.hold(picture, this.changedRect(picture), delay, index);
-    this.frames++;
+    // A graphic control extension holds at most MAX_DELAY hundredths: a longer frame goes on in
+    // frames that change nothing (1x1 and transparent), so the GIF lasts as long as asked.
+    for (let left = delay; ; left -= MAX_DELAY) {
+      if (this.pending) await this.flush(this.spec.alpha ? this.toClear(picture) : undefined);
+      this.pending = this.hold(picture, this.changedRect(picture), Math.min(left, MAX_DELAY), index);
+      this.frames++;
+      if (left <= MAX_DELAY) return;
+    }
   }
 
   /** The frame's pixels and marks in `rect`, copied for its job (the marks cleared for the next frame). */
