@@ -63,6 +63,26 @@ describe('contactSheet', () => {
     }
   });
 
+  test('a video with fewer frames than thumbnails asked shows each frame once, in as many rows as they fill, and says so', async (t) => {
+    const dir = await tempDir(t);
+    // 3 frames at 1 fps: 16 times asked (4 x 4), 3 frames on screen.
+    const video = join(dir, 'short.mp4');
+    await stitchedVideo(dir, video, 3, W, H, { fps: 1 });
+    const warnings: string[] = [];
+    const result = await contactSheet(video, join(dir, 'short.png'), { width: 500, onWarning: (w) => warnings.push(w) });
+    assert.deepEqual(result.thumbnails.map((th) => th.frameTime), [0, 1, 2]);
+    assert.deepEqual([result.columns, result.rows], [4, 1]);
+    assert.equal(result.height, result.thumbHeight + 2 * result.gap);
+    const image = await imagePixels(join(dir, 'short.png'));
+    assert.deepEqual([image.width, image.height], [result.width, result.height]);
+    assert.deepEqual(result.thumbnails.map((th) => thumbnailNumber(image, th.x, th.y, result.thumbWidth, result.thumbHeight)), [0, 1, 2]);
+    assert.match(warnings.join('\n'), /shows 3 different frames at the 16 times asked/);
+    // Rows given are kept (the cells left empty), each frame still once.
+    const kept = await contactSheet(video, join(dir, 'kept.png'), { columns: 2, rows: 2, width: 400 });
+    assert.deepEqual([kept.rows, kept.thumbnails.length], [2, 3]);
+    assert.equal(kept.height, 2 * kept.thumbHeight + 3 * kept.gap);
+  });
+
   test('rows and every together are refused; an existing output is kept', async (t) => {
     const dir = await tempDir(t);
     const video = join(dir, 'clip.mp4');

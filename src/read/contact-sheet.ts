@@ -203,17 +203,19 @@ export async function contactSheet(video: string, output: string, options: Conta
     if (times.length > MAX_THUMBNAILS) {
       throw invalidOption('every', `at most ${MAX_THUMBNAILS} thumbnails (this would be more than that)`, options.every);
     }
-    const rows = givenRows ?? Math.max(1, Math.ceil(times.length / columns));
     const gap = Math.max(2, Math.round(width / 320));
     const thumbWidth = Math.floor((width - (columns + 1) * gap) / columns);
     if (thumbWidth < 8) throw invalidOption('width', `a sheet wide enough for ${columns} columns (at least ${columns * 8 + (columns + 1) * gap} pixels)`, options.width);
     const thumbHeight = Math.max(2, Math.round((thumbWidth * track.displayHeight) / track.displayWidth));
-    const height = rows * thumbHeight + (rows + 1) * gap;
-    const stride = width * 3;
-    const sheet = Buffer.alloc(stride * height, BACKGROUND);
     const converter = new FrameConverter({ filters: source.upright.filters, width: thumbWidth, height: thumbHeight, pixelFormat: 'rgb24' });
     converters.push(converter);
     frameAt = new FrameAt(source);
+    // Laid out for every time asked; each frame shown once (a video with fewer frames than
+    // thumbnails asked, a short GIF or a slideshow, does not fill cells with the same frame), and
+    // the sheet cut after the last row used.
+    const asked = givenRows ?? Math.max(1, Math.ceil(times.length / columns));
+    const stride = width * 3;
+    const full = Buffer.alloc(stride * (asked * thumbHeight + (asked + 1) * gap), BACKGROUND);
     const scale = Math.max(1, Math.round(thumbHeight / 80));
     // Labels precise enough that two frames never share one: the shorter of the average and
     // the nominal frame step.
@@ -221,9 +223,11 @@ export async function contactSheet(video: string, output: string, options: Conta
     const decimals = labelDecimals(steps.length ? Math.min(...steps) : undefined);
     const thumbnails: SheetThumbnail[] = [];
     const clock = new ProgressClock(times.length);
-    for (const [k, time] of times.entries()) {
+    for (const time of times) {
       throwIfAborted(options.signal);
       const frame = await frameAt.at(time);
+      options.onProgress?.(clock.tick());
+      if (thumbnails.at(-1)?.frameTime === frame.time) continue;
       const picture = await converter.convert(frame.picture);
       let pixels: Buffer;
       try {
@@ -231,10 +235,11 @@ export async function contactSheet(video: string, output: string, options: Conta
       } finally {
         picture.release();
       }
+      const k = thumbnails.length;
       const x = gap + (k % columns) * (thumbWidth + gap);
       const y = gap + Math.floor(k / columns) * (thumbHeight + gap);
       for (let row = 0; row < thumbHeight; row++) {
-        sheet.set(pixels.subarray(row * thumbWidth * 3, (row + 1) * thumbWidth * 3), (y + row) * stride + x * 3);
+        full.set(pixels.subarray(row * thumbWidth * 3, (row + 1) * thumbWidth * 3), (y + row) * stride + x * 3);
       }
       let label: string | undefined;
       if (options.labels !== false) {
@@ -242,11 +247,17 @@ export async function contactSheet(video: string, output: string, options: Conta
         const text = formatTimestamp(frame.time, decimals);
         label = text;
         const box = labelSize(text, scale);
-        drawLabel(sheet, stride, x + scale * 2, y + thumbHeight - box.height - scale * 2, text, scale, { x, y, width: thumbWidth, height: thumbHeight });
+        drawLabel(full, stride, x + scale * 2, y + thumbHeight - box.height - scale * 2, text, scale, { x, y, width: thumbWidth, height: thumbHeight });
       }
       thumbnails.push({ time, frameTime: frame.time, x, y, ...(label === undefined ? {} : { label }) });
-      options.onProgress?.(clock.tick());
     }
+    if (thumbnails.length < times.length) {
+      options.onWarning?.(`${video} shows ${thumbnails.length} different frame${thumbnails.length === 1 ? '' : 's'} at the ${times.length} times asked: the sheet has each once`);
+    }
+    // Given rows are kept as asked; else as many as the frames shown fill.
+    const rows = givenRows ?? Math.max(1, Math.ceil(thumbnails.length / columns));
+    const height = rows * thumbHeight + (rows + 1) * gap;
+    const sheet = full.subarray(0, stride * height);
     await frameAt.reset();
     const damage = source.damage;
     if (damage.readError || damage.frames + damage.packets > 0) {
