@@ -2,10 +2,10 @@ import { existsSync, linkSync, readFileSync, readdirSync, renameSync, rmdirSync,
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { onExit } from 'signal-exit';
 
 import { FlipbookError } from '../errors.js';
+import { type Owner, ownOwner, ownerAlive } from './owner.js';
 import { NAME_MAX, PART_SUFFIX, checkNameLength, checkOutput, removeQuietly, temporaryName } from './safe-output.js';
 
 export interface FrameFilesOptions {
@@ -111,7 +111,7 @@ export class FrameFiles {
     const lock = join(dir, lockName(this.tag));
     this.locks.push(lock);
     try {
-      await writeFile(lock, JSON.stringify(ownLock()), { flag: 'wx' });
+      await writeFile(lock, JSON.stringify(ownOwner()), { flag: 'wx' });
     } catch (cause) {
       throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
     }
@@ -433,51 +433,20 @@ function lockName(tag: string): string {
 const LOCK_PREFIX = '.flipbook-split.';
 const LOCK_SUFFIX = '.lock';
 
-/** Who writes a run's temporary files: enough to tell, later, whether that process still runs. */
-interface Lock {
-  pid: number;
-  host: string;
-  /** When the process started, as the kernel counts it (Linux); a reused pid has another. */
-  start: string | undefined;
-}
+/** Who writes a run's temporary files (owner.ts). */
+type Lock = Owner;
 
 /** Tags of this process's runs still open: the pid is ours, and only these are alive. */
 const liveTags = new Set<string>();
 
-/** A process's start time in clock ticks since boot (`/proc/<pid>/stat`, field 22), where there is a /proc. */
-function startTime(pid: number | 'self'): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-let ownStart: string | undefined | null = null;
-function ownLock(): Lock {
-  if (ownStart === null) ownStart = startTime('self');
-  return { pid: process.pid, host: hostname(), start: ownStart };
-}
-
 /**
- * Whether the run that wrote `lock` may still be writing. Another host's process cannot be
- * checked from here: it counts as running. A pid that exists counts as running unless its
- * start time differs from the one recorded (the pid was reused). This process's own pid is a
- * run of this process only while that run is open.
+ * Whether the run that wrote `lock` may still be writing (ownerAlive). This process's own pid is
+ * a run of this process only while that run is open.
  */
 function lockHolderAlive(lock: Lock, tag: string): boolean {
-  const own = ownLock();
-  if (lock.host !== own.host) return true;
-  const sameStart = (start: string | undefined): boolean => lock.start === undefined || start === undefined || lock.start === start;
-  if (lock.pid === own.pid) return sameStart(own.start) && liveTags.has(tag);
-  try {
-    process.kill(lock.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return sameStart(startTime(lock.pid));
+  const self = ownOwner();
+  if (lock.host === self.host && lock.pid === self.pid) return ownerAlive(lock) && liveTags.has(tag);
+  return ownerAlive(lock);
 }
 
 /** A lock file that cannot be read this long after it was made was cut short by a kill, not being written. */

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { link, mkdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
 
 import { FlipbookError, text, opt } from '../errors.js';
+import { hostTag, ownOwner, ownerAlive } from './owner.js';
 
 export interface OutputChecks {
   overwrite: boolean;
@@ -106,9 +107,54 @@ export function removeQuietly(file: string): void {
 }
 
 /**
+ * The owner part of a SafeOutput's temporary name: `<pid>-<host tag>-<start>` (owner.ts), so that
+ * a later run can tell a file whose process is gone (sweepStaleParts).
+ */
+export function ownerToken(): string {
+  const { pid, host, start } = ownOwner();
+  return `${pid}-${hostTag(host)}-${start === undefined ? 'x' : Number(start).toString(36)}`;
+}
+
+/** `.name.<hex>-<pid>-<host tag>-<start>[.segments].flipbook.part`: a SafeOutput's or a segment directory's. */
+const OWNED_PART = /^\..+\.[0-9a-f]{8}-(\d+)-([0-9a-f]{6})-([0-9a-z]+)(?:\.segments)?\.flipbook\.part$/;
+
+/**
+ * Removes from `dir` the temporary outputs (SafeOutput's files, segment directories) of
+ * processes of this host that no longer run: a process killed outright (SIGKILL, the
+ * out-of-memory killer) or aborted by native code cannot remove its own, as it does on an error,
+ * Ctrl-C or SIGTERM. Files of running processes, of other hosts (a shared folder) and of other
+ * names are left alone. Never throws; returns the names removed.
+ */
+export async function sweepStaleParts(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const self = ownOwner();
+  const here = hostTag(self.host);
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = OWNED_PART.exec(name);
+    if (!match || match[2] !== here) continue;
+    const start = match[3] === 'x' ? undefined : parseInt(match[3] ?? '', 36).toString();
+    if (ownerAlive({ pid: Number(match[1]), host: self.host, start })) continue;
+    try {
+      await rm(join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // Gone meanwhile, or not ours to remove: left as it is.
+    }
+  }
+  return removed;
+}
+
+/**
  * A file written under a temporary name beside its destination and renamed into place only
  * when complete. Until then an error, an abort or the process ending (a signal, an exit)
- * removes it, so no half-written output is ever left.
+ * removes it, so no half-written output is ever left; one left by a process killed outright is
+ * removed by the next SafeOutput made in its folder (sweepStaleParts).
  */
 export class SafeOutput {
   readonly destination: string;
@@ -137,7 +183,8 @@ export class SafeOutput {
         cause,
       });
     }
-    const temporary = temporaryName(join(dir, basename(destination)));
+    await sweepStaleParts(dir);
+    const temporary = temporaryName(join(dir, basename(destination)), `${randomBytes(4).toString('hex')}-${ownerToken()}`);
     return new SafeOutput(destination, temporary, checks.overwrite);
   }
 

@@ -11,7 +11,7 @@ import { type AudioPlan, fitAudio } from '../core/audio-plan.js';
 import type { OutputHooks, SkippedFile } from '../core/output.js';
 import type { ResolvedOutput } from '../options/output-options.js';
 import { fractionToNumber } from '../options/values.js';
-import { SafeOutput, temporaryName } from '../output/safe-output.js';
+import { SafeOutput, ownerToken, temporaryName } from '../output/safe-output.js';
 import { throwIfAborted } from '../util/abort.js';
 import { ProgressClock } from '../util/progress.js';
 import { MIN_SEGMENT_FRAMES, type SegmentSpan, planSegments } from './plan.js';
@@ -188,7 +188,7 @@ export function encoderThreads(jobs: number): number | undefined {
  * (`removeDir()` drops that hook once the run has removed it itself).
  */
 export function segmentDirectory(output: string): { dir: string; removeDir: () => void } {
-  const dir = temporaryName(output, `${randomBytes(4).toString('hex')}.segments`);
+  const dir = temporaryName(output, `${randomBytes(4).toString('hex')}-${ownerToken()}.segments`);
   const removeDir = onExit(() => {
     try {
       rmSync(dir, { recursive: true, force: true });

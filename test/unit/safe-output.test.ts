@@ -54,7 +54,8 @@ describe('SafeOutput', () => {
     const out = join(dir, 'sub', 'movie.mp4');
     const safe = await SafeOutput.create(out, { overwrite: false, inputs: [] });
     assert.equal(dirname(safe.temporary), dirname(out), 'the temporary file is in the destination\'s directory (created)');
-    assert.match(basename(safe.temporary), /^\.movie\.mp4\.[0-9a-f]{8}\.flipbook\.part$/);
+    // `.movie.mp4.<random>-<pid>-<host tag>-<start>.flipbook.part`: whose it is (stale-parts.test.ts).
+    assert.match(basename(safe.temporary), new RegExp(`^\\.movie\\.mp4\\.[0-9a-f]{8}-${process.pid}-[0-9a-f]{6}-[0-9a-z]+\\.flipbook\\.part$`));
     await writeFile(safe.temporary, 'video');
     assert.equal(existsSync(out), false, 'nothing at the destination before commit');
     await safe.commit();
