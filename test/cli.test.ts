@@ -69,7 +69,7 @@ describe('cli: help and version', () => {
       ['--codec <codec>', 'default: h264; vp9 for .webm'],
       ['--crf <n>', 'default: 23 for h264, 28 for h265, 32 for vp9, 35 for av1'],
       ['--quality <level>', "default: the codec's crf"],
-      ['--alpha <mode>', 'default: keep where the codec carries it'],
+      ['--alpha <mode>', 'default: keep where the format carries it'],
       ['--hwaccel <encoder>', 'default: none'],
       ['--preset <name>', 'default: "medium"'],
       ['--bitrate <rate>', 'default: none'],

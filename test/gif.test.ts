@@ -185,6 +185,25 @@ describe('GIF from stitch', () => {
     assert.equal((await bar(join(dir, 'clear.gif')))[3], 0, 'an input with transparency: transparent bars, as a video that keeps alpha');
   });
 
+  it('alpha: keep (the default) keeps transparency; flatten paints it onto the background: an opaque GIF, WebP and APNG', async (t) => {
+    const dir = await tempDir(t);
+    // Left half transparent, right half opaque red.
+    for (let i = 0; i < 2; i++) await writePng(join(dir, `a${i}.png`), paintRgba(64, 32, (x) => (x < 32 ? [0, 0, 0, 0] : [220, 30, 30, 255])));
+    const kept = await stitch(join(dir, '*.png'), join(dir, 'kept.gif'), { fps: 5, alpha: 'keep' });
+    assert.equal(kept.frames, 2);
+    assert.equal(meanRgba((await readAnimation(join(dir, 'kept.gif'))).frames[0]!, 0, 0, 32, 32)[3], 0, 'keep: the left half transparent');
+    for (const ext of ['gif', 'webp', 'apng']) {
+      const file = join(dir, `flat.${ext}`);
+      await stitch(join(dir, '*.png'), file, { fps: 5, alpha: 'flatten', background: '#00ff00' });
+      const frame = (await readAnimation(file)).frames[0]!;
+      const left = meanRgba(frame, 0, 0, 32, 32);
+      const right = meanRgba(frame, 32, 0, 32, 32);
+      assert.ok([0, 255, 0, 255].every((v, c) => Math.abs((left[c] ?? -99) - v) <= 3), `${ext} flatten: the left half green and opaque (${left})`);
+      assert.ok([220, 30, 30, 255].every((v, c) => Math.abs((right[c] ?? -99) - v) <= 6), `${ext} flatten: the right half red (${right})`);
+    }
+    for (const [i, frame] of (await readAnimation(join(dir, 'flat.gif'))).frames.entries()) assert.equal(meanRgba(frame, 0, 0, 64, 32)[3], 255, `flat.gif frame ${i}: every pixel opaque`);
+  });
+
   it('takes --colors, --dither and --loop; refuses video options and options of other formats', async (t) => {
     const dir = await tempDir(t);
     await sceneFrames(dir, 4, 48, 32);

@@ -100,7 +100,9 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
     options.onWarning?.(said, message);
   };
   if (!worthSegments(resolved, total)) return animateSpec(animation, output, options);
-  const refused = segmentsRefused(resolved, { alpha: resolved.alphaPossible });
+  // A video that keeps alpha is not cut. A GIF is: whether its canvas frames will be transparent
+  // is not known before they are drawn (stitch knows from the headers).
+  const refused = segmentsRefused(resolved, { alpha: resolved.animation ? false : resolved.alphaPossible });
   if (refused) {
     warn(refused);
     return animateSpec(animation, output, { ...options, onWarning: undefined }).then((r) => ({ ...r, warnings: [...warnings, ...r.warnings] }));

@@ -26,6 +26,8 @@ export interface AnimationSpoolSpec {
    * any video. The pictures' own transparency is kept either way.
    */
   transparency: boolean;
+  /** Flatten the pictures' transparency onto `background` (`alpha: 'flatten'`): an opaque animation. */
+  flatten: boolean;
 }
 
 /** What a GIF segment's count task keeps of its spool (AnimationSpool.segment). */
@@ -98,8 +100,8 @@ export class AnimationSpool {
       fit: job.fit,
       background: job.background,
       pixelFormat: 'rgba',
-      flattenAlpha: false,
-      padTransparent: job.transparency,
+      flattenAlpha: job.flatten,
+      padTransparent: job.transparency && !job.flatten,
     });
   }
 

@@ -149,6 +149,7 @@ export class Output {
         fps: options.fps,
         ticksPerSecond: (options.fps.num * spec.ticksPerFrame) / options.fps.den,
         transparency: spec.transparency,
+        flatten: !options.alphaPossible,
       });
     } else {
       sink = await VideoOutput.open(videoSessionSpec(spec), hooks.signal);

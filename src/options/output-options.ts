@@ -254,7 +254,11 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   const animation = resolveAnimationOptions(format, options, OUTPUT_DEFAULTS.preset);
   const codec = isGiven(options.codec) ? parseChoice(options.codec, 'codec', VIDEO_CODECS) : (format.codecs[0] ?? 'h264');
   if (!animation) checkCodec(format, codec);
-  const choice = settleCodec(codec, format, { ...resolveCodecOptions(options), crf, bitrate }, { crf: options.crf });
+  const codecOptions = resolveCodecOptions(options);
+  // GIF, WebP and APNG carry transparency (GIF's one bit a pixel): `alpha` keeps it (the default)
+  // or flattens it onto the background; the video codec's check is not theirs.
+  const choice = settleCodec(codec, format, { ...codecOptions, ...(animation ? { alpha: undefined } : {}), crf, bitrate }, { crf: options.crf });
+  const alphaPossible = animation ? codecOptions.alpha !== 'flatten' : choice.alphaPossible;
   // Before any file is read: a GIF or an image output refuses music outright.
   const audio = resolveAudioOptions(options);
   if (audio) audioCodecFor(format);
@@ -264,7 +268,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     format,
     codec,
     animation,
-    alphaPossible: choice.alphaPossible,
+    alphaPossible,
     size: size ?? (width && height ? { width, height } : undefined),
     width: size ? undefined : width,
     height: size ? undefined : height,

@@ -133,7 +133,7 @@ async function countSegment(task: SegmentTask, file: string, signal: AbortSignal
     // (as the frame writer's first frame says in one piece).
     const transparency = task.source.kind === 'animate';
     const spool = await AnimationSpool.segment(
-      { output: task.output, overwrite: true, inputs: [], plan, fit: options.fit, background: options.background, fps: options.fps, ticksPerSecond: source.tps, transparency },
+      { output: task.output, overwrite: true, inputs: [], plan, fit: options.fit, background: options.background, fps: options.fps, ticksPerSecond: source.tps, transparency, flatten: !options.alphaPossible },
       file,
       `${file} (segment ${task.index + 1} of ${task.output}, spooled)`,
       task.first,

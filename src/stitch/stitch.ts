@@ -33,7 +33,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   // An animation's transparency comes from its pictures (plan.alpha is the video's alpha
   // channel): it decides how it letterboxes (AnimationSpoolSpec.transparency), and whether a GIF
   // can be cut.
-  const transparency = plan.layout.animation ? await anyMayHaveAlpha(plan.images) : plan.alpha;
+  const transparency = plan.layout.animation ? plan.options.alphaPossible && (await anyMayHaveAlpha(plan.images)) : plan.alpha;
   if ((plan.options.jobs > 1 || plan.options.queue) && worthSegments(plan.options, plan.frameCount)) {
     const refused = segmentsRefused(plan.options, { alpha: transparency });
     if (!refused) return plan.layout.animation ? runStitchGif(plan, options) : runStitchSegmented(plan, options);

@@ -90,7 +90,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
     .option('--crf <n>', `constant quality, lower is better (default: ${RECIPES.h264.crf?.default} for h264, ${RECIPES.h265.crf?.default} for h265, ${RECIPES.vp9.crf?.default} for vp9, ${RECIPES.av1.crf?.default} for av1)`)
     .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(OUTPUT_DEFAULTS.preset))
     .addOption(new Option('--quality <level>', 'one knob for the codec\'s settings (see README); --crf, given, wins (default: the codec\'s crf)').choices(QUALITIES))
-    .addOption(new Option('--alpha <mode>', 'transparency: keep (VP9 .webm/.mkv, ProRes .mov) or flatten onto --background (default: keep where the codec carries it)').choices(ALPHA_MODES))
+    .addOption(new Option('--alpha <mode>', 'transparency: keep (VP9 .webm/.mkv, ProRes .mov, GIF, WebP, APNG) or flatten onto --background (default: keep where the format carries it)').choices(ALPHA_MODES))
     .addOption(new Option('--hwaccel <encoder>', 'hardware encoder: auto (one that works, else software with a notice), none, or a name (default: none)').choices(HWACCEL_CHOICES))
     .option('--bitrate <rate>', 'target bit rate such as 2M or 800k, instead of --crf (default: none, constant quality)')
     .option('--limit-pixels <n>', 'refuse images whose header declares more pixels (0: no limit)', String(OUTPUT_DEFAULTS.limitPixels))
