@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { isFlipbookError, probe, stitch } from '../src/index.js';
-import { writeSolidFrames } from './helpers/frames.js';
+import { createWriter, isFlipbookError, probe, stitch } from '../src/index.js';
+import { frameColourIndices, writeSolidFrames } from './helpers/frames.js';
 import { paletteColour } from './helpers/images.js';
 import { type ReadBack, meanColour, readVideo } from './helpers/video.js';
 
@@ -25,6 +25,29 @@ describe('slideshows', () => {
     stills = await writeSolidFrames(join(dir, 'img'), [0, 1, 2].map((colour) => ({ name: `s${colour}.png`, colour })));
   });
   after(() => rm(dir, { recursive: true, force: true }));
+
+  it('holds that are not whole frames do not add up: each image starts at the frame nearest its time (0.1 s at 15 fps: 2, 1, 2, 1, 2, 1 frames)', async () => {
+    await mkdir(join(dir, 'six'));
+    const six = await writeSolidFrames(join(dir, 'six'), [0, 1, 2, 3, 4, 5].map((colour) => ({ name: `h${colour}.png`, colour })));
+    const result = await stitch(six, join(dir, 'holds.mp4'), { fps: 15, hold: '0.1s', crf: 1, preset: 'ultrafast' });
+    // 6 x 0.1 s = 0.6 s = 9 frames (one image a frame and a half), not 12 (2 frames each: 0.8 s).
+    assert.equal(result.frames, 9);
+    assert.ok(Math.abs(result.duration - 0.6) < 1e-9, `0.6 s: ${result.duration}`);
+    const back = await readVideo(join(dir, 'holds.mp4'));
+    const palette = [0, 1, 2, 3, 4, 5].map(paletteColour);
+    assert.deepEqual(frameColourIndices(back, palette), [0, 0, 1, 2, 2, 3, 4, 4, 5], 'image k from frame round(1.5 k)');
+    // A list's durations add up the same way: 0.1 s each at 15 fps.
+    const list = join(dir, 'tenths.txt');
+    await writeFile(list, six.map((f) => `${f} 0.1`).join('\n'));
+    const listed = await stitch(list, join(dir, 'tenths.mp4'), { fps: 15, crf: 1, preset: 'ultrafast' });
+    assert.equal(listed.frames, 9);
+    // And the frame writer's holds.
+    const writer = createWriter(join(dir, 'held.mp4'), { fps: 15, crf: 1, preset: 'ultrafast' });
+    for (const file of six) await writer.write(file, { hold: 0.1 });
+    const written = await writer.close();
+    assert.equal(written.frames, 9);
+    assert.deepEqual(frameColourIndices(await readVideo(join(dir, 'held.mp4')), palette), [0, 0, 1, 2, 2, 3, 4, 4, 5]);
+  });
 
   it('a list file gives each image its own duration, to the millisecond (vfr: one sample per image)', async () => {
     const list = join(dir, 'frames.txt');

@@ -197,9 +197,18 @@ export async function planStitch(inputs: string | readonly string[], output: str
       hint: text`Give a longer ${opt('hold')} or a higher ${opt('fps')}`,
     });
   }
-  const listed = (position: number): number | undefined => {
-    const seconds = discovered.durations[position - 1];
-    return seconds === undefined ? undefined : Math.max(1, Math.round(seconds * fps));
+  // Each image starts at the frame nearest to its time (the holds before it added up), at least
+  // one frame after the one before: the slideshow lasts what its holds add up to, within half a
+  // frame. 100 images of 0.5 s at 25 fps make 50 s (12 and 13 frames in turn), not 52 s of 13
+  // frames each.
+  let shownUntil = 0;
+  let start = 0;
+  const ticksFor = (position: number): number => {
+    shownUntil += discovered.durations[position - 1] ?? (opts.hold === undefined ? 1 / fps : opts.hold);
+    const end = Math.max(start + 1, Math.round(shownUntil * fps));
+    const ticks = end - start;
+    start = end;
+    return ticks;
   };
   const frames: PlannedImage[] = valid.map(({ header, position }) => ({
     file: header.path,
@@ -208,7 +217,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
     width: header.displayWidth,
     height: header.displayHeight,
     orientation: header.orientation,
-    ticks: listed(position) ?? ticksEach,
+    ticks: ticksFor(position),
     fitted: header.displayWidth !== fitSize.width || header.displayHeight !== fitSize.height,
     alpha: header.alpha,
   }));
