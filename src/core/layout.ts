@@ -2,7 +2,7 @@ import { FlipbookError, type Text } from '../errors.js';
 import { type AnimationPlan, planAnimation } from '../options/animation-options.js';
 import type { ResolvedOutput } from '../options/output-options.js';
 import type { Size } from '../options/values.js';
-import { type SizeSource, checkFrameSize } from './limits.js';
+import { type SizeSource, checkFrameSize, playabilityWarning } from './limits.js';
 
 /** Where the pictures of an output go: the size they are fitted to, and the frame around it. */
 export interface FrameLayout {
@@ -46,6 +46,8 @@ export function settleLayout(out: ResolvedOutput, fitSize: Size, warn: (message:
   checkFrameSize(out.codec, even, from);
   const padded = even.width !== fitSize.width || even.height !== fitSize.height ? { from: fitSize, to: even } : undefined;
   if (padded) warn(`Padded ${fitSize.width}x${fitSize.height} to ${even.width}x${even.height}: yuv420p needs even dimensions`);
+  const unplayable = playabilityWarning(out.codec, even, fitSize);
+  if (unplayable) warn(unplayable);
   return { fitSize, ...even, padded, animation: undefined };
 }
 

@@ -2,8 +2,8 @@
  * Limits said up front: the sizes FFmpeg and each encoder refuse, checked from the headers
  * while planning, so a run fails before decoding anything, with an error naming the image.
  */
-import { ANIMATION_LIMITS, FFMPEG_LARGEST_SQUARE, RECIPES, type AnimationCodec, type VideoCodec, ffmpegPictureFits, frameSizeProblem } from '../engine/index.js';
-import { FlipbookError, opt, text } from '../errors.js';
+import { ANIMATION_LIMITS, FFMPEG_LARGEST_SQUARE, PLAYABLE_LIMITS, RECIPES, type AnimationCodec, type VideoCodec, ffmpegPictureFits, frameSizeProblem } from '../engine/index.js';
+import { FlipbookError, type Text, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
 
 /** The image a frame size came from: stitch's first image, the writer's first frame. */
@@ -51,6 +51,22 @@ export function checkFrameSize(codec: VideoCodec | AnimationCodec, frame: Size, 
     option: 'size',
     hint: text`Pass a smaller ${opt('size')} or ${opt('width')} to fit the pictures to it`,
   });
+}
+
+/**
+ * A warning when a video's frame is past what most hardware plays (PLAYABLE_LIMITS: H.264 or
+ * H.265 level 5.2; a 12-megapixel photo's 4000x3000 needs level 6), with the widest `width` at
+ * the same aspect ratio that stays within it; undefined when it plays everywhere.
+ */
+export function playabilityWarning(codec: VideoCodec, frame: Size, aspect: Size = frame): Text | undefined {
+  const limits = PLAYABLE_LIMITS[codec];
+  if (!limits || !frameSizeProblem(limits, frame.width, frame.height)) return undefined;
+  // The height `width` gives at the pictures' aspect ratio (fitSizeFor): an even one, so that
+  // nothing is padded either.
+  const heightAt = (w: number): number => Math.max(2, Math.round((w * aspect.height) / aspect.width));
+  let width = frame.width - (frame.width % 2);
+  while (width > 2 && (heightAt(width) % 2 === 1 || frameSizeProblem(limits, width, heightAt(width)))) width -= 2;
+  return text`${frame.width}x${frame.height} needs ${codec === 'h264' ? 'H.264' : 'H.265'} level 6: many phones, TVs and hardware players stop at ${limits.source} (${codec === 'h264' ? '4096x2304' : '8.9 million pixels'}); ${opt('width', width)} (${width}x${heightAt(width)}) plays everywhere`;
 }
 
 /** Bytes decoding takes per pixel of an image: the decoded RGBA picture and its converted, fitted copies (a 16000x16000 RGBA PNG measured 3.15 GB). */

@@ -68,6 +68,17 @@ const H264_LIMITS: FrameLimits = { width: 16384, height: 16384, area: { unit: 'm
 /** H.265 level 6.2: 35651584 luma samples, each side at most sqrt(8 x that) = 16888. */
 const H265_LIMITS: FrameLimits = { width: 16888, height: 16888, area: { unit: 'pixels', max: 35_651_584 }, source: 'H.265 level 6.2 (35651584 pixels, sides up to 16888)' };
 
+/**
+ * The largest frame most hardware plays (phones, TVs, hardware decoders): H.264 and H.265 level
+ * 5.2, 36864 macroblocks (4096x2304) and 8912896 luma samples. Larger frames need level 6, which
+ * x264 and x265 write but many of those players refuse (software decoders, browsers on a
+ * desktop, play them).
+ */
+export const PLAYABLE_LIMITS: Readonly<Partial<Record<VideoCodec, FrameLimits>>> = {
+  h264: { width: 16384, height: 16384, area: { unit: 'macroblocks', max: 36_864 }, source: 'H.264 level 5.2' },
+  h265: { width: 16888, height: 16888, area: { unit: 'pixels', max: 8_912_896 }, source: 'H.265 level 5.2' },
+};
+
 /** The limits of the animated formats: GIF stores sides in 16 bits, WebP in 14; APNG's are FFmpeg's own (see ffmpegFrameFits). */
 export const ANIMATION_LIMITS: Readonly<Record<'gif' | 'webp' | 'apng', FrameLimits>> = {
   gif: { width: 65535, height: 65535, source: 'GIF (16-bit sides)' },

@@ -12,6 +12,7 @@ export {
   FFMPEG_LARGEST_SQUARE,
   ffmpegPictureFits,
   frameSizeProblem,
+  PLAYABLE_LIMITS,
   type FrameLimits,
   HARDWARE_ENCODERS,
   QUALITIES,
