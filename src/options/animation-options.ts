@@ -64,6 +64,9 @@ const TAKES: Readonly<Record<keyof AnimationOptions, readonly AnimationCodec[]>>
 /** Video options that make no sense for an animated image. */
 const VIDEO_ONLY = ['codec', 'crf', 'bitrate', 'preset', 'quality'] as const;
 
+/** Each animated format as a sentence names it. */
+const ANIMATION_NAMES = { gif: 'a GIF', webp: 'a WebP', apng: 'an APNG' } as const;
+
 /** An animation option in use: given, and not `false` (`lossless: false` asks for nothing). */
 const given = (value: unknown): boolean => isGiven(value) && value !== false;
 
@@ -92,7 +95,7 @@ export function resolveAnimationOptions(
   for (const name of VIDEO_ONLY) {
     const value = options[name];
     if (!given(value) || (name === 'preset' && value === defaultPreset)) continue;
-    throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to videos, not to ${format.extension}: a ${codec.toUpperCase()} has no ${name === 'codec' ? 'codec choice' : name}`, {
+    throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to videos, not to ${format.extension}: ${ANIMATION_NAMES[codec]} has no ${name === 'codec' ? 'codec choice' : name}`, {
       option: name,
       hint: codec === 'gif' ? text`Leave out ${opt(name)}; for a GIF use ${opt('colors')}, ${opt('dither')} or ${opt('maxSize')}` : codec === 'webp' ? text`Leave out ${opt(name)}; for WebP use ${opt('lossless', true)}` : text`Leave out ${opt(name)}`,
     });
