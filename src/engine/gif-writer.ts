@@ -333,7 +333,7 @@ export class GifWriter {
       if (this.pending) await this.flush(this.spec.alpha ? this.toClear(picture) : undefined);
       this.pending = this.hold(picture, this.changedRect(picture), Math.min(left, MAX_DELAY), index);
       this.frames++;
-      if (left <= MAX_DELAY) return;
+      if (!(left > MAX_DELAY)) return;
     }
   }
 
