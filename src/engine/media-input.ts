@@ -227,7 +227,7 @@ export function noVideoError(file: string, tracks: readonly TrackInfo[]): Flipbo
   const held = [...counts].map(([kind, n]) => `${n} ${kind} stream${n === 1 ? '' : 's'}`).join(', ');
   return new FlipbookError('INVALID_INPUT', `${file} has no video stream (it holds ${held || 'no streams at all'})`, {
     file,
-    hint: `Only a file with moving pictures can be split; flipbook info ${file} lists its streams`,
+    hint: `Frames are read from a file with moving pictures (split, readFrames, a contact sheet); flipbook info ${file} lists its streams`,
   });
 }
 
