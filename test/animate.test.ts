@@ -144,7 +144,8 @@ describe('animate', () => {
     const draw = (): void => undefined;
     await assert.rejects(animate({ width: W, height: H, frames: 0, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'frames' });
     await assert.rejects(animate({ width: W, height: H, frames: 2, duration: 1, draw }, 'x.mp4'), { code: 'INVALID_OPTION', message: /one of frames, duration and data, not frames and duration/ });
-    await assert.rejects(animate({ width: W, height: H, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'frames' });
+    await assert.rejects(animate({ width: W, height: H, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'frames', message: /^How many frames to draw is not given\. Give frames \(a count\) or duration/ });
+    await assert.rejects(animate({ width: W, height: H, data: 5 as never, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'data' });
     await assert.rejects(animate({ width: 0, height: H, frames: 1, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'width' });
     await assert.rejects(animate({ width: W, height: H, frames: 1 } as never, 'x.mp4'), { code: 'INVALID_OPTION', option: 'draw' });
   });

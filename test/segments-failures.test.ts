@@ -40,10 +40,20 @@ describe('a failing segment', () => {
     const output = join(dir, 'throws.mp4');
     await assert.rejects(animate({ module: join(dir, 'throws.mjs'), frames: 60 }, output, { jobs: 2, preset: 'ultrafast' }), (error: unknown) => {
       assert.ok(error instanceof FlipbookError, `a FlipbookError: ${String(error)}`);
-      assert.match(error.message, /^Segment 2 of 2 \(frames 30 to 59\): draw\(\) threw at frame 45: no ink at 45/);
+      assert.match(error.message, /^Segment 2 of 2 \(frames 30 to 59\): draw\(\) in .*throws\.mjs threw at frame 45: no ink at 45/);
       return true;
     });
     assert.deepEqual(await leftovers(['throws.mjs']), [], 'nothing left');
+    // In one piece the same words, the module's exception as the cause.
+    await assert.rejects(animate({ module: join(dir, 'throws.mjs'), frames: 60 }, output, { preset: 'ultrafast' }), (error: unknown) => {
+      assert.ok(error instanceof FlipbookError, `a FlipbookError: ${String(error)}`);
+      assert.equal(error.code, 'INVALID_INPUT');
+      assert.equal(error.option, 'module');
+      assert.match(error.message, /^draw\(\) in .*throws\.mjs threw at frame 45: no ink at 45$/);
+      assert.equal((error.cause as Error).message, 'no ink at 45');
+      return true;
+    });
+    assert.deepEqual(await leftovers(['throws.mjs']), [], 'nothing left in one piece either');
   });
 
   it('a worker process that dies fails the run naming its segment, and leaves nothing', async () => {

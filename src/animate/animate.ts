@@ -203,8 +203,13 @@ function frameSource<T>(animation: AnimateSpec<T>, fps: Fraction): FrameSource<T
     count = frames;
   } else if (data !== undefined && data !== null && (Symbol.iterator in Object(data) || Symbol.asyncIterator in Object(data))) {
     return { data, total: knownLength(data) };
+  } else if (data === undefined) {
+    throw new FlipbookError('INVALID_OPTION', 'How many frames to draw is not given', {
+      option: 'frames',
+      hint: text`Give ${opt('frames')} (a count) or ${opt('duration')}; an animation module may export frames or duration (and animate() takes data to draw too)`,
+    });
   } else {
-    throw invalidOption(data === undefined ? 'frames' : 'data', 'a whole number of frames, a duration, or an iterable of data', data ?? frames);
+    throw invalidOption('data', 'a whole number of frames, a duration, or an iterable of data', data);
   }
   const n = count;
   const indices = function* (): Generator<number> {

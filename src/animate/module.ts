@@ -37,5 +37,15 @@ export async function loadAnimationModule(path: string): Promise<AnimationModule
     });
   }
   const pick = <K extends keyof AnimationModule>(key: K): Partial<AnimationModule> => (source[key] === undefined ? {} : { [key]: source[key] } as Partial<AnimationModule>);
-  return { ...pick('width'), ...pick('height'), ...pick('fps'), ...pick('frames'), ...pick('duration'), draw: source.draw as AnimationModule['draw'] } as AnimationModule;
+  const draw = source.draw as AnimationModule['draw'];
+  // An exception in draw() names the module and the frame, in one piece and on every worker
+  // alike (the exception itself is the error's cause; --verbose prints its stack).
+  const named: AnimationModule['draw'] = async (ctx, frame) => {
+    try {
+      await draw.call(source, ctx, frame);
+    } catch (cause) {
+      throw new FlipbookError('INVALID_INPUT', `draw() in ${path} threw at frame ${frame.index}: ${cause instanceof Error ? cause.message : String(cause)}`, { file: path, option: 'module', cause });
+    }
+  };
+  return { ...pick('width'), ...pick('height'), ...pick('fps'), ...pick('frames'), ...pick('duration'), draw: named } as AnimationModule;
 }

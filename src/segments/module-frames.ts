@@ -34,11 +34,8 @@ export async function moduleFrames(
     for (let index = task.first; index < task.first + task.count; index++) {
       throwIfAborted(signal);
       const progress = task.total > 1 ? index / (task.total - 1) : 0;
-      try {
-        await animation.draw(ctx, { index, t: index / rate, progress, datum: index, canvas });
-      } catch (cause) {
-        throw new FlipbookError('ENGINE', `draw() threw at frame ${index}: ${cause instanceof Error ? cause.message : String(cause)}`, { file: source.module, option: 'module', cause });
-      }
+      // (An exception names the module and the frame: loadAnimationModule's draw.)
+      await animation.draw(ctx, { index, t: index / rate, progress, datum: index, canvas });
       const prepared = prepareFrame(canvas, { index: index + 1, layout: undefined, size: { width, height } });
       if (prepared.kind !== 'pixels') throw new FlipbookError('ENGINE', 'The canvas gave no pixels');
       yield { index, picture: prepared.picture };
