@@ -195,6 +195,33 @@ export function draw(ctx, { index }) {
     assert.ok(a.equals(b), `the same bytes (${b.length} against ${a.length})`);
   });
 
+  it('an animation module whose frames leave transparent pixels: in segments the same pixels as one piece, not the same bytes', async () => {
+    // A still square on a transparent canvas (its colour changes once, at frame 48): one piece
+    // draws it and keeps it; a segment's
+    // last frame clears all it shows (its writer cannot know the next segment), so the next
+    // segment draws its first frame whole.
+    const module = join(dir, 'still.mjs');
+    await writeFile(
+      module,
+      `export const width = ${WIDTH}, height = ${HEIGHT}, fps = 20;
+export function draw(ctx, { index }) {
+  ctx.clearRect(0, 0, ${WIDTH}, ${HEIGHT});
+  ctx.fillStyle = index < 48 ? '#36c' : '#c63';
+  ctx.fillRect(10, 8, 30, 20);
+}
+`,
+    );
+    await animate({ module, frames: 64 }, join(dir, 'still-one.gif'), { overwrite: true });
+    const seen = watched();
+    await animate({ module, frames: 64 }, join(dir, 'still-two.gif'), { overwrite: true, jobs: 2, onWarning: seen.onWarning });
+    seen.check('transparent animation module');
+    const [one, two] = await Promise.all([readAnimation(join(dir, 'still-one.gif')), readAnimation(join(dir, 'still-two.gif'))]);
+    assert.equal(two.frames.length, 64);
+    for (const [i, frame] of one.frames.entries()) assert.ok(Buffer.from(frame.data).equals(Buffer.from(two.frames[i]?.data ?? [])), `frame ${i}: the same pixels, transparency included`);
+    const [a, b] = await Promise.all([readFile(join(dir, 'still-one.gif')), readFile(join(dir, 'still-two.gif'))]);
+    assert.ok(!a.equals(b) && b.length > a.length, `not the same bytes: the cut redraws the square (${b.length} against ${a.length})`);
+  });
+
   it('refuses a queue for a GIF, naming the option', async () => {
     await assert.rejects(
       stitch(pattern, join(dir, 'queued.gif'), { fps: 25, overwrite: true, jobs: 2, queue: 'redis://127.0.0.1:1', workDir: dir }),
