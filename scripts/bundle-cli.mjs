@@ -6,14 +6,21 @@
  * saves Node's module loader time at every start: 0.19 s -> 0.13 s for a two-image stitch with
  * flipbook's modules bundled, and a further 53 ms of CPU (0.31 -> 0.26 s for `--version`, 20
  * runs each) with node-av's. The entry, dist/cli/flipbook.js, is only bin.ts and the stderr
- * guard (a few kB); it imports the command, dist/cli/flipbook-command.js, unless it runs it as a
+ * guard (a few kB); it loads the command, dist/cli/flipbook-command.cjs, unless it runs it as a
  * guarded child: a guarded `--version` then costs 0.43 s of CPU instead of 0.53 (7 runs each;
  * unguarded: the same 0.3 s either way).
  *
+ * The command is CommonJS (dist/cli/flipbook-command.cjs) so that it can be compiled with V8's
+ * code cache (Node 20 caches no ES module): the entry loads it through src/cli/cached-command.ts,
+ * and the build makes the cache (flipbook-command.cjs.v8-cache) by running the command once on
+ * three of the shipped sample frames into a GIF, the job whose JavaScript costs the most.
+ *
  * `node scripts/bundle-cli.mjs [outfile]`; run by `npm run build` after tsc.
  */
-import { realpathSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
@@ -27,11 +34,31 @@ export async function bundleCli(outfile = `${ROOT}dist/cli/flipbook.js`) {
   // The entry alone first (the stderr guard, src/cli/stderr-guard.ts: a parent that only runs the
   // command as its child need not parse the rest), then the command beside it, imported by name.
   await bundle(`${ROOT}src/cli/bin.ts`, outfile, [commandBeside]);
-  await bundle(`${ROOT}src/cli/run.ts`, join(dirname(outfile), COMMAND_FILE));
+  await bundle(`${ROOT}src/cli/run.ts`, join(dirname(outfile), COMMAND_FILE), [importThroughLoader], 'cjs');
   await bundle(`${ROOT}src/segments/worker.ts`, join(dirname(outfile), '..', 'segments', 'worker.js'));
   // The GIF writer's coder threads (src/engine/gif-coder-pool.ts looks for ../engine/gif-coder-worker.js beside the command).
   await bundle(`${ROOT}src/engine/gif-coder-worker.ts`, join(dirname(outfile), '..', 'engine', 'gif-coder-worker.js'));
+  makeCodeCache(outfile);
   return outfile;
+}
+
+/**
+ * V8's code cache of the command (see src/cli/cached-command.ts): the command run once, with
+ * WRITE_CODE_CACHE_ENV set, on three of the shipped sample frames into a GIF in a temporary
+ * folder. The cache holds what that run compiled; a start of any other command still gains its
+ * share (the options, the inputs, the output are the same code).
+ */
+function makeCodeCache(entry) {
+  const dir = mkdtempSync(join(tmpdir(), 'flipbook-code-cache-'));
+  try {
+    const frames = ['frame_1.png', 'frame_2.png', 'frame_3.png'].map((name) => join(ROOT, 'sample', 'frames', name));
+    execFileSync(process.execPath, [entry, 'stitch', ...frames, '-o', join(dir, 'warm.gif'), '--fps', '2', '--quiet'], {
+      env: { ...process.env, FLIPBOOK_WRITE_CODE_CACHE: '1', FLIPBOOK_GUARD_STDERR: '0' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -57,32 +84,64 @@ const nodeAvBinding = {
   },
 };
 
-/** The command's bundle, beside the entry's. */
-const COMMAND_FILE = 'flipbook-command.js';
-
-/** The entry's `import('./run.js')` is the command's bundle beside it, not bundled in. */
-const commandBeside = {
-  name: 'command-beside',
+/**
+ * The CommonJS command's `import()`s go through its loader (src/util/dynamic-import.ts): a script
+ * compiled with a code cache can run none in Node 20 (V8 drops the host options `import()` needs
+ * with the cache). The bundle is checked to hold no other.
+ */
+const importThroughLoader = {
+  name: 'import-through-loader',
   setup(build) {
-    build.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: `./${COMMAND_FILE}`, external: true }));
+    build.onLoad({ filter: /[\\/]src[\\/]util[\\/]dynamic-import\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const hook = /export const DYNAMIC_IMPORT_HOOK = '([^']+)';/.exec(source)?.[1];
+      if (!hook) throw new Error(`${args.path} no longer names DYNAMIC_IMPORT_HOOK: revisit scripts/bundle-cli.mjs`);
+      const contents = [
+        `export const DYNAMIC_IMPORT_HOOK = ${JSON.stringify(hook)};`,
+        'export function dynamicImport(specifier) {',
+        '  return globalThis[Symbol.for(DYNAMIC_IMPORT_HOOK)](specifier);',
+        '}',
+      ].join('\n');
+      return { contents, loader: 'js' };
+    });
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0) return;
+      const output = await readFile(build.initialOptions.outfile, 'utf8');
+      const left = /[^\w.$]import\(/.exec(output);
+      if (left) throw new Error(`${build.initialOptions.outfile} holds an import() outside src/util/dynamic-import.ts, which fails there: ${output.slice(left.index - 60, left.index + 60)}`);
+    });
   },
 };
 
-async function bundle(entry, outfile, extraPlugins = []) {
+/** The command's bundle, beside the entry's. */
+const COMMAND_FILE = 'flipbook-command.cjs';
+
+/** The entry's `import('./run.js')` is the loader of the command's bundle beside it (src/cli/cached-command.ts), not the command. */
+const commandBeside = {
+  name: 'command-beside',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: `${ROOT}src/cli/cached-command.ts` }));
+  },
+};
+
+async function bundle(entry, outfile, extraPlugins = [], format = 'esm') {
   await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
+    format,
     // @xmldom/xmldom: exifreader's XMP parser, never reached (flipbook reads the orientation alone).
     // bullmq and ioredis: loaded only by --queue and `flipbook worker` (a dynamic import), left out
     // so that every other command does not parse them at start-up.
     external: ['@napi-rs/canvas', '@xmldom/xmldom', 'bullmq', 'ioredis'],
     plugins: [nodeAvBinding, ...extraPlugins],
     // CommonJS dependencies (commander) require Node's built-ins: give the ES module a require.
-    banner: { js: "import { createRequire as flipbookCreateRequire } from 'node:module'; const require = flipbookCreateRequire(import.meta.url);" },
+    // A CommonJS bundle has one, and its modules' import.meta.url is the bundle's own URL.
+    ...(format === 'esm'
+      ? { banner: { js: "import { createRequire as flipbookCreateRequire } from 'node:module'; const require = flipbookCreateRequire(import.meta.url);" } }
+      : { banner: { js: "const flipbookBundleUrl = require('node:url').pathToFileURL(__filename).href;" }, define: { 'import.meta.url': 'flipbookBundleUrl' } }),
     logLevel: 'warning',
   });
 }

@@ -116,7 +116,10 @@ describe('readFrames', () => {
         if (++seen >= n) break;
       }
     };
-    for (let i = 0; i < 10; i++) await once(1 + (i % 5));
+    // Warmed up first: the allocator's pools grow over the first few dozen loops, then stay (measured
+    // over 600 loops: +34 MB in the first 100, under +8 MB in the next 500). Measured after the warm-up
+    // with nothing leaking: -2 to +28 MB over the 100 loops (the decoder threads' malloc arenas).
+    for (let i = 0; i < 40; i++) await once(1 + (i % 5));
     collect();
     const rssBefore = process.memoryUsage().rss;
     const filesBefore = openFiles();
@@ -124,8 +127,8 @@ describe('readFrames', () => {
     collect();
     const grown = (process.memoryUsage().rss - rssBefore) / 1e6;
     t.diagnostic(`RSS ${(rssBefore / 1e6).toFixed(1)} MB before, grew ${grown.toFixed(1)} MB over 100 early breaks; ${filesBefore} open files`);
-    // Bound: 25 MB, against about 100 × 5 frames × 0.9 MB = 450 MB if what is decoded ahead leaked.
-    assert.ok(grown < 25, `RSS grew by ${grown.toFixed(1)} MB over 100 early breaks`);
+    // Bound: 60 MB, against about 100 × 5 frames × 0.9 MB = 450 MB if what is decoded ahead leaked.
+    assert.ok(grown < 60, `RSS grew by ${grown.toFixed(1)} MB over 100 early breaks`);
     assert.equal(openFiles(), filesBefore, 'every file opened was closed');
   });
 

@@ -5,6 +5,7 @@
 import type { Canvas } from '@napi-rs/canvas';
 
 import { FlipbookError } from '../errors.js';
+import { dynamicImport } from '../util/dynamic-import.js';
 
 export const CANVAS_PACKAGE = '@napi-rs/canvas';
 
@@ -15,7 +16,7 @@ type CanvasPackage = typeof import('@napi-rs/canvas');
  * without it; nothing else should.
  */
 export const canvasPackage: { load: () => Promise<CanvasPackage> } = {
-  load: () => import('@napi-rs/canvas'),
+  load: () => dynamicImport(CANVAS_PACKAGE) as Promise<CanvasPackage>,
 };
 
 /** A new canvas of `@napi-rs/canvas`, or the MISSING_PACKAGE error saying how to install it. */

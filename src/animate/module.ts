@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { FlipbookError, invalidOption } from '../errors.js';
+import { dynamicImport } from '../util/dynamic-import.js';
 import type { AnimateSpec } from './animate.js';
 
 /** What an animation module exports, as named exports or as its default export. */
@@ -19,7 +20,7 @@ export async function loadAnimationModule(path: string): Promise<AnimationModule
   const url = pathToFileURL(resolve(path)).href;
   let loaded: Record<string, unknown>;
   try {
-    loaded = (await import(url)) as Record<string, unknown>;
+    loaded = (await dynamicImport(url)) as Record<string, unknown>;
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((cause as Error).message).includes(resolve(path))) {

@@ -7,7 +7,7 @@ import { FlipbookError, type Text, opt, text } from '../errors.js';
 import { HEIF_EXTENSIONS, IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern, sequenceGlob } from './sequence.js';
-import { type SortOrder, naturalCompare, sortPaths } from './sort.js';
+import { type SortOrder, naturalCompare, numberedOrder, sortPaths } from './sort.js';
 
 export type InputKind = 'file' | 'glob' | 'directory' | 'sequence' | 'list';
 
@@ -201,6 +201,6 @@ async function listDirectory(dir: string): Promise<string[]> {
 function looksShellExpanded(files: readonly string[]): boolean {
   if (new Set(files).size !== files.length) return false;
   const lexical = [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const naturalOrder = [...files].sort(naturalCompare);
+  const naturalOrder = numberedOrder(files) ?? [...files].sort(naturalCompare);
   return files.every((f, i) => f === lexical[i]) && files.some((f, i) => f !== naturalOrder[i]);
 }

@@ -1,6 +1,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 
 import { FlipbookError, opt, text } from '../errors.js';
+import { dynamicImport } from '../util/dynamic-import.js';
 import { type QueueAddress, parseQueueUrl } from './url.js';
 
 /** How long the first contact with Redis may take before the run is refused. */
@@ -23,7 +24,7 @@ export class Connections {
    */
   static async connect(url: unknown, option = 'queue', timeoutMs = CONNECT_TIMEOUT_MS): Promise<Connections> {
     const address = parseQueueUrl(url, option);
-    const { Redis: RedisClass } = await import('ioredis');
+    const { Redis: RedisClass } = (await dynamicImport('ioredis')) as typeof import('ioredis');
     // disconnectTimeout: ioredis waits that long (2 s by default) to destroy a socket that never
     // connected, which would hold a failed command open for 2 s after its error.
     const probe = new RedisClass(address.url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, disconnectTimeout: 100 });

@@ -8,6 +8,7 @@ import { FlipbookError, type ErrorCode, type Text, invalidOption, opt, text } fr
 import type { Progress } from '../options/output-options.js';
 import type { SegmentDone, SegmentTask } from '../segments/task.js';
 import { throwIfAborted } from '../util/abort.js';
+import { dynamicImport } from '../util/dynamic-import.js';
 import { Connections } from './connection.js';
 import { JOB_NAME, JOB_SHAPE, QUEUE_NAME, QUEUE_PREFIX, type SegmentJobData, relativeToWorkDir, runPrefix, segmentJobId, segmentName, settingsHash } from './job.js';
 import { DirectoryStorage, type SegmentStorage } from './storage.js';
@@ -109,7 +110,7 @@ export async function runOnQueue(tasks: SegmentTask[], options: QueueRunOptions)
   if (!Number.isFinite(workerWait) || workerWait < 0) throw invalidOption('workerWait', 'milliseconds, 0 (for ever) or more', workerWait);
 
   const connections = await Connections.connect(options.queue, 'queue');
-  const bullmq = await import('bullmq');
+  const bullmq = (await dynamicImport('bullmq')) as typeof import('bullmq');
   const run = randomBytes(8).toString('hex');
   const settings = settingsHash(first);
   const ids = tasks.map((t) => segmentJobId(run, settings, t.index));

@@ -5,6 +5,7 @@ import type { Job, Worker } from 'bullmq';
 
 import { FlipbookError, invalidOption, isFlipbookError } from '../errors.js';
 import type { SegmentDone, SegmentTask } from '../segments/task.js';
+import { dynamicImport } from '../util/dynamic-import.js';
 import { Connections } from './connection.js';
 import { JOB_NAME, QUEUE_NAME, QUEUE_PREFIX, type SegmentJobData, parseSegmentJob, resolveTaskPaths, segmentJobId, segmentName } from './job.js';
 import { DirectoryStorage, type SegmentStorage } from './storage.js';
@@ -104,7 +105,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const render = options.render;
 
   const connections = await Connections.connect(options.queue, 'queue');
-  const bullmq = await import('bullmq');
+  const bullmq = (await dynamicImport('bullmq')) as typeof import('bullmq');
   const keys = connections.client();
   // Aborted when the worker stops: every running render ends, and its job goes back to the queue.
   const stopping = new AbortController();

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 
 import { FlipbookError, renderText } from '../../src/errors.js';
 import { discoverInputs } from '../../src/inputs/discover.js';
-import { naturalCompare } from '../../src/inputs/sort.js';
+import { naturalCompare, numberedOrder } from '../../src/inputs/sort.js';
 import { tempDir } from '../helpers/temp.js';
 
 async function touch(dir: string, names: readonly string[]): Promise<string[]> {
@@ -104,5 +104,63 @@ describe('naturalCompare', () => {
   it('orders numbers inside names by value', () => {
     assert.deepEqual(['b1', 'a10', 'a2', 'a1'].sort(naturalCompare), ['a1', 'a2', 'a10', 'b1']);
     assert.deepEqual(['x100.png', 'x9.png', 'x10.png'].sort(naturalCompare), ['x9.png', 'x10.png', 'x100.png']);
+  });
+
+  it("numberedOrder: a folder of numbered frames in the collator's order without it; anything else left to it", () => {
+    const collator = (paths: string[]) => [...paths].sort(naturalCompare);
+    const shuffled = <T>(items: T[], seed: number): T[] => {
+      const out = [...items];
+      for (let i = out.length - 1; i > 0; i--) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const j = seed % (i + 1);
+        [out[i], out[j]] = [out[j] as T, out[i] as T];
+      }
+      return out;
+    };
+    // The common shapes take the quick way, in the collator's order.
+    const shapes: string[][] = [
+      Array.from({ length: 480 }, (_, i) => `/frames/frame_${i + 1}.png`),
+      Array.from({ length: 120 }, (_, i) => `shots/${String(i).padStart(5, '0')}.png`),
+      Array.from({ length: 30 }, (_, i) => `run2/t${i * 7}.jpg`),
+      ['C:\\renders\\img 9.tif', 'C:\\renders\\img 10.tif', 'C:\\renders\\img 100.tif'],
+      ['plot', 'plot'].map((p, i) => `${p}${i}`),
+    ];
+    shapes.forEach((paths, k) => {
+      const order = numberedOrder(shuffled(paths, k + 1));
+      assert.ok(order, `shape ${k} takes the quick way`);
+      assert.deepEqual(order, collator(paths), `shape ${k}: the collator's order`);
+    });
+    // Shapes the quick way must not take: other prefixes, leading zeros of unequal widths, digits
+    // of another script before the number, a combining mark after it, no number.
+    for (const paths of [
+      ['a1.png', 'b2.png'],
+      ['f01.png', 'f1.png', 'f2.png'],
+      ['x\u0663' + '1.png', 'x\u0663' + '2.png'],
+      ['f1\u0301.png', 'f2\u0301.png'],
+      ['cover.png', 'f1.png'],
+      ['f1.png', 'f1234567890123456.png'],
+    ]) {
+      assert.equal(numberedOrder(paths), undefined, `left to the collator: ${paths.join(', ')}`);
+    }
+    // Random names over a small alphabet (digits of two scripts, a combining mark, punctuation,
+    // case): wherever the quick way answers, it answers as the collator.
+    const alphabet = ['0', '1', '2', '9', 'a', 'B', 'b', '_', '-', '.', ' ', '\u0663', '\u0301', 'é', '/'];
+    let seed = 7;
+    const pick = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const word = (max: number): string => Array.from({ length: pick(max + 1) }, () => alphabet[pick(alphabet.length)]).join('');
+    let quick = 0;
+    for (let trial = 0; trial < 3000; trial++) {
+      const prefix = word(4);
+      const suffix = word(3);
+      const paths = Array.from({ length: 2 + pick(8) }, () => (pick(12) === 0 ? word(6) : `${prefix}${pick(3) === 0 ? '0' : ''}${pick(1200)}${suffix}`));
+      const order = numberedOrder(paths);
+      if (order === undefined) continue;
+      quick++;
+      assert.deepEqual(order, collator(paths), `trial ${trial}: ${JSON.stringify(paths)}`);
+    }
+    assert.ok(quick > 300, `the random trials reach the quick way often enough to test it: ${quick} of 3000`);
   });
 });
