@@ -31,8 +31,9 @@ export async function videoToGif(video: string, gif: string, options: VideoToGif
   try {
     let first: number | undefined;
     for await (const frame of readFrames(video, { fps, layout: 'rgba', ...(width ? { width } : {}), ...(start === undefined ? {} : { start }), ...(end === undefined ? {} : { end }) })) {
-      // Times from the first frame: a video out (.mp4) would otherwise begin with a gap as long as
-      // the first frame's time in the source (at `start`, or a stream that does not start at 0).
+      // Times from the first frame: the output starts at 0 s, so it would otherwise begin with the
+      // first frame held as long as its time in the source (at `start`, or a stream that does not
+      // start at 0).
       first ??= frame.time;
       await writer.write(frame, { time: frame.time - first });
       frame.release();

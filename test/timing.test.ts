@@ -18,6 +18,7 @@ import { runCli } from './helpers/cli.js';
 import { writeSolidFrames } from './helpers/frames.js';
 import { PALETTE, type Rgb, paletteColour, solid } from './helpers/images.js';
 import { listDir, tempDir } from './helpers/temp.js';
+import { frameDurations } from './helpers/animation.js';
 import { meanColour, nearest } from './helpers/video.js';
 import { FFMPEG, FFPROBE, needTool, run } from './helpers/test-media.js';
 
@@ -249,16 +250,17 @@ window.seekAll = async (src, times) => {
 };
 </script></body>`;
 
+// A from 0 (0.3 s, cut short by B), B from 0.15, C from 0.35 (shorter than a frame, between
+// 0.3 and 0.4), D from 0.38 for 0.5 s, then a gap until E at 1.2 for one frame (0.1 s).
+const writes: { colour: number; time: number; hold?: number }[] = [
+  { colour: 0, time: 0, hold: 0.3 },
+  { colour: 1, time: 0.15 },
+  { colour: 2, time: 0.35 },
+  { colour: 3, time: 0.38, hold: 0.5 },
+  { colour: 4, time: 1.2 },
+];
+
 describe('timing: the frame writer\'s per-frame times', () => {
-  // A from 0 (0.3 s, cut short by B), B from 0.15, C from 0.35 (shorter than a frame, between
-  // 0.3 and 0.4), D from 0.38 for 0.5 s, then a gap until E at 1.2 for one frame (0.1 s).
-  const writes: { colour: number; time: number; hold?: number }[] = [
-    { colour: 0, time: 0, hold: 0.3 },
-    { colour: 1, time: 0.15 },
-    { colour: 2, time: 0.35 },
-    { colour: 3, time: 0.38, hold: 0.5 },
-    { colour: 4, time: 1.2 },
-  ];
   const options: WriterOptions = { width: W, height: H, fps: 10, crf: 10, preset: 'ultrafast' };
 
   async function writeTimed(output: string, extra: WriterOptions): Promise<OutputResult> {
@@ -301,6 +303,44 @@ describe('timing: the frame writer\'s per-frame times', () => {
     );
     const colours = await decodeColours(result.output, writes.length, ['-fps_mode', 'passthrough']);
     for (const [n, w] of writes.entries()) assertImage(colours[n], w.colour, `frame ${n} (${w.time} s)`);
+  });
+});
+
+describe("timing: the frame writer's times in GIF, WebP and APNG", () => {
+  it('each frame lasts until the next starts (a gap holds it, a later frame cuts it short), the last its own length', async (t: TestContext) => {
+    const dir = await tempDir(t);
+    // As a video with vfr: A 0-0.15 (its hold cut short by B), B 0.15-0.35, C 0.35-0.38, D
+    // 0.38-1.2 (its 0.5 s hold, then held through the gap), E 1.2-1.3 (one frame at 10 fps).
+    const expected = [0.15, 0.2, 0.03, 0.82, 0.1];
+    for (const ext of ['gif', 'webp', 'apng']) {
+      const writer = createWriter(join(dir, `timed.${ext}`), { width: W, height: H, fps: 10 });
+      for (const w of writes) await writer.write(solid(W, H, paletteColour(w.colour)).data, { layout: 'rgb', time: w.time, ...(w.hold ? { hold: w.hold } : {}) });
+      const result = await writer.close();
+      assert.equal(result.duration, 1.3, `.${ext}: the result's duration`);
+      const got = await frameDurations(result.output);
+      assert.deepEqual(got.map((d) => Math.round(d * 1000)), expected.map((d) => Math.round(d * 1000)), `.${ext}: each frame's duration in the file`);
+    }
+  });
+
+  it('a first frame given a later time is shown from 0 s, in a video as in an animation, and the result says so', async (t: TestContext) => {
+    if (!needTool(t, FFPROBE)) return;
+    const dir = await tempDir(t);
+    for (const ext of ['mp4', 'gif', 'webp', 'apng']) {
+      const writer = createWriter(join(dir, `late.${ext}`), { width: W, height: H, fps: 10, ...(ext === 'mp4' ? { preset: 'ultrafast' as const } : {}) });
+      await writer.write(solid(W, H, paletteColour(0)).data, { layout: 'rgb', time: 1 });
+      await writer.write(solid(W, H, paletteColour(1)).data, { layout: 'rgb', time: 1.5 });
+      const result = await writer.close();
+      assert.equal(result.duration, 1.6, `.${ext}: the result's duration`);
+      if (ext === 'mp4') {
+        const got = await packets(result.output);
+        assert.equal(got.length, 16, '.mp4: 15 frames of the first picture from 0 s, then the second');
+        assert.equal(got[0]?.pts, 0, '.mp4: the first frame at 0 s');
+        const colours = await decodeColours(result.output, 16);
+        for (const [n, colour] of colours.entries()) assertImage(colour, n < 15 ? 0 : 1, `.mp4 frame ${n}`);
+      } else {
+        assert.deepEqual((await frameDurations(result.output)).map((d) => Math.round(d * 1000)), [1500, 100], `.${ext}: the first picture from 0 s to 1.5 s, the second 0.1 s`);
+      }
+    }
   });
 });
 

@@ -187,6 +187,9 @@ export class AnimationSpool {
       if (owned) rgba.release();
     }
     const tps = this.job.ticksPerSecond;
+    // A picture is shown until the next starts, as in a video (video-output.ts): a gap holds the
+    // previous one, an earlier start cuts it short.
+    if (this.times.length > 0) this.times[this.times.length - 1] = pts / tps;
     this.times.push(pts / tps, (pts + ticks) / tps);
     this.endTicks = pts + ticks;
   }

@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+
 import { Codec, CodecContext, Dictionary, FormatContext, Frame, Packet, Rational } from 'node-av/lib';
 import type { Stream } from 'node-av/lib';
 import { AVCOL_PRI_BT709, AVCOL_SPC_RGB, AVCOL_TRC_IEC61966_2_1, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_BGRA, AV_PIX_FMT_RGBA } from 'node-av/constants';
@@ -46,11 +48,17 @@ class FrameFile {
   private readonly stream: Stream;
   private readonly packet = new Packet();
   private readonly file: string;
+  private readonly path: string;
+  private readonly muxer: string;
+  /** The last frame's duration, in ticks of the time base. */
+  private lastDuration = 0;
   private opened = false;
   private closed = false;
 
-  private constructor(file: string, ctx: CodecContext, format: FormatContext, stream: Stream) {
+  private constructor(file: string, path: string, muxer: string, ctx: CodecContext, format: FormatContext, stream: Stream) {
     this.file = file;
+    this.path = path;
+    this.muxer = muxer;
     this.ctx = ctx;
     this.format = format;
     this.stream = stream;
@@ -88,7 +96,7 @@ class FrameFile {
       const stream = format.newStream(null);
       check(stream.codecpar.fromContext(ctx), 'copy the encoder parameters');
       stream.timeBase = ctx.timeBase;
-      out = new FrameFile(spec.name ?? spec.file, ctx, format, stream);
+      out = new FrameFile(spec.name ?? spec.file, spec.file, spec.muxer, ctx, format, stream);
       check(await format.openOutput(), 'create the output file', { file: spec.name ?? spec.file, code: 'IO' });
       out.opened = true;
       check(await format.writeHeader(Dictionary.fromObject(spec.muxerOptions)), 'write the file header', { file: spec.name ?? spec.file, code: 'IO' });
@@ -109,15 +117,25 @@ class FrameFile {
     frame.pts = BigInt(pts);
     frame.duration = BigInt(duration);
     frame.pictType = AV_PICTURE_TYPE_NONE;
+    this.lastDuration = duration;
     check(await this.ctx.sendFrame(frame), 'encode a frame');
     await this.drain(new Map([[BigInt(pts), BigInt(duration)]]));
   }
 
+  /**
+   * Ends the file. The last frame lasts its duration in both animated formats, which neither
+   * writes by itself: FFmpeg's APNG muxer gives it the delay before it unless told `final_delay`,
+   * and libwebp the average of the others (FFmpeg's libwebp_anim never passes it the end), so a
+   * WebP's is written into its last frame's header once the file is complete.
+   */
   async finish(): Promise<void> {
     check(await this.ctx.sendFrame(null), 'flush the encoder');
     await this.drain(new Map());
+    const { num, den } = this.ctx.timeBase;
+    if (this.muxer === 'apng' && this.lastDuration > 0) check(this.format.setOption('final_delay', `${this.lastDuration * num}/${den}`), 'set the last frame\'s delay');
     check(await this.format.writeTrailer(), 'finish the file', { file: this.file, code: 'IO' });
     await this.close();
+    if (this.muxer === 'webp' && this.lastDuration > 0) await setLastWebpDuration(this.path, this.file, Math.round((this.lastDuration * num * 1000) / den));
   }
 
   async close(): Promise<void> {
@@ -140,6 +158,34 @@ class FrameFile {
       this.packet.rescaleTs(this.ctx.timeBase, this.stream.timeBase);
       check(await this.format.interleavedWriteFrame(this.packet), 'write a frame', { file: this.file, code: 'IO' });
     }
+  }
+}
+
+/**
+ * Sets the duration (milliseconds, 24 bits) of the last frame of an animated WebP: the last ANMF
+ * chunk's, 12 bytes into it (the WebP container specification). The file keeps its size.
+ */
+async function setLastWebpDuration(path: string, name: string, ms: number): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    const head = Buffer.alloc(12);
+    await handle.read(head, 0, 12, 0);
+    if (head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WEBP') throw new FlipbookError('ENGINE', `${name} is not the WebP file just written`, { file: name });
+    const end = 8 + head.readUInt32LE(4);
+    let last = -1;
+    for (let at = 12; at + 8 <= end; ) {
+      const chunk = Buffer.alloc(8);
+      await handle.read(chunk, 0, 8, at);
+      const size = chunk.readUInt32LE(4);
+      if (chunk.toString('latin1', 0, 4) === 'ANMF') last = at + 8;
+      at += 8 + size + (size & 1);
+    }
+    if (last < 0) return;
+    const duration = Buffer.alloc(3);
+    duration.writeUIntLE(Math.min(0xffffff, Math.max(1, ms)), 0, 3);
+    await handle.write(duration, 0, 3, last + 12);
+  } finally {
+    await handle.close();
   }
 }
 

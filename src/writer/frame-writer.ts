@@ -75,6 +75,8 @@ export class FrameWriter {
   private accepted = 0;
   private lastPts = -1;
   private nextPts = 0;
+  /** No frame has been timed yet. */
+  private first = true;
   private fitted = 0;
   private readonly removeAbortListener: () => void;
   /** Frames written with `index`: whether the writer takes them so, the next to encode, and those early. */
@@ -262,6 +264,12 @@ export class FrameWriter {
     }
     this.lastPts = pts;
     this.nextPts = pts + ticks;
+    // The output starts at 0 s: a first frame given a later time is shown from the start, as a
+    // gap between two frames is held by the earlier one (and the result's duration counts from 0).
+    if (this.first) {
+      this.first = false;
+      if (pts > 0) return { pts: 0, ticks: pts + ticks };
+    }
     return { pts, ticks };
   }
 

@@ -47,6 +47,37 @@ export async function loopCount(file: string): Promise<number> {
   return bytes.readUInt32BE(at + 8);
 }
 
+/**
+ * Each frame's duration in seconds, from the file's own bytes: GIF's graphic control extensions
+ * (hundredths), WebP's ANMF chunks (milliseconds), APNG's fcTL chunks (a fraction). What a
+ * browser shows, whatever a demuxer makes of the last frame.
+ */
+export async function frameDurations(file: string): Promise<number[]> {
+  const bytes = await readFile(file);
+  const out: number[] = [];
+  if (bytes.subarray(0, 3).toString('latin1') === 'GIF') {
+    // Graphic control extension: 21 F9 04, packed byte, delay (u16 LE), transparent index, 00.
+    for (let at = bytes.indexOf(Buffer.from([0x21, 0xf9, 0x04])); at >= 0; at = bytes.indexOf(Buffer.from([0x21, 0xf9, 0x04]), at + 8)) {
+      if (bytes[at + 7] === 0) out.push(bytes.readUInt16LE(at + 4) / 100);
+    }
+    return out;
+  }
+  if (bytes.subarray(8, 12).toString('latin1') === 'WEBP') {
+    for (let at = 12; at + 8 <= bytes.length; ) {
+      const size = bytes.readUInt32LE(at + 4);
+      if (bytes.subarray(at, at + 4).toString('latin1') === 'ANMF') out.push(bytes.readUIntLE(at + 8 + 12, 3) / 1000);
+      at += 8 + size + (size & 1);
+    }
+    return out;
+  }
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const size = bytes.readUInt32BE(at);
+    if (bytes.subarray(at + 4, at + 8).toString('latin1') === 'fcTL') out.push(bytes.readUInt16BE(at + 8 + 20) / (bytes.readUInt16BE(at + 8 + 22) || 100));
+    at += 12 + size;
+  }
+  return out;
+}
+
 /** An RGBA picture: `colourAt` gives [r, g, b, a]. */
 export function paintRgba(width: number, height: number, colourAt: (x: number, y: number) => readonly [number, number, number, number]): Image {
   const data = new Uint8Array(width * height * 4);
