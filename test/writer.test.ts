@@ -391,6 +391,27 @@ describe('createWriter: streams, refusals and cleanup', () => {
     assert.deepEqual(await listDir(dir), []);
   });
 
+  it('after the signal, a rejected close() or write() finds no temporary file left (nothing to wait for)', async (t) => {
+    const dir = await tempDir(t);
+    // close() after the signal: its rejection comes once the removal is done.
+    const controller = new AbortController();
+    const writer = createWriter(join(dir, 'close.mp4'), { width: W, height: H, signal: controller.signal });
+    for (let i = 0; i < 3; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb' });
+    assert.equal((await listDir(dir)).length, 1, 'the temporary file while writing');
+    controller.abort();
+    await assert.rejects(writer.close(), { code: 'ABORTED' });
+    assert.deepEqual(await listDir(dir), [], 'nothing left when close() rejects');
+    // A write queued when the signal fires (its task starts after the abort): likewise.
+    const second = new AbortController();
+    const writer2 = createWriter(join(dir, 'write.mp4'), { width: W, height: H, signal: second.signal });
+    await writer2.write(scene(W, H, 0).data, { layout: 'rgb' });
+    const pending = writer2.write(scene(W, H, 1).data, { layout: 'rgb' });
+    second.abort();
+    await assert.rejects(pending, { code: 'ABORTED' });
+    assert.deepEqual(await listDir(dir), [], 'nothing left when the queued write rejects');
+    await assert.rejects(writer2.write(scene(W, H, 2).data, { layout: 'rgb' }), { code: 'ABORTED' });
+  });
+
   it('close() without a frame fails with NO_INPUT and writes nothing', async (t) => {
     const dir = await tempDir(t);
     const writer = createWriter(join(dir, 'empty.mp4'), { width: W, height: H });

@@ -111,7 +111,7 @@ export class FrameWriter {
    * removes its output: the video is complete or not there at all.
    */
   async write(frame: FrameInput, options: WriteOptions = {}): Promise<void> {
-    if (this.state !== 'open') throw this.refusal();
+    if (this.state !== 'open') throw await this.refused();
     const indexed = options !== null && typeof options === 'object' && options.index !== undefined;
     if (this.ordered !== undefined && this.ordered !== indexed) {
       const error = new FlipbookError('INVALID_OPTION', indexed ? 'A frame came with an index after frames without one' : 'A frame came without an index after frames with one', {
@@ -280,6 +280,9 @@ export class FrameWriter {
   private async encode(prepared: PreparedFrame, timing: Timing, index: number): Promise<void> {
     if (this.state === 'failed') {
       discardFrame(prepared);
+      // The removal the failure queued comes after this task: done now, so that this write's
+      // rejection finds no temporary file left (Output.abort is safe twice).
+      await this.output_?.abort();
       throw this.failure;
     }
     let loaded: LoadedFrame | undefined;
@@ -341,7 +344,7 @@ export class FrameWriter {
   }
 
   private async finish(): Promise<OutputResult> {
-    if (this.state !== 'open') throw this.refusal();
+    if (this.state !== 'open') throw await this.refused();
     if (this.early_.size > 0) {
       const first = Math.min(...this.early_.keys());
       const error = new FlipbookError('INVALID_INPUT', `close() came while frame index ${this.nextIndex} was missing (${this.early_.size} later ${this.early_.size === 1 ? 'frame waits' : 'frames wait'} for it, from index ${first})`, {
@@ -399,6 +402,15 @@ export class FrameWriter {
   }
 
   /** Why a write or close is refused now. */
+  /**
+   * Why a write or close is refused, once the removal a failure started (the signal's abort, a
+   * failed frame) is done: a caller that sees the rejection finds no temporary file left.
+   */
+  private async refused(): Promise<unknown> {
+    if (this.state === 'failed') await this.queue.idle();
+    return this.refusal();
+  }
+
   private refusal(): unknown {
     if (this.state === 'failed') return this.failure;
     return new FlipbookError('INVALID_INPUT', `A frame came after close(): the writer of ${this.output} takes no more frames`, {
