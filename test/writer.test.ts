@@ -124,6 +124,20 @@ describe('createWriter: frame kinds', () => {
     await roundTrip(await tempDir(t), 'gray.mp4', grays.map((data) => ({ data, width: W, height: H, layout: 'gray' as const })), expected);
   });
 
+  it('flat gray pixels come back neutral and at their level (within 1), as the same picture in RGB does', async (t) => {
+    const dir = await tempDir(t);
+    const levels = [16, 128, 235];
+    const writer = createWriter(join(dir, 'levels.mp4'), { width: W, height: H, fps: 25, crf: 10 });
+    for (const level of levels) await writer.write({ data: new Uint8Array(W * H).fill(level), width: W, height: H, layout: 'gray' });
+    const back = await readVideo((await writer.close()).output);
+    assert.equal(back.frames.length, levels.length);
+    for (const [n, level] of levels.entries()) {
+      const rgb = colourIn(back.frames[n] as never, { x: 0, y: 0, width: W, height: H });
+      // FFmpeg's gray8 to yuv420p gave 124,126,126 for 128 and 13,15,15 for 16 (a chroma of 127).
+      assertColour(rgb, [level, level, level], `gray ${level}`, 1);
+    }
+  });
+
   it('an ImageData ({ data, width, height }, RGBA without a format)', async (t) => {
     const frames = sources.map((s) => new ImageData(new Uint8ClampedArray(withAlpha(s)), W, H));
     await roundTrip(await tempDir(t), 'imagedata.mp4', frames, sources);
@@ -454,6 +468,12 @@ describe('createWriter: streams, refusals and cleanup', () => {
     await assert.rejects(createWriter(join(dir, 'b.mp4')).write({ data: new Uint8Array(W * H * 3), width: W, height: H }), {
       code: 'INVALID_INPUT',
       message: `Frame 1: Expected rgba pixels of ${W}x${H} (${W * H * 4} bytes) but received ${W * H * 3} bytes. If the pixels are RGB or gray, say so with layout: 'rgb' or layout: 'gray'`,
+    });
+    // A stride shorter than a row is named as such (it said the data was too short).
+    await assert.rejects(createWriter(join(dir, 'e.mp4')).write({ data: new Uint8Array(W * H * 4), width: W, height: H, layout: 'rgba', stride: 10 }), {
+      code: 'INVALID_INPUT',
+      option: 'stride',
+      message: `Frame 1: The stride 10 is shorter than a row of ${W} rgba pixels (${W * 4} bytes). Give stride as the bytes from one row to the next, at least ${W * 4}, or leave it out for rows packed one after another`,
     });
     await assert.rejects(createWriter(join(dir, 'c.mp4')).write(Buffer.from('not an image at all')), (error: FlipbookError) => {
       assert.equal(error.code, 'INVALID_INPUT');

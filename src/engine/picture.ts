@@ -2,7 +2,7 @@ import { Frame } from 'node-av/lib';
 import { AV_PIX_FMT_GRAY8, AV_PIX_FMT_RGB0, AV_PIX_FMT_RGB24, AV_PIX_FMT_RGBA } from 'node-av/constants';
 import { avGetPixFmtName } from 'node-av/lib';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, opt, text } from '../errors.js';
 import type { PixelLayout } from '../options/values.js';
 import { hasAlpha } from './color-tags.js';
 import { check } from './runtime.js';
@@ -79,16 +79,25 @@ export function pictureFromPixels(pixels: RawPixels): Picture {
   const spec = RAW_FORMATS[pixels.layout];
   const rowBytes = pixels.width * spec.bytes;
   const stride = pixels.stride ?? rowBytes;
-  if (stride < rowBytes || pixels.data.byteLength < stride * (pixels.height - 1) + rowBytes) {
+  if (stride < rowBytes) {
+    throw new FlipbookError('INVALID_INPUT', `The stride ${stride} is shorter than a row of ${pixels.width} ${pixels.layout} pixels (${rowBytes} bytes)`, {
+      option: 'stride',
+      hint: text`Give ${opt('stride')} as the bytes from one row to the next, at least ${rowBytes}, or leave it out for rows packed one after another`,
+    });
+  }
+  if (pixels.data.byteLength < stride * (pixels.height - 1) + rowBytes) {
     throw new FlipbookError(
       'INVALID_INPUT',
       `Expected ${pixels.layout} pixels of ${pixels.width}x${pixels.height} (${stride * (pixels.height - 1) + rowBytes} bytes) but received ${pixels.data.byteLength} bytes`,
       { option: 'data' },
     );
   }
+  const gray = pixels.layout === 'gray';
   const frame = new Frame();
   frame.alloc();
-  frame.format = pixels.layout === 'rgba' && isOpaque(pixels.data, pixels.width, pixels.height, stride) ? AV_PIX_FMT_RGB0 : spec.av;
+  // Gray is spread into RGB: FFmpeg's gray8 to yuv420p came back darker and tinted (128 read back
+  // as 124,126,126 and 16 as 13,15,15: chroma 127), where the same picture as RGB reads back exact.
+  frame.format = gray ? AV_PIX_FMT_RGB24 : pixels.layout === 'rgba' && isOpaque(pixels.data, pixels.width, pixels.height, stride) ? AV_PIX_FMT_RGB0 : spec.av;
   frame.width = pixels.width;
   frame.height = pixels.height;
   check(frame.getBuffer(0), 'allocate a frame');
@@ -97,7 +106,14 @@ export function pictureFromPixels(pixels: RawPixels): Picture {
   if (!plane || linesize === undefined) throw new FlipbookError('ENGINE', 'FFmpeg returned a frame without pixel memory');
   const src = pixels.data;
   for (let y = 0; y < pixels.height; y++) {
-    plane.set(src.subarray(y * stride, y * stride + rowBytes), y * linesize);
+    if (gray) {
+      for (let x = 0, at = y * linesize, from = y * stride; x < pixels.width; x++, at += 3) {
+        const v = src[from + x] as number;
+        plane[at] = v;
+        plane[at + 1] = v;
+        plane[at + 2] = v;
+      }
+    } else plane.set(src.subarray(y * stride, y * stride + rowBytes), y * linesize);
   }
   return new Picture(frame);
 }

@@ -189,11 +189,14 @@ function pixels(frame: PixelFrame & { layout: PixelLayout }, label: string, inde
     return { kind: 'pixels', picture, width, height, label };
   } catch (error) {
     if (error instanceof FlipbookError && error.code === 'INVALID_INPUT') {
+      // A stride too short says so itself; pixels too few may be another layout's.
+      const stride = error.option === 'stride';
+      const hint = stride ? error.hintText : layout === 'rgba' ? text`If the pixels are RGB or gray, say so with ${opt('layout', 'rgb')} or ${opt('layout', 'gray')}` : undefined;
       throw new FlipbookError('INVALID_INPUT', [`${label}: `, ...(typeof error.factText === 'string' ? [error.factText] : error.factText)], {
-        option: 'frame',
+        option: stride ? 'stride' : 'frame',
         position: index,
         cause: error,
-        ...(layout === 'rgba' ? { hint: text`If the pixels are RGB or gray, say so with ${opt('layout', 'rgb')} or ${opt('layout', 'gray')}` } : {}),
+        ...(hint === undefined ? {} : { hint }),
       });
     }
     throw error;
