@@ -22,7 +22,11 @@ export interface SelectionOptions extends MediaInputOptions {
   frameNumbers?: readonly number[] | string;
   /** Only keyframes (fast: the other frames are not decoded). */
   keyframesOnly?: boolean;
-  /** Output width; the height keeps the aspect ratio (with `height` too: fit inside both). */
+  /**
+   * Output width; alone, the height keeps the aspect ratio. With `height` too: `split` and
+   * `contactSheet` fit the picture inside both; `readFrames` makes every frame exactly that size
+   * (see its `fit`).
+   */
   width?: number | string;
   /** Output height; the width keeps the aspect ratio. */
   height?: number | string;
