@@ -23,9 +23,8 @@ export interface SelectionOptions extends MediaInputOptions {
   /** Only keyframes (fast: the other frames are not decoded). */
   keyframesOnly?: boolean;
   /**
-   * Output width; alone, the height keeps the aspect ratio. With `height` too: `split` and
-   * `contactSheet` fit the picture inside both; `readFrames` makes every frame exactly that size
-   * (see its `fit`).
+   * Output width; alone, the height keeps the aspect ratio. With `height` too: `split` fits the
+   * picture inside both; `readFrames` makes every frame exactly that size (see its `fit`).
    */
   width?: number | string;
   /** Output height; the width keeps the aspect ratio. */
