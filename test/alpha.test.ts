@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { type DecodedVideoFrame, VideoReader } from './helpers/video-reader.js';
-import { createWriter, probe, stitch } from '../src/index.js';
+import { contactSheet, createWriter, probe, readFrames, split, stitch } from '../src/index.js';
 import { alphaFrame } from './helpers/alpha.js';
 import { solid } from './helpers/images.js';
 import { encodePng16, writePng } from './helpers/png.js';
@@ -140,5 +140,44 @@ describe('alpha', () => {
     const result = await writer.close();
     assert.equal(result.pixelFormat, 'yuva420p');
     assertAlpha((await readRgba(out('writer.webm'))).frames, 8);
+  });
+
+  it('frames out without alpha (split to JPEG, readFrames rgb, a contact sheet) lay transparency onto black, not the colour under it', async () => {
+    await stitch(files, out('out.webm'), { fps: 10, preset: 'ultrafast' });
+    // The transparent top left holds a colour (frame 0: 200,60,40) under alpha 0: it must not show.
+    const transparentTopLeft = (frame: { data: Uint8Array; width: number }, channels: number): number[] => {
+      const sums = [0, 0, 0];
+      let n = 0;
+      for (let y = 4; y < H / 2 - 6; y++) {
+        for (let x = 4; x < W / 2 - 4; x++) {
+          for (let c = 0; c < 3; c++) sums[c] = (sums[c] ?? 0) + (frame.data[(y * frame.width + x) * channels + c] ?? 0);
+          n++;
+        }
+      }
+      return sums.map((v) => Math.round(v / n));
+    };
+    const opaqueRight = (frame: { data: Uint8Array; width: number }, channels: number): number => frame.data[((H / 2) * frame.width + W - 8) * channels] ?? 0;
+    for await (const frame of readFrames(out('out.webm'), { layout: 'rgb', end: 0.1 })) {
+      assert.deepEqual(transparentTopLeft(frame, 3), [0, 0, 0], 'readFrames rgb: black where transparent');
+      assert.ok(Math.abs(opaqueRight(frame, 3) - 200) <= 6, `readFrames rgb: the opaque half keeps its red (${opaqueRight(frame, 3)})`);
+      frame.release();
+    }
+    await split(out('out.webm'), out('jpeg/%d.jpg'), { end: 0.1 });
+    const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', out('jpeg/1.jpg'), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    const jpeg = { data: new Uint8Array(stdout), width: W };
+    assert.ok(transparentTopLeft(jpeg, 3).every((v) => v <= 3), `split to JPEG: black where transparent (${transparentTopLeft(jpeg, 3).join(',')})`);
+    const sheet = await contactSheet(out('out.webm'), out('sheet.png'), { columns: 1, rows: 1, width: W, labels: false });
+    const { stdout: sheetPixels } = await run(FFMPEG, ['-v', 'error', '-i', sheet.output, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    // Of the thumbnail's pixels (not the sheet's grey), the coloured ones: the opaque half and the
+    // band (about 58%); all of them when the colour under the transparent half showed.
+    let thumbnail = 0;
+    let coloured = 0;
+    for (let i = 0; i + 2 < sheetPixels.length; i += 3) {
+      const [r, g, b] = [sheetPixels[i] ?? 0, sheetPixels[i + 1] ?? 0, sheetPixels[i + 2] ?? 0];
+      if (Math.abs(r - 26) <= 3 && Math.abs(g - 26) <= 3 && Math.abs(b - 26) <= 3) continue;
+      thumbnail++;
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
+    }
+    assert.ok(thumbnail > 1000 && coloured / thumbnail < 0.75, `the sheet's thumbnail is coloured only where the picture is opaque: ${coloured} of ${thumbnail} pixels`);
   });
 });

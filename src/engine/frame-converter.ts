@@ -1,3 +1,4 @@
+import { hasAlpha } from './color-tags.js';
 import { GraphCache, SimpleGraph, graphKey, pictureInput } from './filter-graph.js';
 import { Picture } from './picture.js';
 
@@ -41,10 +42,16 @@ export class FrameConverter implements PictureConverter {
     this.target = target;
   }
 
-  /** The filter graph description for one input; pure, for tests and --dry-run. */
-  describe(): string {
+  /**
+   * The filter graph description for one input; pure, for tests and --dry-run. An input with
+   * alpha into an output without (JPEG, rgb24, gray) is laid onto black first, as stitch and
+   * readImage lay it by default: dropping the alpha alone showed the colour hidden under
+   * transparent pixels (a transparent red margin came out solid red).
+   */
+  describe(source: { alpha: boolean } = { alpha: false }): string {
     const t = this.target;
     const steps = [...t.filters];
+    if (source.alpha && !hasAlpha(t.pixelFormat)) steps.push('format=gbrap', 'premultiply=inplace=1');
     const size = t.width !== undefined && t.height !== undefined ? `${t.width}:${t.height}:` : '';
     // full_chroma_int interpolates the chroma of 4:2:0 and 4:2:2 sources of more than 8 bits
     // (and when scaling); 8-bit 4:2:0 to RGB keeps swscale's fast path, which repeats chroma
@@ -65,7 +72,7 @@ export class FrameConverter implements PictureConverter {
   async convert(input: Picture): Promise<Picture> {
     const { frame } = input;
     const { graph } = await this.graphs.get(graphKey(frame), async () => ({
-      graph: await SimpleGraph.create(this.describe(), pictureInput(frame)),
+      graph: await SimpleGraph.create(this.describe({ alpha: input.hasAlpha }), pictureInput(frame)),
     }));
     // The buffer source takes the frame's buffers and resets it (av_buffersrc_add_frame_flags
     // without KEEP_REF), so push a new reference and keep the caller's intact: a frame may be
