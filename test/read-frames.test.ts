@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 
 import { type FlipbookError, READ_AHEAD, readFrames } from '../src/index.js';
 import { prefetch } from '../src/util/prefetch.js';
-import { frameNumber, stitchedVideo, tempDir } from './helpers/test-media.js';
+import { FFMPEG, FFPROBE, ffprobeJson, frameNumber, needTool, stitchedVideo, tempDir, transportStream } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;
@@ -95,6 +95,39 @@ describe('readFrames', () => {
       }
     }
   });
+
+  // MPEG-TS has no index: a seek lands on whatever packet's DTS is at or before the time asked,
+  // most often not a keyframe. Before this was handled, H.264 gave no frame at all after a start
+  // (and said nothing), MPEG-2 began at the next keyframe (108 frames from 0.4 s for start 0.1).
+  // The reference ffmpeg's own -ss is no reference here: it gives 0 frames of the H.264 file.
+  for (const codec of ['h264', 'mpeg2'] as const) {
+    test(`start on ${codec === 'h264' ? 'H.264' : 'MPEG-2'} in MPEG-TS (no index, timestamps from 1.4 s): exactly the frames from start, the first at start`, async (t) => {
+      if (!needTool(t, FFMPEG) || !needTool(t, FFPROBE)) return;
+      const dir = await tempDir(t);
+      const video = join(dir, `clip-${codec}.ts`);
+      const fps = 30;
+      const count = 90;
+      await transportStream(video, codec, count, 160, 120);
+      const probed = (await ffprobeJson(video, ['-select_streams', 'v:0', '-show_entries', 'stream=start_time'])) as { streams: { start_time: string }[] };
+      assert.ok(Number(probed.streams[0]?.start_time) > 1.4, `the stream starts at ${probed.streams[0]?.start_time} s`);
+      for (const start of [1, 0.1, 2.5]) {
+        const frames = [];
+        for await (const frame of readFrames(video, { start, layout: 'gray' })) {
+          frames.push({ time: frame.time, number: frameNumber(frame.data, frame.width, frame.height, 1) });
+          frame.release();
+        }
+        const first = Math.round(start * fps);
+        assert.equal(frames.length, count - first, `start ${start}: frame count`);
+        assert.ok(Math.abs((frames[0]?.time ?? NaN) - start) < 0.5 / fps, `start ${start}: the first frame is at ${frames[0]?.time} s`);
+        assert.deepEqual(frames.map((f) => f.number), Array.from({ length: count - first }, (_, i) => first + i), `start ${start}: the frames shown`);
+      }
+      // With fps, slot k (at 1 + k/5 s) shows the last frame whose time rounds to it or before, as
+      // the fps filter picks: frame 32 + 6k (its time is 2/30 s past the slot, 3/30 rounds up).
+      const picked = [];
+      for await (const frame of readFrames(video, { start: 1, fps: 5, layout: 'gray' })) picked.push(frameNumber(frame.data, frame.width, frame.height, 1));
+      assert.deepEqual(picked, Array.from({ length: 10 }, (_, k) => 32 + 6 * k));
+    });
+  }
 
   test('options are checked when readFrames is called, before any file is opened', () => {
     assert.throws(() => readFrames('whatever.mp4', { fps: 'fast' }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'fps');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 
 import { type ReadFramesOptions, type VideoFrame, readFrames, split } from '../src/index.js';
-import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, frameNumber, imagePixels, run, tempDir } from './helpers/test-media.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, frameNumber, imagePixels, run, tempDir, transportStream } from './helpers/test-media.js';
 
 const W = 128;
 const H = 72;
@@ -183,6 +183,30 @@ describe('selection (against the reference ffmpeg and ffprobe)', () => {
     const fpsEvery = await read(cfr, { fps: 10, every: 2, maxFrames: 5 });
     const fps10 = await ffmpegFps(cfr, '10');
     assert.deepEqual(fpsEvery.numbers, fps10.filter((_, i) => i % 2 === 0).slice(0, 5));
+  });
+
+  test('MPEG-TS (no index, timestamps from 1.4 s): split with start and end writes exactly those frames, H.264 and MPEG-2', async (t) => {
+    if (!guard(t)) return;
+    // Not against the reference ffmpeg: its -ss gives no frame of the H.264 file (its seek lands
+    // past the only keyframe) and 54 instead of 60 of the MPEG-2 one for -ss 1. 30 fps: frame n at n/30 s.
+    const out = await tempDir(t);
+    for (const [codec, start, end] of [
+      ['h264', 1, 2],
+      ['mpeg2', 0.1, 1],
+    ] as const) {
+      const video = join(out, `clip-${codec}.ts`);
+      await transportStream(video, codec, 90, 160, 120);
+      const result = await split(video, join(out, codec, 'f_%03d.png'), { start, end });
+      const expected = Array.from({ length: Math.round((end - start) * 30) }, (_, i) => Math.round(start * 30) + i);
+      assert.equal(result.frames, expected.length, `${codec} ${start}-${end} s: frames written`);
+      assert.ok(Math.abs((result.entries[0]?.time ?? NaN) - start) < 0.5 / 30, `${codec}: the first frame is at ${result.entries[0]?.time} s`);
+      result.entries.forEach((e, i) => assert.ok(Math.abs(e.time - (expected[i] ?? NaN) / 30) < 1e-6, `${codec} frame ${i} at ${e.time} s`));
+      const shown = await Promise.all(result.files.map(async (file) => {
+        const image = await imagePixels(file, 'gray');
+        return frameNumber(image.data, image.width, image.height, 1);
+      }));
+      assert.deepEqual(shown, expected, `${codec}: the frames in the files`);
+    }
   });
 
   test('variable frame rate: passthrough keeps the real timestamps; split says which mode it used', async (t) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, contactSheet, probe } from '../src/index.js';
-import { frameNumber, imagePixels, stitchedVideo, tempDir } from './helpers/test-media.js';
+import { FFMPEG, frameNumber, imagePixels, needTool, stitchedVideo, tempDir, transportStream } from './helpers/test-media.js';
 
 const W = 160;
 const H = 96;
@@ -60,6 +60,31 @@ describe('contactSheet', () => {
     const image = await imagePixels(output);
     for (const thumb of result.thumbnails) {
       assert.equal(thumbnailNumber(image, thumb.x, thumb.y, result.thumbWidth, result.thumbHeight), Math.round(thumb.time * FPS));
+    }
+  });
+
+  test('MPEG-TS (no index, timestamps from 1.4 s), H.264 and MPEG-2: the whole length, each thumbnail the frame on screen at its time', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    // The end of the frames is found by a seek near the end: it landed where nothing decodes (H.264,
+    // its only keyframe the first frame) or on the wrong frame, and the sheet was refused as cut short.
+    for (const codec of ['h264', 'mpeg2'] as const) {
+      const video = join(dir, `clip-${codec}.ts`);
+      await transportStream(video, codec, 90, 160, 120);
+      for (const options of [{ columns: 3, rows: 2 }, { columns: 4, every: 0.5 }]) {
+        const warnings: string[] = [];
+        const output = join(dir, `sheet-${codec}-${'every' in options ? 'every' : 'grid'}.png`);
+        const result = await contactSheet(video, output, { ...options, width: 500, labels: false, onWarning: (w) => warnings.push(w) });
+        const times = 'every' in options ? [0, 0.5, 1, 1.5, 2, 2.5] : Array.from({ length: 6 }, (_, k) => (3 * (k + 0.5)) / 6);
+        assert.deepEqual(result.thumbnails.map((th) => th.time), times, `${codec}: the times`);
+        assert.deepEqual(warnings, [], `${codec}: no warning`);
+        const image = await imagePixels(output);
+        for (const thumb of result.thumbnails) {
+          const shown = Math.floor(thumb.time * 30 + 1e-9);
+          assert.equal(thumbnailNumber(image, thumb.x, thumb.y, result.thumbWidth, result.thumbHeight), shown, `${codec}: thumbnail at ${thumb.time} s`);
+          assert.ok(Math.abs(thumb.frameTime - shown / 30) < 1e-6, `${codec}: frame time ${thumb.frameTime} at ${thumb.time} s`);
+        }
+      }
     }
   });
 

@@ -1,6 +1,15 @@
 import { Codec, CodecContext, Frame, Packet } from 'node-av/lib';
 import type { FormatContext, Stream } from 'node-av/lib';
-import { AV_FRAME_FLAG_CORRUPT, AV_NOPTS_VALUE, AV_PKT_FLAG_KEY, AVDISCARD_ALL, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
+import {
+  AV_FRAME_FLAG_CORRUPT,
+  AV_NOPTS_VALUE,
+  AV_PKT_FLAG_KEY,
+  AVDISCARD_ALL,
+  AVFMT_NO_BYTE_SEEK,
+  AVFMT_TS_DISCONT,
+  AVSEEK_FLAG_BACKWARD,
+  AVSEEK_FLAG_BYTE,
+} from 'node-av/constants';
 
 import { FlipbookError } from '../errors.js';
 import type { MediaInputOptions } from '../options/input-options.js';
@@ -130,8 +139,8 @@ export class VideoSource {
 
   /**
    * Decodes frames in presentation order. With `from`, seeks to the keyframe at or before it
-   * (and further back if the container's index overshoots), so the first frames may be
-   * earlier than `from`: the caller trims. One decode at a time per source.
+   * (and further back if the seek overshoots), so the first frames may be earlier than `from`:
+   * the caller trims. One decode at a time per source.
    */
   async *decode(options: DecodeOptions = {}): AsyncGenerator<SourceFrame> {
     if (this.closed) throw new FlipbookError('ENGINE', `${this.file} is closed`, { file: this.file });
@@ -147,16 +156,23 @@ export class VideoSource {
         yield* this.run(options);
         return;
       }
-      // Seek, and check the first frame is not after `from`: some indexes (or none) overshoot.
+      // Seek, and check that a frame decodes and the first is not after `from`; else step back.
+      // An index can overshoot, and MPEG-TS (or MPEG-PS) has none: FFmpeg's search over it
+      // takes every packet for a keyframe (mpegts_get_dts: "FIXME keyframe?"), so the seek
+      // lands on a P- or B-frame as often as not. The decoder then shows nothing until the next
+      // keyframe: later than `from` (MPEG-2, a keyframe every 12 frames), or never, when the
+      // file has no keyframe after that point (x264's default interval is 250 frames: a 4 s
+      // clip has one, its first frame). Nothing decoded used to be taken for the end of the file.
       for (let back = 0; ; back = back === 0 ? 1 : back * 4) {
-        const target = back >= from ? this.origin : this.ticksAt(from - back);
-        if (target === this.origin) {
-          if (!fresh) await this.rewind();
-          else await this.seekTo(this.origin);
+        if (back >= from) {
+          if (fresh) await this.seekToStart();
+          else await this.rewind();
           yield* this.run(options);
           return;
         }
-        if (!(await this.seekTo(target))) continue;
+        if (!(await this.seekTo(this.ticksAt(from - back)))) continue;
+        // What an attempt that is given up meets is met again by the next one: counted once.
+        const damage = { ...this.damage };
         const frames = this.run(options);
         let first: IteratorResult<SourceFrame>;
         try {
@@ -165,13 +181,14 @@ export class VideoSource {
           await frames.return(undefined);
           throw error;
         }
-        if (first.done || first.value.time <= from + 1e-9) {
-          if (!first.done) yield first.value;
+        if (!first.done && first.value.time <= from + 1e-9) {
+          yield first.value;
           yield* frames;
           return;
         }
-        first.value.picture.release();
+        if (!first.done) first.value.picture.release();
         await frames.return(undefined);
+        Object.assign(this.damage, damage);
       }
     } finally {
       this.decoding = false;
@@ -179,9 +196,25 @@ export class VideoSource {
   }
 
   private async rewind(): Promise<void> {
-    if (!(await this.seekTo(this.origin))) {
+    if (!(await this.seekToStart())) {
       throw new FlipbookError('ENGINE', `Cannot seek back to the start of ${this.file}`, { file: this.file, hint: 'Read it in one pass' });
     }
+  }
+
+  /**
+   * Back to the first packet. A seek to the first frame's time lands on the last packet whose
+   * DTS is at or before it, and in MPEG-TS that is not the first packet when the first frame's
+   * DTS is before its PTS (the start time): by one frame (FFmpeg's MPEG-2) or two (x264 with
+   * B-frames), so the seek lands on the 2nd or 3rd packet, past the keyframe, and the first 12
+   * frames (MPEG-2) or all of them (H.264, one keyframe in 250 frames) never decode. Such
+   * formats (timestamps that may jump, byte seeking allowed) go back by bytes, as ffplay seeks
+   * them; Ogg is left out, as ffplay leaves it. MP4 and Matroska seek by time, as before.
+   */
+  private async seekToStart(): Promise<boolean> {
+    const flags = this.format.iformat?.flags ?? 0;
+    const byBytes = (flags & (AVFMT_TS_DISCONT as number)) !== 0 && (flags & (AVFMT_NO_BYTE_SEEK as number)) === 0 && this.format.iformat?.name !== 'ogg';
+    if (byBytes && (await this.format.seekFrame(-1, 0n, AVSEEK_FLAG_BYTE)) >= 0) return true;
+    return this.seekTo(this.origin);
   }
 
   private async seekTo(ts: bigint): Promise<boolean> {

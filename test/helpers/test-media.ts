@@ -137,6 +137,17 @@ export async function ffmpegVideo(file: string, count: number, width: number, he
   await ffmpeg(['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', rate, '-i', '-', ...args, file], rawFrames(count, width, height));
 }
 
+/**
+ * An MPEG-TS file of `count` synthetic frames at 30 fps, made by the reference ffmpeg: H.264 with
+ * x264's defaults (B-frames, one keyframe in 250 frames: the first is the only one) or MPEG-2
+ * (a keyframe every 12 frames, 0.4 s). MPEG-TS has no index, and its muxer starts the timestamps
+ * at 1.4 s (the first frame's PTS at 1.467 s for H.264, 1.433 s for MPEG-2, its DTS at 1.4 s).
+ */
+export async function transportStream(file: string, codec: 'h264' | 'mpeg2', count: number, width: number, height: number): Promise<void> {
+  const encoder = codec === 'h264' ? ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'] : ['-c:v', 'mpeg2video', '-q:v', '2'];
+  await ffmpegVideo(file, count, width, height, '30', [...encoder, '-f', 'mpegts']);
+}
+
 /** Decodes a single image file with flipbook's reader (an image is a one-frame video). */
 export async function imagePixels(file: string, format: 'rgb' | 'gray' | 'rgba' = 'rgb'): Promise<{ data: Uint8Array; width: number; height: number }> {
   for await (const frame of readFrames(file, { layout: format })) return frame;
