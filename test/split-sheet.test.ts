@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, contactSheet, probe } from '../src/index.js';
+import { ROOT } from './helpers/cli.js';
 import { FFMPEG, frameNumber, imagePixels, needTool, stitchedVideo, tempDir, transportStream } from './helpers/test-media.js';
 
 const W = 160;
@@ -115,5 +116,15 @@ describe('contactSheet', () => {
     await assert.rejects(contactSheet(video, join(dir, 's.png'), { rows: 2, every: 1 }), (e: FlipbookError) => e.option === 'every');
     await contactSheet(video, join(dir, 's.png'), { columns: 2, rows: 1 });
     await assert.rejects(contactSheet(video, join(dir, 's.png')), (e: FlipbookError) => e.code === 'OUTPUT_EXISTS');
+  });
+
+  test('a still image is called one, with no advice to remux it', async (t) => {
+    const dir = await tempDir(t);
+    const still = join(ROOT, 'sample', 'frames', 'frame_1.png');
+    await assert.rejects(contactSheet(still, join(dir, 'sheet.png')), {
+      code: 'INVALID_INPUT',
+      file: still,
+      message: `${still} is a still image (png), not a video: a contact sheet shows a video's frames. Give a video; to tile images, stitch them into one first`,
+    });
   });
 });

@@ -186,6 +186,13 @@ export async function contactSheet(video: string, output: string, options: Conta
     const track = source.video;
     let duration = track.duration ?? source.info.duration;
     if (duration === undefined || duration <= 0) {
+      // A still image opens as a one-picture "video" (FFmpeg's image demuxers: png_pipe, image2, ...).
+      if (/(^image2$|_pipe$)/.test(source.info.container)) {
+        throw new FlipbookError('INVALID_INPUT', `${video} is a still image (${track.codec}), not a video: a contact sheet shows a video's frames`, {
+          file: video,
+          hint: 'Give a video; to tile images, stitch them into one first',
+        });
+      }
       throw new FlipbookError('INVALID_INPUT', `${video} does not say how long it is, so thumbnails cannot be spread over it`, { file: video, hint: 'Remux it (ffmpeg -i in -c copy out.mkv) so its duration is known' });
     }
     duration = await readableDuration(source, duration, options.onWarning);
