@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, isFlipbookError, planStitch } from '../src/index.js';
+import { type FlipbookError, createWriter, isFlipbookError, planStitch } from '../src/index.js';
 import {
   parseBitrate,
   parseBytes,
@@ -313,6 +313,22 @@ describe('values: stitch options as the library receives them', () => {
     ] as const) {
       await assert.rejects(planStitch('no-such-input-*.png', output, options), (error: FlipbookError) => error.code === 'NO_INPUT');
     }
+  });
+
+  it('an option name that is not one (a typo from JavaScript) is refused, naming the nearest one, in stitch and createWriter', async () => {
+    await refused({ framerate: 30 } as never, 'out.mp4', 'framerate', 'stitch has no option "framerate". Did you mean fps?');
+    await refused({ hodl: 2 } as never, 'out.mp4', 'hodl', 'stitch has no option "hodl". Did you mean hold?');
+    await refused({ Colors: 64 } as never, 'out.gif', 'Colors', 'stitch has no option "Colors". Did you mean colors?');
+    await refused({ sparkle: true } as never, 'out.mp4', 'sparkle', 'stitch has no option "sparkle". The options are listed in the README');
+    assert.throws(() => createWriter('out.mp4', { expectFrames: 10 } as never), {
+      code: 'INVALID_OPTION',
+      option: 'expectFrames',
+      message: 'createWriter has no option "expectFrames". Did you mean expectedFrames?',
+    });
+    // hold is stitch's, not the writer's (a frame's hold is a write() option).
+    assert.throws(() => createWriter('out.mp4', { hold: 2 } as never), { code: 'INVALID_OPTION', option: 'hold' });
+    // Every option the types know is taken: undefined values too.
+    assert.doesNotThrow(() => createWriter('out.mp4', { fps: 30, expectedFrames: undefined, onWarning: () => undefined }));
   });
 
   it('no output is INVALID_OPTION naming output', async () => {

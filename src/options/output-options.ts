@@ -1,5 +1,5 @@
 import { type FitMode, type Quality, type VideoCodec, VIDEO_CODECS, X264_PRESETS } from '../engine/index.js';
-import { FlipbookError, type WarningHandler, invalidOption } from '../errors.js';
+import { FlipbookError, type WarningHandler, invalidOption, opt, text } from '../errors.js';
 import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
 import { type ResolvedQueue, resolveQueueOptions } from '../queue/url.js';
 import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
@@ -289,7 +289,60 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   };
 }
 
+/**
+ * Every option of an output, by name: JavaScript callers (and options read from a file) get no
+ * type error for a misspelt one (`framerate`), which would otherwise be ignored without a word.
+ * The type keeps the table whole: a new option not added here fails the type check.
+ */
+const OUTPUT_OPTION_NAMES = {
+  fps: true, size: true, width: true, height: true, fit: true, background: true, codec: true, crf: true, preset: true, bitrate: true, vfr: true, overwrite: true,
+  limitPixels: true, frameLimit: true, memoryLimit: true, queue: true, workDir: true, queueWait: true, jobs: true, signal: true, onProgress: true, onWarning: true,
+  quality: true, alpha: true, hwaccel: true,
+  audio: true, audioFit: true, audioFade: true, audioOffset: true, volume: true, allowPlaylists: true,
+  crossfade: true, transition: true, fadeIn: true, fadeOut: true, holdLast: true,
+  dither: true, colors: true, loop: true, lossless: true, tolerance: true, lossy: true, maxSize: true,
+} satisfies Record<keyof OutputOptions, true>;
+const STITCH_OPTION_NAMES = { ...OUTPUT_OPTION_NAMES, hold: true, sort: true, startNumber: true, skipInvalid: true } satisfies Record<keyof StitchOptions, true>;
+const WRITER_OPTION_NAMES = { ...OUTPUT_OPTION_NAMES, expectedFrames: true } satisfies Record<keyof WriterOptions, true>;
+
+/** Common misspellings and other tools' names for an option. */
+const OPTION_ALIASES: Readonly<Record<string, string>> = { framerate: 'fps', frameRate: 'fps', r: 'fps', fpsRate: 'fps', resolution: 'size', vcodec: 'codec', loops: 'loop', colours: 'colors', duration: 'hold' };
+
+/** Refuses an option name that is not one of `names`, suggesting the nearest one. */
+export function checkOptionNames(options: object, names: Readonly<Record<string, true>>, what: string): void {
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(names, name)) continue;
+    const near = OPTION_ALIASES[name] ?? nearestName(name, Object.keys(names));
+    throw new FlipbookError('INVALID_OPTION', `${what} has no option ${JSON.stringify(name)}`, {
+      option: name,
+      hint: near === undefined ? 'The options are listed in the README' : text`Did you mean ${opt(near)}?`,
+    });
+  }
+}
+
+/** The name within two edits of `name` (case aside), if one is. */
+function nearestName(name: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of names) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}
+
 export function resolveStitchOptions(output: string, options: StitchOptions = {}): ResolvedStitchOptions {
+  if (options !== null && typeof options === 'object') checkOptionNames(options, STITCH_OPTION_NAMES, 'stitch');
   const resolved = resolveOutputOptions(output, options, 'stitch');
   return {
     ...resolved,
@@ -301,6 +354,7 @@ export function resolveStitchOptions(output: string, options: StitchOptions = {}
 }
 
 export function resolveWriterOptions(output: string, options: WriterOptions = {}): ResolvedWriterOptions {
+  if (options !== null && typeof options === 'object') checkOptionNames(options, WRITER_OPTION_NAMES, 'createWriter');
   const resolved = resolveOutputOptions(output, options, 'writer');
   const expected = options.expectedFrames;
   if (expected !== undefined && !(Number.isInteger(expected) && expected >= 0)) throw invalidOption('expectedFrames', 'a whole number of frames', expected);
