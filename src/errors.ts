@@ -33,10 +33,12 @@ export type ErrorCode =
   /** The queue (`queue`: Redis) cannot be reached, or a queue job was refused or failed. */
   | 'QUEUE';
 
-/** A reference to an option inside an error's or a warning's text: `fit`, or `fit: 'contain'`. */
+/** A reference to an option inside an error's or a warning's text: `fit`, `fit: 'contain'`, or one of a few values. */
 export interface OptionRef {
   readonly option: string;
   readonly value?: string | number | boolean;
+  /** Values to choose from, said as one: the library's `fit: 'contain', 'cover' or 'fill'`, the command line's `--fit contain|cover|fill`. */
+  readonly choices?: readonly string[];
 }
 
 /**
@@ -57,14 +59,23 @@ export function opt(option: string, value?: string | number | boolean): OptionRe
   return value === undefined ? { option } : { option, value };
 }
 
-/** A Text from a template: `` text`Pass ${opt('skipInvalid', true)} to skip it` ``. */
+/** An option and the values to choose from: `optChoice('fit', ['contain', 'cover', 'fill'])`. */
+export function optChoice(option: string, choices: readonly string[]): OptionRef {
+  return { option, choices };
+}
+
+/**
+ * A Text from a template: `` text`Pass ${opt('skipInvalid', true)} to skip it` ``. A Text among
+ * the values is taken in, its option references kept.
+ */
 export function text(strings: TemplateStringsArray, ...values: unknown[]): (string | OptionRef)[] {
   const parts: (string | OptionRef)[] = [];
   strings.forEach((s, i) => {
     parts.push(s);
     if (i < values.length) {
       const value = values[i];
-      parts.push(isOptionRef(value) ? value : String(value));
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string' || isOptionRef(v))) parts.push(...(value as (string | OptionRef)[]));
+      else parts.push(isOptionRef(value) ? value : String(value));
     }
   });
   return parts;
@@ -77,7 +88,10 @@ function isOptionRef(value: unknown): value is OptionRef {
 /** How an option is spelled: the library's `fit: 'contain'`, or the command line's `--fit contain`. */
 export type OptionStyle = (ref: OptionRef) => string;
 
-export const libraryStyle: OptionStyle = ({ option, value }) => (value === undefined ? option : `${option}: ${typeof value === 'string' ? `'${value}'` : String(value)}`);
+export const libraryStyle: OptionStyle = ({ option, value, choices }) => {
+  if (choices) return `${option}: ${choices.map((c) => `'${c}'`).join(', ').replace(/, ([^,]*)$/, ' or $1')}`;
+  return value === undefined ? option : `${option}: ${typeof value === 'string' ? `'${value}'` : String(value)}`;
+};
 
 export function renderText(t: Text, style: OptionStyle = libraryStyle): string {
   return typeof t === 'string' ? t : t.map((part) => (typeof part === 'string' ? part : style(part))).join('');
@@ -147,16 +161,41 @@ export function describeValue(value: unknown): string {
   return `a value of type ${typeof value}`;
 }
 
-/** The error for an option value: names the option, what was expected and what was received. */
-export function invalidOption(option: string, expected: string, received: unknown, hint?: Text): FlipbookError {
+/** The error for an option value: names the option, what was expected (which may name other options) and what was received. */
+export function invalidOption(option: string, expected: Text, received: unknown, hint?: Text): FlipbookError {
   return new FlipbookError('INVALID_OPTION', text`Expected ${expected} for ${opt(option)} but received ${describeValue(received)}`, {
     option,
     ...(hint === undefined ? {} : { hint }),
   });
 }
 
+/**
+ * What is expected of options that exclude each other, for invalidOption: `either scale or
+ * width/height (not both)`, each option named as the front end names it.
+ */
+export function eitherNotBoth(either: readonly string[], or: readonly string[]): Text {
+  const names = (options: readonly string[]): (string | OptionRef)[] => options.flatMap((o, i) => (i === 0 ? [opt(o)] : ['/', opt(o)]));
+  return ['either ', ...names(either), ' or ', ...names(or), ' (not both)'];
+}
+
 export function isFlipbookError(error: unknown): error is FlipbookError {
   return error instanceof FlipbookError;
+}
+
+/**
+ * The error for an input file that cannot be opened: a missing one says so and to check the
+ * path, a refused one to check its permissions (never a bare ENOENT). `where` is how the message
+ * names it: the path, or `a.png (input 3)`.
+ */
+export function cannotOpen(file: string, cause: unknown, details: { where?: string; position?: number | undefined } = {}): FlipbookError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(cause));
+  return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${reason}`, {
+    file,
+    ...(details.position === undefined ? {} : { position: details.position }),
+    cause,
+    hint: code === 'ENOENT' ? 'Check the path' : 'Check the file and its permissions',
+  });
 }
 
 /** The hint of every error about an input file that `skipInvalid` would skip. */

@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { type FlipbookError, stitch } from '../src/index.js';
 import { type CliResult, ROOT, finished, lines, runCli, spawnCli } from './helpers/cli.js';
 import { frameColourIndices, writeFrames, writeSolidFrames } from './helpers/frames.js';
 import { PALETTE, scene } from './helpers/images.js';
@@ -129,6 +130,28 @@ describe('cli: help and version', () => {
     const covered = new Set([...expected.map(([flag]) => flag), '-h, --help', '-V, --version']);
     for (const option of entries.keys()) assert.ok(covered.has(option), `${option} is covered`);
     assert.ok(entries.size >= expected.length, 'the entries were found');
+  });
+
+  it('every command\'s --help gives each option at most one default (commander adds none after a stated one)', async () => {
+    const overview = await runCli(['--help']);
+    const commands = [...overview.stdout.matchAll(/^ {2}([a-z]+) \[options\]/gm)].map((m) => m[1] ?? '');
+    assert.ok(commands.length >= 7, `the commands: ${commands.join(', ')}`);
+    for (const command of ['', ...commands]) {
+      const result = await runCli(command ? [command, '--help'] : ['--help']);
+      assert.equal(result.code, 0, result.stderr);
+      // Each option's entry: its line and the wrapped lines under it.
+      const entries: string[] = [];
+      for (const line of result.stdout.split('\n')) {
+        if (/^ {2}-/.test(line)) entries.push(flat(line));
+        else if (entries.length && /^ {3,}\S/.test(line)) entries[entries.length - 1] += flat(line);
+      }
+      assert.ok(entries.length >= 2, `flipbook ${command} --help lists options`);
+      for (const entry of entries) assert.ok(entry.split('(default:').length <= 2, `flipbook ${command} --help: one default in ${entry}`);
+    }
+    // The default in words stays; commander's false is not added after it.
+    const split = flat((await runCli(['split', '--help'])).stdout);
+    assert.ok(split.includes('replace existing frame files (default: refuse, and say how many) -'), split);
+    assert.ok(split.includes('the local files it lists (never the network or a protocol) (default: refused) -'), split);
   });
 
   it('--version and -V print the package version and exit 0', async () => {
@@ -296,6 +319,21 @@ describe('cli: exit codes and errors', () => {
     assert.match(skipped.stdout, /^Wrote .*out\.mp4: 2 frames, 160x120, 25 fps, 0\.08 s, h264 High yuv420p, .* \(1 skipped\)\n$/);
   });
 
+  it('a truncated JPEG names --skip-invalid on the command line and skipInvalid in the library', async (t) => {
+    const dir = await tempDir(t);
+    const bad = fixture('truncated.jpg');
+    const out = join(dir, 'out.mp4');
+    const failed = await runCli(['stitch', bad, '-o', out]);
+    assert.equal(failed.code, 1);
+    const line = assertOneErrorLine(failed);
+    assert.ok(line.startsWith(`flipbook: error: ${bad} (input 1) is corrupt or truncated: `), line);
+    assert.ok(line.endsWith('. Replace or remove the file, or pass --skip-invalid to skip it'), line);
+    await assert.rejects(stitch([bad], out), (error: FlipbookError) => {
+      assert.equal(error.hint, 'Replace or remove the file, or pass skipInvalid: true to skip it');
+      return true;
+    });
+  });
+
   it('an existing output is refused (exit 1, file untouched); -y replaces it', async (t) => {
     const dir = await tempDir(t);
     const [file] = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
@@ -412,6 +450,23 @@ describe('cli: output modes', () => {
     assert.equal(done?.codec, 'h264');
     assert.equal(done?.bytes, readFileSync(out).length);
     assert.equal(typeof done?.seconds, 'number');
+  });
+
+  it('--json: the done event\'s warnings are the warning events\' words (flags, not library options)', async (t) => {
+    const dir = await tempDir(t);
+    // Named in lexical order, as a shell expands f*.png: a warning that names --sort.
+    const files = await writeSolidFrames(dir, [
+      { name: 'f1.png', colour: 0 },
+      { name: 'f10.png', colour: 1 },
+      { name: 'f2.png', colour: 2 },
+    ]);
+    const result = await runCli(['stitch', ...files, '-o', join(dir, 'out.mp4'), '--preset', 'ultrafast', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const events = lines(result.stdout).map((line) => JSON.parse(line) as { event: string; message?: string; warnings?: string[] });
+    const warnings = events.filter((e) => e.event === 'warning').map((e) => e.message);
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0] ?? '', /or pass --sort natural for 1, 2, 10$/);
+    assert.deepEqual(events.find((e) => e.event === 'done')?.warnings, warnings);
   });
 
   it('--json reports an error as a JSON line too, and still exits 1', async (t) => {

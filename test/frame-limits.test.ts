@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { type FlipbookError, createWriter, planStitch } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { pngHeader } from './helpers/png.js';
 import { listDir, tempDir } from './helpers/temp.js';
 
@@ -64,6 +65,21 @@ describe('encoder frame limits while planning', () => {
       return true;
     });
     assert.deepEqual(await listDir(dir), ['av1.png', 'small.png', 'tall.png'], 'nothing written');
+  });
+
+  it('a size asked past 16384 is the codec\'s to refuse: VP9 (libvpx, 65536) takes 20000x16, x264 says its limit', async (t) => {
+    const dir = await tempDir(t);
+    const small = await header(dir, 'small.png', 64, 64);
+    const plan = await planStitch([small], join(dir, 'out.webm'), { size: '20000x16' });
+    assert.deepEqual([plan.width, plan.height], [20000, 16]);
+    const wide = await planStitch([small], join(dir, 'out.webm'), { width: 20000, fit: 'fill', height: 16 });
+    assert.deepEqual([wide.width, wide.height], [20000, 16]);
+    const x264 = 'The frame, 20000x16, is too large for h264: its width 20000 is above 16384 (the limit of x264 (sides up to 16384) and H.264 level 6.2 (139264 macroblocks of 16x16))';
+    await assert.rejects(planStitch([small], join(dir, 'out.mp4'), { size: '20000x16' }), { code: 'UNSUPPORTED_OUTPUT', message: `${x264}. Pass a smaller size or width to fit the pictures to it` });
+    const cli = await runCli(['stitch', small, '-o', join(dir, 'out.mp4'), '--size', '20000x16']);
+    assert.equal(cli.code, 2);
+    assert.ok(cli.stderr.endsWith(`flipbook: error: ${x264}. Pass a smaller --size or --width to fit the pictures to it\n`), cli.stderr);
+    assert.deepEqual(await listDir(dir), ['small.png'], 'nothing written');
   });
 
   it('the writer refuses its first frame past the encoder limit, naming the frame, and writes nothing', async (t) => {

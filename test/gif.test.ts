@@ -266,13 +266,39 @@ describe('GIF --max-size', () => {
   it('fails clearly when nothing fits, leaving no file', async (t) => {
     const dir = await tempDir(t);
     await sceneFrames(dir, 6, 160, 100);
-    await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'tiny.gif'), { maxSize: 100 }), (e: FlipbookError) => {
+    const tiny = join(dir, 'tiny.gif');
+    // The smallest try is every lever at its limit (README): a quarter of the width, 5 fps, 16 colours.
+    const smallest = `${tiny} cannot fit in 100 B (maxSize): the smallest try, 40x25 at 5 fps with 16 colours, is `;
+    await assert.rejects(stitch(join(dir, '*.png'), tiny, { maxSize: 100 }), (e: FlipbookError) => {
       assert.equal(e.code, 'OUTPUT_TOO_LARGE');
       assert.equal(e.option, 'maxSize');
-      assert.match(e.message, /cannot fit in 100 B \(maxSize\): the smallest try, \d+x\d+ at \d+ fps with \d+ colours, is/);
+      assert.ok(e.fact.startsWith(smallest), e.fact);
+      assert.match(e.fact.slice(smallest.length), /^\d+(\.\d+)? k?B$/);
+      assert.equal(e.hint, 'Give a larger maxSize, fewer images or a smaller size');
       return true;
     });
     assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.gif') || n.endsWith('.part')), []);
+    // The command names its own flags (stitch has no --duration).
+    const cli = await runCli(['stitch', join(dir, '*.png'), '-o', tiny, '--max-size', '100']);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /^flipbook: error: .* cannot fit in 100 B \(--max-size\): the smallest try, 40x25 at 5 fps with 16 colours, is \d+(\.\d+)? k?B\. Give a larger --max-size, fewer images or a smaller --size\n$/);
+    // The frame writer has frames, not images.
+    const writer = createWriter(join(dir, 'written.gif'), { fps: 25, maxSize: 100 });
+    for (let i = 0; i < 4; i++) {
+      const image = scene(160, 100, i);
+      await writer.write({ data: image.data, width: image.width, height: image.height, layout: image.channels === 4 ? 'rgba' : 'rgb' });
+    }
+    await assert.rejects(writer.close(), (e: FlipbookError) => e.hint === 'Give a larger maxSize, fewer frames or a smaller size');
+  });
+
+  it('the command says what the search chose with its flag: (--max-size), not (maxSize)', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 6, 160, 100);
+    const full = await stitch(join(dir, '*.png'), join(dir, 'full.gif'));
+    const result = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'fitted.gif'), '--max-size', String(Math.round(full.bytes / 2))]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^flipbook: To fit .* \(--max-size\), the GIF is \d+x\d+/m);
+    assert.doesNotMatch(result.stderr, /maxSize/);
   });
 });
 

@@ -114,7 +114,7 @@ describe('toHTML', () => {
       assert.match(error.message, /notes\.mp4 is not a video or animation a page can show: its first bytes are not MP4, MOV, WebM, GIF, WebP or PNG\/APNG/);
       return true;
     });
-    await assert.rejects(toHTML(join(dir, 'missing.mp4')), { code: 'INVALID_INPUT', message: /Cannot read .*missing\.mp4: ENOENT/ });
+    await assert.rejects(toHTML(join(dir, 'missing.mp4')), { code: 'INVALID_INPUT', message: `Cannot open ${join(dir, 'missing.mp4')}: no such file. Check the path` });
     await assert.rejects(toHTML(mp4, { embed: 'sometimes' as never }), { code: 'INVALID_OPTION', message: 'Expected one of auto, always, never for embed but received "sometimes"' });
     await assert.rejects(toHTML(mp4, { embedLimit: 'lots' }), { code: 'INVALID_OPTION', option: 'embedLimit' });
     await assert.rejects(toHTML(mp4, { width: -1 }), { code: 'INVALID_OPTION', option: 'width' });
@@ -217,7 +217,32 @@ describe('flipbook html', () => {
     assert.equal(done.mime, 'video/mp4');
     const page = await readFile(join(dir, 'pages', 'linked.html'), 'utf8');
     assert.match(page, /<video loop muted playsinline controls preload="auto" style="max-width:100%;height:auto"><source src="\.\.\/clip\.mp4" type="video\/mp4">/);
+    // The page is the library's output: its comment names the library's option; the command's own words name the flag.
     assert.match(page, /embed: 'never' was asked/);
+    assert.equal(done.linkedBecause, '--embed never was asked');
+  });
+
+  it('says why a file is linked with its flags: --embed never, --embed-limit', async () => {
+    const never = await runCli(['html', clip, '-o', join(dir, 'never.html'), '--embed', 'never']);
+    assert.equal(never.code, 0, never.stderr);
+    assert.match(never.stdout, /: .*clip\.mp4 linked \(--embed never was asked\), MP4 /);
+    const over = await runCli(['html', clip, '-o', join(dir, 'over.html'), '--embed-limit', '1kB']);
+    assert.equal(over.code, 0, over.stderr);
+    assert.match(over.stdout, /: .*clip\.mp4 linked \([\d.]+ kB is above the embed limit of 1\.00 kB \(--embed-limit\)\), MP4 /);
+    assert.match(await readFile(join(dir, 'over.html'), 'utf8'), /is above the embed limit of 1\.00 kB \(embedLimit\) -->/);
+  });
+
+  it('a missing file says so, and to check the path', async () => {
+    const missing = join(dir, 'nonexist.mp4');
+    const result = await runCli(['html', missing]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `flipbook: error: Cannot open ${missing}: no such file. Check the path\n`);
+  });
+
+  it('a file where the page\'s folder should be is named, with the way out', async () => {
+    const result = await runCli(['html', clip, '-o', join(clip, 'page.html')]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `flipbook: error: Cannot create the output directory ${clip}: a file of that name is in the way. Choose another output directory, or move the file\n`);
   });
 
   it('a bad --embed is a usage error', async () => {

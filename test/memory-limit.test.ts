@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { type FlipbookError, createWriter, planStitch, stitch } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { solid } from './helpers/images.js';
 import { encodePng, pngHeader } from './helpers/png.js';
 import { listDir, tempDir } from './helpers/temp.js';
@@ -45,8 +46,14 @@ describe('memoryLimit', () => {
     const file = join(dir, 'img.png');
     await writeFile(file, encodePng(solid(200, 150, [200, 40, 40])));
     const output = join(dir, 'out.mp4');
-    // 200 x 150 x 12 = 360000 bytes.
-    await assert.rejects(stitch([file], output, { memoryLimit: '300kB', preset: 'ultrafast' }), refusedFor(file, '0.00 GB'));
+    // 200 x 150 x 12 = 360000 bytes: said in kB, as the limit was given (not "0.00 GB").
+    await assert.rejects(stitch([file], output, { memoryLimit: '300kB', preset: 'ultrafast' }), refusedFor(file, 'Decoding would take about 360.0 kB (', 'more than memoryLimit of 300.0 kB'));
+    const cli = await runCli(['stitch', file, '-o', output, '--memory-limit', '300kB']);
+    assert.equal(cli.code, 1);
+    assert.equal(
+      cli.stderr,
+      `flipbook: error: Decoding would take about 360.0 kB (12 bytes a pixel of the image; the largest is ${file}), more than --memory-limit of 300.0 kB. Scale the images down first, or raise --memory-limit (0 for none) if the machine has the memory\n`,
+    );
     assert.deepEqual(await listDir(dir), ['img.png'], 'nothing written');
     await stitch([file], output, { memoryLimit: '400kB', preset: 'ultrafast' });
     assertH264(await readVideo(output), { width: 200, height: 150, frames: 1, duration: 0.04 });

@@ -92,5 +92,8 @@ describe('readImage', () => {
     }
     await assert.rejects(readImage(join(FIXTURES, 'corrupt.png')), (e: unknown) => isFlipbookError(e) && e.code === 'INVALID_INPUT', 'corrupt file');
     await assert.rejects(readImage(file, { limitPixels: 1000 }), (e: unknown) => isFlipbookError(e) && e.code === 'PIXEL_LIMIT', 'pixel limit');
+    // A missing file is said as one, not as ENOENT.
+    const missing = join(FIXTURES, 'nonexist.png');
+    await assert.rejects(readImage(missing), { code: 'INVALID_INPUT', message: `Cannot open ${missing}: no such file. Check the path` });
   });
 });

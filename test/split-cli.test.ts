@@ -104,6 +104,26 @@ describe('flipbook split', () => {
   });
 });
 
+describe('a file where the output folder should be', () => {
+  test('split and sheet name it and the way out; sheet before decoding anything', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 4, W, H);
+    const file = join(dir, '1.png');
+    await writeFile(file, 'not a folder');
+    const said = `flipbook: error: Cannot create the output directory ${file}: a file of that name is in the way. Choose another output directory, or move the file\n`;
+    for (const output of [`${file}/`, join(file, '%03d.png')]) {
+      const split = await runCli(['split', video, '-o', output]);
+      assert.equal(split.code, 1);
+      assert.equal(split.stderr, said, output);
+    }
+    const sheet = await runCli(['sheet', video, '-o', join(file, 'sheet.png'), '--json']);
+    assert.equal(sheet.code, 1);
+    assert.equal(sheet.stderr, said);
+    assert.deepEqual(events(sheet.stdout).map((e) => e.event), ['error'], 'no thumbnail was decoded');
+  });
+});
+
 describe('flipbook sheet', () => {
   test('writes the grid and reports it', async (t) => {
     const dir = await tempDir(t);

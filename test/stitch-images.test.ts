@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { type FlipbookError, planStitch, stitch } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { frameColourIndices, writeFrames } from './helpers/frames.js';
 import { GREY_QUADRANTS, IMAGE_FIXTURES, QUADRANTS, type QuadrantColours, fixture } from './helpers/fixtures.js';
 import { type Rgb, paint, solid } from './helpers/images.js';
@@ -224,10 +225,18 @@ describe('images: mixed sizes', () => {
       assert.equal(error.position, 2);
       assert.ok(error.message.includes(`${files[1]} (input 2) is 128x48, not 64x48`), error.message);
       assert.ok(error.message.includes('2 of 3 images differ'), error.message);
+      assert.equal(error.hint, "Give pictures of 64x48, pass fit: 'contain', 'cover' or 'fill' to fit them, or pass size to choose the frame size");
       return true;
     });
     assert.equal(existsSync(out), false);
     assert.deepEqual(await leftoverParts(dir), []);
+    // The command names the flags.
+    const cli = await runCli(['stitch', ...files, '-o', out, '--fit', 'error']);
+    assert.equal(cli.code, 1);
+    assert.equal(
+      cli.stderr,
+      `flipbook: error: ${files[1]} (input 2) is 128x48, not 64x48 like the video; 2 of 3 images differ. Give pictures of 64x48, pass --fit contain|cover|fill to fit them, or pass --size to choose the frame size\n`,
+    );
   });
 
   it('size: every image fitted to the size asked; width alone keeps the aspect ratio', async (t) => {
@@ -383,8 +392,11 @@ describe('images: pixel limit', () => {
       assert.equal(error.file, big);
       assert.equal(error.position, 2);
       assert.ok(error.message.includes(`${big} (input 2) declares 64x48 = 3072 pixels, above the limit of 3071`), error.message);
+      assert.equal(error.hint, 'Pass a larger limitPixels (or 0 for none) if you trust this file');
       return true;
     });
+    const cli = await runCli(['stitch', small as string, big as string, '-o', out, '--limit-pixels', '3071']);
+    assert.equal(cli.stderr, `flipbook: error: ${big} (input 2) declares 64x48 = 3072 pixels, above the limit of 3071. Pass a larger --limit-pixels (or 0 for none) if you trust this file\n`);
     assert.equal(existsSync(join(dir, 'new-folder')), false, 'not even the output folder was made');
     // At the limit is allowed.
     await stitch([small, big] as string[], out, { ...FAST, limitPixels: 3072 });

@@ -10,7 +10,8 @@ import { link, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, type Progress, stitch } from '../src/index.js';
+import { type FlipbookError, type Progress, planStitch, stitch } from '../src/index.js';
+import { runCli } from './helpers/cli.js';
 import { frameColourIndices, writeFrames, writeSolidFrames } from './helpers/frames.js';
 import { type Image, PALETTE, type Rgb, scene, solid } from './helpers/images.js';
 import { leftoverParts, listDir, tempDir } from './helpers/temp.js';
@@ -304,6 +305,26 @@ describe('output: nothing lost', () => {
     await stitch(files, out, FAST);
     assertH264(await readVideo(out), { width: 64, height: 48, frames: 1, duration: 0.04 });
     assert.deepEqual(await listDir(join(dir, 'new', 'deeper')), ['out.mp4']);
+  });
+
+  it('a file where the output\'s folder should be is named, with the way out, before anything is decoded', async (t) => {
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(dir, [{ name: '1.png', colour: 0 }]);
+    const file = files[0] as string;
+    const inTheWay = (folder: string, said: string) => (error: FlipbookError) => {
+      assert.equal(error.code, 'IO');
+      assert.equal(error.file, file);
+      assert.equal(error.message, `Cannot create the output directory ${folder}: ${said}. Choose another output directory, or move the file`);
+      return true;
+    };
+    await assert.rejects(stitch(files, join(file, 'x.mp4'), FAST), inTheWay(file, 'a file of that name is in the way'));
+    await assert.rejects(stitch(files, join(file, 'deeper', 'x.mp4'), FAST), inTheWay(join(file, 'deeper'), `the file ${file} is in the way`));
+    // While planning: a GIF, whose file is made after every frame is spooled, is refused first.
+    await assert.rejects(planStitch(files, join(file, 'x.gif')), inTheWay(file, 'a file of that name is in the way'));
+    const cli = await runCli(['stitch', file, '-o', join(file, 'x.mp4')]);
+    assert.equal(cli.code, 1);
+    assert.equal(cli.stderr, `flipbook: error: Cannot create the output directory ${file}: a file of that name is in the way. Choose another output directory, or move the file\n`);
+    assert.deepEqual(await listDir(dir), ['1.png']);
   });
 
   it('an output that is a directory is refused', async (t) => {

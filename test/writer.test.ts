@@ -295,7 +295,7 @@ describe('createWriter: sizes', () => {
       assert.equal(error.position, 2);
       assert.equal(
         error.message,
-        "Frame 2 is 64x48, not 96x64 like the video. Give pictures of 96x64, pass fit: 'contain', 'cover' or 'fill' to fit them, or a size to choose it",
+        "Frame 2 is 64x48, not 96x64 like the video. Give pictures of 96x64, pass fit: 'contain', 'cover' or 'fill' to fit them, or pass size to choose the frame size",
       );
       return true;
     });

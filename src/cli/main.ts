@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 
 import { EXIT } from './exit-codes.js';
 import { shellQuote, translateFfmpeg } from './ffmpeg-flags.js';
@@ -27,12 +27,23 @@ Examples:
 Every option of a command: flipbook <command> --help (flipbook stitch --help).
 More (the library, the choices flipbook makes for you): README.md, shipped in the package.`;
 
+/**
+ * An option's help with one default. Commander adds its own `(default: false)` to an option
+ * declared with a default value; where the description already says the default in words
+ * (`(default: refused)`, `(default: refuse, and say how many)`), commander's is left out.
+ * Set on the program, so every command (made by program.command) inherits it.
+ */
+function optionDescription(this: Help, option: Option): string {
+  const saysDefault = option.description.includes('(default: ');
+  return Help.prototype.optionDescription.call(this, saysDefault ? (Object.create(option, { defaultValue: { value: undefined } }) as Option) : option);
+}
+
 /** Builds the command line; each command lives in ./commands and only parses and dispatches. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('flipbook')
     .description('Images into videos, and videos back into images.')
     .version(packageVersion(), '-V, --version')
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({ showGlobalOptions: true, optionDescription })
     .exitOverride();
   registerStitch(program, setExitCode);
   registerSplit(program, setExitCode);

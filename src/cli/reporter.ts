@@ -28,6 +28,11 @@ export class Reporter {
   readonly mode: ReportMode;
   private readonly streams: Streams;
   private bar: cliProgress.SingleBar | undefined;
+  /**
+   * Every warning said, its options as flags: a command's `done` event lists these rather than
+   * its result's `warnings`, which are in the library's words.
+   */
+  readonly warnings: string[] = [];
 
   constructor(options: ReporterOptions, streams: Streams = process) {
     this.streams = streams;
@@ -42,6 +47,7 @@ export class Reporter {
   /** A warning, its options spelled as flags. */
   warning(message: Text): void {
     const said = renderText(message, flagStyle);
+    this.warnings.push(said);
     if (this.mode === 'json') this.event('warning', { message: said });
     else if (this.mode !== 'quiet') this.line(this.streams.stderr, `flipbook: ${said}`);
   }

@@ -42,6 +42,8 @@ export interface AnimationJob {
   /** The frame size before any size search. */
   size: Size;
   fps: Fraction;
+  /** What else makes the animation smaller, in the caller's options ("fewer images or a smaller size"), for the hint when maxSize cannot be met. */
+  smaller?: Text | undefined;
 }
 
 export interface AnimationHooks {
@@ -127,7 +129,7 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
       await out.commit();
       if (settings.maxSize !== undefined && attempt > 0) {
         warn(
-          `To fit ${formatBytes(settings.maxSize)} (maxSize), the GIF is ${choice.size.width}x${choice.size.height}, ${choice.fpsCap ? `${choice.fpsCap} fps at most` : `${formatFps(fps)} fps`}, ${choice.colors} colours, tolerance ${choice.tolerance}: ${formatBytes(bytes)} after ${attempt + 1} tries`,
+          text`To fit ${formatBytes(settings.maxSize)} (${opt('maxSize')}), the GIF is ${choice.size.width}x${choice.size.height}, ${choice.fpsCap ? `${choice.fpsCap} fps at most` : `${formatFps(fps)} fps`}, ${choice.colors} colours, tolerance ${choice.tolerance}: ${formatBytes(bytes)} after ${attempt + 1} tries`,
         );
       }
       return {
@@ -144,12 +146,14 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
       };
     }
     await out.discard();
-    const next = attempt + 1 < MAX_TRIES ? shrink(choice, job.size, fps, settings.maxSize / bytes, gif) : undefined;
+    // The last try takes every lever to its limit: a search cut short by MAX_TRIES still ends
+    // at the smallest the levers make, so that a failure means nothing smaller could be made.
+    const next = attempt + 2 < MAX_TRIES ? shrink(choice, job.size, fps, settings.maxSize / bytes, gif) : attempt + 2 === MAX_TRIES ? smallest(choice, job.size, fps, gif) : undefined;
     if (!next) {
-      throw new FlipbookError('OUTPUT_TOO_LARGE', `${job.output} cannot fit in ${formatBytes(settings.maxSize)} (maxSize): the smallest try, ${choice.size.width}x${choice.size.height} at ${choice.fpsCap ?? formatFps(fps)} fps with ${choice.colors} colours, is ${formatBytes(bytes)}`, {
+      throw new FlipbookError('OUTPUT_TOO_LARGE', text`${job.output} cannot fit in ${formatBytes(settings.maxSize)} (${opt('maxSize')}): the smallest try, ${choice.size.width}x${choice.size.height} at ${choice.fpsCap ?? formatFps(fps)} fps with ${choice.colors} colours, is ${formatBytes(bytes)}`, {
         file: job.output,
         option: 'maxSize',
-        hint: text`Give a larger ${opt('maxSize')}, fewer frames or a shorter ${opt('duration')}`,
+        hint: job.smaller === undefined ? text`Give a larger ${opt('maxSize')}` : text`Give a larger ${opt('maxSize')}, ${job.smaller}`,
       });
     }
     choice = next;
@@ -200,6 +204,14 @@ function shrink(current: Choice, base: Size, fps: number, ratio: number, gif: bo
     return pick.choice;
   }
   return undefined;
+}
+
+/** The smallest try the levers make from `current` (shrink, each lever to its limit), or undefined when that is `current`. */
+function smallest(current: Choice, base: Size, fps: number, gif: boolean): Choice | undefined {
+  let last: Choice | undefined;
+  // A ratio of 0: no lever is expected to fit, so each step takes the strongest, to its limit.
+  for (let next = shrink(current, base, fps, 0, gif); next; next = shrink(next, base, fps, 0, gif)) last = next;
+  return last;
 }
 
 /** One encode into `file`: for a GIF the palette pass, then the frames. */

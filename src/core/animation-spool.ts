@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { type FitMode, FrameConverter, Normaliser, PaletteGenerator, type Picture, RawSpool, SpoolWriter, VideoSource, pictureHasTransparency } from '../engine/index.js';
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, type Text } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import type { AnimationPlan } from '../options/animation-options.js';
 import type { Fraction, Size } from '../options/values.js';
@@ -28,6 +28,11 @@ export interface AnimationSpoolSpec {
   transparency: boolean;
   /** Flatten the pictures' transparency onto `background` (`alpha: 'flatten'`): an opaque animation. */
   flatten: boolean;
+  /**
+   * What else makes the animation smaller, in the source's options (SlideshowWords.smaller):
+   * said when maxSize cannot be met. A segment's spool, never searched, has none.
+   */
+  smaller?: Text;
 }
 
 /** What a GIF segment's count task keeps of its spool (AnimationSpool.segment). */
@@ -268,7 +273,7 @@ export class AnimationSpool {
         },
       };
       return await writeAnimation(
-        { output: this.job.output, overwrite: this.job.overwrite, inputs: this.job.inputs, settings: this.plan, size: this.plan.size, fps: this.job.fps },
+        { output: this.job.output, overwrite: this.job.overwrite, inputs: this.job.inputs, settings: this.plan, size: this.plan.size, fps: this.job.fps, smaller: this.job.smaller },
         replay,
         hooks,
       );

@@ -1,6 +1,6 @@
-import { FlipbookError, type Text } from '../errors.js';
+import { FlipbookError, type Text, opt, optChoice, text } from '../errors.js';
 import { type AnimationPlan, planAnimation } from '../options/animation-options.js';
-import type { ResolvedOutput } from '../options/output-options.js';
+import { FIT_MODES, type ResolvedOutput } from '../options/output-options.js';
 import type { Size } from '../options/values.js';
 import { type SizeSource, checkFrameSize, playabilityWarning } from './limits.js';
 
@@ -57,6 +57,6 @@ export function sizeMismatch(picture: { label: string; width: number; height: nu
     option: 'fit',
     ...(picture.file === undefined ? {} : { file: picture.file }),
     ...(picture.position === undefined ? {} : { position: picture.position }),
-    hint: `Give pictures of ${size.width}x${size.height}, pass fit: 'contain', 'cover' or 'fill' to fit them, or a size to choose it`,
+    hint: text`Give pictures of ${size.width}x${size.height}, pass ${optChoice('fit', FIT_MODES.filter((m) => m !== 'error'))} to fit them, or pass ${opt('size')} to choose the frame size`,
   });
 }

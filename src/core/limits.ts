@@ -5,6 +5,7 @@
 import { ANIMATION_LIMITS, FFMPEG_LARGEST_SQUARE, PLAYABLE_LIMITS, RECIPES, type AnimationCodec, type VideoCodec, ffmpegPictureFits, frameSizeProblem } from '../engine/index.js';
 import { FlipbookError, type Text, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
+import { formatBytes } from '../util/format.js';
 
 /** The image a frame size came from: stitch's first image, the writer's first frame. */
 export interface SizeSource {
@@ -78,10 +79,6 @@ export function estimateDecodeBytes(images: readonly Size[], inFlight: number): 
   return largest.reduce((sum, px) => sum + px * DECODE_BYTES_PER_PIXEL, 0);
 }
 
-function gb(bytes: number): string {
-  return `${(bytes / 1e9).toFixed(2)} GB`;
-}
-
 /**
  * Refuses a run whose decoding would take more than `memoryLimit`, estimated from the headers
  * before anything is decoded. `largest` names the largest image.
@@ -92,7 +89,7 @@ export function checkMemory(images: readonly Size[], inFlight: number, memoryLim
   const many = Math.min(images.length, Math.max(1, inFlight));
   throw new FlipbookError(
     'PIXEL_LIMIT',
-    text`Decoding would take about ${gb(bytes)} (${DECODE_BYTES_PER_PIXEL} bytes a pixel of ${many === 1 ? 'the image' : `the ${many} largest images, decoded at once`}; the largest is ${largest.label}), more than ${opt('memoryLimit')} of ${gb(memoryLimit)}`,
+    text`Decoding would take about ${formatBytes(bytes)} (${DECODE_BYTES_PER_PIXEL} bytes a pixel of ${many === 1 ? 'the image' : `the ${many} largest images, decoded at once`}; the largest is ${largest.label}), more than ${opt('memoryLimit')} of ${formatBytes(memoryLimit)}`,
     { ...where(largest), option: 'memoryLimit', hint: text`Scale the images down first, or raise ${opt('memoryLimit')} (0 for none) if the machine has the memory` },
   );
 }

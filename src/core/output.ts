@@ -150,6 +150,7 @@ export class Output {
         ticksPerSecond: (options.fps.num * spec.ticksPerFrame) / options.fps.den,
         transparency: spec.transparency,
         flatten: !options.alphaPossible,
+        smaller: spec.words.smaller,
       });
     } else {
       sink = await VideoOutput.open(videoSessionSpec(spec), hooks.signal);

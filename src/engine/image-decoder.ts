@@ -124,7 +124,7 @@ async function decodeWith(ctx: CodecContext, bytes: Uint8Array, type: ImageType,
       throw new FlipbookError('INVALID_INPUT', `${file}${position ? ` (input ${position})` : ''} is corrupt or truncated: ${damage}`, {
         file,
         ...(position === undefined ? {} : { position }),
-        hint: 'Replace or remove the file, or pass --skip-invalid (skipInvalid: true) to skip it',
+        hint: SKIP_HINT,
       });
     }
     // node-av copies the bytes into the packet: the caller may reuse its buffer afterwards.

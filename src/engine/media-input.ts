@@ -17,7 +17,7 @@ import {
 } from 'node-av/constants';
 import { FF_DECODER_LIBVPX_VP9, type FFDecoderCodec } from 'node-av/constants';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, cannotOpen } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { bitDepthOf, chromaOf, colorTags } from './color-tags.js';
 import { type DisplayMatrix, displayRotation, parseDisplayMatrix, uprightFilters } from './display-matrix.js';
@@ -160,9 +160,8 @@ async function checkReadable(file: string): Promise<number> {
   if (typeof file !== 'string' || file === '') {
     throw new FlipbookError('INVALID_OPTION', 'No video file was given', { option: 'video', hint: 'Pass the path of a video such as movie.mp4' });
   }
-  const info = await stat(file).catch((cause: NodeJS.ErrnoException) => {
-    const reason = cause.code === 'ENOENT' ? 'no such file' : cause.code === 'EACCES' ? 'permission denied' : (cause.code ?? String(cause));
-    throw new FlipbookError('INVALID_INPUT', `Cannot open ${file}: ${reason}`, { file, cause, hint: cause.code === 'ENOENT' ? 'Check the path' : 'Check the file and its permissions' });
+  const info = await stat(file).catch((cause: unknown) => {
+    throw cannotOpen(file, cause);
   });
   if (info.isDirectory()) throw new FlipbookError('INVALID_INPUT', `${file} is a directory, not a video`, { file, hint: 'Pass a video file such as movie.mp4' });
   if (info.size === 0) throw new FlipbookError('INVALID_INPUT', `${file} is empty (0 bytes)`, { file, hint: 'The file was not written completely; replace it' });

@@ -2,7 +2,7 @@ import { open, readFile } from 'node:fs/promises';
 import { basename, isAbsolute, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, type Text, cannotOpen, invalidOption, opt, optChoice, renderText, text } from '../errors.js';
 import { parseBytes, parseChoice, parseInteger } from '../options/values.js';
 import { escapeAttribute, escapeComment, escapeText } from './escape.js';
 import { type MediaType, SNIFF_BYTES, sniffMediaType } from './media-type.js';
@@ -41,8 +41,8 @@ export interface HtmlMedia {
   type: MediaType;
   bytes: number;
   embedded: boolean;
-  /** Why the file is linked rather than embedded (undefined when embedded). */
-  linkedBecause: string | undefined;
+  /** Why the file is linked rather than embedded (undefined when embedded), options as references: the html command says them as flags. */
+  linkedBecause: Text | undefined;
   html: string;
 }
 
@@ -65,13 +65,13 @@ export async function htmlMedia(file: string, options: HtmlOptions = {}): Promis
   if (typeof file !== 'string' || file === '') throw invalidOption('file', 'the path of a video or animation', file);
   const { type, bytes } = await sniffFile(file);
   const name = basename(file);
-  let linkedBecause: string | undefined;
-  if (opts.embed === 'never') linkedBecause = "embed: 'never' was asked";
+  let linkedBecause: Text | undefined;
+  if (opts.embed === 'never') linkedBecause = text`${opt('embed', 'never')} was asked`;
   else if (opts.embed === 'auto' && bytes > opts.embedLimit) {
-    linkedBecause = `${formatBytes(bytes)} is above the embed limit of ${formatBytes(opts.embedLimit)} (embedLimit)`;
+    linkedBecause = text`${formatBytes(bytes)} is above the embed limit of ${formatBytes(opts.embedLimit)} (${opt('embedLimit')})`;
   }
   if (linkedBecause === undefined && bytes > LARGEST_EMBED) {
-    throw new FlipbookError('INVALID_OPTION', `${file} is ${formatBytes(bytes)}, too large to embed in a page`, { file, option: 'embed', hint: "Link it instead: embed: 'auto' or 'never'" });
+    throw new FlipbookError('INVALID_OPTION', `${file} is ${formatBytes(bytes)}, too large to embed in a page`, { file, option: 'embed', hint: text`Link it instead: ${optChoice('embed', ['auto', 'never'])}` });
   }
   const src = linkedBecause === undefined ? `data:${type.mime};base64,${(await readFile(file)).toString('base64')}` : (opts.href ?? hrefFor(file));
   const size: string[] = [];
@@ -85,7 +85,7 @@ export async function htmlMedia(file: string, options: HtmlOptions = {}): Promis
   } else {
     element = `<img src="${escapeAttribute(src)}" ${[...size, `alt="${escapeAttribute(name)}"`, style].join(' ')}>`;
   }
-  const html = linkedBecause === undefined ? element : `<!-- flipbook: ${escapeComment(name)} (${type.name}, ${formatBytes(bytes)}) is linked, not embedded: ${escapeComment(linkedBecause)} -->\n${element}`;
+  const html = linkedBecause === undefined ? element : `<!-- flipbook: ${escapeComment(name)} (${type.name}, ${formatBytes(bytes)}) is linked, not embedded: ${escapeComment(renderText(linkedBecause))} -->\n${element}`;
   return { file, type, bytes, embedded: linkedBecause === undefined, linkedBecause, html };
 }
 
@@ -127,7 +127,7 @@ async function sniffFile(file: string): Promise<{ type: MediaType; bytes: number
   try {
     handle = await open(file, 'r');
   } catch (cause) {
-    throw new FlipbookError('INVALID_INPUT', `Cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+    throw cannotOpen(file, cause);
   }
   try {
     const { size } = await handle.stat();

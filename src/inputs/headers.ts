@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type ExifReaderModule from 'exifreader';
 import { imageSize } from 'image-size';
 
-import { FlipbookError, SKIP_HINT, opt, text } from '../errors.js';
+import { FlipbookError, SKIP_HINT, cannotOpen, opt, text } from '../errors.js';
 import { alphaFromHead } from './alpha.js';
 import { type ImageType, HEIF_TYPES, IMAGE_TYPES, isImageType } from './image-types.js';
 
@@ -62,11 +62,7 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
   try {
     fd = openSync(path, 'r');
   } catch (cause) {
-    throw new FlipbookError('INVALID_INPUT', `Cannot read ${where}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
-      file: path,
-      ...(position === undefined ? {} : { position }),
-      cause,
-    });
+    throw cannotOpen(path, cause, { where, position });
   }
   try {
     const { size } = fstatSync(fd);

@@ -62,7 +62,7 @@ export interface ResolvedAudioOptions {
 export function resolveAudioOptions(options: AudioOptions): ResolvedAudioOptions | undefined {
   if (!isGiven(options.audio)) {
     for (const name of ['audioFit', 'audioFade', 'audioOffset', 'volume'] as const) {
-      if (isGiven(options[name])) throw invalidOption(name, 'an audio file (audio) to go with it', options[name], text`Pass ${opt('audio', 'track.mp3')}`);
+      if (isGiven(options[name])) throw invalidOption(name, text`an audio file (${opt('audio')}) to go with it`, options[name], text`Pass ${opt('audio', 'track.mp3')}`);
     }
     return undefined;
   }

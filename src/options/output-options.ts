@@ -1,5 +1,5 @@
 import { type FitMode, type Quality, type VideoCodec, VIDEO_CODECS, X264_PRESETS } from '../engine/index.js';
-import { FlipbookError, type WarningHandler, invalidOption, opt, text } from '../errors.js';
+import { FlipbookError, type WarningHandler, eitherNotBoth, invalidOption, opt, text } from '../errors.js';
 import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
 import { type ResolvedQueue, resolveQueueOptions } from '../queue/url.js';
 import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
@@ -236,11 +236,12 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   }
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object of options', options);
   if (isGiven(options.size) && (isGiven(options.width) || isGiven(options.height))) {
-    throw invalidOption('size', 'either size or width/height, not both', options.size);
+    throw invalidOption('size', eitherNotBoth(['size'], ['width', 'height']), options.size);
   }
   const size = isGiven(options.size) ? parseSize(options.size) : undefined;
-  const width = isGiven(options.width) ? parseDimension(options.width, 'width') : undefined;
-  const height = isGiven(options.height) ? parseDimension(options.height, 'height') : undefined;
+  // No bound but the codec's, said while planning (checkFrameSize).
+  const width = isGiven(options.width) ? parseDimension(options.width, 'width', Number.MAX_SAFE_INTEGER) : undefined;
+  const height = isGiven(options.height) ? parseDimension(options.height, 'height', Number.MAX_SAFE_INTEGER) : undefined;
   // The writer with one side alone asks for scaling: frames keep the first one's aspect ratio.
   const defaultFit = source === 'writer' && (width === undefined) !== (height === undefined) ? 'contain' : OUTPUT_DEFAULTS.fit[source];
   const fps = parseFps(options.fps ?? OUTPUT_DEFAULTS.fps);

@@ -63,14 +63,23 @@ export function planSlideshow(options: ResolvedSlideshowOptions, fps: number, ti
   return plan;
 }
 
-/** How an image is named in the error of checkSlideshowImage, and what to do about it. */
+/** How a source's pictures are named in errors (checkSlideshowImage's, a GIF over maxSize's), and what to do about them. */
 export interface SlideshowWords {
   noun: string;
   hint: Text;
+  /**
+   * What else makes an animation smaller, after a larger maxSize: in the source's own options
+   * (stitch has no `duration`, the frame writer no `hold`).
+   */
+  smaller: Text;
 }
 
 /** How stitch's errors name its images, and the fix. */
-export const STITCH_WORDS: SlideshowWords = { noun: 'image', hint: text`Give the images a longer ${opt('hold')} (or durations in a list file), or a shorter transition` };
+export const STITCH_WORDS: SlideshowWords = {
+  noun: 'image',
+  hint: text`Give the images a longer ${opt('hold')} (or durations in a list file), or a shorter transition`,
+  smaller: text`fewer images or a smaller ${opt('size')}`,
+};
 
 /**
  * Refuses an image too short for the frames taken from it (`index` 0-based, `frames` its length

@@ -1,4 +1,4 @@
-import { invalidOption } from '../errors.js';
+import { eitherNotBoth, invalidOption } from '../errors.js';
 import { type MediaInputOptions, resolveAllowPlaylists } from './input-options.js';
 import type { Progress } from './output-options.js';
 import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven, type PixelLayout } from './values.js';
@@ -152,7 +152,7 @@ export function resolveSelection(options: SelectionOptions = {}): ResolvedSelect
   const fps = isGiven(options.fps) ? parseFps(options.fps, 'fps') : undefined;
   const every = isGiven(options.every) ? parseInteger(options.every, 'every', 1, 2 ** 31 - 1) : 1;
   const start = isGiven(options.start) ? parseDuration(options.start, 'start', { allowZero: true }) : 0;
-  if (isGiven(options.end) && isGiven(options.duration)) throw invalidOption('duration', 'either end or duration, not both', options.duration);
+  if (isGiven(options.end) && isGiven(options.duration)) throw invalidOption('duration', eitherNotBoth(['end'], ['duration']), options.duration);
   let end: number | undefined;
   if (isGiven(options.end)) {
     end = parseDuration(options.end, 'end');
@@ -167,7 +167,7 @@ export function resolveSelection(options: SelectionOptions = {}): ResolvedSelect
   }
   if (options.keyframesOnly !== undefined && typeof options.keyframesOnly !== 'boolean') throw invalidOption('keyframesOnly', 'true or false', options.keyframesOnly);
   if (fps && options.keyframesOnly) throw invalidOption('fps', 'no fps with keyframesOnly (keyframes keep their own times)', options.fps);
-  if (isGiven(options.scale) && (isGiven(options.width) || isGiven(options.height))) throw invalidOption('scale', 'either scale or width/height, not both', options.scale);
+  if (isGiven(options.scale) && (isGiven(options.width) || isGiven(options.height))) throw invalidOption('scale', eitherNotBoth(['scale'], ['width', 'height']), options.scale);
   return {
     mode: fps ? 'fps' : 'passthrough',
     fps,

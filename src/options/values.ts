@@ -100,9 +100,13 @@ export interface Size {
   height: number;
 }
 
-/** `"1920x1080"` or `{ width, height }`: positive whole numbers, each at most 16384. */
+/**
+ * `"1920x1080"` or `{ width, height }`: whole numbers from 2. An output's frame size has no
+ * bound here: each codec has its own largest (x264 16384, libvpx 65536, ProRes 65535...), which
+ * checkFrameSize says while planning, naming the codec.
+ */
 export function parseSize(value: unknown, option = 'size'): Size {
-  const expected = 'a size WIDTHxHEIGHT such as 1280x720 (whole numbers from 2 to 16384)';
+  const expected = 'a size WIDTHxHEIGHT such as 1280x720 (whole numbers from 2)';
   let size: Size | undefined;
   if (typeof value === 'string') {
     const m = /^\s*(\d+)\s*[xX×:]\s*(\d+)\s*$/.exec(value);
@@ -111,18 +115,25 @@ export function parseSize(value: unknown, option = 'size'): Size {
     const v = value as Partial<Size>;
     if (typeof v.width === 'number' && typeof v.height === 'number') size = { width: v.width, height: v.height };
   }
-  if (!size || !isDimension(size.width) || !isDimension(size.height)) throw invalidOption(option, expected, value);
+  if (!size || !isDimension(size.width, Number.MAX_SAFE_INTEGER) || !isDimension(size.height, Number.MAX_SAFE_INTEGER)) throw invalidOption(option, expected, value);
   return size;
 }
 
-export function parseDimension(value: unknown, option: string): number {
+/**
+ * A side in pixels, a whole number from 2 to `max`. An output's `width` and `height` pass no
+ * `max` of their own (Number.MAX_SAFE_INTEGER): as for parseSize, its codec's limit is said
+ * while planning.
+ */
+export function parseDimension(value: unknown, option: string, max = 16384): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !isDimension(n)) throw invalidOption(option, 'a whole number of pixels from 2 to 16384', value);
+  if (typeof n !== 'number' || !isDimension(n, max)) {
+    throw invalidOption(option, max === Number.MAX_SAFE_INTEGER ? 'a whole number of pixels from 2' : `a whole number of pixels from 2 to ${max}`, value);
+  }
   return n;
 }
 
-function isDimension(n: number): boolean {
-  return Number.isInteger(n) && n >= 2 && n <= 16384;
+function isDimension(n: number, max: number): boolean {
+  return Number.isSafeInteger(n) && n >= 2 && n <= max;
 }
 
 /** A whole number in [min, max]; strings of digits are accepted (the CLI passes strings). */

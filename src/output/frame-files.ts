@@ -6,7 +6,7 @@ import { onExit } from 'signal-exit';
 
 import { FlipbookError } from '../errors.js';
 import { type Owner, ownOwner, ownerAlive } from './owner.js';
-import { NAME_MAX, PART_SUFFIX, checkNameLength, checkOutput, removeQuietly, temporaryName } from './safe-output.js';
+import { NAME_MAX, PART_SUFFIX, checkNameLength, checkOutput, outputDirectoryError, removeQuietly, temporaryName } from './safe-output.js';
 
 export interface FrameFilesOptions {
   overwrite: boolean;
@@ -77,7 +77,7 @@ export class FrameFiles {
         this.created.push(...chain);
       }
     } catch (cause) {
-      throw new FlipbookError('IO', `Cannot create the output directory ${dir}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: dir, cause });
+      throw outputDirectoryError(dir, cause);
     }
   }
 

@@ -13,9 +13,16 @@ export interface OutputChecks {
   inputs: readonly string[];
 }
 
-/** Refuses an output that exists (unless overwriting) or that is one of the inputs. */
+/**
+ * Refuses an output that exists (unless overwriting), that is one of the inputs, or whose
+ * directory cannot be made because a file is in the way (seen from the stat it costs anyway:
+ * ENOTDIR), before anything is decoded.
+ */
 export async function checkOutput(destination: string, { overwrite, inputs }: OutputChecks): Promise<void> {
-  const existing = await stat(destination).catch(() => undefined);
+  const existing = await stat(destination).catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code === 'ENOTDIR') throw outputDirectoryError(dirname(destination), cause);
+    return undefined;
+  });
   // Inputs exist, so an output that does not cannot be one of them. One that does is compared
   // by device and inode, which sees through symbolic and hard links and costs one stat an input.
   if (existing) {
@@ -41,6 +48,36 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
       option: 'overwrite',
       hint: text`Pass ${opt('overwrite', true)} to replace it`,
     });
+  }
+}
+
+/**
+ * The error for an output directory that cannot be made. A file where a directory should be
+ * (`-o a/1.png/x.mp4`: EEXIST or ENOTDIR) is named, with the way out; anything else by its code.
+ */
+export function outputDirectoryError(dir: string, cause: unknown, file = dir): FlipbookError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const blocker = code === 'EEXIST' || code === 'ENOTDIR' ? fileInTheWay(dir) : undefined;
+  if (blocker === undefined) return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${code ?? String(cause)}`, { file, cause });
+  return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${blocker === dir ? 'a file of that name is in the way' : `the file ${blocker} is in the way`}`, {
+    file: blocker,
+    option: 'output',
+    cause,
+    hint: 'Choose another output directory, or move the file',
+  });
+}
+
+/** The file (not a directory) at `dir` or the nearest of its parents that exists, if it is one. */
+function fileInTheWay(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    let info;
+    try {
+      info = statSync(d, { throwIfNoEntry: false });
+    } catch {
+      // ENOTDIR: a file further up; that one is named.
+    }
+    if (info) return info.isDirectory() ? undefined : d;
+    if (dirname(d) === d) return undefined;
   }
 }
 
@@ -178,10 +215,7 @@ export class SafeOutput {
     try {
       await mkdir(dir, { recursive: true });
     } catch (cause) {
-      throw new FlipbookError('IO', `Cannot create the output directory ${dir}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
-        file: destination,
-        cause,
-      });
+      throw outputDirectoryError(dir, cause, destination);
     }
     await sweepStaleParts(dir);
     const temporary = temporaryName(join(dir, basename(destination)), `${randomBytes(4).toString('hex')}-${ownerToken()}`);

@@ -11,7 +11,7 @@ import {
   pictureFromPixels,
   probeMedia,
 } from '../engine/index.js';
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, eitherNotBoth, invalidOption } from '../errors.js';
 import { imageFormatFor } from '../output/frame-pattern.js';
 import { SafeOutput, checkOutput } from '../output/safe-output.js';
 import { resolveAllowPlaylists } from '../options/input-options.js';
@@ -168,7 +168,7 @@ async function readableDuration(source: VideoSource, declared: number, onWarning
 export async function contactSheet(video: string, output: string, options: ContactSheetOptions = {}): Promise<ContactSheetResult> {
   throwIfAborted(options.signal);
   const columns = parseInteger(options.columns ?? SHEET_DEFAULTS.columns, 'columns', 1, 100);
-  if (options.rows !== undefined && options.every !== undefined) throw invalidOption('every', 'either rows or every, not both', options.every);
+  if (options.rows !== undefined && options.every !== undefined) throw invalidOption('every', eitherNotBoth(['rows'], ['every']), options.every);
   const givenRows = options.rows === undefined ? undefined : parseInteger(options.rows, 'rows', 1, 1000);
   const every = options.every === undefined ? undefined : parseDuration(options.every, 'every');
   const width = parseInteger(options.width ?? SHEET_DEFAULTS.width, 'width', 16, 16384);

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 
 import { type FitMode, Normaliser, PixelReader, decodeImage } from '../engine/index.js';
-import { FlipbookError, invalidOption } from '../errors.js';
+import { FlipbookError, cannotOpen, invalidOption, opt, text } from '../errors.js';
 import { readImageHeader } from '../inputs/headers.js';
 import { DEFAULT_PIXEL_LIMIT } from '../options/output-options.js';
 import { PIXEL_LAYOUTS, type PixelLayout, colorToHex, parseChoice, parseColor, parseInteger, parsePixelLimit } from '../options/values.js';
@@ -65,7 +65,7 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
     throw new FlipbookError('PIXEL_LIMIT', `${file} declares ${header.width}x${header.height} = ${header.width * header.height} pixels, above the limit of ${limit}`, {
       file,
       option: 'limitPixels',
-      hint: 'Pass a larger limitPixels (or false for none) if you trust this image',
+      hint: text`Pass a larger ${opt('limitPixels')} (or false for none) if you trust this image`,
     });
   }
   checkDecodable(header.width, header.height, { label: file, file });
@@ -73,8 +73,8 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
   const width = askedWidth ?? (askedHeight === undefined ? shown.width : Math.max(1, Math.round((askedHeight * shown.width) / shown.height)));
   const height = askedHeight ?? (askedWidth === undefined ? shown.height : Math.max(1, Math.round((askedWidth * shown.height) / shown.width)));
 
-  const bytes = await readFile(file).catch((cause: NodeJS.ErrnoException) => {
-    throw new FlipbookError('INVALID_INPUT', `Cannot read ${file}: ${cause.code ?? String(cause)}`, { file, cause });
+  const bytes = await readFile(file).catch((cause: unknown) => {
+    throw cannotOpen(file, cause);
   });
   const decoded = await decodeImage(bytes, header.type, file);
   // The normalise stage of stitch (orientation, fit, alpha onto the background) into packed

@@ -174,7 +174,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
           file: header.path,
           position: r.position,
           option: 'limitPixels',
-          hint: 'Pass a larger limitPixels (or 0 for none) if you trust this file',
+          hint: text`Pass a larger ${opt('limitPixels')} (or 0 for none) if you trust this file`,
         });
       }
       checkDecodable(header.width, header.height, { label: header.path, file: header.path, position: r.position });

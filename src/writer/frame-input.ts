@@ -236,7 +236,7 @@ function checkLimit(width: number, height: number, limit: number, label: string,
       ...(file === undefined ? {} : { file }),
       position: index,
       option: 'limitPixels',
-      hint: 'Pass a larger limitPixels (or false for none) if you trust this image',
+      hint: text`Pass a larger ${opt('limitPixels')} (or false for none) if you trust this image`,
     });
   }
 }

@@ -10,9 +10,14 @@ import { probeAudio } from '../core/audio-plan.js';
 import { fitSizeFor, settleLayout, sizeMismatch } from '../core/layout.js';
 import { Output, type OutputResult } from '../core/output.js';
 import { SerialQueue } from '../util/concurrency.js';
+import type { SlideshowWords } from '../options/slideshow-options.js';
 
 /** The words of the writer's errors about a frame too short for its transitions. */
-const FRAME_WORDS = { noun: 'frame', hint: 'Hold the frames longer (write(frame, { hold: 2 })) or give later times, or a shorter transition' };
+const FRAME_WORDS: SlideshowWords = {
+  noun: 'frame',
+  hint: 'Hold the frames longer (write(frame, { hold: 2 })) or give later times, or a shorter transition',
+  smaller: text`fewer frames or a smaller ${opt('size')}`,
+};
 
 export interface WriteOptions {
   /**

@@ -7,12 +7,28 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { flagName, flagStyle } from '../../src/cli/flags.js';
-import { FlipbookError, SKIP_HINT, describeValue, invalidOption, isFlipbookError, libraryStyle, opt, renderText, text } from '../../src/errors.js';
+import { FlipbookError, SKIP_HINT, describeValue, eitherNotBoth, invalidOption, isFlipbookError, libraryStyle, opt, optChoice, renderText, text } from '../../src/errors.js';
 
 describe('Text and option styles', () => {
   it('text`` keeps option references apart from the words', () => {
     const t = text`Pass ${opt('skipInvalid', true)} to skip ${3} files`;
     assert.deepEqual(t, ['Pass ', { option: 'skipInvalid', value: true }, ' to skip ', '3', ' files']);
+  });
+
+  it('text`` takes in a Text among its values, its references kept (not "[object Object]")', () => {
+    const why = text`a GIF that must fit ${opt('maxSize')} is encoded again`;
+    const t = text`Rendered in one piece: ${why}`;
+    assert.equal(renderText(t), 'Rendered in one piece: a GIF that must fit maxSize is encoded again');
+    assert.equal(renderText(t, flagStyle), 'Rendered in one piece: a GIF that must fit --max-size is encoded again');
+  });
+
+  it('a choice of values: fit: \'contain\', \'cover\' or \'fill\' in the library, --fit contain|cover|fill on the command line', () => {
+    assert.equal(libraryStyle(optChoice('fit', ['contain', 'cover', 'fill'])), "fit: 'contain', 'cover' or 'fill'");
+    assert.equal(libraryStyle(optChoice('embed', ['auto', 'never'])), "embed: 'auto' or 'never'");
+    assert.equal(flagStyle(optChoice('fit', ['contain', 'cover', 'fill'])), '--fit contain|cover|fill');
+    const both = invalidOption('scale', eitherNotBoth(['scale'], ['width', 'height']), 0.5);
+    assert.equal(both.message, 'Expected either scale or width/height (not both) for scale but received 0.5');
+    assert.equal(both.render(flagStyle), 'Expected either --scale or --width/--height (not both) for --scale but received 0.5');
   });
 
   it('the library style names options as the API does', () => {

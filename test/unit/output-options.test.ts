@@ -74,7 +74,7 @@ describe('resolveOutputOptions', () => {
     const one = resolveStitchOptions('a.mp4', { width: 320 });
     assert.deepEqual([one.size, one.width, one.height], [undefined, 320, undefined]);
     const error = refusal(() => resolveStitchOptions('a.mp4', { size: '320x240', width: 100 }), 'size');
-    assert.match(error.message, /either size or width\/height, not both/);
+    assert.match(error.message, /either size or width\/height \(not both\)/);
   });
 
   it('refuses a missing output and options that are not an object, without touching the caller\'s object', () => {

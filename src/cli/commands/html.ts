@@ -2,7 +2,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 
-import { FlipbookError } from '../../errors.js';
+import { FlipbookError, renderText } from '../../errors.js';
+import { flagStyle } from '../flags.js';
 import { EMBED_MODES, type EmbedMode, type HtmlOptions, hrefFor, htmlMedia } from '../../html/to-html.js';
 import { formatBytes } from '../../util/format.js';
 import { escapeText } from '../../html/escape.js';
@@ -67,8 +68,10 @@ export function registerHtml(program: Command, setExitCode: (code: number) => vo
         }
         await out.commit();
         const { size } = await stat(page);
-        reporter.event('done', { output: page, file, mime: media.type.mime, bytes: media.bytes, embedded: media.embedded, linkedBecause: media.linkedBecause ?? null, pageBytes: size });
-        const how = media.embedded ? 'embedded' : `linked (${media.linkedBecause})`;
+        // Why it is linked, its options as flags (the page's comment keeps the library's words: the page is its output).
+        const linkedBecause = media.linkedBecause === undefined ? undefined : renderText(media.linkedBecause, flagStyle);
+        reporter.event('done', { output: page, file, mime: media.type.mime, bytes: media.bytes, embedded: media.embedded, linkedBecause: linkedBecause ?? null, pageBytes: size });
+        const how = media.embedded ? 'embedded' : `linked (${linkedBecause})`;
         reporter.info(`Wrote ${page}: ${file} ${how}, ${media.type.name} ${formatBytes(media.bytes)}; page ${formatBytes(size)}`);
       }),
     );

@@ -187,7 +187,7 @@ export function registerStitch(program: Command, setExitCode: (code: number) => 
         const result = await runStitch(plan, options);
         reporter.stop();
         const seconds = (performance.now() - started) / 1000;
-        reporter.event('done', { ...result, fps: formatFraction(result.fps), seconds: Math.round(seconds * 1000) / 1000 });
+        reporter.event('done', { ...result, warnings: reporter.warnings, fps: formatFraction(result.fps), seconds: Math.round(seconds * 1000) / 1000 });
         reporter.info(summaryLine(result, seconds));
       }),
     );
