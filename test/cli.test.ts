@@ -250,6 +250,40 @@ describe('cli: exit codes and errors', () => {
     assert.match(result.stderr, /^flipbook: error: unknown option '--bogus' \(see flipbook stitch --help\)\n$/);
   });
 
+  it('with --json, every usage error is one error event on stdout (as --fps abc gives), the line on stderr, exit 2', async () => {
+    const cases: [string, string[], string | null, RegExp][] = [
+      ['an unknown option', ['stitch', 'a/', '-o', 'out/x.mp4', '--bogus', '--json'], 'bogus', /^unknown option '--bogus' \(see flipbook stitch --help\)$/],
+      ['an unknown option, camelCased', ['split', 'v.mp4', '--json', '--frame-rate', '3'], 'frameRate', /^unknown option '--frame-rate'/],
+      ['a value outside the choices', ['stitch', 'a/', '-o', 'x.mp4', '--fit', 'bogus', '--json'], 'fit', /^option '--fit <mode>' argument 'bogus' is invalid\. Allowed choices are contain, cover, fill, error\./],
+      ['a missing -o', ['stitch', 'a.png', '--json'], 'output', /^required option '-o, --output <file>' not specified/],
+      ['an option without its value', ['split', 'v.mp4', '--json', '--every'], 'every', /^option '--every <n>' argument missing/],
+      ['a missing argument', ['info', '--json'], null, /^missing required argument 'file' \(see flipbook info --help\)$/],
+      ['too many arguments', ['info', 'a.mp4', 'b.mp4', '--json'], null, /^too many arguments/],
+      ['an unknown command', ['bogus', '--json'], null, /^unknown command 'bogus'/],
+      ['ffmpeg\'s flags', ['stitch', '-r', '30', 'a/', 'out.mp4', '--json'], null, /^-r 30 is --fps 30; .*Try: flipbook stitch a\/ -o out\.mp4 --fps 30 --json/],
+      ['a bad value the library refuses', ['stitch', 'a/', '-o', 'x.mp4', '--fps', 'abc', '--json'], 'fps', /for --fps but received "abc"$/],
+    ];
+    for (const [what, args, option, message] of cases) {
+      const result = await runCli(args);
+      assert.equal(result.code, 2, `${what}: exit 2: ${result.stderr}`);
+      const events = lines(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(events.length, 1, `${what}: one event: ${result.stdout}`);
+      const [event] = events;
+      assert.deepEqual(Object.keys(event ?? {}), ['event', 'message', 'code', 'file', 'position', 'option'], `${what}: the shape of every error event`);
+      assert.equal(event?.event, 'error', what);
+      assert.equal(event?.code, 'INVALID_OPTION', what);
+      assert.equal(event?.option, option, what);
+      assert.match(String(event?.message), message, what);
+      const said = lines(result.stderr);
+      assert.deepEqual(said, [`flipbook: error: ${String(event?.message)}`], `${what}: the same line on stderr`);
+      assertNoStack(result);
+    }
+    // `--json` after `--` is an input's name, not the flag.
+    const named = await runCli(['stitch', '-o', 'x.mp4', '--bogus', '--', '--json']);
+    assert.equal(named.code, 2);
+    assert.equal(named.stdout, '');
+  });
+
   it('flipbook --help is a short overview: every command, examples, where to read more; not every option', async () => {
     const result = await runCli(['--help']);
     assert.equal(result.code, 0);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { runCli } from './helpers/cli.js';
-import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, needTool, run, stitchedVideo, tempDir } from './helpers/test-media.js';
+import { FFMPEG, FFPROBE, ffmpegVideo, ffprobeJson, needTool, run, stitchedVideo, tempDir, writeFrames } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;
@@ -87,4 +87,20 @@ test('info prints a readable summary; a missing file exits with 1 and names it',
   assert.equal(bad.code, 1);
   const error = JSON.parse(bad.stdout.trim().split('\n').at(-1) ?? '{}') as { event: string; code: string; file: string };
   assert.deepEqual([error.event, error.code, error.file], ['error', 'INVALID_INPUT', missing]);
+});
+
+test('info on the APNG, WebP and GIF flipbook writes at 30 fps: their duration, and no "variable frame rate"', async (t) => {
+  const dir = await tempDir(t);
+  await writeFrames(join(dir, 'a'), 10, W, H);
+  for (const [format, seconds] of [['apng', '0.333'], ['webp', '0.333'], ['gif', '0.330']] as const) {
+    const file = join(dir, `an.${format}`);
+    const made = await runCli(['stitch', join(dir, 'a'), '-o', file, '--fps', '30']);
+    assert.equal(made.code, 0, made.stderr);
+    const cli = await runCli(['info', file]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const [head, , rates] = cli.stdout.split('\n');
+    assert.match(head ?? '', new RegExp(`\\(${format === 'webp' ? 'webp_anim' : format}\\), ${seconds.replace('.', '\\.')} s, `), `${format}: the file's duration: ${cli.stdout}`);
+    assert.doesNotMatch(rates ?? '', /variable frame rate/, `${format}: ${cli.stdout}`);
+    assert.match(rates ?? '', new RegExp(`; 10 frames \\(counted\\); ${seconds.replace('.', '\\.')} s$`), `${format}: the stream's duration: ${cli.stdout}`);
+  }
 });

@@ -113,6 +113,36 @@ describe('probe', () => {
     assert.ok(Math.abs((v.duration ?? 0) - total / 100) < 1e-6, `duration ${v.duration} s`);
   });
 
+  for (const format of ['apng', 'webp', 'gif'] as const) {
+    test(`a 30 fps ${format} written by flipbook: constant rate (its delays round 1/30 s to its clock), its duration from the frames`, async (t) => {
+      const dir = await tempDir(t);
+      const file = join(dir, `thirty.${format}`);
+      const writer = createWriter(file, { width: 16, height: 16, fps: 30 });
+      for (let i = 0; i < 10; i++) await writer.write(Buffer.alloc(16 * 16 * 3, i * 20), { layout: 'rgb' });
+      await writer.close();
+      const info = await probe(file);
+      const v = info.video;
+      assert.ok(v, 'a video stream');
+      assert.equal(v.frames, 10);
+      assert.equal(v.variableFrameRate, false, 'uneven steps (33 and 34 ms, 3 and 4 hundredths) are the rounding of 1/30 s');
+      // Milliseconds: 0.333 s; hundredths: 0.33 s.
+      const stored = format === 'gif' ? 0.33 : 0.333;
+      assert.ok(Math.abs((v.duration ?? 0) - stored) < 1e-6, `the video's duration: ${v.duration}`);
+      assert.ok(Math.abs((info.duration ?? 0) - stored) < 1e-6, `the file's duration: ${info.duration}`);
+      assert.ok(v.avgFrameRate, 'an average rate');
+      assert.ok(Math.abs(v.avgFrameRate.num / v.avgFrameRate.den - 10 / stored) < 1e-6, `10 frames in ${stored} s: ${v.avgFrameRate.num}/${v.avgFrameRate.den}`);
+    });
+  }
+
+  test('an APNG of held frames (40, 80, 40... ms) is variable: steps of whole hundredths are not taken for a rounded 60 ms', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'held.apng');
+    const writer = createWriter(file, { width: 16, height: 16, fps: 25 });
+    for (let i = 0; i < 8; i++) await writer.write(Buffer.alloc(16 * 16 * 3, i * 20), { layout: 'rgb', hold: i % 2 === 0 ? 0.04 : 0.08 });
+    await writer.close();
+    assert.equal((await probe(file)).video?.variableFrameRate, true);
+  });
+
   test('a missing file and a file that is not media are errors naming the file', async (t) => {
     const dir = await tempDir(t);
     const missing = join(dir, 'missing.mov');

@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 
 import { runCli } from './helpers/cli.js';
-import { imagePixels, stitchedVideo, tempDir } from './helpers/test-media.js';
+import { stitch } from '../src/index.js';
+import { imagePixels, stitchedVideo, tempDir, writeFrames } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;
@@ -41,6 +42,33 @@ describe('flipbook split', () => {
     assert.equal(done?.imageFormat, 'jpeg');
     assert.deepEqual((await readdir(out)).sort(), ['img_001.jpg', 'img_002.jpg', 'img_003.jpg', 'img_004.jpg']);
     assert.ok(existsSync(join(dir, 'm.csv')));
+  });
+
+  test('--frame-numbers past the end: the frames that exist, and a warning naming the rest and the frame count', async (t) => {
+    const dir = await tempDir(t);
+    const gif = join(dir, 'vid.gif');
+    await writeFrames(join(dir, 'sources'), 10, W, H);
+    await stitch(join(dir, 'sources'), gif, { fps: 10 });
+    const out = join(dir, 'sp2');
+    const result = await runCli(['split', gif, '-o', join(out, '%03d.png'), '--frame-numbers', '0,3,5-70']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, `flipbook: Frame numbers 10-70 do not exist: ${gif} has 10 frames (0 to 9), so 7 of the 68 asked were read\n`);
+    assert.match(result.stdout, /^Wrote 7 png files /);
+    assert.equal((await readdir(out)).length, 7);
+    // --json: a warning event, and the done event keeps it.
+    const json = await runCli(['split', gif, '-o', join(dir, 'sp3', '%03d.png'), '--frame-numbers', '9,10,12', '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const list = events(json.stdout);
+    const said = `Frame numbers 10, 12 do not exist: ${gif} has 10 frames (0 to 9), so 1 of the 3 asked was read`;
+    assert.deepEqual(list.filter((e) => e.event === 'warning').map((e) => e.message), [said]);
+    assert.deepEqual(list.at(-1)?.warnings, [said]);
+    // All of them present: no warning. None of them: an error that says how many there are.
+    const present = await runCli(['split', gif, '-o', join(dir, 'sp4', '%03d.png'), '--frame-numbers', '0,9']);
+    assert.equal(present.code, 0, present.stderr);
+    assert.equal(present.stderr, '');
+    const none = await runCli(['split', gif, '-o', join(dir, 'sp5', '%03d.png'), '--frame-numbers', '10-20']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^flipbook: error: No frame of .*vid\.gif matched the selection \(it has 10 frames\), so nothing was written/);
   });
 
   test('--dry-run prints the plan and writes nothing; the default output is <name>_frames/', async (t) => {

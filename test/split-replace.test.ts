@@ -6,12 +6,13 @@
  * completes replaces them with the new frames (decoded here) and leaves the others alone.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { FlipbookError, createWriter, split } from '../src/index.js';
-import { spawnCli, finished } from './helpers/cli.js';
+import { runCli, spawnCli, finished } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 import { frameNumber, imagePixels, syntheticFrame } from './helpers/test-media.js';
 
@@ -127,6 +128,48 @@ describe('split over existing frame files', () => {
     }
     for (let n = 13; n <= 15; n++) assert.equal(await readFile(join(out, name(n)), 'latin1'), before.get(name(n)), `${name(n)} is untouched`);
     assert.equal((await readFile(join(out, 'frames.csv'), 'utf8')).trim().split('\n').length, 13, 'the manifest lists 12 frames');
+  });
+
+  it('`split -y` over a longer video\'s frames warns how many of the pattern are left and how to remove them; it removes none', async (t) => {
+    const dir = await tempDir(t);
+    const long = join(dir, 'long.mp4');
+    const short = join(dir, 'short.mp4');
+    await numberedVideo(long, 30, 96, 64);
+    await numberedVideo(short, 12, 96, 64);
+    const out = join(dir, 'frames');
+    const first = await runCli(['split', long, '-o', out]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stderr, '', 'an empty folder: no warning');
+    // Files of other names are not the pattern's: neither counted nor touched.
+    await writeFile(join(out, 'notes.txt'), 'the user\'s');
+    await writeFile(join(out, 'frame_1.png'), 'not %06d');
+    const again = await runCli(['split', short, '-o', out, '-y']);
+    assert.equal(again.code, 0, again.stderr);
+    const warnings = again.stderr.split('\n').filter(Boolean);
+    assert.equal(warnings.length, 1, again.stderr);
+    const pattern = join(out, 'frame_%06d.png');
+    assert.equal(
+      warnings[0],
+      `flipbook: 18 files of ${pattern} are left from before (numbered 13-30) beside the 12 frames of ${short} written, and a stitch of ${out} would take them for frames of this video: remove them with rm -- ${join(out, 'frame_')}{000013..000030}.png, or split into an empty folder`,
+    );
+    assert.deepEqual((await readdir(out)).sort(), [...Array.from({ length: 30 }, (_, i) => name(i + 1)), 'frame_1.png', 'notes.txt'].sort(), 'nothing removed');
+    for (const n of [1, 12, 13, 30]) {
+      const image = await imagePixels(join(out, name(n)));
+      assert.equal(frameNumber(image.data, 96, 64, 3), n - 1, `${name(n)} is frame ${n - 1} of ${n <= 12 ? 'the new video' : 'the old one'}`);
+    }
+    // The command it gives removes exactly the old frames.
+    const command = /remove them with (rm -- .*), or split/.exec(warnings[0] ?? '')?.[1];
+    assert.ok(command);
+    execFileSync('bash', ['-c', command]);
+    assert.deepEqual((await readdir(out)).sort(), [...Array.from({ length: 12 }, (_, i) => name(i + 1)), 'frame_1.png', 'notes.txt'].sort());
+    // The library says it through onWarning and in the result; a split that leaves none says nothing.
+    const warned: string[] = [];
+    await writeFile(join(out, name(40)), 'older');
+    const result = await split(short, out, { overwrite: true, onWarning: (w) => warned.push(w) });
+    assert.deepEqual(warned, result.warnings);
+    assert.deepEqual(warned, [`1 file of ${pattern} is left from before (numbered 40) beside the 12 frames of ${short} written, and a stitch of ${out} would take it for frames of this video: remove it with rm -- ${join(out, name(40))}, or split into an empty folder`]);
+    await rm(join(out, name(40)));
+    assert.deepEqual((await split(short, out, { overwrite: true })).warnings, []);
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -154,6 +154,25 @@ describe('selection (against the reference ffmpeg and ffprobe)', () => {
     assert.deepEqual(fromText, [3, 40, 41, 42]);
   });
 
+  test('frame numbers past the end: split and readFrames read those that exist and warn, through onWarning, of the rest', async (t) => {
+    if (!guard(t)) return;
+    const warned: string[] = [];
+    const { numbers } = await read(cfr, { frameNumbers: '0,58-64,80', onWarning: (w) => warned.push(w) });
+    assert.deepEqual(numbers, [0, 58, 59]);
+    const said = `Frame numbers 60-64, 80 do not exist: ${cfr} has ${COUNT} frames (0 to ${COUNT - 1}), so 3 of the 9 asked were read`;
+    assert.deepEqual(warned, [said]);
+    const splitWarned: string[] = [];
+    const result = await split(cfr, join(await tempDir(t), 'f_%02d.png'), { frameNumbers: [59, 60], onWarning: (w) => splitWarned.push(w) });
+    assert.equal(result.frames, 1);
+    const one = `Frame number 60 does not exist: ${cfr} has ${COUNT} frames (0 to ${COUNT - 1}), so 1 of the 2 asked was read`;
+    assert.deepEqual(splitWarned, [one]);
+    assert.deepEqual(result.warnings, [one]);
+    // A loop that stops early has not read to the end: nothing is said.
+    const early: string[] = [];
+    for await (const frame of readFrames(cfr, { frameNumbers: [1, 2, 99], onWarning: (w) => early.push(w) })) if (frame.sourceIndex === 1) break;
+    assert.deepEqual(early, []);
+  });
+
   test('keyframesOnly: the frames ffprobe flags as keyframes', async (t) => {
     if (!guard(t)) return;
     const { frames, numbers } = await read(cfr, { keyframesOnly: true });

@@ -14,6 +14,7 @@ import { type FlipbookError, type Progress, planStitch, stitch } from '../src/in
 import { runCli } from './helpers/cli.js';
 import { frameColourIndices, writeFrames, writeSolidFrames } from './helpers/frames.js';
 import { type Image, PALETTE, type Rgb, scene, solid } from './helpers/images.js';
+import { runCli } from './helpers/cli.js';
 import { leftoverParts, listDir, tempDir } from './helpers/temp.js';
 import { assertColour, assertCommon, assertH264, colourIn, meanPsnr, ms, psnr, readVideo } from './helpers/video.js';
 
@@ -126,6 +127,25 @@ describe('output: timing', () => {
       [0, 2000, 4000],
     );
     assert.deepEqual(frameColourIndices(back, PALETTE), [0, 1, 2]);
+  });
+
+  it('a GIF, WebP or APNG of held images says so: "variable frame rate", not "25 fps" (4 frames of 10 s)', async (t) => {
+    const { dir } = await sceneFrames(t, 4, 64, 48);
+    for (const format of ['gif', 'webp', 'apng']) {
+      const out = join(dir, 'out', `long.${format}`);
+      const held = await runCli(['stitch', dir, '-o', out, '--hold', '10s']);
+      assert.equal(held.code, 0, held.stderr);
+      assert.match(held.stdout, /^Wrote .*: 4 frames, 64x48, variable frame rate \(held frames timed at 25 fps\), 40\.00 s, /, `${format}: ${held.stdout}`);
+      const json = await runCli(['stitch', dir, '-o', out, '--hold', '10s', '-y', '--json']);
+      const done = json.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((e) => e.event === 'done');
+      assert.deepEqual([done?.frames, done?.duration, done?.vfr, done?.fps], [4, 40, true, '25'], `${format}: ${json.stdout}`);
+      // One frame an image: every frame lasts 1/fps, a constant rate.
+      const flat = await runCli(['stitch', dir, '-o', out, '-y']);
+      assert.equal(flat.code, 0, flat.stderr);
+      assert.match(flat.stdout, /: 4 frames, 64x48, 25 fps, 0\.16 s, /, `${format}: ${flat.stdout}`);
+      const library = await stitch(dir, out, { overwrite: true, fps: 30 });
+      assert.equal(library.vfr, undefined, `${format}: 30 fps, frames of 1/30 s rounded to the format's clock are not held`);
+    }
   });
 
   it('duration with another fps: 0.5 s at 10 fps', async (t) => {

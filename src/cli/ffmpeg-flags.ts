@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import { OUTPUT_FORMATS } from '../options/output-formats.js';
+import { shellQuote } from '../util/format.js';
 
 /**
  * People coming from ffmpeg type its flags (`-i`, `-r`, `-framerate`, `-c:v`, `-pix_fmt`,
@@ -50,11 +51,6 @@ function looksLikeOutput(command: string, file: string): boolean {
 function maxArguments(command: Command): number | undefined {
   const args = command.registeredArguments;
   return args.some((a) => a.variadic) ? undefined : args.length;
-}
-
-/** Quotes a word for a POSIX shell where it needs it. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

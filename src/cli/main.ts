@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, type Option } from 'commander';
 
 import { EXIT } from './exit-codes.js';
-import { shellQuote, translateFfmpeg } from './ffmpeg-flags.js';
+import { translateFfmpeg } from './ffmpeg-flags.js';
+import { shellQuote } from '../util/format.js';
+import { Reporter } from './reporter.js';
 import { registerStitch } from './commands/stitch.js';
 import { registerSplit } from './commands/split.js';
 import { registerInfo } from './commands/info.js';
@@ -38,8 +40,29 @@ function optionDescription(this: Help, option: Option): string {
   return Help.prototype.optionDescription.call(this, saysDefault ? (Object.create(option, { defaultValue: { value: undefined } }) as Option) : option);
 }
 
-/** Builds the command line; each command lives in ./commands and only parses and dispatches. */
-export function buildProgram(setExitCode: (code: number) => void): Command {
+/** A usage error as said on stderr (without `flipbook: error: `), and the option it is about, as the library names it. */
+export type UsageErrorHandler = (message: string, option: string | undefined) => void;
+
+/**
+ * The option a message of the argument parser is about, as the library names it (`fit`,
+ * `startNumber`): `option '--fit <mode>' argument 'x' is invalid` names a declared option by its
+ * flags, `unknown option '--bogus'` an undeclared one by the word typed. Undefined for errors
+ * about arguments or commands.
+ */
+function optionOf(command: Command, message: string): string | undefined {
+  const quoted = /\b(?:unknown )?option '([^']+)'/.exec(message)?.[1];
+  if (quoted === undefined) return undefined;
+  const declared = command.options.find((o) => o.flags === quoted);
+  if (declared) return declared.attributeName();
+  const word = quoted.split('=')[0]?.replace(/^-+/, '') ?? '';
+  return word === '' ? undefined : word.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Builds the command line; each command lives in ./commands and only parses and dispatches.
+ * `onUsageError` hears every error of the argument parser (a --json run reports it as an event).
+ */
+export function buildProgram(setExitCode: (code: number) => void, onUsageError: UsageErrorHandler = () => {}): Command {
   const program = new Command('flipbook')
     .description('Images into videos, and videos back into images.')
     .version(packageVersion(), '-V, --version')
@@ -58,7 +81,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       // The terminal's standard error: in a guarded child (terminal.ts) that is not fd 2.
       writeErr: (text) => terminal.stderr.write(text),
       getErrHelpWidth: () => (terminal.stderr.isTTY && terminal.stderr.columns ? terminal.stderr.columns : 80),
-      outputError: (text, write) => write(`flipbook: error: ${text.trim().replace(/^error: /, '')} (see ${command === program ? 'flipbook' : `flipbook ${command.name()}`} --help)\n`),
+      outputError: (text, write) => {
+        const message = `${text.trim().replace(/^error: /, '')} (see ${command === program ? 'flipbook' : `flipbook ${command.name()}`} --help)`;
+        onUsageError(message, optionOf(command, text));
+        write(`flipbook: error: ${message}\n`);
+      },
     });
   }
   // `flipbook --help` is an overview: the commands, a few examples, where to read more.
@@ -67,18 +94,37 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
-/** Runs the command line and returns the exit code. */
+/**
+ * Whether the line asks for JSON: `--json` before any `--`. Read from the words themselves, as
+ * a usage error can stop the argument parser before it reaches the flag (`--fit bogus --json`).
+ */
+function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Runs the command line and returns the exit code. A usage error is the line on stderr, and
+ * with --json also an `error` event on stdout, shaped as every other error's: scripts that read
+ * the events see why the command exited 2.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  const json = asksForJson(argv);
+  const usageError: UsageErrorHandler = (message, option) => {
+    if (json) new Reporter({ json }, terminal).event('error', { message, code: 'INVALID_OPTION', file: null, position: null, option: option ?? null });
+  };
   const program = buildProgram((code) => {
     exitCode = code;
-  });
+  }, usageError);
   program.commands.forEach((c) => c.exitOverride());
   // ffmpeg's flags, typed out of habit: say what each is in flipbook, and the whole line.
   const command = program.commands.find((c) => c.name() === argv[0]);
   const ffmpeg = command && !argv.includes('--help') && !argv.includes('-h') ? translateFfmpeg(command, argv.slice(1)) : undefined;
   if (ffmpeg) {
-    terminal.stderr.write(`flipbook: error: ${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)\n`);
+    const message = `${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)`;
+    usageError(message, undefined);
+    terminal.stderr.write(`flipbook: error: ${message}\n`);
     return EXIT.usage;
   }
   try {

@@ -288,6 +288,15 @@ async function encodeOnce(
 }
 
 /**
+ * Whether an animation's frames are held: fewer of them than its length holds at `fps` (a
+ * slideshow's images, each one frame however long it shows). Their delays then vary as a `vfr`
+ * video's samples do, and the result says so (`vfr: true`) rather than claim `fps`.
+ */
+export function framesHeld(written: { frames: number; duration: number; fps: Fraction }): boolean {
+  return (written.duration * written.fps.num) / written.fps.den > written.frames + 0.5;
+}
+
+/**
  * Where a frame lands on the format's clock: its start and end rounded to whole ticks (GIF:
  * hundredths) or, with a frame-rate cap, to whole slots of 1/cap s. A frame left with no time
  * of its own is dropped; the frames kept tile the timeline, so the total length is kept.

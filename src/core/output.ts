@@ -4,6 +4,7 @@ import { CUTS, type SlideshowWords, checkSlideshowImage } from '../options/slide
 import type { Progress, ResolvedOutput } from '../options/output-options.js';
 import { type Fraction, formatFraction } from '../options/values.js';
 import { ProgressClock } from '../util/progress.js';
+import { framesHeld } from './animation-output.js';
 import { AnimationSpool } from './animation-spool.js';
 import { type AudioPlan, fitAudio } from './audio-plan.js';
 import type { FrameLayout } from './layout.js';
@@ -60,7 +61,11 @@ export interface OutputResult {
   transitionFrames?: number;
   /** The music written beside the video: its codec and seconds. */
   audio?: { file: string; codec: string; duration: number; sampleRate: number; channels: number };
-  /** Video written at a variable frame rate (`vfr`): pictures held by timestamp, `fps` is the time base. */
+  /**
+   * Video written at a variable frame rate (`vfr`): pictures held by timestamp, `fps` is the time
+   * base. Also a GIF, WebP or APNG whose frames are held (fewer frames than its length at `fps`,
+   * a slideshow's): `fps` is then the rate their times are counted in.
+   */
   vfr?: boolean;
 }
 
@@ -231,6 +236,7 @@ export class Output {
           pixelFormat: animation.pixelFormat,
           bytes: written.bytes,
           warnings: this.warnings,
+          ...(framesHeld(written) ? { vfr: true } : {}),
           animation: {
             colors: written.colors,
             loop: written.loop,

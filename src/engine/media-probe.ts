@@ -18,15 +18,55 @@ export interface ProbeOptions {
   allowPlaylists?: boolean;
 }
 
-/** Whether steps between timestamps vary more than rounding to the time base explains. */
-function isVariable(timestamps: bigint[]): boolean {
-  if (timestamps.length < 3) return false;
-  const sorted = [...timestamps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/**
+ * The clocks a container's frame delays are counted in, ticks a second, coarsest first, where
+ * they are coarser than its demuxer's time base may show: GIF delays are hundredths, WebP's
+ * milliseconds, an APNG's fractions (flipbook and most writers use milliseconds; some,
+ * converting a GIF, hundredths), read in a time base of 1/100000.
+ */
+const DELAY_CLOCKS: Readonly<Record<string, readonly number[]>> = { gif: [100], webp_anim: [1000], apng: [100, 1000] };
+
+/**
+ * Whether the frames' timestamps (sorted) are those of no constant frame rate. Steps that
+ * differ by no more than the rounding of the time base (or 2%) are constant. So are steps that
+ * a constant rate gives when each frame's time is rounded to the format's clock (DELAY_CLOCKS):
+ * 30 fps in APNG milliseconds is 33, 34, 33 ms, steps of 3300 and 3400 in its time base, and
+ * every frame within a tick of n/30 s. A clock counts only where every step is a whole number
+ * of its ticks, so that steps of 40 and 80 ms are not taken for 60 ms rounded to hundredths.
+ */
+function isVariable(sorted: readonly bigint[], timeBase: { num: number; den: number }, container: string): boolean {
+  if (sorted.length < 3) return false;
   const steps: number[] = [];
   for (let i = 1; i < sorted.length; i++) steps.push(Number((sorted[i] as bigint) - (sorted[i - 1] as bigint)));
   const typical = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)] ?? 0;
   const tolerance = Math.max(1.5, typical * 0.02);
-  return steps.some((s) => Math.abs(s - typical) > tolerance);
+  if (!steps.some((s) => Math.abs(s - typical) > tolerance)) return false;
+  if (timeBase.num <= 0 || timeBase.den <= 0) return true;
+  const first = sorted[0] as bigint;
+  const step = Number((sorted.at(-1) as bigint) - first) / steps.length;
+  for (const perSecond of DELAY_CLOCKS[container] ?? []) {
+    const tick = timeBase.den / (perSecond * timeBase.num);
+    if (!Number.isInteger(tick) || tick < 1 || steps.some((s) => s % tick !== 0)) continue;
+    if (sorted.every((ts, i) => Math.abs(Number(ts - first) - i * step) <= tick)) return false;
+  }
+  return true;
+}
+
+/**
+ * Where the frames start and end in the stream's time base: the first timestamp, and the end
+ * of the last frame (its timestamp plus its duration, or one typical step when it has none).
+ * Undefined when the timestamps cover no time or some frame had none.
+ */
+function framesSpan(count: number, sorted: readonly bigint[], end: bigint | undefined): { first: bigint; until: bigint } | undefined {
+  if (count === 0 || end === undefined || sorted.length !== count) return undefined;
+  const first = sorted[0] as bigint;
+  const last = sorted.at(-1) as bigint;
+  let until = end;
+  if (until <= last && count > 1) {
+    const steps = sorted.slice(1).map((ts, i) => Number(ts - (sorted[i] as bigint))).sort((a, b) => a - b);
+    until = last + BigInt(steps[Math.floor(steps.length / 2)] ?? 0);
+  }
+  return until > first ? { first, until } : undefined;
 }
 
 /**
@@ -72,11 +112,21 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       }
       video.frames = count;
       video.frameCountSource = 'counted';
-      video.variableFrameRate = isVariable(timestamps);
-      const measured = averageRate(count, timestamps, end, stream.timeBase, video.avgFrameRate);
+      const sorted = timestamps.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      video.variableFrameRate = isVariable(sorted, stream.timeBase, info.container);
+      const span = framesSpan(count, sorted, end);
+      // GIF, WebP and APNG declare no rate: FFmpeg's is a guess from the first delays (100/3
+      // for a 30 fps GIF of 3, 3, 4 hundredths), never kept over the count.
+      const declared = info.container in DELAY_CLOCKS ? undefined : video.avgFrameRate;
+      const measured = span && averageRate(count, span, stream.timeBase, declared);
       if (measured) video.avgFrameRate = measured;
       const cut = end === undefined ? undefined : cutShort(file, info, stream.timeBase, stream.startTime, end);
       if (cut) warnings.push(cut);
+      if (span && video.duration === undefined && stream.timeBase.den > 0) {
+        // An APNG or a WebP declares no duration: it is the time the frames cover.
+        video.duration = (Number(span.until - span.first) * stream.timeBase.num) / stream.timeBase.den;
+        if (info.duration === undefined && info.audio.length === 0) info.duration = video.duration;
+      }
       if (video.headerFrames !== undefined && video.headerFrames !== count) {
         warnings.push(`${file}: the header says ${video.headerFrames} video frames, but ${count} were counted`);
       }
@@ -94,25 +144,11 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
  * the file holds 6.93 frames a second (ffprobe 5.1: 83/12). Undefined when the timestamps
  * cover no time, or when the header's rate `declared` agrees with them to within the rounding
  * of the time base (3 ticks): Matroska's milliseconds cannot tell 24000/1001 from 24, and the
- * header's exact fraction is kept. A last frame without a duration is given the typical step.
+ * header's exact fraction is kept. `frames` is their span (framesSpan).
  */
-function averageRate(count: number, timestamps: readonly bigint[], end: bigint | undefined, timeBase: { num: number; den: number }, declared: Fraction | undefined): Fraction | undefined {
-  if (count === 0 || end === undefined || timestamps.length !== count || timeBase.num <= 0 || timeBase.den <= 0) return undefined;
-  let first = timestamps[0] as bigint;
-  let last = first;
-  for (const ts of timestamps) {
-    if (ts < first) first = ts;
-    if (ts > last) last = ts;
-  }
-  let until = end;
-  if (until <= last && count > 1) {
-    // The last frame's duration is unknown: one typical step.
-    const sorted = [...timestamps].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const steps = sorted.slice(1).map((ts, i) => Number(ts - (sorted[i] as bigint))).sort((a, b) => a - b);
-    until = last + BigInt(steps[Math.floor(steps.length / 2)] ?? 0);
-  }
-  const span = Number(until - first);
-  if (!(span > 0)) return undefined;
+function averageRate(count: number, frames: { first: bigint; until: bigint }, timeBase: { num: number; den: number }, declared: Fraction | undefined): Fraction | undefined {
+  if (timeBase.num <= 0 || timeBase.den <= 0) return undefined;
+  const span = Number(frames.until - frames.first);
   if (declared && declared.num > 0 && declared.den > 0) {
     const declaredSpan = (count * declared.den * timeBase.den) / (declared.num * timeBase.num);
     if (Math.abs(declaredSpan - span) <= 3) return undefined;

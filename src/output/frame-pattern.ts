@@ -4,6 +4,7 @@ import { basename, dirname, extname, join, sep } from 'node:path';
 
 import type { ImageFormat } from '../engine/index.js';
 import { FlipbookError } from '../errors.js';
+import { shellQuote } from '../util/format.js';
 import { NAME_MAX } from './safe-output.js';
 
 /** Image files split writes, by extension. The help text and the errors list these. */
@@ -102,6 +103,26 @@ export class FramePattern {
     const digits = String(n);
     const padded = this.width > digits.length ? digits.padStart(this.width, this.zero ? '0' : ' ') : digits;
     return join(this.directory, `${this.prefix}${padded}${this.suffix}`);
+  }
+
+  /**
+   * The files numbered `from` to `to` as shell words: one a file, or a brace range
+   * (`frames/img_{00011..00300}.png`, bash and zsh) for a run. Undefined where names are padded
+   * with spaces, which a brace range cannot make.
+   */
+  shellWords(from: number, to: number): string[] | undefined {
+    if (from === to) return [shellQuote(this.fileFor(from))];
+    if (this.width > 1 && !this.zero) return undefined;
+    // A brace range pads every number to its widest end: a run across the pattern's own width
+    // (%05d's 99999 to 100000) is two ranges.
+    const padded = this.zero && this.width > 1 ? 10 ** this.width : Infinity;
+    if (from < padded && to >= padded) return [...(this.shellWords(from, padded - 1) ?? []), ...(this.shellWords(padded, to) ?? [])];
+    const ends = [from, to].map((n) => {
+      const file = this.fileFor(n);
+      const digits = String(n).padStart(this.zero ? this.width : 0, '0');
+      return { before: file.slice(0, file.length - this.suffix.length - digits.length), digits };
+    });
+    return [`${shellQuote(ends[0]?.before ?? '')}{${ends[0]?.digits}..${ends[1]?.digits}}${shellQuote(this.suffix)}`];
   }
 
   /** The number a file name in the directory stands for, or undefined if it does not match. */

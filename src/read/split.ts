@@ -31,8 +31,9 @@ import {
 } from '../options/split-options.js';
 import { type Fraction, formatFraction, fractionToNumber, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
+import { formatNumbers, numberRuns, plural } from '../util/format.js';
 import { damageWarning, rateOf } from './damage.js';
-import { streamFrames } from './frame-stream.js';
+import { type StreamEnd, missingFramesWarning, streamFrames } from './frame-stream.js';
 import { prefetch } from '../util/prefetch.js';
 import { TaskPool } from '../util/concurrency.js';
 import { ProgressClock } from '../util/progress.js';
@@ -203,6 +204,27 @@ function recoveryDirectories(frames: string, manifest: string | undefined): stri
   return dirs;
 }
 
+/** Runs of file numbers a warning spells out, at most. */
+const SAID_RUNS = 8;
+
+/**
+ * The warning for files of the pattern this split did not write: older frames left beside the
+ * new ones (a longer video's, split before with overwrite, or numbered past this one's), which
+ * a stitch of the folder would take for frames of this video. A split replaces only the files it
+ * writes and removes none (files of other names are never its to touch): the warning says how
+ * many there are and how to remove them. Undefined when there are none.
+ */
+async function leftoverWarning(plan: SplitPlan, pattern: FramePattern, written: ReadonlySet<number>): Promise<string | undefined> {
+  const left = (await pattern.existingNumbers()).filter((n) => !written.has(n));
+  if (left.length === 0) return undefined;
+  const runs = numberRuns(left);
+  const numbers = runs.length > SAID_RUNS ? `${formatNumbers(left.filter((n) => n <= (runs[SAID_RUNS - 1]?.[1] ?? 0)))}...` : formatNumbers(left);
+  const words = runs.length > SAID_RUNS ? undefined : runs.map(([from, to]) => pattern.shellWords(from, to));
+  const [are, them] = left.length === 1 ? ['is', 'it'] : ['are', 'them'];
+  const remove = words?.every((w) => w !== undefined) ? `remove ${them} with rm -- ${words.flat().join(' ')}` : `remove the files of ${plan.output} numbered ${numbers}`;
+  return `${plural(left.length, 'file')} of ${plan.output} ${are} left from before (numbered ${numbers}) beside the ${plural(written.size, 'frame')} of ${plan.video} written, and a stitch of ${plan.directory} would take ${them} for frames of this video: ${remove}, or split into an empty folder`;
+}
+
 /** Without -o: a directory named after the video, in the working directory. */
 export function defaultOutput(video: string): string {
   const stem = basename(video).replace(/\.[^.]*$/, '') || 'video';
@@ -282,7 +304,8 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
 
   try {
     await files.directory(plan.directory);
-    const frames = prefetch(streamFrames(source, plan.selection, converter, signal), CONVERT_AHEAD, (f) => f.picture.release());
+    const end: StreamEnd = {};
+    const frames = prefetch(streamFrames(source, plan.selection, converter, signal, end), CONVERT_AHEAD, (f) => f.picture.release());
     for await (const frame of frames) {
       if (pool.failed) {
         frame.picture.release();
@@ -300,10 +323,16 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
       options.onWarning?.(damage);
     }
     if (entries.length === 0) {
-      throw new FlipbookError('NO_INPUT', `No frame of ${plan.video} matched the selection${plan.selection.start > 0 ? ` (start ${plan.selection.start} s)` : ''}, so nothing was written`, {
+      const has = plan.selection.frameNumbers && end.frames !== undefined ? ` (it has ${plural(end.frames, 'frame')})` : '';
+      throw new FlipbookError('NO_INPUT', `No frame of ${plan.video} matched the selection${plan.selection.start > 0 ? ` (start ${plan.selection.start} s)` : ''}${has}, so nothing was written`, {
         file: plan.video,
         hint: text`Check ${opt('start')}, ${opt('end')}, ${opt('frameNumbers')} against the video's duration (flipbook info)`,
       });
+    }
+    const missing = missingFramesWarning(plan.video, plan.selection, end);
+    if (missing) {
+      warnings.push(missing);
+      options.onWarning?.(missing);
     }
     if (plan.manifest) {
       const text = manifestText(plan.manifest, entries, {
@@ -317,6 +346,11 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
       bytes += Buffer.byteLength(text);
     }
     files.commit();
+    const leftover = await leftoverWarning(plan, pattern, new Set(entries.map((e) => plan.startNumber + e.index)));
+    if (leftover) {
+      warnings.push(leftover);
+      options.onWarning?.(leftover);
+    }
     return {
       video: plan.video,
       output: plan.output,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { ANIMATION_TICKS, GifReferences, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
 import { FlipbookError, type Text } from '../errors.js';
-import { placeFrame } from '../core/animation-output.js';
+import { framesHeld, placeFrame } from '../core/animation-output.js';
 import type { OutputHooks, OutputResult } from '../core/output.js';
 import { type AnimationPlan, GIF_MAX_FPS } from '../options/animation-options.js';
 import type { ResolvedOutput } from '../options/output-options.js';
@@ -226,6 +226,7 @@ export function gifSegmentedResult(output: string, plan: AnimationPlan, written:
     pixelFormat: plan.pixelFormat,
     bytes: written.bytes,
     ...report,
+    ...(framesHeld(written) ? { vfr: true } : {}),
     animation: { colors: written.colors, loop: plan.loop, dither: plan.dither, lossless: undefined, tolerance: plan.tolerance, lossy: plan.lossy, maxSize: undefined },
   };
 }

@@ -16,3 +16,26 @@ export function formatBytes(bytes: number): string {
 export function plural(count: number, noun: string, nouns = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : nouns}`;
 }
+
+/** Quotes a word for a POSIX shell where it needs it. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Sorted whole numbers as runs of consecutive ones: 3, 5, 6, 7 is [3, 3], [5, 7]. */
+export function numberRuns(sorted: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const n of sorted) {
+    const last = runs.at(-1);
+    if (last && n === last[1] + 1) last[1] = n;
+    else runs.push([n, n]);
+  }
+  return runs;
+}
+
+/** Sorted frame numbers as a frame list is written (`frameNumbers: "3,5-7"`): `3, 5-7`. */
+export function formatNumbers(sorted: readonly number[]): string {
+  return numberRuns(sorted)
+    .map(([from, to]) => (from === to ? String(from) : `${from}-${to}`))
+    .join(', ');
+}
