@@ -14,7 +14,6 @@ import { type FlipbookError, type Progress, planStitch, stitch } from '../src/in
 import { runCli } from './helpers/cli.js';
 import { frameColourIndices, writeFrames, writeSolidFrames } from './helpers/frames.js';
 import { type Image, PALETTE, type Rgb, scene, solid } from './helpers/images.js';
-import { runCli } from './helpers/cli.js';
 import { leftoverParts, listDir, tempDir } from './helpers/temp.js';
 import { assertColour, assertCommon, assertH264, colourIn, meanPsnr, ms, psnr, readVideo } from './helpers/video.js';
 
