@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { type FlipbookError, createWriter, probe } from '../src/index.js';
+import { type FlipbookError, contactSheet, createWriter, probe } from '../src/index.js';
 import { FFMPEG, FFPROBE, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
 
 const W = 96;
@@ -43,6 +43,19 @@ describe('probe', () => {
     const quick = await probe(file, { countFrames: false });
     assert.equal(quick.video?.frameCountSource, 'estimated');
     assert.equal(quick.video?.frames, 17);
+  });
+
+  test('a Matroska file whose clock starts at 10 s is 4 s long, not cut short (its DURATION says where it ends, 14 s)', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'offset.mkv');
+    await ffmpegVideo(file, 40, W, H, '10', ['-c:v', 'libx264', '-preset', 'ultrafast', '-output_ts_offset', '10']);
+    const info = await probe(file);
+    assert.deepEqual([info.duration, info.video?.duration, info.video?.startTime, info.video?.frames], [4, 4, 10, 40]);
+    assert.deepEqual(info.warnings, [], 'no warning that it is cut short');
+    const warnings: string[] = [];
+    await contactSheet(file, join(dir, 'sheet.png'), { columns: 2, rows: 2, onWarning: (w) => warnings.push(w) });
+    assert.deepEqual(warnings, [], 'the contact sheet spreads over the 4 s without a warning');
   });
 
   test('a header that lies (an MP4 cut short keeps its full index): counted, with a warning', async (t) => {

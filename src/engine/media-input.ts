@@ -242,6 +242,18 @@ export function durationTag(stream: Stream): number | undefined {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
 }
 
+/**
+ * A track's duration from Matroska's DURATION tag, which FFmpeg's muxer writes as where the track
+ * ends on the file's clock: a 4 s track written with `-output_ts_offset 10` says 14 s. Measured
+ * from the track's start, as every other duration here (it was taken as 14 s, and the file called
+ * cut short by 10 s).
+ */
+function durationFromStart(stream: Stream): number | undefined {
+  const tag = durationTag(stream);
+  const start = seconds(stream.startTime, stream.timeBase);
+  return tag !== undefined && start !== undefined && start > 0 && start < tag ? tag - start : tag;
+}
+
 function describeVideo(stream: Stream): VideoTrackInfo {
   const par = stream.codecpar;
   const codec = Codec.findDecoder(par.codecId);
@@ -257,7 +269,7 @@ function describeVideo(stream: Stream): VideoTrackInfo {
   const matrix = displayMatrixOf(stream);
   const swaps = uprightFilters(matrix).swapsSize;
   const avgFrameRate = fraction(stream.avgFrameRate);
-  const duration = seconds(stream.duration, tb) ?? durationTag(stream);
+  const duration = seconds(stream.duration, tb) ?? durationFromStart(stream);
   const headerFrames = positive(stream.nbFrames);
   const estimate = duration !== undefined && avgFrameRate ? Math.round((duration * avgFrameRate.num) / avgFrameRate.den) : undefined;
   return {
@@ -330,7 +342,7 @@ function describeAudio(stream: Stream): AudioTrackInfo {
     sampleFormat: avGetSampleFmtName(par.format as never) ?? undefined,
     bitRate: positive(par.bitRate),
     startTime: seconds(stream.startTime, tb),
-    duration: seconds(stream.duration, tb) ?? durationTag(stream),
+    duration: seconds(stream.duration, tb) ?? durationFromStart(stream),
     language: stream.metadata?.get('language') ?? undefined,
   };
 }
@@ -350,11 +362,17 @@ export function describeMedia(file: string, format: FormatContext, size: number)
   const main = mainVideoStream(format);
   const video = streams.find((s): s is VideoTrackInfo => s.type === 'video' && s.index === main?.index);
   const micro = { num: 1, den: 1_000_000 };
+  const container = format.iformat?.name ?? 'unknown';
+  let duration = format.duration > 0n ? seconds(format.duration, micro) : undefined;
+  // Matroska's segment duration, as its tracks' DURATION tags (durationFromStart), is where the
+  // file ends on its own clock: less its start, as MP4's is.
+  const start = seconds(format.startTime, micro);
+  if (container.startsWith('matroska') && duration !== undefined && start !== undefined && start > 0 && start < duration) duration -= start;
   return {
     file,
-    container: format.iformat?.name ?? 'unknown',
+    container,
     containerLongName: format.iformat?.longName ?? undefined,
-    duration: format.duration > 0n ? seconds(format.duration, micro) : undefined,
+    duration,
     startTime: seconds(format.startTime, micro),
     bitRate: positive(format.bitRate),
     size,
