@@ -147,6 +147,14 @@ describe('output: timing', () => {
     }
   });
 
+  it('a --vfr MP4 says its time base as a fraction of a second (1001/30000 s at 29.97 fps, not 1/30000/1001)', async (t) => {
+    const { dir } = await sceneFrames(t, 2, 64, 48);
+    const out = join(dir, 'out', 'vfr.mp4');
+    const cli = await runCli(['stitch', dir, '-o', out, '--vfr', '--fps', '30000/1001', '--hold', '1s', '--preset', 'ultrafast']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^Wrote .*: 2 frames, 64x48, variable frame rate \(time base 1001\/30000 s\), 2\.00 s, /, cli.stdout);
+  });
+
   it('duration with another fps: 0.5 s at 10 fps', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [

@@ -257,7 +257,7 @@ function describeAnimation(plan: StitchPlan): string {
 export function summaryLine(r: OutputResult, seconds: number): string {
   const extra = [r.fitted ? `${r.fitted} fitted` : '', r.skipped.length ? `${r.skipped.length} skipped` : '', r.audio ? `${r.audio.codec} audio ${r.audio.duration.toFixed(2)} s` : ''].filter(Boolean).join(', ');
   // A GIF, WebP or APNG of held frames: each lasts as long as it shows, in whole frames of fps.
-  const held = r.animation ? `held frames timed at ${formatFraction(r.fps)} fps` : `time base 1/${formatFraction(r.fps)} s`;
+  const held = r.animation ? `held frames timed at ${formatFraction(r.fps)} fps` : `time base ${r.fps.den}/${r.fps.num} s`;
   const rate = r.vfr ? `variable frame rate (${held})` : `${formatFraction(r.fps)} fps`;
   return `Wrote ${r.output}: ${plural(r.frames, 'frame')}, ${r.width}x${r.height}, ${rate}, ${r.duration.toFixed(2)} s, ${[r.codec, r.profile, r.pixelFormat].filter(Boolean).join(' ')}, ${formatBytes(r.bytes)} in ${seconds.toFixed(1)} s${extra ? ` (${extra})` : ''}`;
 }
