@@ -99,6 +99,16 @@ describe('animate', () => {
     assert.equal(ms((await readVideo(output)).duration), 500);
   });
 
+  it('jobs with a draw function given inline: drawn in one piece, and the result says why (it said nothing)', async (t) => {
+    const dir = await tempDir(t);
+    const heard: string[] = [];
+    const result = await animate({ width: 32, height: 32, frames: 6, draw: () => undefined }, join(dir, 'inline.mp4'), { jobs: 2, onWarning: (w) => heard.push(w) });
+    assert.equal(result.frames, 6);
+    const expected = "Rendered in one piece, not in jobs: 2 segments: a draw function given inline runs in this process only; give it as a module (module: './draw.mjs', or flipbook render) to render it in segments";
+    assert.deepEqual(heard, [expected]);
+    assert.equal(result.warnings[0], expected);
+  });
+
   it('an exception inside draw() rejects with that exception and leaves nothing', async (t) => {
     const dir = await tempDir(t);
     const bug = new Error('draw failed at frame 7');

@@ -115,6 +115,26 @@ describe('rendering on a queue with flipbook workers (stitch, with one worker ki
     }
     assert.deepEqual((await readdir(workDir)).sort(), before, 'nothing left in the work directory');
   });
+  it('a video of one segment still goes to the queue: a worker renders it, and the joined video has its frames', { timeout: 60_000 }, async (t) => {
+    const workDir = await tempDir(t);
+    const inputs = await writeFrames(workDir, Array.from({ length: 20 }, (_, n) => ({ name: `s_${String(n).padStart(2, '0')}.png`, image: frame(n) })));
+    const out = await tempDir(t);
+    const worker = startWorker(redis.url, workDir);
+    try {
+      await until(worker, 'worker-ready');
+      const result = await stitch(inputs, join(out, 'one.mp4'), { fps: FPS, preset: 'ultrafast', queue: redis.url, workDir });
+      assert.equal(result.frames, 20);
+      await until(worker, 'worker-done');
+      assert.equal((worker.out.match(/"event":"worker-done"/g) ?? []).length, 1, 'the worker rendered the one segment');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+    const back = await readVideo(join(out, 'one.mp4'));
+    assert.equal(back.frames.length, 20, 'frame count');
+    assert.deepEqual([back.video.width, back.video.height], [WIDTH, HEIGHT]);
+  });
+
   it('flipbook render on a queue: a worker imports the module from its --modules directory; the video equals the jobs: 2 run', { timeout: 120_000 }, async (t) => {
     const workDir = await tempDir(t);
     const modules = join(workDir, 'modules');

@@ -18,13 +18,14 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 
 import { FlipbookError } from '../src/errors.js';
-import { probe, stitch } from '../src/index.js';
+import { animate, probe, stitch } from '../src/index.js';
 import { Connections } from '../src/queue/connection.js';
 import { JOB_NAME, JOB_SHAPE, QUEUE_NAME, QUEUE_PREFIX, segmentJobId, settingsHash } from '../src/queue/job.js';
 import { SegmentFailedError, parseQueueUrl, runOnQueue } from '../src/queue/index.js';
 import type { SegmentTask } from '../src/segments/task.js';
-import { PALETTE, paletteColour } from './helpers/images.js';
-import { writeSolidFrames } from './helpers/frames.js';
+import { PALETTE, paletteColour, solid } from './helpers/images.js';
+import { writeFrames, writeSolidFrames } from './helpers/frames.js';
+import { tempDir } from './helpers/temp.js';
 import { type RedisServer, redisSkipReason, startRedis } from './helpers/redis.js';
 import { colourIn, nearest, readVideo } from './helpers/video.js';
 import { spawnCli } from './helpers/cli.js';
@@ -301,6 +302,24 @@ describe('segments on a BullMQ queue', { skip }, () => {
     assert.equal(await cliExited, 0, 'SIGTERM: a clean stop, exit 0');
     assert.deepEqual(await readdir(cliDir), ['a.png'], 'nothing left in the work directory');
   });
+});
+
+test('asked for a queue, a run never renders here without a word: one segment still goes to the queue (an unreachable Redis fails), a GIF is refused without --jobs too, an inline draw is refused', async (t) => {
+  const dir = await tempDir(t);
+  const inputs = await writeFrames(dir, Array.from({ length: 12 }, (_, n) => ({ name: `f_${n}.png`, image: solid(64, 48, [n * 20, 40, 90]) })));
+  const port = await new Promise<number>((resolve) => {
+    const probe = new Server();
+    probe.listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  // 12 frames at 25 fps: one segment. It rendered here and reported success.
+  await assert.rejects(stitch(inputs, join(dir, 'short.mp4'), { queue: url, workDir: dir }), { code: 'QUEUE', option: 'queue' });
+  await assert.rejects(stitch(inputs, join(dir, 'short.gif'), { queue: url, workDir: dir }), { code: 'INVALID_OPTION', option: 'queue' });
+  await assert.rejects(animate({ width: 64, height: 48, frames: 10, draw: () => undefined }, join(dir, 'inline.mp4'), { queue: url, workDir: dir }), { code: 'INVALID_OPTION', option: 'queue' });
+  assert.deepEqual((await readdir(dir)).filter((n) => !n.endsWith('.png')), [], 'no output, no temporary file');
 });
 
 test('a queue URL other than redis:// is refused, and an unreachable Redis fails fast naming the option', async () => {

@@ -74,7 +74,27 @@ export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'e
  */
 export async function animate<T = number>(animation: AnimateSpec<T> | AnimateModuleSpec, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
   if (animation !== null && typeof animation === 'object' && 'module' in animation && animation.module !== undefined) return animateModule(animation, output, options);
-  return animateSpec(animation as AnimateSpec<T>, output, options);
+  return animateInline(animation as AnimateSpec<T>, output, options);
+}
+
+/**
+ * A draw function given inline: it lives in this process, so it draws here, in one piece. A
+ * queue cannot take it (refused); `jobs` is said not to apply (a warning), as every other run
+ * that goes in one piece says why.
+ */
+async function animateInline<T>(animation: AnimateSpec<T>, output: string, options: AnimateOptions): Promise<OutputResult> {
+  const inline = 'a draw function given inline runs in this process only';
+  const asModule = text`give it as a module (${opt('module', './draw.mjs')}, or flipbook render)`;
+  if (isGiven(options.queue)) {
+    throw new FlipbookError('INVALID_OPTION', `An animation is rendered on a queue from a module: ${inline}`, { option: 'queue', hint: text`Leave out ${opt('queue')}, or ${asModule}` });
+  }
+  const jobs = isGiven(options.jobs) ? parseInteger(options.jobs, 'jobs', 1, MAX_JOBS) : 1;
+  if (jobs <= 1) return animateSpec(animation, output, options);
+  const why = text`Rendered in one piece, not in ${opt('jobs', jobs)} segments: ${inline}; ${asModule} to render it in segments`;
+  const said = renderText(why);
+  options.onWarning?.(said, why);
+  const result = await animateSpec(animation, output, options);
+  return { ...result, warnings: [said, ...result.warnings] };
 }
 
 async function animateModule(spec: AnimateModuleSpec, output: string, options: AnimateOptions): Promise<OutputResult> {

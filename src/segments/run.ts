@@ -54,7 +54,7 @@ export interface SegmentedResult {
  * on a queue is refused (its palette needs every segment's colours first).
  */
 export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean }): Text | undefined {
-  // (A video too short for two segments also runs in one piece, silently: see worthSegments.)
+  // (A video too short for two segments also runs in one piece, silently, unless on a queue: see worthSegments.)
   const gif = options.animation?.codec === 'gif';
   if (gif && options.queue) {
     throw new FlipbookError('INVALID_OPTION', "A GIF is not rendered on a queue: its palette needs the colours of every segment before any frame is mapped, and the queue's workers do not share them", {
@@ -74,7 +74,8 @@ export function segmentsRefused(options: ResolvedOutput, facts: { alpha: boolean
     if (facts.alpha && gif) return 'a GIF with transparency clears each frame by what the next one shows, across any cut';
     return undefined;
   })();
-  return why === undefined ? undefined : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
+  if (why === undefined) return undefined;
+  return options.queue ? text`Rendered here in one piece, not on ${opt('queue')}: ${why}` : text`Rendered in one piece, not in ${opt('jobs', options.jobs)} segments: ${why}`;
 }
 
 /**
@@ -91,9 +92,14 @@ export function segmentSpans(options: ResolvedOutput, frames: number): SegmentSp
   return planSegments(frames, fps, options.jobs, Math.max(MIN_SEGMENT_FRAMES, Math.ceil(frames / options.jobs)), OWN_PALETTE_WINDOW);
 }
 
-/** Whether a run of `frames` frames (a GIF: pictures) is cut into two segments or more (else it runs in one piece, without starting workers). */
+/**
+ * Whether a run of `frames` frames (a GIF: pictures) is cut into two segments or more (else it
+ * runs in one piece, without starting workers). On a queue it always goes to the queue, one
+ * segment or more: asked for a queue, a run never renders here without a word (a 12 s video,
+ * one segment, rendered here and reported success with no Redis server at the address).
+ */
 export function worthSegments(options: ResolvedOutput, frames: number): boolean {
-  return segmentSpans(options, frames).length >= 2;
+  return segmentSpans(options, frames).length >= (options.queue ? 1 : 2);
 }
 
 /**
