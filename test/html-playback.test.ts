@@ -55,15 +55,16 @@ interface Probe {
 
 describe('toHTML in headless Chromium', { skip: chromiumSkipReason() }, () => {
   const env = useBrowser('flipbook-html-play-', async (dir) => {
-    // One second of solid red at 10 fps: MP4 (H.264), WebM (VP9), GIF (its palette holds the colour exactly).
-    for (const name of ['red.mp4', 'red.webm', 'red.gif']) {
+    // One second of solid red at 10 fps: MP4 and MOV (H.264: Chromium plays a MOV given as video/mp4
+    // too, and skips a source of video/quicktime alone), WebM (VP9), GIF (its palette holds the colour exactly).
+    for (const name of ['red.mp4', 'red.mov', 'red.webm', 'red.gif']) {
       const writer = createWriter(join(dir, name), { width: WIDTH, height: HEIGHT, fps: 10, ...(name.endsWith('.gif') ? {} : { preset: 'ultrafast' }) });
       for (let i = 0; i < 10; i++) await writer.write(solid(WIDTH, HEIGHT, RED).data, { layout: 'rgb' });
       await writer.close();
     }
   });
 
-  for (const name of ['red.mp4', 'red.webm', 'red.gif']) {
+  for (const name of ['red.mp4', 'red.mov', 'red.webm', 'red.gif']) {
     for (const embed of ['always', 'never'] as const) {
       it(`${name}, ${embed === 'always' ? 'embedded' : 'linked'}`, async () => {
         const options: HtmlOptions = { embed, ...(embed === 'never' ? { href: name } : {}) };

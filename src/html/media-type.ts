@@ -7,11 +7,17 @@ export interface MediaType {
   /** Short name: `MP4`, `MOV`, `WebM`, `Matroska`, `GIF`, `WebP`, `APNG`, `PNG`. */
   name: string;
   mime: string;
+  /**
+   * Another type a browser that does not take `mime` plays the same bytes as: Chromium and
+   * Firefox answer '' to canPlayType('video/quicktime') and skip such a source (an empty player),
+   * but play an H.264 MOV given as video/mp4; Safari takes video/quicktime first.
+   */
+  alsoAs?: string;
   element: 'video' | 'img';
 }
 
 const MP4: MediaType = { name: 'MP4', mime: 'video/mp4', element: 'video' };
-const MOV: MediaType = { name: 'MOV', mime: 'video/quicktime', element: 'video' };
+const MOV: MediaType = { name: 'MOV', mime: 'video/quicktime', alsoAs: 'video/mp4', element: 'video' };
 const WEBM: MediaType = { name: 'WebM', mime: 'video/webm', element: 'video' };
 const MKV: MediaType = { name: 'Matroska', mime: 'video/x-matroska', element: 'video' };
 const GIF: MediaType = { name: 'GIF', mime: 'image/gif', element: 'img' };

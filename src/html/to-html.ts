@@ -81,7 +81,8 @@ export async function htmlMedia(file: string, options: HtmlOptions = {}): Promis
   let element: string;
   if (type.element === 'video') {
     const flags = [opts.autoplay && 'autoplay', opts.loop && 'loop', opts.muted && 'muted', 'playsinline', opts.controls && 'controls'].filter(Boolean);
-    element = `<video ${[...size, ...flags, 'preload="auto"', style].join(' ')}><source src="${escapeAttribute(src)}" type="${escapeAttribute(type.mime)}">Your browser cannot play this ${escapeText(type.name)} video (${escapeText(name)}).</video>`;
+    const sources = [type.mime, ...(type.alsoAs ? [type.alsoAs] : [])].map((mime) => `<source src="${escapeAttribute(src)}" type="${escapeAttribute(mime)}">`).join('');
+    element = `<video ${[...size, ...flags, 'preload="auto"', style].join(' ')}>${sources}Your browser cannot play this ${escapeText(type.name)} video (${escapeText(name)}).</video>`;
   } else {
     element = `<img src="${escapeAttribute(src)}" ${[...size, `alt="${escapeAttribute(name)}"`, style].join(' ')}>`;
   }
