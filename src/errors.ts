@@ -189,12 +189,12 @@ export function isFlipbookError(error: unknown): error is FlipbookError {
  */
 export function cannotOpen(file: string, cause: unknown, details: { where?: string; position?: number | undefined } = {}): FlipbookError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(cause));
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(cause));
   return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${reason}`, {
     file,
     ...(details.position === undefined ? {} : { position: details.position }),
     cause,
-    hint: code === 'ENOENT' ? 'Check the path' : 'Check the file and its permissions',
+    hint: code === 'ENOENT' ? 'Check the path' : code === 'EISDIR' ? 'Give the path of a file' : 'Check the file and its permissions',
   });
 }
 

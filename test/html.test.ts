@@ -115,6 +115,8 @@ describe('toHTML', () => {
       return true;
     });
     await assert.rejects(toHTML(join(dir, 'missing.mp4')), { code: 'INVALID_INPUT', message: `Cannot open ${join(dir, 'missing.mp4')}: no such file. Check the path` });
+    // A directory opens for reading on Linux: it said only "EISDIR: illegal operation on a directory, read".
+    await assert.rejects(toHTML(dir), { code: 'INVALID_INPUT', file: dir, message: `Cannot open ${dir}: it is a directory. Give the path of a file` });
     await assert.rejects(toHTML(mp4, { embed: 'sometimes' as never }), { code: 'INVALID_OPTION', message: 'Expected one of auto, always, never for embed but received "sometimes"' });
     await assert.rejects(toHTML(mp4, { embedLimit: 'lots' }), { code: 'INVALID_OPTION', option: 'embedLimit' });
     await assert.rejects(toHTML(mp4, { width: -1 }), { code: 'INVALID_OPTION', option: 'width' });

@@ -131,7 +131,10 @@ async function sniffFile(file: string): Promise<{ type: MediaType; bytes: number
     throw cannotOpen(file, cause);
   }
   try {
-    const { size } = await handle.stat();
+    const stats = await handle.stat();
+    // A directory opens for reading on Linux; its read fails with a bare EISDIR.
+    if (stats.isDirectory()) throw cannotOpen(file, Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' }));
+    const { size } = stats;
     const head = Buffer.alloc(Math.min(size, SNIFF_BYTES));
     await handle.read(head, 0, head.length, 0);
     const type = sniffMediaType(head);
