@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { FlipbookError, animate, stitch } from '../src/index.js';
 import { solid } from './helpers/images.js';
 import { encodePng } from './helpers/png.js';
+import { colourIn, readVideo } from './helpers/video.js';
 
 const MODULE = (body: string): string => `
 export const width = 64, height = 48, fps = 25;
@@ -88,6 +89,37 @@ describe('a failing segment', () => {
       return true;
     });
     assert.deepEqual(await leftovers(['throws.mjs', 'dies.mjs', 'frames']), [], 'nothing left');
+  });
+
+  it('skipInvalid: an image that does not decode at a segment\'s end is held from the picture before (it failed: "has 29 frames, not the 30 planned"); the warning has no hint to pass skipInvalid', async () => {
+    const frames = join(dir, 'frames-skip');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(frames, { recursive: true });
+    const colour = (i: number): [number, number, number] => [i * 4, 90, 200];
+    for (let i = 0; i < 60; i++) {
+      const png = encodePng(solid(64, 48, colour(i)));
+      // Image 30 (the last of segment 1: frames 0 to 29) and image 45 keep their headers but lose their pixels.
+      await writeFile(join(frames, `${String(i).padStart(3, '0')}.png`), i === 29 || i === 45 ? png.subarray(0, 40) : png);
+    }
+    const output = join(dir, 'skipped.mp4');
+    const warnings: string[] = [];
+    const result = await stitch(join(frames, '*.png'), output, { jobs: 2, preset: 'ultrafast', skipInvalid: true, onWarning: (w) => warnings.push(w) });
+    assert.equal(result.frames, 60, 'every planned frame');
+    assert.deepEqual(result.skipped.map((s) => s.position), [30, 46]);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    for (const w of warnings) {
+      assert.match(w, /^Skipped an invalid input: .*(029|045)\.png \(input (30|46)\)/);
+      assert.doesNotMatch(w, /skipInvalid|skip-invalid/, 'no advice to pass what was passed');
+    }
+    const back = await readVideo(output);
+    assert.equal(back.frames.length, 60);
+    // Frame 29 holds image 29's picture (frame 28's colour), frame 45 image 44's.
+    for (const [n, shows] of [[28, 28], [29, 28], [30, 30], [45, 44]] as const) {
+      const red = colourIn(back.frames[n]!, { x: 0, y: 0, width: 64, height: 48 })[0];
+      assert.ok(Math.abs(red - colour(shows)[0]) <= 6, `frame ${n} shows image ${shows + 1} (red ${red})`);
+    }
+    await rm(frames, { recursive: true, force: true });
+    await rm(output);
   });
 
   it('a cancel stops every worker and leaves nothing', async () => {

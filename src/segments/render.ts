@@ -76,14 +76,18 @@ async function renderStitchSegment(task: SegmentTask, source: Extract<SegmentSou
   };
   try {
     const byFile = new Map(inWindow.map((s) => [s.image, s]));
+    const lastInWindow = inWindow.at(-1)?.image;
     for await (const item of decodeAhead(inWindow.map((s) => s.image), decoders, buffers)) {
       throwIfAborted(signal);
       const span = byFile.get(item.frame)!;
       if ('error' in item) {
         if (!plan.options.skipInvalid) throw item.error;
-        skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.message });
-        // The picture before holds on; at the segment's start, that is an image before it.
+        skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.fact });
+        // The picture before holds on, until the next one starts. At the segment's start, that is
+        // an image before it; at its end, there is no next one to stop it, so the nearest earlier
+        // image that decodes is added again for the span (the segment came out short of frames).
         if (added === 0) await addEarlier(shown, span.index, decoders, buffers, async (picture, orientation) => add(picture, orientation, task.first, span.end));
+        else if (item.frame === lastInWindow) await addEarlier(shown, span.index, decoders, buffers, async (picture, orientation) => add(picture, orientation, span.start, span.end));
         continue;
       }
       await add(item.picture, item.frame.orientation, span.start, span.end);

@@ -163,7 +163,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   for (const r of results) {
     if ('error' in r && r.error) {
       if (!opts.skipInvalid) throw r.error;
-      skipped.push({ file: r.file, position: r.position, reason: r.error.message });
+      skipped.push({ file: r.file, position: r.position, reason: r.error.fact });
       warn(skippedWarning(r.error));
       continue;
     }

@@ -65,7 +65,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
       throwIfAborted(signal);
       if ('error' in item) {
         if (!plan.options.skipInvalid) throw item.error;
-        skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.message });
+        skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.fact });
         output.warn(skippedWarning(item.error));
         output.skip();
         continue;
