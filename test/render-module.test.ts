@@ -59,6 +59,13 @@ describe('render an animation module', () => {
     assertFrames(await readVideo(output), 10);
   });
 
+  it('data given to a module that exports frames: the call wins, one frame a datum (it was refused as "frames and data")', async () => {
+    const output = join(dir, 'named-data.mp4');
+    const result = await animate({ module: join(dir, 'named.mjs'), data: Array.from({ length: 15 }, (_, i) => i) }, output, { preset: 'ultrafast' });
+    assert.equal(result.frames, 15);
+    assertFrames(await readVideo(output), 15);
+  });
+
   it('a default export through flipbook render --jobs 2', async () => {
     const output = join(dir, 'default.mp4');
     const cli = await runCli(['render', join(dir, 'default.mjs'), '-o', output, '--frames', '60', '--jobs', '2', '--preset', 'ultrafast']);

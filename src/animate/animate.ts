@@ -100,9 +100,11 @@ async function animateInline<T>(animation: AnimateSpec<T>, output: string, optio
 async function animateModule(spec: AnimateModuleSpec, output: string, options: AnimateOptions): Promise<OutputResult> {
   const loaded = await loadAnimationModule(spec.module);
   const given = Object.fromEntries(Object.entries(spec).filter(([key, value]) => key !== 'module' && value !== undefined));
-  // frames and duration: the caller's choice replaces the module's, whichever it gave.
-  const length = 'frames' in given || 'duration' in given ? {} : { ...(loaded.frames === undefined ? {} : { frames: loaded.frames }), ...(loaded.duration === undefined ? {} : { duration: loaded.duration }) };
-  const animation: AnimateSpec = { ...loaded, frames: undefined, duration: undefined, ...length, ...given, draw: loaded.draw } as AnimateSpec;
+  // How long (frames, duration or data): the caller's choice replaces the module's, whichever it
+  // gave (data given to a module that exports frames was refused as "frames and data").
+  const callerLength = 'frames' in given || 'duration' in given || 'data' in given;
+  const moduleLength = callerLength ? {} : { ...(loaded.frames === undefined ? {} : { frames: loaded.frames }), ...(loaded.duration === undefined ? {} : { duration: loaded.duration }) };
+  const animation: AnimateSpec = { ...loaded, frames: undefined, duration: undefined, ...moduleLength, ...given, draw: loaded.draw } as AnimateSpec;
   if (animation.frames === undefined) delete animation.frames;
   if (animation.duration === undefined) delete animation.duration;
   const jobs = isGiven(options.jobs) ? parseInteger(options.jobs, 'jobs', 1, MAX_JOBS) : 1;
