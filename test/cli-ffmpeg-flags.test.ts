@@ -47,6 +47,9 @@ describe('cli: ffmpeg flags are answered with their flipbook equivalent', () => 
     ['-vf scale=-1:H (split)', ['split', 'm.mp4', '-vf', 'scale=-1:360', '-o', 'f/%05d.png'], 'scale=-1:360 is --height 360', 'split m.mp4 -o f/%05d.png --height 360'],
     ['the output last without -o', ['stitch', 'a.png', 'b.png', 'x.mp4'], 'the output is given with -o (-o x.mp4), not last', 'stitch a.png b.png -o x.mp4'],
     ['the output last without -o (split)', ['split', 'm.mp4', 'f_%04d.png'], 'the output is given with -o', 'split m.mp4 -o f_%04d.png'],
+    // After --, an -o is an input too: it suggested "html x.mp4 -o -o e.html".
+    ['-o after --', ['html', '--', 'x.mp4', '-o', 'e.html'], 'after --, every word is an input: -o e.html goes before it', 'html x.mp4 -o e.html'],
+    ['-o after -- with an input that starts with -', ['html', '--', '-x.mp4', '-o', 'e.html'], 'goes before it', 'html -o e.html -- -x.mp4'],
   ] as const) {
     it(`${flag}: exit 2, what it is in flipbook, and the command line`, async (t) => {
       const dir = await tempDir(t);

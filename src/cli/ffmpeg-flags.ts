@@ -71,7 +71,17 @@ export function translateFfmpeg(command: Command, args: readonly string[]): Ffmp
   for (let i = 0; i < args.length; i++) {
     const word = args[i] ?? '';
     if (word === '--') {
-      positionals.push(...args.slice(i + 1));
+      // After --, every word is an input, -o too: an -o there is taken as the output it was meant as.
+      const rest = args.slice(i + 1);
+      const at = rest.findIndex((w) => w === '-o' || w === '--output');
+      const value = at >= 0 ? rest[at + 1] : undefined;
+      if (output === undefined && value !== undefined) {
+        output = value;
+        rest.splice(at, 2);
+        recognised = true;
+        notes.push(`after --, every word is an input: -o ${shellQuote(value)} goes before it`);
+      }
+      positionals.push(...rest);
       break;
     }
     const known = takesValue.get(word.split('=')[0] ?? word);
@@ -108,7 +118,10 @@ export function translateFfmpeg(command: Command, args: readonly string[]): Ffmp
     }
   }
   if (!recognised) return undefined;
-  const suggestion = [name, ...positionals, ...(output === undefined ? [] : ['-o', output]), ...options];
+  // An input that starts with - stays after a -- of its own, the options before it.
+  const suggestion = positionals.some((p) => p.startsWith('-'))
+    ? [name, ...(output === undefined ? [] : ['-o', output]), ...options, '--', ...positionals]
+    : [name, ...positionals, ...(output === undefined ? [] : ['-o', output]), ...options];
   return { notes, suggestion };
 }
 
