@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 
 import { runCli } from './helpers/cli.js';
-import { stitch } from '../src/index.js';
+import { split, stitch } from '../src/index.js';
 import { imagePixels, stitchedVideo, tempDir, writeFrames } from './helpers/test-media.js';
 
 const W = 96;
@@ -23,6 +23,18 @@ function events(stdout: string): Record<string, unknown>[] {
 }
 
 describe('flipbook split', () => {
+  test('--depth 16 on an 8-bit video: the warning names --depth on the command line, depth in the library', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 2, W, H, { fps: 2 });
+    const result = await runCli(['split', video, '-o', join(dir, 'cli', '%d.png'), '--depth', '16']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /writing 8-bit files \(--depth 16 keeps the extra bits of 10-bit and deeper sources only\)/, result.stderr);
+    const heard: string[] = [];
+    await split(video, join(dir, 'lib', '%d.png'), { depth: 16, onWarning: (message) => heard.push(message) });
+    assert.ok(heard.some((w) => w.includes('(depth: 16 keeps the extra bits')), heard.join('\n'));
+  });
+
   test('--json: a plan, progress for every frame, and a summary, on stdout only', async (t) => {
     const dir = await tempDir(t);
     const video = join(dir, 'clip.mp4');

@@ -1,4 +1,4 @@
-import { eitherNotBoth, invalidOption } from '../errors.js';
+import { type WarningHandler, eitherNotBoth, invalidOption } from '../errors.js';
 import { type MediaInputOptions, resolveAllowPlaylists } from './input-options.js';
 import type { Progress } from './output-options.js';
 import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven, type PixelLayout } from './values.js';
@@ -35,8 +35,8 @@ export interface SelectionOptions extends MediaInputOptions {
   maxFrames?: number | string;
   /** Cancels the run; it then rejects with code `ABORTED` and leaves no output. */
   signal?: AbortSignal;
-  /** Called with each warning (damaged input...) as it arises. */
-  onWarning?: (message: string) => void;
+  /** Called with each warning (damaged input...) as it arises: its words, and as Text (options by reference). */
+  onWarning?: WarningHandler;
 }
 
 

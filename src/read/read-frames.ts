@@ -99,6 +99,6 @@ async function* decodeFrames(video: string, selection: ResolvedSelection, layout
     reader.close();
     await source.close();
     const warnings = complete ? [damageWarning(video, source.damage, rateOf(source.video)), missingFramesWarning(video, selection, end)] : [];
-    for (const warning of warnings) if (warning) options.onWarning?.(warning);
+    for (const warning of warnings) if (warning) options.onWarning?.(warning, warning);
   }
 }

@@ -15,7 +15,7 @@ import {
   pixelFormatHasAlpha,
   probeMedia,
 } from '../engine/index.js';
-import { FlipbookError, invalidOption, text, opt } from '../errors.js';
+import { FlipbookError, type Text, invalidOption, opt, renderText, text } from '../errors.js';
 import { FrameFiles, recoverInterruptedSplits } from '../output/frame-files.js';
 import { FramePattern } from '../output/frame-pattern.js';
 import { type ManifestEntry, manifestFormatFor, manifestText } from '../output/manifest.js';
@@ -141,9 +141,9 @@ export async function planSplit(video: string, output: string | undefined, optio
   const info = await probeMedia(video, { countFrames: false, allowPlaylists: selection.allowPlaylists });
   const track = info.video;
   if (!track) throw noVideoError(video, info.streams);
-  const warnings: string[] = [...info.warnings];
+  const warnings: Text[] = [...info.warnings];
   if (depth === 16 && track.bitDepth <= 8) {
-    warnings.push(`${video} has ${track.bitDepth}-bit ${track.pixelFormat}: writing 8-bit files (depth 16 keeps the extra bits of 10-bit and deeper sources only)`);
+    warnings.push(text`${video} has ${track.bitDepth}-bit ${track.pixelFormat}: writing 8-bit files (${opt('depth', 16)} keeps the extra bits of 10-bit and deeper sources only)`);
     depth = 8;
   }
   const size = outputSize(selection, track.displayWidth, track.displayHeight);
@@ -172,7 +172,7 @@ export async function planSplit(video: string, output: string | undefined, optio
     if (manifest) await checkOutput(manifest, { overwrite: false, inputs: [video] });
   }
   // Said while planning, as planStitch does: a caller that only plans (--dry-run) hears them too.
-  for (const warning of warnings) options.onWarning?.(warning);
+  for (const warning of warnings) options.onWarning?.(renderText(warning), warning);
   return {
     video,
     info,
@@ -191,7 +191,7 @@ export async function planSplit(video: string, output: string | undefined, optio
     estimatedFrames,
     manifest,
     selection,
-    warnings,
+    warnings: warnings.map((warning) => renderText(warning)),
     overwrite: options.overwrite === true,
     dryRun,
   };
@@ -254,7 +254,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     for (const dir of recoveryDirectories(plan.directory, plan.manifest)) {
       for (const warning of recoverInterruptedSplits(dir)) {
         warnings.push(warning);
-        options.onWarning?.(warning);
+        options.onWarning?.(warning, warning);
       }
     }
   }
@@ -320,7 +320,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     const damage = damageWarning(plan.video, source.damage, rateOf(source.video));
     if (damage) {
       warnings.push(damage);
-      options.onWarning?.(damage);
+      options.onWarning?.(damage, damage);
     }
     if (entries.length === 0) {
       const has = plan.selection.frameNumbers && end.frames !== undefined ? ` (it has ${plural(end.frames, 'frame')})` : '';
@@ -332,7 +332,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     const missing = missingFramesWarning(plan.video, plan.selection, end);
     if (missing) {
       warnings.push(missing);
-      options.onWarning?.(missing);
+      options.onWarning?.(missing, missing);
     }
     if (plan.manifest) {
       const text = manifestText(plan.manifest, entries, {
@@ -349,7 +349,7 @@ export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'sig
     const leftover = await leftoverWarning(plan, pattern, new Set(entries.map((e) => plan.startNumber + e.index)));
     if (leftover) {
       warnings.push(leftover);
-      options.onWarning?.(leftover);
+      options.onWarning?.(leftover, leftover);
     }
     return {
       video: plan.video,

@@ -45,7 +45,7 @@ export function registerSplit(program: Command, setExitCode: (code: number) => v
           overwrite: flags.overwrite === true,
           dryRun: flags.dryRun === true,
           signal,
-          onWarning: (message) => reporter.warning(message),
+          onWarning: (_message, text) => reporter.warning(text),
           onProgress: (p) => reporter.progress(p),
           ...(flags.startNumber === undefined ? {} : { startNumber: flags.startNumber }),
           ...(flags.depth === undefined ? {} : { depth: flags.depth }),
