@@ -65,7 +65,10 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
     throw cannotOpen(path, cause, { where, position });
   }
   try {
-    const { size } = fstatSync(fd);
+    const stats = fstatSync(fd);
+    // A directory opens for reading; its read would fail with a bare EISDIR.
+    if (stats.isDirectory()) throw cannotOpen(path, Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' }), { where, position });
+    const { size } = stats;
     const fail = (what: string, cause?: unknown): FlipbookError =>
       new FlipbookError('INVALID_INPUT', `${where} ${what}`, {
         file: path,

@@ -26,31 +26,48 @@ export async function readListFile(list: string): Promise<ListEntry[]> {
   const base = dirname(list);
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(base, path).replace(`${process.cwd()}/`, ''));
   const entries: ListEntry[] = [];
+  // FFmpeg's concat syntax: its directives, its quoting and escapes (av_get_token).
+  const concat = list.toLowerCase().endsWith('.ffconcat') || /^\uFEFF?\s*ffconcat\s+version\b/i.test(text);
   text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/(^|\s)#.*$/, '').trim();
-    if (line === '' || /^ffconcat\s+version\b/i.test(line)) return;
+    const whole = raw.replace(/^\uFEFF/, '').trim();
+    if (whole === '' || whole.startsWith('#') || /^ffconcat\s+version\b/i.test(whole)) return;
     const where = `${list} line ${i + 1}`;
     const fail = (what: string): never => {
       throw new FlipbookError('INVALID_INPUT', `${where}: ${what}`, { file: list, hint: 'Write one "path [duration]" per line, such as: photo.jpg 2.5s' });
     };
-    const directive = /^(file|duration)\s+(.+)$/i.exec(line);
-    if (directive && directive[1]?.toLowerCase() === 'duration') {
-      const last = entries.at(-1);
-      if (!last) fail('a duration before any file');
-      else last.duration = durationOn(directive[2] ?? '', fail);
-      return;
-    }
     const file = (path: string): string => {
       if (DATA_URI.test(path) && !existsSync(at(path))) fail(`${excerpt(path)} is a data: URI (${path.length} characters), not a file`);
       return at(path);
     };
-    if (directive && directive[1]?.toLowerCase() === 'file') {
-      entries.push({ file: file(unquote(directive[2] ?? '')), duration: undefined });
+    const directive = /^(\w+)\s+(.+)$/.exec(whole);
+    const keyword = directive?.[1]?.toLowerCase();
+    if (directive && keyword === 'duration') {
+      const last = entries.at(-1);
+      if (!last) fail('a duration before any file');
+      else last.duration = durationOn(withoutComment(directive[2] ?? ''), fail);
       return;
     }
+    if (directive && keyword === 'file') {
+      const { token, rest } = concatToken(directive[2] ?? '', fail);
+      if (rest !== '' && !rest.startsWith('#')) fail(`one file a "file" line, then nothing but a comment (found ${JSON.stringify(rest)})`);
+      entries.push({ file: file(token), duration: undefined });
+      return;
+    }
+    if (concat && directive && keyword !== undefined && CONCAT_DIRECTIVES.has(keyword)) {
+      fail(`flipbook reads the concat directives file and duration, not ${keyword}`);
+    }
+    // A quoted path (spaces, # in it), then perhaps a duration and a comment.
+    const quoted = /^(['"])(.*)\1(?:\s+([^\s#]\S*))?\s*(?:#.*)?$/.exec(whole);
+    if (quoted) {
+      const path = quoted[1] === "'" ? (quoted[2] ?? '').replace(/'\\''/g, "'") : (quoted[2] ?? '');
+      entries.push({ file: file(path), duration: quoted[3] === undefined ? undefined : durationOn(quoted[3], fail) });
+      return;
+    }
+    const line = withoutComment(whole);
+    if (line === '') return;
     const split = /^(.*\S)\s+(\S+)$/.exec(line);
-    if (split && /^\d/.test(split[2] ?? '')) entries.push({ file: file(unquote(split[1] ?? '')), duration: durationOn(split[2] ?? '', fail) });
-    else entries.push({ file: file(unquote(line)), duration: undefined });
+    if (split && /^\d/.test(split[2] ?? '')) entries.push({ file: file(split[1] ?? ''), duration: durationOn(split[2] ?? '', fail) });
+    else entries.push({ file: file(line), duration: undefined });
   });
   if (entries.length === 0) throw new FlipbookError('NO_INPUT', `The list ${list} names no image`, { file: list, hint: 'Write one "path [duration]" per line' });
   return entries;
@@ -73,7 +90,38 @@ function durationOn(text: string, fail: (what: string) => never): number {
   }
 }
 
-function unquote(text: string): string {
-  const t = text.trim();
-  return /^'.*'$|^".*"$/.test(t) ? t.slice(1, -1).replace(/'\\''/g, "'") : t;
+/** A line without its comment: from a # at its start or after a space. */
+function withoutComment(text: string): string {
+  return text.replace(/(^|\s)#.*$/, '').trim();
+}
+
+/** FFmpeg's concat directives other than file and duration, which flipbook does not read. */
+const CONCAT_DIRECTIVES: ReadonlySet<string> = new Set(['inpoint', 'outpoint', 'file_packet_meta', 'file_packet_metadata', 'option', 'stream', 'exact_stream_id', 'stream_meta', 'stream_codec', 'stream_extradata', 'chapter']);
+
+/**
+ * The first token of a concat line, as FFmpeg's av_get_token reads it: a backslash makes the
+ * next character plain, single quotes keep what is between them (spaces, #) as it is; it ends
+ * at a blank outside quotes. `rest`: what follows it, trimmed.
+ */
+function concatToken(text: string, fail: (what: string) => never): { token: string; rest: string } {
+  let token = '';
+  let i = 0;
+  while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+  for (; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (c === '\\' && i + 1 < text.length) {
+      token += text[++i];
+      continue;
+    }
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) fail(`a quote that is not closed: ${text}`);
+      token += text.slice(i + 1, end);
+      i = end;
+      continue;
+    }
+    if (/\s/.test(c)) break;
+    token += c;
+  }
+  return { token, rest: text.slice(i).trim() };
 }
