@@ -3,6 +3,7 @@
  * be installed, elsewhere the test is skipped without it).
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -103,4 +104,17 @@ test('info on the APNG, WebP and GIF flipbook writes at 30 fps: their duration, 
     assert.doesNotMatch(rates ?? '', /variable frame rate/, `${format}: ${cli.stdout}`);
     assert.match(rates ?? '', new RegExp(`; 10 frames \\(counted\\); ${seconds.replace('.', '\\.')} s$`), `${format}: the stream's duration: ${cli.stdout}`);
   }
+});
+
+test('info on a device or a pipe says it is not a regular file (it said "empty (0 bytes). The file was not written completely")', async (t) => {
+  const result = await runCli(['info', '/dev/null']);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, 'flipbook: error: /dev/null is not a regular file (a device, a pipe or a socket). Pass a video file such as movie.mp4; save a stream to a file first\n');
+  // In a list of images too.
+  const dir = await tempDir(t);
+  const list = join(dir, 'list.txt');
+  await writeFile(list, '/dev/null\n');
+  const stitched = await runCli(['stitch', list, '-o', join(dir, 'out.mp4')]);
+  assert.equal(stitched.code, 1);
+  assert.match(stitched.stderr, /^flipbook: error: \/dev\/null \(input 1\) is not a regular file \(a device, a pipe or a socket\)\. Give the path of an image file\n$/);
 });

@@ -164,6 +164,8 @@ async function checkReadable(file: string): Promise<number> {
     throw cannotOpen(file, cause);
   });
   if (info.isDirectory()) throw new FlipbookError('INVALID_INPUT', `${file} is a directory, not a video`, { file, hint: 'Pass a video file such as movie.mp4' });
+  // A device or a pipe (/dev/null, a FIFO) reports 0 bytes: it is not an empty file.
+  if (!info.isFile()) throw new FlipbookError('INVALID_INPUT', `${file} is not a regular file (a device, a pipe or a socket)`, { file, hint: 'Pass a video file such as movie.mp4; save a stream to a file first' });
   if (info.size === 0) throw new FlipbookError('INVALID_INPUT', `${file} is empty (0 bytes)`, { file, hint: 'The file was not written completely; replace it' });
   return info.size;
 }
