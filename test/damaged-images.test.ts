@@ -76,6 +76,21 @@ async function assertRefused(file: string, pattern: RegExp): Promise<void> {
   });
 }
 
+describe('damaged images: the result counts what is in the video', () => {
+  it('an image of another size skipped at decoding is not counted as fitted (it said "1 fitted, 1 skipped" of a one-frame video of the other)', async (t) => {
+    const dir = await tempDir(t);
+    const good = join(dir, 'a.png');
+    const bad = join(dir, 'b.png');
+    await writeFile(good, readFileSync(fixture('png-rgba.png')));
+    // A truncated image of another size: its header reads, its pixels do not.
+    await writeFile(bad, readFileSync(fixture('truncated.png')));
+    const result = await stitch([good, bad], join(dir, 'out.mp4'), { ...FAST, skipInvalid: true });
+    assert.equal(result.frames, 1);
+    assert.deepEqual(result.skipped.map((s) => s.file), [bad]);
+    assert.equal(result.fitted, 0, 'the one frame written was not fitted');
+  });
+});
+
 describe('damaged images: truncations of every format', () => {
   for (const source of SOURCES) {
     it(`${source.name}: every cut is skipped under skipInvalid, the whole file is kept`, async (t) => {

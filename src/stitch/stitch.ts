@@ -60,6 +60,7 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
   const decoders = new ImageDecoders();
   const buffers = new ReadBuffers();
   let decoded = 0;
+  let unfitted = 0;
   try {
     for await (const item of decodeAhead(plan.images, decoders, buffers)) {
       throwIfAborted(signal);
@@ -68,13 +69,15 @@ export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, '
         skipped.push({ file: item.frame.file, position: item.frame.position, reason: item.error.fact });
         output.warn(skippedWarning(item.error));
         output.skip();
+        // Fitted by the plan (from its header), but not in the video: not counted as fitted.
+        if (item.frame.fitted) unfitted++;
         continue;
       }
       decoded++;
       await output.add(item.picture, item.frame.orientation, item.frame.ticks);
     }
     throwIfAborted(signal);
-    return await output.finish({ fitted: plan.fitted, skipped, decoded });
+    return await output.finish({ fitted: plan.fitted - unfitted, skipped, decoded });
   } catch (error) {
     await output.abort();
     throw error;
