@@ -125,7 +125,9 @@ async function classify(input: string): Promise<InputKind> {
   if (info?.isDirectory()) return 'directory';
   if (info?.isFile()) return LIST_EXTENSIONS.has(extname(input).toLowerCase()) ? 'list' : 'file';
   if (isSequencePattern(input)) return 'sequence';
-  if (isDynamicPattern(toGlobPattern(input))) return 'glob';
+  // A pattern with its special characters escaped (a \[1\].png, for the file "a [1].png") is no
+  // wildcard, but a glob all the same: it matches that name.
+  if (isDynamicPattern(toGlobPattern(input)) || (process.platform !== 'win32' && /\\[[\]*?{}()!]/.test(input))) return 'glob';
   throw new FlipbookError('NO_INPUT', info ? `${input} is not a file or a directory` : `Input not found: ${input}`, {
     file: input,
     hint: 'Check the path; a glob needs a wildcard such as frames/*.png',

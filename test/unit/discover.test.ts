@@ -90,6 +90,13 @@ describe('discoverInputs', () => {
     await assert.rejects(discoverInputs([list], { sort: 'natural' }), (error: unknown) => error instanceof FlipbookError && error.option === 'sort');
   });
 
+  it('a pattern with escaped special characters matches the literal name (it was refused: "a glob needs a wildcard")', { skip: process.platform === 'win32' }, async (t) => {
+    const dir = await tempDir(t);
+    await touch(dir, ['a [1].png', 'a 1.png', 'b*.png']);
+    assert.deepEqual((await discoverInputs([join(dir, 'a \\[1\\].png')])).files, [join(dir, 'a [1].png')]);
+    assert.deepEqual((await discoverInputs([join(dir, 'b\\*.png')])).files, [join(dir, 'b*.png')]);
+  });
+
   it('says what it looked for when nothing matches', async (t) => {
     const dir = await tempDir(t);
     await touch(dir, ['readme.md']);
