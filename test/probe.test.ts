@@ -58,6 +58,16 @@ describe('probe', () => {
     assert.deepEqual(warnings, [], 'the contact sheet spreads over the 4 s without a warning');
   });
 
+  test('every video stream is counted, not only the main one (a second stream of 5 frames said "20 frames (estimated)")', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'two.mkv');
+    execFileSync(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=25:d=1', '-f', 'lavfi', '-i', "testsrc=s=320x240:r=10:d=2,select='lt(n\\,3)+gt(n\\,17)'", '-map', '0', '-map', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-fps_mode:1', 'passthrough', file]);
+    const info = await probe(file);
+    const videos = info.streams.filter((s) => s.type === 'video') as { frames?: number; frameCountSource?: string }[];
+    assert.deepEqual(videos.map((v) => [v.frames, v.frameCountSource]), [[25, 'counted'], [5, 'counted']]);
+  });
+
   test('a header that lies (an MP4 cut short keeps its full index): counted, with a warning', async (t) => {
     const dir = await tempDir(t);
     const whole = join(dir, 'whole.mp4');

@@ -1,5 +1,5 @@
 import { Packet } from 'node-av/lib';
-import { AV_NOPTS_VALUE, AVDISCARD_ALL } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
 
 import { type Fraction, reduceFraction } from '../options/values.js';
 import { type MediaInfo, describeMedia, mainVideoStream, openMedia } from './media-input.js';
@@ -70,8 +70,8 @@ function framesSpan(count: number, sorted: readonly bigint[], end: bigint | unde
 }
 
 /**
- * Describes a media file: container, streams, and (by default) the exact video frame count,
- * found by reading the packets of the main video stream.
+ * Describes a media file: container, streams, and (by default) the exact video frame counts,
+ * found by reading the packets of the video streams (the main one's timing too).
  */
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
   const { format, size } = await openMedia(file, { allowPlaylists: options.allowPlaylists === true });
@@ -81,7 +81,14 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     const stream = mainVideoStream(format);
     const video = info.video;
     if ((options.countFrames ?? true) && stream && video) {
-      for (const other of format.streams) if (other.index !== stream.index) other.discard = AVDISCARD_ALL;
+      // The other video streams are counted in the same pass (their headers' counts are guesses);
+      // every other stream is skipped unread.
+      const others = new Map<number, number>();
+      for (const other of format.streams) {
+        if (other.index === stream.index) continue;
+        if (other.codecpar.codecType === AVMEDIA_TYPE_VIDEO) others.set(other.index, 0);
+        else other.discard = AVDISCARD_ALL;
+      }
       const packet = new Packet();
       packet.alloc();
       const timestamps: bigint[] = [];
@@ -96,6 +103,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
             warnings.push(`${file} is damaged: reading stopped after ${count} video frames (${ffmpegMessage(ret)})`);
             break;
           }
+          const otherCount = others.get(packet.streamIndex);
+          if (otherCount !== undefined) others.set(packet.streamIndex, otherCount + 1);
           if (packet.streamIndex === stream.index) {
             count++;
             const ts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
@@ -112,6 +121,13 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       }
       video.frames = count;
       video.frameCountSource = 'counted';
+      for (const track of info.streams) {
+        const counted = track.type === 'video' ? others.get(track.index) : undefined;
+        if (track.type === 'video' && counted !== undefined) {
+          track.frames = counted;
+          track.frameCountSource = 'counted';
+        }
+      }
       const sorted = timestamps.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       video.variableFrameRate = isVariable(sorted, stream.timeBase, info.container);
       const span = framesSpan(count, sorted, end);
