@@ -5,7 +5,7 @@
  * it matters.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +50,17 @@ describe('music (--audio)', () => {
     const audio = await audioOf(out);
     assert.deepEqual([audio.codec, audio.sampleRate, audio.channels], ['aac', 44100, 2]);
     assert.ok(Math.abs(audio.duration - 2) < 0.03, `audio ${audio.duration}`);
+  });
+
+  it('music that cannot be read to its end (a concat list with a missing entry) is said, not cut short in silence', async () => {
+    const list = join(dir, 'music.ffconcat');
+    await writeFile(list, `ffconcat version 1.0\nfile '${short}'\nfile 'missing.wav'\n`);
+    const result = await stitch(frames, join(dir, 'listed.mp4'), { ...FAST, audio: list, allowPlaylists: true });
+    assert.ok(Math.abs((result.audio?.duration ?? 0) - 0.7) < 0.05, `the part that was read: ${result.audio?.duration}`);
+    assert.ok(
+      result.warnings.some((w) => w.startsWith(`The music ${list} could not be read to its end (No such file or directory)`)),
+      `a warning says so: ${result.warnings.join(' | ')}`,
+    );
   });
 
   it('Opus in WebM, AAC in MOV and MKV', async () => {

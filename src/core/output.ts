@@ -252,6 +252,9 @@ export class Output {
       const video = this.sink;
       if (video.dropped > 0) this.warn(text`${video.dropped} ${video.dropped === 1 ? 'picture was' : 'pictures were'} shorter than a frame at ${formatFraction(options.fps)} fps and fell between two frames, so ${video.dropped === 1 ? 'it is' : 'they are'} not in the video; pass ${opt('vfr', true)} to keep every picture, or a higher ${opt('fps')}`);
       const written = await video.finish(audio ? fitAudio(audio, video.duration).end : undefined);
+      if (written.audio?.readError && audio) {
+        this.warn(text`The music ${audio.file} could not be read to its end (${written.audio.readError}): the video has what was read before`);
+      }
       const alpha = video.spec.alpha === true;
       return {
         ...common,

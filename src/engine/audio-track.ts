@@ -39,6 +39,8 @@ export interface AudioResult {
   duration: number;
   sampleRate: number;
   channels: number;
+  /** Why reading the music stopped before its end (a damaged tail, an entry of a list it could not open), if it did. */
+  readError?: string;
 }
 
 const ENCODERS = { aac: FF_ENCODER_AAC, opus: FF_ENCODER_LIBOPUS } as const;
@@ -52,6 +54,8 @@ const BIT_RATE = 128_000;
  * @internal engine use only.
  */
 export class AudioTrack {
+  /** Why reading stopped before the end, if it did. */
+  private readError: string | undefined;
   readonly spec: AudioSpec;
   private readonly input: FormatContext;
   private readonly inputStream: Stream;
@@ -146,7 +150,7 @@ export class AudioTrack {
   }
 
   result(): AudioResult {
-    return { codec: this.spec.codec, duration: this.duration, sampleRate: this.encoder.sampleRate, channels: this.encoder.channelLayout.nbChannels };
+    return { codec: this.spec.codec, duration: this.duration, sampleRate: this.encoder.sampleRate, channels: this.encoder.channelLayout.nbChannels, ...(this.readError ? { readError: this.readError } : {}) };
   }
 
   /** Encodes until `seconds` of audio are written, or the audio ends (without an end, `fade` seconds less). */
@@ -229,7 +233,8 @@ export class AudioTrack {
       if (this.inputDone) return null;
       const read = await this.input.readFrame(this.packet);
       if (read === EOF || read < 0) {
-        // A damaged tail ends the music where the damage starts.
+        // A damaged tail ends the music where the damage starts (said in the result).
+        if (read !== EOF) this.readError ??= ffmpegMessage(read);
         this.inputDone = true;
         check(await this.decoder.sendPacket(null), 'flush the audio decoder');
         continue;
