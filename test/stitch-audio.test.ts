@@ -5,7 +5,7 @@
  * it matters.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,6 +61,20 @@ describe('music (--audio)', () => {
       result.warnings.some((w) => w.startsWith(`The music ${list} could not be read to its end (No such file or directory)`)),
       `a warning says so: ${result.warnings.join(' | ')}`,
     );
+  });
+
+  it('music from a concat list (no length in its header) with --jobs 2: written, not trimmed to nothing; a missing entry said', async () => {
+    await mkdir(join(dir, 'jobs'), { recursive: true });
+    const longFrames = await writeSolidFrames(join(dir, 'jobs'), Array.from({ length: 60 }, (_, i) => ({ name: `j${String(i).padStart(2, '0')}.png`, colour: i % 4 })));
+    const list = join(dir, 'jobs-music.ffconcat');
+    await writeFile(list, `ffconcat version 1.0\nfile '${short}'\n`);
+    // 60 frames at 10 fps: two segments. The music's length was taken as 0 s, and none was written.
+    const whole = await stitch(longFrames, join(dir, 'jobs.mp4'), { ...FAST, jobs: 2, audio: list, allowPlaylists: true });
+    assert.ok(Math.abs((whole.audio?.duration ?? 0) - 0.7) < 0.05, `the music's 0.7 s: ${whole.audio?.duration}`);
+    assert.ok(Math.abs((await audioOf(join(dir, 'jobs.mp4'))).duration - 0.7) < 0.05, 'in the file too');
+    await writeFile(list, `ffconcat version 1.0\nfile '${short}'\nfile 'missing.wav'\n`);
+    const cut = await stitch(longFrames, join(dir, 'jobs-cut.mp4'), { ...FAST, jobs: 2, audio: list, allowPlaylists: true });
+    assert.ok(cut.warnings.some((w) => w.startsWith(`The music ${list} could not be read to its end`)), cut.warnings.join(' | '));
   });
 
   it('Opus in WebM, AAC in MOV and MKV', async () => {

@@ -1,5 +1,5 @@
-import { type AudioSpec, probeMedia } from '../engine/index.js';
-import { FlipbookError, isFlipbookError, text, opt } from '../errors.js';
+import { type AudioResult, type AudioSpec, probeMedia } from '../engine/index.js';
+import { FlipbookError, type Text, isFlipbookError, text, opt } from '../errors.js';
 import { type ResolvedAudioOptions, audioCodecFor } from '../options/audio-options.js';
 import type { OutputFormat } from '../options/output-formats.js';
 
@@ -7,7 +7,10 @@ import type { OutputFormat } from '../options/output-formats.js';
 const MUSIC_HINT = 'Pass a music file: mp3, wav, m4a, aac, ogg, opus or flac';
 
 export interface AudioPlan extends AudioSpec {
-  /** Seconds of the music file itself (as its header says). */
+  /**
+   * Seconds of the music file itself (as its header says); Infinity when it does not say (a
+   * concat list): the music then ends where it ends, or at the video's end.
+   */
   sourceDuration: number;
 }
 
@@ -47,7 +50,9 @@ export async function probeAudio(options: ResolvedAudioOptions, format: OutputFo
   if (!track) {
     throw new FlipbookError('INVALID_INPUT', text`${options.file} has no audio stream (${opt('audio')})`, { file: options.file, option: 'audio', hint: MUSIC_HINT });
   }
-  const sourceDuration = track.duration ?? info.duration ?? 0;
+  // Unknown (a concat list says no length): it was taken as 0 s, and a --jobs run, which sets the
+  // music's end before it starts, wrote none of it.
+  const sourceDuration = track.duration ?? info.duration ?? Number.POSITIVE_INFINITY;
   return { file: options.file, codec, fit: options.fit, offset: options.offset, volume: options.volume, fade: options.fade, end: undefined, sourceDuration, allowPlaylists: options.allowPlaylists };
 }
 
@@ -58,7 +63,14 @@ export async function probeAudio(options: ResolvedAudioOptions, format: OutputFo
  */
 export function fitAudio(audio: Pick<AudioPlan, 'fit' | 'offset' | 'sourceDuration'>, videoSeconds: number): { end: number; extendBy: number } {
   const audioEnd = audio.offset + audio.sourceDuration;
+  // A length not known cannot be extended to: the video keeps its own.
+  if (audio.fit === 'extend' && !Number.isFinite(audioEnd)) return { end: videoSeconds, extendBy: 0 };
   if (audio.fit === 'extend') return { end: Math.max(0, audioEnd), extendBy: Math.max(0, audioEnd - videoSeconds) };
   if (audio.fit === 'trim') return { end: Math.max(0, Math.min(videoSeconds, audioEnd)), extendBy: 0 };
   return { end: videoSeconds, extendBy: 0 };
+}
+
+/** The warning for music that could not be read to its end (AudioResult.readError), if it was not. */
+export function audioReadWarning(file: string, result: AudioResult | undefined): Text | undefined {
+  return result?.readError ? text`The music ${file} could not be read to its end (${result.readError}): the video has what was read before` : undefined;
 }

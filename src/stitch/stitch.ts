@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 
 import { ImageDecoders } from '../engine/index.js';
+import { audioReadWarning } from '../core/audio-plan.js';
 import { Output, type OutputResult, type SkippedFile } from '../core/output.js';
 import type { StitchOptions } from '../options/output-options.js';
 import { STITCH_WORDS } from '../options/slideshow-options.js';
@@ -109,6 +110,12 @@ async function runStitchSegmented(plan: StitchPlan, options: Pick<StitchOptions,
     const said = renderText(text`Skipped an invalid input: ${s.reason}`);
     warnings.push(said);
     options.onWarning?.(said, said);
+  }
+  const unread = plan.audio && audioReadWarning(plan.audio.file, written.audio);
+  if (unread) {
+    const said = renderText(unread);
+    warnings.push(said);
+    options.onWarning?.(said, unread);
   }
   const { options: opts } = plan;
   return {

@@ -239,7 +239,7 @@ export function describePlan(plan: StitchPlan): string {
     `  fitted:   ${plural(plan.fitted, 'image')} (--fit ${plan.fit}, background ${plan.background})`,
   ];
   if (plan.slideshow) lines.push(`  slides:   ${plan.slideshow.transition} transitions of ${plan.slideshow.transitionFrames} frames, fade in ${plan.slideshow.fadeInFrames}, fade out ${plan.slideshow.fadeOutFrames} frames`);
-  if (plan.audio) lines.push(`  audio:    ${plan.audio.file} (${plan.audio.sourceDuration.toFixed(3)} s) as ${plan.audio.codec}, --audio-fit ${plan.audio.fit}, ending at ${plan.audio.end?.toFixed(3)} s`);
+  if (plan.audio) lines.push(`  audio:    ${plan.audio.file} (${Number.isFinite(plan.audio.sourceDuration) ? `${plan.audio.sourceDuration.toFixed(3)} s` : 'length not given'}) as ${plan.audio.codec}, --audio-fit ${plan.audio.fit}, ending at ${plan.audio.end?.toFixed(3)} s`);
   if (plan.skipped.length) lines.push(`  skipped:  ${plural(plan.skipped.length, 'invalid file')}`);
   return lines.join('\n');
 }
