@@ -110,6 +110,20 @@ describe('slideshows', () => {
     assert.ok(Math.abs((info.video?.duration ?? 0) - 3) < 0.001);
   });
 
+  it('a fade-in as long as the first hold: no false "shorter than a frame" warning, and --vfr writes it (it failed: non monotonically increasing dts)', async () => {
+    const cfr = await stitch(stills.slice(0, 2), join(dir, 'fade-cfr.mp4'), { fps: 10, hold: 1, fadeIn: 1, preset: 'ultrafast' });
+    assert.equal(cfr.frames, 20);
+    assert.deepEqual(cfr.warnings, []);
+    for (const ext of ['mp4', 'webm']) {
+      const vfr = await stitch(stills.slice(0, 2), join(dir, `fade-vfr.${ext}`), { fps: 10, hold: 1, fadeIn: 1, vfr: true, preset: 'ultrafast' });
+      assert.equal(vfr.duration, 2, `.${ext}`);
+      const back = await readVideo(vfr.output);
+      // 10 fade frames (the first image's second), then the second image: one sample each, times apart.
+      assert.equal(back.frames.length, 11, `.${ext}: samples`);
+      assert.equal(new Set(back.frames.map((f) => f.time)).size, 11, `.${ext}: no two samples at one time`);
+    }
+  });
+
   it('refuses unknown transitions and transitions longer than the images', async () => {
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { hold: 1, transition: 'spin' as never }), (e: unknown) => isFlipbookError(e) && e.option === 'transition' && /wipeleft/.test(e.message));
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 10, hold: 1, crossfade: '1s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade');

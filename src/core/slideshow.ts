@@ -112,7 +112,8 @@ export class Slideshow {
     }) : undefined;
     try {
       if (black) await this.transition(last, black, this.plan.fadeOutFrames);
-      else await this.addHeld(last, last.ticks);
+      else if (last.ticks > 0) await this.addHeld(last, last.ticks);
+      else last.picture.release();
     } finally {
       black?.release();
     }
@@ -140,7 +141,10 @@ export class Slideshow {
     const length = count * this.frameTicks;
     const hold = from.ticks - length;
     if (count === 0) {
-      await this.addHeld(from, hold);
+      // Nothing left of it (a fade-in as long as its hold): not a picture of no length, which a
+      // constant rate dropped with a false warning and --vfr wrote as a second sample at one time.
+      if (hold > 0) await this.addHeld(from, hold);
+      else from.picture.release();
       return;
     }
     const pictures = await transitionPictures(this.plan.transition, from.picture, to, count).catch((error: unknown) => {
