@@ -240,6 +240,18 @@ describe('GIF from stitch', () => {
 });
 
 describe('GIF --max-size', () => {
+  it('a GIF shorter than a frame at the search\'s lowest rate (two 0.04 s images, one image) is fitted, not refused as having no frame', async (t) => {
+    const dir = await tempDir(t);
+    const images = await writeFrames(dir, [0, 1].map((n) => ({ name: `n${n}.png`, image: scene(160, 120, n * 7) })));
+    for (const inputs of [images, images.slice(0, 1)]) {
+      const whole = await stitch(inputs, join(dir, 'whole.gif'), { overwrite: true });
+      const limit = Math.floor(whole.bytes / 3);
+      const fitted = await stitch(inputs, join(dir, 'small.gif'), { overwrite: true, maxSize: limit });
+      assert.ok(fitted.bytes <= limit, `${inputs.length} image(s): ${fitted.bytes} bytes within ${limit}`);
+      assert.ok(fitted.frames >= 1, 'at least its first frame');
+    }
+  });
+
   it('searches smaller sizes until the file fits, and reports what it chose', async (t) => {
     const dir = await tempDir(t);
     await sceneFrames(dir, 12, 240, 150);

@@ -304,7 +304,11 @@ export function framesHeld(written: { frames: number; duration: number; fps: Fra
 export function placeFrame(frame: { start: number; end: number }, ticks: number, fpsCap: number | undefined, state: { last: number }): { pts: number; duration: number } | undefined {
   const unit = fpsCap ? Math.round(ticks / fpsCap) : 1;
   const pts = Math.round((frame.start * ticks) / unit) * unit;
-  const end = Math.round((frame.end * ticks) / unit) * unit;
+  let end = Math.round((frame.end * ticks) / unit) * unit;
+  // Under a frame-rate cap, the frame at 0 s is never dropped: an animation shorter than half a
+  // slot (two 0.04 s images under maxSize's 5 fps try) lost every frame ("No frame reached the
+  // palette pass"); it lasts one slot, and the frames that start within it are dropped.
+  if (fpsCap && end <= pts && pts === 0 && state.last === -1) end = unit;
   if (end <= pts || pts <= state.last) return undefined;
   state.last = pts;
   return { pts, duration: end - pts };

@@ -62,4 +62,10 @@ describe('placeFrame', () => {
       { pts: 83, duration: 42 },
     ]);
   });
+  it('the frame at 0 s is kept, one slot long, when the whole animation is shorter than half a slot (it lost every frame)', () => {
+    const state = { last: -1 };
+    // Two 0.04 s frames under a 5 fps cap (slots of 20 hundredths): the first holds one slot, the second starts in it.
+    assert.deepEqual(placeFrame({ start: 0, end: 0.04 }, 100, 5, state), { pts: 0, duration: 20 });
+    assert.equal(placeFrame({ start: 0.04, end: 0.08 }, 100, 5, state), undefined);
+  });
 });
