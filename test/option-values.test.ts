@@ -309,6 +309,9 @@ describe('values: stitch options as the library receives them', () => {
     it(`${name}: ${message}`, () => refused(options, 'out.mp4', option, message));
   }
 
+  it('a bitrate for prores is refused (it was accepted and ignored: the same bytes at any bitrate)', () =>
+    refused({ codec: 'prores', bitrate: '100k' }, 'out.mov', 'bitrate', "prores has no bitrate: its profile sets its size. Leave out bitrate; quality: 'high' writes ProRes 4444 XQ, the default 4444"));
+
   it('crf above 51 is fine where the codec is vp9, explicit or picked by .webm', async () => {
     // These get past the options and fail later, on the missing input.
     for (const [options, output] of [

@@ -50,8 +50,12 @@ export interface CodecChoice {
  * lossless only where the codec has it, `alpha: keep` only where alpha is carried, a named
  * hardware encoder of this codec.
  */
-export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined }, received: { crf?: unknown }): CodecChoice {
+export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined }, received: { crf?: unknown; bitrate?: unknown }): CodecChoice {
   const recipe = RECIPES[codec];
+  // ProRes is sized by its profile (quality), not a rate: a bitrate was accepted and ignored.
+  if (codec === 'prores' && opts.bitrate !== undefined) {
+    throw new FlipbookError('INVALID_OPTION', 'prores has no bitrate: its profile sets its size', { option: 'bitrate', hint: text`Leave out ${opt('bitrate')}; ${opt('quality', 'high')} writes ProRes 4444 XQ, the default 4444` });
+  }
   if (opts.crf !== undefined) {
     if (!recipe.crf) throw invalidOption('crf', `no crf for ${codec} (it has none: use quality)`, received.crf);
     if (opts.crf < recipe.crf.min || opts.crf > recipe.crf.max) {
