@@ -77,6 +77,15 @@ describe('music (--audio)', () => {
     assert.ok(cut.warnings.some((w) => w.startsWith(`The music ${list} could not be read to its end`)), cut.warnings.join(' | '));
   });
 
+  it('an offset that puts the music outside the video says none of it is heard (it was silent about it)', async () => {
+    const before = await stitch(frames, join(dir, 'before.mp4'), { ...FAST, audio: short, audioOffset: -5 });
+    assert.ok(before.warnings.some((w) => w.startsWith(`The music ${short} ends before the video starts (audioOffset: -5 s, 0.70 s of music): none of it is heard`)), before.warnings.join(' | '));
+    const after = await stitch(frames, join(dir, 'after.mp4'), { ...FAST, audio: short, audioOffset: 5 });
+    assert.ok(after.warnings.some((w) => w.startsWith(`The music ${short} starts after the video ends (audioOffset: 5 s, a 2.00 s video): none of it is heard`)), after.warnings.join(' | '));
+    const within = await stitch(frames, join(dir, 'within.mp4'), { ...FAST, audio: short, audioOffset: 1 });
+    assert.ok(!within.warnings.some((w) => w.includes('none of it is heard')), within.warnings.join(' | '));
+  });
+
   it('Opus in WebM, AAC in MOV and MKV', async () => {
     for (const [name, codec] of [['o.webm', 'opus'], ['o.mov', 'aac'], ['o.mkv', 'aac']] as const) {
       const out = join(dir, name);

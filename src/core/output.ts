@@ -6,7 +6,7 @@ import { type Fraction, formatFraction } from '../options/values.js';
 import { ProgressClock } from '../util/progress.js';
 import { framesHeld } from './animation-output.js';
 import { AnimationSpool } from './animation-spool.js';
-import { type AudioPlan, audioReadWarning, fitAudio } from './audio-plan.js';
+import { type AudioPlan, audioOutsideWarning, audioReadWarning, fitAudio } from './audio-plan.js';
 import type { FrameLayout } from './layout.js';
 import { Slideshow } from './slideshow.js';
 import { type SessionSpec, VideoOutput } from './video-output.js';
@@ -254,6 +254,8 @@ export class Output {
       const written = await video.finish(audio ? fitAudio(audio, video.duration).end : undefined);
       const unread = audio && audioReadWarning(audio.file, written.audio);
       if (unread) this.warn(unread);
+      const outside = audio && audioOutsideWarning(audio, written.duration);
+      if (outside) this.warn(outside);
       const alpha = video.spec.alpha === true;
       return {
         ...common,
