@@ -125,6 +125,14 @@ describe('music (--audio)', () => {
     assert.ok(rms(padded, rate, 1.0, 1.5) < 0.01, `pad is silent after the track's end: ${rms(padded, rate, 1.0, 1.5)}`);
   });
 
+  it('a fade-out longer than the audio is shortened to it: silent at the end (it ended 3 dB down)', { skip: ffmpegSkipReason() }, async () => {
+    const rate = 48000;
+    const long10 = await decodeAudio((await stitch(frames, join(dir, 'long-fade.mp4'), { ...FAST, audio: long, audioFade: '10s' })).output, rate);
+    const start = rms(long10, rate, 0.0, 0.1);
+    const end = rms(long10, rate, 1.92, 1.98);
+    assert.ok(end < start * 0.1, `faded out by the video's end: ${end} against ${start}`);
+  });
+
   it('fade-out, offset and volume', { skip: ffmpegSkipReason() }, async () => {
     const rate = 48000;
     const plain = await decodeAudio((await stitch(frames, join(dir, 'plain.mp4'), { ...FAST, audio: long })).output, rate);

@@ -265,7 +265,7 @@ export class AudioTrack {
     filters.push('asetpts=N/SR/TB');
     if (spec.end !== undefined) filters.push(`atrim=end_sample=${Math.round(spec.end * rate)}`);
     filters.push(...this.ending(spec.end));
-    this.graph = await AudioGraph.open(filters.join(','), { sampleRate: first.sampleRate, sampleFormat: inFormat, channelLayout: layout });
+    this.graph = await AudioGraph.open(filters.join(","), { sampleRate: first.sampleRate, sampleFormat: inFormat, channelLayout: layout });
   }
 
   /** The encoder's sample format and channel layout, by FFmpeg's names. */
@@ -276,7 +276,13 @@ export class AudioTrack {
   /** The last filters: the fade-out before `end` (seconds; undefined: none yet), then frames of the encoder's size. */
   private ending(end: number | undefined): string[] {
     const { fade } = this.spec;
-    const filters = fade > 0 && end !== undefined ? [`afade=t=out:st=${Math.max(0, end - fade)}:d=${fade}`] : [];
+    const filters: string[] = [];
+    if (fade > 0 && end !== undefined) {
+      // A fade longer than the audio is shortened to it: it ends silent (a 10 s fade on 3 s of
+      // audio ended 3 dB down).
+      const length = Math.min(fade, end);
+      if (length > 0) filters.push(`afade=t=out:st=${end - length}:d=${length}`);
+    }
     // Fixed-size frames for the encoder (AAC takes 1024 samples, Opus 960); the last is short.
     if (this.encoder.frameSize > 0) filters.push(`asetnsamples=n=${this.encoder.frameSize}:p=0`);
     return filters;
