@@ -125,6 +125,18 @@ describe('music (--audio)', () => {
     assert.ok(rms(padded, rate, 1.0, 1.5) < 0.01, `pad is silent after the track's end: ${rms(padded, rate, 1.0, 1.5)}`);
   });
 
+  it('with pad, the fade-out ends where the music does, not on the silence after it (the music stopped unfaded)', { skip: ffmpegSkipReason() }, async () => {
+    const rate = 48000;
+    for (const audioOffset of [0, 0.5, -0.2]) {
+      const padded = await decodeAudio((await stitch(frames, join(dir, `pad-fade-${audioOffset}.mp4`), { ...FAST, audio: short, audioFit: 'pad', audioFade: '0.3s', audioOffset })).output, rate);
+      const end = audioOffset + 0.7;
+      const early = rms(padded, rate, Math.max(0, audioOffset) + 0.05, end - 0.35);
+      const tail = rms(padded, rate, end - 0.06, end - 0.01);
+      assert.ok(early > 0.2, `offset ${audioOffset}: the music is heard (${early})`);
+      assert.ok(tail < early * 0.3, `offset ${audioOffset}: its own last 50 ms are faded: ${tail} against ${early}`);
+    }
+  });
+
   it('a fade-out longer than the audio is shortened to it: silent at the end (it ended 3 dB down)', { skip: ffmpegSkipReason() }, async () => {
     const rate = 48000;
     const long10 = await decodeAudio((await stitch(frames, join(dir, 'long-fade.mp4'), { ...FAST, audio: long, audioFade: '10s' })).output, rate);

@@ -24,6 +24,8 @@ export interface AudioSpec {
   volume: number;
   /** Seconds of fade-out at the end (0 none). */
   fade: number;
+  /** Seconds of the music file, when known: with `pad`, the fade-out ends where the music does. */
+  sourceDuration?: number;
   /**
    * Seconds where the audio ends (the video's end, or the track's for extend). Undefined: told
    * at finish() (the frame writer learns the video's length only at close); until then the
@@ -261,6 +263,12 @@ export class AudioTrack {
     if (spec.offset > 0) filters.push(`adelay=delays=${Math.round(spec.offset * rate)}S:all=1`);
     const out = this.encodedFormat;
     filters.push(`aformat=sample_fmts=${out.sampleFormat}:sample_rates=${rate}:channel_layouts=${out.channelLayout}`);
+    // pad: the fade-out ends where the music does, before the silence added after it (at the
+    // video's end it faded that silence, and the music stopped unfaded). Known from the start when
+    // the music's length is; the fade at the end (ending) still applies where the video is shorter.
+    const musicEnd = spec.offset + (spec.sourceDuration ?? Number.POSITIVE_INFINITY);
+    const padFade = spec.fit === 'pad' && spec.fade > 0 && Number.isFinite(musicEnd) && musicEnd > 0 ? Math.min(spec.fade, musicEnd) : 0;
+    if (padFade > 0) filters.push('asetpts=N/SR/TB', `afade=t=out:st=${musicEnd - padFade}:d=${padFade}`);
     if (spec.fit === 'pad') filters.push('apad');
     filters.push('asetpts=N/SR/TB');
     if (spec.end !== undefined) filters.push(`atrim=end_sample=${Math.round(spec.end * rate)}`);
