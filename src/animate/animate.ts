@@ -11,7 +11,7 @@ import { type Text, renderText } from '../errors.js';
 import { isGiven, parseInteger } from '../options/values.js';
 import { MAX_JOBS, resolveWriterOptions } from '../options/output-options.js';
 import { settleLayout } from '../core/layout.js';
-import { audioReadWarning, probeAudio } from '../core/audio-plan.js';
+import { musicWarnings, probeAudio } from '../core/audio-plan.js';
 import { codecPixelFormat, codecProfileName } from '../engine/index.js';
 import { runSegmented, segmentsRefused, worthSegments } from '../segments/run.js';
 import { gifSegmentedResult, runSegmentedGif } from '../segments/gif-run.js';
@@ -152,8 +152,7 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
     },
     options,
   );
-  const unread = audio && audioReadWarning(audio.file, written.audio);
-  if (unread) warn(unread);
+  if (audio) musicWarnings(audio, written.audio, written.duration).forEach(warn);
   return {
     output,
     frames: written.frames,

@@ -70,18 +70,18 @@ export function fitAudio(audio: Pick<AudioPlan, 'fit' | 'offset' | 'sourceDurati
   return { end: videoSeconds, extendBy: 0 };
 }
 
-/** The warning for music that could not be read to its end (AudioResult.readError), if it was not. */
-export function audioReadWarning(file: string, result: AudioResult | undefined): Text | undefined {
-  return result?.readError ? text`The music ${file} could not be read to its end (${result.readError}): the video has what was read before` : undefined;
-}
-
-/** The warning for music placed where none of it is heard (an offset past its end or past the video's), if it is. */
-export function audioOutsideWarning(audio: Pick<AudioPlan, 'file' | 'offset' | 'sourceDuration'>, videoSeconds: number): Text | undefined {
+/**
+ * What to say of the music once written, for every path that writes it (one piece, segments
+ * joined, animate in segments): placed where none of it is heard (an offset past its end or past
+ * the video's), or not read to its end (AudioResult.readError).
+ */
+export function musicWarnings(audio: Pick<AudioPlan, 'file' | 'offset' | 'sourceDuration'>, result: AudioResult | undefined, videoSeconds: number): Text[] {
+  const warnings: Text[] = [];
+  if (result?.readError) warnings.push(text`The music ${audio.file} could not be read to its end (${result.readError}): the video has what was read before`);
   if (audio.offset + audio.sourceDuration <= 0) {
-    return text`The music ${audio.file} ends before the video starts (${opt('audioOffset', audio.offset)} s, ${audio.sourceDuration.toFixed(2)} s of music): none of it is heard`;
+    warnings.push(text`The music ${audio.file} ends before the video starts (${opt('audioOffset', audio.offset)} s, ${audio.sourceDuration.toFixed(2)} s of music): none of it is heard`);
+  } else if (audio.offset >= videoSeconds) {
+    warnings.push(text`The music ${audio.file} starts after the video ends (${opt('audioOffset', audio.offset)} s, a ${videoSeconds.toFixed(2)} s video): none of it is heard`);
   }
-  if (audio.offset >= videoSeconds) {
-    return text`The music ${audio.file} starts after the video ends (${opt('audioOffset', audio.offset)} s, a ${videoSeconds.toFixed(2)} s video): none of it is heard`;
-  }
-  return undefined;
+  return warnings;
 }

@@ -6,7 +6,7 @@ import { type Fraction, formatFraction } from '../options/values.js';
 import { ProgressClock } from '../util/progress.js';
 import { framesHeld } from './animation-output.js';
 import { AnimationSpool } from './animation-spool.js';
-import { type AudioPlan, audioOutsideWarning, audioReadWarning, fitAudio } from './audio-plan.js';
+import { type AudioPlan, fitAudio, musicWarnings } from './audio-plan.js';
 import type { FrameLayout } from './layout.js';
 import { Slideshow } from './slideshow.js';
 import { type SessionSpec, VideoOutput } from './video-output.js';
@@ -252,10 +252,7 @@ export class Output {
       const video = this.sink;
       if (video.dropped > 0) this.warn(text`${video.dropped} ${video.dropped === 1 ? 'picture was' : 'pictures were'} shorter than a frame at ${formatFraction(options.fps)} fps and fell between two frames, so ${video.dropped === 1 ? 'it is' : 'they are'} not in the video; pass ${opt('vfr', true)} to keep every picture, or a higher ${opt('fps')}`);
       const written = await video.finish(audio ? fitAudio(audio, video.duration).end : undefined);
-      const unread = audio && audioReadWarning(audio.file, written.audio);
-      if (unread) this.warn(unread);
-      const outside = audio && audioOutsideWarning(audio, written.duration);
-      if (outside) this.warn(outside);
+      if (audio) musicWarnings(audio, written.audio, written.duration).forEach((warning) => this.warn(warning));
       const alpha = video.spec.alpha === true;
       return {
         ...common,

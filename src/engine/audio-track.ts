@@ -273,7 +273,7 @@ export class AudioTrack {
     filters.push('asetpts=N/SR/TB');
     if (spec.end !== undefined) filters.push(`atrim=end_sample=${Math.round(spec.end * rate)}`);
     filters.push(...this.ending(spec.end));
-    this.graph = await AudioGraph.open(filters.join(","), { sampleRate: first.sampleRate, sampleFormat: inFormat, channelLayout: layout });
+    this.graph = await AudioGraph.open(filters.join(','), { sampleRate: first.sampleRate, sampleFormat: inFormat, channelLayout: layout });
   }
 
   /** The encoder's sample format and channel layout, by FFmpeg's names. */

@@ -133,7 +133,7 @@ async function sniffFile(file: string): Promise<{ type: MediaType; bytes: number
   try {
     const stats = await handle.stat();
     // A directory opens for reading on Linux; its read fails with a bare EISDIR.
-    if (stats.isDirectory()) throw cannotOpen(file, Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' }));
+    if (stats.isDirectory()) throw cannotOpen(file, { code: 'EISDIR' });
     const { size } = stats;
     const head = Buffer.alloc(Math.min(size, SNIFF_BYTES));
     await handle.read(head, 0, head.length, 0);

@@ -67,7 +67,7 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
   try {
     const stats = fstatSync(fd);
     // A directory opens for reading; its read would fail with a bare EISDIR.
-    if (stats.isDirectory()) throw cannotOpen(path, Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' }), { where, position });
+    if (stats.isDirectory()) throw cannotOpen(path, { code: 'EISDIR' }, { where, position });
     // A device or a pipe reports 0 bytes: it is not an empty file.
     if (!stats.isFile()) throw new FlipbookError('INVALID_INPUT', `${where} is not a regular file (a device, a pipe or a socket)`, { file: path, ...(position === undefined ? {} : { position }), hint: 'Give the path of an image file' });
     const { size } = stats;

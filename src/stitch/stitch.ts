@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 
 import { ImageDecoders } from '../engine/index.js';
-import { audioReadWarning } from '../core/audio-plan.js';
+import { musicWarnings } from '../core/audio-plan.js';
 import { Output, type OutputResult, type SkippedFile } from '../core/output.js';
 import type { StitchOptions } from '../options/output-options.js';
 import { STITCH_WORDS } from '../options/slideshow-options.js';
@@ -111,11 +111,10 @@ async function runStitchSegmented(plan: StitchPlan, options: Pick<StitchOptions,
     warnings.push(said);
     options.onWarning?.(said, said);
   }
-  const unread = plan.audio && audioReadWarning(plan.audio.file, written.audio);
-  if (unread) {
-    const said = renderText(unread);
+  for (const warning of plan.audio ? musicWarnings(plan.audio, written.audio, written.duration) : []) {
+    const said = renderText(warning);
     warnings.push(said);
-    options.onWarning?.(said, unread);
+    options.onWarning?.(said, warning);
   }
   const { options: opts } = plan;
   return {
