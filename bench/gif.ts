@@ -107,6 +107,8 @@ export interface GifBench {
   sets: GifSetResult[];
   speed: SpeedRow[];
   lengths: LengthRow[];
+  /** The command's start without a GIF (\`info\` of one frame: Node, the bundle, node-av), median; none without length rows. */
+  startup?: Sample | undefined;
   markdown: string;
 }
 
@@ -335,13 +337,20 @@ function warmChild(dir: string, gif: string, calls: number): [string, string[]] 
   return [process.execPath, ['--input-type=module', '-e', code]];
 }
 
-async function benchLengths(bin: string, runs: number, log: (l: string) => void): Promise<LengthRow[]> {
+/**
+ * The length rows, and the command's start-up measured beside them (\`info\` of one frame, a fresh
+ * process each round): start-up plus a warm call is what the command would take if every frame
+ * ran at the speed of optimised code, the floor a command's JIT warm-up sits on.
+ */
+async function benchLengths(bin: string, runs: number, log: (l: string) => void): Promise<{ rows: LengthRow[]; startup: Sample }> {
   const out = join(WORK, 'lengths');
   await mkdir(out, { recursive: true });
+  let oneFrame: string | undefined;
   const jobs: { set: string; frames: number; flipbook: [string, string[]]; recipe: [string, string[]]; warm?: [string, string[]] }[] = [];
   for (const set of LENGTH_SETS) {
     for (const count of LENGTHS) {
       const dir = await frames(set, log, count, `length-${count}`);
+      oneFrame ??= join(dir, 'frame_1.png');
       const gif = (who: string): string => join(out, `${set.name}-${count}-${who}.gif`);
       jobs.push({
         set: set.name,
@@ -354,7 +363,12 @@ async function benchLengths(bin: string, runs: number, log: (l: string) => void)
   }
   log(`\nGIF time by length: ${LENGTHS.join(', ')} frames of ${LENGTH_SETS.map((s) => s.name).join(' and ')}, ${runs} interleaved run(s)`);
   const samples = jobs.map(() => ({ flipbook: [] as Sample[], recipe: [] as Sample[], warm: [] as Sample[] }));
+  const startups: Sample[] = [];
+  if (!oneFrame) throw new Error('No length set to measure');
   for (let r = 0; r < runs; r++) {
+    const s = await timed(process.execPath, [bin, 'info', oneFrame]);
+    startups.push(s);
+    log(`  start-up (info of one frame): ${s.wall.toFixed(2)} s`);
     for (const [i, job] of jobs.entries()) {
       const f = await timed(...job.flipbook);
       const e = await timed(...job.recipe);
@@ -371,30 +385,37 @@ async function benchLengths(bin: string, runs: number, log: (l: string) => void)
       log(`  ${job.set} ${job.frames}: flipbook ${f.wall.toFixed(2)} s, recipe ${e.wall.toFixed(2)} s${warm}`);
     }
   }
-  return jobs.map((job, i) => ({
+  const rows = jobs.map((job, i) => ({
     set: job.set,
     frames: job.frames,
     flipbook: medianSample(samples[i]?.flipbook ?? []),
     recipe: medianSample(samples[i]?.recipe ?? []),
     warm: samples[i]?.warm.length ? medianSample(samples[i]?.warm ?? []) : undefined,
   }));
+  return { rows, startup: medianSample(startups) };
 }
 
 /** The length rows as a table, and per set the start and the cost a frame of each (from the shortest and the longest row). */
-export function lengthMarkdown(rows: readonly LengthRow[], runs: number): string[] {
+export function lengthMarkdown(rows: readonly LengthRow[], runs: number, startup?: Sample): string[] {
   const lines = [
     '',
     `### Time by length: flipbook against the recipe, both at their defaults (medians of ${runs} interleaved runs)`,
     '',
-    `The command is a fresh process each time. "Library, warm": the built library's \`stitch\` called ${WARM_CALLS} times in one process (as a notebook or a service calls it), the last call's wall and CPU (every thread).`,
+    `The command is a fresh process each time. "Library, warm": the built library's \`stitch\` called ${WARM_CALLS} times in one process (as a notebook or a service calls it), the last call's wall and CPU (every thread).` +
+      (startup
+        ? ` "Floor": the command's start-up (\`flipbook info\` of one frame, ${startup.wall.toFixed(3)} s: Node, the bundle, node-av) plus the warm call, what the command would take if its code were optimised from the first frame.`
+        : ''),
     '',
-    '| set | frames | flipbook command wall (CPU) | recipe wall (CPU) | command / recipe | library, warm: wall (CPU) | warm / recipe |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
+    '| set | frames | flipbook command wall (CPU) | recipe wall (CPU) | command / recipe | library, warm: wall (CPU) | warm / recipe |' + (startup ? ' floor | floor / recipe |' : ''),
+    '| --- | --- | --- | --- | --- | --- | --- |' + (startup ? ' --- | --- |' : ''),
+    ...rows.map((r) => {
+      const floor = startup && r.warm ? startup.wall + r.warm.wall : undefined;
+      return (
         `| ${r.set} | ${r.frames} | ${r.flipbook.wall.toFixed(2)} s (${r.flipbook.cpu.toFixed(2)} s) | ${r.recipe.wall.toFixed(2)} s (${r.recipe.cpu.toFixed(2)} s) | ${(r.flipbook.wall / r.recipe.wall).toFixed(2)} | ` +
-        (r.warm ? `${r.warm.wall.toFixed(2)} s (${r.warm.cpu.toFixed(2)} s) | ${(r.warm.wall / r.recipe.wall).toFixed(2)} |` : ' | |'),
-    ),
+        (r.warm ? `${r.warm.wall.toFixed(2)} s (${r.warm.cpu.toFixed(2)} s) | ${(r.warm.wall / r.recipe.wall).toFixed(2)} |` : ' | |') +
+        (startup ? (floor === undefined ? ' | |' : ` ${floor.toFixed(2)} s | ${(floor / r.recipe.wall).toFixed(2)} |`) : '')
+      );
+    }),
     '',
   ];
   for (const set of new Set(rows.map((r) => r.set))) {
@@ -423,7 +444,8 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void; s
   const sets: GifSetResult[] = [];
   for (const set of opts.sets ?? GIF_SETS) sets.push(await benchSet(set, bin, opts.runs, opts.log));
   const speed = opts.speed === false ? [] : await benchSpeed(bin, opts.runs, opts.gifskiSpeed ?? false, opts.log);
-  const lengths = opts.lengths === false ? [] : await benchLengths(bin, opts.runs, opts.log);
+  const measured = opts.lengths === false ? undefined : await benchLengths(bin, opts.runs, opts.log);
+  const lengths = measured?.rows ?? [];
   const recipe = speed.find((s) => s.encoder.startsWith('ffmpeg'));
   const header = ['| encoder | setting | bytes | SSIM | PSNR | wall | CPU |', '| --- | --- | --- | --- | --- | --- | --- |'];
   const markdown = [
@@ -454,10 +476,10 @@ export async function benchGif(opts: { runs: number; log: (l: string) => void; s
           ...speed.map((s) => `| ${s.encoder} | ${s.median.wall.toFixed(2)} s (${s.samples.map((x) => x.wall.toFixed(1)).join(', ')}) | ${s.median.cpu.toFixed(2)} s | ${mb(s.median.rss)} | ${(s.bytes / 1e6).toFixed(2)} MB | ${recipe ? (s.median.wall / recipe.median.wall).toFixed(2) : ''} |`),
         ]
       : []),
-    ...(lengths.length ? lengthMarkdown(lengths, opts.runs) : []),
+    ...(lengths.length ? lengthMarkdown(lengths, opts.runs, measured?.startup) : []),
     '',
   ].join('\n');
-  return { sets, speed, lengths, markdown };
+  return { sets, speed, lengths, startup: measured?.startup, markdown };
 }
 
 export { median };
