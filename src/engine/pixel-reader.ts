@@ -1,3 +1,4 @@
+import { AV_FRAME_FLAG_INTERLACED } from 'node-av/constants';
 import { Frame, SoftwareScaleContext, avGetPixFmtFromName } from 'node-av/lib';
 
 import { type ConvertTarget, FrameConverter, type PictureConverter } from './frame-converter.js';
@@ -45,6 +46,9 @@ export class PixelReader implements PictureConverter {
     if (this.formatOnly && DIRECT_SOURCES.has(input.pixelFormat)) {
       const ref = input.frame.clone();
       if (!ref) throw new Error('Cannot reference a decoded frame (out of memory)');
+      // swscale's frame API refuses to convert an interlaced frame into a progressive one
+      // (EINVAL); the filter graph's scale converts it as one picture, and so does this.
+      ref.clearFlags(AV_FRAME_FLAG_INTERLACED);
       return new Picture(ref);
     }
     return this.converter.convert(input);
