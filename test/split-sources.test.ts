@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { FrameConverter, PixelReader, VideoSource, copyPixels } from '../src/engine/index.js';
-import { probe, readFrames, split } from '../src/index.js';
+import { contactSheet, probe, readFrames, split } from '../src/index.js';
 import { FFMPEG, FFPROBE, ffmpegVideo, imagePixels, needTool, psnr, run, syntheticFrame, tempDir } from './helpers/test-media.js';
 
 const W = 96;
@@ -31,6 +31,11 @@ function rotateCcw(src: Uint8Array, width: number, height: number, degrees: 90 |
 
 async function ffprobeFrames(file: string): Promise<unknown> {
   return JSON.parse((await run(FFPROBE, ['-v', 'error', '-of', 'json', '-select_streams', 'v:0', '-show_entries', 'frame=interlaced_frame', file])).stdout.toString());
+}
+
+async function firstFrameOf(frames: AsyncIterable<{ data: Uint8Array; width: number; height: number }>): Promise<{ data: Uint8Array; width: number; height: number }> {
+  for await (const frame of frames) return frame;
+  throw new Error('no frame');
 }
 
 async function firstFrame(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
@@ -193,5 +198,41 @@ describe('interlaced video', () => {
     assert.ok(ours.equals(await ffmpegFirstFrame(file, 'bilinear')), 'the pixels the reference ffmpeg decodes');
     const result = await split(file, join(dir, 'out', 'f_%d.png'), { maxFrames: 1 });
     assert.ok(Buffer.from((await imagePixels(result.files[0] as string)).data).equals(ours), 'split writes the same pixels');
+  });
+});
+
+describe('non-square pixels', () => {
+  // A DVD or DV video stores 720x576 for a 4:3 or 16:9 picture: its sample aspect ratio says how
+  // wide a pixel is shown. Images have no such ratio that viewers honour, so frames written at
+  // the stored size looked squeezed (a 16:9 DVD came out 5:4). They come out as players show
+  // them: the width scaled by the ratio, the height kept (ffmpeg's scale=iw*sar:ih).
+  test('a video with a 3:2 sample aspect ratio is read, split and sheeted at its shown size, as the reference ffmpeg scales it', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'anamorphic.mp4');
+    await ffmpegVideo(file, 2, W, H, '25', ['-vf', 'setsar=3/2', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv444p']);
+    const shown = { width: (W * 3) / 2, height: H };
+    const info = await probe(file);
+    assert.deepEqual(info.video?.sampleAspectRatio, { num: 3, den: 2 });
+    assert.deepEqual([info.video?.width, info.video?.height], [W, H], 'the stored size');
+    assert.deepEqual([info.video?.displayWidth, info.video?.displayHeight], [shown.width, shown.height], 'the shown size');
+
+    const frame = await firstFrame(file);
+    assert.deepEqual([frame.width, frame.height], [shown.width, shown.height]);
+    const { stdout: reference } = await run(FFMPEG, ['-v', 'error', '-i', file, '-frames:v', '1', '-vf', 'scale=iw*sar:ih', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    assert.equal(reference.length, frame.data.length, 'the reference ffmpeg scales to the same size');
+    const db = psnr(frame.data, reference);
+    assert.ok(db >= 35, `the reference ffmpeg's pixels: ${db.toFixed(1)} dB`);
+
+    const half = await firstFrameOf(readFrames(file, { layout: 'rgb', maxFrames: 1, width: shown.width / 2 }));
+    assert.deepEqual([half.width, half.height], [shown.width / 2, shown.height / 2], 'width keeps the shown aspect ratio');
+
+    const result = await split(file, join(dir, 'out', 'f_%d.png'), { maxFrames: 1 });
+    assert.deepEqual([result.width, result.height], [shown.width, shown.height]);
+    const image = await imagePixels(result.files[0] as string);
+    assert.deepEqual([image.width, image.height], [shown.width, shown.height]);
+
+    const sheet = await contactSheet(file, join(dir, 'sheet.png'), { columns: 1, rows: 1, width: 200 });
+    assert.ok(Math.abs(sheet.thumbWidth / sheet.thumbHeight - shown.width / shown.height) < 0.05, `thumbnail ${sheet.thumbWidth}x${sheet.thumbHeight}`);
   });
 });

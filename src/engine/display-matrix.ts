@@ -34,6 +34,28 @@ export interface Upright {
   swapsSize: boolean;
 }
 
+/**
+ * The stored size as a player shows it: non-square pixels (a DVD's 720x576 at 64:45, 16:9;
+ * at 16:15, 4:3) widened or narrowed to square ones with the height kept, as players and
+ * ffmpeg's `scale=iw*sar:ih` do. A frame written as an image at its stored size looks squeezed,
+ * since an image has no pixel aspect ratio viewers honour.
+ */
+export function squarePixelSize(width: number, height: number, sar: { num: number; den: number } | undefined): { width: number; height: number } {
+  if (!sar || sar.num <= 0 || sar.den <= 0 || sar.num === sar.den) return { width, height };
+  return { width: Math.max(1, Math.round((width * sar.num) / sar.den)), height };
+}
+
+/**
+ * The filters that show a stored frame as a player does: square pixels (first, as the sample
+ * aspect ratio is the stored picture's), then upright.
+ */
+export function shownFilters(matrix: DisplayMatrix | undefined, width: number, height: number, sar: { num: number; den: number } | undefined): Upright {
+  const upright = uprightFilters(matrix);
+  const square = squarePixelSize(width, height, sar);
+  if (square.width === width) return upright;
+  return { filters: [`scale=${square.width}:${square.height}`, 'setsar=1', ...upright.filters], swapsSize: upright.swapsSize };
+}
+
 export function uprightFilters(matrix: DisplayMatrix | undefined): Upright {
   if (!matrix) return { filters: [], swapsSize: false };
   // fftools' get_rotation: clockwise degrees in [0, 360).

@@ -20,7 +20,7 @@ import { FF_DECODER_LIBVPX_VP9, type FFDecoderCodec } from 'node-av/constants';
 import { FlipbookError, cannotOpen } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { bitDepthOf, chromaOf, colorTags } from './color-tags.js';
-import { type DisplayMatrix, displayRotation, parseDisplayMatrix, uprightFilters } from './display-matrix.js';
+import { type DisplayMatrix, displayRotation, parseDisplayMatrix, squarePixelSize, uprightFilters } from './display-matrix.js';
 import { checkDemuxer, localFileUrl, localInputOptions, refuseIndirectFormat } from './local-file.js';
 import type { MediaInputOptions } from '../options/input-options.js';
 import { ffmpegMessage } from './runtime.js';
@@ -43,7 +43,7 @@ export interface VideoTrackInfo {
   /** Size of the stored (coded) picture, as ffprobe's width and height. */
   width: number;
   height: number;
-  /** Size as shown, after the rotation metadata is applied. */
+  /** Size as shown: in square pixels (the sample aspect ratio applied to the width), then upright (the rotation metadata applied). */
   displayWidth: number;
   displayHeight: number;
   /** Degrees counterclockwise the display matrix rotates the picture, as ffprobe prints it (0 if none). */
@@ -270,6 +270,8 @@ function describeVideo(stream: Stream): VideoTrackInfo {
   const pixelFormat = alphaChannel && stored === 'yuv420p' ? 'yuva420p' : stored;
   const matrix = displayMatrixOf(stream);
   const swaps = uprightFilters(matrix).swapsSize;
+  const sampleAspectRatio = fraction(par.sampleAspectRatio) ?? fraction(stream.sampleAspectRatio);
+  const square = squarePixelSize(par.width, par.height, sampleAspectRatio);
   const avgFrameRate = fraction(stream.avgFrameRate);
   const duration = seconds(stream.duration, tb) ?? durationFromStart(stream);
   const headerFrames = positive(stream.nbFrames);
@@ -285,10 +287,10 @@ function describeVideo(stream: Stream): VideoTrackInfo {
     chroma: chromaOf(pixelFormat),
     width: par.width,
     height: par.height,
-    displayWidth: swaps ? par.height : par.width,
-    displayHeight: swaps ? par.width : par.height,
+    displayWidth: swaps ? square.height : square.width,
+    displayHeight: swaps ? square.width : square.height,
     rotation: Math.round(displayRotation(matrix) * 100) / 100,
-    sampleAspectRatio: fraction(par.sampleAspectRatio) ?? fraction(stream.sampleAspectRatio),
+    sampleAspectRatio,
     avgFrameRate,
     frameRate: fraction(stream.rFrameRate),
     timeBase: { num: tb.num, den: tb.den },

@@ -14,7 +14,7 @@ import {
 import { FlipbookError } from '../errors.js';
 import type { MediaInputOptions } from '../options/input-options.js';
 import type { Fraction } from '../options/values.js';
-import { type Upright, uprightFilters } from './display-matrix.js';
+import { type Upright, shownFilters } from './display-matrix.js';
 import { type MediaInfo, type VideoTrackInfo, decoderFor, describeMedia, displayMatrixOf, mainVideoStream, noVideoError, openMedia } from './media-input.js';
 import { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
@@ -75,7 +75,7 @@ export class VideoSource {
   readonly file: string;
   readonly info: MediaInfo;
   readonly video: VideoTrackInfo;
-  /** Filters that show the frames upright (from the display matrix). */
+  /** Filters that show the frames as a player does: square pixels (from the sample aspect ratio), upright (from the display matrix). */
   readonly upright: Upright;
   readonly damage: DamageReport = { packets: 0, frames: 0, readError: undefined, endedAt: undefined, declaredEnd: undefined };
   private readonly format: FormatContext;
@@ -94,7 +94,7 @@ export class VideoSource {
     this.stream = stream;
     this.info = info;
     this.video = video;
-    this.upright = uprightFilters(displayMatrixOf(stream));
+    this.upright = shownFilters(displayMatrixOf(stream), video.width, video.height, video.sampleAspectRatio);
     this.origin = stream.startTime === AV_NOPTS_VALUE ? 0n : stream.startTime;
     this.damage.declaredEnd = declaredEnd(format, video);
   }

@@ -64,7 +64,10 @@ function seconds(s: number | undefined): string {
 }
 
 function describeVideo(v: VideoTrackInfo): string {
-  const shown = v.rotation ? `, shown ${v.displayWidth}x${v.displayHeight} (rotated ${v.rotation}°)` : '';
+  const sar = v.sampleAspectRatio;
+  const square = !sar || sar.num === sar.den || sar.num <= 0 ? undefined : `pixel aspect ${sar.num}:${sar.den}`;
+  const why = [square, v.rotation ? `rotated ${v.rotation}°` : undefined].filter(Boolean).join(', ');
+  const shown = v.displayWidth !== v.width || v.displayHeight !== v.height || v.rotation ? `, shown ${v.displayWidth}x${v.displayHeight} (${why})` : '';
   const count =
     v.frames === undefined
       ? 'frame count unknown'

@@ -25,7 +25,7 @@ export function registerSplit(program: Command, setExitCode: (code: number) => v
     .command('split')
     .summary('a video in, image files out')
     .description(
-      `Split a video into image files, like ffmpeg -i movie.mp4 img_%05d.png. Frames come out upright (rotation metadata applied) and, without --fps, as stored: a variable frame rate keeps its own timestamps.\nOutputs, by extension: ${[...new Set(IMAGE_OUTPUTS.map((o) => o.extension))].join(', ')}.`,
+      `Split a video into image files, like ffmpeg -i movie.mp4 img_%05d.png. Frames come out upright (rotation metadata applied), in square pixels (as players show a non-square sample aspect ratio) and, without --fps, as stored: a variable frame rate keeps its own timestamps.\nOutputs, by extension: ${[...new Set(IMAGE_OUTPUTS.map((o) => o.extension))].join(', ')}.`,
     )
     .argument('<video>', 'the video to read')
     .option('-o, --output <pattern>', `files to write: a pattern such as frames/img_%05d.png, or a directory (then ${DEFAULT_FRAME_NAME} inside it) (default: <video name>_frames/)`)
