@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { type FlipbookError, contactSheet, createWriter, probe } from '../src/index.js';
+import { type FlipbookError, contactSheet, createWriter, probe, readFrames } from '../src/index.js';
 import { FFMPEG, FFPROBE, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
 
 const W = 96;
@@ -66,6 +66,28 @@ describe('probe', () => {
     const info = await probe(file);
     const videos = info.streams.filter((s) => s.type === 'video') as { frames?: number; frameCountSource?: string }[];
     assert.deepEqual(videos.map((v) => [v.frames, v.frameCountSource]), [[25, 'counted'], [5, 'counted']]);
+  });
+
+  test('an MP4 cut with -ss and stream copy (an edit list): the frames shown are counted, not the packets before its start', async (t) => {
+    if (!needTool(t, FFMPEG) || !needTool(t, FFPROBE)) return;
+    const dir = await tempDir(t);
+    const whole = join(dir, 'whole.mp4');
+    const cut = join(dir, 'cut.mp4');
+    await ffmpegVideo(whole, 100, W, H, '25', ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '3', '-g', '25', '-pix_fmt', 'yuv420p']);
+    // The cut starts at 1.3 s: the packets from the keyframe at 1.0 s are kept for decoding, and
+    // the edit list drops their frames (8 of them; 75 packets, 67 frames shown).
+    execFileSync(FFMPEG, ['-v', 'error', '-ss', '1.3', '-i', whole, '-c', 'copy', cut]);
+    const shown = Number(execFileSync(FFPROBE, ['-v', 'error', '-count_frames', '-select_streams', 'v', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', cut]).toString().trim());
+    const info = await probe(cut);
+    const v = info.video;
+    assert.ok(v);
+    assert.ok(v.headerFrames !== undefined && v.headerFrames > shown, `the header counts the cut-off samples: ${v.headerFrames} against ${shown}`);
+    assert.equal(v.frames, shown, 'the frames ffmpeg decodes');
+    assert.deepEqual(v.avgFrameRate, { num: 25, den: 1 });
+    assert.deepEqual(info.warnings, [], 'an edit list is not damage');
+    let read = 0;
+    for await (const frame of readFrames(cut, { layout: 'gray' })) read += frame.width > 0 ? 1 : 0;
+    assert.equal(read, v.frames, 'readFrames gives as many');
   });
 
   test('a header that lies (an MP4 cut short keeps its full index): counted, with a warning', async (t) => {

@@ -1,5 +1,5 @@
 import { Packet } from 'node-av/lib';
-import { AV_NOPTS_VALUE, AVDISCARD_ALL, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
+import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
 
 import { type Fraction, reduceFraction } from '../options/values.js';
 import { type MediaInfo, describeMedia, mainVideoStream, openMedia } from './media-input.js';
@@ -95,6 +95,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       /** Where the last readable frame ends, in the stream's time base. */
       let end: bigint | undefined;
       let count = 0;
+      /** Packets an edit list cuts off (an MP4 cut with -ss and stream copy): decoded, never shown. */
+      let discarded = 0;
       try {
         for (;;) {
           const ret = await format.readFrame(packet);
@@ -102,6 +104,13 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
           if (ret < 0) {
             warnings.push(`${file} is damaged: reading stopped after ${count} video frames (${ffmpegMessage(ret)})`);
             break;
+          }
+          // Packets before an edit list's start are read (their frames are references for the
+          // first frames shown) but their frames are dropped after decoding: not frames of the video.
+          if (packet.hasFlags(AV_PKT_FLAG_DISCARD)) {
+            if (packet.streamIndex === stream.index) discarded++;
+            packet.unref();
+            continue;
           }
           const otherCount = others.get(packet.streamIndex);
           if (otherCount !== undefined) others.set(packet.streamIndex, otherCount + 1);
@@ -143,7 +152,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
         video.duration = (Number(span.until - span.first) * stream.timeBase.num) / stream.timeBase.den;
         if (info.duration === undefined && info.audio.length === 0) info.duration = video.duration;
       }
-      if (video.headerFrames !== undefined && video.headerFrames !== count) {
+      // The header counts the samples an edit list cuts off too.
+      if (video.headerFrames !== undefined && video.headerFrames !== count + discarded) {
         warnings.push(`${file}: the header says ${video.headerFrames} video frames, but ${count} were counted`);
       }
     }
