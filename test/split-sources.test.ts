@@ -236,3 +236,37 @@ describe('non-square pixels', () => {
     assert.ok(Math.abs(sheet.thumbWidth / sheet.thumbHeight - shown.width / shown.height) < 0.05, `thumbnail ${sheet.thumbWidth}x${sheet.thumbHeight}`);
   });
 });
+
+describe('more than one video stream', () => {
+  // One stream is read (FFmpeg's best); the others were left out without a word.
+  test('split, readFrames and contactSheet read one stream and name the ones left out', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'two.mp4');
+    await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${W}x${H}:r=25:d=0.2`, '-f', 'lavfi', '-i', 'testsrc=s=160x120:r=10:d=0.5', '-map', '0', '-map', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file]);
+    const said = /two\.mp4 has 2 video streams: the frames are read from #0 \(96x64, h264\); #1 \(160x120, h264\) is left out/;
+
+    const heard: string[] = [];
+    const result = await split(file, join(dir, 'out', 'f_%d.png'), { onWarning: (w) => heard.push(w) });
+    assert.equal(result.files.length, 5, 'the frames of stream #0');
+    assert.deepEqual([result.width, result.height], [W, H]);
+    assert.match(heard.join('\n'), said);
+    assert.match(result.warnings.join('\n'), said);
+
+    const read: string[] = [];
+    let frames = 0;
+    for await (const frame of readFrames(file, { layout: 'gray', onWarning: (w) => read.push(w) })) frames += frame.width === W ? 1 : 0;
+    assert.equal(frames, 5);
+    assert.match(read.join('\n'), said);
+
+    const sheeted: string[] = [];
+    await contactSheet(file, join(dir, 'sheet.png'), { columns: 2, rows: 1, width: 200, onWarning: (w) => sheeted.push(w) });
+    assert.match(sheeted.join('\n'), said);
+
+    // One stream: nothing said.
+    const single = join(dir, 'one.mp4');
+    await ffmpegVideo(single, 2, W, H, '25', ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']);
+    const none = await split(single, join(dir, 'one', 'f_%d.png'));
+    assert.deepEqual(none.warnings, []);
+  });
+});
