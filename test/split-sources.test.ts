@@ -270,3 +270,37 @@ describe('more than one video stream', () => {
     assert.deepEqual(none.warnings, []);
   });
 });
+
+describe('HDR video', () => {
+  // PQ and HLG code values converted as stored (as the ffmpeg command line does, no tone
+  // mapping) look dim and washed out, or flat, in an image viewer: split, sheet and readFrames say so.
+  for (const [transfer, name, look] of [
+    ['smpte2084', 'PQ', 'dim and washed out'],
+    ['arib-std-b67', 'HLG', 'flat and desaturated'],
+  ] as const) {
+    test(`${name}: split, readFrames and contactSheet say the frames are not tone-mapped`, async (t) => {
+      if (!needTool(t, FFMPEG)) return;
+      const dir = await tempDir(t);
+      const file = join(dir, 'hdr.mkv');
+      await ffmpegVideo(file, 2, W, H, '25', ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', '-color_primaries', 'bt2020', '-color_trc', transfer, '-colorspace', 'bt2020nc']);
+      const said = new RegExp(`hdr\\.mkv is HDR video \\(${name} \\(${transfer}\\) transfer, bt2020 primaries\\): its frames are converted as stored, not tone-mapped to SDR, so they look ${look}`);
+      const result = await split(file, join(dir, 'out', 'f_%d.png'));
+      assert.equal(result.files.length, 2);
+      assert.match(result.warnings.join('\n'), said);
+      const read: string[] = [];
+      for await (const frame of readFrames(file, { onWarning: (w) => read.push(w) })) assert.equal(frame.width, W);
+      assert.match(read.join('\n'), said);
+      const sheeted: string[] = [];
+      await contactSheet(file, join(dir, 'sheet.png'), { columns: 2, rows: 1, width: 200, onWarning: (w) => sheeted.push(w) });
+      assert.match(sheeted.join('\n'), said);
+    });
+  }
+
+  test('SDR video tagged BT.709 or BT.2020 with an SDR transfer says nothing', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'sdr.mkv');
+    await ffmpegVideo(file, 1, W, H, '25', ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', '-color_primaries', 'bt2020', '-color_trc', 'bt2020-10', '-colorspace', 'bt2020nc']);
+    assert.deepEqual((await split(file, join(dir, 'out', 'f_%d.png'))).warnings, []);
+  });
+});

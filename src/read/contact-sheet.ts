@@ -19,7 +19,7 @@ import { type ContactSheetOptions, parseQuality } from '../options/split-options
 import { type Fraction, parseDuration, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { drawLabel, formatTimestamp, labelDecimals, labelSize } from './sheet-font.js';
-import { otherVideoStreamsWarning } from './video-streams.js';
+import { sourceWarnings } from './source-warnings.js';
 import { ProgressClock } from '../util/progress.js';
 
 export interface SheetThumbnail {
@@ -185,8 +185,7 @@ export async function contactSheet(video: string, output: string, options: Conta
   try {
     source = await VideoSource.open(video, { allowPlaylists });
     const track = source.video;
-    const others = otherVideoStreamsWarning(video, source.info);
-    if (others) options.onWarning?.(others);
+    for (const warning of sourceWarnings(video, source.info)) options.onWarning?.(warning);
     let duration = track.duration ?? source.info.duration;
     if (duration === undefined || duration <= 0) {
       // A still image opens as a one-picture "video" (FFmpeg's image demuxers: png_pipe, image2, ...).

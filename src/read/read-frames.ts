@@ -4,7 +4,7 @@ import { PIXEL_LAYOUTS, type PixelLayout, parseChoice } from '../options/values.
 import { READ_FITS, type ReadFit, frameShape } from './frame-size.js';
 import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
-import { otherVideoStreamsWarning } from './video-streams.js';
+import { sourceWarnings } from './source-warnings.js';
 import { type StreamEnd, missingFramesWarning, streamFrames } from './frame-stream.js';
 import { prefetch } from '../util/prefetch.js';
 
@@ -58,8 +58,7 @@ export function readFrames(video: string, options: ReadFramesOptions = {}): Asyn
 async function* decodeFrames(video: string, selection: ResolvedSelection, layout: PixelLayout, fit: ReadFit, options: ReadFramesOptions): AsyncGenerator<VideoFrame> {
   throwIfAborted(options.signal);
   const source = await VideoSource.open(video, { allowPlaylists: selection.allowPlaylists });
-  const others = otherVideoStreamsWarning(video, source.info);
-  if (others) options.onWarning?.(others, others);
+  for (const warning of sourceWarnings(video, source.info)) options.onWarning?.(warning, warning);
   const shown = { width: source.video.displayWidth, height: source.video.displayHeight };
   const shape = frameShape(selection, fit, shown);
   const reader = new PixelReader({

@@ -33,7 +33,7 @@ import { type Fraction, formatFraction, fractionToNumber, parseInteger } from '.
 import { throwIfAborted } from '../util/abort.js';
 import { formatNumbers, numberRuns, plural } from '../util/format.js';
 import { damageWarning, rateOf } from './damage.js';
-import { otherVideoStreamsWarning } from './video-streams.js';
+import { sourceWarnings } from './source-warnings.js';
 import { type StreamEnd, missingFramesWarning, streamFrames } from './frame-stream.js';
 import { prefetch } from '../util/prefetch.js';
 import { TaskPool } from '../util/concurrency.js';
@@ -143,8 +143,7 @@ export async function planSplit(video: string, output: string | undefined, optio
   const track = info.video;
   if (!track) throw noVideoError(video, info.streams);
   const warnings: Text[] = [...info.warnings];
-  const others = otherVideoStreamsWarning(video, info);
-  if (others) warnings.push(others);
+  warnings.push(...sourceWarnings(video, info));
   if (depth === 16 && track.bitDepth <= 8) {
     warnings.push(text`${video} has ${track.bitDepth}-bit ${track.pixelFormat}: writing 8-bit files (${opt('depth', 16)} keeps the extra bits of 10-bit and deeper sources only)`);
     depth = 8;
