@@ -142,6 +142,21 @@ describe('alpha', () => {
     assertAlpha((await readRgba(out('writer.webm'))).frames, 8);
   });
 
+  it('split keeps alpha in PNG, WebP, TIFF and BMP (a WebP came out opaque: its conversion went through RGB without the alpha plane)', async (t) => {
+    if (!needTool(t, FFMPEG)) return;
+    await stitch(files, out('keep.webm'), { fps: 10, preset: 'ultrafast' });
+    for (const extension of ['png', 'webp', 'tif', 'bmp']) {
+      const result = await split(out('keep.webm'), out(`keep-${extension}/%d.${extension}`));
+      const frames: DecodedVideoFrame[] = [];
+      for (const file of result.files) {
+        const { stdout } = await run(FFMPEG, ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgba', '-']);
+        frames.push({ data: new Uint8Array(stdout), width: W, height: H } as DecodedVideoFrame);
+      }
+      // WebP is lossy (quality 80) and 4:2:0 like the video: a wider tolerance.
+      assert.doesNotThrow(() => assertAlpha(frames, extension === 'webp' ? 12 : 8), `${extension}: the alpha kept`);
+    }
+  });
+
   it('frames out without alpha (split to JPEG, readFrames rgb, a contact sheet) lay transparency onto black, not the colour under it', async () => {
     await stitch(files, out('out.webm'), { fps: 10, preset: 'ultrafast' });
     // The transparent top left holds a colour (frame 0: 200,60,40) under alpha 0: it must not show.

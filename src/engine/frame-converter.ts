@@ -59,8 +59,11 @@ export class FrameConverter implements PictureConverter {
     // (accurate_rnd+full_chroma_int measured 36 ms against 1-4 ms a 1080p frame).
     const input = `in_color_matrix=auto:in_range=auto:flags=bicubic+full_chroma_int${t.exact ? '+accurate_rnd' : ''}`;
     if (t.yuv) {
-      // swscale does not change the matrix between two YUV formats: go through RGB.
-      steps.push(`scale=${size}${input}`, 'format=gbrp', `scale=out_color_matrix=${t.yuv.matrix}:out_range=${t.yuv.range}`);
+      // swscale does not change the matrix between two YUV formats: go through RGB (with the
+      // alpha plane when the output keeps one: through gbrp, a WebP from a VP9 with alpha came
+      // out opaque).
+      const rgb = hasAlpha(t.pixelFormat) ? 'gbrap' : 'gbrp';
+      steps.push(`scale=${size}${input}`, `format=${rgb}`, `scale=out_color_matrix=${t.yuv.matrix}:out_range=${t.yuv.range}`);
     } else {
       steps.push(`scale=${size}${input}`);
     }
