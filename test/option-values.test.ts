@@ -293,9 +293,9 @@ describe('values: stitch options as the library receives them', () => {
     ['sort', { sort: 'random' as never }, 'sort', 'Expected one of natural, lexical, mtime, none for sort but received "random"'],
     ['startNumber', { startNumber: -1 }, 'startNumber', 'Expected a whole number from 0 to 2147483647 for startNumber but received -1'],
     ['codec', { codec: 'hevc' as never }, 'codec', 'Expected one of h264, h265, vp9, av1, prores for codec but received "hevc"'],
-    ['crf above 51 for h264', { crf: 64 }, 'crf', 'Expected a whole number from 1 to 51 (the range of h264) for crf but received 64'],
-    ['crf 52 for h264', { crf: '52' }, 'crf', 'Expected a whole number from 1 to 51 (the range of h264) for crf but received "52"'],
-    ['crf 0 for h264 (lossless is not High)', { crf: 0 }, 'crf', 'Expected a whole number from 1 to 51 (the range of h264) for crf but received 0'],
+    ['crf above 51 for h264', { crf: 64 }, 'crf', 'Expected a number from 0 to 51 (the range of h264) for crf but received 64'],
+    ['crf 52 for h264', { crf: '52' }, 'crf', 'Expected a number from 0 to 51 (the range of h264) for crf but received "52"'],
+    ['crf below 0 for h264', { crf: -1 }, 'crf', 'Expected a number from 0 to 51 (the range of h264) for crf but received -1'],
     [
       'preset',
       { preset: 'turbo' },

@@ -161,7 +161,7 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
     fps: resolved.fps,
     duration: written.duration,
     codec: resolved.codec,
-    profile: codecProfileName(resolved.codec, { quality: resolved.encoder.quality, alpha: false }),
+    profile: codecProfileName(resolved.codec, { quality: resolved.encoder.quality, alpha: false, crf: resolved.encoder.crf }),
     pixelFormat: codecPixelFormat(resolved.codec, false),
     bytes: written.bytes,
     fitted: 0,

@@ -193,7 +193,8 @@ interface OpenedCodec {
 /** Hardware encoders' constant-quality settings, from the software crf. */
 function hardwareOptions(name: string, crf: number | undefined): Record<string, string> {
   if (crf === undefined) return {};
-  const q = String(crf);
+  // Their scales take whole numbers (QSV's global_quality, AMF's and VAAPI's qp); crf may be 18.5.
+  const q = String(Math.round(crf));
   if (name.endsWith('_nvenc')) return { rc: 'vbr', cq: q };
   if (name.endsWith('_qsv')) return { global_quality: q };
   if (name.endsWith('_amf')) return { rc: 'cqp', qp_i: q, qp_p: q };

@@ -35,6 +35,19 @@ export function resolveCodecOptions(options: CodecOptions): ResolvedCodecOptions
   };
 }
 
+/**
+ * A crf before the codec is known: a number (`18`, `18.5`, `"0"`). Each codec's own range, and
+ * whether it takes fractions, is checked in settleCodec; this message states them all.
+ */
+export function parseCrf(value: unknown): number {
+  const n = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    const ranges = Object.entries(RECIPES).flatMap(([codec, { crf }]) => (crf ? [`${codec} ${crf.min}-${crf.max}${crf.whole ? ' whole' : ''}`] : []));
+    throw invalidOption('crf', `a number in the codec's range (${ranges.join(', ')})`, value);
+  }
+  return n;
+}
+
 /** What the encoder is told, settled once the codec and the output are known. */
 export interface CodecChoice {
   /** Whether transparency can be kept (the inputs decide whether it is). */
@@ -58,8 +71,9 @@ export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: Resol
   }
   if (opts.crf !== undefined) {
     if (!recipe.crf) throw invalidOption('crf', `no crf for ${codec} (it has none: use quality)`, received.crf);
-    if (opts.crf < recipe.crf.min || opts.crf > recipe.crf.max) {
-      throw invalidOption('crf', `a whole number from ${recipe.crf.min} to ${recipe.crf.max} (the range of ${codec})`, received.crf);
+    const { min, max, whole } = recipe.crf;
+    if (opts.crf < min || opts.crf > max || (whole && !Number.isInteger(opts.crf))) {
+      throw invalidOption('crf', `${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (the range of ${codec})`, received.crf);
     }
   }
   if (opts.quality === 'lossless' && !recipe.lossless) {

@@ -4,7 +4,7 @@ import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
 import { type ResolvedQueue, resolveQueueOptions } from '../queue/url.js';
 import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
 import { type AudioOptions, type ResolvedAudioOptions, audioCodecFor, resolveAudioOptions } from './audio-options.js';
-import { type CodecOptions, resolveCodecOptions, settleCodec } from './codec-options.js';
+import { type CodecOptions, parseCrf, resolveCodecOptions, settleCodec } from './codec-options.js';
 import { type OutputFormat, checkCodec, outputFormatFor } from './output-formats.js';
 import { type ResolvedSlideshowOptions, type SlideshowOptions, type SlideshowPlan, planSlideshow, resolveSlideshowOptions } from './slideshow-options.js';
 import {
@@ -245,8 +245,8 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   // The writer with one side alone asks for scaling: frames keep the first one's aspect ratio.
   const defaultFit = source === 'writer' && (width === undefined) !== (height === undefined) ? 'contain' : OUTPUT_DEFAULTS.fit[source];
   const fps = parseFps(options.fps ?? OUTPUT_DEFAULTS.fps);
-  // Whole and not negative here; the codec's own range is checked once the codec is known (settleCodec).
-  const crf = isGiven(options.crf) ? parseInteger(options.crf, 'crf', 0, 1000) : undefined;
+  // A number here; the codec's own range, and whether it takes fractions, once the codec is known (settleCodec).
+  const crf = isGiven(options.crf) ? parseCrf(options.crf) : undefined;
   const bitrate = isGiven(options.bitrate) ? parseBitrate(options.bitrate) : undefined;
   const preset = parseChoice(options.preset ?? OUTPUT_DEFAULTS.preset, 'preset', X264_PRESETS);
 

@@ -258,7 +258,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   return {
     output,
     codec,
-    profile: animation ? '' : codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha }),
+    profile: animation ? '' : codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha, crf: opts.encoder.crf }),
     pixelFormat: animation ? animation.pixelFormat : codecPixelFormat(opts.codec, alpha),
     alpha,
     width: layout.width,
