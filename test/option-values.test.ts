@@ -312,6 +312,11 @@ describe('values: stitch options as the library receives them', () => {
   it('a bitrate for prores is refused (it was accepted and ignored: the same bytes at any bitrate)', () =>
     refused({ codec: 'prores', bitrate: '100k' }, 'out.mov', 'bitrate', "prores has no bitrate: its profile sets its size. Leave out bitrate; quality: 'high' writes ProRes 4444 XQ, the default 4444"));
 
+  it('a preset for prores other than the default is refused (it was accepted and ignored: prores_ks has no speed setting); the default passes', async () => {
+    await refused({ codec: 'prores', preset: 'veryslow' }, 'out.mov', 'preset', "prores has no preset (veryslow): its encoder has no speed setting, and its profile sets its quality. Leave out preset; quality: 'high' writes ProRes 4444 XQ, the default 4444");
+    await assert.rejects(planStitch('no-such-input-*.png', 'out.mov', { codec: 'prores', preset: 'medium' }), (error: FlipbookError) => error.code === 'NO_INPUT');
+  });
+
   it('crf above 51 is fine where the codec is vp9, explicit or picked by .webm', async () => {
     // These get past the options and fail later, on the missing input.
     for (const [options, output] of [
@@ -366,6 +371,10 @@ describe('values: the same errors on the command line name flags', () => {
   it('the library names them as options', async () => {
     await assert.rejects(planSplit('no-such.mp4', 'never/', { width: 100, scale: 0.5 }), { option: 'scale', message: 'Expected either scale or width/height (not both) for scale but received 0.5' });
     await assert.rejects(contactSheet('no-such.mp4', 'never.png', { every: '10m', rows: 3 }), { option: 'every', message: 'Expected either rows or every (not both) for every but received "10m"' });
+  });
+
+  it('--preset with prores names the flags', async () => {
+    assert.equal(await cliError(['stitch', 'no-such.png', '-o', 'never.mov', '--codec', 'prores', '--preset', 'slow']), 'flipbook: error: prores has no preset (slow): its encoder has no speed setting, and its profile sets its quality. Leave out --preset; --quality high writes ProRes 4444 XQ, the default 4444\n');
   });
 
   it('music options without --audio name --audio', async () => {

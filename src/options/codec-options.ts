@@ -63,11 +63,25 @@ export interface CodecChoice {
  * lossless only where the codec has it, `alpha: keep` only where alpha is carried, a named
  * hardware encoder of this codec.
  */
-export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined }, received: { crf?: unknown; bitrate?: unknown }): CodecChoice {
+export function settleCodec(
+  codec: VideoCodec,
+  format: OutputFormat,
+  opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined; preset?: { value: string; default: string } },
+  received: { crf?: unknown; bitrate?: unknown },
+): CodecChoice {
   const recipe = RECIPES[codec];
   // ProRes is sized by its profile (quality), not a rate: a bitrate was accepted and ignored.
   if (codec === 'prores' && opts.bitrate !== undefined) {
     throw new FlipbookError('INVALID_OPTION', 'prores has no bitrate: its profile sets its size', { option: 'bitrate', hint: text`Leave out ${opt('bitrate')}; ${opt('quality', 'high')} writes ProRes 4444 XQ, the default 4444` });
+  }
+  // Nor a speed: prores_ks has profiles, no preset, and a preset never reached it. A
+  // preset other than the default is refused, as GIF, WebP and APNG refuse it (the command
+  // passes the default when none is given, so the default cannot be told from no preset).
+  if (codec === 'prores' && opts.preset && opts.preset.value !== opts.preset.default) {
+    throw new FlipbookError('INVALID_OPTION', `prores has no preset (${opts.preset.value}): its encoder has no speed setting, and its profile sets its quality`, {
+      option: 'preset',
+      hint: text`Leave out ${opt('preset')}; ${opt('quality', 'high')} writes ProRes 4444 XQ, the default 4444`,
+    });
   }
   if (opts.crf !== undefined) {
     if (!recipe.crf) throw invalidOption('crf', `no crf for ${codec} (it has none: use quality)`, received.crf);

@@ -258,7 +258,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   const codecOptions = resolveCodecOptions(options);
   // GIF, WebP and APNG carry transparency (GIF's one bit a pixel): `alpha` keeps it (the default)
   // or flattens it onto the background; the video codec's check is not theirs.
-  const choice = settleCodec(codec, format, { ...codecOptions, ...(animation ? { alpha: undefined } : {}), crf, bitrate }, { crf: options.crf, bitrate: options.bitrate });
+  const choice = settleCodec(codec, format, { ...codecOptions, ...(animation ? { alpha: undefined } : {}), crf, bitrate, preset: { value: preset, default: OUTPUT_DEFAULTS.preset } }, { crf: options.crf, bitrate: options.bitrate });
   const alphaPossible = animation ? codecOptions.alpha !== 'flatten' : choice.alphaPossible;
   // Before any file is read: a GIF or an image output refuses music outright.
   const audio = resolveAudioOptions(options);
