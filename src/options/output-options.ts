@@ -305,6 +305,16 @@ const OUTPUT_OPTION_NAMES = {
 } satisfies Record<keyof OutputOptions, true>;
 const STITCH_OPTION_NAMES = { ...OUTPUT_OPTION_NAMES, hold: true, sort: true, startNumber: true, skipInvalid: true } satisfies Record<keyof StitchOptions, true>;
 const WRITER_OPTION_NAMES = { ...OUTPUT_OPTION_NAMES, expectedFrames: true } satisfies Record<keyof WriterOptions, true>;
+/** animate's: the writer's less what the animation itself gives (its size, rate and length). */
+const { width: _width, height: _height, fps: _fps, expectedFrames: _expected, ...ANIMATE_OPTION_NAMES } = WRITER_OPTION_NAMES;
+
+/**
+ * Refuses an option animate does not take, naming animate: it hands its options to the frame
+ * writer, whose check named createWriter, a function the caller never called.
+ */
+export function checkAnimateOptionNames(options: unknown): void {
+  if (options !== null && typeof options === 'object') checkOptionNames(options, ANIMATE_OPTION_NAMES, 'animate');
+}
 
 /** Common misspellings and other tools' names for an option. */
 const OPTION_ALIASES: Readonly<Record<string, string>> = { framerate: 'fps', frameRate: 'fps', r: 'fps', fpsRate: 'fps', resolution: 'size', vcodec: 'codec', loops: 'loop', colours: 'colors', duration: 'hold' };
