@@ -189,6 +189,12 @@ describe('modern codecs', () => {
     t.skip('h264_nvenc opens on this machine (an NVIDIA GPU): the error needs a machine without one');
   });
 
+  it('hwaccel auto with h264 crf 0 (lossless) writes with libx264 and says why, as quality lossless does (no hardware encoder was tried: cq 0 is not lossless there)', async () => {
+    const result = await stitch(files, out('hw-crf0.mp4'), { ...FAST, hwaccel: 'auto', crf: 0 });
+    assert.deepEqual(result.warnings, ['hwaccel auto: no hardware encoder writes h264 with lossless; encoding with libx264']);
+    assert.equal((await readVideo(out('hw-crf0.mp4'))).video.profile, 'High 4:4:4 Predictive');
+  });
+
   it('the command line takes --codec av1 --quality high --hwaccel auto and prints the notice', async () => {
     const res = await runCli(['stitch', ...files, '-o', out('cli.webm'), '--codec', 'av1', '--quality', 'high', '--preset', 'ultrafast', '--hwaccel', 'auto']);
     assert.equal(res.code, 0, res.stderr);

@@ -217,7 +217,9 @@ async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: bo
   const software = recipe.encoder as string;
   let candidates: string[] = [];
   if (hwaccel === 'auto') {
-    const why = spec.alpha ? 'alpha' : spec.quality === 'lossless' ? 'lossless' : undefined;
+    // x264's crf below 1 is lossless too: a hardware encoder given cq 0 would not be.
+    const lossless = spec.quality === 'lossless' || (spec.codec === 'h264' && crf !== undefined && crf < 1);
+    const why = spec.alpha ? 'alpha' : lossless ? 'lossless' : undefined;
     if (why) notices.push(`hwaccel auto: no hardware encoder writes ${spec.codec} with ${why}; encoding with ${software}`);
     else candidates = [...recipe.hardware];
   } else if (hwaccel !== 'none' && hwaccel !== software) {
