@@ -159,6 +159,20 @@ describe('animate', () => {
     await assert.rejects(animate({ width: 0, height: H, frames: 1, draw }, 'x.mp4'), { code: 'INVALID_OPTION', option: 'width' });
     await assert.rejects(animate({ width: W, height: H, frames: 1 } as never, 'x.mp4'), { code: 'INVALID_OPTION', option: 'draw' });
   });
+
+  it('an unknown option names animate (it named createWriter, which animate hands its options to), inline and as a module', async (t) => {
+    const dir = await tempDir(t);
+    const draw = (): void => undefined;
+    await assert.rejects(animate({ width: W, height: H, frames: 2, draw }, join(dir, 'x.mp4'), { colours: 64 } as never), {
+      code: 'INVALID_OPTION',
+      option: 'colours',
+      message: 'animate has no option "colours". Did you mean colors?',
+    });
+    await assert.rejects(animate({ module: join(dir, 'no-such.mjs') }, join(dir, 'x.mp4'), { presett: 'fast' } as never), { option: 'presett', message: 'animate has no option "presett". Did you mean preset?' });
+    // The animation's own size is not an output option here: refused, not silently replaced.
+    await assert.rejects(animate({ width: W, height: H, frames: 2, draw }, join(dir, 'x.mp4'), { width: 100 } as never), { option: 'width', message: /^animate has no option "width"/ });
+    assert.deepEqual(await listDir(dir), [], 'nothing written');
+  });
 });
 
 describe('animate without @napi-rs/canvas', () => {

@@ -85,9 +85,9 @@ describe('transitions in GIF, WebP and APNG', () => {
     const last = back.frames[4];
     assert.ok(first && last, 'the two stills');
     const black = blackLike(first);
-    // Fade frame k of 3 is the still at k/4 (xfade's progress): within 3 levels on average over
-    // 8x8 blocks (measured 0.4-2.0).
-    for (const [index, still, progress] of [[0, first, 0.25], [1, first, 0.5], [2, first, 0.75], [5, last, 0.75], [6, last, 0.5], [7, last, 0.25]] as const) {
+    // Fade-in frame k of 0..2 is the still at k/3 (black first), the fade out its mirror (black
+    // last): within 3 levels on average over 8x8 blocks.
+    for (const [index, still, progress] of [[0, first, 0], [1, first, 1 / 3], [2, first, 2 / 3], [5, last, 2 / 3], [6, last, 1 / 3], [7, last, 0]] as const) {
       const frame = back.frames[index];
       assert.ok(frame, `frame ${index}`);
       const error = blendError(frame, black, still, { progress });

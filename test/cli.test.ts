@@ -58,12 +58,12 @@ describe('cli: help and version', () => {
     // Each option and the default it states; the defaults are the documented ones.
     const expected: [string, string][] = [
       ['-o, --output <file>', ''],
-      ['--fps <rate>', 'default: "25"'],
+      ['--fps <rate>', 'default: 25)'],
       ['--hold <time>', 'default: one frame each'],
       ['--size <WxH>', "default: the first image's"],
       ['--width <px>', "default: the first image's"],
       ['--height <px>', "default: the first image's"],
-      ['--fit <mode>', 'default: "contain"'],
+      ['--fit <mode>', 'choices: contain, cover, fill, error, default: contain)'],
       ['--background <colour>', 'any CSS colour name (rebeccapurple), #rrggbb, #rgb, rgb(r, g, b) or 0xrrggbb; opaque'],
       ['--sort <order>', 'default: natural'],
       ['--start-number <n>', 'default: the first of 0-4 that exists'],
@@ -72,9 +72,9 @@ describe('cli: help and version', () => {
       ['--quality <level>', "default: the codec's crf"],
       ['--alpha <mode>', 'default: keep where the format carries it'],
       ['--hwaccel <encoder>', 'default: none'],
-      ['--preset <name>', 'default: "medium"'],
+      ['--preset <name>', 'default: medium)'],
       ['--bitrate <rate>', 'default: none'],
-      ['--limit-pixels <n>', 'default: "268402689"'],
+      ['--limit-pixels <n>', 'default: 268402689)'],
       ['--crossfade <time>', 'default: none'],
       ['--transition <name>', 'default: fade'],
       ['--fade-in <time>', 'default: none'],
@@ -94,9 +94,9 @@ describe('cli: help and version', () => {
       ['--tolerance <n>', 'default: 0'],
       ['--lossy <n>', 'default: 0'],
       ['--vfr', 'default: every frame of --fps exists)'],
-      ['--frame-limit <n>', 'default: "900000"'],
+      ['--frame-limit <n>', 'default: 900000)'],
       ['--jobs <n>', 'default: 1'],
-      ['--memory-limit <bytes>', 'default: "4GB"'],
+      ['--memory-limit <bytes>', 'default: 4GB)'],
       ['--queue <url>', 'default: on this machine'],
       ['--work-dir <dir>', 'with --queue'],
       ['--queue-wait <time>', 'default: 300'],
@@ -126,6 +126,8 @@ describe('cli: help and version', () => {
       assert.ok(entry, `--help lists ${flag}`);
       if (defaultText) assert.ok(entry.includes(defaultText), `${flag} states "${defaultText}": ${entry}`);
     }
+    // Defaults and choices as typed, as the README shows them: commander quoted them as JSON ("25").
+    for (const [flag, entry] of entries) assert.ok(!entry.includes('"'), `${flag} shows no quotes: ${entry}`);
     // And no option of the command is left out of that list.
     const covered = new Set([...expected.map(([flag]) => flag), '-h, --help', '-V, --version']);
     for (const option of entries.keys()) assert.ok(covered.has(option), `${option} is covered`);

@@ -82,15 +82,18 @@ describe('modern codecs', () => {
       normaliser.close();
       converter.close();
     }
-    for (const [codec, name, profile] of [
-      ['h264', 'lossless.mp4', 'High 4:4:4 Predictive'],
-      ['h265', 'lossless.mkv', 'Main'],
-      ['vp9', 'lossless.webm', 'Profile 0'],
-      ['av1', 'lossless-av1.mkv', 'Main'],
+    for (const [codec, name, profile, options] of [
+      ['h264', 'lossless.mp4', 'High 4:4:4 Predictive', { quality: 'lossless' }],
+      // x264's crf 0 is lossless too (it was refused: "1 to 51").
+      ['h264', 'crf0.mp4', 'High 4:4:4 Predictive', { crf: 0 }],
+      ['h265', 'lossless.mkv', 'Main', { quality: 'lossless' }],
+      ['vp9', 'lossless.webm', 'Profile 0', { quality: 'lossless' }],
+      ['av1', 'lossless-av1.mkv', 'Main', { quality: 'lossless' }],
     ] as const) {
-      const result = await stitch(files, out(name), { ...FAST, codec, quality: 'lossless' });
+      const result = await stitch(files, out(name), { ...FAST, codec, ...options });
       assert.equal(result.profile, profile);
       const back = await readVideo(out(name));
+      assert.equal(back.video.profile, profile, `${name}: the stream's profile`);
       assert.equal(back.frames.length, FRAMES);
       back.frames.forEach((frame, i) => assert.ok(Buffer.from(frame.data).equals(reference[i] ?? Buffer.alloc(0)), `${codec} frame ${i} is bit-exact`));
     }
@@ -111,6 +114,26 @@ describe('modern codecs', () => {
     assert.equal((await plan('high', 'av1')).encoder.crf, 27);
     assert.equal((await plan('low', 'vp9')).encoder.crf, 40);
     assert.equal((await plan('low', 'vp9', 20)).encoder.crf, 20);
+  });
+
+  it("crf takes the range each encoder takes: fractions for h264 and h265 (0-51), whole numbers 0-63 for vp9 and av1; messages state the codec's range (a fraction said '0 to 1000')", async () => {
+    for (const [codec, name, crf] of [['h264', 'crf.mp4', 18.5], ['h265', 'crf.mkv', 22.5]] as const) {
+      const result = await stitch(files, out(name), { ...FAST, codec, crf });
+      assert.equal(result.profile, codec === 'h264' ? 'High' : 'Main');
+      const back = await readVideo(out(name));
+      assert.equal(back.frames.length, FRAMES);
+      assert.ok(meanPsnr(back.frames, sources) > 28, `${codec} crf ${crf}: close to the source`);
+    }
+    const refused = async (options: StitchOptions, message: string): Promise<void> => {
+      await assert.rejects(stitch(files, out('refused.mkv'), options), (error: unknown) => isFlipbookError(error) && error.option === 'crf' && error.message === message);
+    };
+    await refused({ codec: 'vp9', crf: 18.5 }, 'Expected a whole number from 0 to 63 (the range of vp9) for crf but received 18.5');
+    await refused({ codec: 'av1', crf: '30.5' as never }, 'Expected a whole number from 0 to 63 (the range of av1) for crf but received "30.5"');
+    await refused({ codec: 'h264', crf: 52 }, 'Expected a number from 0 to 51 (the range of h264) for crf but received 52');
+    await refused({ codec: 'h264', crf: 'high' as never }, 'Expected a number in the codec\'s range (h264 0-51, h265 0-51, vp9 0-63 whole, av1 0-63 whole) for crf but received "high"');
+    const cli = await runCli(['stitch', ...files, '-o', out('cli.webm'), '--crf', '18.5']);
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /Expected a whole number from 0 to 63 \(the range of vp9\) for --crf but received "18\.5"/);
   });
 
   it('refuses a crf outside the codec range, lossless ProRes, alpha keep in MP4 and a codec the container lacks', async () => {
@@ -164,6 +187,12 @@ describe('modern codecs', () => {
     const back = await readVideo(written.output);
     assert.equal(back.frames.length, FRAMES, 'the video h264_nvenc wrote decodes');
     t.skip('h264_nvenc opens on this machine (an NVIDIA GPU): the error needs a machine without one');
+  });
+
+  it('hwaccel auto with h264 crf 0 (lossless) writes with libx264 and says why, as quality lossless does (no hardware encoder was tried: cq 0 is not lossless there)', async () => {
+    const result = await stitch(files, out('hw-crf0.mp4'), { ...FAST, hwaccel: 'auto', crf: 0 });
+    assert.deepEqual(result.warnings, ['hwaccel auto: no hardware encoder writes h264 with lossless; encoding with libx264']);
+    assert.equal((await readVideo(out('hw-crf0.mp4'))).video.profile, 'High 4:4:4 Predictive');
   });
 
   it('the command line takes --codec av1 --quality high --hwaccel auto and prints the notice', async () => {

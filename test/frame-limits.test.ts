@@ -82,6 +82,19 @@ describe('encoder frame limits while planning', () => {
     assert.deepEqual(await listDir(dir), ['small.png'], 'nothing written');
   });
 
+  it('--width 20000 alone: the codec-limit error comes alone (a "Fitted" warning came first), naming no image (it said "the size of small.png")', async (t) => {
+    const dir = await tempDir(t);
+    const small = await header(dir, 'small.png', 64, 64);
+    const x264 = 'The frame, 20000x20000, is too large for h264: its width 20000 is above 16384 (the limit of x264 (sides up to 16384) and H.264 level 6.2 (139264 macroblocks of 16x16))';
+    const cli = await runCli(['stitch', small, '-o', join(dir, 'out.mp4'), '--width', '20000']);
+    assert.equal(cli.code, 2);
+    assert.equal(cli.stderr, `flipbook: error: ${x264}. Pass a smaller --size or --width to fit the pictures to it\n`);
+    const warnings: string[] = [];
+    await assert.rejects(planStitch([small], join(dir, 'out.mp4'), { width: 20000, onWarning: (message) => warnings.push(message) }), (error: FlipbookError) => error.code === 'UNSUPPORTED_OUTPUT' && error.file === undefined);
+    assert.deepEqual(warnings, [], 'no warning before the error');
+    assert.deepEqual(await listDir(dir), ['small.png'], 'nothing written');
+  });
+
   it('the writer refuses its first frame past the encoder limit, naming the frame, and writes nothing', async (t) => {
     const dir = await tempDir(t);
     const output = join(dir, 'out.mp4');

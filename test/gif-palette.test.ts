@@ -357,6 +357,28 @@ describe('GIF colours end to end', () => {
     assert.equal((await gifBlocks(join(dir, 'dots.gif'))).globalTable, 16);
   });
 
+  it('colors N gives N colours when no pixel is transparent to a GIF (alpha 255 or 200: it gave N - 1), N - 1 and the transparent slot when one is', async (t) => {
+    const dir = await tempDir(t);
+    const field = (alpha: (x: number, y: number) => number) => paintRgba(96, 64, (x, y) => [(x * 5) % 256, (y * 7) % 256, (x * 3 + y * 2) % 256, alpha(x, y)]);
+    const counted = async (name: string, alpha: (x: number, y: number) => number): Promise<{ colours: number; transparent: number }> => {
+      const png = await writePng(join(dir, `${name}.png`), field(alpha));
+      await stitch(png, join(dir, `${name}.gif`), { colors: 16 });
+      const [frame] = (await readAnimation(join(dir, `${name}.gif`))).frames;
+      assert.ok(frame);
+      const seen = new Set<number>();
+      let transparent = 0;
+      for (let i = 0; i < frame.data.length; i += 4) {
+        if ((frame.data[i + 3] ?? 0) === 0) transparent++;
+        else seen.add(((frame.data[i] ?? 0) << 16) | ((frame.data[i + 1] ?? 0) << 8) | (frame.data[i + 2] ?? 0));
+      }
+      return { colours: seen.size, transparent };
+    };
+    // Thousands of colours in each: the palette is filled.
+    assert.deepEqual(await counted('opaque', () => 255), { colours: 16, transparent: 0 }, 'an opaque RGBA picture');
+    assert.deepEqual(await counted('partial', () => 200), { colours: 16, transparent: 0 }, 'alpha 200 is drawn opaque (above the threshold of 128)');
+    assert.deepEqual(await counted('corner', (x, y) => (x < 8 && y < 8 ? 0 : 255)), { colours: 15, transparent: 64 }, 'a transparent corner takes a slot');
+  });
+
   it('uses 255 entries for colours and one for transparency (frame differences, transparent pixels)', async (t) => {
     const dir = await tempDir(t);
     // Thousands of colours in a smooth field: a 256-colour palette is filled.

@@ -293,9 +293,9 @@ describe('values: stitch options as the library receives them', () => {
     ['sort', { sort: 'random' as never }, 'sort', 'Expected one of natural, lexical, mtime, none for sort but received "random"'],
     ['startNumber', { startNumber: -1 }, 'startNumber', 'Expected a whole number from 0 to 2147483647 for startNumber but received -1'],
     ['codec', { codec: 'hevc' as never }, 'codec', 'Expected one of h264, h265, vp9, av1, prores for codec but received "hevc"'],
-    ['crf above 51 for h264', { crf: 64 }, 'crf', 'Expected a whole number from 1 to 51 (the range of h264) for crf but received 64'],
-    ['crf 52 for h264', { crf: '52' }, 'crf', 'Expected a whole number from 1 to 51 (the range of h264) for crf but received "52"'],
-    ['crf 0 for h264 (lossless is not High)', { crf: 0 }, 'crf', 'Expected a whole number from 1 to 51 (the range of h264) for crf but received 0'],
+    ['crf above 51 for h264', { crf: 64 }, 'crf', 'Expected a number from 0 to 51 (the range of h264) for crf but received 64'],
+    ['crf 52 for h264', { crf: '52' }, 'crf', 'Expected a number from 0 to 51 (the range of h264) for crf but received "52"'],
+    ['crf below 0 for h264', { crf: -1 }, 'crf', 'Expected a number from 0 to 51 (the range of h264) for crf but received -1'],
     [
       'preset',
       { preset: 'turbo' },
@@ -311,6 +311,11 @@ describe('values: stitch options as the library receives them', () => {
 
   it('a bitrate for prores is refused (it was accepted and ignored: the same bytes at any bitrate)', () =>
     refused({ codec: 'prores', bitrate: '100k' }, 'out.mov', 'bitrate', "prores has no bitrate: its profile sets its size. Leave out bitrate; quality: 'high' writes ProRes 4444 XQ, the default 4444"));
+
+  it('a preset for prores other than the default is refused (it was accepted and ignored: prores_ks has no speed setting); the default passes', async () => {
+    await refused({ codec: 'prores', preset: 'veryslow' }, 'out.mov', 'preset', "prores has no preset (veryslow): its encoder has no speed setting, and its profile sets its quality. Leave out preset; quality: 'high' writes ProRes 4444 XQ, the default 4444");
+    await assert.rejects(planStitch('no-such-input-*.png', 'out.mov', { codec: 'prores', preset: 'medium' }), (error: FlipbookError) => error.code === 'NO_INPUT');
+  });
 
   it('crf above 51 is fine where the codec is vp9, explicit or picked by .webm', async () => {
     // These get past the options and fail later, on the missing input.
@@ -366,6 +371,10 @@ describe('values: the same errors on the command line name flags', () => {
   it('the library names them as options', async () => {
     await assert.rejects(planSplit('no-such.mp4', 'never/', { width: 100, scale: 0.5 }), { option: 'scale', message: 'Expected either scale or width/height (not both) for scale but received 0.5' });
     await assert.rejects(contactSheet('no-such.mp4', 'never.png', { every: '10m', rows: 3 }), { option: 'every', message: 'Expected either rows or every (not both) for every but received "10m"' });
+  });
+
+  it('--preset with prores names the flags', async () => {
+    assert.equal(await cliError(['stitch', 'no-such.png', '-o', 'never.mov', '--codec', 'prores', '--preset', 'slow']), 'flipbook: error: prores has no preset (slow): its encoder has no speed setting, and its profile sets its quality. Leave out --preset; --quality high writes ProRes 4444 XQ, the default 4444\n');
   });
 
   it('music options without --audio name --audio', async () => {

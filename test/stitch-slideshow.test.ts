@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { createWriter, isFlipbookError, probe, stitch } from '../src/index.js';
+import { readAnimation } from './helpers/animation.js';
 import { frameColourIndices, writeSolidFrames } from './helpers/frames.js';
-import { paletteColour } from './helpers/images.js';
+import { paletteColour, solid } from './helpers/images.js';
+import { writePng } from './helpers/png.js';
 import { type ReadBack, meanColour, readVideo } from './helpers/video.js';
 
 const whole = (f: ReadBack['frames'][number]): { x: number; y: number; width: number; height: number } => ({ x: 4, y: 4, width: f.width - 8, height: f.height - 8 });
@@ -108,6 +110,41 @@ describe('slideshows', () => {
     assert.notDeepEqual(left.map((v) => Math.round(v / 16)), right.map((v) => Math.round(v / 16)), 'a wipe shows both images at once');
     const info = await probe(result.output);
     assert.ok(Math.abs((info.video?.duration ?? 0) - 3) < 0.001);
+  });
+
+  it('a fade in starts on a black frame and a fade out ends on one (it started and ended 1/(n+1) of the way): one piece, --jobs, --vfr, GIF, the frame writer', async () => {
+    const white = await writePng(join(dir, 'white.png'), solid(64, 48, [255, 255, 255]));
+    // 1.2 s at 10 fps, 0.5 s fades: frame k of a fade in is k/5 of the way, the fade out its mirror.
+    const expected = [0, 51, 102, 153, 204, 255, 255, 204, 153, 102, 51, 0];
+    const coding = { fps: 10, fadeIn: 0.5, fadeOut: 0.5, crf: 1, preset: 'ultrafast' } as const;
+    const options = { ...coding, hold: 1.2 };
+    const levels = (frames: readonly { data: Uint8Array; width: number; height: number }[], channels: number): number[] =>
+      frames.map((f) => {
+        let sum = 0;
+        for (let i = 0; i < f.width * f.height; i++) sum += f.data[i * channels] ?? 0;
+        return Math.round(sum / (f.width * f.height));
+      });
+    const near = (got: number[], label: string, want = expected): void => {
+      assert.equal(got.length, want.length, `${label}: ${got.join(' ')}`);
+      assert.ok(got.every((v, i) => Math.abs(v - (want[i] ?? 0)) <= 4), `${label}: ${got.join(' ')}, expected ${want.join(' ')}`);
+    };
+    const one = await stitch([white], join(dir, 'fades.mp4'), options);
+    assert.equal(one.transitionFrames, 10, 'the black frames count as fade frames');
+    near(levels((await readVideo(one.output)).frames, 3), 'one piece');
+    const jobs = await stitch([white], join(dir, 'fades-jobs.mp4'), { ...options, jobs: 2 });
+    near(levels((await readVideo(jobs.output)).frames, 3), '--jobs 2');
+    const vfr = await stitch([white], join(dir, 'fades-vfr.mp4'), { ...options, vfr: true });
+    const vfrBack = await readVideo(vfr.output);
+    // One sample (one GIF frame) for the still's two frames.
+    const held = [...expected.slice(0, 6), ...expected.slice(7)];
+    near(levels(vfrBack.frames, 3), '--vfr', held);
+    assert.deepEqual(vfrBack.frames.map((f) => Math.round(f.time * 10)), [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11], '--vfr: the still one sample of 2 frames');
+    const gif = await stitch([white], join(dir, 'fades.gif'), { fps: 10, hold: 1.2, fadeIn: 0.5, fadeOut: 0.5 });
+    near(levels((await readAnimation(gif.output)).frames, 4), 'GIF', held);
+    const writer = createWriter(join(dir, 'fades-writer.mp4'), coding);
+    await writer.write(white, { hold: 1.2 });
+    await writer.close();
+    near(levels((await readVideo(join(dir, 'fades-writer.mp4'))).frames, 3), 'createWriter');
   });
 
   it('a fade-in as long as the first hold: no false "shorter than a frame" warning, and --vfr writes it (it failed: non monotonically increasing dts)', async () => {

@@ -70,8 +70,9 @@ describe('createWriter: transitions, fades, holdLast', () => {
     const first = back.frames[3];
     const last = back.frames[10];
     assert.ok(first && last, 'the two stills');
-    // Fade frame k of 3 is the still at k/4: within 2 levels on average over 8x8 blocks (measured 0.6-0.9).
-    for (const [index, still, progress] of [[0, first, 0.25], [1, first, 0.5], [2, first, 0.75], [22, last, 0.75], [24, last, 0.25]] as const) {
+    // Fade-in frame k of 0..2 is the still at k/3 (black first), the fade out its mirror (black
+    // last): within 2 levels on average over 8x8 blocks.
+    for (const [index, still, progress] of [[0, first, 0], [1, first, 1 / 3], [2, first, 2 / 3], [22, last, 2 / 3], [23, last, 1 / 3], [24, last, 0]] as const) {
       const frame = back.frames[index];
       assert.ok(frame, `frame ${index}`);
       const error = blendError(frame, blackLike(frame), still, { progress });

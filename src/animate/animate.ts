@@ -9,7 +9,7 @@ import type { OutputResult } from '../core/output.js';
 import { resolve } from 'node:path';
 import { type Text, renderText } from '../errors.js';
 import { isGiven, parseInteger } from '../options/values.js';
-import { MAX_JOBS, resolveWriterOptions } from '../options/output-options.js';
+import { MAX_JOBS, checkAnimateOptionNames, resolveWriterOptions } from '../options/output-options.js';
 import { settleLayout } from '../core/layout.js';
 import { musicWarnings, probeAudio } from '../core/audio-plan.js';
 import { codecPixelFormat, codecProfileName } from '../engine/index.js';
@@ -73,6 +73,7 @@ export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'e
  * signal) stops the run and leaves no output; draw's own error is rethrown as it is.
  */
 export async function animate<T = number>(animation: AnimateSpec<T> | AnimateModuleSpec, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
+  checkAnimateOptionNames(options);
   if (animation !== null && typeof animation === 'object' && 'module' in animation && animation.module !== undefined) return animateModule(animation, output, options);
   return animateInline(animation as AnimateSpec<T>, output, options);
 }
@@ -161,7 +162,7 @@ async function animateModule(spec: AnimateModuleSpec, output: string, options: A
     fps: resolved.fps,
     duration: written.duration,
     codec: resolved.codec,
-    profile: codecProfileName(resolved.codec, { quality: resolved.encoder.quality, alpha: false }),
+    profile: codecProfileName(resolved.codec, { quality: resolved.encoder.quality, alpha: false, crf: resolved.encoder.crf }),
     pixelFormat: codecPixelFormat(resolved.codec, false),
     bytes: written.bytes,
     fitted: 0,

@@ -33,11 +33,25 @@ More (the library, the choices flipbook makes for you): README.md, shipped in th
  * An option's help with one default. Commander adds its own `(default: false)` to an option
  * declared with a default value; where the description already says the default in words
  * (`(default: refused)`, `(default: refuse, and say how many)`), commander's is left out.
+ * Commander quotes string defaults and choices as JSON (`(default: "25")`, `choices: "contain"`):
+ * they are shown as typed, as the README's tables and the defaults said in words show them.
  * Set on the program, so every command (made by program.command) inherits it.
  */
 function optionDescription(this: Help, option: Option): string {
   const saysDefault = option.description.includes('(default: ');
-  return Help.prototype.optionDescription.call(this, saysDefault ? (Object.create(option, { defaultValue: { value: undefined } }) as Option) : option);
+  const shown = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+  const described = option.defaultValue === undefined || saysDefault ? undefined : (option.defaultValueDescription ?? shown(option.defaultValue));
+  const plain = Object.create(option, {
+    defaultValue: { value: saysDefault ? undefined : option.defaultValue },
+    defaultValueDescription: { value: described },
+    argChoices: { value: undefined },
+  }) as Option;
+  const text = Help.prototype.optionDescription.call(this, plain);
+  if (!option.argChoices) return text;
+  // Commander puts the choices first in its parentheses: after the description, before the default.
+  const choices = `choices: ${option.argChoices.join(', ')}`;
+  const base = option.description;
+  return text === base ? `${base} (${choices})` : `${base} (${choices}, ${text.slice(base.length + 2)}`;
 }
 
 /** A usage error as said on stderr (without `flipbook: error: `), and the option it is about, as the library names it. */

@@ -36,7 +36,9 @@ export function fitSizeFor(out: Pick<ResolvedOutput, 'size' | 'width' | 'height'
  * here, naming `source`, the image that set the size (unless `size` set it).
  */
 export function settleLayout(out: ResolvedOutput, fitSize: Size, warn: (message: Text) => void, source?: SizeSource): FrameLayout {
-  const from = out.size ? undefined : source;
+  // A size asked (or one side of it) is not the picture's: its error names no picture (it said
+  // "20000x13334 (the size of a.png)" of a 96x64 a.png under --width 20000).
+  const from = out.size || out.width || out.height ? undefined : source;
   if (out.animation) {
     const animation = planAnimation(out.animation, fitSize, Boolean(out.size ?? out.width ?? out.height), warn);
     checkFrameSize(animation.codec, animation.size, from);

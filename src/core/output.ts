@@ -262,7 +262,7 @@ export class Output {
         fps: options.fps,
         duration: written.duration,
         codec: options.codec,
-        profile: codecProfileName(options.codec, { quality: options.encoder.quality, alpha }),
+        profile: codecProfileName(options.codec, { quality: options.encoder.quality, alpha, crf: options.encoder.crf }),
         pixelFormat: codecPixelFormat(options.codec, alpha),
         bytes: written.bytes,
         ...(options.vfr ? { vfr: true } : {}),

@@ -106,13 +106,22 @@ export class Slideshow {
     this.pending = undefined;
     if (!last) return;
     this.checked(last, true);
-    const black = this.plan.fadeOutFrames > 0 ? await this.black(last.picture).catch((error: unknown) => {
+    let black = this.plan.fadeOutFrames > 0 ? await this.black(last.picture).catch((error: unknown) => {
       last.picture.release();
       throw error;
     }) : undefined;
     try {
-      if (black) await this.transition(last, black, this.plan.fadeOutFrames);
-      else if (last.ticks > 0) await this.addHeld(last, last.ticks);
+      if (black) {
+        // The fade out ends on black, as the fade in starts on it (FFmpeg's fade filter read
+        // backwards): frame k of n is k/n of the way, its last frame black itself.
+        const end = last.pts + last.ticks;
+        last.ticks -= this.frameTicks;
+        await this.transition(last, black, this.plan.fadeOutFrames - 1);
+        const taken = black;
+        black = undefined;
+        await this.addHeld({ picture: taken, pts: end - this.frameTicks }, this.frameTicks);
+        this.transitionFrames++;
+      } else if (last.ticks > 0) await this.addHeld(last, last.ticks);
       else last.picture.release();
     } finally {
       black?.release();
@@ -171,9 +180,16 @@ export class Slideshow {
     await this.sink.addNormalised(held.picture, ticks, held.pts);
   }
 
+  /**
+   * A fade in of `count` frames as FFmpeg's fade filter makes it: frame k of 0..count-1 is k/count
+   * of the way, so the video starts on a black frame (not one step in) and the image itself
+   * follows the last step.
+   */
   private async fromBlack(to: Picture, pts: number, count: number): Promise<void> {
     const black = await this.black(to);
-    await this.transition({ picture: black, pts, ticks: count * this.frameTicks }, to, count);
+    // Black held one frame (counted as a fade frame), then count - 1 blends.
+    this.transitionFrames++;
+    await this.transition({ picture: black, pts, ticks: count * this.frameTicks }, to, count - 1);
   }
 
   /** A black picture of the same shape as `like`, through the same normalise stage. */

@@ -10,7 +10,7 @@ import { SimpleGraph } from './filter-graph.js';
 import { localFileUrl } from './local-file.js';
 import type { Picture } from './picture.js';
 import { GIF_TRAILER, GifWriter } from './gif-writer.js';
-import { ColorHistogram, type Dither, type RgbaRows } from './quantizer.js';
+import { ALPHA_THRESHOLD, ColorHistogram, type Dither, type RgbaRows } from './quantizer.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
 /** The animated image formats: each is its own codec and muxer. */
@@ -553,19 +553,24 @@ export class SpoolWriter {
   }
 }
 
-/** Whether an RGBA picture has a pixel that is not fully opaque. */
+/**
+ * Whether an RGBA picture has a pixel that a GIF makes transparent (alpha below ALPHA_THRESHOLD,
+ * as the mapping takes it): only then does its palette give a slot to transparency. A pixel
+ * only partly transparent above it is drawn opaque, so it cost a colour for a slot never used
+ * (`colors: 16` gave 15 colours on a picture of alpha 200).
+ */
 export function pictureHasTransparency(picture: Picture): boolean {
   if (!picture.hasAlpha) return false;
   if (picture.pixelFormat !== 'rgba') {
     const data = picture.frame.toBuffer();
-    for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) < ALPHA_THRESHOLD) return true;
     return false;
   }
   // RGBA (the animation spool's): a scan of FFmpeg's rows where they are, no copy.
   const { data, width, height, stride } = rgbaRows(picture);
   for (let y = 0; y < height; y++) {
     const end = y * stride + width * 4;
-    for (let i = y * stride + 3; i < end; i += 4) if (data[i] !== 255) return true;
+    for (let i = y * stride + 3; i < end; i += 4) if ((data[i] as number) < ALPHA_THRESHOLD) return true;
   }
   return false;
 }

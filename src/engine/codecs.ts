@@ -37,9 +37,13 @@ export interface CodecRecipe {
   /** The output pixel format without and with alpha (undefined: no alpha in this codec). */
   pixelFormat: string;
   alphaPixelFormat: string | undefined;
-  profileName(input: Pick<RecipeInput, 'quality' | 'alpha'>): string;
-  /** crf: the default, the valid range, and the value of each quality short of lossless. */
-  crf: { default: number; min: number; max: number; low: number; medium: number; high: number } | undefined;
+  profileName(input: Pick<RecipeInput, 'quality' | 'alpha'> & { crf?: number | undefined }): string;
+  /**
+   * crf: the default, the range the encoder takes (`whole`: whole numbers only, as libvpx-vp9's
+   * and libsvtav1's integer option; x264 and x265 take fractions), and the value of each quality
+   * short of lossless.
+   */
+  crf: { default: number; min: number; max: number; whole: boolean; low: number; medium: number; high: number } | undefined;
   /** Whether `quality: 'lossless'` is lossless for this codec. */
   lossless: boolean;
   /** The four-character code MP4 and MOV store (hvc1: Apple players refuse hev1). */
@@ -139,9 +143,11 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     decodedName: 'h264',
     pixelFormat: 'yuv420p',
     alphaPixelFormat: undefined,
-    // x264 writes lossless only in the High 4:4:4 Predictive profile (few hardware decoders).
-    profileName: ({ quality }) => (quality === 'lossless' ? 'High 4:4:4 Predictive' : 'High'),
-    crf: { default: 23, min: 1, max: 51, low: 28, medium: 23, high: 18 },
+    // x264 writes lossless only in the High 4:4:4 Predictive profile (few hardware decoders);
+    // a crf below 1 is lossless too (x264 truncates it: 0.5 gives the bytes of 0, that is qp 0).
+    profileName: ({ quality, crf }) => (quality === 'lossless' || (crf !== undefined && crf < 1) ? 'High 4:4:4 Predictive' : 'High'),
+    // x264 takes 0 to 51 in 8 bits, fractions too (above 51 it clamps without a word).
+    crf: { default: 23, min: 0, max: 51, whole: false, low: 28, medium: 23, high: 18 },
     lossless: true,
     tag: undefined,
     hardware: ['h264_nvenc', 'h264_qsv', 'h264_amf', 'h264_vaapi'],
@@ -151,7 +157,9 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
       ...(input.quality === 'lossless'
         ? { qp: '0' }
         : {
-            profile: 'high',
+            // A crf below 1 is lossless, which the High profile refuses ("high profile doesn't
+            // support lossless"): the profile is left to x264 there (High 4:4:4 Predictive).
+            ...(input.crf !== undefined && input.crf < 1 ? {} : { profile: 'high' }),
             // ultrafast turns off every High tool and x264 then writes Constrained Baseline,
             // whatever the profile asked; the 8x8 transform keeps the stream High.
             '8x8dct': '1',
@@ -166,7 +174,8 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     pixelFormat: 'yuv420p',
     alphaPixelFormat: undefined,
     profileName: () => 'Main',
-    crf: { default: 28, min: 0, max: 51, low: 32, medium: 28, high: 22 },
+    // x265 takes 0 to 51 in 8 bits, fractions too.
+    crf: { default: 28, min: 0, max: 51, whole: false, low: 32, medium: 28, high: 22 },
     lossless: true,
     tag: 'hvc1',
     hardware: ['hevc_nvenc', 'hevc_qsv', 'hevc_amf', 'hevc_vaapi'],
@@ -188,7 +197,7 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     // with alpha_mode=1, which Chromium and libvpx's decoder read (FFmpeg's own vp9 ignores it).
     alphaPixelFormat: 'yuva420p',
     profileName: () => 'Profile 0',
-    crf: { default: 32, min: 0, max: 63, low: 40, medium: 32, high: 24 },
+    crf: { default: 32, min: 0, max: 63, whole: true, low: 40, medium: 32, high: 24 },
     lossless: true,
     tag: undefined,
     hardware: [],
@@ -207,7 +216,7 @@ export const RECIPES: Readonly<Record<VideoCodec, CodecRecipe>> = {
     pixelFormat: 'yuv420p',
     alphaPixelFormat: undefined,
     profileName: () => 'Main',
-    crf: { default: 35, min: 0, max: 63, low: 45, medium: 35, high: 27 },
+    crf: { default: 35, min: 0, max: 63, whole: true, low: 45, medium: 35, high: 27 },
     lossless: true,
     tag: undefined,
     hardware: ['av1_nvenc', 'av1_qsv', 'av1_amf', 'av1_vaapi'],
@@ -247,7 +256,7 @@ export function keepsAlpha(codec: VideoCodec, container: string): boolean {
   return false;
 }
 
-export function codecProfileName(codec: VideoCodec, input: Pick<RecipeInput, 'quality' | 'alpha'> = { quality: undefined, alpha: false }): string {
+export function codecProfileName(codec: VideoCodec, input: Pick<RecipeInput, 'quality' | 'alpha'> & { crf?: number | undefined } = { quality: undefined, alpha: false }): string {
   return RECIPES[codec].profileName(input);
 }
 

@@ -193,7 +193,8 @@ interface OpenedCodec {
 /** Hardware encoders' constant-quality settings, from the software crf. */
 function hardwareOptions(name: string, crf: number | undefined): Record<string, string> {
   if (crf === undefined) return {};
-  const q = String(crf);
+  // Their scales take whole numbers (QSV's global_quality, AMF's and VAAPI's qp); crf may be 18.5.
+  const q = String(Math.round(crf));
   if (name.endsWith('_nvenc')) return { rc: 'vbr', cq: q };
   if (name.endsWith('_qsv')) return { global_quality: q };
   if (name.endsWith('_amf')) return { rc: 'cqp', qp_i: q, qp_p: q };
@@ -216,7 +217,9 @@ async function openCodec(spec: EncodeSpec, recipe: CodecRecipe, globalHeader: bo
   const software = recipe.encoder as string;
   let candidates: string[] = [];
   if (hwaccel === 'auto') {
-    const why = spec.alpha ? 'alpha' : spec.quality === 'lossless' ? 'lossless' : undefined;
+    // x264's crf below 1 is lossless too: a hardware encoder given cq 0 would not be.
+    const lossless = spec.quality === 'lossless' || (spec.codec === 'h264' && crf !== undefined && crf < 1);
+    const why = spec.alpha ? 'alpha' : lossless ? 'lossless' : undefined;
     if (why) notices.push(`hwaccel auto: no hardware encoder writes ${spec.codec} with ${why}; encoding with ${software}`);
     else candidates = [...recipe.hardware];
   } else if (hwaccel !== 'none' && hwaccel !== software) {

@@ -35,6 +35,19 @@ export function resolveCodecOptions(options: CodecOptions): ResolvedCodecOptions
   };
 }
 
+/**
+ * A crf before the codec is known: a number (`18`, `18.5`, `"0"`). Each codec's own range, and
+ * whether it takes fractions, is checked in settleCodec; this message states them all.
+ */
+export function parseCrf(value: unknown): number {
+  const n = typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    const ranges = Object.entries(RECIPES).flatMap(([codec, { crf }]) => (crf ? [`${codec} ${crf.min}-${crf.max}${crf.whole ? ' whole' : ''}`] : []));
+    throw invalidOption('crf', `a number in the codec's range (${ranges.join(', ')})`, value);
+  }
+  return n;
+}
+
 /** What the encoder is told, settled once the codec and the output are known. */
 export interface CodecChoice {
   /** Whether transparency can be kept (the inputs decide whether it is). */
@@ -50,16 +63,31 @@ export interface CodecChoice {
  * lossless only where the codec has it, `alpha: keep` only where alpha is carried, a named
  * hardware encoder of this codec.
  */
-export function settleCodec(codec: VideoCodec, format: OutputFormat, opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined }, received: { crf?: unknown; bitrate?: unknown }): CodecChoice {
+export function settleCodec(
+  codec: VideoCodec,
+  format: OutputFormat,
+  opts: ResolvedCodecOptions & { crf: number | undefined; bitrate: number | undefined; preset?: { value: string; default: string } },
+  received: { crf?: unknown; bitrate?: unknown },
+): CodecChoice {
   const recipe = RECIPES[codec];
   // ProRes is sized by its profile (quality), not a rate: a bitrate was accepted and ignored.
   if (codec === 'prores' && opts.bitrate !== undefined) {
     throw new FlipbookError('INVALID_OPTION', 'prores has no bitrate: its profile sets its size', { option: 'bitrate', hint: text`Leave out ${opt('bitrate')}; ${opt('quality', 'high')} writes ProRes 4444 XQ, the default 4444` });
   }
+  // Nor a speed: prores_ks has profiles, no preset, and a preset never reached it. A
+  // preset other than the default is refused, as GIF, WebP and APNG refuse it (the command
+  // passes the default when none is given, so the default cannot be told from no preset).
+  if (codec === 'prores' && opts.preset && opts.preset.value !== opts.preset.default) {
+    throw new FlipbookError('INVALID_OPTION', `prores has no preset (${opts.preset.value}): its encoder has no speed setting, and its profile sets its quality`, {
+      option: 'preset',
+      hint: text`Leave out ${opt('preset')}; ${opt('quality', 'high')} writes ProRes 4444 XQ, the default 4444`,
+    });
+  }
   if (opts.crf !== undefined) {
     if (!recipe.crf) throw invalidOption('crf', `no crf for ${codec} (it has none: use quality)`, received.crf);
-    if (opts.crf < recipe.crf.min || opts.crf > recipe.crf.max) {
-      throw invalidOption('crf', `a whole number from ${recipe.crf.min} to ${recipe.crf.max} (the range of ${codec})`, received.crf);
+    const { min, max, whole } = recipe.crf;
+    if (opts.crf < min || opts.crf > max || (whole && !Number.isInteger(opts.crf))) {
+      throw invalidOption('crf', `${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (the range of ${codec})`, received.crf);
     }
   }
   if (opts.quality === 'lossless' && !recipe.lossless) {

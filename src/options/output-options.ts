@@ -4,7 +4,7 @@ import { SORT_ORDERS, type SortOrder } from '../inputs/sort.js';
 import { type ResolvedQueue, resolveQueueOptions } from '../queue/url.js';
 import { type AnimationOptions, type AnimationSettings, resolveAnimationOptions } from './animation-options.js';
 import { type AudioOptions, type ResolvedAudioOptions, audioCodecFor, resolveAudioOptions } from './audio-options.js';
-import { type CodecOptions, resolveCodecOptions, settleCodec } from './codec-options.js';
+import { type CodecOptions, parseCrf, resolveCodecOptions, settleCodec } from './codec-options.js';
 import { type OutputFormat, checkCodec, outputFormatFor } from './output-formats.js';
 import { type ResolvedSlideshowOptions, type SlideshowOptions, type SlideshowPlan, planSlideshow, resolveSlideshowOptions } from './slideshow-options.js';
 import {
@@ -245,8 +245,8 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   // The writer with one side alone asks for scaling: frames keep the first one's aspect ratio.
   const defaultFit = source === 'writer' && (width === undefined) !== (height === undefined) ? 'contain' : OUTPUT_DEFAULTS.fit[source];
   const fps = parseFps(options.fps ?? OUTPUT_DEFAULTS.fps);
-  // Whole and not negative here; the codec's own range is checked once the codec is known (settleCodec).
-  const crf = isGiven(options.crf) ? parseInteger(options.crf, 'crf', 0, 1000) : undefined;
+  // A number here; the codec's own range, and whether it takes fractions, once the codec is known (settleCodec).
+  const crf = isGiven(options.crf) ? parseCrf(options.crf) : undefined;
   const bitrate = isGiven(options.bitrate) ? parseBitrate(options.bitrate) : undefined;
   const preset = parseChoice(options.preset ?? OUTPUT_DEFAULTS.preset, 'preset', X264_PRESETS);
 
@@ -258,7 +258,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
   const codecOptions = resolveCodecOptions(options);
   // GIF, WebP and APNG carry transparency (GIF's one bit a pixel): `alpha` keeps it (the default)
   // or flattens it onto the background; the video codec's check is not theirs.
-  const choice = settleCodec(codec, format, { ...codecOptions, ...(animation ? { alpha: undefined } : {}), crf, bitrate }, { crf: options.crf, bitrate: options.bitrate });
+  const choice = settleCodec(codec, format, { ...codecOptions, ...(animation ? { alpha: undefined } : {}), crf, bitrate, preset: { value: preset, default: OUTPUT_DEFAULTS.preset } }, { crf: options.crf, bitrate: options.bitrate });
   const alphaPossible = animation ? codecOptions.alpha !== 'flatten' : choice.alphaPossible;
   // Before any file is read: a GIF or an image output refuses music outright.
   const audio = resolveAudioOptions(options);
@@ -305,6 +305,16 @@ const OUTPUT_OPTION_NAMES = {
 } satisfies Record<keyof OutputOptions, true>;
 const STITCH_OPTION_NAMES = { ...OUTPUT_OPTION_NAMES, hold: true, sort: true, startNumber: true, skipInvalid: true } satisfies Record<keyof StitchOptions, true>;
 const WRITER_OPTION_NAMES = { ...OUTPUT_OPTION_NAMES, expectedFrames: true } satisfies Record<keyof WriterOptions, true>;
+/** animate's: the writer's less what the animation itself gives (its size, rate and length). */
+const { width: _width, height: _height, fps: _fps, expectedFrames: _expected, ...ANIMATE_OPTION_NAMES } = WRITER_OPTION_NAMES;
+
+/**
+ * Refuses an option animate does not take, naming animate: it hands its options to the frame
+ * writer, whose check named createWriter, a function the caller never called.
+ */
+export function checkAnimateOptionNames(options: unknown): void {
+  if (options !== null && typeof options === 'object') checkOptionNames(options, ANIMATE_OPTION_NAMES, 'animate');
+}
 
 /** Common misspellings and other tools' names for an option. */
 const OPTION_ALIASES: Readonly<Record<string, string>> = { framerate: 'fps', frameRate: 'fps', r: 'fps', fpsRate: 'fps', resolution: 'size', vcodec: 'codec', loops: 'loop', colours: 'colors', duration: 'hold' };

@@ -230,8 +230,12 @@ export async function planStitch(inputs: string | readonly string[], output: str
   if (odd && opts.fit === 'error') {
     throw sizeMismatch({ label: `${odd.file} (input ${odd.position})`, file: odd.file, position: odd.position, width: odd.width, height: odd.height }, fitSize, `; ${fitted} of ${frames.length} images differ`);
   }
+  // The layout first: a frame size past the codec's limit (--width 20000) fails there, and its
+  // error came after a "Fitted ... to 20000x13333" warning for a fit that never happens.
+  const laidOut: Text[] = [];
+  const layout = settleLayout(opts, fitSize, (message) => laidOut.push(message), { label: first.header.path, file: first.header.path, position: first.position });
   if (fitted) warn(text`Fitted ${fitted} of ${frames.length} images to ${fitSize.width}x${fitSize.height} (${opt('fit', opts.fit)})`);
-  const layout = settleLayout(opts, fitSize, warn, { label: first.header.path, file: first.header.path, position: first.position });
+  laidOut.forEach(warn);
 
   // Alpha is kept or flattened once, for the whole video: kept when any input has transparency.
   let alpha = false;
@@ -258,7 +262,7 @@ export async function planStitch(inputs: string | readonly string[], output: str
   return {
     output,
     codec,
-    profile: animation ? '' : codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha }),
+    profile: animation ? '' : codecProfileName(opts.codec, { quality: opts.encoder.quality, alpha, crf: opts.encoder.crf }),
     pixelFormat: animation ? animation.pixelFormat : codecPixelFormat(opts.codec, alpha),
     alpha,
     width: layout.width,

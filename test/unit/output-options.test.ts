@@ -49,7 +49,7 @@ describe('resolveOutputOptions', () => {
     assert.equal(resolveWriterOptions('a.mp4', { fit: 'cover' }).fit, 'cover', 'a given fit wins');
   });
 
-  it('crf: each codec\'s range; crf: 0 with h264 is one error, the same from stitch and the writer', () => {
+  it('crf: each codec\'s range, one error from stitch and the writer; h264 takes 0 and fractions', () => {
     for (const codec of ['h264', 'h265', 'vp9', 'av1'] as const) {
       const range = RECIPES[codec].crf;
       assert.ok(range, `${codec} has a crf range`);
@@ -57,14 +57,15 @@ describe('resolveOutputOptions', () => {
       assert.equal(resolveStitchOptions(output, { codec, crf: range.min }).encoder.crf, range.min, `${codec} takes crf ${range.min}`);
       assert.equal(resolveStitchOptions(output, { codec, crf: range.max }).encoder.crf, range.max, `${codec} takes crf ${range.max}`);
       const over = refusal(() => resolveStitchOptions(output, { codec, crf: range.max + 1 }), 'crf');
-      assert.equal(over.fact, `Expected a whole number from ${range.min} to ${range.max} (the range of ${codec}) for crf but received ${range.max + 1}`);
+      assert.equal(over.fact, `Expected ${range.whole ? 'a whole number' : 'a number'} from ${range.min} to ${range.max} (the range of ${codec}) for crf but received ${range.max + 1}`);
     }
-    const fromStitch = refusal(() => resolveStitchOptions('a.mp4', { crf: 0 }), 'crf');
-    const fromWriter = refusal(() => resolveWriterOptions('a.mp4', { crf: 0 }), 'crf');
-    assert.equal(fromStitch.message, 'Expected a whole number from 1 to 51 (the range of h264) for crf but received 0');
-    assert.equal(fromWriter.message, fromStitch.message, 'one message for crf: 0 with h264');
+    const fromStitch = refusal(() => resolveStitchOptions('a.webm', { crf: 1.5 }), 'crf');
+    const fromWriter = refusal(() => resolveWriterOptions('a.webm', { crf: 1.5 }), 'crf');
+    assert.equal(fromStitch.message, 'Expected a whole number from 0 to 63 (the range of vp9) for crf but received 1.5');
+    assert.equal(fromWriter.message, fromStitch.message, 'one message for crf: 1.5 with vp9');
     assert.match(refusal(() => resolveStitchOptions('a.mov', { codec: 'prores', crf: 20 }), 'crf').message, /no crf for prores/);
-    assert.equal(refusal(() => resolveStitchOptions('a.mp4', { crf: 1.5 }), 'crf').code, 'INVALID_OPTION');
+    assert.equal(resolveStitchOptions('a.mp4', { crf: 0 }).encoder.crf, 0, 'x264 takes crf 0 (lossless)');
+    assert.equal(resolveWriterOptions('a.mp4', { crf: '18.5' }).encoder.crf, 18.5, 'x264 takes a fraction');
   });
 
   it('size, or width and height, not both; one side alone leaves the other to the first picture', () => {
