@@ -282,6 +282,7 @@ describe('createWriter: timing', () => {
     await assert.rejects(writer.close(), { code: 'INVALID_OPTION' });
     assert.deepEqual(await listDir(dir), []);
   });
+
 });
 
 describe('createWriter: sizes', () => {
@@ -518,6 +519,17 @@ describe('createWriter: streams, refusals and cleanup', () => {
     const [frame] = (await readVideo(output)).frames;
     assert.ok(frame);
     assertColour(colourIn(frame, { x: 0, y: 0, width: W, height: H }), [200, 30, 30], 'padded rows');
+  });
+
+  it('pixels whose data is not bytes (a Float32Array) are said as such, not as "not a frame"', async (t) => {
+    const dir = await tempDir(t);
+    await assert.rejects(createWriter(join(dir, 'a.mp4')).write({ data: new Float32Array(W * H * 4), width: W, height: H } as never), {
+      code: 'INVALID_INPUT',
+      option: 'frame',
+      position: 1,
+      message: `Frame 1's data is a Float32Array of ${W * H * 4}, not bytes. Give pixels as 8-bit samples in a Uint8Array, Uint8ClampedArray or Buffer (floats from 0 to 1: Uint8ClampedArray.from(data, (v) => v * 255))`,
+    });
+    assert.deepEqual(await listDir(dir), []);
   });
 
   it('refuses frames after close()', async (t) => {

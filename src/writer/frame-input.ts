@@ -107,6 +107,15 @@ export function prepareFrame(input: FrameInput, ctx: PrepareContext): PreparedFr
       const { data, width, height, layout, stride } = input;
       return pixels({ data, width, height, layout: layout ?? ctx.layout ?? 'rgba', ...(stride === undefined ? {} : { stride }) }, label, ctx.index);
     }
+    if ('data' in input && 'width' in input && 'height' in input && (ArrayBuffer.isView(input.data) || Array.isArray(input.data))) {
+      // Pixels whose data is not bytes (floats from a computation, 16-bit samples, a plain
+      // array): said as such, not as "not a frame". (A canvas's data is a method: not this.)
+      throw new FlipbookError('INVALID_INPUT', `Frame ${ctx.index}'s data is ${describeValue(input.data)}, not bytes`, {
+        option: 'frame',
+        position: ctx.index,
+        hint: 'Give pixels as 8-bit samples in a Uint8Array, Uint8ClampedArray or Buffer (floats from 0 to 1: Uint8ClampedArray.from(data, (v) => v * 255))',
+      });
+    }
     if ('getContext' in input && typeof input.getContext === 'function') {
       const context = input.getContext('2d');
       if (!context || typeof context.getImageData !== 'function') {

@@ -104,5 +104,7 @@ describe('FlipbookError', () => {
     assert.equal(describeValue(null), 'null');
     assert.equal(describeValue([1, 2]), 'an array of 2');
     assert.equal(describeValue({}), 'a value of type object');
+    assert.equal(describeValue(new Float32Array(12)), 'a Float32Array of 12');
+    assert.equal(describeValue(new DataView(new ArrayBuffer(8))), 'a DataView of 8 bytes');
   });
 });
