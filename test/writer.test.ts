@@ -283,6 +283,24 @@ describe('createWriter: timing', () => {
     assert.deepEqual(await listDir(dir), []);
   });
 
+  it('a time or hold that is not a time names its frame (a NaN from a loop of thousands of frames), and leaves nothing', async (t) => {
+    const dir = await tempDir(t);
+    const writer = createWriter(join(dir, 'nan.mp4'), { width: W, height: H });
+    for (let i = 0; i < 3; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb', time: i / 10 });
+    await assert.rejects(writer.write(scene(W, H, 3).data, { layout: 'rgb', time: Number.NaN }), {
+      code: 'INVALID_OPTION',
+      option: 'time',
+      position: 4,
+      message: 'Frame 4: Expected a time in seconds, 0 or more for time but received NaN',
+    });
+    await assert.rejects(createWriter(join(dir, 'hold.mp4'), { width: W, height: H }).write(scene(W, H, 0).data, { layout: 'rgb', hold: -1 }), {
+      code: 'INVALID_OPTION',
+      option: 'hold',
+      position: 1,
+      message: 'Frame 1: Expected a time in seconds, above 0 for hold but received -1',
+    });
+    assert.deepEqual(await listDir(dir), []);
+  });
 });
 
 describe('createWriter: sizes', () => {

@@ -251,7 +251,7 @@ export class FrameWriter {
     let pts = this.nextPts;
     if (options.time !== undefined) {
       const { time } = options;
-      if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) throw invalidOption('time', 'a time in seconds, 0 or more', time);
+      if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) throw ofFrame(invalidOption('time', 'a time in seconds, 0 or more', time), index);
       pts = Math.round(time * tps);
       if (pts <= this.lastPts) {
         throw new FlipbookError('INVALID_OPTION', `Frame ${index} has the time ${time} s, which is not after the previous frame's ${this.lastPts / tps} s`, {
@@ -264,7 +264,7 @@ export class FrameWriter {
     let ticks = this.opts.ticksPerFrame;
     if (options.hold !== undefined) {
       const { hold } = options;
-      if (typeof hold !== 'number' || !Number.isFinite(hold) || hold <= 0) throw invalidOption('hold', 'a time in seconds, above 0', hold);
+      if (typeof hold !== 'number' || !Number.isFinite(hold) || hold <= 0) throw ofFrame(invalidOption('hold', 'a time in seconds, above 0', hold), index);
       ticks = Math.max(1, Math.round(hold * tps));
     }
     this.lastPts = pts;
@@ -444,6 +444,19 @@ function abortedError(signal: AbortSignal | undefined): FlipbookError {
     }
   }
   return new FlipbookError('ABORTED', 'Cancelled: the writer was aborted and left no output');
+}
+
+/**
+ * A write option's error, said of its frame: "Frame 3: Expected a time ... but received NaN",
+ * with its position, as the writer's other frame errors (a NaN computed in a loop of thousands
+ * of frames is otherwise found by hand).
+ */
+function ofFrame(error: FlipbookError, index: number): FlipbookError {
+  return new FlipbookError(error.code, [`Frame ${index}: `, ...(typeof error.factText === 'string' ? [error.factText] : error.factText)], {
+    position: index,
+    ...(error.option === undefined ? {} : { option: error.option }),
+    ...(error.hintText === undefined ? {} : { hint: error.hintText }),
+  });
 }
 
 function splitChunk(chunk: StreamChunk): [FrameInput, WriteOptions] {
