@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, animate, contactSheet, createWriter, isFlipbookError, planSplit, planStitch, readFrames, split, stitch } from '../src/index.js';
+import { type FlipbookError, animate, contactSheet, createWriter, isFlipbookError, planSplit, planStitch, probe, readFrames, readImage, runSplit, runStitch, split, stitch } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
 import { writeSolidFrames } from './helpers/frames.js';
 import { listDir, tempDir } from './helpers/temp.js';
@@ -367,6 +367,28 @@ describe('values: stitch options as the library receives them', () => {
       await assert.rejects(animate({ width: 16, height: 16, frames: 2, draw: () => undefined }, join(dir, 'a.mp4'), options as never), expected, `animate ${message}`);
     }
     assert.deepEqual(await listDir(dir), ['a.png', 'b.png', 'v.mp4'], 'nothing written');
+  });
+
+  it('options given as null are refused as options by every entry point (it failed with a TypeError reading them)', async (t) => {
+    const dir = await tempDir(t);
+    const frames = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    const image = frames[0] as string;
+    const video = join(dir, 'v.mp4');
+    const writer = createWriter(video);
+    await writer.write(image);
+    await writer.close();
+    const expected = { code: 'INVALID_OPTION', option: 'options', message: 'Expected an object of options for options but received null' };
+    const none = null as never;
+    await assert.rejects(stitch(frames, join(dir, 's.mp4'), none), expected, 'stitch');
+    await assert.rejects(runStitch(await planStitch(frames, join(dir, 's.mp4')), none), expected, 'runStitch');
+    await assert.rejects(animate({ width: 16, height: 16, frames: 2, draw: () => undefined }, join(dir, 'a.mp4'), none), expected, 'animate');
+    await assert.rejects(split(video, join(dir, 'frames'), none), expected, 'split');
+    await assert.rejects(runSplit(await planSplit(video, join(dir, 'frames')), none), expected, 'runSplit');
+    assert.throws(() => readFrames(video, none), expected, 'readFrames');
+    await assert.rejects(contactSheet(video, join(dir, 'sheet.png'), none), expected, 'contactSheet');
+    await assert.rejects(probe(video, none), expected, 'probe');
+    await assert.rejects(readImage(image, none), expected, 'readImage');
+    assert.deepEqual(await listDir(dir), ['a.png', 'v.mp4'], 'nothing written');
   });
 
   it('no output is INVALID_OPTION naming output', async () => {

@@ -266,3 +266,12 @@ export function checkHooks(options: { signal?: unknown; onProgress?: unknown; on
 function isAbortSignal(value: unknown): value is AbortSignal {
   return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean' && typeof (value as AbortSignal).addEventListener === 'function';
 }
+
+/**
+ * An entry point's options: refused when not an object (`null`, which a default parameter does
+ * not replace, failed with a TypeError reading it), then its signal and callbacks checked.
+ */
+export function checkOptionsObject(options: unknown): void {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object of options', options);
+  checkHooks(options);
+}
