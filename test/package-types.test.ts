@@ -16,10 +16,30 @@ import { tempDir } from './helpers/temp.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-const CONSUMER = `import { type DrawingContext2D, type OutputResult, type VideoTrackInfo, animate, createWriter, isFlipbookError, probe, readFrames, stitch } from 'flipbook';
+const CONSUMER = `import {
+  type DrawingContext2D,
+  type OptionRef,
+  type OptionStyle,
+  type OutputResult,
+  type Text,
+  type VideoTrackInfo,
+  type WarningHandler,
+  animate,
+  createWriter,
+  isFlipbookError,
+  probe,
+  readFrames,
+  stitch,
+} from 'flipbook';
+
+// The types of what the README's errors and warnings hand over (onWarning(message, text),
+// error.factText, error.render(style)) can be named: they were not exported.
+const said: Text[] = [];
+const onWarning: WarningHandler = (message: string, text: Text) => void said.push(message, text);
+const dashed: OptionStyle = ({ option }: OptionRef) => \`--\${option}\`;
 
 export async function use(): Promise<number> {
-  const stitched: OutputResult = await stitch(['frames/*.png'], 'movie.mp4', { fps: 30, fit: 'contain', codec: 'h265', crf: 28, onWarning: (message: string) => void message });
+  const stitched: OutputResult = await stitch(['frames/*.png'], 'movie.mp4', { fps: 30, fit: 'contain', codec: 'h265', crf: 28, onWarning });
   const writer = createWriter('out.webm', { width: 64, height: 48, fps: '30000/1001', codec: 'vp9' });
   await writer.write({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, layout: 'rgb' });
   const written: OutputResult = await writer.close();
@@ -47,7 +67,7 @@ export async function use(): Promise<number> {
   try {
     await stitch('missing/*.png', 'x.mp4');
   } catch (error) {
-    if (isFlipbookError(error)) bytes += error.code.length;
+    if (isFlipbookError(error)) bytes += error.code.length + error.render(dashed).length;
   }
   return stitched.frames + written.frames + drawn.frames + bytes + (video?.width ?? 0);
 }
@@ -96,7 +116,18 @@ test('the published declarations type-check in a strict project without node-av 
   await writeFile(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+      // The strictest settings a user's project may have: the declarations must hold under them too.
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        exactOptionalPropertyTypes: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+      },
       files: ['use.ts'],
     }),
   );
