@@ -3,11 +3,13 @@
  * config, installed into a consumer project that has neither node-av's nor `@napi-rs/canvas`'s
  * types (the canvas package is optional; node-av's types are not flipbook's API), and type-checked
  * there with `strict` and `skipLibCheck: false`, so every declaration file reachable from
- * `dist/index.d.ts` is checked, not only the consumer's code.
+ * `dist/index.d.ts` is checked, not only the consumer's code. And the exports map as a user's
+ * require and import resolve it.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, copyFile, mkdir, readFile, readdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, join, relative, sep } from 'node:path';
 import { test } from 'node:test';
 
@@ -153,4 +155,18 @@ test('the published declarations type-check in a strict project without node-av 
     assert.doesNotMatch(text, /['"]@napi-rs\/canvas['"]/, `${name} imports nothing of @napi-rs/canvas`);
     assert.doesNotMatch(text, /@internal/, `${name} declares nothing marked @internal`);
   }
+});
+
+test("the exports map: the entry and flipbook/package.json resolve (tools find the package's folder, and its examples, by it); other paths stay private", async (t) => {
+  const dir = await tempDir(t, 'flipbook-exports-');
+  const pkg = join(dir, 'node_modules', 'flipbook');
+  await mkdir(join(pkg, 'dist'), { recursive: true });
+  await copyFile(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  await writeFile(join(pkg, 'dist', 'index.js'), '');
+  await writeFile(join(pkg, 'dist', 'errors.js'), '');
+  const require = createRequire(join(dir, 'consumer.js'));
+  assert.equal(require.resolve('flipbook'), join(pkg, 'dist', 'index.js'));
+  // It said ERR_PACKAGE_PATH_NOT_EXPORTED.
+  assert.equal(require.resolve('flipbook/package.json'), join(pkg, 'package.json'));
+  assert.throws(() => require.resolve('flipbook/dist/errors.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 });
