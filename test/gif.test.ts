@@ -372,6 +372,24 @@ describe('GIF from the frame writer', () => {
     assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('a.gif') || n.startsWith('.a.gif')), []);
   });
 
+  it('a temporary folder that cannot be written fails with IO naming the spool and TMPDIR (it was a bare EACCES)', { skip: !existsSync('/sys/kernel') && 'needs /sys, where even root cannot create a file' }, async (t) => {
+    const dir = await tempDir(t);
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = '/sys';
+    t.after(() => {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    });
+    const writer = createWriter(join(dir, 'w.gif'));
+    await assert.rejects(writer.write({ data: new Uint8Array(16 * 16 * 4).fill(255), width: 16, height: 16 }), (error: FlipbookError) => {
+      assert.equal(error.name, 'FlipbookError');
+      assert.equal(error.code, 'IO');
+      assert.match(error.message, /^Cannot create \/sys\/\.flipbook-spool-\S+ \(the frames of .*w\.gif, spooled in the temporary folder\): E[A-Z]+\. Set TMPDIR to a folder flipbook can write to$/);
+      return true;
+    });
+    assert.deepEqual(await readdir(dir), []);
+  });
+
   it('refuses crf for a GIF when the writer is made', () => {
     assert.throws(() => createWriter('x.gif', { crf: 20 }), (e: FlipbookError) => e.code === 'INVALID_OPTION' && e.option === 'crf' && /applies to videos, not to \.gif/.test(e.message));
   });
