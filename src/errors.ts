@@ -158,6 +158,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
+  // A typed array of the wrong kind (floats for bytes) is named as such, not as an object.
+  if (ArrayBuffer.isView(value)) return value instanceof DataView ? `a DataView of ${value.byteLength} bytes` : `a ${value.constructor.name} of ${(value as unknown as ArrayLike<unknown>).length}`;
   return `a value of type ${typeof value}`;
 }
 

@@ -8,7 +8,7 @@ export { planStitch, type PlanFor, type StitchPlan, type PlannedImage } from './
 export { type OutputOptions, type StitchOptions, type WriterOptions, type Progress, FIT_MODES, OUTPUT_DEFAULTS, DEFAULT_PIXEL_LIMIT } from './options/output-options.js';
 export { OUTPUT_FORMATS, VIDEO_CODECS, type OutputFormat } from './options/output-formats.js';
 export { SORT_ORDERS, type SortOrder } from './inputs/sort.js';
-export { FlipbookError, isFlipbookError, type ErrorCode } from './errors.js';
+export { FlipbookError, isFlipbookError, type ErrorCode, type FlipbookErrorDetails, type OptionRef, type OptionStyle, type Text, type WarningHandler } from './errors.js';
 export { type Fraction, type Size, type PixelLayout, PIXEL_LAYOUTS } from './options/values.js';
 export type { FitMode, VideoCodec } from './engine/index.js';
 export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './writer/frame-writer.js';

@@ -118,4 +118,35 @@ describe('encoder stderr: FLIPBOOK_GUARD_STDERR=1 on an ordinary run', () => {
     assert.equal(existsSync(out), false, 'no output');
     assert.deepEqual(await leftoverParts(join(dir, 'out')), [], 'no temporary file');
   });
+  it('SIGINT to the guarded parent alone mid-encode (kill -INT, a supervisor): exit 130, nothing at the destination (it was lost: the run went on and exited 0)', async (t) => {
+    const dir = await tempDir(t);
+    const pictures = await writeSolidFrames(
+      dir,
+      [0, 1, 2, 3].map((colour) => ({ name: `p${colour}.png`, colour })),
+      320,
+      240,
+    );
+    const out = join(dir, 'out', 'long.mp4');
+    const inputs = Array.from({ length: 400 }, (_, i) => pictures[i % pictures.length] as string);
+    const child = spawnCli(['stitch', ...inputs, '-o', out, '--preset', 'veryslow', '--json'], { env: GUARDED });
+    const result = finished(child);
+    await new Promise<void>((resolve, reject) => {
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer | string) => {
+        stdout += String(chunk);
+        if (!stdout.split('\n').some((line) => line.startsWith('{"event":"progress"'))) return;
+        child.stdout?.removeAllListeners('data');
+        // The parent alone, as a process that started the command would send it.
+        child.kill('SIGINT');
+        resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited before the first progress line: ${stdout}`)));
+    });
+    const { code, signal, stdout, stderr } = await result;
+    assert.deepEqual([code, signal], [130, null], stderr);
+    assert.ok(!stdout.includes('"event":"done"'), 'the stitch did not complete');
+    assert.match(stderr, /^flipbook: error: interrupted by SIGINT; no output was left behind\n$/);
+    assert.equal(existsSync(out), false, 'no output');
+    assert.deepEqual(await leftoverParts(join(dir, 'out')), [], 'no temporary file');
+  });
 });

@@ -4,6 +4,7 @@
  * transparency, refusals of options that make no sense for a GIF, and the size search.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,21 @@ function code(error: unknown): string | undefined {
 }
 
 describe('GIF from stitch', () => {
+  it('a GIF whose file cannot be created fails with IO naming it, as every other output does (it was a bare EACCES naming the temporary file)', { skip: !existsSync('/sys/kernel') && 'needs /sys, where even root cannot create a file' }, async () => {
+    const output = '/sys/flipbook-gif-test.gif';
+    const writer = createWriter(output);
+    // The frames are spooled; the GIF itself is written at close().
+    await writer.write({ data: new Uint8Array(16 * 16 * 4).fill(255), width: 16, height: 16 });
+    await assert.rejects(writer.close(), (error: FlipbookError) => {
+      assert.equal(error.name, 'FlipbookError');
+      assert.equal(error.code, 'IO');
+      assert.equal(error.file, output);
+      assert.match(error.message, /^Cannot create the output file \/sys\/flipbook-gif-test\.gif: E[A-Z]+$/);
+      return true;
+    });
+    assert.equal(existsSync(output), false);
+  });
+
   it('skips a corrupt image with skipInvalid (once, in both passes), and fails on it without', async (t) => {
     const dir = await tempDir(t);
     await sceneFrames(dir, 4);
@@ -354,6 +370,24 @@ describe('GIF from the frame writer', () => {
     await aborted.abort();
     assert.deepEqual(await readdir(spoolDir), []);
     assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('a.gif') || n.startsWith('.a.gif')), []);
+  });
+
+  it('a temporary folder that cannot be written fails with IO naming the spool and TMPDIR (it was a bare EACCES)', { skip: !existsSync('/sys/kernel') && 'needs /sys, where even root cannot create a file' }, async (t) => {
+    const dir = await tempDir(t);
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = '/sys';
+    t.after(() => {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    });
+    const writer = createWriter(join(dir, 'w.gif'));
+    await assert.rejects(writer.write({ data: new Uint8Array(16 * 16 * 4).fill(255), width: 16, height: 16 }), (error: FlipbookError) => {
+      assert.equal(error.name, 'FlipbookError');
+      assert.equal(error.code, 'IO');
+      assert.match(error.message, /^Cannot create \/sys\/\.flipbook-spool-\S+ \(the frames of .*w\.gif, spooled in the temporary folder\): E[A-Z]+\. Set TMPDIR to a folder flipbook can write to$/);
+      return true;
+    });
+    assert.deepEqual(await readdir(dir), []);
   });
 
   it('refuses crf for a GIF when the writer is made', () => {

@@ -3,10 +3,13 @@
  * which names the option, says what was expected and shows what was received.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, contactSheet, createWriter, isFlipbookError, planSplit, planStitch } from '../src/index.js';
+import { type FlipbookError, animate, contactSheet, createWriter, isFlipbookError, planSplit, planStitch, probe, readFrames, readImage, runSplit, runStitch, split, stitch } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
+import { writeSolidFrames } from './helpers/frames.js';
+import { listDir, tempDir } from './helpers/temp.js';
 import {
   parseBitrate,
   parseBytes,
@@ -342,6 +345,55 @@ describe('values: stitch options as the library receives them', () => {
     assert.throws(() => createWriter('out.mp4', { hold: 2 } as never), { code: 'INVALID_OPTION', option: 'hold' });
     // Every option the types know is taken: undefined values too.
     assert.doesNotThrow(() => createWriter('out.mp4', { fps: 30, expectedFrames: undefined, onWarning: () => undefined }));
+  });
+
+  it('a signal or callback of the wrong kind is refused at once by every entry point (an AbortController given as the signal was ignored: an aborted run wrote its video)', async (t) => {
+    const dir = await tempDir(t);
+    const frames = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }, { name: 'b.png', colour: 255 }]);
+    const video = join(dir, 'v.mp4');
+    const writer = createWriter(video);
+    await writer.write(frames[0] as string);
+    await writer.close();
+    const controller = new AbortController();
+    controller.abort();
+    const wrong: [string, object, string][] = [
+      ['signal', { signal: controller }, "Expected an AbortSignal for signal but received its AbortController. Pass the controller's signal: { signal: controller.signal }"],
+      ['signal', { signal: 'stop' }, 'Expected an AbortSignal for signal but received "stop"'],
+      ['onProgress', { onProgress: 5 }, 'Expected a function for onProgress but received 5'],
+      ['onWarning', { onWarning: 'console' }, 'Expected a function for onWarning but received "console"'],
+    ];
+    for (const [option, options, message] of wrong) {
+      const expected = { code: 'INVALID_OPTION', option, message };
+      await assert.rejects(stitch(frames, join(dir, 's.mp4'), options as never), expected, `stitch ${message}`);
+      assert.throws(() => createWriter(join(dir, 'w.mp4'), options as never), expected, `createWriter ${message}`);
+      await assert.rejects(split(video, join(dir, 'frames'), options as never), expected, `split ${message}`);
+      assert.throws(() => readFrames(video, options as never), expected, `readFrames ${message}`);
+      await assert.rejects(contactSheet(video, join(dir, 'sheet.png'), options as never), expected, `contactSheet ${message}`);
+      await assert.rejects(animate({ width: 16, height: 16, frames: 2, draw: () => undefined }, join(dir, 'a.mp4'), options as never), expected, `animate ${message}`);
+    }
+    assert.deepEqual(await listDir(dir), ['a.png', 'b.png', 'v.mp4'], 'nothing written');
+  });
+
+  it('options given as null are refused as options by every entry point (it failed with a TypeError reading them)', async (t) => {
+    const dir = await tempDir(t);
+    const frames = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    const image = frames[0] as string;
+    const video = join(dir, 'v.mp4');
+    const writer = createWriter(video);
+    await writer.write(image);
+    await writer.close();
+    const expected = { code: 'INVALID_OPTION', option: 'options', message: 'Expected an object of options for options but received null' };
+    const none = null as never;
+    await assert.rejects(stitch(frames, join(dir, 's.mp4'), none), expected, 'stitch');
+    await assert.rejects(runStitch(await planStitch(frames, join(dir, 's.mp4')), none), expected, 'runStitch');
+    await assert.rejects(animate({ width: 16, height: 16, frames: 2, draw: () => undefined }, join(dir, 'a.mp4'), none), expected, 'animate');
+    await assert.rejects(split(video, join(dir, 'frames'), none), expected, 'split');
+    await assert.rejects(runSplit(await planSplit(video, join(dir, 'frames')), none), expected, 'runSplit');
+    assert.throws(() => readFrames(video, none), expected, 'readFrames');
+    await assert.rejects(contactSheet(video, join(dir, 'sheet.png'), none), expected, 'contactSheet');
+    await assert.rejects(probe(video, none), expected, 'probe');
+    await assert.rejects(readImage(image, none), expected, 'readImage');
+    assert.deepEqual(await listDir(dir), ['a.png', 'v.mp4'], 'nothing written');
   });
 
   it('no output is INVALID_OPTION naming output', async () => {

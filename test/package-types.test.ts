@@ -3,11 +3,13 @@
  * config, installed into a consumer project that has neither node-av's nor `@napi-rs/canvas`'s
  * types (the canvas package is optional; node-av's types are not flipbook's API), and type-checked
  * there with `strict` and `skipLibCheck: false`, so every declaration file reachable from
- * `dist/index.d.ts` is checked, not only the consumer's code.
+ * `dist/index.d.ts` is checked, not only the consumer's code. And the exports map as a user's
+ * require and import resolve it.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cp, copyFile, mkdir, readFile, readdir, realpath, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, join, relative, sep } from 'node:path';
 import { test } from 'node:test';
 
@@ -16,10 +18,30 @@ import { tempDir } from './helpers/temp.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-const CONSUMER = `import { type DrawingContext2D, type OutputResult, type VideoTrackInfo, animate, createWriter, isFlipbookError, probe, readFrames, stitch } from 'flipbook';
+const CONSUMER = `import {
+  type DrawingContext2D,
+  type OptionRef,
+  type OptionStyle,
+  type OutputResult,
+  type Text,
+  type VideoTrackInfo,
+  type WarningHandler,
+  animate,
+  createWriter,
+  isFlipbookError,
+  probe,
+  readFrames,
+  stitch,
+} from 'flipbook';
+
+// The types of what the README's errors and warnings hand over (onWarning(message, text),
+// error.factText, error.render(style)) can be named: they were not exported.
+const said: Text[] = [];
+const onWarning: WarningHandler = (message: string, text: Text) => void said.push(message, text);
+const dashed: OptionStyle = ({ option }: OptionRef) => \`--\${option}\`;
 
 export async function use(): Promise<number> {
-  const stitched: OutputResult = await stitch(['frames/*.png'], 'movie.mp4', { fps: 30, fit: 'contain', codec: 'h265', crf: 28, onWarning: (message: string) => void message });
+  const stitched: OutputResult = await stitch(['frames/*.png'], 'movie.mp4', { fps: 30, fit: 'contain', codec: 'h265', crf: 28, onWarning });
   const writer = createWriter('out.webm', { width: 64, height: 48, fps: '30000/1001', codec: 'vp9' });
   await writer.write({ data: new Uint8Array(64 * 48 * 3), width: 64, height: 48, layout: 'rgb' });
   const written: OutputResult = await writer.close();
@@ -47,7 +69,7 @@ export async function use(): Promise<number> {
   try {
     await stitch('missing/*.png', 'x.mp4');
   } catch (error) {
-    if (isFlipbookError(error)) bytes += error.code.length;
+    if (isFlipbookError(error)) bytes += error.code.length + error.render(dashed).length;
   }
   return stitched.frames + written.frames + drawn.frames + bytes + (video?.width ?? 0);
 }
@@ -96,7 +118,18 @@ test('the published declarations type-check in a strict project without node-av 
   await writeFile(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+      // The strictest settings a user's project may have: the declarations must hold under them too.
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        exactOptionalPropertyTypes: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+      },
       files: ['use.ts'],
     }),
   );
@@ -122,4 +155,18 @@ test('the published declarations type-check in a strict project without node-av 
     assert.doesNotMatch(text, /['"]@napi-rs\/canvas['"]/, `${name} imports nothing of @napi-rs/canvas`);
     assert.doesNotMatch(text, /@internal/, `${name} declares nothing marked @internal`);
   }
+});
+
+test("the exports map: the entry and flipbook/package.json resolve (tools find the package's folder, and its examples, by it); other paths stay private", async (t) => {
+  const dir = await tempDir(t, 'flipbook-exports-');
+  const pkg = join(dir, 'node_modules', 'flipbook');
+  await mkdir(join(pkg, 'dist'), { recursive: true });
+  await copyFile(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  await writeFile(join(pkg, 'dist', 'index.js'), '');
+  await writeFile(join(pkg, 'dist', 'errors.js'), '');
+  const require = createRequire(join(dir, 'consumer.js'));
+  assert.equal(require.resolve('flipbook'), join(pkg, 'dist', 'index.js'));
+  // It said ERR_PACKAGE_PATH_NOT_EXPORTED.
+  assert.equal(require.resolve('flipbook/package.json'), join(pkg, 'package.json'));
+  assert.throws(() => require.resolve('flipbook/dist/errors.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { FlipbookError, createWriter, split } from '../src/index.js';
+import { FrameFiles } from '../src/output/frame-files.js';
 import { runCli, spawnCli, finished } from './helpers/cli.js';
 import { tempDir } from './helpers/temp.js';
 import { frameNumber, imagePixels, syntheticFrame } from './helpers/test-media.js';
@@ -109,6 +110,20 @@ describe('split over existing frame files', () => {
     );
     assert.ok(appeared, 'the file appeared during the split');
     assert.deepEqual(await contents(out), new Map([[name(15), 'someone else wrote this']]));
+  });
+
+  it('a file that appears between the last frame and the commit is refused naming overwrite as the library spells it', async (t) => {
+    const dir = await tempDir(t);
+    const files = new FrameFiles({ overwrite: false, inputs: [] });
+    await files.write(join(dir, name(1)), new Uint8Array([1, 2, 3]));
+    await writeFile(join(dir, name(1)), 'someone else wrote this');
+    assert.throws(() => files.commit(), {
+      code: 'OUTPUT_EXISTS',
+      option: 'overwrite',
+      // It said 'Pass --overwrite (-y)', the command's flag, to a library caller.
+      message: `The output ${join(dir, name(1))} appeared while flipbook was writing it; no file was written. Pass overwrite: true to replace it`,
+    });
+    assert.deepEqual(await contents(dir), new Map([[name(1), 'someone else wrote this']]));
   });
 
   it('a split that completes replaces the old frames and leaves the rest', async (t) => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { isFlipbookError, probe, stitch } from '../src/index.js';
+import { createWriter, isFlipbookError, probe, stitch } from '../src/index.js';
 import { audioCodecFor } from '../src/options/audio-options.js';
 import { outputFormatFor } from '../src/options/output-formats.js';
 import { decodeAudio, ffmpegConvert, ffmpegSkipReason, rms, writeSineWav } from './helpers/audio.js';
@@ -171,6 +171,11 @@ describe('music (--audio)', () => {
   it('refuses music where it cannot go, and bad values', async () => {
     const gif = outputFormatFor('x.gif');
     assert.throws(() => audioCodecFor(gif), (e: unknown) => isFlipbookError(e) && e.code === 'UNSUPPORTED_OUTPUT' && e.option === 'audio' && /\.gif file cannot carry audio/.test(e.message));
+    // The library names its option, never the command's flag (it said 'drop --audio for .gif').
+    assert.throws(() => createWriter(join(dir, 'x.gif'), { audio: long }), {
+      code: 'UNSUPPORTED_OUTPUT',
+      message: 'A .gif file cannot carry audio. Music goes into .mp4, .mov, .mkv, .webm; leave out audio for .gif',
+    });
     const reject = (options: object, option: string): Promise<void> =>
       assert.rejects(stitch(frames, join(dir, 'bad.mp4'), { ...FAST, ...options }), (e: unknown) => isFlipbookError(e) && e.option === option);
     await reject({ audio: long, audioFit: 'stretch' }, 'audioFit');

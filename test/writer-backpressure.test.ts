@@ -3,6 +3,7 @@
  * Backpressure: a producer that makes 720p frames far faster than the encoder takes them
  * (a fresh 3.7 MB RGBA buffer each, as a renderer would hand over) is held back by the writer,
  * so resident memory stays flat over 180 frames instead of growing by 3.7 MB a frame (0.65 GB).
+ * Writes not awaited cannot be held back: the writer says so in one warning once they pile up.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -79,5 +80,42 @@ describe('writer backpressure', () => {
     t.diagnostic(`${FRAMES} frames in ${seconds.toFixed(1)} s (${(FRAMES / seconds).toFixed(0)} fps); RSS at frame ${SETTLED} ${mb(base)}, peak after ${mb(peak)}, end ${mb(settled.at(-1)?.bytes ?? 0)}`);
     assert.ok(settled.length >= 20, `${settled.length} memory samples`);
     assert.ok(peak - base <= RSS_BOUND, `resident memory rose ${mb(peak - base)} after frame ${SETTLED} (bound ${mb(RSS_BOUND)})`);
+  });
+
+  it('writes not awaited pile up in memory, and a warning says so once, with how many and how much (awaited writes never see it)', { timeout: 180_000 }, async (t) => {
+    const dir = await tempDir(t);
+    const frames = 80; // 3.7 MB each: past 256 MiB at frame 73
+    const frame = (i: number): Uint8Array => Buffer.alloc(WIDTH * HEIGHT * 4, i % 2 ? 0xff : 0x80);
+    const run = async (name: string, awaited: boolean): Promise<{ said: string[]; warnings: string[]; frames: number }> => {
+      const said: string[] = [];
+      const writer = createWriter(join(dir, name), { fps: 25, preset: 'ultrafast', onWarning: (message) => said.push(message) });
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < frames; i++) {
+        const written = writer.write({ data: frame(i), width: WIDTH, height: HEIGHT });
+        if (awaited) await written;
+        else pending.push(written);
+      }
+      await Promise.all(pending);
+      const result = await writer.close();
+      const reader = await VideoReader.open(join(dir, name));
+      let decoded = 0;
+      try {
+        for await (const picture of reader.frames()) if (picture.width === WIDTH) decoded++;
+      } finally {
+        await reader.close();
+      }
+      return { said, warnings: result.warnings, frames: decoded };
+    };
+    const loose = await run('loose.mp4', false);
+    assert.equal(loose.frames, frames, 'every frame written');
+    assert.equal(loose.said.length, 1, loose.said.join('\n'));
+    const [warning] = loose.said;
+    const match = /^(\d+) frames \(([\d.]+) MB\) wait in memory to be encoded: write\(\) was called without waiting for the frames before it\. Await each write\(\)/.exec(warning ?? '');
+    assert.ok(match, warning);
+    assert.ok(Number(match[1]) >= 72 && Number(match[2]) > 268, warning);
+    assert.deepEqual(loose.warnings, loose.said, 'in the result too');
+    const awaited = await run('awaited.mp4', true);
+    assert.equal(awaited.frames, frames);
+    assert.deepEqual(awaited.said, []);
   });
 });

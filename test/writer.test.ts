@@ -282,6 +282,25 @@ describe('createWriter: timing', () => {
     await assert.rejects(writer.close(), { code: 'INVALID_OPTION' });
     assert.deepEqual(await listDir(dir), []);
   });
+
+  it('a time or hold that is not a time names its frame (a NaN from a loop of thousands of frames), and leaves nothing', async (t) => {
+    const dir = await tempDir(t);
+    const writer = createWriter(join(dir, 'nan.mp4'), { width: W, height: H });
+    for (let i = 0; i < 3; i++) await writer.write(scene(W, H, i).data, { layout: 'rgb', time: i / 10 });
+    await assert.rejects(writer.write(scene(W, H, 3).data, { layout: 'rgb', time: Number.NaN }), {
+      code: 'INVALID_OPTION',
+      option: 'time',
+      position: 4,
+      message: 'Frame 4: Expected a time in seconds, 0 or more for time but received NaN',
+    });
+    await assert.rejects(createWriter(join(dir, 'hold.mp4'), { width: W, height: H }).write(scene(W, H, 0).data, { layout: 'rgb', hold: -1 }), {
+      code: 'INVALID_OPTION',
+      option: 'hold',
+      position: 1,
+      message: 'Frame 1: Expected a time in seconds, above 0 for hold but received -1',
+    });
+    assert.deepEqual(await listDir(dir), []);
+  });
 });
 
 describe('createWriter: sizes', () => {
@@ -486,6 +505,47 @@ describe('createWriter: streams, refusals and cleanup', () => {
       assert.match(error.message, /^Frame 1: .*truncated\.png is corrupt or truncated/);
       assert.doesNotMatch(error.message, /skip-invalid/);
       return true;
+    });
+    assert.deepEqual(await listDir(dir), []);
+  });
+
+  it('refuses more bytes than the layout says (RGBA said to be RGB was read as slanted stripes), naming the layout they fit', async (t) => {
+    const dir = await tempDir(t);
+    const rgba = withAlpha(solid(W, H, [200, 30, 30]));
+    await assert.rejects(createWriter(join(dir, 'a.mp4')).write({ data: rgba, width: W, height: H, layout: 'rgb' }), {
+      code: 'INVALID_INPUT',
+      option: 'frame',
+      position: 1,
+      message: `Frame 1: Expected rgb pixels of ${W}x${H} (${W * H * 3} bytes) but received ${W * H * 4} bytes. They are as many bytes as rgba pixels of ${W}x${H}: if they are, say so with layout: 'rgba'`,
+    });
+    // A bare array at the writer's size, and gray given RGB's bytes.
+    await assert.rejects(createWriter(join(dir, 'b.mp4'), { width: W, height: H }).write(rgba, { layout: 'rgb' }), { code: 'INVALID_INPUT', message: /Expected rgb pixels .* received \d+ bytes\. .*layout: 'rgba'$/ });
+    await assert.rejects(createWriter(join(dir, 'c.mp4')).write({ data: new Uint8Array(W * H * 3), width: W, height: H, layout: 'gray' }), { message: /say so with layout: 'rgb'$/ });
+    // A few bytes too many fit no layout: padded rows, said with stride.
+    await assert.rejects(createWriter(join(dir, 'd.mp4')).write({ data: new Uint8Array(W * H * 4 + 4), width: W, height: H }), {
+      message: `Frame 1: Expected rgba pixels of ${W}x${H} (${W * H * 4} bytes) but received ${W * H * 4 + 4} bytes. If the rows are padded, give stride, the bytes from one row to the next`,
+    });
+    assert.deepEqual(await listDir(dir), []);
+    // With a stride, rows padded to it (the last one too) are read as such: the colour comes back.
+    const stride = W * 4 + 8;
+    const padded = new Uint8Array(stride * H).fill(255);
+    for (let y = 0; y < H; y++) padded.set(rgba.subarray(y * W * 4, (y + 1) * W * 4), y * stride);
+    const output = join(dir, 'padded.mp4');
+    const writer = createWriter(output);
+    await writer.write({ data: padded, width: W, height: H, stride });
+    assert.equal((await writer.close()).frames, 1);
+    const [frame] = (await readVideo(output)).frames;
+    assert.ok(frame);
+    assertColour(colourIn(frame, { x: 0, y: 0, width: W, height: H }), [200, 30, 30], 'padded rows');
+  });
+
+  it('pixels whose data is not bytes (a Float32Array) are said as such, not as "not a frame"', async (t) => {
+    const dir = await tempDir(t);
+    await assert.rejects(createWriter(join(dir, 'a.mp4')).write({ data: new Float32Array(W * H * 4), width: W, height: H } as never), {
+      code: 'INVALID_INPUT',
+      option: 'frame',
+      position: 1,
+      message: `Frame 1's data is a Float32Array of ${W * H * 4}, not bytes. Give pixels as 8-bit samples in a Uint8Array, Uint8ClampedArray or Buffer (floats from 0 to 1: Uint8ClampedArray.from(data, (v) => v * 255))`,
     });
     assert.deepEqual(await listDir(dir), []);
   });

@@ -1,7 +1,7 @@
 import type { DrawingCanvas, DrawingContext2D } from './drawing-context.js';
 import { FlipbookError, invalidOption, opt, text } from '../errors.js';
 import type { WriterOptions } from '../options/output-options.js';
-import { type Fraction, fractionToNumber, parseDimension, parseDuration, parseFps } from '../options/values.js';
+import { type Fraction, checkOptionsObject, fractionToNumber, parseDimension, parseDuration, parseFps } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { createCanvas } from './canvas-package.js';
 import { createWriter } from '../writer/frame-writer.js';
@@ -73,6 +73,7 @@ export type AnimateOptions = Omit<WriterOptions, 'width' | 'height' | 'fps' | 'e
  * signal) stops the run and leaves no output; draw's own error is rethrown as it is.
  */
 export async function animate<T = number>(animation: AnimateSpec<T> | AnimateModuleSpec, output: string, options: AnimateOptions = {}): Promise<OutputResult> {
+  checkOptionsObject(options);
   checkAnimateOptionNames(options);
   if (animation !== null && typeof animation === 'object' && 'module' in animation && animation.module !== undefined) return animateModule(animation, output, options);
   return animateInline(animation as AnimateSpec<T>, output, options);

@@ -13,6 +13,9 @@ export interface CommonOptions {
   output?: string;
 }
 
+/** Two SIGINTs this close together in a guarded child are one Ctrl-C that reached it twice. */
+const SAME_INTERRUPT_MS = 500;
+
 export interface CommandContext {
   reporter: Reporter;
   /** Aborted on SIGINT or SIGTERM; the library then cleans up and rejects with ABORTED. */
@@ -30,12 +33,17 @@ export async function runCommand(options: CommonOptions, work: (ctx: CommandCont
   }
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
+  let receivedAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (received) {
+      // Guarded, one Ctrl-C comes twice at once: from the terminal (to the whole process group)
+      // and passed on by the guarding parent. One interrupt, not the second that stops at once.
+      if (guardedChild && signal === 'SIGINT' && received === 'SIGINT' && performance.now() - receivedAt < SAME_INTERRUPT_MS) return;
       // A second Ctrl-C: stop now. process.exit still runs the temporary-file cleanup.
       process.exit(exitCodeFor(undefined, signal));
     }
     received = signal;
+    receivedAt = performance.now();
     controller.abort(new Error(`received ${signal}`));
   };
   process.on('SIGINT', onSignal);

@@ -78,13 +78,15 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
     stdio: ['inherit', 'inherit', 'pipe', 2],
     env: { ...process.env, [TERMINAL_FD_ENV]: String(CHILD_TERMINAL_FD) },
   });
-  // Ctrl-C reaches the child from the terminal (the same process group): wait for it. SIGTERM
-  // and SIGHUP are this process's alone: pass them on.
-  const ignore = (): void => {};
+  // Every signal is passed on. A SIGINT was left to reach the child from the terminal (Ctrl-C
+  // goes to the whole foreground process group), so one sent to this process alone (kill -INT,
+  // a supervisor's child.kill('SIGINT'), a run without a terminal) never reached it: the command
+  // ran on to the end and exited 0. A Ctrl-C now reaches the child twice at once, which it takes
+  // as one (run-command.ts).
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
-  process.on('SIGINT', ignore);
+  process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
   for (const stream of [process.stdout, process.stderr]) {
@@ -121,7 +123,7 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
     process.exitCode = 1;
   });
   child.on('close', (code, signal) => {
-    process.off('SIGINT', ignore);
+    process.off('SIGINT', forward);
     process.off('SIGTERM', forward);
     process.off('SIGHUP', forward);
     const failed = signal !== null || code !== 0;

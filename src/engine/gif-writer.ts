@@ -186,7 +186,14 @@ export class GifWriter {
   }
 
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
-    const handle = await open(spec.file, 'w');
+    let handle: FileHandle;
+    try {
+      handle = await open(spec.file, 'w');
+    } catch (cause) {
+      // Said as the other outputs say it (a bare EACCES reached the caller, with no file named).
+      const name = spec.name ?? spec.file;
+      throw new FlipbookError('IO', `Cannot create the output file ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
+    }
     const writer = new GifWriter(spec, handle);
     try {
       if (!spec.blocksOnly) await writer.put(writer.header());

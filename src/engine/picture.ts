@@ -85,10 +85,14 @@ export function pictureFromPixels(pixels: RawPixels): Picture {
       hint: text`Give ${opt('stride')} as the bytes from one row to the next, at least ${rowBytes}, or leave it out for rows packed one after another`,
     });
   }
-  if (pixels.data.byteLength < stride * (pixels.height - 1) + rowBytes) {
+  // Without a stride the rows are packed, so the bytes are exactly the picture's: more would be
+  // read as this layout all the same (RGBA said to be RGB comes out as slanted stripes of wrong
+  // colours), so they are refused like too few. With a stride, a last row padded to it is fine.
+  const needed = stride * (pixels.height - 1) + rowBytes;
+  if (pixels.data.byteLength < needed || (pixels.stride === undefined && pixels.data.byteLength !== needed)) {
     throw new FlipbookError(
       'INVALID_INPUT',
-      `Expected ${pixels.layout} pixels of ${pixels.width}x${pixels.height} (${stride * (pixels.height - 1) + rowBytes} bytes) but received ${pixels.data.byteLength} bytes`,
+      `Expected ${pixels.layout} pixels of ${pixels.width}x${pixels.height} (${needed} bytes) but received ${pixels.data.byteLength} bytes`,
       { option: 'data' },
     );
   }

@@ -1,4 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
 
 import { AV_PIX_FMT_RGBA } from 'node-av/constants';
 import { Frame } from 'node-av/lib';
@@ -37,7 +39,16 @@ export class RawSpool {
 
   /** `name`: what errors call the spool (it says whose frames it holds). */
   static async open(file: string, width: number, height: number, name?: string): Promise<RawSpool> {
-    const handle = await open(file, 'w');
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'w');
+    } catch (cause) {
+      // A temporary folder that cannot be written (a read-only /tmp, TMPDIR elsewhere) said as
+      // such, not as a bare EACCES.
+      const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+      const inTemporaryFolder = dirname(resolve(file)) === resolve(tmpdir());
+      throw new FlipbookError('IO', `Cannot create ${name ?? file}: ${code}`, { file, cause, ...(inTemporaryFolder ? { hint: 'Set TMPDIR to a folder flipbook can write to' } : {}) });
+    }
     return new RawSpool(file, width, height, name ?? file, handle);
   }
 

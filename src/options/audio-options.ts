@@ -106,9 +106,10 @@ export function audioCodecFor(format: OutputFormat): AudioCodec {
   if (!codec) {
     throw new FlipbookError('UNSUPPORTED_OUTPUT', `A ${format.extension} file cannot carry audio`, {
       option: 'audio',
-      hint: `Music goes into ${Object.keys(AUDIO_CODEC_BY_CONTAINER)
+      // The option as a reference: the library says audio, the command line --audio.
+      hint: text`Music goes into ${Object.keys(AUDIO_CODEC_BY_CONTAINER)
         .map((c) => (c === 'matroska' ? '.mkv' : `.${c}`))
-        .join(', ')}; drop --audio for ${format.extension}`,
+        .join(', ')}; leave out ${opt('audio')} for ${format.extension}`,
     });
   }
   return codec;

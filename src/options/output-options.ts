@@ -11,6 +11,7 @@ import {
   type Fraction,
   type Size,
   colorToHex,
+  checkHooks,
   fractionToNumber,
   isGiven,
   parseBitrate,
@@ -235,6 +236,7 @@ export function resolveOutputOptions(output: string, options: OutputOptions, sou
     throw new FlipbookError('INVALID_OPTION', 'No output file was given', { option: 'output', hint: 'Pass an output such as movie.mp4' });
   }
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object of options', options);
+  checkHooks(options);
   if (isGiven(options.size) && (isGiven(options.width) || isGiven(options.height))) {
     throw invalidOption('size', eitherNotBoth(['size'], ['width', 'height']), options.size);
   }

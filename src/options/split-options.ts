@@ -1,7 +1,7 @@
 import { type WarningHandler, eitherNotBoth, invalidOption } from '../errors.js';
 import { type MediaInputOptions, resolveAllowPlaylists } from './input-options.js';
 import type { Progress } from './output-options.js';
-import { type Fraction, parseDimension, parseDuration, parseFps, parseInteger, isGiven, type PixelLayout } from './values.js';
+import { type Fraction, checkHooks, parseDimension, parseDuration, parseFps, parseInteger, isGiven, type PixelLayout } from './values.js';
 
 /**
  * Which frames come out, and at what size: shared by split, readFrames and (in part)
@@ -149,6 +149,7 @@ export function parseScale(value: unknown, option = 'scale'): number {
 
 /** Validates the selection options once, without touching the caller's object. */
 export function resolveSelection(options: SelectionOptions = {}): ResolvedSelection {
+  checkHooks(options);
   const fps = isGiven(options.fps) ? parseFps(options.fps, 'fps') : undefined;
   const every = isGiven(options.every) ? parseInteger(options.every, 'every', 1, 2 ** 31 - 1) : 1;
   const start = isGiven(options.start) ? parseDuration(options.start, 'start', { allowZero: true }) : 0;

@@ -241,3 +241,37 @@ export function parseChoice<T extends string>(value: unknown, option: string, ch
 export function isGiven(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
+
+/**
+ * The signal and callbacks the entry points take, checked when given as every other option
+ * is: an AbortController given for its signal was ignored (stitch, split: the run could not be
+ * cancelled) or failed with a bare TypeError, and a callback that is not a function failed mid-run.
+ */
+export function checkHooks(options: { signal?: unknown; onProgress?: unknown; onWarning?: unknown }): void {
+  const { signal } = options;
+  if (isGiven(signal) && !isAbortSignal(signal)) {
+    if (typeof signal === 'object' && isAbortSignal((signal as { signal?: unknown }).signal)) {
+      throw new FlipbookError('INVALID_OPTION', text`Expected an AbortSignal for ${opt('signal')} but received its AbortController`, {
+        option: 'signal',
+        hint: "Pass the controller's signal: { signal: controller.signal }",
+      });
+    }
+    throw invalidOption('signal', 'an AbortSignal', signal);
+  }
+  for (const name of ['onProgress', 'onWarning'] as const) {
+    if (isGiven(options[name]) && typeof options[name] !== 'function') throw invalidOption(name, 'a function', options[name]);
+  }
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean' && typeof (value as AbortSignal).addEventListener === 'function';
+}
+
+/**
+ * An entry point's options: refused when not an object (`null`, which a default parameter does
+ * not replace, failed with a TypeError reading it), then its signal and callbacks checked.
+ */
+export function checkOptionsObject(options: unknown): void {
+  if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object of options', options);
+  checkHooks(options);
+}

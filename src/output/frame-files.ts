@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { onExit } from 'signal-exit';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, opt, text } from '../errors.js';
 import { type Owner, ownOwner, ownerAlive } from './owner.js';
 import { NAME_MAX, PART_SUFFIX, checkNameLength, checkOutput, outputDirectoryError, removeQuietly, temporaryName } from './safe-output.js';
 
@@ -177,7 +177,7 @@ export class FrameFiles {
         throw new FlipbookError('OUTPUT_EXISTS', `The output ${failed} appeared while flipbook was writing it; no file was written`, {
           file: failed,
           option: 'overwrite',
-          hint: 'Pass --overwrite (-y) to replace it',
+          hint: text`Pass ${opt('overwrite', true)} to replace it`,
         });
       }
       throw new FlipbookError('IO', `Cannot move the finished file to ${failed}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}; no file was written`, { file: failed, cause });

@@ -16,7 +16,7 @@ import { imageFormatFor } from '../output/frame-pattern.js';
 import { SafeOutput, checkOutput } from '../output/safe-output.js';
 import { resolveAllowPlaylists } from '../options/input-options.js';
 import { type ContactSheetOptions, parseQuality } from '../options/split-options.js';
-import { type Fraction, parseDuration, parseInteger } from '../options/values.js';
+import { type Fraction, checkOptionsObject, parseDuration, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { drawLabel, formatTimestamp, labelDecimals, labelSize } from './sheet-font.js';
 import { sourceWarnings } from './source-warnings.js';
@@ -167,6 +167,7 @@ async function readableDuration(source: VideoSource, declared: number, onWarning
  * evenly (the middle of each of columns × rows equal parts), or one every `every` seconds.
  */
 export async function contactSheet(video: string, output: string, options: ContactSheetOptions = {}): Promise<ContactSheetResult> {
+  checkOptionsObject(options);
   throwIfAborted(options.signal);
   const columns = parseInteger(options.columns ?? SHEET_DEFAULTS.columns, 'columns', 1, 100);
   if (options.rows !== undefined && options.every !== undefined) throw invalidOption('every', eitherNotBoth(['rows'], ['every']), options.every);

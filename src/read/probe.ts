@@ -1,6 +1,7 @@
 import { type MediaInfo, type ProbeOptions, probeMedia } from '../engine/index.js';
 import { invalidOption } from '../errors.js';
 import { resolveAllowPlaylists } from '../options/input-options.js';
+import { checkOptionsObject } from '../options/values.js';
 
 /**
  * Describes a media file: container, duration, and every stream (video: codec, profile,
@@ -10,6 +11,7 @@ import { resolveAllowPlaylists } from '../options/input-options.js';
  * lacks it or lies; `frameCountSource` says which.
  */
 export async function probe(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
+  checkOptionsObject(options);
   if (options.countFrames !== undefined && typeof options.countFrames !== 'boolean') throw invalidOption('countFrames', 'true or false', options.countFrames);
   return probeMedia(file, { ...options, allowPlaylists: resolveAllowPlaylists(options) });
 }

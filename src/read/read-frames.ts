@@ -1,6 +1,6 @@
 import { type PackedOutput, PixelReader, VideoSource } from '../engine/index.js';
 import { type ReadFramesOptions, type ResolvedSelection, resolveSelection } from '../options/split-options.js';
-import { PIXEL_LAYOUTS, type PixelLayout, parseChoice } from '../options/values.js';
+import { PIXEL_LAYOUTS, type PixelLayout, checkOptionsObject, parseChoice } from '../options/values.js';
 import { READ_FITS, type ReadFit, frameShape } from './frame-size.js';
 import { throwIfAborted } from '../util/abort.js';
 import { damageWarning, rateOf } from './damage.js';
@@ -49,6 +49,7 @@ const FFMPEG_FORMATS: Record<PixelLayout, PackedOutput> = { rgba: 'rgba', rgb: '
  * before the first frame; the file is opened on the first iteration.
  */
 export function readFrames(video: string, options: ReadFramesOptions = {}): AsyncGenerator<VideoFrame> {
+  checkOptionsObject(options);
   const selection = resolveSelection(options);
   const layout = parseChoice(options.layout ?? 'rgba', 'layout', PIXEL_LAYOUTS);
   const fit = parseChoice(options.fit ?? 'contain', 'fit', READ_FITS);

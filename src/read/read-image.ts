@@ -8,7 +8,7 @@ import { type FitMode, Normaliser, PixelReader, decodeImage } from '../engine/in
 import { FlipbookError, cannotOpen, invalidOption, opt, text } from '../errors.js';
 import { readImageHeader } from '../inputs/headers.js';
 import { DEFAULT_PIXEL_LIMIT } from '../options/output-options.js';
-import { PIXEL_LAYOUTS, type PixelLayout, colorToHex, parseChoice, parseColor, parseInteger, parsePixelLimit } from '../options/values.js';
+import { PIXEL_LAYOUTS, type PixelLayout, checkOptionsObject, colorToHex, parseChoice, parseColor, parseInteger, parsePixelLimit } from '../options/values.js';
 import { checkDecodable } from '../core/limits.js';
 
 /** The fit modes readImage takes: stitch's, less `error` (a size was asked for, so it is given). */
@@ -53,6 +53,7 @@ const given = (v: unknown): boolean => v !== undefined && v !== null && v !== ''
  */
 export async function readImage(file: string, options: ReadImageOptions = {}): Promise<ImagePixels> {
   if (typeof file !== 'string' || file === '') throw invalidOption('file', 'the path of an image file', file);
+  checkOptionsObject(options);
   const layout = parseChoice(options.layout ?? 'rgba', 'layout', PIXEL_LAYOUTS);
   const fit = parseChoice(options.fit ?? 'contain', 'fit', READ_FIT_MODES);
   const background = parseColor(options.background ?? 'black');

@@ -29,7 +29,7 @@ import {
   parseQuality,
   resolveSelection,
 } from '../options/split-options.js';
-import { type Fraction, formatFraction, fractionToNumber, parseInteger } from '../options/values.js';
+import { type Fraction, checkOptionsObject, formatFraction, fractionToNumber, parseInteger } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { formatNumbers, numberRuns, plural } from '../util/format.js';
 import { damageWarning, rateOf } from './damage.js';
@@ -125,6 +125,7 @@ function estimateFrames(video: VideoTrackInfo, duration: number | undefined, sel
  * works out the frame size and the files, and refuses to write over existing frame files.
  */
 export async function planSplit(video: string, output: string | undefined, options: SplitOptions = {}): Promise<SplitPlan> {
+  checkOptionsObject(options);
   throwIfAborted(options.signal);
   const selection = resolveSelection(options);
   const startNumber = options.startNumber === undefined ? 1 : parseInteger(options.startNumber, 'startNumber', 0, 2 ** 31 - 1);
@@ -247,6 +248,7 @@ export async function split(video: string, output?: string, options: SplitOption
 
 /** Runs a plan made by planSplit. */
 export async function runSplit(plan: SplitPlan, options: Pick<SplitOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<SplitResult> {
+  checkOptionsObject(options);
   const { signal } = options;
   throwIfAborted(signal);
   // The plan's own warnings reached onWarning while planning (as planStitch's do); they are kept in the result.

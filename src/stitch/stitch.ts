@@ -5,6 +5,7 @@ import { musicWarnings } from '../core/audio-plan.js';
 import { Output, type OutputResult, type SkippedFile } from '../core/output.js';
 import type { StitchOptions } from '../options/output-options.js';
 import { STITCH_WORDS } from '../options/slideshow-options.js';
+import { checkOptionsObject } from '../options/values.js';
 import { throwIfAborted } from '../util/abort.js';
 import { decodeAhead } from './decode-ahead.js';
 import { type StitchPlan, anyMayHaveAlpha, planStitch, skippedWarning } from './plan.js';
@@ -22,6 +23,7 @@ import { codecProfileName, codecPixelFormat } from '../engine/index.js';
  * temporary file that is renamed into place only when complete.
  */
 export async function stitch(inputs: string | readonly string[], output: string, options: StitchOptions = {}): Promise<OutputResult> {
+  checkOptionsObject(options);
   throwIfAborted(options.signal);
   const plan = await planStitch(inputs, output, options, { running: true });
   return runStitch(plan, options);
@@ -29,6 +31,7 @@ export async function stitch(inputs: string | readonly string[], output: string,
 
 /** Runs a plan made by planStitch: stitch's images, decoded, are the output core's pictures. */
 export async function runStitch(plan: StitchPlan, options: Pick<StitchOptions, 'signal' | 'onProgress' | 'onWarning'> = {}): Promise<OutputResult> {
+  checkOptionsObject(options);
   const { signal } = options;
   throwIfAborted(signal);
   // An animation's transparency comes from its pictures (plan.alpha is the video's alpha

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { imageSize } from 'image-size';
 
 import { type Picture, decodeImage, pictureFromPixels } from '../engine/index.js';
-import type { PixelLayout } from '../options/values.js';
+import { PIXEL_LAYOUTS, type PixelLayout } from '../options/values.js';
 import { FlipbookError, describeValue, opt, text } from '../errors.js';
 import type { Size } from '../options/values.js';
 import { readImageHeader } from '../inputs/headers.js';
@@ -71,6 +71,9 @@ export interface PrepareContext {
   size: Size | undefined;
 }
 
+/** Bytes a pixel of each layout takes, packed. */
+const LAYOUT_BYTES: Record<PixelLayout, number> = { rgba: 4, rgb: 3, gray: 1 };
+
 const ACCEPTED =
   'a frame: { data, width, height, layout } pixels, an ImageData, a canvas or its 2D context, an image file path, or the bytes of an encoded image';
 
@@ -103,6 +106,15 @@ export function prepareFrame(input: FrameInput, ctx: PrepareContext): PreparedFr
       // Read each field: an ImageData keeps them as getters, which a spread would lose.
       const { data, width, height, layout, stride } = input;
       return pixels({ data, width, height, layout: layout ?? ctx.layout ?? 'rgba', ...(stride === undefined ? {} : { stride }) }, label, ctx.index);
+    }
+    if ('data' in input && 'width' in input && 'height' in input && (ArrayBuffer.isView(input.data) || Array.isArray(input.data))) {
+      // Pixels whose data is not bytes (floats from a computation, 16-bit samples, a plain
+      // array): said as such, not as "not a frame". (A canvas's data is a method: not this.)
+      throw new FlipbookError('INVALID_INPUT', `Frame ${ctx.index}'s data is ${describeValue(input.data)}, not bytes`, {
+        option: 'frame',
+        position: ctx.index,
+        hint: 'Give pixels as 8-bit samples in a Uint8Array, Uint8ClampedArray or Buffer (floats from 0 to 1: Uint8ClampedArray.from(data, (v) => v * 255))',
+      });
     }
     if ('getContext' in input && typeof input.getContext === 'function') {
       const context = input.getContext('2d');
@@ -189,11 +201,23 @@ function pixels(frame: PixelFrame & { layout: PixelLayout }, label: string, inde
     return { kind: 'pixels', picture, width, height, label };
   } catch (error) {
     if (error instanceof FlipbookError && error.code === 'INVALID_INPUT') {
-      // A stride too short says so itself; pixels too few may be another layout's.
-      const stride = error.option === 'stride';
-      const hint = stride ? error.hintText : layout === 'rgba' ? text`If the pixels are RGB or gray, say so with ${opt('layout', 'rgb')} or ${opt('layout', 'gray')}` : undefined;
+      // A stride too short says so itself; pixels too few may be another layout's, and too many
+      // are most often RGBA (a canvas's, an ImageData's) said to be RGB or gray.
+      const strideError = error.option === 'stride';
+      const bytes = frame.data.byteLength;
+      const packed = stride === undefined;
+      const fits = packed ? PIXEL_LAYOUTS.find((other) => other !== layout && bytes === width * height * LAYOUT_BYTES[other]) : undefined;
+      const hint = strideError
+        ? error.hintText
+        : layout === 'rgba' && bytes < width * height * 4
+          ? text`If the pixels are RGB or gray, say so with ${opt('layout', 'rgb')} or ${opt('layout', 'gray')}`
+          : fits
+            ? text`They are as many bytes as ${fits} pixels of ${width}x${height}: if they are, say so with ${opt('layout', fits)}`
+            : packed && bytes > width * height * LAYOUT_BYTES[layout]
+              ? text`If the rows are padded, give ${opt('stride')}, the bytes from one row to the next`
+              : undefined;
       throw new FlipbookError('INVALID_INPUT', [`${label}: `, ...(typeof error.factText === 'string' ? [error.factText] : error.factText)], {
-        option: stride ? 'stride' : 'frame',
+        option: strideError ? 'stride' : 'frame',
         position: index,
         cause: error,
         ...(hint === undefined ? {} : { hint }),

@@ -4,6 +4,7 @@
  * kept apart.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 import { flagName, flagStyle } from '../../src/cli/flags.js';
@@ -104,5 +105,19 @@ describe('FlipbookError', () => {
     assert.equal(describeValue(null), 'null');
     assert.equal(describeValue([1, 2]), 'an array of 2');
     assert.equal(describeValue({}), 'a value of type object');
+    assert.equal(describeValue(new Float32Array(12)), 'a Float32Array of 12');
+    assert.equal(describeValue(new DataView(new ArrayBuffer(8))), 'a DataView of 8 bytes');
+  });
+});
+
+describe('error codes', () => {
+  it("the README's list of codes is ErrorCode's, in its order (it lacked OUTPUT_TOO_LARGE, which maxSize throws)", () => {
+    const source = readFileSync(new URL('../../src/errors.ts', import.meta.url), 'utf8');
+    const union = /export type ErrorCode =([^;]*);/.exec(source)?.[1] ?? '';
+    const codes = [...union.matchAll(/\| '([A-Z_]+)'/g)].map((m) => m[1]);
+    assert.ok(codes.length >= 14, codes.join());
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const listed = /Errors are `FlipbookError`s with a `code` \(([^)]*)\)/.exec(readme)?.[1] ?? '';
+    assert.deepEqual([...listed.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]), codes);
   });
 });
