@@ -20,6 +20,23 @@ function exifReader(): typeof ExifReaderModule {
   return exif;
 }
 
+/**
+ * Runs `read` with console.warn silenced. ExifReader says what it finds odd through console.warn
+ * (`ExifReader: Found 1000 Exif segments (APP1). Will pick the best candidate segment.` for a
+ * JPEG of many APP1 segments), which would reach the terminal, or a library user's stderr, from
+ * any file given; flipbook says what matters about an image in its own words. ExifReader's load
+ * is synchronous here, so nothing else can warn meanwhile.
+ */
+function withoutConsoleWarnings<T>(read: () => T): T {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    return read();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 export interface ImageHeader {
   path: string;
   type: ImageType;
@@ -220,7 +237,7 @@ function readOrientation(fd: number, size: number, head: Buffer, type: ImageType
   for (;;) {
     let more: number | undefined;
     try {
-      const tags = exifReader().load(bytes, { expanded: true, includeOffsets: true, includeTags: { exif: ['Orientation'] } });
+      const tags = withoutConsoleWarnings(() => exifReader().load(bytes, { expanded: true, includeOffsets: true, includeTags: { exif: ['Orientation'] } }));
       const value = tags.exif?.Orientation?.value;
       if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 8) return value;
       const range = tags.metadataRange;
