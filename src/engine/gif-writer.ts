@@ -186,7 +186,11 @@ export class GifWriter {
   }
 
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
-    const handle = await open(spec.file, 'w');
+    const handle = await open(spec.file, 'w').catch((cause: NodeJS.ErrnoException) => {
+      // Named as the output the user asked for, not the temporary file it is written under.
+      const name = spec.name ?? spec.file;
+      throw new FlipbookError('IO', `Cannot write ${name}: ${cause.code ?? String(cause)}`, { file: name, cause });
+    });
     const writer = new GifWriter(spec, handle);
     try {
       if (!spec.blocksOnly) await writer.put(writer.header());

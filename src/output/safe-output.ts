@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
 import { link, mkdir, readdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { onExit } from 'signal-exit';
@@ -48,6 +48,34 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
       option: 'overwrite',
       hint: text`Pass ${opt('overwrite', true)} to replace it`,
     });
+  }
+  checkWritable(destination);
+}
+
+/**
+ * Refuses an output whose directory (or, where that is still to be made, the nearest that
+ * exists) this process cannot write in: no permission, or a read-only file system. Seen here,
+ * before any work, rather than when the file is opened: a GIF, WebP or APNG opens it only after
+ * every frame is spooled (480 frames of 720p: 24 s of work, then a bare EACCES naming the
+ * temporary file). Synchronous: one access() call, also per frame of a split.
+ */
+function checkWritable(destination: string): void {
+  for (let dir = dirname(resolve(destination)); ; dir = dirname(dir)) {
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return;
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      // Not there yet: mkdir makes it inside the nearest that is.
+      if (code === 'ENOENT' && dirname(dir) !== dir) continue;
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return;
+      throw new FlipbookError('IO', `Cannot write ${destination}: ${code === 'EROFS' ? `${dir} is on a read-only file system` : `no permission to write in ${dir}`}`, {
+        file: destination,
+        option: 'output',
+        cause,
+        hint: code === 'EROFS' ? 'Choose an output on a writable disk' : 'Choose another output directory, or change its permissions',
+      });
+    }
   }
 }
 
