@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
 /**
  * flipbook's one error type. Every failure the library reports is a FlipbookError with a
  * stable `code`, and where it applies the file, its position and the option involved, so a
@@ -189,6 +192,14 @@ export function isFlipbookError(error: unknown): error is FlipbookError {
  */
 export function cannotOpen(file: string, cause: unknown, details: { where?: string; position?: number | undefined } = {}): FlipbookError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' && notUtf8(file)) {
+    return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${NOT_UTF8_REASON}`, {
+      file,
+      ...(details.position === undefined ? {} : { position: details.position }),
+      cause,
+      hint: NOT_UTF8_HINT,
+    });
+  }
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(cause));
   return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${reason}`, {
     file,
@@ -197,6 +208,29 @@ export function cannotOpen(file: string, cause: unknown, details: { where?: stri
     hint: code === 'ENOENT' ? 'Check the path' : code === 'EISDIR' ? 'Give the path of a file' : 'Check the file and its permissions',
   });
 }
+
+/**
+ * Whether a path that was not found may have lost bytes on its way in. Node.js carries file
+ * names (a directory's listing, a glob's matches, the command line) as UTF-8 text: a name with
+ * bytes that are not UTF-8 (Latin-1 `caf\xe9.png` from an old camera or archive) arrives with
+ * U+FFFD in their place, and that name no longer names the file, which is still there.
+ */
+export function notUtf8(path: string): boolean {
+  if (!path.includes('\uFFFD')) return false;
+  let names: Buffer[];
+  try {
+    names = readdirSync(dirname(path), { encoding: 'buffer' });
+  } catch {
+    // The folder is not found either: whether its own name lost bytes the same way.
+    return notUtf8(dirname(path));
+  }
+  // A file whose bytes read as this name (not UTF-8: they do not come back from the text).
+  const name = basename(path);
+  return names.some((bytes) => bytes.toString() === name && !Buffer.from(name).equals(bytes));
+}
+
+export const NOT_UTF8_REASON = 'its name has bytes that are not UTF-8 (shown as \uFFFD), and such a name cannot be passed back to the file system from Node.js';
+export const NOT_UTF8_HINT = 'Rename the file to a UTF-8 name';
 
 /** The hint of every error about an input file that `skipInvalid` would skip. */
 export const SKIP_HINT: Text = text`Replace or remove the file, or pass ${opt('skipInvalid', true)} to skip it`;

@@ -4,7 +4,7 @@
  * checks which picture landed where, not just how many.
  */
 import assert from 'node:assert/strict';
-import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -90,6 +90,32 @@ describe('inputs: directory', () => {
     const notice = warnings.find((w) => w.includes('not images'));
     assert.ok(notice?.includes('notes.txt'), `a notice names notes.txt: ${warnings.join(' | ')}`);
     assert.deepEqual(result.warnings, warnings);
+  });
+
+  it('a file whose name is not UTF-8 is said to be so, not "no such file" (Node.js cannot pass such a name back)', async (t) => {
+    const dir = await tempDir(t);
+    const frames = join(dir, 'frames');
+    await mkdir(frames);
+    await writeSolidFrames(frames, [{ name: 'a.png', colour: RED }]);
+    const [copy] = await writeSolidFrames(dir, [{ name: 'copy.png', colour: GREEN }]);
+    assert.ok(copy);
+    // caf\xe9.png, in Latin-1: written by its bytes, listed by Node.js as caf\ufffd.png.
+    const latin1 = Buffer.concat([Buffer.from(`${frames}/caf`), Buffer.from([0xe9]), Buffer.from('.png')]);
+    await copyFile(copy, latin1);
+    const shown = join(frames, 'caf\ufffd.png');
+    const reason = 'its name has bytes that are not UTF-8 (shown as \ufffd), and such a name cannot be passed back to the file system from Node.js. Rename the file to a UTF-8 name';
+    await assert.rejects(stitch(frames, join(dir, 'out.mp4'), FAST), { code: 'INVALID_INPUT', file: shown, message: `Cannot open ${shown} (input 2): ${reason}` });
+    await assert.rejects(stitch(join(frames, '*.png'), join(dir, 'out.mp4'), FAST), { code: 'INVALID_INPUT', message: `Cannot open ${shown} (input 2): ${reason}` });
+    // As an argument (a command line reaches Node.js as text the same way).
+    await assert.rejects(stitch([shown], join(dir, 'out.mp4'), FAST), { code: 'NO_INPUT', message: `Input not found: ${shown}; ${reason}` });
+    // A name that truly holds U+FFFD and is missing is only missing.
+    await assert.rejects(stitch([join(frames, 'x\ufffd.png')], join(dir, 'out.mp4'), FAST), { code: 'NO_INPUT', message: /^Input not found: .*x\ufffd\.png\. Check the path/ });
+    // Skipped, it is named the same way, and the rest is written.
+    const warnings: string[] = [];
+    const result = await stitch(frames, join(dir, 'out.mp4'), { ...FAST, skipInvalid: true, onWarning: (w) => warnings.push(w) });
+    assert.equal(result.frames, 1);
+    assert.deepEqual(await decodedColours(join(dir, 'out.mp4'), 1), [RED]);
+    assert.ok(warnings.some((w) => w.includes(shown) && w.includes('not UTF-8')), warnings.join(' | '));
   });
 
   it('an empty directory is NO_INPUT naming it', async (t) => {

@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
-import { FlipbookError, type Text, opt, text } from '../errors.js';
+import { FlipbookError, NOT_UTF8_HINT, NOT_UTF8_REASON, type Text, notUtf8, opt, text } from '../errors.js';
 import { HEIF_EXTENSIONS, IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern, sequenceGlob } from './sequence.js';
@@ -128,6 +128,7 @@ async function classify(input: string): Promise<InputKind> {
   // A pattern with its special characters escaped (a \[1\].png, for the file "a [1].png") is no
   // wildcard, but a glob all the same: it matches that name.
   if (isDynamicPattern(toGlobPattern(input)) || (process.platform !== 'win32' && /\\[[\]*?{}()!]/.test(input))) return 'glob';
+  if (!info && notUtf8(input)) throw new FlipbookError('NO_INPUT', `Input not found: ${input}; ${NOT_UTF8_REASON}`, { file: input, hint: NOT_UTF8_HINT });
   throw new FlipbookError('NO_INPUT', info ? `${input} is not a file or a directory` : `Input not found: ${input}`, {
     file: input,
     hint: 'Check the path; a glob needs a wildcard such as frames/*.png',
