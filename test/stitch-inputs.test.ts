@@ -4,7 +4,7 @@
  * checks which picture landed where, not just how many.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -90,6 +90,28 @@ describe('inputs: directory', () => {
     const notice = warnings.find((w) => w.includes('not images'));
     assert.ok(notice?.includes('notes.txt'), `a notice names notes.txt: ${warnings.join(' | ')}`);
     assert.deepEqual(result.warnings, warnings);
+  });
+
+  it('a broken symbolic link to an image (target gone, a loop of links) is named in a notice, not silently dropped', async (t) => {
+    const dir = await tempDir(t);
+    const frames = join(dir, 'frames');
+    await mkdir(frames);
+    await writeSolidFrames(frames, [
+      { name: '1.png', colour: RED },
+      { name: '3.png', colour: BLUE },
+    ]);
+    await symlink(join(dir, 'gone.png'), join(frames, '2.png'));
+    await symlink('loop-b.png', join(frames, 'loop-a.png'));
+    await symlink('loop-a.png', join(frames, 'loop-b.png'));
+    await symlink(join(dir, 'gone.txt'), join(frames, 'notes.txt'));
+    const warnings: string[] = [];
+    const out = join(dir, 'out.mp4');
+    const result = await stitch(frames, out, { ...FAST, onWarning: (w) => warnings.push(w) });
+    assert.equal(result.frames, 2);
+    assert.deepEqual(await decodedColours(out, 2), [RED, BLUE]);
+    assert.deepEqual(warnings, [
+      `Skipped 3 broken symbolic link(s) in ${frames}: ${join(frames, '2.png')} (its target does not exist), ${join(frames, 'loop-a.png')} (a loop of links), ${join(frames, 'loop-b.png')} (a loop of links)`,
+    ]);
   });
 
   it('a file whose name is not UTF-8 is said to be so, not "no such file" (Node.js cannot pass such a name back)', async (t) => {

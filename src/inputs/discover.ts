@@ -75,7 +75,12 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       }
     } else {
       const unread: UnreadFolder[] = [];
-      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input, unread);
+      const broken: string[] = [];
+      const matched = kind === 'directory' ? await listDirectory(input, broken) : await expandGlob(input, unread);
+      if (broken.length) {
+        broken.sort();
+        result.notices.push(`Skipped ${broken.length} broken symbolic link(s) in ${input}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', ...' : ''}`);
+      }
       const tooLong = unread.filter((u) => u.code === 'ENAMETOOLONG');
       if (tooLong.length) result.notices.push(tooLongNotice(input, tooLong));
       const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
@@ -189,14 +194,26 @@ function shortPath(path: string): string {
   return path.length <= 160 ? path : `${path.slice(0, 60)}...${path.slice(-90)}`;
 }
 
-/** A directory's files, symbolic links to files included (followed; a broken link is left out). */
-async function listDirectory(dir: string): Promise<string[]> {
+/**
+ * A directory's files, symbolic links to files included (followed). A broken link (its target
+ * gone, or a loop of links) is left out, and listed in `broken` with why, so that a frame
+ * missing from the folder is said rather than silently dropped.
+ */
+async function listDirectory(dir: string, broken: string[]): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isFile()) files.push(join(dir, e.name));
-    else if (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isFile()) files.push(join(dir, e.name));
+    const path = join(dir, e.name);
+    if (e.isFile()) files.push(path);
+    else if (e.isSymbolicLink()) {
+      const target = await stat(path).catch((cause: NodeJS.ErrnoException) => cause);
+      if (!(target instanceof Error)) {
+        if (target.isFile()) files.push(path);
+      } else if (IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
+        broken.push(`${path} (${target.code === 'ELOOP' ? 'a loop of links' : target.code === 'ENOENT' ? 'its target does not exist' : (target.code ?? 'unreadable')})`);
+      }
+    }
   }
   return files;
 }
