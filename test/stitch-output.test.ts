@@ -327,6 +327,32 @@ describe('output: nothing lost', () => {
     assert.deepEqual(await listDir(join(dir, 'sub')), ['hard.mp4', 'soft.mp4']);
   });
 
+  it('an output path that goes up (..) out of a folder that does not exist is refused before any work, naming the way to write it', async (t) => {
+    const dir = await tempDir(t);
+    const [clip] = await writeFrames(dir, [{ name: 'clip.gif', image: solid(64, 48, [255, 0, 0]) }]);
+    assert.ok(clip);
+    const before = await readFile(clip);
+    // Not path.join, which would cut `missing/..` away: the path as a user types it. The system
+    // resolves it to no file; without the check the run ended, after every frame, in
+    // "Cannot move the finished file to .../missing/../clip.gif: ENOENT".
+    for (const name of ['clip.gif', 'other.gif']) {
+      const output = `${dir}/missing/../${name}`;
+      let frames = 0;
+      await assert.rejects(stitch([clip, clip], output, { overwrite: true, onProgress: () => frames++ }), {
+        code: 'INVALID_OPTION',
+        option: 'output',
+        message: `The output ${output} goes up (..) out of ${dir}/missing, which does not exist. Write the path without that part: ${join(dir, name)}`,
+      });
+      assert.equal(frames, 0, 'refused before any work');
+    }
+    assert.deepEqual(await readFile(clip), before);
+    assert.deepEqual(await listDir(dir), ['clip.gif']);
+    // Through a folder that exists, `..` is the system's to resolve, and works.
+    await mkdir(join(dir, 'sub'));
+    await stitch([clip], `${dir}/sub/../out.mp4`, FAST);
+    assert.equal((await readVideo(join(dir, 'out.mp4'))).frames.length, 1);
+  });
+
   it('missing output directories are created', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);

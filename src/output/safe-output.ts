@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
 import { link, mkdir, readdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, normalize, resolve, sep } from 'node:path';
 import { onExit } from 'signal-exit';
 
 import { FlipbookError, text, opt } from '../errors.js';
@@ -23,6 +23,7 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
     if (cause.code === 'ENOTDIR') throw outputDirectoryError(dirname(destination), cause);
     return undefined;
   });
+  if (!existing) checkClimb(destination);
   // Inputs exist, so an output that does not cannot be one of them. One that does is compared
   // by device and inode, which sees through symbolic and hard links and costs one stat an input.
   if (existing) {
@@ -74,6 +75,28 @@ function checkWritable(destination: string): void {
         option: 'output',
         cause,
         hint: code === 'EROFS' ? 'Choose an output on a writable disk' : 'Choose another output directory, or change its permissions',
+      });
+    }
+  }
+}
+
+/**
+ * Refuses an output path that goes up (`..`) out of a directory that does not exist:
+ * `new/../movie.mp4`. The system resolves `..` after the folder before it, so such a path names
+ * no file, while the folder flipbook makes and writes in is found by cutting `new/..` away: the
+ * run would end, after all its work, with the finished file unable to move to its name; and
+ * the checks made here (the output exists, it is an input) would have looked at no file.
+ */
+function checkClimb(destination: string): void {
+  const parts = destination.split(sep);
+  for (let i = 1; i < parts.length; i++) {
+    if (parts[i] !== '..') continue;
+    const missing = parts.slice(0, i).join(sep);
+    if (missing !== '' && !existsSync(missing)) {
+      throw new FlipbookError('INVALID_OPTION', `The output ${destination} goes up (..) out of ${missing}, which does not exist`, {
+        file: destination,
+        option: 'output',
+        hint: `Write the path without that part: ${normalize(destination)}`,
       });
     }
   }
