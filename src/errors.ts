@@ -185,6 +185,34 @@ export function isFlipbookError(error: unknown): error is FlipbookError {
   return error instanceof FlipbookError;
 }
 
+/** What the file system's refusals mean, in words (their codes follow in parentheses). */
+const SYSTEM_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or directory',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EIO: 'input/output error',
+  EFBIG: 'file too large for the file system',
+  ENAMETOOLONG: 'name too long',
+  EMFILE: 'too many open files',
+  EXDEV: 'not on the same file system',
+};
+
+/**
+ * Why the system refused a read or a write, as a message says it: `no space left on device
+ * (ENOSPC)`, never a bare code; an error without a code as its own message.
+ */
+export function systemReason(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return cause instanceof Error ? cause.message : String(cause);
+  const words = SYSTEM_REASONS[code];
+  return words === undefined ? code : `${words} (${code})`;
+}
+
 /**
  * The error for an input file that cannot be opened: a missing one says so and to check the
  * path, a refused one to check its permissions (never a bare ENOENT). `where` is how the message

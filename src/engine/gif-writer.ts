@@ -27,7 +27,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, systemReason } from '../errors.js';
 
 import { CODER_THREADS_AFTER_FRAMES, CODER_THREADS, CODER_THREADS_AFTER_MS, CODER_THREADS_WORTH_MS, CODER_THREADS_WORTH_MS_GLOBAL, type CodedFrame, CoderPool } from './gif-coder-pool.js';
 import { ByteWriter, CLEAR, DRAW, FrameCoder, type FrameCoderSpec, type FrameJob, KEEP, OWN_TAKEN, OWN_TURNED_DOWN, type Rect, tableBits, wordsOf } from './gif-frame-coder.js';
@@ -189,7 +189,7 @@ export class GifWriter {
     const handle = await open(spec.file, 'w').catch((cause: NodeJS.ErrnoException) => {
       // Named as the output the user asked for, not the temporary file it is written under.
       const name = spec.name ?? spec.file;
-      throw new FlipbookError('IO', `Cannot write ${name}: ${cause.code ?? String(cause)}`, { file: name, cause });
+      throw new FlipbookError('IO', `Cannot write ${name}: ${systemReason(cause)}`, { file: name, cause });
     });
     const writer = new GifWriter(spec, handle);
     try {
@@ -207,7 +207,7 @@ export class GifWriter {
       await this.handle.write(bytes);
     } catch (cause) {
       const name = this.spec.name ?? this.spec.file;
-      throw new FlipbookError('IO', `Cannot write ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
+      throw new FlipbookError('IO', `Cannot write ${name}: ${systemReason(cause)}`, { file: name, cause });
     }
   }
 

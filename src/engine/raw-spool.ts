@@ -3,7 +3,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { AV_PIX_FMT_RGBA } from 'node-av/constants';
 import { Frame } from 'node-av/lib';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, systemReason } from '../errors.js';
 import { Picture } from './picture.js';
 import { check } from './runtime.js';
 import { prefetch } from '../util/prefetch.js';
@@ -69,8 +69,7 @@ export class RawSpool {
     try {
       await this.handle.write(bytes, 0, bytes.length, this.count * this.frameBytes);
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new FlipbookError('IO', `Cannot write ${this.name}: ${code === 'ENOSPC' ? 'No space left on device (ENOSPC)' : (code ?? String(cause))}`, { file: this.name, cause });
+      throw new FlipbookError('IO', `Cannot write ${this.name}: ${systemReason(cause)}`, { file: this.name, cause });
     }
     this.count++;
   }

@@ -4,7 +4,7 @@ import { link, mkdir, readdir, realpath, rename, rm, stat, unlink, writeFile } f
 import { basename, dirname, join, normalize, resolve, sep } from 'node:path';
 import { onExit } from 'signal-exit';
 
-import { FlipbookError, text, opt } from '../errors.js';
+import { FlipbookError, opt, systemReason, text } from '../errors.js';
 import { hostTag, ownOwner, ownerAlive } from './owner.js';
 
 export interface OutputChecks {
@@ -109,7 +109,7 @@ function checkClimb(destination: string): void {
 export function outputDirectoryError(dir: string, cause: unknown, file = dir): FlipbookError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const blocker = code === 'EEXIST' || code === 'ENOTDIR' ? fileInTheWay(dir) : undefined;
-  if (blocker === undefined) return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${code ?? String(cause)}`, { file, cause });
+  if (blocker === undefined) return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${systemReason(cause)}`, { file, cause });
   return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${blocker === dir ? 'a file of that name is in the way' : `the file ${blocker} is in the way`}`, {
     file: blocker,
     option: 'output',
@@ -278,7 +278,7 @@ export class SafeOutput {
     try {
       await writeFile(this.temporary, bytes);
     } catch (cause) {
-      throw new FlipbookError('IO', `Cannot write ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: this.destination, cause });
+      throw new FlipbookError('IO', `Cannot write ${this.destination}: ${systemReason(cause)}`, { file: this.destination, cause });
     }
   }
 
@@ -307,7 +307,7 @@ export class SafeOutput {
           hint: text`Pass ${opt('overwrite', true)} to replace it`,
         });
       }
-      throw new FlipbookError('IO', `Cannot move the finished file to ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+      throw new FlipbookError('IO', `Cannot move the finished file to ${this.destination}: ${systemReason(cause)}`, {
         file: this.destination,
         cause,
       });
