@@ -4,6 +4,9 @@ import { exitCodeFor } from './exit-codes.js';
 import { Reporter, type Streams } from './reporter.js';
 import { guardedChild, tellGuard, terminal } from './terminal.js';
 
+/** A signal repeated within this many milliseconds is the same one, reaching the process twice. */
+const SAME_SIGNAL_MS = 500;
+
 /** Options every command takes. */
 export interface CommonOptions {
   json?: boolean;
@@ -30,12 +33,17 @@ export async function runCommand(options: CommonOptions, work: (ctx: CommandCont
   }
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
+  let receivedAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (received) {
+      // Under the stderr guard a Ctrl-C arrives twice, from the terminal and passed on by the
+      // guard, milliseconds apart: that is one. A person's second Ctrl-C comes later.
+      if (signal === received && performance.now() - receivedAt < SAME_SIGNAL_MS) return;
       // A second Ctrl-C: stop now. process.exit still runs the temporary-file cleanup.
       process.exit(exitCodeFor(undefined, signal));
     }
     received = signal;
+    receivedAt = performance.now();
     controller.abort(new Error(`received ${signal}`));
   };
   process.on('SIGINT', onSignal);

@@ -78,13 +78,14 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
     stdio: ['inherit', 'inherit', 'pipe', 2],
     env: { ...process.env, [TERMINAL_FD_ENV]: String(CHILD_TERMINAL_FD) },
   });
-  // Ctrl-C reaches the child from the terminal (the same process group): wait for it. SIGTERM
-  // and SIGHUP are this process's alone: pass them on.
-  const ignore = (): void => {};
+  // Every signal is passed on. Ctrl-C also reaches the child from the terminal (the same
+  // process group), so the child hears it twice, a moment apart, and takes it once
+  // (runCommand); a SIGINT sent to this process alone (kill -INT, a supervisor, timeout -s INT)
+  // would otherwise never reach the child, which would run on to the end.
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
-  process.on('SIGINT', ignore);
+  process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
   for (const stream of [process.stdout, process.stderr]) {
@@ -121,7 +122,7 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
     process.exitCode = 1;
   });
   child.on('close', (code, signal) => {
-    process.off('SIGINT', ignore);
+    process.off('SIGINT', forward);
     process.off('SIGTERM', forward);
     process.off('SIGHUP', forward);
     const failed = signal !== null || code !== 0;
