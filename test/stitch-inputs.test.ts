@@ -112,6 +112,15 @@ describe('inputs: directory', () => {
     assert.deepEqual(warnings, [
       `Skipped 3 broken symbolic link(s) in ${frames}: ${join(frames, '2.png')} (its target does not exist), ${join(frames, 'loop-a.png')} (a loop of links), ${join(frames, 'loop-b.png')} (a loop of links)`,
     ]);
+    // A glob says those it names, and only those.
+    const globbed: string[] = [];
+    const glob = join(frames, '[12]*.png');
+    assert.equal((await stitch(glob, out, { ...FAST, overwrite: true, onWarning: (w) => globbed.push(w) })).frames, 1);
+    assert.deepEqual(globbed, [`Skipped 1 broken symbolic link(s) in ${glob}: ${join(frames, '2.png')} (its target does not exist)`]);
+    const all: string[] = [];
+    assert.equal((await stitch(join(frames, '*.png'), out, { ...FAST, overwrite: true, onWarning: (w) => all.push(w) })).frames, 2);
+    assert.equal(all.length, 1, all.join(' | '));
+    assert.match(all[0] ?? '', /^Skipped 3 broken symbolic link\(s\) in .*: .*2\.png \(its target does not exist\), .*loop-a\.png \(a loop of links\), .*loop-b\.png \(a loop of links\)$/);
   });
 
   it('a file whose name is not UTF-8 is said to be so, not "no such file" (Node.js cannot pass such a name back)', async (t) => {

@@ -1,6 +1,6 @@
-import { readdir as readdirCallback, realpath as realpathCallback } from 'node:fs';
+import { readdir as readdirCallback, realpath as realpathCallback, stat as statCallback } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, sep } from 'node:path';
+import { extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 import { FlipbookError, NOT_UTF8_HINT, NOT_UTF8_REASON, type Text, notUtf8, opt, text } from '../errors.js';
@@ -76,7 +76,7 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
     } else {
       const unread: UnreadFolder[] = [];
       const broken: string[] = [];
-      const matched = kind === 'directory' ? await listDirectory(input, broken) : await expandGlob(input, unread);
+      const matched = kind === 'directory' ? await listDirectory(input, broken) : await expandGlob(input, unread, broken);
       if (broken.length) {
         broken.sort();
         result.notices.push(`Skipped ${broken.length} broken symbolic link(s) in ${input}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', ...' : ''}`);
@@ -156,7 +156,9 @@ interface UnreadFolder {
  * its `fs` option lets the walk's own readdir/realpath calls report such folders in `unread`,
  * so a folder whose path is past PATH_MAX is said rather than silently left out.
  */
-async function expandGlob(pattern: string, unread: UnreadFolder[]): Promise<string[]> {
+async function expandGlob(pattern: string, unread: UnreadFolder[], broken: string[]): Promise<string[]> {
+  /** Symbolic links to images the walk could not follow (target gone, a loop), by absolute path. */
+  const links = new Map<string, string>();
   const noted = (path: unknown, error: NodeJS.ErrnoException | null): void => {
     if (error?.code && error.code !== 'ENOENT' && error.code !== 'ENOTDIR') unread.push({ path: withoutTrailingSlash(String(path)), code: error.code });
   };
@@ -166,13 +168,37 @@ async function expandGlob(pattern: string, unread: UnreadFolder[]): Promise<stri
         noted(path, error);
         callback(error, entries);
       })) as unknown as typeof readdirCallback,
+    // fdir resolves every symbolic link it meets with realpath, and leaves out one that fails.
     realpath: ((path: string, callback: (error: NodeJS.ErrnoException | null, resolved: string) => void) =>
       realpathCallback(path, (error, resolved) => {
         noted(path, error);
+        if ((error?.code === 'ENOENT' || error?.code === 'ELOOP') && IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) links.set(resolve(path), error.code);
         callback(error, resolved);
       })) as unknown as typeof realpathCallback,
   };
-  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern), fs });
+  const options = { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) };
+  const matched = await glob(toGlobPattern(pattern), { ...options, fs });
+  if (links.size > 0) {
+    // Which of those links the pattern names: the walk again, with them shown as files. Rare
+    // (a broken link among the folders walked), so the common walk costs nothing more.
+    const asFiles = {
+      ...fs,
+      realpath: ((path: string, callback: (error: NodeJS.ErrnoException | null, resolved: string) => void) => {
+        if (links.has(resolve(path))) callback(null, path);
+        else realpathCallback(path, callback);
+      }) as unknown as typeof realpathCallback,
+      stat: ((path: string, callback: (error: NodeJS.ErrnoException | null, stats: unknown) => void) => {
+        if (links.has(resolve(path))) callback(null, { isDirectory: () => false, isFile: () => true });
+        else statCallback(path, callback);
+      }) as unknown as typeof statCallback,
+    };
+    const found = new Set(matched);
+    for (const file of await glob(toGlobPattern(pattern), { ...options, fs: asFiles })) {
+      const why = links.get(resolve(file));
+      if (!found.has(file) && why !== undefined) broken.push(`${file} (${why === 'ELOOP' ? 'a loop of links' : 'its target does not exist'})`);
+    }
+  }
+  return matched;
 }
 
 /** fdir walks `dir/`: the folder is `dir`. */
