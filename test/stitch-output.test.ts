@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, link, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -325,6 +325,24 @@ describe('output: nothing lost', () => {
     assert.deepEqual(await readFile(clip), before);
     assert.deepEqual(await listDir(dir), ['clip.mp4', 'sub']);
     assert.deepEqual(await listDir(join(dir, 'sub')), ['hard.mp4', 'soft.mp4']);
+  });
+
+  it('an output that is a symbolic link to nothing is refused before any work without overwrite (it failed at the end as a file that "appeared"); with overwrite the link is replaced', async (t) => {
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(dir, [0, 1].map((colour) => ({ name: `f${colour}.png`, colour })));
+    const output = join(dir, 'out.gif');
+    await symlink(join(dir, 'gone', 'target.gif'), output);
+    let frames = 0;
+    await assert.rejects(stitch(files, output, { onProgress: () => frames++ }), {
+      code: 'OUTPUT_EXISTS',
+      option: 'overwrite',
+      message: `The output ${output} already exists, as a symbolic link to ${join(dir, 'gone', 'target.gif')}, which does not exist. Pass overwrite: true to replace the link`,
+    });
+    assert.equal(frames, 0, 'refused before any work');
+    assert.deepEqual(await listDir(dir), ['f0.png', 'f1.png', 'out.gif']);
+    await stitch(files, output, { overwrite: true });
+    assert.ok((await lstat(output)).isFile(), 'the link replaced by the GIF');
+    assert.equal(existsSync(join(dir, 'gone')), false, 'nothing written where it pointed');
   });
 
   it('an output path that goes up (..) out of a folder that does not exist is refused before any work, naming the way to write it', async (t) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
-import { link, mkdir, readdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readlink, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, normalize, resolve, sep } from 'node:path';
 import { onExit } from 'signal-exit';
 
@@ -23,7 +23,20 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
     if (cause.code === 'ENOTDIR') throw outputDirectoryError(dirname(destination), cause);
     return undefined;
   });
-  if (!existing) checkClimb(destination);
+  if (!existing) {
+    // A symbolic link whose target is gone is no file to stat, but a name in the folder all the
+    // same: without overwrite, the final move refuses it (after all the work, as a file that
+    // "appeared meanwhile"); with it, the link itself is replaced.
+    const link = await lstat(destination).catch(() => undefined);
+    if (link?.isSymbolicLink() && !overwrite) {
+      throw new FlipbookError('OUTPUT_EXISTS', `The output ${destination} already exists, as a symbolic link to ${await readlink(destination)}, which does not exist`, {
+        file: destination,
+        option: 'overwrite',
+        hint: text`Pass ${opt('overwrite', true)} to replace the link`,
+      });
+    }
+    if (!link) checkClimb(destination);
+  }
   // Inputs exist, so an output that does not cannot be one of them. One that does is compared
   // by device and inode, which sees through symbolic and hard links and costs one stat an input.
   if (existing) {
