@@ -244,6 +244,15 @@ describe('inputs: printf sequence', () => {
     assert.deepEqual(await decodedColours(out, 4), [RED, GREEN, BLUE, YELLOW]);
   });
 
+  it('a sequence padded wider than any file name (%999999999d) is NO_INPUT, not a RangeError', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [{ name: 'x1.png', colour: RED }]);
+    for (const width of ['999999999', '2147483648', '0300']) {
+      const pattern = join(dir, `x%${width}d.png`);
+      await assert.rejects(stitch(pattern, join(dir, 'out.mp4'), FAST), { code: 'NO_INPUT', message: `The sequence ${pattern} matched no file (looked for number 0 to 4). Check the pattern and the start number (startNumber)` });
+    }
+  });
+
   it('a sequence with no file at its start is NO_INPUT showing the pattern and the number', async (t) => {
     const dir = await sequenceDir(t);
     const pattern = join(dir, 'img_%05d.png');
