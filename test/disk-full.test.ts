@@ -97,6 +97,22 @@ describe('a full disk', { skip: 'refused' in disk ? disk.refused : false }, () =
     });
   }
 
+  for (const ext of ['mp4', 'gif']) {
+    it(`stitch to .${ext} with jobs 2: the error names the output, not only a segment's hidden file, and nothing is left`, async () => {
+      const output = join(full, `parallel.${ext}`);
+      // Enough frames to be cut into segments.
+      const many = Array.from({ length: 200 }, (_, i) => images[i % images.length] as string);
+      await assert.rejects(stitch(many, output, { fps: 10, jobs: 2, ...(ext === 'mp4' ? { preset: 'ultrafast', crf: 1 } : {}) }), (error: unknown) => {
+        assert.ok(error instanceof FlipbookError, `a FlipbookError: ${String(error)}`);
+        assert.ok(error.message.includes(output), `the message names ${output}: ${error.message}`);
+        assert.match(error.message, /^Segment \d of 2/, 'a segment failed');
+        assert.ok(/No space left on device|no space left on device \(ENOSPC\)/.test(error.message), `the message says the disk is full: ${error.message}`);
+        return true;
+      });
+      assert.deepEqual(await leftovers(), []);
+    });
+  }
+
   it('sheet: the error names the output, and nothing is left', async () => {
     const output = join(full, 'sheet.png');
     await assert.rejects(contactSheet(video, output, { width: 3000, columns: 4, rows: 4 }), (error: unknown) => assertNamesOutput(error, output));
