@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
 /**
  * flipbook's one error type. Every failure the library reports is a FlipbookError with a
  * stable `code`, and where it applies the file, its position and the option involved, so a
@@ -184,6 +187,34 @@ export function isFlipbookError(error: unknown): error is FlipbookError {
   return error instanceof FlipbookError;
 }
 
+/** What the file system's refusals mean, in words (their codes follow in parentheses). */
+const SYSTEM_REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or directory',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EIO: 'input/output error',
+  EFBIG: 'file too large for the file system',
+  ENAMETOOLONG: 'name too long',
+  EMFILE: 'too many open files',
+  EXDEV: 'not on the same file system',
+};
+
+/**
+ * Why the system refused a read or a write, as a message says it: `no space left on device
+ * (ENOSPC)`, never a bare code; an error without a code as its own message.
+ */
+export function systemReason(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return cause instanceof Error ? cause.message : String(cause);
+  const words = SYSTEM_REASONS[code];
+  return words === undefined ? code : `${words} (${code})`;
+}
+
 /**
  * The error for an input file that cannot be opened: a missing one says so and to check the
  * path, a refused one to check its permissions (never a bare ENOENT). `where` is how the message
@@ -191,6 +222,14 @@ export function isFlipbookError(error: unknown): error is FlipbookError {
  */
 export function cannotOpen(file: string, cause: unknown, details: { where?: string; position?: number | undefined } = {}): FlipbookError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' && notUtf8(file)) {
+    return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${NOT_UTF8_REASON}`, {
+      file,
+      ...(details.position === undefined ? {} : { position: details.position }),
+      cause,
+      hint: NOT_UTF8_HINT,
+    });
+  }
   const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(cause));
   return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${reason}`, {
     file,
@@ -199,6 +238,29 @@ export function cannotOpen(file: string, cause: unknown, details: { where?: stri
     hint: code === 'ENOENT' ? 'Check the path' : code === 'EISDIR' ? 'Give the path of a file' : 'Check the file and its permissions',
   });
 }
+
+/**
+ * Whether a path that was not found may have lost bytes on its way in. Node.js carries file
+ * names (a directory's listing, a glob's matches, the command line) as UTF-8 text: a name with
+ * bytes that are not UTF-8 (Latin-1 `caf\xe9.png` from an old camera or archive) arrives with
+ * U+FFFD in their place, and that name no longer names the file, which is still there.
+ */
+export function notUtf8(path: string): boolean {
+  if (!path.includes('\uFFFD')) return false;
+  let names: Buffer[];
+  try {
+    names = readdirSync(dirname(path), { encoding: 'buffer' });
+  } catch {
+    // The folder is not found either: whether its own name lost bytes the same way.
+    return notUtf8(dirname(path));
+  }
+  // A file whose bytes read as this name (not UTF-8: they do not come back from the text).
+  const name = basename(path);
+  return names.some((bytes) => bytes.toString() === name && !Buffer.from(name).equals(bytes));
+}
+
+export const NOT_UTF8_REASON = 'its name has bytes that are not UTF-8 (shown as \uFFFD), and such a name cannot be passed back to the file system from Node.js';
+export const NOT_UTF8_HINT = 'Rename the file to a UTF-8 name';
 
 /** The hint of every error about an input file that `skipInvalid` would skip. */
 export const SKIP_HINT: Text = text`Replace or remove the file, or pass ${opt('skipInvalid', true)} to skip it`;

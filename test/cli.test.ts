@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -433,6 +433,32 @@ describe('cli: output modes', () => {
       'flipbook: Padded 63x47 to 64x48: yuv420p needs even dimensions',
     ]);
     assert.match(result.stdout, /^Wrote .*: 2 frames, 64x48, .*\(1 fitted\)\n$/);
+  });
+
+  it('a hostile file name reaches the terminal escaped: no forged line, no ESC sequence; --json keeps it as it is', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
+    // Not an image: the error names it. Its name colours the terminal, fakes a line of its own,
+    // sends a C1 CSI (0x9b) and turns the rest of the line around (U+202E).
+    const name = 'b\u001b[31mRED\u001b]0;title\u0007\nflipbook: all good \u009b2J\u202egnp.png';
+    await writeFile(join(dir, name), 'not an image');
+    const result = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'out.mp4')]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.deepEqual(lines(result.stderr), [
+      `flipbook: error: ${join(dir, 'b\\x1b[31mRED\\x1b]0;title\\x07\\nflipbook: all good \\x9b2J\\u202egnp.png')} (input 2) is not an image flipbook reads: its header is not PNG, JPEG, WebP, TIFF, BMP or GIF. Replace or remove the file, or pass --skip-invalid to skip it`,
+    ]);
+    for (const c of ['\u001b', '\u0007', '\u009b', '\u202e']) assert.ok(!result.stderr.includes(c), `no ${JSON.stringify(c)} on the terminal`);
+    // The warning of --skip-invalid and a dry run's plan (whose own lines stay lines) likewise.
+    const skipped = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'out.mp4'), '--skip-invalid', '--dry-run']);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.equal(lines(skipped.stderr).length, 1, skipped.stderr);
+    assert.match(skipped.stderr, /^flipbook: Skipped an invalid input: .*b\\x1b\[31mRED.*\\nflipbook: all good/);
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f\u009b\u202e]/.test(skipped.stdout + skipped.stderr), 'no control character but the plan\'s line breaks');
+    const json = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'out.mp4'), '--json']);
+    const event = JSON.parse(lines(json.stdout).at(-1) ?? '') as { event: string; file: string };
+    assert.equal(event.event, 'error');
+    assert.equal(event.file, join(dir, name), 'the name as it is, for a program');
   });
 
   it('--json prints one JSON object a line: plan, a progress line per frame, done', async (t) => {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { cliBundle, finished, lines, runCli, spawnCli } from './helpers/cli.js';
+import { cliBundle, finished, lines, runCli } from './helpers/cli.js';
 import { writeSolidFrames } from './helpers/frames.js';
 import { leftoverParts, listDir, tempDir } from './helpers/temp.js';
 import { readVideo } from './helpers/video.js';
@@ -88,7 +88,8 @@ describe('encoder stderr: FLIPBOOK_GUARD_STDERR=1 on an ordinary run', () => {
     assert.equal(result.stdout, '');
   });
 
-  it('SIGTERM to the guarded parent mid-encode: exit 143, nothing at the destination', async (t) => {
+  /** A stitch of many seconds under the guard, started in a process group of its own (as a shell starts a job). */
+  async function longGuardedStitch(t: Parameters<typeof tempDir>[0]): Promise<{ out: string; child: ReturnType<typeof spawn> }> {
     const dir = await tempDir(t);
     const pictures = await writeSolidFrames(
       dir,
@@ -98,55 +99,46 @@ describe('encoder stderr: FLIPBOOK_GUARD_STDERR=1 on an ordinary run', () => {
     );
     const out = join(dir, 'out', 'long.mp4');
     const inputs = Array.from({ length: 120 }, (_, i) => pictures[i % pictures.length] as string);
-    const child = spawnCli(['stitch', ...inputs, '-o', out, '--preset', 'veryslow', '--json'], { env: GUARDED });
-    const result = finished(child);
-    await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBundle(), 'stitch', ...inputs, '-o', out, '--preset', 'veryslow', '--json'], {
+      env: { ...process.env, NO_COLOR: '1', ...GUARDED },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    return { out, child };
+  }
+
+  /** Waits for the first progress line, then sends `signal` to the parent alone or to its whole group (a terminal's Ctrl-C). */
+  function signalWhenUnderWay(child: ReturnType<typeof spawn>, signal: NodeJS.Signals, group: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       let stdout = '';
       child.stdout?.on('data', (chunk: Buffer | string) => {
         stdout += String(chunk);
         if (!stdout.split('\n').some((line) => line.startsWith('{"event":"progress"'))) return;
         child.stdout?.removeAllListeners('data');
-        // The parent alone: the child hears of it only through the parent.
-        child.kill('SIGTERM');
+        if (group) process.kill(-(child.pid as number), signal);
+        else child.kill(signal);
         resolve();
       });
       child.on('exit', () => reject(new Error(`exited before the first progress line: ${stdout}`)));
     });
-    const { code, signal, stderr } = await result;
-    assert.deepEqual([code, signal], [143, null], stderr);
-    assert.match(stderr, /^flipbook: error: interrupted by SIGTERM; no output was left behind\n$/);
-    assert.equal(existsSync(out), false, 'no output');
-    assert.deepEqual(await leftoverParts(join(dir, 'out')), [], 'no temporary file');
-  });
-  it('SIGINT to the guarded parent alone mid-encode (kill -INT, a supervisor): exit 130, nothing at the destination (it was lost: the run went on and exited 0)', async (t) => {
-    const dir = await tempDir(t);
-    const pictures = await writeSolidFrames(
-      dir,
-      [0, 1, 2, 3].map((colour) => ({ name: `p${colour}.png`, colour })),
-      320,
-      240,
-    );
-    const out = join(dir, 'out', 'long.mp4');
-    const inputs = Array.from({ length: 400 }, (_, i) => pictures[i % pictures.length] as string);
-    const child = spawnCli(['stitch', ...inputs, '-o', out, '--preset', 'veryslow', '--json'], { env: GUARDED });
-    const result = finished(child);
-    await new Promise<void>((resolve, reject) => {
-      let stdout = '';
-      child.stdout?.on('data', (chunk: Buffer | string) => {
-        stdout += String(chunk);
-        if (!stdout.split('\n').some((line) => line.startsWith('{"event":"progress"'))) return;
-        child.stdout?.removeAllListeners('data');
-        // The parent alone, as a process that started the command would send it.
-        child.kill('SIGINT');
-        resolve();
-      });
-      child.on('exit', () => reject(new Error(`exited before the first progress line: ${stdout}`)));
+  }
+
+  // To the parent alone, the child hears of it only through the parent: a SIGINT so sent (kill
+  // -INT, a supervisor) was not passed on, and the run went on to write the whole video, exit 0.
+  for (const [signal, code, group] of [
+    ['SIGTERM', 143, false],
+    ['SIGINT', 130, false],
+    ['SIGINT', 130, true],
+  ] as const) {
+    it(`${signal} to the guarded ${group ? 'process group (a Ctrl-C, which reaches the child twice: taken once)' : 'parent alone'} mid-encode: exit ${code}, nothing at the destination`, async (t) => {
+      const { out, child } = await longGuardedStitch(t);
+      const result = finished(child);
+      await signalWhenUnderWay(child, signal, group);
+      const { code: exitCode, signal: killedBy, stderr } = await result;
+      assert.deepEqual([exitCode, killedBy], [code, null], stderr);
+      assert.match(stderr, new RegExp(`^flipbook: error: interrupted by ${signal}; no output was left behind\\n$`));
+      assert.equal(existsSync(out), false, 'no output');
+      assert.deepEqual(await leftoverParts(join(out, '..')), [], 'no temporary file');
     });
-    const { code, signal, stdout, stderr } = await result;
-    assert.deepEqual([code, signal], [130, null], stderr);
-    assert.ok(!stdout.includes('"event":"done"'), 'the stitch did not complete');
-    assert.match(stderr, /^flipbook: error: interrupted by SIGINT; no output was left behind\n$/);
-    assert.equal(existsSync(out), false, 'no output');
-    assert.deepEqual(await leftoverParts(join(dir, 'out')), [], 'no temporary file');
-  });
+  }
 });

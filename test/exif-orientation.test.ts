@@ -126,6 +126,48 @@ describe('EXIF orientation in every form', () => {
     });
   }
 
+  it('a JPEG of many EXIF segments is read upright without a word on the console (ExifReader warns through console.warn)', async (t) => {
+    const dir = await tempDir(t);
+    const one = jpegWithExif(quadrantPicture(64, 48), exifBlock(6, { order: 'MM', type: 'SHORT', ifd0Offset: 8 }), { jfif: false });
+    // 300 more APP1 Exif segments of 60 kB after the first (18 MB of metadata): ExifReader says it
+    // found them all and picks one.
+    const extra = Buffer.alloc(60_000);
+    extra.write('Exif\0\0MM\0*\0\0\0\x08\0\0', 0, 'latin1');
+    const segment = Buffer.concat([Buffer.from([0xff, 0xe1, 0, 0]), extra]);
+    segment.writeUInt16BE(extra.length + 2, 2);
+    const firstEnd = 4 + one.readUInt16BE(4); // SOI, then the APP1 marker and its length
+    const file = join(dir, 'many-app1.jpg');
+    await writeFile(file, Buffer.concat([one.subarray(0, firstEnd), ...Array.from({ length: 300 }, () => segment), one.subarray(firstEnd)]));
+    const said: unknown[][] = [];
+    t.mock.method(console, 'warn', (...args: unknown[]) => said.push(args));
+    const out = join(dir, 'out.mp4');
+    await stitch([file], out, { preset: 'ultrafast' });
+    assert.deepEqual(said, [], 'nothing written to the console');
+    const back = await readVideo(out);
+    assert.equal(back.frames.length, 1);
+    const frame = back.frames[0];
+    assert.ok(frame);
+    assert.deepEqual([frame.width, frame.height], [48, 64], 'orientation 6 of the first segment applied: portrait');
+    const q = quadrants(frame.width, frame.height);
+    const shown = SHOWN_CORNERS[6];
+    assert.ok(shown);
+    for (const corner of ['tl', 'tr', 'bl', 'br'] as const) assertColour(colourIn(frame, q[corner]), CORNERS[shown[corner]], corner, TOLERANCE);
+  });
+
+  it('a PNG whose eXIf follows a million text chunks is planned upright in well under a second (ExifReader parsed every chunk: 6 s, 400 MB)', async (t) => {
+    const dir = await tempDir(t);
+    const png = pngWithExif(quadrantPicture(64, 48), exifBlock(6, { order: 'II', type: 'SHORT', ifd0Offset: 8 }));
+    const text = pngChunk('tEXt', Buffer.from('k\0v', 'latin1'));
+    // 15 MB: the signature and IHDR, 1,000,000 small text chunks, then eXIf, IDAT and IEND.
+    const file = join(dir, 'chunks.png');
+    await writeFile(file, Buffer.concat([png.subarray(0, 33), Buffer.concat(Array.from({ length: 1_000_000 }, () => text)), png.subarray(33)]));
+    const started = performance.now();
+    const plan = await planStitch([file], join(dir, 'out.mp4'));
+    const seconds = (performance.now() - started) / 1000;
+    assert.deepEqual(plan.images.map((f) => [f.width, f.height, f.orientation]), [[48, 64, 6]], 'orientation 6 read: portrait');
+    assert.ok(seconds < 2, `planned in ${seconds.toFixed(2)} s`);
+  });
+
   it('a landscape picture turned by orientations 5 to 8 is planned portrait, in every format', async (t) => {
     const dir = await tempDir(t);
     const picture = quadrantPicture(64, 48);

@@ -3,7 +3,7 @@
  * be installed, elsewhere the test is skipped without it).
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -117,4 +117,25 @@ test('info on a device or a pipe says it is not a regular file (it said "empty (
   const stitched = await runCli(['stitch', list, '-o', join(dir, 'out.mp4')]);
   assert.equal(stitched.code, 1);
   assert.match(stitched.stderr, /^flipbook: error: \/dev\/null \(input 1\) is not a regular file \(a device, a pipe or a socket\)\. Give the path of an image file\n$/);
+});
+
+test('info on a PNG cut in its header, or a text file named .png, says it is damaged (it described a 0x0 picture of one frame, and split refused it)', async (t) => {
+  const dir = await tempDir(t);
+  await writeFrames(join(dir, 'a'), 1, W, H);
+  const whole = await readFile(join(dir, 'a', (await readdir(join(dir, 'a')))[0] ?? ''));
+  const cut = join(dir, 'cut.png');
+  await writeFile(cut, whole.subarray(0, 20));
+  const text = join(dir, 'notes.png');
+  await writeFile(text, 'hello\n');
+  for (const file of [cut, text]) {
+    const cli = await runCli(['info', file]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.equal(cli.stderr, `flipbook: ${file} is damaged: its video stream has no picture size\n`);
+    const split = await runCli(['split', file, '-o', join(dir, 'frames', '%d.png')]);
+    assert.equal(split.stderr, `flipbook: error: ${file} is damaged: its video stream has no picture size. Replace the file\n`, 'the words split refuses it with');
+  }
+  // A whole PNG has no such warning.
+  const good = await runCli(['info', join(dir, 'a', (await readdir(join(dir, 'a')))[0] ?? '')]);
+  assert.equal(good.stderr, '');
+  assert.match(good.stdout, new RegExp(`, ${W}x${H}\\n`));
 });

@@ -4,7 +4,7 @@
  * checks which picture landed where, not just how many.
  */
 import assert from 'node:assert/strict';
-import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -90,6 +90,63 @@ describe('inputs: directory', () => {
     const notice = warnings.find((w) => w.includes('not images'));
     assert.ok(notice?.includes('notes.txt'), `a notice names notes.txt: ${warnings.join(' | ')}`);
     assert.deepEqual(result.warnings, warnings);
+  });
+
+  it('a broken symbolic link to an image (target gone, a loop of links) is named in a notice, not silently dropped', async (t) => {
+    const dir = await tempDir(t);
+    const frames = join(dir, 'frames');
+    await mkdir(frames);
+    await writeSolidFrames(frames, [
+      { name: '1.png', colour: RED },
+      { name: '3.png', colour: BLUE },
+    ]);
+    await symlink(join(dir, 'gone.png'), join(frames, '2.png'));
+    await symlink('loop-b.png', join(frames, 'loop-a.png'));
+    await symlink('loop-a.png', join(frames, 'loop-b.png'));
+    await symlink(join(dir, 'gone.txt'), join(frames, 'notes.txt'));
+    const warnings: string[] = [];
+    const out = join(dir, 'out.mp4');
+    const result = await stitch(frames, out, { ...FAST, onWarning: (w) => warnings.push(w) });
+    assert.equal(result.frames, 2);
+    assert.deepEqual(await decodedColours(out, 2), [RED, BLUE]);
+    assert.deepEqual(warnings, [
+      `Skipped 3 broken symbolic link(s) in ${frames}: ${join(frames, '2.png')} (its target does not exist), ${join(frames, 'loop-a.png')} (a loop of links), ${join(frames, 'loop-b.png')} (a loop of links)`,
+    ]);
+    // A glob says those it names, and only those.
+    const globbed: string[] = [];
+    const glob = join(frames, '[12]*.png');
+    assert.equal((await stitch(glob, out, { ...FAST, overwrite: true, onWarning: (w) => globbed.push(w) })).frames, 1);
+    assert.deepEqual(globbed, [`Skipped 1 broken symbolic link(s) in ${glob}: ${join(frames, '2.png')} (its target does not exist)`]);
+    const all: string[] = [];
+    assert.equal((await stitch(join(frames, '*.png'), out, { ...FAST, overwrite: true, onWarning: (w) => all.push(w) })).frames, 2);
+    assert.equal(all.length, 1, all.join(' | '));
+    assert.match(all[0] ?? '', /^Skipped 3 broken symbolic link\(s\) in .*: .*2\.png \(its target does not exist\), .*loop-a\.png \(a loop of links\), .*loop-b\.png \(a loop of links\)$/);
+  });
+
+  it('a file whose name is not UTF-8 is said to be so, not "no such file" (Node.js cannot pass such a name back)', async (t) => {
+    const dir = await tempDir(t);
+    const frames = join(dir, 'frames');
+    await mkdir(frames);
+    await writeSolidFrames(frames, [{ name: 'a.png', colour: RED }]);
+    const [copy] = await writeSolidFrames(dir, [{ name: 'copy.png', colour: GREEN }]);
+    assert.ok(copy);
+    // caf\xe9.png, in Latin-1: written by its bytes, listed by Node.js as caf\ufffd.png.
+    const latin1 = Buffer.concat([Buffer.from(`${frames}/caf`), Buffer.from([0xe9]), Buffer.from('.png')]);
+    await copyFile(copy, latin1);
+    const shown = join(frames, 'caf\ufffd.png');
+    const reason = 'its name has bytes that are not UTF-8 (shown as \ufffd), and such a name cannot be passed back to the file system from Node.js. Rename the file to a UTF-8 name';
+    await assert.rejects(stitch(frames, join(dir, 'out.mp4'), FAST), { code: 'INVALID_INPUT', file: shown, message: `Cannot open ${shown} (input 2): ${reason}` });
+    await assert.rejects(stitch(join(frames, '*.png'), join(dir, 'out.mp4'), FAST), { code: 'INVALID_INPUT', message: `Cannot open ${shown} (input 2): ${reason}` });
+    // As an argument (a command line reaches Node.js as text the same way).
+    await assert.rejects(stitch([shown], join(dir, 'out.mp4'), FAST), { code: 'NO_INPUT', message: `Input not found: ${shown}; ${reason}` });
+    // A name that truly holds U+FFFD and is missing is only missing.
+    await assert.rejects(stitch([join(frames, 'x\ufffd.png')], join(dir, 'out.mp4'), FAST), { code: 'NO_INPUT', message: /^Input not found: .*x\ufffd\.png\. Check the path/ });
+    // Skipped, it is named the same way, and the rest is written.
+    const warnings: string[] = [];
+    const result = await stitch(frames, join(dir, 'out.mp4'), { ...FAST, skipInvalid: true, onWarning: (w) => warnings.push(w) });
+    assert.equal(result.frames, 1);
+    assert.deepEqual(await decodedColours(join(dir, 'out.mp4'), 1), [RED]);
+    assert.ok(warnings.some((w) => w.includes(shown) && w.includes('not UTF-8')), warnings.join(' | '));
   });
 
   it('an empty directory is NO_INPUT naming it', async (t) => {
@@ -185,6 +242,15 @@ describe('inputs: printf sequence', () => {
     const out = join(dir, 'seq-d.mp4');
     await stitch(join(dir, 'f%d.png'), out, { ...FAST, startNumber: 8 });
     assert.deepEqual(await decodedColours(out, 4), [RED, GREEN, BLUE, YELLOW]);
+  });
+
+  it('a sequence padded wider than any file name (%999999999d) is NO_INPUT, not a RangeError', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [{ name: 'x1.png', colour: RED }]);
+    for (const width of ['999999999', '2147483648', '0300']) {
+      const pattern = join(dir, `x%${width}d.png`);
+      await assert.rejects(stitch(pattern, join(dir, 'out.mp4'), FAST), { code: 'NO_INPUT', message: `The sequence ${pattern} matched no file (looked for number 0 to 4). Check the pattern and the start number (startNumber)` });
+    }
   });
 
   it('a sequence with no file at its start is NO_INPUT showing the pattern and the number', async (t) => {

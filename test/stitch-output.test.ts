@@ -5,8 +5,10 @@
  * no partial file on failure or abort).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { link, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -325,6 +327,50 @@ describe('output: nothing lost', () => {
     assert.deepEqual(await listDir(join(dir, 'sub')), ['hard.mp4', 'soft.mp4']);
   });
 
+  it('an output that is a symbolic link to nothing is refused before any work without overwrite (it failed at the end as a file that "appeared"); with overwrite the link is replaced', async (t) => {
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(dir, [0, 1].map((colour) => ({ name: `f${colour}.png`, colour })));
+    const output = join(dir, 'out.gif');
+    await symlink(join(dir, 'gone', 'target.gif'), output);
+    let frames = 0;
+    await assert.rejects(stitch(files, output, { onProgress: () => frames++ }), {
+      code: 'OUTPUT_EXISTS',
+      option: 'overwrite',
+      message: `The output ${output} already exists, as a symbolic link to ${join(dir, 'gone', 'target.gif')}, which does not exist. Pass overwrite: true to replace the link`,
+    });
+    assert.equal(frames, 0, 'refused before any work');
+    assert.deepEqual(await listDir(dir), ['f0.png', 'f1.png', 'out.gif']);
+    await stitch(files, output, { overwrite: true });
+    assert.ok((await lstat(output)).isFile(), 'the link replaced by the GIF');
+    assert.equal(existsSync(join(dir, 'gone')), false, 'nothing written where it pointed');
+  });
+
+  it('an output path that goes up (..) out of a folder that does not exist is refused before any work, naming the way to write it', async (t) => {
+    const dir = await tempDir(t);
+    const [clip] = await writeFrames(dir, [{ name: 'clip.gif', image: solid(64, 48, [255, 0, 0]) }]);
+    assert.ok(clip);
+    const before = await readFile(clip);
+    // Not path.join, which would cut `missing/..` away: the path as a user types it. The system
+    // resolves it to no file; without the check the run ended, after every frame, in
+    // "Cannot move the finished file to .../missing/../clip.gif: ENOENT".
+    for (const name of ['clip.gif', 'other.gif']) {
+      const output = `${dir}/missing/../${name}`;
+      let frames = 0;
+      await assert.rejects(stitch([clip, clip], output, { overwrite: true, onProgress: () => frames++ }), {
+        code: 'INVALID_OPTION',
+        option: 'output',
+        message: `The output ${output} goes up (..) out of ${dir}/missing, which does not exist. Write the path without that part: ${join(dir, name)}`,
+      });
+      assert.equal(frames, 0, 'refused before any work');
+    }
+    assert.deepEqual(await readFile(clip), before);
+    assert.deepEqual(await listDir(dir), ['clip.gif']);
+    // Through a folder that exists, `..` is the system's to resolve, and works.
+    await mkdir(join(dir, 'sub'));
+    await stitch([clip], `${dir}/sub/../out.mp4`, FAST);
+    assert.equal((await readVideo(join(dir, 'out.mp4'))).frames.length, 1);
+  });
+
   it('missing output directories are created', async (t) => {
     const dir = await tempDir(t);
     const files = await writeSolidFrames(dir, [{ name: 'a.png', colour: 0 }]);
@@ -352,6 +398,55 @@ describe('output: nothing lost', () => {
     assert.equal(cli.code, 1);
     assert.equal(cli.stderr, `flipbook: error: Cannot create the output directory ${file}: a file of that name is in the way. Choose another output directory, or move the file\n`);
     assert.deepEqual(await listDir(dir), ['1.png']);
+  });
+
+  it('an output directory that cannot be written in is refused before any work, naming the output (a GIF opened its file only after the spool)', async (t) => {
+    const dir = await tempDir(t);
+    const files = await writeSolidFrames(dir, [0, 1, 2].map((colour) => ({ name: `f${colour}.png`, colour })));
+    // Read-only for this process: a read-only mount for root (whom permissions do not stop), a
+    // directory without write permission for anyone else.
+    const locked = await mkdtemp(join(tmpdir(), 'flipbook-locked-'));
+    let expected: RegExp;
+    if (process.getuid?.() === 0) {
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', locked], { stdio: 'pipe' });
+      } catch (error) {
+        await rm(locked, { recursive: true, force: true });
+        t.skip(`mount -t tmpfs -o ro was refused: ${String(error)}`);
+        return;
+      }
+      t.after(async () => {
+        execFileSync('umount', [locked]);
+        await rm(locked, { recursive: true, force: true });
+      });
+      expected = new RegExp(`^Cannot write ${locked}/[^:]+: ${locked} is on a read-only file system\\. Choose an output on a writable disk$`);
+    } else {
+      await chmod(locked, 0o555);
+      t.after(async () => {
+        await chmod(locked, 0o755);
+        await rm(locked, { recursive: true, force: true });
+      });
+      expected = new RegExp(`^Cannot write ${locked}/[^:]+: no permission to write in ${locked}\\. Choose another output directory, or change its permissions$`);
+    }
+    for (const name of ['out.gif', 'out.webp', 'out.mp4', 'sub/out.gif']) {
+      const output = join(locked, name);
+      let frames = 0;
+      await assert.rejects(stitch(files, output, { ...(name.endsWith('.mp4') ? FAST : {}), onProgress: () => frames++ }), (error: FlipbookError) => {
+        assert.equal(error.code, 'IO', error.message);
+        assert.equal(error.file, output);
+        assert.equal(error.option, 'output');
+        assert.match(error.message, expected);
+        return true;
+      });
+      assert.equal(frames, 0, `${name}: refused before the first frame`);
+      // A dry run says so too: it could not write the output.
+      await assert.rejects(planStitch(files, output), { code: 'IO' });
+    }
+    const cli = await runCli(['stitch', ...files, '-o', join(locked, 'out.gif'), '--json']);
+    assert.equal(cli.code, 1, cli.stderr);
+    const event = JSON.parse(cli.stdout.trim().split('\n').at(-1) ?? '') as { event: string; code: string; file: string; message: string };
+    assert.deepEqual([event.event, event.code, event.file], ['error', 'IO', join(locked, 'out.gif')], 'a FlipbookError naming the output, not INTERNAL with the temporary name');
+    assert.deepEqual(await listDir(locked), []);
   });
 
   it('an output that is a directory is refused', async (t) => {

@@ -49,12 +49,12 @@ export class Reporter {
     const said = renderText(message, flagStyle);
     this.warnings.push(said);
     if (this.mode === 'json') this.event('warning', { message: said });
-    else if (this.mode !== 'quiet') this.line(this.streams.stderr, `flipbook: ${said}`);
+    else if (this.mode !== 'quiet') this.line(this.streams.stderr, `flipbook: ${terminalSafe(said)}`);
   }
 
-  /** Human output on stdout (the summary, a dry-run plan). */
+  /** Human output on stdout (the summary, a dry-run plan): its lines are its own, what it names is not. */
   info(text: string): void {
-    if (this.mode === 'bar' || this.mode === 'plain') this.line(this.streams.stdout, text);
+    if (this.mode === 'bar' || this.mode === 'plain') this.line(this.streams.stdout, terminalSafe(text, '\n'));
   }
 
   progress(p: Progress, unit = 'frames'): void {
@@ -92,7 +92,7 @@ export class Reporter {
   error(message: string, data: Record<string, unknown>, detail?: string): void {
     this.stop();
     this.event('error', { message, ...data });
-    const said = `flipbook: error: ${message}${detail === undefined ? '' : `\n${detail}`}`;
+    const said = `flipbook: error: ${terminalSafe(message)}${detail === undefined ? '' : `\n${terminalSafe(detail, '\n')}`}`;
     if (this.streams.errorLine) this.streams.errorLine(said);
     else this.line(this.streams.stderr, said);
   }
@@ -102,6 +102,29 @@ export class Reporter {
     stream.write(`${text}\n`);
   }
 }
+
+/**
+ * Text made safe to show on a terminal: the control characters a file's name can hold (a
+ * newline that fakes a line of its own, ESC sequences that colour, move the cursor or retitle
+ * the window; C1 controls, which some terminals read as ESC sequences; bidirectional overrides
+ * that reorder what is shown) written as escapes (`\n`, `\x1b`, `\u202e`), so a hostile name
+ * shows as what it is. `keep` lists those that are the text's own (the line breaks of a plan).
+ * JSON events carry the text as it is.
+ */
+export function terminalSafe(text: string, keep = ''): string {
+  return text.replace(UNSAFE, (c) => {
+    if (keep.includes(c)) return c;
+    const named = NAMED_ESCAPES[c];
+    if (named !== undefined) return named;
+    const code = c.codePointAt(0) ?? 0;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// C0 controls (tab included: it moves the cursor), DEL, C1 controls, bidirectional overrides and isolates.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function round(n: number, digits: number): number {
   const f = 10 ** digits;

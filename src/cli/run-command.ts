@@ -4,6 +4,9 @@ import { exitCodeFor } from './exit-codes.js';
 import { Reporter, type Streams } from './reporter.js';
 import { guardedChild, tellGuard, terminal } from './terminal.js';
 
+/** A signal repeated within this many milliseconds is the same one, reaching the process twice. */
+const SAME_SIGNAL_MS = 500;
+
 /** Options every command takes. */
 export interface CommonOptions {
   json?: boolean;
@@ -12,9 +15,6 @@ export interface CommonOptions {
   /** The file the command writes, where it has one (named in an out-of-memory error by the stderr guard). */
   output?: string;
 }
-
-/** Two SIGINTs this close together in a guarded child are one Ctrl-C that reached it twice. */
-const SAME_INTERRUPT_MS = 500;
 
 export interface CommandContext {
   reporter: Reporter;
@@ -36,9 +36,9 @@ export async function runCommand(options: CommonOptions, work: (ctx: CommandCont
   let receivedAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (received) {
-      // Guarded, one Ctrl-C comes twice at once: from the terminal (to the whole process group)
-      // and passed on by the guarding parent. One interrupt, not the second that stops at once.
-      if (guardedChild && signal === 'SIGINT' && received === 'SIGINT' && performance.now() - receivedAt < SAME_INTERRUPT_MS) return;
+      // Under the stderr guard a Ctrl-C arrives twice, from the terminal and passed on by the
+      // guard, milliseconds apart: that is one. A person's second Ctrl-C comes later.
+      if (signal === received && performance.now() - receivedAt < SAME_SIGNAL_MS) return;
       // A second Ctrl-C: stop now. process.exit still runs the temporary-file cleanup.
       process.exit(exitCodeFor(undefined, signal));
     }

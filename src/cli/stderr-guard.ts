@@ -78,11 +78,10 @@ export function runGuarded(reason: GuardReason, argv: readonly string[] = proces
     stdio: ['inherit', 'inherit', 'pipe', 2],
     env: { ...process.env, [TERMINAL_FD_ENV]: String(CHILD_TERMINAL_FD) },
   });
-  // Every signal is passed on. A SIGINT was left to reach the child from the terminal (Ctrl-C
-  // goes to the whole foreground process group), so one sent to this process alone (kill -INT,
-  // a supervisor's child.kill('SIGINT'), a run without a terminal) never reached it: the command
-  // ran on to the end and exited 0. A Ctrl-C now reaches the child twice at once, which it takes
-  // as one (run-command.ts).
+  // Every signal is passed on. Ctrl-C also reaches the child from the terminal (the same
+  // process group), so the child hears it twice, a moment apart, and takes it once
+  // (runCommand); a SIGINT sent to this process alone (kill -INT, a supervisor, timeout -s INT)
+  // would otherwise never reach the child, which would run on to the end.
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };

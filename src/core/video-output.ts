@@ -50,6 +50,8 @@ export interface SessionSpec extends VideoSpec {
    * (each segment has an encoder of its own, which starts with one).
    */
   segment?: boolean;
+  /** How errors name the file, where `output` is not the user's (a segment's: `its file (segment 2 of movie.mp4)`). */
+  name?: string | undefined;
 }
 
 export interface SessionResult {
@@ -107,7 +109,7 @@ export class VideoOutput {
       const encoder = await VideoEncoder.open({
         file: out.temporary,
         sizeFrom: spec.inputs[0],
-        name: spec.output,
+        name: spec.name ?? spec.output,
         container: spec.segment ? 'nut' : format.container,
         codec: spec.codec,
         width: spec.width,

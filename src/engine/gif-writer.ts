@@ -27,7 +27,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, systemReason } from '../errors.js';
 
 import { CODER_THREADS_AFTER_FRAMES, CODER_THREADS, CODER_THREADS_AFTER_MS, CODER_THREADS_WORTH_MS, CODER_THREADS_WORTH_MS_GLOBAL, type CodedFrame, CoderPool } from './gif-coder-pool.js';
 import { ByteWriter, CLEAR, DRAW, FrameCoder, type FrameCoderSpec, type FrameJob, KEEP, OWN_TAKEN, OWN_TURNED_DOWN, type Rect, tableBits, wordsOf } from './gif-frame-coder.js';
@@ -186,14 +186,12 @@ export class GifWriter {
   }
 
   static async open(spec: GifWriterSpec): Promise<GifWriter> {
-    let handle: FileHandle;
-    try {
-      handle = await open(spec.file, 'w');
-    } catch (cause) {
-      // Said as the other outputs say it (a bare EACCES reached the caller, with no file named).
+    const handle = await open(spec.file, 'w').catch((cause: NodeJS.ErrnoException) => {
+      // Named as the output the user asked for, not the temporary file it is written under (a
+      // bare EACCES reached the caller), and said as the other outputs say it.
       const name = spec.name ?? spec.file;
-      throw new FlipbookError('IO', `Cannot create the output file ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
-    }
+      throw new FlipbookError('IO', `Cannot create the output file ${name}: ${systemReason(cause)}`, { file: name, cause });
+    });
     const writer = new GifWriter(spec, handle);
     try {
       if (!spec.blocksOnly) await writer.put(writer.header());
@@ -210,7 +208,7 @@ export class GifWriter {
       await this.handle.write(bytes);
     } catch (cause) {
       const name = this.spec.name ?? this.spec.file;
-      throw new FlipbookError('IO', `Cannot write ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
+      throw new FlipbookError('IO', `Cannot write ${name}: ${systemReason(cause)}`, { file: name, cause });
     }
   }
 

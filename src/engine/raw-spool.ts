@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { AV_PIX_FMT_RGBA } from 'node-av/constants';
 import { Frame } from 'node-av/lib';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, systemReason } from '../errors.js';
 import { Picture } from './picture.js';
 import { check } from './runtime.js';
 import { prefetch } from '../util/prefetch.js';
@@ -80,8 +80,7 @@ export class RawSpool {
     try {
       await this.handle.write(bytes, 0, bytes.length, this.count * this.frameBytes);
     } catch (cause) {
-      const code = (cause as NodeJS.ErrnoException).code;
-      throw new FlipbookError('IO', `Cannot write ${this.name}: ${code === 'ENOSPC' ? 'No space left on device (ENOSPC)' : (code ?? String(cause))}`, { file: this.name, cause });
+      throw new FlipbookError('IO', `Cannot write ${this.name}: ${systemReason(cause)}`, { file: this.name, cause });
     }
     this.count++;
   }

@@ -1,9 +1,9 @@
-import { readdir as readdirCallback, realpath as realpathCallback } from 'node:fs';
+import { readdir as readdirCallback, realpath as realpathCallback, stat as statCallback } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, sep } from 'node:path';
+import { extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
-import { FlipbookError, type Text, opt, text } from '../errors.js';
+import { FlipbookError, NOT_UTF8_HINT, NOT_UTF8_REASON, type Text, notUtf8, opt, text } from '../errors.js';
 import { HEIF_EXTENSIONS, IMAGE_EXTENSIONS } from './image-types.js';
 import { LIST_EXTENSIONS, readListFile } from './list-file.js';
 import { expandSequence, isSequencePattern, sequenceGlob } from './sequence.js';
@@ -75,7 +75,12 @@ export async function discoverInputs(inputs: readonly string[], options: Discove
       }
     } else {
       const unread: UnreadFolder[] = [];
-      const matched = kind === 'directory' ? await listDirectory(input) : await expandGlob(input, unread);
+      const broken: string[] = [];
+      const matched = kind === 'directory' ? await listDirectory(input, broken) : await expandGlob(input, unread, broken);
+      if (broken.length) {
+        broken.sort();
+        result.notices.push(`Skipped ${broken.length} broken symbolic link(s) in ${input}: ${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', ...' : ''}`);
+      }
       const tooLong = unread.filter((u) => u.code === 'ENAMETOOLONG');
       if (tooLong.length) result.notices.push(tooLongNotice(input, tooLong));
       const images = matched.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
@@ -128,6 +133,7 @@ async function classify(input: string): Promise<InputKind> {
   // A pattern with its special characters escaped (a \[1\].png, for the file "a [1].png") is no
   // wildcard, but a glob all the same: it matches that name.
   if (isDynamicPattern(toGlobPattern(input)) || (process.platform !== 'win32' && /\\[[\]*?{}()!]/.test(input))) return 'glob';
+  if (!info && notUtf8(input)) throw new FlipbookError('NO_INPUT', `Input not found: ${input}; ${NOT_UTF8_REASON}`, { file: input, hint: NOT_UTF8_HINT });
   throw new FlipbookError('NO_INPUT', info ? `${input} is not a file or a directory` : `Input not found: ${input}`, {
     file: input,
     hint: 'Check the path; a glob needs a wildcard such as frames/*.png',
@@ -150,7 +156,9 @@ interface UnreadFolder {
  * its `fs` option lets the walk's own readdir/realpath calls report such folders in `unread`,
  * so a folder whose path is past PATH_MAX is said rather than silently left out.
  */
-async function expandGlob(pattern: string, unread: UnreadFolder[]): Promise<string[]> {
+async function expandGlob(pattern: string, unread: UnreadFolder[], broken: string[]): Promise<string[]> {
+  /** Symbolic links to images the walk could not follow (target gone, a loop), by absolute path. */
+  const links = new Map<string, string>();
   const noted = (path: unknown, error: NodeJS.ErrnoException | null): void => {
     if (error?.code && error.code !== 'ENOENT' && error.code !== 'ENOTDIR') unread.push({ path: withoutTrailingSlash(String(path)), code: error.code });
   };
@@ -160,13 +168,37 @@ async function expandGlob(pattern: string, unread: UnreadFolder[]): Promise<stri
         noted(path, error);
         callback(error, entries);
       })) as unknown as typeof readdirCallback,
+    // fdir resolves every symbolic link it meets with realpath, and leaves out one that fails.
     realpath: ((path: string, callback: (error: NodeJS.ErrnoException | null, resolved: string) => void) =>
       realpathCallback(path, (error, resolved) => {
         noted(path, error);
+        if ((error?.code === 'ENOENT' || error?.code === 'ELOOP') && IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) links.set(resolve(path), error.code);
         callback(error, resolved);
       })) as unknown as typeof realpathCallback,
   };
-  return glob(toGlobPattern(pattern), { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern), fs });
+  const options = { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(pattern) };
+  const matched = await glob(toGlobPattern(pattern), { ...options, fs });
+  if (links.size > 0) {
+    // Which of those links the pattern names: the walk again, with them shown as files. Rare
+    // (a broken link among the folders walked), so the common walk costs nothing more.
+    const asFiles = {
+      ...fs,
+      realpath: ((path: string, callback: (error: NodeJS.ErrnoException | null, resolved: string) => void) => {
+        if (links.has(resolve(path))) callback(null, path);
+        else realpathCallback(path, callback);
+      }) as unknown as typeof realpathCallback,
+      stat: ((path: string, callback: (error: NodeJS.ErrnoException | null, stats: unknown) => void) => {
+        if (links.has(resolve(path))) callback(null, { isDirectory: () => false, isFile: () => true });
+        else statCallback(path, callback);
+      }) as unknown as typeof statCallback,
+    };
+    const found = new Set(matched);
+    for (const file of await glob(toGlobPattern(pattern), { ...options, fs: asFiles })) {
+      const why = links.get(resolve(file));
+      if (!found.has(file) && why !== undefined) broken.push(`${file} (${why === 'ELOOP' ? 'a loop of links' : 'its target does not exist'})`);
+    }
+  }
+  return matched;
 }
 
 /** fdir walks `dir/`: the folder is `dir`. */
@@ -188,14 +220,26 @@ function shortPath(path: string): string {
   return path.length <= 160 ? path : `${path.slice(0, 60)}...${path.slice(-90)}`;
 }
 
-/** A directory's files, symbolic links to files included (followed; a broken link is left out). */
-async function listDirectory(dir: string): Promise<string[]> {
+/**
+ * A directory's files, symbolic links to files included (followed). A broken link (its target
+ * gone, or a loop of links) is left out, and listed in `broken` with why, so that a frame
+ * missing from the folder is said rather than silently dropped.
+ */
+async function listDirectory(dir: string, broken: string[]): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isFile()) files.push(join(dir, e.name));
-    else if (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isFile()) files.push(join(dir, e.name));
+    const path = join(dir, e.name);
+    if (e.isFile()) files.push(path);
+    else if (e.isSymbolicLink()) {
+      const target = await stat(path).catch((cause: NodeJS.ErrnoException) => cause);
+      if (!(target instanceof Error)) {
+        if (target.isFile()) files.push(path);
+      } else if (IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
+        broken.push(`${path} (${target.code === 'ELOOP' ? 'a loop of links' : target.code === 'ENOENT' ? 'its target does not exist' : (target.code ?? 'unreadable')})`);
+      }
+    }
   }
   return files;
 }

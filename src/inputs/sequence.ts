@@ -12,7 +12,9 @@ export function formatSequence(pattern: string, n: number): string {
   return pattern.replace(/%%|%(0?)(\d*)d/g, (match, zero: string | undefined, width: string | undefined) => {
     if (match === '%%') return '%';
     const digits = String(n);
-    return width ? digits.padStart(Number(width), zero ? '0' : ' ') : digits;
+    // A width past a file name's longest (255 bytes) names no file: padded to one more, which
+    // exists nowhere, rather than to %999999999d's billion (a RangeError, Invalid string length).
+    return width ? digits.padStart(Math.min(Number(width), 256), zero ? '0' : ' ') : digits;
   });
 }
 

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { onExit } from 'signal-exit';
 
-import { FlipbookError, opt, text } from '../errors.js';
+import { FlipbookError, opt, systemReason, text } from '../errors.js';
 import { type Owner, ownOwner, ownerAlive } from './owner.js';
 import { NAME_MAX, PART_SUFFIX, checkNameLength, checkOutput, outputDirectoryError, removeQuietly, temporaryName } from './safe-output.js';
 
@@ -101,7 +101,7 @@ export class FrameFiles {
       await writeFile(entry.temporary, bytes, { flag: 'wx' });
     } catch (cause) {
       removeQuietly(entry.temporary);
-      throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+      throw new FlipbookError('IO', `Cannot write ${file}: ${systemReason(cause)}`, { file, cause });
     }
   }
 
@@ -113,7 +113,7 @@ export class FrameFiles {
     try {
       await writeFile(lock, JSON.stringify(ownOwner()), { flag: 'wx' });
     } catch (cause) {
-      throw new FlipbookError('IO', `Cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+      throw new FlipbookError('IO', `Cannot write ${file}: ${systemReason(cause)}`, { file, cause });
     }
   }
 
@@ -180,7 +180,7 @@ export class FrameFiles {
           hint: text`Pass ${opt('overwrite', true)} to replace it`,
         });
       }
-      throw new FlipbookError('IO', `Cannot move the finished file to ${failed}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}; no file was written`, { file: failed, cause });
+      throw new FlipbookError('IO', `Cannot move the finished file to ${failed}: ${systemReason(cause)}; no file was written`, { file: failed, cause });
     }
     // Every file is in place: from here a recovery finishes the commit rather than undoing it.
     if (journalFile) {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { link, mkdir, readdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
+import { link, lstat, mkdir, readdir, readlink, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, normalize, resolve, sep } from 'node:path';
 import { onExit } from 'signal-exit';
 
-import { FlipbookError, text, opt } from '../errors.js';
+import { FlipbookError, opt, systemReason, text } from '../errors.js';
 import { hostTag, ownOwner, ownerAlive } from './owner.js';
 
 export interface OutputChecks {
@@ -23,6 +23,20 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
     if (cause.code === 'ENOTDIR') throw outputDirectoryError(dirname(destination), cause);
     return undefined;
   });
+  if (!existing) {
+    // A symbolic link whose target is gone is no file to stat, but a name in the folder all the
+    // same: without overwrite, the final move refuses it (after all the work, as a file that
+    // "appeared meanwhile"); with it, the link itself is replaced.
+    const link = await lstat(destination).catch(() => undefined);
+    if (link?.isSymbolicLink() && !overwrite) {
+      throw new FlipbookError('OUTPUT_EXISTS', `The output ${destination} already exists, as a symbolic link to ${await readlink(destination)}, which does not exist`, {
+        file: destination,
+        option: 'overwrite',
+        hint: text`Pass ${opt('overwrite', true)} to replace the link`,
+      });
+    }
+    if (!link) checkClimb(destination);
+  }
   // Inputs exist, so an output that does not cannot be one of them. One that does is compared
   // by device and inode, which sees through symbolic and hard links and costs one stat an input.
   if (existing) {
@@ -49,6 +63,56 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
       hint: text`Pass ${opt('overwrite', true)} to replace it`,
     });
   }
+  checkWritable(destination);
+}
+
+/**
+ * Refuses an output whose directory (or, where that is still to be made, the nearest that
+ * exists) this process cannot write in: no permission, or a read-only file system. Seen here,
+ * before any work, rather than when the file is opened: a GIF, WebP or APNG opens it only after
+ * every frame is spooled (480 frames of 720p: 24 s of work, then a bare EACCES naming the
+ * temporary file). Synchronous: one access() call, also per frame of a split.
+ */
+function checkWritable(destination: string): void {
+  for (let dir = dirname(resolve(destination)); ; dir = dirname(dir)) {
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+      return;
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      // Not there yet: mkdir makes it inside the nearest that is.
+      if (code === 'ENOENT' && dirname(dir) !== dir) continue;
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return;
+      throw new FlipbookError('IO', `Cannot write ${destination}: ${code === 'EROFS' ? `${dir} is on a read-only file system` : `no permission to write in ${dir}`}`, {
+        file: destination,
+        option: 'output',
+        cause,
+        hint: code === 'EROFS' ? 'Choose an output on a writable disk' : 'Choose another output directory, or change its permissions',
+      });
+    }
+  }
+}
+
+/**
+ * Refuses an output path that goes up (`..`) out of a directory that does not exist:
+ * `new/../movie.mp4`. The system resolves `..` after the folder before it, so such a path names
+ * no file, while the folder flipbook makes and writes in is found by cutting `new/..` away: the
+ * run would end, after all its work, with the finished file unable to move to its name; and
+ * the checks made here (the output exists, it is an input) would have looked at no file.
+ */
+function checkClimb(destination: string): void {
+  const parts = destination.split(sep);
+  for (let i = 1; i < parts.length; i++) {
+    if (parts[i] !== '..') continue;
+    const missing = parts.slice(0, i).join(sep);
+    if (missing !== '' && !existsSync(missing)) {
+      throw new FlipbookError('INVALID_OPTION', `The output ${destination} goes up (..) out of ${missing}, which does not exist`, {
+        file: destination,
+        option: 'output',
+        hint: `Write the path without that part: ${normalize(destination)}`,
+      });
+    }
+  }
 }
 
 /**
@@ -58,7 +122,7 @@ export async function checkOutput(destination: string, { overwrite, inputs }: Ou
 export function outputDirectoryError(dir: string, cause: unknown, file = dir): FlipbookError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const blocker = code === 'EEXIST' || code === 'ENOTDIR' ? fileInTheWay(dir) : undefined;
-  if (blocker === undefined) return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${code ?? String(cause)}`, { file, cause });
+  if (blocker === undefined) return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${systemReason(cause)}`, { file, cause });
   return new FlipbookError('IO', `Cannot create the output directory ${dir}: ${blocker === dir ? 'a file of that name is in the way' : `the file ${blocker} is in the way`}`, {
     file: blocker,
     option: 'output',
@@ -227,7 +291,7 @@ export class SafeOutput {
     try {
       await writeFile(this.temporary, bytes);
     } catch (cause) {
-      throw new FlipbookError('IO', `Cannot write ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: this.destination, cause });
+      throw new FlipbookError('IO', `Cannot write ${this.destination}: ${systemReason(cause)}`, { file: this.destination, cause });
     }
   }
 
@@ -256,7 +320,7 @@ export class SafeOutput {
           hint: text`Pass ${opt('overwrite', true)} to replace it`,
         });
       }
-      throw new FlipbookError('IO', `Cannot move the finished file to ${this.destination}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+      throw new FlipbookError('IO', `Cannot move the finished file to ${this.destination}: ${systemReason(cause)}`, {
         file: this.destination,
         cause,
       });

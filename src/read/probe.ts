@@ -13,5 +13,10 @@ import { checkOptionsObject } from '../options/values.js';
 export async function probe(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
   checkOptionsObject(options);
   if (options.countFrames !== undefined && typeof options.countFrames !== 'boolean') throw invalidOption('countFrames', 'true or false', options.countFrames);
-  return probeMedia(file, { ...options, allowPlaylists: resolveAllowPlaylists(options) });
+  const info = await probeMedia(file, { ...options, allowPlaylists: resolveAllowPlaylists(options) });
+  // What split, contactSheet and readFrames refuse as damaged (a PNG cut in its header, a text
+  // file named .png: FFmpeg picks a decoder by the name and finds no picture) is said here too,
+  // rather than described as a 0x0 picture of one frame.
+  if (info.video && (info.video.width <= 0 || info.video.height <= 0)) info.warnings.push(`${file} is damaged: its video stream has no picture size`);
+  return info;
 }

@@ -8,7 +8,7 @@ import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ANIMATION_TICKS, GifReferences, Palette, PaletteGenerator, gifHeaderBytes, readRawPictures } from '../engine/index.js';
-import { FlipbookError, type Text } from '../errors.js';
+import { FlipbookError, type Text, systemReason } from '../errors.js';
 import { framesHeld, placeFrame } from '../core/animation-output.js';
 import type { OutputHooks, OutputResult } from '../core/output.js';
 import { type AnimationPlan, GIF_MAX_FPS } from '../options/animation-options.js';
@@ -197,7 +197,7 @@ async function joinGif(file: string, name: string, parts: { header: Uint8Array; 
     try {
       await handle.write(bytes);
     } catch (cause) {
-      throw new FlipbookError('IO', `Cannot write ${name}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file: name, cause });
+      throw new FlipbookError('IO', `Cannot write ${name}: ${systemReason(cause)}`, { file: name, cause });
     }
   };
   try {

@@ -35,9 +35,11 @@ function checkTask(task: SegmentTask): void {
 }
 
 /** The VideoOutput of a segment: the output's settings, the segment's file, no music. */
-async function openSegmentOutput(file: string, spec: Parameters<typeof videoSessionSpec>[0], threads: number | undefined): Promise<VideoOutput> {
+async function openSegmentOutput(file: string, spec: Parameters<typeof videoSessionSpec>[0], task: SegmentTask): Promise<VideoOutput> {
   const session = videoSessionSpec(spec);
-  return VideoOutput.open({ ...session, encoder: { ...session.encoder, threads }, output: file, overwrite: true, inputs: [], audio: undefined, segment: true });
+  // Errors name the output the user asked for too, not only the segment's hidden file.
+  const name = `${file} (segment ${task.index + 1} of ${task.output})`;
+  return VideoOutput.open({ ...session, encoder: { ...session.encoder, threads: task.threads }, output: file, name, overwrite: true, inputs: [], audio: undefined, segment: true });
 }
 
 async function finishSegment(video: VideoOutput, file: string, task: SegmentTask): Promise<{ frames: number; bytes: number }> {
@@ -64,7 +66,7 @@ async function renderStitchSegment(task: SegmentTask, source: Extract<SegmentSou
     at += image.ticks;
   });
   const inWindow = shown.filter((s) => s.end > task.first && s.start < end);
-  const video = await openSegmentOutput(file, { options: plan.options, layout: plan.layout, transparency: plan.alpha, ticksPerFrame: 1, inputs: [], audio: undefined }, task.threads);
+  const video = await openSegmentOutput(file, { options: plan.options, layout: plan.layout, transparency: plan.alpha, ticksPerFrame: 1, inputs: [], audio: undefined }, task);
   const decoders = new ImageDecoders();
   const buffers = new ReadBuffers();
   const skipped: NonNullable<SegmentDone['skipped']> = [];
@@ -123,7 +125,7 @@ async function addEarlier(shown: readonly { image: PlannedImage; index: number }
 
 async function renderAnimateSegment(task: SegmentTask, source: { module: string; options: Record<string, unknown> }, file: string, signal: AbortSignal | undefined, onFrame: (() => void) | undefined): Promise<SegmentDone> {
   const { resolved, layout, frames } = await moduleFrames(task, source, signal);
-  const video = await openSegmentOutput(file, { options: resolved, layout, transparency: false, ticksPerFrame: 1, inputs: [], audio: undefined }, task.threads);
+  const video = await openSegmentOutput(file, { options: resolved, layout, transparency: false, ticksPerFrame: 1, inputs: [], audio: undefined }, task);
   try {
     for await (const { index, picture } of frames) {
       await video.add(picture, 1, 1, index);

@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 
-import { FlipbookError, renderText } from '../../errors.js';
+import { FlipbookError, renderText, systemReason } from '../../errors.js';
 import { flagStyle } from '../flags.js';
 import { EMBED_MODES, type EmbedMode, type HtmlOptions, hrefFor, htmlMedia } from '../../html/to-html.js';
 import { formatBytes } from '../../util/format.js';
@@ -60,7 +60,7 @@ export function registerHtml(program: Command, setExitCode: (code: number) => vo
         try {
           media = await htmlMedia(file, options);
           await writeFile(out.temporary, pageFor(basename(file), media.html)).catch((cause: NodeJS.ErrnoException) => {
-            throw new FlipbookError('IO', `Cannot write ${page}: ${cause.code ?? String(cause)}`, { file: page, cause });
+            throw new FlipbookError('IO', `Cannot write ${page}: ${systemReason(cause)}`, { file: page, cause });
           });
         } catch (error) {
           await out.discard();

@@ -14,7 +14,7 @@ import { DITHERS } from '../../engine/index.js';
 import { planStitch, type StitchPlan } from '../../stitch/plan.js';
 import { runStitch } from '../../stitch/stitch.js';
 import type { OutputResult } from '../../core/output.js';
-import { formatBytes } from '../reporter.js';
+import { formatBytes, terminalSafe } from '../reporter.js';
 import { plural } from '../../util/format.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
@@ -229,7 +229,8 @@ export function describePlan(plan: StitchPlan): string {
   const last = plan.images.at(-1);
   const lines = [
     `Plan for ${plan.output} (dry run: nothing written)`,
-    `  images:   ${plan.images.length}, from ${first?.file} to ${last?.file}`,
+    // Names from a glob or a directory: their newlines escaped here, as the plan's own are kept.
+    `  images:   ${plan.images.length}, from ${terminalSafe(String(first?.file))} to ${terminalSafe(String(last?.file))}`,
     `  frames:   ${plan.frameCount}${plan.vfr ? ' (variable frame rate: one per image and transition frame)' : ''}, ${plan.duration.toFixed(3)} s`,
     `  size:     ${plan.width}x${plan.height}${plan.padded ? ` (padded from ${plan.padded.from.width}x${plan.padded.from.height} to even)` : ''}`,
     `  timing:   ${formatFraction(plan.fps)} fps, ${plan.duration.toFixed(3)} s${plan.options.hold ? ` (each image held ${plan.options.hold} s)` : ''}`,
