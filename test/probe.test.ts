@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, contactSheet, createWriter, probe, readFrames } from '../src/index.js';
+import { SHORT_DELAYS, gifBlocks, shortDelayGif } from './helpers/gif-blocks.js';
 import { FFMPEG, FFPROBE, ffmpegVideo, needTool, stitchedVideo, tempDir, writeWav } from './helpers/test-media.js';
 
 const W = 96;
@@ -156,6 +157,35 @@ describe('probe', () => {
     assert.equal(v.avgFrameRate.num * total, 12 * 100 * v.avgFrameRate.den, `12 frames in ${total / 100} s: 40/7 fps, not ${v.avgFrameRate.num}/${v.avgFrameRate.den}`);
     assert.deepEqual(v.avgFrameRate, { num: 40, den: 7 }, 'reduced');
     assert.ok(Math.abs((v.duration ?? 0) - total / 100) < 1e-6, `duration ${v.duration} s`);
+  });
+
+  test('a GIF with delays of 0 and 1 hundredth is timed as browsers show it (0.1 s a frame), counted or not', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'short-delays.gif');
+    await shortDelayGif(file);
+    assert.deepEqual((await gifBlocks(file)).images.map((i) => i.delay), SHORT_DELAYS.stored, 'the delays as stored');
+    for (const countFrames of [true, false]) {
+      const info = await probe(file, { countFrames });
+      const v = info.video;
+      assert.ok(v, 'a video stream');
+      assert.equal(v.frames, 6);
+      assert.ok(Math.abs((v.duration ?? 0) - SHORT_DELAYS.duration) < 1e-9, `countFrames ${countFrames}: the video's duration ${v.duration}, not 0.47`);
+      assert.ok(Math.abs((info.duration ?? 0) - SHORT_DELAYS.duration) < 1e-9, `countFrames ${countFrames}: the file's duration ${info.duration}`);
+      assert.deepEqual(v.avgFrameRate, { num: 120, den: 13 }, '6 frames in 0.65 s');
+      assert.deepEqual(v.frameRate, { num: 20, den: 1 }, 'every time a multiple of 0.05 s');
+    }
+  });
+
+  test('a GIF with delays of 0 and 1 hundredth: Debian ffprobe 5.1 times its packets as flipbook does', async (t) => {
+    if (!needTool(t, FFPROBE)) return;
+    const dir = await tempDir(t);
+    const file = join(dir, 'short-delays.gif');
+    await shortDelayGif(file);
+    const packets = execFileSync(FFPROBE, ['-v', 'error', '-show_entries', 'packet=pts', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim().split('\n').map((n) => Number(n) / 100);
+    assert.deepEqual(packets, SHORT_DELAYS.times);
+    const frames: number[] = [];
+    for await (const frame of readFrames(file)) frames.push(frame.time);
+    assert.deepEqual(frames, packets);
   });
 
   for (const format of ['apng', 'webp', 'gif'] as const) {

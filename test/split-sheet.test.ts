@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 
 import { type FlipbookError, contactSheet, probe } from '../src/index.js';
 import { ROOT } from './helpers/cli.js';
+import { SHORT_DELAYS, shortDelayGif } from './helpers/gif-blocks.js';
 import { FFMPEG, frameNumber, imagePixels, needTool, stitchedVideo, tempDir, transportStream } from './helpers/test-media.js';
 
 const W = 160;
@@ -126,5 +127,19 @@ describe('contactSheet', () => {
       file: still,
       message: `${still} is a still image (png), not a video: a contact sheet shows a video's frames. Give a video; to tile images, stitch them into one first`,
     });
+  });
+});
+
+describe('contactSheet: GIF timing', () => {
+  test('a GIF with delays of 0 and 1 hundredth: thumbnails spread over the 0.65 s a browser plays, each the frame on screen then', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'short-delays.gif');
+    await shortDelayGif(file);
+    const result = await contactSheet(file, join(dir, 'sheet.png'), { columns: 3, rows: 2 });
+    const asked = result.thumbnails.map((th) => th.time);
+    assert.ok(Math.abs((asked[0] ?? 0) - SHORT_DELAYS.duration / 12) < 1e-9, `the first thumbnail at 1/12 of 0.65 s: ${asked[0]}`);
+    // 0.054, 0.163, 0.271, 0.379, 0.488 and 0.596 s show frames 0, 1, 3, 4, 5 and 5 (shown once).
+    assert.deepEqual(result.thumbnails.map((th) => th.frameTime), [0, 0.1, 0.25, 0.35, 0.45]);
+    assert.deepEqual(result.thumbnails.map((th) => th.label), ['0:00.00', '0:00.10', '0:00.25', '0:00.35', '0:00.45']);
   });
 });

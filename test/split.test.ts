@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import { type FlipbookError, planSplit, probe, readFrames, runSplit, split } from '../src/index.js';
+import { SHORT_DELAYS, shortDelayGif } from './helpers/gif-blocks.js';
 import { ffmpegVideo, imagePixels, needTool, FFMPEG, psnr, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
@@ -223,6 +224,28 @@ describe('split: size', () => {
       const result = await split(video, join(dir, `s${i}`, 'f_%d.png'), c.options);
       const image = await imagePixels(result.files[0] as string);
       assert.deepEqual([image.width, image.height, result.width, result.height], [...c.size, ...c.size], JSON.stringify(c.options));
+    }
+  });
+});
+
+describe('split: GIF timing', () => {
+  test('a GIF with delays of 0 and 1 hundredth: its frames are timed 0.1 s each as browsers show them, and fps samples what a viewer sees', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'short-delays.gif');
+    await shortDelayGif(file);
+    const read: number[] = [];
+    for await (const frame of readFrames(file)) {
+      assert.ok(Math.abs((frame.data[0] ?? 0) - (SHORT_DELAYS.levels[frame.index] ?? -99)) <= 2, `frame ${frame.index} is the frame written: ${frame.data[0]}`);
+      read.push(frame.time);
+    }
+    assert.deepEqual(read, SHORT_DELAYS.times, 'readFrames: 0.1 s for a delay of 0 or 1 hundredth');
+    const result = await split(file, join(dir, 'f_%03d.png'), { fps: 10 });
+    // On screen at 0, 0.1, ..., 0.6 s of 0.65 s: frames 0 to 5, the last (0.45-0.65 s) twice.
+    assert.deepEqual(result.entries.map((e) => e.sourceIndex), [0, 1, 2, 3, 4, 5, 5]);
+    for (const [i, entry] of result.entries.entries()) {
+      const { data } = await imagePixels(entry.file);
+      const level = SHORT_DELAYS.levels[entry.sourceIndex ?? -1] ?? -99;
+      assert.ok(Math.abs((data[0] ?? 0) - level) <= 2, `${entry.file} (${i / 10} s) shows frame ${entry.sourceIndex}: ${data[0]}, not ${level}`);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 
-import { Codec, FormatContext, avGetCodecName, avChannelLayoutDefault, avChannelLayoutDescribe, avGetPixFmtName, avGetSampleFmtName } from 'node-av/lib';
+import { Codec, FormatContext, Packet, avGetCodecName, avChannelLayoutDefault, avChannelLayoutDescribe, avGetPixFmtName, avGetSampleFmtName } from 'node-av/lib';
 import type { Stream } from 'node-av/lib';
 import {
   AV_CHANNEL_ORDER_UNSPEC,
@@ -21,6 +21,7 @@ import { FlipbookError, cannotOpen } from '../errors.js';
 import type { Fraction } from '../options/values.js';
 import { bitDepthOf, chromaOf, colorTags } from './color-tags.js';
 import { type DisplayMatrix, displayRotation, parseDisplayMatrix, squarePixelSize, uprightFilters } from './display-matrix.js';
+import { type GifTiming, applyGifTiming, isGifStream, scanGif } from './gif-timing.js';
 import { checkDemuxer, localFileUrl, localInputOptions, refuseIndirectFormat } from './local-file.js';
 import type { MediaInputOptions } from '../options/input-options.js';
 import { ffmpegMessage } from './runtime.js';
@@ -175,7 +176,7 @@ async function checkReadable(file: string): Promise<number> {
  * FlipbookError naming the file: missing, not media, an MP4 truncated before its index.
  * @internal engine use only.
  */
-export async function openMedia(file: string, open: MediaInputOptions = {}): Promise<{ format: FormatContext; size: number }> {
+export async function openMedia(file: string, open: MediaInputOptions = {}): Promise<{ format: FormatContext; size: number; gif: GifTiming | undefined }> {
   const size = await checkReadable(file);
   await refuseIndirectFormat(file, open);
   const format = new FormatContext();
@@ -207,7 +208,19 @@ export async function openMedia(file: string, open: MediaInputOptions = {}): Pro
   // A stream whose parameters cannot be found (a broken audio track, say) must not stop the
   // video from being read: the result is only checked for the stream that is used.
   await format.findStreamInfo(null);
-  return { format, size };
+  // A GIF is timed as browsers show it (gif-timing.ts): its packets are read once for that.
+  const stream = mainVideoStream(format);
+  let gif: GifTiming | undefined;
+  if (stream && isGifStream(format, stream)) {
+    const packet = new Packet();
+    packet.alloc();
+    try {
+      gif = await scanGif(format, stream, packet);
+    } finally {
+      packet.free();
+    }
+  }
+  return { format, size, gif };
 }
 
 /** The video stream flipbook reads: the best one that is not cover art. @internal engine use only. */
@@ -361,7 +374,7 @@ export function describeStream(stream: Stream): TrackInfo {
 }
 
 /** Everything the container and its headers say, before any frame is read. @internal engine use only. */
-export function describeMedia(file: string, format: FormatContext, size: number): MediaInfo {
+export function describeMedia(file: string, format: FormatContext, size: number, gif?: GifTiming): MediaInfo {
   const streams = format.streams.map(describeStream);
   const main = mainVideoStream(format);
   const video = streams.find((s): s is VideoTrackInfo => s.type === 'video' && s.index === main?.index);
@@ -372,7 +385,7 @@ export function describeMedia(file: string, format: FormatContext, size: number)
   // file ends on its own clock: less its start, as MP4's is.
   const start = seconds(format.startTime, micro);
   if (container.startsWith('matroska') && duration !== undefined && start !== undefined && start > 0 && start < duration) duration -= start;
-  return {
+  const info: MediaInfo = {
     file,
     container,
     containerLongName: format.iformat?.longName ?? undefined,
@@ -385,4 +398,6 @@ export function describeMedia(file: string, format: FormatContext, size: number)
     audio: streams.filter((s): s is AudioTrackInfo => s.type === 'audio'),
     warnings: [],
   };
+  if (gif) applyGifTiming(info, gif);
+  return info;
 }

@@ -2,6 +2,7 @@ import { Packet } from 'node-av/lib';
 import { AV_NOPTS_VALUE, AV_PKT_FLAG_DISCARD, AVDISCARD_ALL, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
 
 import { type Fraction, reduceFraction } from '../options/values.js';
+import { GifClock } from './gif-timing.js';
 import { type MediaInfo, describeMedia, mainVideoStream, openMedia } from './media-input.js';
 import { EOF, ffmpegMessage } from './runtime.js';
 
@@ -74,9 +75,9 @@ function framesSpan(count: number, sorted: readonly bigint[], end: bigint | unde
  * found by reading the packets of the video streams (the main one's timing too).
  */
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
-  const { format, size } = await openMedia(file, { allowPlaylists: options.allowPlaylists === true });
+  const { format, size, gif } = await openMedia(file, { allowPlaylists: options.allowPlaylists === true });
   try {
-    const info = describeMedia(file, format, size);
+    const info = describeMedia(file, format, size, gif);
     const { warnings } = info;
     const stream = mainVideoStream(format);
     const video = info.video;
@@ -91,6 +92,8 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       }
       const packet = new Packet();
       packet.alloc();
+      // A GIF's frames are timed as browsers show them (gif-timing.ts).
+      const gifClock = gif ? new GifClock() : undefined;
       const timestamps: bigint[] = [];
       /** Where the last readable frame ends, in the stream's time base. */
       let end: bigint | undefined;
@@ -116,6 +119,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
           if (otherCount !== undefined) others.set(packet.streamIndex, otherCount + 1);
           if (packet.streamIndex === stream.index) {
             count++;
+            gifClock?.retime(packet);
             const ts = packet.pts !== AV_NOPTS_VALUE ? packet.pts : packet.dts;
             if (ts !== AV_NOPTS_VALUE) {
               timestamps.push(ts);

@@ -16,6 +16,7 @@ import type { MediaInputOptions } from '../options/input-options.js';
 import type { Fraction } from '../options/values.js';
 import { type Upright, shownFilters } from './display-matrix.js';
 import { type MediaInfo, type VideoTrackInfo, decoderFor, describeMedia, displayMatrixOf, mainVideoStream, noVideoError, openMedia } from './media-input.js';
+import { GifClock, isGifStream } from './gif-timing.js';
 import { Picture } from './picture.js';
 import { EAGAIN, EOF, check, ffmpegMessage } from './runtime.js';
 
@@ -81,6 +82,8 @@ export class VideoSource {
   private readonly format: FormatContext;
   private readonly stream: Stream;
   private readonly origin: bigint;
+  /** A GIF: its packets are retimed as browsers show them (gif-timing.ts), from its first frame. */
+  private readonly gif: boolean;
   private decoding = false;
   private used = false;
   private closed = false;
@@ -96,14 +99,15 @@ export class VideoSource {
     this.video = video;
     this.upright = shownFilters(displayMatrixOf(stream), video.width, video.height, video.sampleAspectRatio);
     this.origin = stream.startTime === AV_NOPTS_VALUE ? 0n : stream.startTime;
+    this.gif = isGifStream(format, stream);
     this.damage.declaredEnd = declaredEnd(format, video);
   }
 
   /** `allowPlaylists`: a concat script or a playlist may be read (local files only). */
   static async open(file: string, open: MediaInputOptions = {}): Promise<VideoSource> {
-    const { format, size } = await openMedia(file, open);
+    const { format, size, gif } = await openMedia(file, open);
     try {
-      const info = describeMedia(file, format, size);
+      const info = describeMedia(file, format, size, gif);
       const stream = mainVideoStream(format);
       const video = info.video;
       if (!stream || !video) throw noVideoError(file, info.streams);
@@ -218,7 +222,9 @@ export class VideoSource {
   }
 
   private async seekTo(ts: bigint): Promise<boolean> {
-    const ret = await this.format.seekFrame(this.stream.index, ts, AVSEEK_FLAG_BACKWARD);
+    // A GIF's one keyframe is its first frame, so any seek lands there; and its frames are
+    // timed from there on (GifClock), which a seek by FFmpeg's timestamps would not match.
+    const ret = await this.format.seekFrame(this.stream.index, this.gif ? this.origin : ts, AVSEEK_FLAG_BACKWARD);
     return ret >= 0;
   }
 
@@ -235,6 +241,8 @@ export class VideoSource {
     let lastPts: bigint | undefined;
     let lastDuration = 0n;
     let endedAt = 0;
+    // Every run starts at the first frame of a GIF (seekTo).
+    const gifClock = this.gif ? new GifClock() : undefined;
     try {
       check(ctx.parametersToContext(par), 'set up the decoder for', { file: this.file });
       ctx.pktTimebase = tb;
@@ -283,7 +291,13 @@ export class VideoSource {
           this.damage.readError = ffmpegMessage(ret);
           break;
         }
-        if (packet.streamIndex !== this.stream.index || (options.keyframesOnly && (packet.flags & (AV_PKT_FLAG_KEY as number)) === 0)) {
+        if (packet.streamIndex !== this.stream.index) {
+          packet.unref();
+          continue;
+        }
+        // Every frame of a GIF counts on its clock, the ones skipped too.
+        gifClock?.retime(packet);
+        if (options.keyframesOnly && (packet.flags & (AV_PKT_FLAG_KEY as number)) === 0) {
           packet.unref();
           continue;
         }

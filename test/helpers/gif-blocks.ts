@@ -5,7 +5,9 @@
  * a small scene over transparency whose GIF needs frames kept and frames cleared.
  */
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+
+import { createWriter } from '../../src/index.js';
 
 export interface GifImage {
   x: number;
@@ -61,6 +63,32 @@ export async function gifBlocks(file: string): Promise<GifBlocks> {
   return { width: b.readUInt16LE(6), height: b.readUInt16LE(8), globalTable, images };
 }
 
+/**
+ * Rewrites the delays of a GIF's graphic control extensions in place, one per image in order (as
+ * a GIF made elsewhere may have them: 0 or 1 hundredth, which flipbook never writes).
+ */
+export async function setGifDelays(file: string, delays: readonly number[]): Promise<void> {
+  const b = await readFile(file);
+  const flags = b[10] ?? 0;
+  let i = 13 + 3 * (flags & 0x80 ? 2 << (flags & 7) : 0);
+  let n = 0;
+  const skipSubBlocks = (j: number): number => {
+    while ((b[j] ?? 0) !== 0) j += (b[j] ?? 0) + 1;
+    return j + 1;
+  };
+  while (i < b.length && b[i] !== 0x3b) {
+    if (b[i] === 0x21) {
+      if (b[i + 1] === 0xf9) b.writeUInt16LE(delays[n++] ?? 0, i + 4);
+      i = skipSubBlocks(i + 2);
+    } else if (b[i] === 0x2c) {
+      const packed = b[i + 9] ?? 0;
+      i = skipSubBlocks(i + 10 + 3 * (packed & 0x80 ? 2 << (packed & 7) : 0) + 1);
+    } else throw new Error(`${file}: unknown block 0x${(b[i] ?? 0).toString(16)} at ${i}`);
+  }
+  if (n !== delays.length) throw new Error(`${file} has ${n} graphic control extensions, not ${delays.length}`);
+  await writeFile(file, b);
+}
+
 /** Every frame as RGBA, as Debian's ffmpeg decodes it (one frame per image, no frame-rate conversion). */
 export function ffmpegFrames(file: string, width: number, height: number): Uint8Array[] {
   const run = spawnSync('/usr/bin/ffmpeg', ['-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: 1 << 28 });
@@ -87,3 +115,17 @@ export const SPRITE_SCENE = {
     return [0, 0, 0, 0];
   },
 };
+
+/**
+ * A 16x16 GIF of 6 grey frames (levels 0, 40, ..., 200) whose delays as stored are 0, 1, 5, 1, 0
+ * and 20 hundredths: a browser shows them for 0.1, 0.1, 0.05, 0.1, 0.1 and 0.2 s (0.65 s in all),
+ * FFmpeg 8's reader gave 0.1, 0.01, 0.05, 0.01, 0.1, 0.2 (0.47 s).
+ */
+export const SHORT_DELAYS = { stored: [0, 1, 5, 1, 0, 20], times: [0, 0.1, 0.2, 0.25, 0.35, 0.45], duration: 0.65, levels: [0, 40, 80, 120, 160, 200] } as const;
+
+export async function shortDelayGif(file: string): Promise<void> {
+  const writer = createWriter(file, { width: 16, height: 16, fps: 25 });
+  for (const level of SHORT_DELAYS.levels) await writer.write(Buffer.alloc(16 * 16 * 3, level), { layout: 'rgb' });
+  await writer.close();
+  await setGifDelays(file, SHORT_DELAYS.stored);
+}
