@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
-import { type FlipbookError, planSplit, probe, readFrames, runSplit, split } from '../src/index.js';
+import { type FlipbookError, planSplit, probe, readFrames, runSplit, split, stitch } from '../src/index.js';
 import { SHORT_DELAYS, shortDelayGif } from './helpers/gif-blocks.js';
-import { ffmpegVideo, imagePixels, needTool, FFMPEG, psnr, stitchedVideo, tempDir } from './helpers/test-media.js';
+import { ffmpegVideo, imagePixels, needTool, FFMPEG, FFPROBE, psnr, stitchedVideo, tempDir } from './helpers/test-media.js';
 
 const W = 96;
 const H = 64;
@@ -247,5 +248,22 @@ describe('split: GIF timing', () => {
       const level = SHORT_DELAYS.levels[entry.sourceIndex ?? -1] ?? -99;
       assert.ok(Math.abs((data[0] ?? 0) - level) <= 2, `${entry.file} (${i / 10} s) shows frame ${entry.sourceIndex}: ${data[0]}, not ${level}`);
     }
+  });
+});
+
+describe('split: frame names', () => {
+  test('%5d pads with zeros as ffmpeg image2 does (c_00001.jpg, not "c_    1.jpg"), and stitch reads the files back by the same pattern', async (t) => {
+    const dir = await tempDir(t);
+    const video = join(dir, 'clip.mp4');
+    await stitchedVideo(dir, video, 3, 64, 48);
+    const result = await split(video, join(dir, 'c_%5d.jpg'));
+    assert.deepEqual(result.files.map((f) => f.slice(dir.length + 1)), ['c_00001.jpg', 'c_00002.jpg', 'c_00003.jpg']);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('c_')).sort(), ['c_00001.jpg', 'c_00002.jpg', 'c_00003.jpg']);
+    const back = await stitch(join(dir, 'c_%5d.jpg'), join(dir, 'back.mp4'), { preset: 'ultrafast' });
+    assert.equal(back.frames, 3, 'the round trip reads every frame');
+    if (!needTool(t, FFPROBE)) return;
+    // Debian's ffmpeg 5.1 reads the same names with the same pattern.
+    const frames = execFileSync(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', join(dir, 'c_%5d.jpg')], { encoding: 'utf8' }).trim();
+    assert.equal(frames, '3', 'ffprobe 5.1 finds the 3 files by c_%5d.jpg');
   });
 });

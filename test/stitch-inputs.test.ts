@@ -216,6 +216,16 @@ describe('inputs: printf sequence', () => {
     assert.deepEqual(await decodedColours(out, 4), [RED, GREEN, BLUE, YELLOW]);
   });
 
+  it('%5d reads zero-padded names, as ffmpeg image2 (%0*d) writes and reads them: img_00001.png, not "img_    1.png"', async (t) => {
+    const dir = await sequenceDir(t);
+    // A space-padded file beside them, as %5d used to name it: not a frame of the sequence.
+    await copyFile(join(dir, 'img_00006.png'), join(dir, 'img_    3.png'));
+    const out = join(dir, 'seq-width.mp4');
+    const result = await stitch(join(dir, 'img_%5d.png'), out, FAST);
+    assert.equal(result.frames, 4);
+    assert.deepEqual(await decodedColours(out, 4), [RED, GREEN, BLUE, YELLOW]);
+  });
+
   it('%05d with a start number begins there', async (t) => {
     const dir = await sequenceDir(t);
     const out = join(dir, 'seq5.mp4');

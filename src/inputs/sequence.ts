@@ -9,12 +9,14 @@ export function isSequencePattern(input: string): boolean {
 }
 
 export function formatSequence(pattern: string, n: number): string {
-  return pattern.replace(/%%|%(0?)(\d*)d/g, (match, zero: string | undefined, width: string | undefined) => {
+  return pattern.replace(/%%|%0?(\d*)d/g, (match, width: string | undefined) => {
     if (match === '%%') return '%';
     const digits = String(n);
+    // Padded with zeros whether or not the width starts with 0, as ffmpeg's image2 reads and
+    // writes (av_get_frame_filename2 prints every `%Nd` as `%0Nd`), and as split writes.
     // A width past a file name's longest (255 bytes) names no file: padded to one more, which
     // exists nowhere, rather than to %999999999d's billion (a RangeError, Invalid string length).
-    return width ? digits.padStart(Math.min(Number(width), 256), zero ? '0' : ' ') : digits;
+    return width ? digits.padStart(Math.min(Number(width), 256), '0') : digits;
   });
 }
 

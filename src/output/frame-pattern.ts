@@ -42,16 +42,15 @@ export class FramePattern {
   readonly format: ImageFormat;
   private readonly prefix: string;
   private readonly suffix: string;
+  /** Digits the number is padded to with zeros: ffmpeg's image2 (av_get_frame_filename2) writes `%5d` as `%05d` does. */
   private readonly width: number;
-  private readonly zero: boolean;
 
-  private constructor(pattern: string, prefix: string, suffix: string, width: number, zero: boolean) {
+  private constructor(pattern: string, prefix: string, suffix: string, width: number) {
     this.pattern = pattern;
     this.directory = dirname(pattern);
     this.prefix = prefix;
     this.suffix = suffix;
     this.width = width;
-    this.zero = zero;
     this.format = imageFormatFor(pattern);
   }
 
@@ -95,31 +94,29 @@ export class FramePattern {
         hint: 'Use a width such as %05d, or a shorter file name',
       });
     }
-    return new FramePattern(pattern, prefix, suffix, Number(digits || 0), only[2] === '0');
+    return new FramePattern(pattern, prefix, suffix, Number(digits || 0));
   }
 
   /** The file for frame number `n`. */
   fileFor(n: number): string {
     const digits = String(n);
-    const padded = this.width > digits.length ? digits.padStart(this.width, this.zero ? '0' : ' ') : digits;
+    const padded = digits.padStart(this.width, '0');
     return join(this.directory, `${this.prefix}${padded}${this.suffix}`);
   }
 
   /**
    * The files numbered `from` to `to` as shell words: one a file, or a brace range
-   * (`frames/img_{00011..00300}.png`, bash and zsh) for a run. Undefined where names are padded
-   * with spaces, which a brace range cannot make.
+   * (`frames/img_{00011..00300}.png`, bash and zsh) for a run.
    */
   shellWords(from: number, to: number): string[] | undefined {
     if (from === to) return [shellQuote(this.fileFor(from))];
-    if (this.width > 1 && !this.zero) return undefined;
     // A brace range pads every number to its widest end: a run across the pattern's own width
     // (%05d's 99999 to 100000) is two ranges.
-    const padded = this.zero && this.width > 1 ? 10 ** this.width : Infinity;
+    const padded = this.width > 1 ? 10 ** this.width : Infinity;
     if (from < padded && to >= padded) return [...(this.shellWords(from, padded - 1) ?? []), ...(this.shellWords(padded, to) ?? [])];
     const ends = [from, to].map((n) => {
       const file = this.fileFor(n);
-      const digits = String(n).padStart(this.zero ? this.width : 0, '0');
+      const digits = String(n).padStart(this.width, '0');
       return { before: file.slice(0, file.length - this.suffix.length - digits.length), digits };
     });
     return [`${shellQuote(ends[0]?.before ?? '')}{${ends[0]?.digits}..${ends[1]?.digits}}${shellQuote(this.suffix)}`];
