@@ -51,8 +51,11 @@ export interface AnimationHooks {
   onWarning?: ((message: Text) => void) | undefined;
   /** After each frame of each pass. */
   onFrame?: (() => void) | undefined;
-  /** Before each try of a size search after the first: as many passes again. */
-  onTry?: (() => void) | undefined;
+  /**
+   * Before each pass over the frames: a GIF's palette (a size search's try at another size),
+   * then the writing; `attempt` counts the tries from 1, `frames` the frames of the pass.
+   */
+  onPass?: ((stage: 'palette' | 'writing', attempt: number, frames: number) => void) | undefined;
 }
 
 /** What was written, and for `maxSize` what the search chose. */
@@ -117,7 +120,7 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
     const out = await SafeOutput.create(job.output, { overwrite: job.overwrite, inputs: job.inputs });
     let written: { frames: number; duration: number };
     try {
-      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress, counts);
+      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress, counts, attempt + 1);
     } catch (error) {
       await out.discard();
       throw error;
@@ -157,7 +160,6 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
       });
     }
     choice = next;
-    hooks.onTry?.();
   }
 }
 
@@ -223,11 +225,13 @@ async function encodeOnce(
   hooks: AnimationHooks,
   progress: () => void,
   counts: { last?: PaletteGenerator },
+  attempt: number,
 ): Promise<{ frames: number; duration: number }> {
   const { settings } = job;
   let palette: Palette | undefined;
   if (settings.codec === 'gif') palette = replay.palette?.(choice.size, choice.colors);
   if (settings.codec === 'gif' && !palette) {
+    hooks.onPass?.('palette', attempt, replay.count);
     const generator = new PaletteGenerator(choice.colors, replay.transparent, counts.last);
     counts.last = generator;
     for await (const frame of replay.frames(choice.size)) {
@@ -258,6 +262,7 @@ async function encodeOnce(
       lossless: settings.lossless,
       frames: replay.count,
     });
+    hooks.onPass?.('writing', attempt, replay.count);
     let frames = 0;
     let end = 0;
     const state = { last: -1 };
