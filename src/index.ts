@@ -9,6 +9,8 @@ export { type OutputOptions, type StitchOptions, type WriterOptions, type Progre
 export { OUTPUT_FORMATS, VIDEO_CODECS, type OutputFormat } from './options/output-formats.js';
 export { SORT_ORDERS, type SortOrder } from './inputs/sort.js';
 export { FlipbookError, isFlipbookError, type ErrorCode, type FlipbookErrorDetails, type OptionRef, type OptionStyle, type Text, type WarningHandler } from './errors.js';
+// From the coordinator alone, which imports bullmq only when a queue run starts (runStitch reaches it already).
+export { SegmentFailedError } from './queue/coordinator.js';
 export { type Fraction, type Size, type PixelLayout, PIXEL_LAYOUTS } from './options/values.js';
 export type { FitMode, VideoCodec } from './engine/index.js';
 export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './writer/frame-writer.js';
