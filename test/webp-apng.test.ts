@@ -130,8 +130,8 @@ describe('GIF palette pass in constant memory', () => {
     // Ten distinct PNGs written 10 times each: 100 inputs.
     const pngs = Array.from({ length: 10 }, (_, i) => encodePng(scene(640, 360, i * 3)));
     await Promise.all(Array.from({ length: GIF_FRAMES }, (_, i) => writeFile(join(dir, `f_${String(i).padStart(3, '0')}.png`), pngs[i % 10] ?? Buffer.alloc(0))));
-    // Progress counts both passes (the spool with the colour count, then the mapping: 200
-    // steps). Each pass is measured against the peak over its own first 30 frames (its decoders,
+    // Progress counts both passes (the spool with the colour count, then the mapping), each
+    // from 1 to 100 with its stage: 200 steps here. Each pass is measured against the peak over its own first 30 frames (its decoders,
     // graphs, buffers and files open): holding the frames would cost 640x360x4 = 0.9 MB each,
     // some 65 MB more by the end of either pass.
     const passes = [
@@ -148,7 +148,7 @@ describe('GIF palette pass in constant memory', () => {
     let step = 0;
     const timer = setInterval(() => sample(step), 5);
     try {
-      const result = await stitch(join(dir, '*.png'), join(dir, 'long.gif'), { fps: 25, onProgress: (p) => sample((step = p.frame)) });
+      const result = await stitch(join(dir, '*.png'), join(dir, 'long.gif'), { fps: 25, onProgress: (p) => sample((step = p.frame + (p.stage === 'writing' ? GIF_FRAMES : 0))) });
       assert.deepEqual([result.width, result.height, result.frames], [640, 360, GIF_FRAMES]);
     } finally {
       clearInterval(timer);
