@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 
-import { ANIMATION_TICKS, AnimationEncoder, type Palette, PaletteGenerator, type Picture } from '../engine/index.js';
+import { ANIMATION_TICKS, AnimationEncoder, type Palette, PaletteGenerator, type Picture, animationPixelFormat } from '../engine/index.js';
 import { FlipbookError, type Text, text, opt } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import { type AnimationSettings, GIF_MAX_FPS } from '../options/animation-options.js';
@@ -67,6 +67,8 @@ export interface AnimationWritten {
   fps: Fraction;
   duration: number;
   bytes: number;
+  /** What the file holds, as FFmpeg names it (a lossy WebP: yuv420p, yuva420p when a picture has transparency). */
+  pixelFormat: string;
   colors: number | undefined;
   /** GIF: the tolerance written with (a size search may raise it). */
   tolerance: number | undefined;
@@ -118,7 +120,7 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(hooks.signal);
     const out = await SafeOutput.create(job.output, { overwrite: job.overwrite, inputs: job.inputs });
-    let written: { frames: number; duration: number };
+    let written: { frames: number; duration: number; pixelFormat: string };
     try {
       written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress, counts, attempt + 1);
     } catch (error) {
@@ -142,6 +144,7 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
         fps: choice.fpsCap && choice.fpsCap < fps ? { num: choice.fpsCap, den: 1 } : job.fps,
         duration: written.duration,
         bytes,
+        pixelFormat: written.pixelFormat,
         colors: gif ? choice.colors : undefined,
         tolerance: gif ? choice.tolerance : undefined,
         loop: settings.loop,
@@ -226,7 +229,7 @@ async function encodeOnce(
   progress: () => void,
   counts: { last?: PaletteGenerator },
   attempt: number,
-): Promise<{ frames: number; duration: number }> {
+): Promise<{ frames: number; duration: number; pixelFormat: string }> {
   const { settings } = job;
   let palette: Palette | undefined;
   if (settings.codec === 'gif') palette = replay.palette?.(choice.size, choice.colors);
@@ -285,7 +288,8 @@ async function encodeOnce(
     }
     if (frames === 0) throw new FlipbookError('NO_INPUT', 'No frame was left to write', { hint: 'See the warnings for each file' });
     await encoder.finish();
-    return { frames, duration: end / ticks };
+    const pixelFormat = animationPixelFormat(settings.codec, { lossless: settings.lossless, alpha: replay.transparent });
+    return { frames, duration: end / ticks, pixelFormat };
   } catch (error) {
     await encoder?.close();
     throw error;

@@ -235,7 +235,7 @@ export class Output {
           duration: written.duration,
           codec: animation.codec,
           profile: animation.codec === 'webp' ? (animation.lossless ? 'lossless' : 'lossy') : '',
-          pixelFormat: animation.pixelFormat,
+          pixelFormat: written.pixelFormat,
           bytes: written.bytes,
           warnings: this.warnings,
           ...(framesHeld(written) ? { vfr: true } : {}),
