@@ -5,10 +5,12 @@ export { stitch, runStitch } from './stitch/stitch.js';
 export type { OutputResult, AnimationResult, SkippedFile } from './core/output.js';
 export { type AnimationOptions, ANIMATION_DEFAULTS, ANIMATION_WIDTH_CAP, GIF_MAX_FPS } from './options/animation-options.js';
 export { planStitch, type PlanFor, type StitchPlan, type PlannedImage } from './stitch/plan.js';
-export { type OutputOptions, type StitchOptions, type WriterOptions, type Progress, FIT_MODES, OUTPUT_DEFAULTS, DEFAULT_PIXEL_LIMIT } from './options/output-options.js';
+export { type OutputOptions, type StitchOptions, type WriterOptions, type Progress, type ProgressStage, FIT_MODES, OUTPUT_DEFAULTS, DEFAULT_PIXEL_LIMIT } from './options/output-options.js';
 export { OUTPUT_FORMATS, VIDEO_CODECS, type OutputFormat } from './options/output-formats.js';
 export { SORT_ORDERS, type SortOrder } from './inputs/sort.js';
 export { FlipbookError, isFlipbookError, type ErrorCode, type FlipbookErrorDetails, type OptionRef, type OptionStyle, type Text, type WarningHandler } from './errors.js';
+// From the coordinator alone, which imports bullmq only when a queue run starts (runStitch reaches it already).
+export { SegmentFailedError } from './queue/coordinator.js';
 export { type Fraction, type Size, type PixelLayout, PIXEL_LAYOUTS } from './options/values.js';
 export type { FitMode, VideoCodec } from './engine/index.js';
 export { createWriter, FrameWriter, type WriteOptions, type StreamChunk } from './writer/frame-writer.js';

@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { type FlipbookError, stitch } from '../src/index.js';
+import { Reporter } from '../src/cli/reporter.js';
 import { type CliResult, ROOT, finished, lines, runCli, spawnCli } from './helpers/cli.js';
 import { frameColourIndices, writeFrames, writeSolidFrames } from './helpers/frames.js';
 import { PALETTE, scene } from './helpers/images.js';
@@ -512,6 +514,34 @@ describe('cli: output modes', () => {
     assert.equal(done?.codec, 'h264');
     assert.equal(done?.bytes, readFileSync(out).length);
     assert.equal(typeof done?.seconds, 'number');
+  });
+
+  it('--json for a GIF: each pass counts the GIF\'s frames, with its stage (a 5-frame GIF said 10/10); the bar says the pass', async (t) => {
+    const { dir } = await frames(t);
+    const out = join(dir, 'out.gif');
+    const result = await runCli(['stitch', dir, '-o', out, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const events = lines(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      events.filter((e) => e.event === 'progress').map((e) => `${e.stage} ${e.attempt} ${e.frame}/${e.total}`),
+      ['spooling', 'writing'].flatMap((stage) => [1, 2, 3, 4, 5].map((n) => `${stage} 1 ${n}/5`)),
+    );
+    assert.equal(events.at(-1)?.frames, 5);
+    assert.equal((await readVideo(out)).frames.length, 5, 'the GIF decodes to 5 frames');
+
+    // On a terminal: a bar labelled with its pass, a new one for the next.
+    let shown = '';
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 100 });
+    stderr.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    const reporter = new Reporter({}, { stdout: new PassThrough(), stderr });
+    const base = { fps: 10, eta: 1, elapsed: 1 };
+    reporter.progress({ ...base, frame: 5, total: 5, stage: 'spooling', attempt: 1 });
+    reporter.progress({ ...base, frame: 1, total: 5, stage: 'writing', attempt: 1 });
+    reporter.progress({ ...base, frame: 2, total: 5, stage: 'palette', attempt: 2 });
+    reporter.stop();
+    assert.match(shown, /spooling \S+ 100% \| 5\/5 frames/);
+    assert.match(shown, /writing \S+ 20% \| 1\/5 frames/);
+    assert.match(shown, /palette \(try 2\) \S+ 40% \| 2\/5 frames/);
   });
 
   it('--json: the done event\'s warnings are the warning events\' words (flags, not library options)', async (t) => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { type FlipbookError, createWriter, stitch } from '../src/index.js';
+import { type FlipbookError, type Progress, animate, createWriter, stitch } from '../src/index.js';
 import { loopCount, meanRgba, paintRgba, readAnimation, rgbOf, blockErrors } from './helpers/animation.js';
 import { runCli } from './helpers/cli.js';
 import { writeFrames } from './helpers/frames.js';
@@ -414,5 +414,72 @@ describe('GIF from the command line', () => {
     const bad = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'bad.gif'), '--crf', '20']);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /crf applies to videos, not to \.gif/);
+  });
+});
+
+describe('progress of a GIF, WebP or APNG', () => {
+  /** The progress reports as `stage frame/total` (attempt after the stage when above 1). */
+  function said(reports: Progress[]): string[] {
+    return reports.map((p) => `${p.stage}${(p.attempt ?? 1) > 1 ? p.attempt : ''} ${p.frame}/${p.total}`);
+  }
+
+  /** Each pass counts the animation's frames from 1 to `n`: spooling, then writing. */
+  function passes(n: number, ...stages: string[]): string[] {
+    return stages.flatMap((stage) => Array.from({ length: n }, (_, i) => `${stage} ${i + 1}/${n}`));
+  }
+
+  it('counts the animation\'s frames once in each pass, with the pass as stage (it counted each frame twice: 24 images showed 48/48)', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 24, 64, 48);
+    for (const ext of ['gif', 'webp', 'apng']) {
+      const reports: Progress[] = [];
+      const result = await stitch(join(dir, '*.png'), join(dir, `out.${ext}`), { fps: 12, onProgress: (p) => reports.push(p) });
+      assert.equal(result.frames, 24);
+      assert.equal((await readAnimation(join(dir, `out.${ext}`))).frames.length, 24, `${ext}: frames decoded back`);
+      assert.deepEqual(said(reports), passes(24, 'spooling', 'writing'), ext);
+      assert.ok(reports.every((p) => p.eta === undefined || p.eta >= 0), `${ext}: no negative ETA`);
+      assert.equal(reports.at(-1)?.eta, 0, `${ext}: nothing left at the end`);
+    }
+  });
+
+  it('the frame writer with expectedFrames 10 says 10 frames, and animate its frames', async (t) => {
+    const dir = await tempDir(t);
+    const reports: Progress[] = [];
+    const writer = createWriter(join(dir, 'w.gif'), { fps: 10, expectedFrames: 10, onProgress: (p) => reports.push(p) });
+    for (let i = 0; i < 10; i++) await writer.write({ data: scene(32, 24, i).data, width: 32, height: 24, layout: 'rgb' });
+    const result = await writer.close();
+    assert.equal((await readAnimation(result.output)).frames.length, 10);
+    assert.deepEqual(said(reports), passes(10, 'spooling', 'writing'));
+
+    const drawn: Progress[] = [];
+    const animated = await animate({ width: 32, height: 24, fps: 10, frames: 6, draw: (ctx, { index }) => ctx.fillRect(0, 0, index * 5, 24) }, join(dir, 'a.webp'), { onProgress: (p) => drawn.push(p) });
+    assert.equal((await readAnimation(animated.output)).frames.length, 6);
+    assert.deepEqual(said(drawn), passes(6, 'spooling', 'writing'));
+  });
+
+  it('with jobs 2, as in one piece', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 24, 64, 48);
+    const reports: Progress[] = [];
+    const result = await stitch(join(dir, '*.png'), join(dir, 'jobs.gif'), { fps: 12, jobs: 2, onProgress: (p) => reports.push(p) });
+    assert.equal((await readAnimation(result.output)).frames.length, 24);
+    assert.deepEqual(said(reports).sort(), passes(24, 'spooling', 'writing').sort(), 'each pass counts 1 to 24 (segments report in any order)');
+    assert.ok(reports.findIndex((p) => p.stage === 'writing') === 24, 'the writing after all the spooling');
+  });
+
+  it('a maxSize try at another size counts its palette and writing passes as try 2', async (t) => {
+    const dir = await tempDir(t);
+    await sceneFrames(dir, 12, 240, 150);
+    const full = await stitch(join(dir, '*.png'), join(dir, 'full.gif'), { fps: 20 });
+    const reports: Progress[] = [];
+    const fitted = await stitch(join(dir, '*.png'), join(dir, 'fitted.gif'), { fps: 20, maxSize: Math.round(full.bytes / 3), onProgress: (p) => reports.push(p) });
+    const tries = fitted.animation?.maxSize?.attempts.length ?? 0;
+    assert.ok(tries >= 2, `tries: ${tries}`);
+    // The passes in order; a try at the first size (a higher tolerance) reuses its palette.
+    const stages = said(reports).map((r) => r.split(' ')[0] ?? '').filter((stage, i, all) => stage !== all[i - 1]);
+    const retries = Array.from({ length: tries - 1 }, (_, i) => `(palette${i + 2} )?writing${i + 2}`).join(' ');
+    assert.match(stages.join(' '), new RegExp(`^spooling writing ${retries}$`));
+    assert.ok(stages.some((stage) => stage.startsWith('palette')), `a try at a smaller size counts a palette: ${stages.join(' ')}`);
+    assert.deepEqual(said(reports), passes(12, ...stages));
   });
 });

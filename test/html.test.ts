@@ -16,6 +16,7 @@ import { DEFAULT_EMBED_LIMIT, FlipbookError, JUPYTER_DISPLAY, createWriter, disp
 import { notebookHooks } from '../src/html/display.js';
 import { formatBytes } from '../src/util/format.js';
 import { sniffMediaType } from '../src/html/media-type.js';
+import { progressLine } from '../src/html/notebook-progress.js';
 import { runCli } from './helpers/cli.js';
 import { solid } from './helpers/images.js';
 import { encodePng } from './helpers/png.js';
@@ -182,6 +183,16 @@ describe('display', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+});
+
+describe('notebook progress', () => {
+  it('names the pass of a GIF, WebP or APNG, whose frames each pass counts from 1 again', () => {
+    const at = { fps: 48, eta: 0.5, elapsed: 1.5 };
+    assert.equal(progressLine('Frames', { ...at, frame: 24, total: 48 }), 'Frames: 24/48 (50%), 48.0 fps, 1 s left');
+    assert.equal(progressLine('Frames', { ...at, frame: 48, total: 48, stage: 'spooling', attempt: 1 }), 'Frames (spooling): 48/48 (100%) in 1.5 s');
+    assert.equal(progressLine('Frames', { ...at, frame: 12, total: 48, stage: 'writing', attempt: 1 }), 'Frames (writing): 12/48 (25%), 48.0 fps, 1 s left');
+    assert.equal(progressLine('Frames', { ...at, frame: 12, total: 48, stage: 'palette', attempt: 2 }), 'Frames (palette, try 2): 12/48 (25%), 48.0 fps, 1 s left');
   });
 });
 

@@ -322,6 +322,33 @@ test('asked for a queue, a run never renders here without a word: one segment st
   assert.deepEqual((await readdir(dir)).filter((n) => !n.endsWith('.png')), [], 'no output, no temporary file');
 });
 
+test('SegmentFailedError is exported from the package index (the README names it; it was not), and importing the index loads neither bullmq nor ioredis', async () => {
+  const index = await import('../src/index.js');
+  assert.equal((index as Record<string, unknown>).SegmentFailedError, SegmentFailedError, 'the class runOnQueue throws');
+  const failed = new SegmentFailedError('INVALID_INPUT', 'Segment 2 of 3 failed', 1, 3, {});
+  assert.ok(failed instanceof FlipbookError && failed.segment === 1 && failed.attempts === 3);
+  // A fresh process whose resolution of bullmq and ioredis fails: the index must import, and
+  // the hook must be what stops them (a later import of bullmq there fails).
+  const hook = `export async function resolve(specifier, context, next) {
+  if (/^(bullmq|ioredis)(\\/|$)/.test(specifier)) throw new Error('loaded ' + specifier);
+  return next(specifier, context);
+}`;
+  const entry = new URL(`../src/index.${COMPILED ? 'js' : 'ts'}`, import.meta.url).href;
+  const script = `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+const flipbook = await import(${JSON.stringify(entry)});
+const bullmq = await import('bullmq').then(() => 'loaded', (error) => error.message);
+console.log(JSON.stringify({ exported: typeof flipbook.SegmentFailedError, bullmq }));`;
+  const child = spawn(process.execPath, [...(COMPILED ? [] : ['--import', import.meta.resolve('tsx')]), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, err);
+  assert.deepEqual(JSON.parse(out), { exported: 'function', bullmq: 'loaded bullmq' });
+});
+
 test('a queue URL other than redis:// is refused, and an unreachable Redis fails fast naming the option', async () => {
   assert.throws(() => parseQueueUrl('http://host:6379'), (e: unknown) => e instanceof FlipbookError && e.option === 'queue' && /must be a redis:\/\/ URL/.test(e.message), 'http refused');
   assert.throws(() => parseQueueUrl('rediss://host:6379'), (e: unknown) => e instanceof FlipbookError && e.code === 'INVALID_OPTION', 'TLS not half supported');

@@ -4,6 +4,7 @@
  * the module. Every frame is the one draw() drew for its index.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,5 +81,28 @@ describe('render an animation module', () => {
       assert.match(error.message, /exports no draw function/);
       return true;
     });
+  });
+
+  it('flipbook render without @napi-rs/canvas says so in the command\'s words, not animate()\'s, in one piece and with --jobs', async () => {
+    // Node's resolution of the package fails, as on a machine without it (the command's child
+    // and its --jobs workers inherit NODE_OPTIONS).
+    const hide = join(dir, 'hide-canvas.mjs');
+    const hook = `export async function resolve(specifier, context, next) {
+  if (specifier === '@napi-rs/canvas') throw Object.assign(new Error("Cannot find package '@napi-rs/canvas'"), { code: 'ERR_MODULE_NOT_FOUND' });
+  return next(specifier, context);
+}`;
+    await writeFile(hide, `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));\n`);
+    const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${hide}` };
+    for (const jobs of ['1', '2']) {
+      const output = join(dir, `no-canvas-${jobs}.mp4`);
+      const cli = await runCli(['render', join(dir, 'named.mjs'), '-o', output, '--frames', '120', '--jobs', jobs, '--preset', 'ultrafast'], { env });
+      assert.equal(cli.code, 1, cli.stderr);
+      assert.equal(
+        cli.stderr,
+        `flipbook: error: flipbook render draws on @napi-rs/canvas, an optional peer dependency of flipbook, which is not installed. Install it beside flipbook: npm install @napi-rs/canvas (its prebuilt binary for ${process.platform}-${process.arch} comes from npm)\n`,
+        `--jobs ${jobs}`,
+      );
+      assert.equal(existsSync(output), false, 'no output');
+    }
   });
 });

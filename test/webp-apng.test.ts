@@ -3,7 +3,7 @@
  * duration, size, pixels, alpha, loop count), and the GIF palette pass in constant memory.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -30,7 +30,7 @@ async function alphaFrames(dir: string): Promise<(readonly [number, number, numb
 }
 
 for (const { ext, codec, pixelFormat, exact } of [
-  { ext: 'webp', codec: 'webp', pixelFormat: 'bgra', exact: false },
+  { ext: 'webp', codec: 'webp', pixelFormat: 'yuv420p', exact: false },
   { ext: 'apng', codec: 'apng', pixelFormat: 'rgba', exact: true },
 ] as const) {
   describe(`.${ext}`, () => {
@@ -98,6 +98,42 @@ describe('animated WebP options', () => {
     await assert.rejects(stitch(join(dir, '*.png'), join(dir, 'bad.apng'), { lossless: true }), (e: FlipbookError) => e.option === 'lossless');
   });
 
+  it('the result and the plan name the pixel format the file holds: lossy yuv420p, yuva420p with alpha, lossless argb (all said bgra)', async (t) => {
+    const dir = await tempDir(t);
+    const opaque = join(dir, 'opaque');
+    const alpha = join(dir, 'alpha');
+    await mkdir(opaque);
+    await mkdir(alpha);
+    await writeFrames(opaque, Array.from({ length: 3 }, (_, i) => ({ name: `f${i}.png`, image: scene(64, 48, i) })));
+    await alphaFrames(alpha);
+    for (const [frames, options, pixelFormat, bitstream, transparent] of [
+      [opaque, {}, 'yuv420p', 'VP8 ', false],
+      [alpha, {}, 'yuva420p', 'VP8 ', true],
+      [opaque, { lossless: true }, 'argb', 'VP8L', false],
+      [alpha, { lossless: true }, 'argb', 'VP8L', true],
+      [alpha, { alpha: 'flatten' }, 'yuv420p', 'VP8 ', false],
+    ] as const) {
+      const out = join(dir, 'out.webp');
+      const plan = await planStitch(join(frames, '*.png'), out, { ...options, overwrite: true });
+      const result = await stitch(join(frames, '*.png'), out, { ...options, overwrite: true });
+      const said = `${frames} ${JSON.stringify(options)}`;
+      // What the file is: every frame VP8 (YUV 4:2:0) or VP8L (ARGB), by the WebP container; and
+      // whether the animation shown has transparency, decoded. (libwebp gives an opaque
+      // animation's frames alpha planes too, for the pixels left as they were.)
+      const chunks = webpFrameChunks(await readFile(out));
+      assert.equal(chunks.length, result.frames, `${said}: a chunk list a frame`);
+      assert.ok(chunks.every((frame) => frame.split('+').at(-1) === bitstream), `${said}: ${chunks.join(', ')}`);
+      const back = await readAnimation(out);
+      assert.equal(back.frames.some((frame) => frame.data.some((v, i) => i % 4 === 3 && v < 255)), transparent, `${said}: transparency decoded`);
+      assert.equal(result.pixelFormat, pixelFormat, `${said}: the result`);
+      assert.equal(plan.pixelFormat, pixelFormat, `${said}: the plan`);
+      assert.equal(plan.animation?.pixelFormat, pixelFormat, `${said}: the plan's animation (--dry-run)`);
+    }
+    const writer = createWriter(join(dir, 'w.webp'), { fps: 10 });
+    for (let i = 0; i < 3; i++) await writer.write({ data: paintRgba(40, 30, (x) => (x < 20 ? [0, 0, 0, 0] : [10 * i, 100, 200, 255])).data, width: 40, height: 30, layout: 'rgba' });
+    assert.equal((await writer.close()).pixelFormat, 'yuva420p', 'the frame writer');
+  });
+
   it('the frame writer writes WebP and APNG with alpha from RGBA frames', async (t) => {
     const dir = await tempDir(t);
     for (const ext of ['webp', 'apng']) {
@@ -121,6 +157,25 @@ describe('animated WebP options', () => {
   });
 });
 
+/** The image chunks of each ANMF frame of an animated WebP, joined: 'VP8 ', 'ALPH+VP8 ' or 'VP8L'. */
+function webpFrameChunks(file: Buffer): string[] {
+  const frames: string[] = [];
+  const walk = (from: number, to: number, into: string[]): void => {
+    for (let at = from; at + 8 <= to; ) {
+      const id = file.toString('latin1', at, at + 4);
+      const size = file.readUInt32LE(at + 4);
+      if (id === 'ANMF') {
+        const inner: string[] = [];
+        walk(at + 8 + 16, at + 8 + size, inner);
+        frames.push(inner.join('+'));
+      } else if (id === 'ALPH' || id === 'VP8 ' || id === 'VP8L') into.push(id);
+      at += 8 + size + (size & 1);
+    }
+  };
+  walk(12, 8 + file.readUInt32LE(4), []);
+  return frames;
+}
+
 /** Enough that holding every frame (0.9 MB each) would pass the 40 MB bound twice over. */
 const GIF_FRAMES = 100;
 
@@ -130,8 +185,8 @@ describe('GIF palette pass in constant memory', () => {
     // Ten distinct PNGs written 10 times each: 100 inputs.
     const pngs = Array.from({ length: 10 }, (_, i) => encodePng(scene(640, 360, i * 3)));
     await Promise.all(Array.from({ length: GIF_FRAMES }, (_, i) => writeFile(join(dir, `f_${String(i).padStart(3, '0')}.png`), pngs[i % 10] ?? Buffer.alloc(0))));
-    // Progress counts both passes (the spool with the colour count, then the mapping: 200
-    // steps). Each pass is measured against the peak over its own first 30 frames (its decoders,
+    // Progress counts both passes (the spool with the colour count, then the mapping), each
+    // from 1 to 100 with its stage: 200 steps here. Each pass is measured against the peak over its own first 30 frames (its decoders,
     // graphs, buffers and files open): holding the frames would cost 640x360x4 = 0.9 MB each,
     // some 65 MB more by the end of either pass.
     const passes = [
@@ -148,7 +203,7 @@ describe('GIF palette pass in constant memory', () => {
     let step = 0;
     const timer = setInterval(() => sample(step), 5);
     try {
-      const result = await stitch(join(dir, '*.png'), join(dir, 'long.gif'), { fps: 25, onProgress: (p) => sample((step = p.frame)) });
+      const result = await stitch(join(dir, '*.png'), join(dir, 'long.gif'), { fps: 25, onProgress: (p) => sample((step = p.frame + (p.stage === 'writing' ? GIF_FRAMES : 0))) });
       assert.deepEqual([result.width, result.height, result.frames], [640, 360, GIF_FRAMES]);
     } finally {
       clearInterval(timer);

@@ -30,11 +30,26 @@ export async function createCanvas(width: number, height: number): Promise<Canva
   return mod.createCanvas(width, height);
 }
 
-function missingCanvas(cause: unknown): FlipbookError {
+/**
+ * The MISSING_PACKAGE error in the words of `user`, what draws on the canvas (`flipbook render`
+ * for the command, whose user never called animate()), when the package does not load here;
+ * undefined when it does. Tried only once a run has failed for it: nothing is loaded twice on the
+ * way to a result.
+ */
+export async function canvasMissingFor(user: string): Promise<FlipbookError | undefined> {
+  try {
+    await canvasPackage.load();
+    return undefined;
+  } catch (cause) {
+    return missingCanvas(cause, user);
+  }
+}
+
+function missingCanvas(cause: unknown, user = 'animate()'): FlipbookError {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   const notInstalled = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
   const reason = notInstalled ? 'is not installed' : `could not be loaded (${cause instanceof Error ? cause.message : String(cause)})`;
-  return new FlipbookError('MISSING_PACKAGE', `animate() draws on ${CANVAS_PACKAGE}, an optional peer dependency of flipbook, which ${reason}`, {
+  return new FlipbookError('MISSING_PACKAGE', `${user} draws on ${CANVAS_PACKAGE}, an optional peer dependency of flipbook, which ${reason}`, {
     hint: `Install it beside flipbook: npm install ${CANVAS_PACKAGE} (its prebuilt binary for ${process.platform}-${process.arch} comes from npm)`,
     cause,
   });

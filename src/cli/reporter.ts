@@ -28,6 +28,8 @@ export class Reporter {
   readonly mode: ReportMode;
   private readonly streams: Streams;
   private bar: cliProgress.SingleBar | undefined;
+  /** The pass the bar shows ('' for a video). */
+  private barLabel = '';
   /**
    * Every warning said, its options as flags: a command's `done` event lists these rather than
    * its result's `warnings`, which are in the library's words.
@@ -58,16 +60,22 @@ export class Reporter {
   }
 
   progress(p: Progress, unit = 'frames'): void {
+    const stage = p.stage === undefined ? {} : { stage: p.stage, attempt: p.attempt ?? 1 };
     if (this.mode === 'json') {
-      this.event('progress', { frame: p.frame, total: p.total, fps: round(p.fps, 2), eta: p.eta === undefined ? null : round(p.eta, 1), elapsed: round(p.elapsed, 2) });
+      this.event('progress', { frame: p.frame, total: p.total, fps: round(p.fps, 2), eta: p.eta === undefined ? null : round(p.eta, 1), elapsed: round(p.elapsed, 2), ...stage });
       return;
     }
     if (this.mode !== 'bar') return;
+    // A GIF, WebP or APNG goes over its frames in passes, each from 0: a bar of its own for
+    // each, labelled (its speed and ETA are the pass's).
+    const label = p.stage === undefined ? '' : `${p.stage}${(p.attempt ?? 1) > 1 ? ` (try ${p.attempt})` : ''} `;
+    if (this.bar && label !== this.barLabel) this.stop();
     if (!this.bar) {
+      this.barLabel = label;
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.streams.stderr as NodeJS.WritableStream,
-          format: `{bar} {percentage}% | {value}/{total} ${unit} | {speed} fps | ETA {eta_formatted}`,
+          format: `{label}{bar} {percentage}% | {value}/{total} ${unit} | {speed} fps | ETA {eta_formatted}`,
           barsize: 24,
           hideCursor: true,
           clearOnComplete: true,
@@ -76,7 +84,7 @@ export class Reporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(p.total, 0, { speed: '-' });
+      this.bar.start(p.total, 0, { speed: '-', label });
     }
     this.bar.setTotal(p.total);
     this.bar.update(p.frame, { speed: p.fps.toFixed(1) });

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 
-import { ANIMATION_TICKS, AnimationEncoder, type Palette, PaletteGenerator, type Picture } from '../engine/index.js';
+import { ANIMATION_TICKS, AnimationEncoder, type Palette, PaletteGenerator, type Picture, animationPixelFormat } from '../engine/index.js';
 import { FlipbookError, type Text, text, opt } from '../errors.js';
 import { SafeOutput } from '../output/safe-output.js';
 import { type AnimationSettings, GIF_MAX_FPS } from '../options/animation-options.js';
@@ -51,8 +51,11 @@ export interface AnimationHooks {
   onWarning?: ((message: Text) => void) | undefined;
   /** After each frame of each pass. */
   onFrame?: (() => void) | undefined;
-  /** Before each try of a size search after the first: as many passes again. */
-  onTry?: (() => void) | undefined;
+  /**
+   * Before each pass over the frames: a GIF's palette (a size search's try at another size),
+   * then the writing; `attempt` counts the tries from 1, `frames` the frames of the pass.
+   */
+  onPass?: ((stage: 'palette' | 'writing', attempt: number, frames: number) => void) | undefined;
 }
 
 /** What was written, and for `maxSize` what the search chose. */
@@ -64,6 +67,8 @@ export interface AnimationWritten {
   fps: Fraction;
   duration: number;
   bytes: number;
+  /** What the file holds, as FFmpeg names it (a lossy WebP: yuv420p, yuva420p when a picture has transparency). */
+  pixelFormat: string;
   colors: number | undefined;
   /** GIF: the tolerance written with (a size search may raise it). */
   tolerance: number | undefined;
@@ -115,9 +120,9 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(hooks.signal);
     const out = await SafeOutput.create(job.output, { overwrite: job.overwrite, inputs: job.inputs });
-    let written: { frames: number; duration: number };
+    let written: { frames: number; duration: number; pixelFormat: string };
     try {
-      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress, counts);
+      written = await encodeOnce(out.temporary, job, replay, choice, hooks, progress, counts, attempt + 1);
     } catch (error) {
       await out.discard();
       throw error;
@@ -139,6 +144,7 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
         fps: choice.fpsCap && choice.fpsCap < fps ? { num: choice.fpsCap, den: 1 } : job.fps,
         duration: written.duration,
         bytes,
+        pixelFormat: written.pixelFormat,
         colors: gif ? choice.colors : undefined,
         tolerance: gif ? choice.tolerance : undefined,
         loop: settings.loop,
@@ -157,7 +163,6 @@ export async function writeAnimation(job: AnimationJob, replay: FrameReplay, hoo
       });
     }
     choice = next;
-    hooks.onTry?.();
   }
 }
 
@@ -223,11 +228,13 @@ async function encodeOnce(
   hooks: AnimationHooks,
   progress: () => void,
   counts: { last?: PaletteGenerator },
-): Promise<{ frames: number; duration: number }> {
+  attempt: number,
+): Promise<{ frames: number; duration: number; pixelFormat: string }> {
   const { settings } = job;
   let palette: Palette | undefined;
   if (settings.codec === 'gif') palette = replay.palette?.(choice.size, choice.colors);
   if (settings.codec === 'gif' && !palette) {
+    hooks.onPass?.('palette', attempt, replay.count);
     const generator = new PaletteGenerator(choice.colors, replay.transparent, counts.last);
     counts.last = generator;
     for await (const frame of replay.frames(choice.size)) {
@@ -258,6 +265,7 @@ async function encodeOnce(
       lossless: settings.lossless,
       frames: replay.count,
     });
+    hooks.onPass?.('writing', attempt, replay.count);
     let frames = 0;
     let end = 0;
     const state = { last: -1 };
@@ -280,7 +288,8 @@ async function encodeOnce(
     }
     if (frames === 0) throw new FlipbookError('NO_INPUT', 'No frame was left to write', { hint: 'See the warnings for each file' });
     await encoder.finish();
-    return { frames, duration: end / ticks };
+    const pixelFormat = animationPixelFormat(settings.codec, { lossless: settings.lossless, alpha: replay.transparent });
+    return { frames, duration: end / ticks, pixelFormat };
   } catch (error) {
     await encoder?.close();
     throw error;

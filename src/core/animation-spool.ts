@@ -139,11 +139,6 @@ export class AnimationSpool {
     return 1;
   }
 
-  /** Passes over the spool for each try of a size search after the first (a GIF at another size: the palette, then the frames). */
-  get passesPerTry(): number {
-    return this.plan.codec === 'gif' ? 2 : 1;
-  }
-
   get frameCount(): number {
     return this.times.length / 2;
   }

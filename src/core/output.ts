@@ -124,7 +124,9 @@ export class Output {
     this.sink = sink;
     this.warnings = warnings;
     const { options } = spec;
-    this.clock = new ProgressClock(spec.expected === undefined ? undefined : spec.expected * (sink instanceof AnimationSpool ? 1 + sink.passes : 1));
+    // A GIF, WebP or APNG counts its frames in each pass (spooled, then written): the
+    // animation's frames, with the pass said as the stage.
+    this.clock = new ProgressClock(spec.expected, sink instanceof AnimationSpool ? { count: 1 + sink.passes, stage: 'spooling' } : undefined);
     if (holdsPictures(options)) {
       const slides = options.slides ?? CUTS;
       this.slideshow = new Slideshow(sink, slides, {
@@ -183,7 +185,7 @@ export class Output {
 
   /** A planned picture will not come (skipped): progress expects one fewer. */
   skip(): void {
-    this.clock.shrink(this.sink instanceof AnimationSpool ? 1 + this.sink.passes : 1);
+    this.clock.shrink();
   }
 
   /**
@@ -223,7 +225,7 @@ export class Output {
       if (this.sink instanceof AnimationSpool) {
         const spool = this.sink;
         const animation = spool.plan;
-        const written = await spool.finish({ signal: this.hooks.signal, onWarning: (message) => this.warn(message), onFrame: () => this.progress(), onTry: () => this.clock.grow(spool.count * spool.passesPerTry) });
+        const written = await spool.finish({ signal: this.hooks.signal, onWarning: (message) => this.warn(message), onFrame: () => this.progress(), onPass: (stage, attempt, frames) => this.clock.stage(stage, frames, stage === 'palette' ? 1 : 0, attempt) });
         return {
           ...common,
           frames: written.frames,
@@ -233,7 +235,7 @@ export class Output {
           duration: written.duration,
           codec: animation.codec,
           profile: animation.codec === 'webp' ? (animation.lossless ? 'lossless' : 'lossy') : '',
-          pixelFormat: animation.pixelFormat,
+          pixelFormat: written.pixelFormat,
           bytes: written.bytes,
           warnings: this.warnings,
           ...(framesHeld(written) ? { vfr: true } : {}),

@@ -24,8 +24,19 @@ export const GIF_TOLERANCE = 0;
 /** Ticks a second of each format's timestamps: GIF delays are hundredths, the others milliseconds. */
 export const ANIMATION_TICKS: Readonly<Record<AnimationCodec, number>> = { gif: 100, webp: 1000, apng: 1000 };
 
-/** The pixel format each format is written in (and the result reports). */
-export const ANIMATION_PIXEL_FORMATS: Readonly<Record<AnimationCodec, string>> = { gif: 'pal8', webp: 'bgra', apng: 'rgba' };
+/**
+ * The pixel format a file of each format holds, as FFmpeg names its decoder's output: a lossy
+ * WebP's frames are VP8, YUV 4:2:0, with an alpha plane beside them (yuva420p) when the pictures
+ * have transparency; a lossless one's VP8L, ARGB. Not what the encoder is fed (libwebp takes BGRA
+ * either way). libwebp also gives the frames of an opaque animation alpha planes, to leave the
+ * pixels that did not change transparent over the frame before; the animation shown stays opaque,
+ * so that is not counted.
+ */
+export function animationPixelFormat(codec: AnimationCodec, options: { lossless?: boolean | undefined; alpha?: boolean | undefined } = {}): string {
+  if (codec === 'gif') return 'pal8';
+  if (codec === 'apng') return 'rgba';
+  return options.lossless ? 'argb' : options.alpha ? 'yuva420p' : 'yuv420p';
+}
 
 /**
  * Tags an RGB frame as sRGB: the normalise stage tags its output BT.709 (for video), which

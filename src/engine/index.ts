@@ -45,7 +45,7 @@ export {
   gifHeaderBytes,
   GifReferences,
   ANIMATION_TICKS,
-  ANIMATION_PIXEL_FORMATS,
+  animationPixelFormat,
   DITHERS,
   type AnimationCodec,
   type AnimationEncodeSpec,

@@ -12,12 +12,14 @@ export interface NotebookProgressOptions {
   interval?: number;
 }
 
-/** The line a progress shows: "Frames: 75/150 (50%), 61.2 fps, 1 s left". @internal */
+/** The line a progress shows: "Frames: 75/150 (50%), 61.2 fps, 1 s left" ("Frames (writing): ..." for an animation's pass). @internal */
 export function progressLine(label: string, p: Progress): string {
   const done = p.total > 0 && p.frame >= p.total;
   const share = p.total > 0 ? ` (${Math.floor((100 * p.frame) / p.total)}%)` : '';
   const rest = done ? ` in ${p.elapsed.toFixed(1)} s` : `, ${p.fps.toFixed(1)} fps${p.eta === undefined ? '' : `, ${Math.ceil(p.eta)} s left`}`;
-  return `${label}: ${p.frame}/${p.total}${share}${rest}`;
+  // A GIF, WebP or APNG counts its frames in each pass: the line says which.
+  const stage = p.stage === undefined ? '' : ` (${p.stage}${(p.attempt ?? 1) > 1 ? `, try ${p.attempt}` : ''})`;
+  return `${label}${stage}: ${p.frame}/${p.total}${share}${rest}`;
 }
 
 function escapeHtml(text: string): string {

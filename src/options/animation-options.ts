@@ -1,4 +1,4 @@
-import { type AnimationCodec, ANIMATION_PIXEL_FORMATS, DITHERS, type Dither } from '../engine/index.js';
+import { type AnimationCodec, DITHERS, type Dither, animationPixelFormat } from '../engine/index.js';
 import { FlipbookError, type Text, opt, text } from '../errors.js';
 import type { OutputFormat } from './output-formats.js';
 import { type Size, parseBytes, parseChoice, parseInteger, isGiven } from './values.js';
@@ -110,7 +110,8 @@ export function resolveAnimationOptions(
   }
   return {
     codec,
-    pixelFormat: ANIMATION_PIXEL_FORMATS[codec],
+    // Without alpha: the plan says yuva420p for a lossy WebP of images that may have transparency.
+    pixelFormat: animationPixelFormat(codec, { lossless: options.lossless === true }),
     dither: parseChoice(options.dither ?? ANIMATION_DEFAULTS.dither, 'dither', DITHERS),
     colors: given(options.colors) ? parseInteger(options.colors, 'colors', 2, 256) : ANIMATION_DEFAULTS.colors,
     loop: given(options.loop) ? parseInteger(options.loop, 'loop', 0, 65535) : ANIMATION_DEFAULTS.loop,

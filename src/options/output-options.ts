@@ -56,18 +56,29 @@ export const OUTPUT_DEFAULTS = {
 /** The most worker processes `jobs` starts. */
 export const MAX_JOBS = 64;
 
+/**
+ * The pass a GIF, WebP or APNG is in: its pictures are spooled (decoded, drawn or written,
+ * normalised, a GIF's colours counted), then the file is written from the spool; a `maxSize`
+ * try at another size reads the spool again (a GIF's palette, then the writing).
+ */
+export type ProgressStage = 'spooling' | 'palette' | 'writing';
+
 /** Progress of a run, reported after every frame. */
 export interface Progress {
-  /** Frames done so far. */
+  /** Frames done so far (GIF, WebP, APNG: in this `stage`). */
   frame: number;
-  /** Frames the run will do (the frame writer without `expectedFrames`: the frames so far). */
+  /** Frames the run will do (the frame writer without `expectedFrames`: the frames so far); GIF, WebP, APNG: the animation's frames, in each stage. */
   total: number;
-  /** Frames per second of wall time so far. */
+  /** Frames per second of wall time so far (GIF, WebP, APNG: in this stage). */
   fps: number;
-  /** Seconds left at that pace (undefined until it can be estimated). */
+  /** Seconds left at that pace, every stage to come included (undefined until it can be estimated). */
   eta: number | undefined;
   /** Seconds since the run started. */
   elapsed: number;
+  /** GIF, WebP, APNG: which pass over the frames this is; absent for a video. */
+  stage?: ProgressStage;
+  /** With a stage: the `maxSize` try (1 for the first size). */
+  attempt?: number;
 }
 
 /**

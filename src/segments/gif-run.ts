@@ -68,8 +68,9 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
   const warnings: Text[] = [];
   const out = await SafeOutput.create(options.output, { overwrite: options.overwrite, inputs: run.inputs });
   const { dir, removeDir } = segmentDirectory(options.output);
-  // Each picture twice: counted and spooled, then mapped and written.
-  const clock = new ProgressClock(run.pictures * 2);
+  // Each picture twice, counted as the animation's frames in two stages (as one piece says
+  // them): counted and spooled, then mapped and written.
+  const clock = new ProgressClock(run.pictures, { count: 2, stage: 'spooling' });
   const onFrames = (frames: number): void => {
     for (let i = 0; i < frames; i++) hooks.onProgress?.(clock.tick());
   };
@@ -148,6 +149,7 @@ export async function runSegmentedGif(run: GifSegmentedRun, hooks: OutputHooks =
 
     // 3. Map each segment to the palette.
     const blocks = spans.map((span) => name(span.index, 'gif'));
+    clock.stage('writing', run.pictures, 0);
     await execute({
       tasks: tasks((index) => {
         const prime = primes[index];

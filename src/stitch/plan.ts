@@ -1,4 +1,4 @@
-import { type AnimationCodec, type FitMode, type VideoCodec, codecPixelFormat, codecProfileName } from '../engine/index.js';
+import { type AnimationCodec, type FitMode, type VideoCodec, animationPixelFormat, codecPixelFormat, codecProfileName } from '../engine/index.js';
 import { FlipbookError, type Text, isFlipbookError, opt, renderText, text } from '../errors.js';
 import { discoverInputs } from '../inputs/discover.js';
 import { type ImageHeader, readImageHeader } from '../inputs/headers.js';
@@ -249,7 +249,9 @@ export async function planStitch(inputs: string | readonly string[], output: str
   // the output core fits it (and for extend, holds the last image) when the pictures end.
   const audio = opts.audio ? await probeAudio(opts.audio, opts.format) : undefined;
   if (audio) seconds += Math.ceil(fitAudio(audio, seconds).extendBy * fps - 1e-9) / fps;
-  const { animation } = layout;
+  // A lossy WebP carries an alpha plane (yuva420p) when its pictures have transparency: expected where an image may have it.
+  const webpAlpha = layout.animation?.codec === 'webp' && !layout.animation.lossless && opts.alphaPossible && (await anyMayHaveAlpha(frames));
+  const animation = webpAlpha && layout.animation ? { ...layout.animation, pixelFormat: animationPixelFormat('webp', { alpha: true }) } : layout.animation;
   const codec = animation ? animation.codec : opts.codec;
   const transitionFrames = slideshow ? slideshow.transitionFrames * Math.max(0, frames.length - 1) + slideshow.fadeInFrames + slideshow.fadeOutFrames : 0;
   const frameCount = animation || opts.vfr ? frames.length + transitionFrames : Math.ceil(seconds * fps - 1e-9);

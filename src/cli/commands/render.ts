@@ -7,6 +7,8 @@ import { VIDEO_CODECS } from '../../options/output-formats.js';
 import { OUTPUT_DEFAULTS } from '../../options/output-options.js';
 import { formatFraction } from '../../options/values.js';
 import { animate, type AnimateOptions } from '../../animate/animate.js';
+import { canvasMissingFor } from '../../animate/canvas-package.js';
+import { isFlipbookError } from '../../errors.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
 import { addCommonOptions } from './common.js';
 import { summaryLine } from './stitch.js';
@@ -84,7 +86,12 @@ export function registerRender(program: Command, setExitCode: (code: number) => 
           ...(flags.fps === undefined ? {} : { fps: flags.fps }),
         };
         const started = performance.now();
-        const result = await animate(spec, flags.output, options);
+        const result = await animate(spec, flags.output, options).catch(async (error: unknown) => {
+          // The library's error names animate(), which a command-line user never called: said
+          // again in the command's words, from why the package does not load here.
+          if (isFlipbookError(error) && error.code === 'MISSING_PACKAGE') throw (await canvasMissingFor('flipbook render')) ?? error;
+          throw error;
+        });
         reporter.stop();
         const seconds = (performance.now() - started) / 1000;
         reporter.event('done', { ...result, warnings: reporter.warnings, fps: formatFraction(result.fps), seconds: Math.round(seconds * 1000) / 1000 });
