@@ -283,7 +283,14 @@ export class VideoSource {
           this.damage.readError = ffmpegMessage(ret);
           break;
         }
-        if (packet.streamIndex !== this.stream.index || (options.keyframesOnly && (packet.flags & (AV_PKT_FLAG_KEY as number)) === 0)) {
+        if (packet.streamIndex !== this.stream.index) {
+          packet.unref();
+          continue;
+        }
+        if (options.keyframesOnly && (packet.flags & (AV_PKT_FLAG_KEY as number)) === 0) {
+          // Not decoded, but its frame is there: the stream reaches its end, so the frames
+          // after the last keyframe are no missing tail (a false "cut short" warning otherwise).
+          if (packet.pts !== AV_NOPTS_VALUE) endedAt = Math.max(endedAt, this.timeOf(packet.pts + (packet.duration > 0n ? packet.duration : 0n)));
           packet.unref();
           continue;
         }
