@@ -216,6 +216,30 @@ describe('cli: help and version', () => {
     }
   });
 
+  it('render --help states the same defaults as stitch --help for the options they share (the README says "as for stitch")', async () => {
+    /** Each option's stated default: --flag -> the text of its last "(default: ...)". */
+    const defaults = async (command: string): Promise<Map<string, string | undefined>> => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0, result.stderr);
+      const entries = new Map<string, string>();
+      let current: string | undefined;
+      for (const line of result.stdout.split('\n')) {
+        const start = /^ {2}(?:-\w, )?(--[a-z-]+)/.exec(line);
+        if (start?.[1]) entries.set((current = start[1]), flat(line));
+        else if (current && /^ {3,}\S/.test(line)) entries.set(current, `${entries.get(current) ?? ''}${flat(line)}`);
+        else current = undefined;
+      }
+      return new Map([...entries].map(([flag, entry]) => [flag, /\(default: ([^()]*(?:\([^()]*\)[^()]*)*)\)(?!.*\(default:)/.exec(entry)?.[1]]));
+    };
+    const stitch = await defaults('stitch');
+    const render = await defaults('render');
+    // --fps is the module's in render; the rest are the output's, one table (OUTPUT_DEFAULTS, the codecs' recipes).
+    const shared = [...render.keys()].filter((flag) => stitch.has(flag) && !['--fps', '--help', '--version'].includes(flag));
+    for (const flag of ['--crf', '--quality', '--bitrate', '--audio-fade', '--audio-offset', '--volume', '--preset', '--jobs']) assert.ok(shared.includes(flag), flag);
+    // Render's said "(default: 23 for h264)" alone, and nothing for --quality, --bitrate, --audio-fade, --audio-offset, --volume.
+    for (const flag of shared) assert.equal(render.get(flag), stitch.get(flag), `${flag}: render --help says ${render.get(flag)}, stitch --help ${stitch.get(flag)}`);
+  });
+
   it('--version and -V print the package version and exit 0', async () => {
     for (const flag of ['--version', '-V']) {
       const result = await runCli([flag]);
