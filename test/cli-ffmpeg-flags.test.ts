@@ -77,6 +77,32 @@ describe('cli: ffmpeg flags are answered with their flipbook equivalent', () => 
     assert.deepEqual(frameColourIndices(back, PALETTE), [0, 1, 2]);
   });
 
+  it('an ffmpeg line without a command: the command it means (stitch, or split for image files out), and the line makes the files', async (t) => {
+    const dir = await tempDir(t);
+    await writeSolidFrames(dir, [0, 1, 2].map((colour) => ({ name: `img${String(colour + 1).padStart(3, '0')}.png`, colour })));
+    const out = join(dir, 'out.mp4');
+    // It was "unknown option '-framerate' (see flipbook --help)", with no word of stitch.
+    const line = await usageError(['-framerate', '10', '-i', join(dir, 'img%03d.png'), '-pix_fmt', 'yuv420p', out]);
+    assert.ok(line.includes('flipbook takes a command first (stitch: '), line);
+    assert.ok(line.includes('-framerate 10 is --fps 10'), line);
+    const words = suggestion(line);
+    assert.deepEqual(words, ['stitch', join(dir, 'img%03d.png'), '-o', out, '--fps', '10']);
+    assert.equal((await runCli([...words, '--preset', 'ultrafast', '--quiet'])).code, 0);
+    const back = await readVideo(out);
+    assertH264(back, { width: 64, height: 48, frames: 3, duration: 0.3 });
+    assert.deepEqual(frameColourIndices(back, PALETTE), [0, 1, 2]);
+    // A video in, image files out: split, and its line writes one file a frame.
+    const frames = join(dir, 'back', 'f_%02d.png');
+    const splitLine = await usageError(['-i', out, frames]);
+    assert.ok(splitLine.includes('flipbook takes a command first (split: '), splitLine);
+    const splitWords = suggestion(splitLine);
+    assert.deepEqual(splitWords, ['split', out, '-o', frames]);
+    assert.equal((await runCli([...splitWords, '--quiet'])).code, 0);
+    assert.deepEqual(await listDir(join(dir, 'back')), ['f_01.png', 'f_02.png', 'f_03.png']);
+    // One image given with -i is an input, not split's output.
+    assert.deepEqual(suggestion(await usageError(['-i', 'a.png'], dir)), ['stitch', 'a.png']);
+  });
+
   it('flipbook\'s own flags are untouched: an unknown one is still "unknown option"', async () => {
     const result = await runCli(['stitch', 'a.png', '-o', 'x.mp4', '--audio-offset', '-10s', '--bogus']);
     assert.equal(result.code, 2);

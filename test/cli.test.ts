@@ -158,6 +158,90 @@ describe('cli: help and version', () => {
     assert.ok(split.includes('the local files it lists (never the network or a protocol) (default: refused) -'), split);
   });
 
+  it('README.md\'s option tables list every flag each command\'s --help lists, as --help spells it, and no other', async () => {
+    // Each command's section of the README (its heading up to the next of the same level or
+    // higher); split, info and sheet share one section, so they are checked against its tables together.
+    const sections: Record<string, string> = {
+      stitch: '### `flipbook stitch`',
+      split: '### `flipbook split`',
+      info: '### `flipbook split`',
+      sheet: '### `flipbook split`',
+      html: '### `flipbook html`',
+      render: '### Parallel rendering: `--jobs`, `flipbook render`',
+      worker: '## Rendering on many machines',
+    };
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+    /** Every flag the first cells of the tables in a section name: --flag -> its texts as written. */
+    const tableFlags = (heading: string): Map<string, Set<string>> => {
+      const start = readme.findIndex((line) => line.startsWith(heading));
+      assert.ok(start >= 0, `README has the section ${heading}`);
+      const level = /^#+/.exec(heading)?.[0].length ?? 0;
+      const flags = new Map<string, Set<string>>();
+      let code = false;
+      for (const line of readme.slice(start + 1)) {
+        // A shell comment in a code block is no heading.
+        if (line.startsWith('```')) code = !code;
+        const h = code ? null : /^#+ /.exec(line);
+        if (h && h[0].length - 1 <= level) break;
+        if (!line.startsWith('| ') || line.startsWith('| ---')) continue;
+        const cell = line.split(/(?<!\\)\|/)[1] ?? '';
+        for (const span of cell.matchAll(/`([^`]+)`/g)) {
+          const flag = /^(?:-\w, )?(--[a-z0-9-]+)(?: <[^>]+>)?$/.exec(span[1] ?? '');
+          if (flag?.[1]) flags.set(flag[1], new Set([...(flags.get(flag[1]) ?? []), span[1] ?? '']));
+        }
+      }
+      return flags;
+    };
+    const helpFlags = async (command: string): Promise<Map<string, string>> => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0, result.stderr);
+      const flags = new Map<string, string>();
+      for (const line of result.stdout.split('\n')) {
+        const entry = /^ {2}((?:-\w, )?(--[a-z0-9-]+)(?: <[^>]+>)?)/.exec(line);
+        if (entry?.[1] && entry[2] && entry[2] !== '--help' && entry[2] !== '--version') flags.set(entry[2], entry[1]);
+      }
+      assert.ok(flags.size >= 3, `flipbook ${command} --help lists options`);
+      return flags;
+    };
+    const help = new Map<string, Map<string, string>>();
+    for (const command of Object.keys(sections)) help.set(command, await helpFlags(command));
+    for (const [command, heading] of Object.entries(sections)) {
+      const documented = tableFlags(heading);
+      for (const [flag, text] of help.get(command) ?? []) {
+        assert.ok(documented.has(flag), `README's ${heading} tables list ${command}'s ${text}`);
+        // An option with an argument or a short flag is written as --help writes it (--manifest <file>, -y, --overwrite).
+        if (text !== flag) assert.ok(documented.get(flag)?.has(text), `README's ${heading} writes ${[...(documented.get(flag) ?? [])].join(' or ')} where --help has ${text}`);
+      }
+      // No flag in the tables that none of the section's commands takes.
+      const section = Object.entries(sections).filter(([, h]) => h === heading).map(([c]) => help.get(c) ?? new Map<string, string>());
+      for (const flag of documented.keys()) assert.ok(section.some((flags) => flags.has(flag)), `${flag} in README's ${heading} tables is an option of the command`);
+    }
+  });
+
+  it('render --help states the same defaults as stitch --help for the options they share (the README says "as for stitch")', async () => {
+    /** Each option's stated default: --flag -> the text of its last "(default: ...)". */
+    const defaults = async (command: string): Promise<Map<string, string | undefined>> => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0, result.stderr);
+      const entries = new Map<string, string>();
+      let current: string | undefined;
+      for (const line of result.stdout.split('\n')) {
+        const start = /^ {2}(?:-\w, )?(--[a-z-]+)/.exec(line);
+        if (start?.[1]) entries.set((current = start[1]), flat(line));
+        else if (current && /^ {3,}\S/.test(line)) entries.set(current, `${entries.get(current) ?? ''}${flat(line)}`);
+        else current = undefined;
+      }
+      return new Map([...entries].map(([flag, entry]) => [flag, /\(default: ([^()]*(?:\([^()]*\)[^()]*)*)\)(?!.*\(default:)/.exec(entry)?.[1]]));
+    };
+    const stitch = await defaults('stitch');
+    const render = await defaults('render');
+    // --fps is the module's in render; the rest are the output's, one table (OUTPUT_DEFAULTS, the codecs' recipes).
+    const shared = [...render.keys()].filter((flag) => stitch.has(flag) && !['--fps', '--help', '--version'].includes(flag));
+    for (const flag of ['--crf', '--quality', '--bitrate', '--audio-fade', '--audio-offset', '--volume', '--preset', '--jobs']) assert.ok(shared.includes(flag), flag);
+    // Render's said "(default: 23 for h264)" alone, and nothing for --quality, --bitrate, --audio-fade, --audio-offset, --volume.
+    for (const flag of shared) assert.equal(render.get(flag), stitch.get(flag), `${flag}: render --help says ${render.get(flag)}, stitch --help ${stitch.get(flag)}`);
+  });
+
   it('--version and -V print the package version and exit 0', async () => {
     for (const flag of ['--version', '-V']) {
       const result = await runCli([flag]);

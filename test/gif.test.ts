@@ -413,7 +413,15 @@ describe('GIF from the command line', () => {
     assert.equal(await loopCount(out), 4);
     const bad = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'bad.gif'), '--crf', '20']);
     assert.equal(bad.code, 2, bad.stderr);
-    assert.match(bad.stderr, /crf applies to videos, not to \.gif/);
+    // Fact and hint name the flag, as typed (the fact said "The option crf", the hint "--crf").
+    assert.match(bad.stderr, /^flipbook: error: The option --crf applies to videos, not to \.gif: a GIF has no crf\. Leave out --crf; for a GIF use --colors, --dither or --max-size\n$/);
+    const webp = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'bad.webp'), '--colors', '64']);
+    assert.equal(webp.code, 2, webp.stderr);
+    assert.equal(webp.stderr, 'flipbook: error: The option --colors applies to .gif outputs, not .webp. Leave out --colors\n');
+    const video = await runCli(['stitch', join(dir, '*.png'), '-o', join(dir, 'bad.mp4'), '--max-size', '1MB']);
+    assert.equal(video.code, 2, video.stderr);
+    assert.equal(video.stderr, 'flipbook: error: The option --max-size applies to .gif outputs, not .mp4. Leave out --max-size, or write .gif\n');
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('bad')), [], 'nothing written');
   });
 });
 

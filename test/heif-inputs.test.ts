@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -52,6 +52,27 @@ describe('HEIC, HEIF and AVIF inputs', () => {
         assert.equal(e.file, file, 'names the file');
         assert.ok(e.fact.startsWith(`${file} (input 1) is an ${format} image (the HEIF family), a format flipbook does not read`), `names the format: ${e.fact}`);
         assert.ok(e.hint?.includes('Convert it to JPEG or PNG') && e.hint.includes('skipInvalid: true'), `says how to convert or skip: ${e.hint}`);
+        return true;
+      });
+    }
+  });
+
+  it('one whose size cannot be read (only its ftyp box, or cut short) is still named as HEIF, not as an MP4 video', async (t) => {
+    const dir = await tempDir(t);
+    const avif = join(dir, 'whole.avif');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=64x48', '-frames:v', '1', '-c:v', 'libaom-av1', '-still-picture', '1', '-cpu-used', '8', avif]);
+    const files: [string, Buffer, string][] = [
+      ['ftyp-only.heic', box('ftyp', Buffer.from('heic', 'latin1'), Buffer.alloc(4), Buffer.from('mif1heic', 'latin1')), 'HEIC'],
+      ['cut.avif', (await readFile(avif)).subarray(0, 40), 'AVIF'],
+    ];
+    for (const [name, bytes, format] of files) {
+      const file = join(dir, name);
+      await writeFile(file, bytes);
+      // It said "is an MP4 video (ISO media), not an image" with the way to split a video.
+      await assert.rejects(planStitch([file], join(dir, 'out.mp4')), (e: FlipbookError) => {
+        assert.equal(e.code, 'INVALID_INPUT', e.message);
+        assert.equal(e.fact, `${file} (input 1) is an ${format} image (the HEIF family), a format flipbook does not read (it reads png, jpg, webp, tiff, bmp, gif)`);
+        assert.ok(e.hint?.includes('Convert it to JPEG or PNG'), e.hint);
         return true;
       });
     }

@@ -175,9 +175,16 @@ describe('selection (against the reference ffmpeg and ffprobe)', () => {
 
   test('keyframesOnly: the frames ffprobe flags as keyframes', async (t) => {
     if (!guard(t)) return;
-    const { frames, numbers } = await read(cfr, { keyframesOnly: true });
+    const warned: string[] = [];
+    const { frames, numbers } = await read(cfr, { keyframesOnly: true, onWarning: (w) => warned.push(w) });
     assert.deepEqual(numbers, ref.filter((f) => f.key).map((f) => f.number));
     assert.ok(frames.every((f) => f.keyframe));
+    // The last keyframe (frame 50) is 0.4 s before the end: the frames after it were skipped,
+    // not lost, so the intact file is not called damaged (it was: "cut short", about 9 frames).
+    assert.deepEqual(warned, []);
+    const result = await split(cfr, join(await tempDir(t), 'k_%02d.png'), { keyframesOnly: true });
+    assert.equal(result.frames, numbers.length);
+    assert.deepEqual(result.warnings, []);
   });
 
   test('fps: the frames the reference ffmpeg fps filter picks, at the slot times', async (t) => {

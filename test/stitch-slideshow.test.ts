@@ -3,6 +3,7 @@
  * from and to black, a held last image; each still decoded once.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,5 +166,15 @@ describe('slideshows', () => {
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { hold: 1, transition: 'spin' as never }), (e: unknown) => isFlipbookError(e) && e.option === 'transition' && /wipeleft/.test(e.message));
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 10, hold: 1, crossfade: '1s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade');
     await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { crossfade: '0.5s' }), (e: unknown) => isFlipbookError(e) && e.option === 'crossfade' && /a longer hold/.test(e.hint ?? ''));
+    // A transition given alone lasts 0.5 s: the error names it, not a crossfade that was never given
+    // (it said "for crossfade but received 0.5").
+    await assert.rejects(stitch(stills, join(dir, 'bad.mp4'), { fps: 25, hold: 0.2, transition: 'wipeleft' }), (e: unknown) => {
+      assert.ok(isFlipbookError(e));
+      assert.equal(e.option, 'transition');
+      assert.equal(e.fact, "Image 1 lasts 5 frames, too short for transition: 'wipeleft', which lasts 0.5 s without crossfade: 13 are needed");
+      assert.match(e.hint ?? '', /a longer hold .*, or a shorter transition \(crossfade\)$/);
+      return true;
+    });
+    assert.ok(!existsSync(join(dir, 'bad.mp4')));
   });
 });

@@ -47,6 +47,18 @@ function looksLikeOutput(command: string, file: string): boolean {
   return false;
 }
 
+/**
+ * The command an ffmpeg line typed without one means (`flipbook -i movie.mp4 f_%04d.png`): split
+ * when it ends in image files, else stitch. Undefined when the line does not start with an ffmpeg
+ * flag: then it is left to the argument parser ("unknown option", "unknown command").
+ */
+export function ffmpegCommand(argv: readonly string[]): 'stitch' | 'split' | undefined {
+  if (!FFMPEG_FLAGS.has(argv[0] ?? '')) return undefined;
+  // The last word is the output unless it is a flag's value (`-i a.png` names an input).
+  const last = argv.at(-1) ?? '';
+  return !FFMPEG_FLAGS.has(argv.at(-2) ?? '') && looksLikeOutput('split', last) ? 'split' : 'stitch';
+}
+
 /** How many arguments a command takes at most (undefined: any number). */
 function maxArguments(command: Command): number | undefined {
   const args = command.registeredArguments;

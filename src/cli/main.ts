@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help, type Option } from 'commander';
 
 import { EXIT } from './exit-codes.js';
-import { translateFfmpeg } from './ffmpeg-flags.js';
+import { ffmpegCommand, translateFfmpeg } from './ffmpeg-flags.js';
 import { shellQuote } from '../util/format.js';
 import { Reporter } from './reporter.js';
 import { registerStitch } from './commands/stitch.js';
@@ -133,10 +133,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }, usageError);
   program.commands.forEach((c) => c.exitOverride());
   // ffmpeg's flags, typed out of habit: say what each is in flipbook, and the whole line.
-  const command = program.commands.find((c) => c.name() === argv[0]);
-  const ffmpeg = command && !argv.includes('--help') && !argv.includes('-h') ? translateFfmpeg(command, argv.slice(1)) : undefined;
-  if (ffmpeg) {
-    const message = `${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${argv[0]} --help)`;
+  // A whole ffmpeg line without a command (`flipbook -i 'f_%04d.png' out.mp4`) gets the command it means.
+  const guessed = ffmpegCommand(argv);
+  const command = program.commands.find((c) => c.name() === (guessed ?? argv[0]));
+  const ffmpeg = command && !argv.includes('--help') && !argv.includes('-h') ? translateFfmpeg(command, guessed ? argv : argv.slice(1)) : undefined;
+  if (ffmpeg && command) {
+    if (guessed) ffmpeg.notes.unshift(`flipbook takes a command first (${command.name()}: ${command.summary() || command.description()})`);
+    const message = `${ffmpeg.notes.join('; ')}. Try: flipbook ${ffmpeg.suggestion.map(shellQuote).join(' ')} (see flipbook ${command.name()} --help)`;
     usageError(message, undefined);
     terminal.stderr.write(`flipbook: error: ${message}\n`);
     return EXIT.usage;

@@ -298,6 +298,9 @@ export class VideoSource {
         // Every frame of a GIF counts on its clock, the ones skipped too.
         gifClock?.retime(packet);
         if (options.keyframesOnly && (packet.flags & (AV_PKT_FLAG_KEY as number)) === 0) {
+          // Not decoded, but its frame is there: the stream reaches its end, so the frames
+          // after the last keyframe are no missing tail (a false "cut short" warning otherwise).
+          if (packet.pts !== AV_NOPTS_VALUE) endedAt = Math.max(endedAt, this.timeOf(packet.pts + (packet.duration > 0n ? packet.duration : 0n)));
           packet.unref();
           continue;
         }

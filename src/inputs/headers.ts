@@ -96,8 +96,18 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
         cause,
       });
     if (size === 0) throw fail('is empty (0 bytes)');
+    const heifError = (heif: string): FlipbookError =>
+      new FlipbookError('INVALID_INPUT', `${where} is an ${heif} image (the HEIF family), a format flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`, {
+        file: path,
+        ...(position === undefined ? {} : { position }),
+        hint: text`Convert it to JPEG or PNG first (heif-convert, ImageMagick, or macOS's sips), or pass ${opt('skipInvalid', true)} to skip it`,
+      });
     /** Not an image: a video said to be one (stitch, readImage and the frame writer take images), anything else as not read. */
     const notImage = (head: Buffer, cause?: unknown): FlipbookError => {
+      // A HEIF-family still whose size cannot be read (no ispe box where image-size looks, a cut
+      // file) is still one by its ftyp brand, not an MP4 video.
+      const brand = head.length >= 12 && head.toString('latin1', 4, 8) === 'ftyp' ? HEIF_TYPES[head.toString('latin1', 8, 12)] : undefined;
+      if (brand !== undefined) return heifError(brand);
       const video = signatureOf(head) ? undefined : videoSignatureOf(head);
       if (!video) return fail('is not an image flipbook reads: its header is not PNG, JPEG, WebP, TIFF, BMP or GIF', cause);
       return new FlipbookError('INVALID_INPUT', `${where} is ${video}, not an image`, {
@@ -124,13 +134,7 @@ export function readImageHeaderSync(path: string, position?: number): ImageHeade
     }
     if (!info) throw notImage(head);
     const heif = HEIF_TYPES[info.type ?? ''];
-    if (heif !== undefined) {
-      throw new FlipbookError('INVALID_INPUT', `${where} is an ${heif} image (the HEIF family), a format flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`, {
-        file: path,
-        ...(position === undefined ? {} : { position }),
-        hint: text`Convert it to JPEG or PNG first (heif-convert, ImageMagick, or macOS's sips), or pass ${opt('skipInvalid', true)} to skip it`,
-      });
-    }
+    if (heif !== undefined) throw heifError(heif);
     if (!isImageType(info.type)) {
       throw fail(`is a ${info.type ?? 'unknown'} image, which flipbook does not read (it reads ${IMAGE_TYPES.join(', ')})`);
     }

@@ -84,7 +84,8 @@ export function resolveAnimationOptions(
   if (format.kind === 'video') {
     const wrong = names.find((name) => given(options[name]));
     if (wrong) {
-      throw new FlipbookError('INVALID_OPTION', `The option ${wrong} applies to ${TAKES[wrong].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
+      // The option as a reference, so the command line names it as its flag (--colors), as the hint does.
+      throw new FlipbookError('INVALID_OPTION', text`The option ${opt(wrong)} applies to ${TAKES[wrong].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
         option: wrong,
         hint: text`Leave out ${opt(wrong)}, or write ${TAKES[wrong].map((c) => `.${c}`).join(' or ')}`,
       });
@@ -95,14 +96,14 @@ export function resolveAnimationOptions(
   for (const name of VIDEO_ONLY) {
     const value = options[name];
     if (!given(value) || (name === 'preset' && value === defaultPreset)) continue;
-    throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to videos, not to ${format.extension}: ${ANIMATION_NAMES[codec]} has no ${name === 'codec' ? 'codec choice' : name}`, {
+    throw new FlipbookError('INVALID_OPTION', text`The option ${opt(name)} applies to videos, not to ${format.extension}: ${ANIMATION_NAMES[codec]} has no ${name === 'codec' ? 'codec choice' : name}`, {
       option: name,
       hint: codec === 'gif' ? text`Leave out ${opt(name)}; for a GIF use ${opt('colors')}, ${opt('dither')} or ${opt('maxSize')}` : codec === 'webp' ? text`Leave out ${opt(name)}; for WebP use ${opt('lossless', true)}` : text`Leave out ${opt(name)}`,
     });
   }
   for (const name of names) {
     if (given(options[name]) && !TAKES[name].includes(codec)) {
-      throw new FlipbookError('INVALID_OPTION', `The option ${name} applies to ${TAKES[name].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
+      throw new FlipbookError('INVALID_OPTION', text`The option ${opt(name)} applies to ${TAKES[name].map((c) => `.${c}`).join(', ')} outputs, not ${format.extension}`, {
         option: name,
         hint: text`Leave out ${opt(name)}`,
       });

@@ -1,5 +1,5 @@
 import { TRANSITIONS, type Transition } from '../engine/index.js';
-import { type Text, invalidOption, text, opt } from '../errors.js';
+import { FlipbookError, type Text, invalidOption, text, opt } from '../errors.js';
 import { parseChoice, parseDuration, isGiven } from './values.js';
 
 /**
@@ -25,6 +25,8 @@ export interface ResolvedSlideshowOptions {
   transition: Transition;
   /** Seconds of each transition (0: cuts). */
   crossfade: number;
+  /** Whether `crossfade` was given; not, a transition given alone lasts 0.5 s, and errors about its length name `transition`. */
+  crossfadeGiven: boolean;
   fadeIn: number;
   fadeOut: number;
   holdLast: number;
@@ -36,7 +38,7 @@ export function resolveSlideshowOptions(options: SlideshowOptions): ResolvedSlid
   const time = (value: unknown, option: string): number => (isGiven(value) ? parseDuration(value, option, { allowZero: true }) : 0);
   const transition = isGiven(options.transition) ? parseChoice(options.transition, 'transition', TRANSITIONS) : 'fade';
   const crossfade = isGiven(options.crossfade) ? time(options.crossfade, 'crossfade') : isGiven(options.transition) ? DEFAULT_TRANSITION_SECONDS : 0;
-  return { transition, crossfade, fadeIn: time(options.fadeIn, 'fadeIn'), fadeOut: time(options.fadeOut, 'fadeOut'), holdLast: time(options.holdLast, 'holdLast') };
+  return { transition, crossfade, crossfadeGiven: isGiven(options.crossfade), fadeIn: time(options.fadeIn, 'fadeIn'), fadeOut: time(options.fadeOut, 'fadeOut'), holdLast: time(options.holdLast, 'holdLast') };
 }
 
 /** The transitions in frames, as the run makes them. */
@@ -94,6 +96,15 @@ export function checkSlideshowImage(plan: SlideshowPlan, options: ResolvedSlides
   const option = !last && plan.transitionFrames > 0 ? 'crossfade' : index === 0 && plan.fadeInFrames ? 'fadeIn' : 'fadeOut';
   const length = `${Number.isInteger(t) ? t : t.toFixed(2)} frame${t === 1 ? '' : 's'}`;
   const needed = t < atLeast ? `${atLeast} are needed` : `more than ${moreThan} are needed`;
+  const fact = `transitions shorter than the ${words.noun}s (${words.noun} ${index + 1} lasts ${length}, ${needed})`;
+  // A transition given alone: name it, not the crossfade its user never gave (nor its 0.5 s as if typed).
+  if (option === 'crossfade' && !options.crossfadeGiven) {
+    const noun = `${words.noun.charAt(0).toUpperCase()}${words.noun.slice(1)}`;
+    throw new FlipbookError('INVALID_OPTION', text`${noun} ${index + 1} lasts ${length}, too short for ${opt('transition', options.transition)}, which lasts ${DEFAULT_TRANSITION_SECONDS} s without ${opt('crossfade')}: ${needed}`, {
+      option: 'transition',
+      hint: text`${words.hint} (${opt('crossfade')})`,
+    });
+  }
   const value = option === 'crossfade' ? options.crossfade : option === 'fadeIn' ? options.fadeIn : options.fadeOut;
-  throw invalidOption(option, `transitions shorter than the ${words.noun}s (${words.noun} ${index + 1} lasts ${length}, ${needed})`, value, words.hint);
+  throw invalidOption(option, fact, value, words.hint);
 }

@@ -53,16 +53,16 @@ export function registerRender(program: Command, setExitCode: (code: number) => 
     .option('--work-dir <dir>', 'with --queue: the directory this machine and every worker share, where the segments are written')
     .option('--queue-wait <time>', `with --queue: how long to wait for a worker to take the first segment before failing (seconds, 5m; 0: for ever) (default: ${OUTPUT_DEFAULTS.queueWait})`)
     .addOption(new Option('--codec <codec>', 'video codec (default: h264; vp9 for .webm)').choices(VIDEO_CODECS))
-    .option('--crf <n>', `constant quality, lower is better (default: ${RECIPES.h264.crf?.default} for h264)`)
+    .option('--crf <n>', `constant quality, lower is better (default: ${RECIPES.h264.crf?.default} for h264, ${RECIPES.h265.crf?.default} for h265, ${RECIPES.vp9.crf?.default} for vp9, ${RECIPES.av1.crf?.default} for av1)`)
     .addOption(new Option('--preset <name>', 'encoder speed preset').choices(X264_PRESETS).default(OUTPUT_DEFAULTS.preset))
-    .addOption(new Option('--quality <level>', 'one knob for the codec\'s settings; --crf, given, wins').choices(QUALITIES))
-    .option('--bitrate <rate>', 'target bit rate such as 2M, instead of --crf')
+    .addOption(new Option('--quality <level>', 'one knob for the codec\'s settings; --crf, given, wins (default: the codec\'s crf)').choices(QUALITIES))
+    .option('--bitrate <rate>', 'target bit rate such as 2M, instead of --crf (default: none, constant quality)')
     .addOption(new Option('--hwaccel <encoder>', 'hardware encoder: auto, none, or a name (default: none)').choices(HWACCEL_CHOICES))
     .option('--audio <file>', 'music beside the video (default: none)')
     .addOption(new Option('--audio-fit <mode>', 'music longer or shorter than the video (default: trim)').choices(AUDIO_FITS))
-    .option('--audio-fade <time>', 'fade the music out over its last seconds')
-    .option('--audio-offset <time>', 'start the music this far into the video')
-    .option('--volume <gain>', 'music volume: 0.5, 150%, -6dB')
+    .option('--audio-fade <time>', 'fade the music out over its last seconds (default: none)')
+    .option('--audio-offset <time>', 'start the music this far into the video (default: 0)')
+    .option('--volume <gain>', 'music volume: 0.5, 150%, -6dB (default: 1)')
     .option('-y, --overwrite', 'replace the output if it exists', false);
   addCommonOptions(command);
   command.action(async (module: string, flags: RenderFlags) => {
