@@ -230,7 +230,7 @@ export function cannotOpen(file: string, cause: unknown, details: { where?: stri
       hint: NOT_UTF8_HINT,
     });
   }
-  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(cause));
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : systemReason(cause);
   return new FlipbookError('INVALID_INPUT', `Cannot open ${details.where ?? file}: ${reason}`, {
     file,
     ...(details.position === undefined ? {} : { position: details.position }),

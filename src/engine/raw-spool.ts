@@ -45,9 +45,8 @@ export class RawSpool {
     } catch (cause) {
       // A temporary folder that cannot be written (a read-only /tmp, TMPDIR elsewhere) said as
       // such, not as a bare EACCES.
-      const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
       const inTemporaryFolder = dirname(resolve(file)) === resolve(tmpdir());
-      throw new FlipbookError('IO', `Cannot create ${name ?? file}: ${code}`, { file, cause, ...(inTemporaryFolder ? { hint: 'Set TMPDIR to a folder flipbook can write to' } : {}) });
+      throw new FlipbookError('IO', `Cannot create ${name ?? file}: ${systemReason(cause)}`, { file, cause, ...(inTemporaryFolder ? { hint: 'Set TMPDIR to a folder flipbook can write to' } : {}) });
     }
     return new RawSpool(file, width, height, name ?? file, handle);
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
-import { FlipbookError } from '../errors.js';
+import { FlipbookError, systemReason } from '../errors.js';
 import { parseDuration } from '../options/values.js';
 
 /** Extensions taken as a list file rather than an image. */
@@ -21,7 +21,7 @@ export interface ListEntry {
  */
 export async function readListFile(list: string): Promise<ListEntry[]> {
   const text = await readFile(list, 'utf8').catch((cause: NodeJS.ErrnoException) => {
-    throw new FlipbookError('INVALID_INPUT', `Cannot read the list ${list}: ${cause.code ?? String(cause)}`, { file: list, cause });
+    throw new FlipbookError('INVALID_INPUT', `Cannot read the list ${list}: ${systemReason(cause)}`, { file: list, cause });
   });
   const base = dirname(list);
   const at = (path: string): string => (isAbsolute(path) ? path : resolve(base, path).replace(`${process.cwd()}/`, ''));

@@ -1,5 +1,5 @@
 import type { ImageDecoders, Picture } from '../engine/index.js';
-import { FlipbookError, isFlipbookError } from '../errors.js';
+import { FlipbookError, isFlipbookError, systemReason } from '../errors.js';
 import { orderedAhead } from '../util/concurrency.js';
 import type { PlannedImage } from './plan.js';
 import type { ReadBuffers } from './read-buffers.js';
@@ -24,8 +24,7 @@ export function decodeAhead(frames: Iterable<PlannedImage>, decoders: ImageDecod
     try {
       const picture = await buffers.read(frame.file, (bytes) => decoders.decode(bytes, frame.type, frame.file, frame.position)).catch((cause: unknown) => {
         if (isFlipbookError(cause)) throw cause;
-        const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-        throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.file} (input ${frame.position}): ${code}`, { file: frame.file, position: frame.position, cause });
+        throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.file} (input ${frame.position}): ${systemReason(cause)}`, { file: frame.file, position: frame.position, cause });
       });
       return { frame, picture };
     } catch (error) {

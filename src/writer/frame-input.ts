@@ -7,7 +7,7 @@ import { imageSize } from 'image-size';
 
 import { type Picture, decodeImage, pictureFromPixels } from '../engine/index.js';
 import { PIXEL_LAYOUTS, type PixelLayout } from '../options/values.js';
-import { FlipbookError, describeValue, opt, text } from '../errors.js';
+import { FlipbookError, describeValue, opt, systemReason, text } from '../errors.js';
 import type { Size } from '../options/values.js';
 import { readImageHeader } from '../inputs/headers.js';
 import { IMAGE_TYPES, type ImageType, isImageType } from '../inputs/image-types.js';
@@ -149,7 +149,7 @@ export async function loadFrame(frame: PreparedFrame, limitPixels: number, index
     checkLimit(header.width, header.height, limitPixels, frame.label, index, frame.path);
     checkMemory([header], 1, memoryLimit, { label: frame.label, file: frame.path });
     const bytes = await readFile(frame.path).catch((cause: NodeJS.ErrnoException) => {
-      throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.path}: ${cause.code ?? String(cause)}`, { file: frame.path, cause });
+      throw new FlipbookError('INVALID_INPUT', `Cannot read ${frame.path}: ${systemReason(cause)}`, { file: frame.path, cause });
     });
     const picture = await decodeImage(bytes, header.type, frame.path);
     return { picture, width: header.displayWidth, height: header.displayHeight, orientation: header.orientation, label: frame.label };
